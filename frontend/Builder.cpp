@@ -1,0 +1,107 @@
+#include "frontend/Builder.h"
+
+#include "ir/ShapeFunctions.h"
+
+namespace deeper {
+namespace {
+
+void checkArity(const Node &n) {
+  const OpInfo &info = n.info();
+  int count = static_cast<int>(n.inputs.size());
+  if (count >= info.minInputs && (info.maxInputs < 0 || count <= info.maxInputs)) return;
+  std::string want = info.maxInputs < 0 ? fmt::format("at least {}", info.minInputs)
+                     : info.minInputs == info.maxInputs ? std::to_string(info.minInputs)
+                                                        : fmt::format("{} to {}", info.minInputs, info.maxInputs);
+  failAtNode(n, fmt::format("{} takes {} input{}, got {}", info.name, want, want == "1" ? "" : "s", count));
+}
+
+void fillAttrs(Node &n) {
+  const OpInfo &info = n.info();
+  for (const auto &entry : n.attrs)
+    if (!info.findAttr(entry.first)) failAtNode(n, fmt::format("{} has no attribute '{}'", info.name, entry.first));
+  for (const AttrSpec &spec : info.attrs) {
+    if (n.attrs.count(spec.name)) continue;
+    if (!spec.defaultText)
+      failAtNode(n, fmt::format("{} needs attribute '{}' ({})", info.name, spec.name, spec.doc),
+                 fmt::format("write {}={}", spec.name, attrTypeSyntax(spec.type)));
+    n.attrs[spec.name] = spec.defaultValue();
+  }
+}
+
+Attrs windowAttrs(int64_t kernel, int64_t stride, int64_t pad) {
+  return {{"kernel", Dims{kernel, kernel}}, {"stride", Dims{stride, stride}}, {"pad", Dims{pad, pad}}};
+}
+
+}  // namespace
+
+Node *GraphBuilder::add(OpKind op, const std::string &name, std::vector<Node *> inputs, Attrs attrs,
+                        const NodeOrigin &origin) {
+  auto node = std::make_unique<Node>();
+  node->op = op;
+  node->name = name;
+  node->inputs = std::move(inputs);
+  node->attrs = std::move(attrs);
+  node->block = origin.block;
+  node->blockType = origin.blockType;
+  node->loc = origin.loc;
+  if (Node *existing = graph_.find(name))
+    failAtNode(*node, fmt::format("duplicate name '{}'", name),
+               existing->loc.valid() ? fmt::format("first defined at {}", existing->loc.str()) : "");
+  checkArity(*node);
+  fillAttrs(*node);
+  node->shape = inferShape(*node, graph_.batch);
+  return graph_.append(std::move(node));
+}
+
+void GraphBuilder::output(Node *node, bool training) {
+  DEEPER_CHECK(graph_.find(node->name) == node, "output '{}' is not in this graph", node->name);
+  graph_.outputs.push_back(GraphOutput{node, training});
+}
+
+Node *GraphBuilder::input(const std::string &name, const Dims &perSample) {
+  return add(OpKind::Input, name, {}, {{"shape", perSample}});
+}
+
+Node *GraphBuilder::conv(const std::string &name, Node *x, const ConvOptions &o) {
+  Attrs a = windowAttrs(o.kernel, o.stride, o.pad);
+  a["out"] = o.out;
+  a["relu"] = o.relu;
+  a["bias"] = o.bias;
+  return add(OpKind::Conv, name, {x}, a);
+}
+
+Node *GraphBuilder::maxpool(const std::string &name, Node *x, const PoolOptions &o) {
+  Attrs a = windowAttrs(o.kernel, o.stride, o.pad);
+  a["ceil"] = o.ceil;
+  return add(OpKind::MaxPool, name, {x}, a);
+}
+
+Node *GraphBuilder::avgpool(const std::string &name, Node *x, const PoolOptions &o) {
+  Attrs a = windowAttrs(o.kernel, o.stride, o.pad);
+  a["ceil"] = o.ceil;
+  return add(OpKind::AvgPool, name, {x}, a);
+}
+
+Node *GraphBuilder::lrn(const std::string &name, Node *x, int64_t size, double alpha, double beta) {
+  return add(OpKind::Lrn, name, {x}, {{"size", size}, {"alpha", alpha}, {"beta", beta}});
+}
+
+Node *GraphBuilder::relu(const std::string &name, Node *x) { return add(OpKind::Relu, name, {x}); }
+
+Node *GraphBuilder::concat(const std::string &name, std::vector<Node *> xs) {
+  return add(OpKind::Concat, name, std::move(xs));
+}
+
+Node *GraphBuilder::dropout(const std::string &name, Node *x, double ratio) {
+  return add(OpKind::Dropout, name, {x}, {{"ratio", ratio}});
+}
+
+Node *GraphBuilder::fc(const std::string &name, Node *x, int64_t out, bool relu) {
+  return add(OpKind::Fc, name, {x}, {{"out", out}, {"relu", relu}});
+}
+
+Node *GraphBuilder::softmax(const std::string &name, Node *x) { return add(OpKind::Softmax, name, {x}); }
+
+Node *GraphBuilder::flatten(const std::string &name, Node *x) { return add(OpKind::Flatten, name, {x}); }
+
+}  // namespace deeper

@@ -1,0 +1,27 @@
+// From syntax to graph: expands blocks, resolves names, orders statements and builds the Graph.
+//
+//   inception_3a = inception(pool2/3x3_s2, 64, 96, 128, 16, 32, 32)
+//
+// expands the body of `block inception(x, n1x1, ...)` with x bound to pool2/3x3_s2 and n1x1 to 64;
+// its layers are named "inception_3a/<local name>" (the BVLC names) and `inception_3a` then stands for
+// the block's returned value, "inception_3a/output". Statements may appear in any order; a cycle, block
+// recursion, undefined or duplicate names, bad attributes and shape errors are diagnostics at the
+// statement that causes them.
+#pragma once
+
+#include "frontend/Ast.h"
+#include "frontend/Parser.h"
+#include "ir/Graph.h"
+
+#include <optional>
+
+namespace deeper {
+
+struct ElaborateOptions {
+  std::optional<int64_t> batch;  ///< overrides the file's `network ... batch=N` (default 1)
+  std::string defaultName;       ///< graph name when the file has no `network` statement
+};
+
+Graph elaborate(const ast::File &file, const ElaborateOptions &options);
+
+}  // namespace deeper

@@ -1,0 +1,28 @@
+// Attribute values of IR nodes and their one textual form, shared by the .dnet parser, the IR printer
+// and the op table's defaults (which are written as text and parsed by the same function).
+#pragma once
+
+#include "support/Tensor.h"
+
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace deeper {
+
+enum class AttrType { Int, Float, Bool, Int2, Dims };
+
+/// Int -> int64_t, Float -> double, Bool -> bool, Int2 and Dims -> Dims (Int2 always has two entries).
+using AttrValue = std::variant<int64_t, double, bool, Dims>;
+
+const char *attrTypeName(AttrType type);
+/// What a user should write for this type, for diagnostics: "an integer", "K or KHxKW", ...
+const char *attrTypeSyntax(AttrType type);
+
+/// Parses the textual form of a value of `type`; nullopt when `text` is not one.
+std::optional<AttrValue> parseAttrValue(AttrType type, const std::string &text);
+
+/// The textual form; parseAttrValue(type, formatAttrValue(v)) == v.
+std::string formatAttrValue(const AttrValue &value);
+
+}  // namespace deeper

@@ -1,0 +1,74 @@
+// The graph IR. A Graph owns Nodes in topological order; each Node applies one op to the values of
+// earlier nodes and produces one f32 tensor value (its `shape`, batch first for 4-D activations).
+//
+//   data             = input(shape=3x224x224)                      : f32[1,3,224,224]
+//   conv1/7x7_s2     = conv(data, out=64, kernel=7x7, stride=2x2, ...) : f32[1,64,112,112]
+//   inception_3a/1x1 = conv(pool2/3x3_s2, ...) : f32[1,64,28,28] @inception_3a:inception
+//
+// Nodes remember the block instance they came from (`inception_3a` of block `inception`) so that the
+// summary and Graphviz can group them, and their source location so diagnostics can point at them.
+#pragma once
+
+#include "ir/Attr.h"
+#include "ir/Ops.h"
+#include "support/Diagnostics.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace deeper {
+
+using Attrs = std::map<std::string, AttrValue>;
+
+struct Node {
+  OpKind op;
+  std::string name;
+  std::vector<struct Node *> inputs;
+  Attrs attrs;  ///< every attribute of the op, defaults filled in
+  Dims shape;   ///< f32 is the only dtype
+  std::string block;      ///< block instance path, e.g. "inception_3a"; empty at top level
+  std::string blockType;  ///< the block's name, e.g. "inception"
+  SourceLoc loc;
+
+  const OpInfo &info() const { return opInfo(op); }
+  int64_t attrInt(const std::string &attr) const;
+  double attrFloat(const std::string &attr) const;
+  bool attrBool(const std::string &attr) const;
+  const Dims &attrDims(const std::string &attr) const;
+};
+
+/// A UserError about `node`, at its source location when it has one, else naming it.
+[[noreturn]] void failAtNode(const Node &node, const std::string &message, const std::string &note = "");
+
+struct GraphOutput {
+  Node *node;
+  bool training;  ///< training-only (auxiliary classifiers); dropped by inference-cleanup
+};
+
+class Graph {
+ public:
+  std::string name = "model";
+  int64_t batch = 1;
+  std::vector<GraphOutput> outputs;
+
+  const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
+  /// Appends a node; its inputs must already be in the graph.
+  Node *append(std::unique_ptr<Node> node);
+  Node *find(const std::string &name) const;
+  std::vector<Node *> users(const Node *node) const;
+  bool isOutput(const Node *node) const;
+  /// Points every use of `from` (inputs and graph outputs) at `to`.
+  void replaceAllUses(Node *from, Node *to);
+  /// Removes nodes no output depends on; returns how many.
+  size_t removeDeadNodes();
+  std::vector<Node *> nodesOfOp(OpKind op) const;
+
+ private:
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::map<std::string, Node *> byName_;
+};
+
+}  // namespace deeper

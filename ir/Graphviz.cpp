@@ -1,0 +1,57 @@
+#include "ir/Graphviz.h"
+
+#include <map>
+
+namespace deeper {
+namespace {
+
+std::string quoted(const std::string &s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// "conv+relu" for a node whose epilogue absorbed a relu.
+std::string opLabel(const Node &n) {
+  std::string label = n.info().name;
+  auto relu = n.attrs.find("relu");
+  if (relu != n.attrs.end() && std::get<bool>(relu->second)) label += "+relu";
+  return label;
+}
+
+std::string nodeLine(const Node &n) {
+  bool fused = opLabel(n) != n.info().name;
+  return fmt::format("    {} [label={}, shape={}{}];\n", quoted(n.name),
+                     quoted(fmt::format("{}\\n{}\\n{}", n.name, opLabel(n), dimsString(n.shape))),
+                     n.op == OpKind::Input ? "box" : "box, style=rounded",
+                     fused ? ", peripheries=2, color=\"#1f5fbf\"" : "");
+}
+
+}  // namespace
+
+std::string graphToDot(const Graph &graph) {
+  std::string out = fmt::format("digraph {} {{\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n",
+                                quoted(graph.name));
+  std::map<std::string, std::vector<const Node *>> byBlock;
+  for (const auto &n : graph.nodes()) byBlock[n->block].push_back(n.get());
+  int cluster = 0;
+  for (const auto &[block, nodes] : byBlock) {
+    if (!block.empty())
+      out += fmt::format("  subgraph cluster_{} {{\n    label={};\n    style=rounded;\n", cluster++,
+                         quoted(fmt::format("{} ({})", block, nodes.front()->blockType)));
+    for (const Node *n : nodes) out += nodeLine(*n);
+    if (!block.empty()) out += "  }\n";
+  }
+  for (const auto &n : graph.nodes())
+    for (const Node *in : n->inputs) out += fmt::format("  {} -> {};\n", quoted(in->name), quoted(n->name));
+  for (const GraphOutput &o : graph.outputs)
+    out += fmt::format("  {} [shape=doubleoctagon, label={}];\n  {} -> {};\n", quoted("out:" + o.node->name),
+                       quoted(o.training ? "output (training)" : "output"), quoted(o.node->name),
+                       quoted("out:" + o.node->name));
+  return out + "}\n";
+}
+
+}  // namespace deeper

@@ -1,0 +1,73 @@
+#include "ir/OpParams.h"
+
+namespace deeper {
+namespace {
+
+Window2d windowOf(const Node &node) {
+  const Dims &k = node.attrDims("kernel"), &s = node.attrDims("stride"), &p = node.attrDims("pad");
+  return Window2d{k[0], k[1], s[0], s[1], p[0], p[1]};
+}
+
+int64_t featuresPerSample(const Dims &shape) {
+  int64_t n = 1;
+  for (size_t i = 1; i < shape.size(); ++i) n *= shape[i];
+  return n;
+}
+
+}  // namespace
+
+ConvParams ConvParams::of(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::Conv, "'{}' is not a conv", node.name);
+  return ConvParams{node.attrInt("out"), windowOf(node), node.attrBool("bias"), node.attrBool("relu")};
+}
+
+PoolParams PoolParams::of(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::MaxPool || node.op == OpKind::AvgPool, "'{}' is not a pool", node.name);
+  return PoolParams{windowOf(node), node.attrBool("ceil")};
+}
+
+LrnParams LrnParams::of(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::Lrn, "'{}' is not an lrn", node.name);
+  return LrnParams{node.attrInt("size"), node.attrFloat("alpha"), node.attrFloat("beta"), node.attrFloat("k")};
+}
+
+FcParams FcParams::of(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::Fc, "'{}' is not an fc", node.name);
+  return FcParams{node.attrInt("out"), node.attrBool("bias"), node.attrBool("relu")};
+}
+
+int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceil) {
+  int64_t span = in + 2 * pad - kernel;
+  int64_t out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceil && pad > 0 && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+std::vector<ParamSpec> paramsOf(const Node &node) {
+  std::vector<ParamSpec> specs;
+  if (node.op == OpKind::Conv) {
+    ConvParams p = ConvParams::of(node);
+    int64_t in = node.inputs.at(0)->shape.at(1);
+    int64_t fanIn = in * p.win.kh * p.win.kw;
+    specs.push_back({"weight", {p.out, in, p.win.kh, p.win.kw}, fanIn});
+    if (p.bias) specs.push_back({"bias", {p.out}, fanIn});
+  } else if (node.op == OpKind::Fc) {
+    FcParams p = FcParams::of(node);
+    int64_t in = featuresPerSample(node.inputs.at(0)->shape);
+    specs.push_back({"weight", {p.out, in}, in});
+    if (p.bias) specs.push_back({"bias", {p.out}, in});
+  }
+  return specs;
+}
+
+int64_t macsOf(const Node &node) {
+  if (node.op != OpKind::Conv && node.op != OpKind::Fc) return 0;
+  Dims weight = paramsOf(node).front().shape;
+  int64_t perOutput = 1;
+  for (size_t i = 1; i < weight.size(); ++i) perOutput *= weight[i];
+  int64_t outputs = 1;
+  for (int64_t d : node.shape) outputs *= d;
+  return outputs * perOutput;
+}
+
+}  // namespace deeper

@@ -1,0 +1,57 @@
+// Typed views of node attributes, and the learned parameters each op owns. Shape functions, the
+// reference executor, the summary and (later) code generation read attributes through these, so the
+// meaning of "pad" or "ceil" is decided in one place.
+#pragma once
+
+#include "ir/Graph.h"
+
+namespace deeper {
+
+struct Window2d {
+  int64_t kh, kw, sh, sw, ph, pw;
+};
+
+struct ConvParams {
+  int64_t out;
+  Window2d win;
+  bool bias, relu;
+  static ConvParams of(const Node &node);
+};
+
+struct PoolParams {
+  Window2d win;
+  bool ceil;
+  static PoolParams of(const Node &node);
+};
+
+struct LrnParams {
+  int64_t size;
+  double alpha, beta, k;
+  static LrnParams of(const Node &node);
+};
+
+struct FcParams {
+  int64_t out;
+  bool bias, relu;
+  static FcParams of(const Node &node);
+};
+
+/// Output extent of a convolution (ceil=false) or pooling window along one axis. In ceil mode the last
+/// window must start inside the input or its left padding (Caffe and PyTorch drop it otherwise).
+int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceil);
+
+/// A learned tensor: `<node>.<role>` in weight files, e.g. "conv1/7x7_s2.weight".
+struct ParamSpec {
+  std::string role;  ///< "weight" or "bias"
+  Dims shape;
+  int64_t fanIn;  ///< inputs feeding one output, for initialisation
+  std::string tensorName(const Node &node) const { return node.name + "." + role; }
+};
+
+/// The parameters of `node` given its input shape: conv weight [O,I,KH,KW], fc weight [O,I], bias [O].
+std::vector<ParamSpec> paramsOf(const Node &node);
+
+/// Multiply-adds of one run of `node` at its shapes (conv and fc; 0 for other ops).
+int64_t macsOf(const Node &node);
+
+}  // namespace deeper

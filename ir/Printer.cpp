@@ -1,0 +1,27 @@
+#include "ir/Printer.h"
+
+namespace deeper {
+
+std::string printNode(const Node &node) {
+  std::vector<std::string> args;
+  for (const Node *in : node.inputs) args.push_back(in->name);
+  for (const AttrSpec &spec : node.info().attrs) {
+    const AttrValue &v = node.attrs.at(spec.name);
+    if (spec.defaultText && v == spec.defaultValue()) continue;
+    args.push_back(fmt::format("{}={}", spec.name, formatAttrValue(v)));
+  }
+  std::string line = fmt::format("{} = {}({}) : f32[{}]", node.name, node.info().name, fmt::join(args, ", "),
+                                 fmt::join(node.shape, ","));
+  if (!node.block.empty()) line += fmt::format(" @{}:{}", node.block, node.blockType);
+  return line;
+}
+
+std::string printGraph(const Graph &graph) {
+  std::string out = fmt::format("network {} batch={}\n", graph.name, graph.batch);
+  for (const auto &node : graph.nodes()) out += printNode(*node) + "\n";
+  for (const GraphOutput &o : graph.outputs)
+    out += fmt::format("output {}{}\n", o.node->name, o.training ? " training" : "");
+  return out;
+}
+
+}  // namespace deeper

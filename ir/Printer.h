@@ -1,0 +1,21 @@
+// The textual IR: a flat .dnet file with types and block annotations, so the one parser reads both.
+//
+//   network googlenet batch=1
+//   data = input(shape=3x224x224) : f32[1,3,224,224]
+//   inception_3a/1x1 = conv(pool2/3x3_s2, out=64, kernel=1x1, relu=true) : f32[1,64,28,28] @inception_3a:inception
+//   output prob
+//   output loss1/classifier training
+//
+// Attributes equal to their op-table default are left out. print(parse(print(g))) == print(g).
+#pragma once
+
+#include "ir/Graph.h"
+
+#include <string>
+
+namespace deeper {
+
+std::string printNode(const Node &node);
+std::string printGraph(const Graph &graph);
+
+}  // namespace deeper

@@ -1,0 +1,134 @@
+#include "ir/ShapeFunctions.h"
+
+#include "ir/OpParams.h"
+
+namespace deeper {
+namespace {
+
+void requireRank(const Node &node, const Node &input, size_t rank) {
+  if (input.shape.size() != rank)
+    failAtNode(node, fmt::format("{} expects a rank-{} N,C,H,W input, '{}' is f32[{}]", node.info().name, rank,
+                                 input.name, fmt::join(input.shape, ",")));
+}
+
+void requirePositive(const Node &node, const char *what, int64_t v) {
+  if (v <= 0) failAtNode(node, fmt::format("{} must be positive, got {}", what, v));
+}
+
+void checkWindow(const Node &node, const Window2d &w) {
+  requirePositive(node, "kernel size", std::min(w.kh, w.kw));
+  requirePositive(node, "stride", std::min(w.sh, w.sw));
+  if (w.ph < 0 || w.pw < 0) failAtNode(node, fmt::format("pad must not be negative, got {}x{}", w.ph, w.pw));
+}
+
+/// N,C,H,W -> N,channels,OH,OW for a sliding window.
+Dims windowShape(const Node &node, const Window2d &w, int64_t channels, bool ceil) {
+  const Node &in = *node.inputs[0];
+  requireRank(node, in, 4);
+  checkWindow(node, w);
+  int64_t h = in.shape[2], wd = in.shape[3];
+  if (w.kh > h + 2 * w.ph || w.kw > wd + 2 * w.pw)
+    failAtNode(node, fmt::format("kernel {}x{} is larger than the padded input {}x{}", w.kh, w.kw, h + 2 * w.ph,
+                                 wd + 2 * w.pw),
+               "use a smaller kernel or more padding");
+  return {in.shape[0], channels, windowOutputSize(h, w.kh, w.sh, w.ph, ceil),
+          windowOutputSize(wd, w.kw, w.sw, w.pw, ceil)};
+}
+
+Dims poolShape(const Node &node) {
+  PoolParams p = PoolParams::of(node);
+  if (p.win.ph >= p.win.kh || p.win.pw >= p.win.kw)
+    failAtNode(node, fmt::format("pad {}x{} must be smaller than the window {}x{}", p.win.ph, p.win.pw, p.win.kh,
+                                 p.win.kw));
+  return windowShape(node, p.win, node.inputs[0]->shape.at(1), p.ceil);
+}
+
+int64_t checkedAxis(const Node &node, int64_t axis, size_t rank) {
+  if (axis < 0 || axis >= static_cast<int64_t>(rank))
+    failAtNode(node, fmt::format("axis {} is out of range for rank {}", axis, rank));
+  return axis;
+}
+
+Dims concatShape(const Node &node) {
+  const Node &first = *node.inputs[0];
+  int64_t axis = checkedAxis(node, node.attrInt("axis"), first.shape.size());
+  Dims out = first.shape;
+  out[axis] = 0;
+  for (const Node *in : node.inputs) {
+    bool same = in->shape.size() == first.shape.size();
+    for (size_t d = 0; same && d < first.shape.size(); ++d)
+      same = static_cast<int64_t>(d) == axis || in->shape[d] == first.shape[d];
+    if (!same)
+      failAtNode(node, fmt::format("concat inputs differ outside axis {}: '{}' is f32[{}], '{}' is f32[{}]", axis,
+                                   first.name, fmt::join(first.shape, ","), in->name, fmt::join(in->shape, ",")),
+                 "every input needs the same size in all other dimensions (e.g. equal spatial size)");
+    out[axis] += in->shape[axis];
+  }
+  return out;
+}
+
+Dims flattenShape(const Node &node, int64_t axis) {
+  const Dims &in = node.inputs[0]->shape;
+  checkedAxis(node, axis, in.size());
+  int64_t outer = 1, inner = 1;
+  for (size_t d = 0; d < in.size(); ++d) (static_cast<int64_t>(d) < axis ? outer : inner) *= in[d];
+  return {outer, inner};
+}
+
+Dims inputShape(const Node &node, int64_t batch) {
+  Dims out{batch};
+  for (int64_t d : node.attrDims("shape")) out.push_back(d);
+  return out;
+}
+
+Dims shapeOfOp(const Node &node, int64_t batch) {
+  switch (node.op) {
+    case OpKind::Input: return inputShape(node, batch);
+    case OpKind::Conv: {
+      ConvParams p = ConvParams::of(node);
+      requirePositive(node, "out", p.out);
+      return windowShape(node, p.win, p.out, /*ceil=*/false);
+    }
+    case OpKind::MaxPool:
+    case OpKind::AvgPool: return poolShape(node);
+    case OpKind::Lrn: {
+      LrnParams p = LrnParams::of(node);
+      requireRank(node, *node.inputs[0], 4);
+      if (p.size <= 0 || p.size % 2 == 0) failAtNode(node, fmt::format("lrn size must be odd and positive, got {}", p.size));
+      return node.inputs[0]->shape;
+    }
+    case OpKind::Dropout: {
+      double r = node.attrFloat("ratio");
+      if (!(r >= 0.0 && r < 1.0)) failAtNode(node, fmt::format("dropout ratio must be in [0, 1), got {}", r));
+      return node.inputs[0]->shape;
+    }
+    case OpKind::Relu: return node.inputs[0]->shape;
+    case OpKind::Concat: return concatShape(node);
+    case OpKind::Fc: {
+      FcParams p = FcParams::of(node);
+      requirePositive(node, "out", p.out);
+      if (node.inputs[0]->shape.size() < 2) failAtNode(node, "fc expects an input of rank 2 or more");
+      return {node.inputs[0]->shape[0], p.out};
+    }
+    case OpKind::Softmax:
+      checkedAxis(node, node.attrInt("axis"), node.inputs[0]->shape.size());
+      return node.inputs[0]->shape;
+    case OpKind::Flatten: return flattenShape(node, node.attrInt("axis"));
+  }
+  DEEPER_CHECK(false, "no shape rule for op {}", node.info().name);
+  return {};
+}
+
+}  // namespace
+
+Dims inferShape(const Node &node, int64_t batch) {
+  Dims out = shapeOfOp(node, batch);
+  for (int64_t d : out)
+    if (d <= 0)
+      failAtNode(node, fmt::format("output size f32[{}] has a zero or negative dimension", fmt::join(out, ",")));
+  if (!checkedNumel(out))
+    failAtNode(node, fmt::format("output size f32[{}] overflows: the element count exceeds 64 bits", fmt::join(out, ",")));
+  return out;
+}
+
+}  // namespace deeper

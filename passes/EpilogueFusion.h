@@ -1,0 +1,18 @@
+#pragma once
+
+#include "ir/Graph.h"
+
+namespace deeper {
+
+/// Conv + bias + relu become one kernel: a relu whose input is a conv or fc (without a fused relu yet)
+/// that nothing else reads is folded into that producer's epilogue (relu=true), and its uses are
+/// redirected to the producer, which keeps its name (the BVLC layer name).
+///
+///     conv1/7x7_s2 = conv(data, ...)                 conv1/7x7_s2 = conv(data, ..., relu=true)
+///     conv1/relu   = relu(conv1/7x7_s2)      ==>
+///     pool1        = maxpool(conv1/relu, ...)        pool1 = maxpool(conv1/7x7_s2, ...)
+///
+/// Returns whether any relu was folded.
+bool runEpilogueFusion(Graph &graph);
+
+}  // namespace deeper

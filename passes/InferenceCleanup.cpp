@@ -1,0 +1,30 @@
+#include "passes/InferenceCleanup.h"
+
+#include <algorithm>
+
+namespace deeper {
+namespace {
+
+bool dropTrainingOutputs(Graph &graph) {
+  auto &outs = graph.outputs;
+  size_t before = outs.size();
+  outs.erase(std::remove_if(outs.begin(), outs.end(), [](const GraphOutput &o) { return o.training; }), outs.end());
+  return outs.size() != before;
+}
+
+bool bypassDropouts(Graph &graph) {
+  std::vector<Node *> dropouts = graph.nodesOfOp(OpKind::Dropout);
+  for (Node *d : dropouts) graph.replaceAllUses(d, d->inputs[0]);
+  return !dropouts.empty();
+}
+
+}  // namespace
+
+bool runInferenceCleanup(Graph &graph) {
+  bool changed = dropTrainingOutputs(graph);
+  changed |= bypassDropouts(graph);
+  changed |= graph.removeDeadNodes() > 0;
+  return changed;
+}
+
+}  // namespace deeper

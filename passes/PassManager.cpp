@@ -1,0 +1,77 @@
+#include "passes/PassManager.h"
+
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+#include "passes/EpilogueFusion.h"
+#include "passes/InferenceCleanup.h"
+#include "passes/ShapeInference.h"
+
+#include <chrono>
+
+namespace deeper {
+namespace {
+
+void checkPassName(const std::string &name, const char *option) {
+  if (findPass(name)) return;
+  std::vector<std::string> known;
+  for (const PassInfo &p : allPasses()) known.push_back(p.name);
+  fail(fmt::format("unknown pass '{}' in {}; known passes: {}", name, option, fmt::join(known, ", ")));
+}
+
+struct Timing {
+  std::string pass;
+  double ms;
+  bool changed;
+};
+
+void printTimings(FILE *log, const std::vector<Timing> &timings) {
+  double total = 0;
+  for (const Timing &t : timings) total += t.ms;
+  fmt::print(log, "# pass timing ({} passes, {:.3f} ms total)\n", timings.size(), total);
+  fmt::print(log, "# {:>10}  {:>6}  {:<8} {}\n", "ms", "%", "changed", "pass");
+  for (const Timing &t : timings)
+    fmt::print(log, "# {:>10.3f}  {:>5.1f}%  {:<8} {}\n", t.ms, total > 0 ? 100.0 * t.ms / total : 0.0,
+               t.changed ? "yes" : "no", t.pass);
+}
+
+}  // namespace
+
+const std::vector<PassInfo> &allPasses() {
+  static const std::vector<PassInfo> passes = {
+#define DEEPER_PASS(Name, cliName, description) {cliName, description, &run##Name},
+#include "passes/Passes.def"
+  };
+  return passes;
+}
+
+const PassInfo *findPass(const std::string &name) {
+  for (const PassInfo &p : allPasses())
+    if (name == p.name) return &p;
+  return nullptr;
+}
+
+std::vector<std::string> defaultPipeline() {
+  std::vector<std::string> names;
+  for (const PassInfo &p : allPasses()) names.push_back(p.name);
+  return names;
+}
+
+void runPasses(Graph &graph, const PassOptions &options) {
+  for (const std::string &name : options.pipeline) checkPassName(name, "--passes");
+  for (const std::string &name : options.printAfter) checkPassName(name, "--print-after");
+  if (options.verifyEach) verifyOrDie(graph, "before the first pass");
+  std::vector<Timing> timings;
+  for (const std::string &name : options.pipeline) {
+    const PassInfo &pass = *findPass(name);
+    auto start = std::chrono::steady_clock::now();
+    bool changed = pass.run(graph);
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    timings.push_back({name, ms, changed});
+    if (options.verifyEach) verifyOrDie(graph, fmt::format("after pass {}", name));
+    if (options.printAfterAll || options.printAfter.count(name))
+      fmt::print(options.log, "# *** IR after {} ({}) ***\n{}", name, changed ? "changed" : "unchanged", printGraph(graph));
+  }
+  if (options.timePasses) printTimings(options.log, timings);
+}
+
+}  // namespace deeper

@@ -1,0 +1,100 @@
+#include "reference/Executor.h"
+
+#include "reference/Kernels.h"
+#include "reference/Weights.h"
+
+#include <map>
+#include <set>
+
+namespace deeper {
+namespace {
+
+void checkInputs(const Graph &graph, const TensorMap &inputs) {
+  std::set<std::string> names;
+  for (const Node *in : graph.nodesOfOp(OpKind::Input)) {
+    names.insert(in->name);
+    auto it = inputs.find(in->name);
+    if (it == inputs.end()) fail(fmt::format("no value given for input '{}' (f32[{}])", in->name, fmt::join(in->shape, ",")));
+    if (it->second.shape != in->shape)
+      fail(fmt::format("input '{}' must be f32[{}], got f32[{}]", in->name, fmt::join(in->shape, ","),
+                       fmt::join(it->second.shape, ",")));
+  }
+  for (const auto &entry : inputs)
+    if (!names.count(entry.first))
+      fail(fmt::format("the model has no input '{}'; its inputs: {}", entry.first, fmt::join(names, ", ")));
+}
+
+std::vector<std::string> resolveWanted(const Graph &graph, const std::vector<std::string> &wanted) {
+  if (!wanted.empty()) {
+    for (const std::string &name : wanted)
+      if (!graph.find(name))
+        fail(fmt::format("the model has no value '{}' (after the passes); `deeper ir MODEL` lists the names", name));
+    return wanted;
+  }
+  std::vector<std::string> outputs;
+  for (const GraphOutput &o : graph.outputs) outputs.push_back(o.node->name);
+  return outputs;
+}
+
+}  // namespace
+
+ReferenceExecutor::ReferenceExecutor(const Graph &graph, TensorMap weights) : graph_(graph), weights_(std::move(weights)) {
+  checkWeights(graph_, weights_, "the weights");
+}
+
+const Tensor *ReferenceExecutor::param(const Node &node, const char *role) const {
+  auto it = weights_.find(node.name + "." + role);
+  return it == weights_.end() ? nullptr : &it->second;
+}
+
+Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Tensor *> &in) const {
+  using namespace reference;
+  switch (node.op) {
+    case OpKind::Input: break;
+    case OpKind::Conv: {
+      ConvParams p = ConvParams::of(node);
+      return conv2d(*in[0], *param(node, "weight"), p.bias ? param(node, "bias") : nullptr, p);
+    }
+    case OpKind::MaxPool: return maxPool2d(*in[0], PoolParams::of(node));
+    case OpKind::AvgPool: return avgPool2d(*in[0], PoolParams::of(node));
+    case OpKind::Lrn: return lrn(*in[0], LrnParams::of(node));
+    case OpKind::Relu: return relu(*in[0]);
+    case OpKind::Concat: return concat(in, node.attrInt("axis"));
+    case OpKind::Dropout: return *in[0];
+    case OpKind::Fc: {
+      FcParams p = FcParams::of(node);
+      return fullyConnected(*in[0], *param(node, "weight"), p.bias ? param(node, "bias") : nullptr, p.relu);
+    }
+    case OpKind::Softmax: return softmax(*in[0], node.attrInt("axis"));
+    case OpKind::Flatten: return reshape(*in[0], node.shape);
+  }
+  DEEPER_CHECK(false, "no reference kernel for op {}", node.info().name);
+  return {};
+}
+
+TensorMap ReferenceExecutor::run(const TensorMap &inputs, const std::vector<std::string> &wanted) const {
+  checkInputs(graph_, inputs);
+  std::vector<std::string> keep = resolveWanted(graph_, wanted);
+  std::set<std::string> keepSet(keep.begin(), keep.end());
+  std::map<const Node *, size_t> lastUse;  // node index of the last reader, to free values early
+  for (size_t i = 0; i < graph_.nodes().size(); ++i)
+    for (const Node *in : graph_.nodes()[i]->inputs) lastUse[in] = i;
+
+  std::map<const Node *, Tensor> values;
+  TensorMap result;
+  for (size_t i = 0; i < graph_.nodes().size(); ++i) {
+    const Node &node = *graph_.nodes()[i];
+    std::vector<const Tensor *> in;
+    for (const Node *input : node.inputs) in.push_back(&values.at(input));
+    Tensor out = node.op == OpKind::Input ? inputs.at(node.name) : evaluate(node, in);
+    DEEPER_CHECK(out.shape == node.shape, "'{}' computed f32[{}], the IR says f32[{}]", node.name,
+                 fmt::join(out.shape, ","), fmt::join(node.shape, ","));
+    if (keepSet.count(node.name)) result[node.name] = out;
+    values.emplace(&node, std::move(out));
+    for (const Node *input : node.inputs)
+      if (lastUse[input] == i) values.erase(input);
+  }
+  return result;
+}
+
+}  // namespace deeper

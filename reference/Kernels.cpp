@@ -1,0 +1,181 @@
+#include "reference/Kernels.h"
+
+#include "support/Diagnostics.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace deeper::reference {
+namespace {
+
+/// Strides of an N,C,H,W tensor.
+struct Nchw {
+  int64_t n, c, h, w;
+  explicit Nchw(const Dims &s) : n(s.at(0)), c(s.at(1)), h(s.at(2)), w(s.at(3)) {}
+  int64_t at(int64_t in, int64_t ic, int64_t iy, int64_t ix) const { return ((in * c + ic) * h + iy) * w + ix; }
+};
+
+/// Dims split around `axis`: outer * extent * inner == numel.
+struct AxisSplit {
+  int64_t outer = 1, extent, inner = 1;
+  AxisSplit(const Dims &s, int64_t axis) : extent(s.at(axis)) {
+    for (int64_t d = 0; d < axis; ++d) outer *= s[d];
+    for (size_t d = axis + 1; d < s.size(); ++d) inner *= s[d];
+  }
+};
+
+Tensor poolOutput(const Tensor &x, const PoolParams &p) {
+  Nchw in(x.shape);
+  return Tensor({in.n, in.c, windowOutputSize(in.h, p.win.kh, p.win.sh, p.win.ph, p.ceil),
+                 windowOutputSize(in.w, p.win.kw, p.win.sw, p.win.pw, p.ceil)});
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvParams &p) {
+  Nchw in(x.shape);
+  const Window2d &w = p.win;
+  DEEPER_CHECK(weight.shape == Dims({p.out, in.c, w.kh, w.kw}), "conv weight shape {}", dimsString(weight.shape));
+  Tensor y({in.n, p.out, windowOutputSize(in.h, w.kh, w.sh, w.ph, false), windowOutputSize(in.w, w.kw, w.sw, w.pw, false)});
+  Nchw out(y.shape);
+  std::vector<double> acc(out.h * out.w);
+  for (int64_t n = 0; n < in.n; ++n)
+    for (int64_t oc = 0; oc < p.out; ++oc) {
+      std::fill(acc.begin(), acc.end(), bias ? bias->data[oc] : 0.0);
+      for (int64_t ic = 0; ic < in.c; ++ic)
+        for (int64_t ky = 0; ky < w.kh; ++ky)
+          for (int64_t kx = 0; kx < w.kw; ++kx) {
+            double wv = weight.data[((oc * in.c + ic) * w.kh + ky) * w.kw + kx];
+            for (int64_t oy = 0; oy < out.h; ++oy) {
+              int64_t iy = oy * w.sh - w.ph + ky;
+              if (iy < 0 || iy >= in.h) continue;
+              for (int64_t ox = 0; ox < out.w; ++ox) {
+                int64_t ix = ox * w.sw - w.pw + kx;
+                if (ix >= 0 && ix < in.w) acc[oy * out.w + ox] += wv * x.data[in.at(n, ic, iy, ix)];
+              }
+            }
+          }
+      for (int64_t i = 0; i < out.h * out.w; ++i) {
+        double v = p.relu ? std::max(acc[i], 0.0) : acc[i];
+        y.data[out.at(n, oc, 0, 0) + i] = static_cast<float>(v);
+      }
+    }
+  return y;
+}
+
+Tensor maxPool2d(const Tensor &x, const PoolParams &p) {
+  Nchw in(x.shape);
+  Tensor y = poolOutput(x, p);
+  Nchw out(y.shape);
+  for (int64_t n = 0; n < in.n; ++n)
+    for (int64_t c = 0; c < in.c; ++c)
+      for (int64_t oy = 0; oy < out.h; ++oy)
+        for (int64_t ox = 0; ox < out.w; ++ox) {
+          int64_t y0 = oy * p.win.sh - p.win.ph, x0 = ox * p.win.sw - p.win.pw;
+          float m = -std::numeric_limits<float>::infinity();
+          for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y0 + p.win.kh, in.h); ++iy)
+            for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x0 + p.win.kw, in.w); ++ix)
+              m = std::max(m, x.data[in.at(n, c, iy, ix)]);
+          y.data[out.at(n, c, oy, ox)] = m;
+        }
+  return y;
+}
+
+Tensor avgPool2d(const Tensor &x, const PoolParams &p) {
+  Nchw in(x.shape);
+  Tensor y = poolOutput(x, p);
+  Nchw out(y.shape);
+  for (int64_t n = 0; n < in.n; ++n)
+    for (int64_t c = 0; c < in.c; ++c)
+      for (int64_t oy = 0; oy < out.h; ++oy)
+        for (int64_t ox = 0; ox < out.w; ++ox) {
+          int64_t y0 = oy * p.win.sh - p.win.ph, x0 = ox * p.win.sw - p.win.pw;
+          int64_t y1 = std::min(y0 + p.win.kh, in.h + p.win.ph), x1 = std::min(x0 + p.win.kw, in.w + p.win.pw);
+          double divisor = static_cast<double>((y1 - y0) * (x1 - x0));
+          double sum = 0;
+          for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y1, in.h); ++iy)
+            for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x1, in.w); ++ix) sum += x.data[in.at(n, c, iy, ix)];
+          y.data[out.at(n, c, oy, ox)] = static_cast<float>(sum / divisor);
+        }
+  return y;
+}
+
+Tensor lrn(const Tensor &x, const LrnParams &p) {
+  Nchw in(x.shape);
+  Tensor y(x.shape);
+  int64_t half = p.size / 2;
+  for (int64_t n = 0; n < in.n; ++n)
+    for (int64_t c = 0; c < in.c; ++c)
+      for (int64_t iy = 0; iy < in.h; ++iy)
+        for (int64_t ix = 0; ix < in.w; ++ix) {
+          double sum = 0;
+          for (int64_t cc = std::max<int64_t>(0, c - half); cc <= std::min(in.c - 1, c + half); ++cc) {
+            double v = x.data[in.at(n, cc, iy, ix)];
+            sum += v * v;
+          }
+          double scale = p.k + p.alpha / static_cast<double>(p.size) * sum;
+          int64_t i = in.at(n, c, iy, ix);
+          y.data[i] = static_cast<float>(x.data[i] / std::pow(scale, p.beta));
+        }
+  return y;
+}
+
+Tensor relu(const Tensor &x) {
+  Tensor y = x;
+  for (float &v : y.data) v = std::max(v, 0.0f);
+  return y;
+}
+
+Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis) {
+  Dims shape = xs.at(0)->shape;
+  shape[axis] = 0;
+  for (const Tensor *x : xs) shape[axis] += x->shape[axis];
+  Tensor y(shape);
+  AxisSplit out(shape, axis);
+  int64_t offset = 0;  // where this input starts along the axis
+  for (const Tensor *x : xs) {
+    AxisSplit in(x->shape, axis);
+    for (int64_t o = 0; o < in.outer; ++o)
+      std::copy_n(x->data.begin() + o * in.extent * in.inner, in.extent * in.inner,
+                  y.data.begin() + (o * out.extent + offset) * out.inner);
+    offset += in.extent;
+  }
+  return y;
+}
+
+Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias, bool applyRelu) {
+  int64_t batch = x.shape.at(0), features = x.numel() / batch, outputs = weight.shape.at(0);
+  DEEPER_CHECK(weight.shape == Dims({outputs, features}), "fc weight shape {}", dimsString(weight.shape));
+  Tensor y({batch, outputs});
+  for (int64_t n = 0; n < batch; ++n)
+    for (int64_t o = 0; o < outputs; ++o) {
+      double acc = bias ? bias->data[o] : 0.0;
+      for (int64_t i = 0; i < features; ++i) acc += static_cast<double>(weight.data[o * features + i]) * x.data[n * features + i];
+      y.data[n * outputs + o] = static_cast<float>(applyRelu ? std::max(acc, 0.0) : acc);
+    }
+  return y;
+}
+
+Tensor softmax(const Tensor &x, int64_t axis) {
+  Tensor y(x.shape);
+  AxisSplit s(x.shape, axis);
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t i = 0; i < s.inner; ++i) {
+      auto at = [&](int64_t e) { return (o * s.extent + e) * s.inner + i; };
+      double m = -std::numeric_limits<double>::infinity(), sum = 0;
+      for (int64_t e = 0; e < s.extent; ++e) m = std::max(m, static_cast<double>(x.data[at(e)]));
+      for (int64_t e = 0; e < s.extent; ++e) sum += std::exp(x.data[at(e)] - m);
+      for (int64_t e = 0; e < s.extent; ++e) y.data[at(e)] = static_cast<float>(std::exp(x.data[at(e)] - m) / sum);
+    }
+  return y;
+}
+
+Tensor reshape(const Tensor &x, const Dims &shape) {
+  Tensor y = x;
+  y.shape = shape;
+  DEEPER_CHECK(checkedNumel(shape) == x.numel(), "reshape to {} changes the element count", dimsString(shape));
+  return y;
+}
+
+}  // namespace deeper::reference

@@ -1,0 +1,27 @@
+// Plain-loop kernels for every op, with Caffe semantics; the oracle for generated code, so obviously
+// correct before fast. Sums accumulate in double. Each kernel computes its own output shape (through the
+// same windowOutputSize as the shape rules) and takes tensors in C order, N,C,H,W.
+#pragma once
+
+#include "ir/OpParams.h"
+#include "support/Tensor.h"
+
+#include <vector>
+
+namespace deeper::reference {
+
+Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvParams &p);
+/// Max over the window clipped to the input (padding is never selected).
+Tensor maxPool2d(const Tensor &x, const PoolParams &p);
+/// Sum over the window clipped to the input, divided by the window clipped to the padded input.
+Tensor avgPool2d(const Tensor &x, const PoolParams &p);
+/// x / (k + alpha/size * sum of x^2 over the `size` channels centred on c)^beta.
+Tensor lrn(const Tensor &x, const LrnParams &p);
+Tensor relu(const Tensor &x);
+Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis);
+/// y[n,o] = bias[o] + sum_i weight[o,i] * x[n,i], x flattened per sample.
+Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias, bool applyRelu);
+Tensor softmax(const Tensor &x, int64_t axis);
+Tensor reshape(const Tensor &x, const Dims &shape);
+
+}  // namespace deeper::reference

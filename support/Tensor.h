@@ -1,0 +1,35 @@
+// A dense f32 tensor in C order, and the file helpers every format reader and writer shares.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deeper {
+
+using Dims = std::vector<int64_t>;
+
+/// Product of dims, or nullopt when a dim is negative or the product (times 4 bytes) overflows int64.
+std::optional<int64_t> checkedNumel(const Dims &dims);
+
+/// "1x3x224x224"
+std::string dimsString(const Dims &dims);
+
+struct Tensor {
+  Dims shape;
+  std::vector<float> data;
+
+  Tensor() = default;
+  explicit Tensor(Dims s);  ///< zero-filled
+  int64_t numel() const { return static_cast<int64_t>(data.size()); }
+};
+
+/// Reads a whole file; UserError naming the path when it cannot.
+std::string readFile(const std::string &path);
+
+/// Writes `bytes` to a temporary beside `path` and renames it over `path`, so a failed run never leaves a
+/// half-written output. UserError when the directory is not writable.
+void writeFileAtomic(const std::string &path, const std::string &bytes);
+
+}  // namespace deeper

@@ -1,0 +1,160 @@
+#include "tools/deeper/Commands.h"
+
+#include "frontend/Load.h"
+#include "ir/Graphviz.h"
+#include "ir/Printer.h"
+#include "ir/Summary.h"
+#include "passes/PassManager.h"
+#include "reference/Executor.h"
+#include "reference/Weights.h"
+#include "support/Npy.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace deeper::cli {
+namespace {
+
+PassOptions passOptions(const Options &o, std::vector<std::string> pipeline) {
+  PassOptions p;
+  p.pipeline = o.passes.value_or(std::move(pipeline));
+  p.printAfter.insert(o.printAfter.begin(), o.printAfter.end());
+  p.printAfterAll = o.printAfterAll;
+  p.timePasses = o.timePasses;
+  p.verifyEach = p.verifyEach || o.verifyEach;
+  return p;
+}
+
+Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipeline()) {
+  if (o.model.empty()) fail(fmt::format("'deeper {}' needs a MODEL (.dnet or .ir)", o.command));
+  ElaborateOptions eo;
+  eo.batch = o.batch;
+  Graph graph = loadModel(o.model, eo);
+  runPasses(graph, passOptions(o, std::move(pipeline)));
+  return graph;
+}
+
+void emit(const Options &o, const std::string &text) {
+  if (o.outFile.empty()) fmt::print("{}", text);
+  else writeFileAtomic(o.outFile, text);
+}
+
+int commandIr(const Options &o) {
+  emit(o, printGraph(prepare(o)));
+  return 0;
+}
+
+int commandGraph(const Options &o) {
+  emit(o, graphToDot(prepare(o)));
+  return 0;
+}
+
+int commandSummary(const Options &o) {
+  std::vector<std::string> pipeline = defaultPipeline();
+  if (o.all) pipeline.erase(std::remove(pipeline.begin(), pipeline.end(), "inference-cleanup"), pipeline.end());
+  Graph graph = prepare(o, pipeline);
+  Summary s = summarize(graph);
+  emit(o, o.json ? summaryJson(graph, s) : summaryText(graph, s));
+  return 0;
+}
+
+int commandPasses(const Options &) {
+  for (const PassInfo &p : allPasses()) fmt::print("{:<20} {}\n", p.name, p.description);
+  return 0;
+}
+
+int commandOps(const Options &) {
+  for (const OpInfo &op : allOps()) {
+    fmt::print("{:<8} [{}] {}\n", op.name, patternKindName(op.pattern), op.doc);
+    for (const AttrSpec &a : op.attrs)
+      fmt::print("    {:<7} {:<5} {:<10} {}\n", a.name, attrTypeName(a.type), a.defaultText ? a.defaultText : "(required)", a.doc);
+  }
+  return 0;
+}
+
+// --- run ---
+
+/// The name a plain FILE stands for: the only one of `names`, else an error asking for NAME=FILE.
+std::string soleName(const std::vector<std::string> &names, const char *what, const char *flag) {
+  if (names.size() == 1) return names[0];
+  fail(fmt::format("the model has {} {}s ({}); name one: {} NAME=FILE.npy", names.size(), what, fmt::join(names, ", "), flag));
+}
+
+std::vector<std::string> inputNames(const Graph &g) {
+  std::vector<std::string> names;
+  for (const Node *n : g.nodesOfOp(OpKind::Input)) names.push_back(n->name);
+  return names;
+}
+
+std::vector<std::string> outputNames(const Graph &g) {
+  std::vector<std::string> names;
+  for (const GraphOutput &out : g.outputs) names.push_back(out.node->name);
+  return names;
+}
+
+TensorMap gatherInputs(const Options &o, const Graph &graph, const std::vector<Tensor> &files) {
+  TensorMap inputs;
+  if (o.syntheticInput) {
+    for (const Node *n : graph.nodesOfOp(OpKind::Input)) inputs[n->name] = syntheticInput(n->shape, n->name, o.seed.value_or(0));
+    return inputs;
+  }
+  for (size_t i = 0; i < o.inputs.size(); ++i) {
+    std::string name = o.inputs[i].name.empty() ? soleName(inputNames(graph), "input", "--input") : o.inputs[i].name;
+    if (!inputs.emplace(name, files[i]).second) fail(fmt::format("input '{}' given twice", name));
+  }
+  return inputs;
+}
+
+void printTop5(const std::string &name, const Tensor &t) {
+  if (t.shape.size() != 2) fail(fmt::format("--top5 needs a [N, classes] output; '{}' is f32[{}]", name, fmt::join(t.shape, ",")));
+  int64_t classes = t.shape[1];
+  for (int64_t n = 0; n < t.shape[0]; ++n) {
+    const float *row = t.data.data() + n * classes;
+    std::vector<int64_t> idx(classes);
+    std::iota(idx.begin(), idx.end(), 0);
+    int64_t k = std::min<int64_t>(5, classes);
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+    fmt::print("{}[{}] top-{}:", name, n, k);
+    for (int64_t i = 0; i < k; ++i) fmt::print("  {}:{:.6f}", idx[i], row[idx[i]]);
+    fmt::print("\n");
+  }
+}
+
+int commandRun(const Options &o) {
+  if (o.inputs.empty() && !o.syntheticInput) fail("'deeper run' needs --input FILE.npy (or --synthetic-input)");
+  if (!o.inputs.empty() && o.syntheticInput) fail("--input and --synthetic-input exclude each other");
+  std::vector<Tensor> files;
+  for (const NamedFile &f : o.inputs) files.push_back(readNpy(f.path));
+  Options opts = o;
+  if (!opts.batch && !files.empty() && !files[0].shape.empty()) opts.batch = files[0].shape[0];  // batch follows the input
+  Graph graph = prepare(opts);
+
+  TensorMap weights = o.weights.empty() ? initWeights(graph, o.seed.value_or(0)) : loadWeights(graph, o.weights);
+  ReferenceExecutor executor(graph, std::move(weights));
+  std::vector<std::string> wanted;
+  for (const NamedFile &f : o.outputs) wanted.push_back(f.name.empty() ? soleName(outputNames(graph), "output", "--output") : f.name);
+  if (wanted.empty()) wanted = outputNames(graph);
+  TensorMap results = executor.run(gatherInputs(opts, graph, files), wanted);
+
+  for (size_t i = 0; i < o.outputs.size(); ++i) writeNpy(o.outputs[i].path, results.at(wanted[i]));
+  for (const std::string &name : wanted) {
+    const Tensor &t = results.at(name);
+    if (o.top5) printTop5(name, t);
+    else fmt::print("{}: f32[{}]\n", name, fmt::join(t.shape, ","));
+  }
+  return 0;
+}
+
+}  // namespace
+
+int runCommand(const Options &o) {
+  static const std::vector<std::pair<std::string, int (*)(const Options &)>> commands = {
+      {"summary", commandSummary}, {"ir", commandIr},         {"graph", commandGraph},
+      {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
+  };
+  for (const auto &[name, fn] : commands)
+    if (o.command == name) return fn(o);
+  fail(fmt::format("unknown command '{}'; see `deeper --help`", o.command));
+}
+
+}  // namespace deeper::cli

@@ -1,0 +1,146 @@
+#include "tools/deeper/Options.h"
+
+#include "support/Diagnostics.h"
+
+#include <functional>
+#include <map>
+
+namespace deeper::cli {
+namespace {
+
+const char *const kUsage = R"(usage: deeper COMMAND MODEL [options]
+
+MODEL is a .dnet description or a printed .ir file.
+
+commands:
+  summary   per-layer table like Table 1 of the GoogLeNet paper (--json, --all)
+  ir        print the IR after the pass pipeline (a valid .ir file)
+  graph     print Graphviz dot; block instances are clusters
+  run       run the reference executor
+  passes    list the passes (no MODEL)
+  ops       list the ops and their attributes (no MODEL)
+
+pipeline options (every command that takes a MODEL):
+  --batch N               batch size (default: the file's, else 1; run: the input's)
+  --passes=a,b            passes to run, in order (default: all; --passes= runs none)
+  --print-after=NAME      print the IR after pass NAME to stderr (repeatable)
+  --print-after-all       print the IR after every pass
+  --time-passes           print the time each pass took
+  --verify-each           verify the IR after every pass
+  -o FILE                 write ir/graph/summary output to FILE instead of stdout
+
+summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
+run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input)
+          --synthetic-input          a seeded pseudo-random input instead of --input
+          --output [NAME=]FILE.npy   write a value (repeatable; NAME defaults to the only output;
+                                     any value name of the IR may be given)
+          --seed N | --weights FILE.safetensors   weights (default: --seed 0)
+          --top5                     print the five largest entries of each output row
+)";
+
+NamedFile namedFile(const std::string &text) {
+  size_t eq = text.find('=');
+  if (eq == std::string::npos) return NamedFile{"", text};
+  return NamedFile{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+uint64_t parseCount(const std::string &flag, const std::string &text, bool allowZero) {
+  bool digits = !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
+  uint64_t v = digits ? std::stoull(text) : 0;
+  if (!digits || (!allowZero && v == 0))
+    fail(fmt::format("{} expects a {} integer, got '{}'", flag, allowZero ? "non-negative" : "positive", text));
+  return v;
+}
+
+std::vector<std::string> splitList(const std::string &text) {
+  std::vector<std::string> items;
+  size_t begin = 0;
+  while (begin <= text.size() && !text.empty()) {
+    size_t comma = text.find(',', begin);
+    std::string item = text.substr(begin, comma == std::string::npos ? std::string::npos : comma - begin);
+    if (!item.empty()) items.push_back(item);
+    if (comma == std::string::npos) break;
+    begin = comma + 1;
+  }
+  return items;
+}
+
+using Setter = std::function<void(Options &, const std::string &)>;
+
+/// Options that take a value.
+const std::map<std::string, Setter> &valueOptions() {
+  static const std::map<std::string, Setter> table = {
+      {"--batch", [](Options &o, const std::string &v) { o.batch = static_cast<int64_t>(parseCount("--batch", v, false)); }},
+      {"--passes", [](Options &o, const std::string &v) { o.passes = splitList(v); }},
+      {"--print-after", [](Options &o, const std::string &v) { for (auto &p : splitList(v)) o.printAfter.push_back(p); }},
+      {"--input", [](Options &o, const std::string &v) { o.inputs.push_back(namedFile(v)); }},
+      {"--output", [](Options &o, const std::string &v) { o.outputs.push_back(namedFile(v)); }},
+      {"--seed", [](Options &o, const std::string &v) { o.seed = parseCount("--seed", v, true); }},
+      {"--weights", [](Options &o, const std::string &v) { o.weights = v; }},
+      {"-o", [](Options &o, const std::string &v) { o.outFile = v; }},
+  };
+  return table;
+}
+
+/// Options that are flags.
+const std::map<std::string, bool Options::*> &flagOptions() {
+  static const std::map<std::string, bool Options::*> table = {
+      {"--print-after-all", &Options::printAfterAll}, {"--time-passes", &Options::timePasses},
+      {"--verify-each", &Options::verifyEach},         {"--json", &Options::json},
+      {"--all", &Options::all},                        {"--synthetic-input", &Options::syntheticInput},
+      {"--top5", &Options::top5},
+  };
+  return table;
+}
+
+/// Consumes one option at argv[i] (and its value); returns the next index.
+int parseOne(Options &o, int argc, char **argv, int i) {
+  std::string arg = argv[i];
+  std::string key = arg, value;
+  bool inlineValue = false;
+  if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 && eq != std::string::npos) {
+    key = arg.substr(0, eq);
+    value = arg.substr(eq + 1);
+    inlineValue = true;
+  }
+  if (auto flag = flagOptions().find(key); flag != flagOptions().end()) {
+    if (inlineValue) fail(fmt::format("{} takes no value", key));
+    o.*(flag->second) = true;
+    return i + 1;
+  }
+  auto setter = valueOptions().find(key);
+  if (setter == valueOptions().end()) fail(fmt::format("unknown option '{}'; see `deeper --help`", arg));
+  if (!inlineValue) {
+    if (i + 1 >= argc) fail(fmt::format("{} needs a value", key));
+    value = argv[++i];
+  }
+  setter->second(o, value);
+  return i + 1;
+}
+
+}  // namespace
+
+std::string usage() { return kUsage; }
+
+Options parseOptions(int argc, char **argv) {
+  Options o;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc;) {
+    std::string arg = argv[i];
+    if (arg.size() > 1 && arg[0] == '-') {
+      i = parseOne(o, argc, argv, i);
+    } else {
+      positional.push_back(arg);
+      ++i;
+    }
+  }
+  if (positional.empty()) fail("no command given; see `deeper --help`");
+  o.command = positional[0];
+  if (positional.size() > 2)
+    fail(fmt::format("unexpected argument '{}'; one MODEL per command", positional[2]));
+  if (positional.size() == 2) o.model = positional[1];
+  if (o.seed && !o.weights.empty()) fail("--seed and --weights exclude each other: give one");
+  return o;
+}
+
+}  // namespace deeper::cli

@@ -1,0 +1,45 @@
+// Command-line options of `deeper`, parsed once for every subcommand.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deeper::cli {
+
+/// `NAME=FILE` or plain `FILE` (name empty), as given to --input / --output.
+struct NamedFile {
+  std::string name;
+  std::string path;
+};
+
+struct Options {
+  std::string command;
+  std::string model;
+  std::optional<int64_t> batch;
+  std::optional<std::vector<std::string>> passes;
+  std::vector<std::string> printAfter;
+  bool printAfterAll = false;
+  bool timePasses = false;
+  bool verifyEach = false;
+  // summary
+  bool json = false;
+  bool all = false;
+  // run
+  std::vector<NamedFile> inputs;
+  std::vector<NamedFile> outputs;
+  std::optional<uint64_t> seed;
+  std::string weights;
+  bool syntheticInput = false;
+  bool top5 = false;
+  // output file for ir / graph / summary (stdout when empty)
+  std::string outFile;
+};
+
+/// Parses argv; UserError (with the usage hint) on anything unknown or malformed.
+Options parseOptions(int argc, char **argv);
+
+std::string usage();
+
+}  // namespace deeper::cli
