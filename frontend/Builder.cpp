@@ -12,7 +12,8 @@ void checkArity(const Node &n) {
   std::string want = info.maxInputs < 0 ? fmt::format("at least {}", info.minInputs)
                      : info.minInputs == info.maxInputs ? std::to_string(info.minInputs)
                                                         : fmt::format("{} to {}", info.minInputs, info.maxInputs);
-  failAtNode(n, fmt::format("{} takes {} input{}, got {}", info.name, want, want == "1" ? "" : "s", count));
+  bool one = want == "1" || want == "at least 1";
+  failAtNode(n, fmt::format("{} takes {} input{}, got {}", info.name, want, one ? "" : "s", count));
 }
 
 void fillAttrs(Node &n) {

@@ -4,7 +4,7 @@
 //   Graph g;
 //   GraphBuilder b(g);
 //   Node *x = b.input("data", {3, 224, 224});
-//   Node *c = b.conv("conv1/7x7_s2", x, {.out = 64, .kernel = 7, .stride = 2, .pad = 3, .relu = true});
+//   Node *c = b.conv("conv1/7x7_s2", x, ConvOptions{/*out=*/64, /*kernel=*/7, /*stride=*/2, /*pad=*/3, /*relu=*/true});
 //   b.output(b.softmax("prob", b.fc("fc", c, 1000)));
 #pragma once
 

@@ -1,6 +1,7 @@
 #include "frontend/Elaborator.h"
 
 #include "frontend/Builder.h"
+#include "ir/ShapeFunctions.h"
 
 #include <deque>
 #include <map>
@@ -61,9 +62,14 @@ class Elaborator {
     std::vector<ResolvedNode> nodes = resolveAll();
     Graph graph;
     graph.name = !file_.network.empty() ? file_.network : options_.defaultName;
-    graph.batch = options_.batch.value_or(file_.batch.value_or(1));
+    graph.batch = file_.batch.value_or(1);
     build(graph, topologicalOrder(nodes));
     declareOutputs(graph, top);
+    // Declared types are checked at the file's batch; a requested batch then re-infers every shape.
+    if (options_.batch && *options_.batch != graph.batch) {
+      graph.batch = *options_.batch;
+      reinferShapes(graph);
+    }
     return graph;
   }
 
@@ -137,6 +143,9 @@ class Elaborator {
       if (active == def.name)
         failAt(call.calleeLoc, fmt::format("block '{}' instantiates itself", def.name),
                fmt::format("recursion: {} -> {}", fmt::join(stack_, " -> "), def.name));
+    if (flat_.size() + expandedSize(def) > kMaxNodes)
+      failAt(call.calleeLoc, fmt::format("the network expands to more than {} nodes", kMaxNodes),
+             "check for blocks that instantiate each other many times");
     Scope &scope = scopes_.emplace_back();
     scope.prefix = caller.prefix + call.name + "/";
     scope.origin = NodeOrigin{{}, scope.prefix.substr(0, scope.prefix.size() - 1), def.name};
@@ -149,6 +158,20 @@ class Elaborator {
       failAt(def.resultLoc, fmt::format("block '{}' returns '{}', which it does not compute", def.name, def.result),
              "return the name of a statement inside the block");
     return result->second;
+  }
+
+  /// Nodes one instance of `def` expands to, saturating past kMaxNodes; recursion counts as zero here
+  /// (expansion reports it).
+  size_t expandedSize(const ast::BlockDef &def) {
+    auto [it, fresh] = sizes_.emplace(def.name, 0);
+    if (!fresh) return it->second;
+    size_t total = 0;
+    for (const ast::Assign &s : def.body) {
+      auto callee = blocks_.find(s.callee);
+      total += callee == blocks_.end() ? 1 : expandedSize(*callee->second);
+      total = std::min(total, kMaxNodes + 1);
+    }
+    return sizes_[def.name] = total;
   }
 
   void bindArguments(const ast::Assign &call, const ast::BlockDef &def, const Scope &caller, Scope &scope) {
@@ -207,7 +230,8 @@ class Elaborator {
     if (auto parsed = parseAttrValue(spec.type, v.text)) return *parsed;
     std::string note = fmt::format("'{}' of {} expects {}", spec.name, op.name, attrTypeSyntax(spec.type));
     if (!v.isNumber && ref.scope->locals.count(v.text)) note += "; a tensor cannot be an attribute";
-    failAt(ref.value.loc, fmt::format("invalid value '{}' for attribute '{}'", v.text, spec.name), note);
+    // Point at the literal itself: for a block parameter, that is the argument in the call.
+    failAt(v.loc, fmt::format("invalid value '{}' for attribute '{}'", v.text, spec.name), note);
   }
 
   std::vector<ResolvedNode> resolveAll() const {
@@ -308,6 +332,7 @@ class Elaborator {
   std::deque<Scope> scopes_;  // stable addresses: bindings point into it
   std::vector<FlatNode> flat_;
   std::set<std::string> flatNames_;
+  std::map<std::string, size_t> sizes_;  // memo of expandedSize
   std::vector<std::string> stack_;
 };
 

@@ -131,4 +131,15 @@ Dims inferShape(const Node &node, int64_t batch) {
   return out;
 }
 
+bool reinferShapes(Graph &graph) {
+  bool changed = false;
+  for (const auto &node : graph.nodes()) {
+    Dims shape = inferShape(*node, graph.batch);
+    if (shape == node->shape) continue;
+    node->shape = std::move(shape);
+    changed = true;
+  }
+  return changed;
+}
+
 }  // namespace deeper

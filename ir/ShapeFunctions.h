@@ -12,4 +12,7 @@ namespace deeper {
 /// product overflows.
 Dims inferShape(const Node &node, int64_t batch);
 
+/// Recomputes every node's shape in order at `graph.batch`; returns whether any changed.
+bool reinferShapes(Graph &graph);
+
 }  // namespace deeper

@@ -4,15 +4,6 @@
 
 namespace deeper {
 
-bool runShapeInference(Graph &graph) {
-  bool changed = false;
-  for (const auto &node : graph.nodes()) {
-    Dims shape = inferShape(*node, graph.batch);
-    if (shape == node->shape) continue;
-    node->shape = std::move(shape);
-    changed = true;
-  }
-  return changed;
-}
+bool runShapeInference(Graph &graph) { return reinferShapes(graph); }
 
 }  // namespace deeper

@@ -11,17 +11,17 @@ namespace {
 
 void checkInputs(const Graph &graph, const TensorMap &inputs) {
   std::set<std::string> names;
+  for (const Node *in : graph.nodesOfOp(OpKind::Input)) names.insert(in->name);
+  for (const auto &entry : inputs)
+    if (!names.count(entry.first))
+      fail(fmt::format("the model has no input '{}'; its inputs: {}", entry.first, fmt::join(names, ", ")));
   for (const Node *in : graph.nodesOfOp(OpKind::Input)) {
-    names.insert(in->name);
     auto it = inputs.find(in->name);
     if (it == inputs.end()) fail(fmt::format("no value given for input '{}' (f32[{}])", in->name, fmt::join(in->shape, ",")));
     if (it->second.shape != in->shape)
       fail(fmt::format("input '{}' must be f32[{}], got f32[{}]", in->name, fmt::join(in->shape, ","),
                        fmt::join(it->second.shape, ",")));
   }
-  for (const auto &entry : inputs)
-    if (!names.count(entry.first))
-      fail(fmt::format("the model has no input '{}'; its inputs: {}", entry.first, fmt::join(names, ", ")));
 }
 
 std::vector<std::string> resolveWanted(const Graph &graph, const std::vector<std::string> &wanted) {

@@ -1,0 +1,45 @@
+#include "TestUtil.h"
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <sys/wait.h>
+
+namespace deeper::test {
+
+std::string sourcePath(const std::string &relative) { return std::string(DEEPER_SOURCE_DIR) + "/" + relative; }
+std::string googlenetPath() { return sourcePath("models/googlenet.dnet"); }
+
+Graph parse(const std::string &text, const std::string &path) { return parseModel(text, path); }
+
+std::string userErrorOf(const std::function<void()> &fn) {
+  try {
+    fn();
+  } catch (const UserError &e) {
+    return e.what();
+  }
+  FAIL("expected a UserError");
+  return "";
+}
+
+CliResult runDeeper(const std::string &args) {
+  std::string cmd = std::string(DEEPER_BINARY) + " " + args + " 2>&1";
+  FILE *pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  int status = pclose(pipe);
+  return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string tempDir() {
+  char pattern[] = "/tmp/deeper-test-XXXXXX";
+  REQUIRE(mkdtemp(pattern) != nullptr);
+  return pattern;
+}
+
+}  // namespace deeper::test

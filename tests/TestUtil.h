@@ -1,0 +1,29 @@
+// Helpers shared by the unit tests.
+#pragma once
+
+#include "frontend/Load.h"
+#include "ir/Graph.h"
+
+#include <functional>
+#include <string>
+
+namespace deeper::test {
+
+std::string sourcePath(const std::string &relative);  ///< inside the repository
+std::string googlenetPath();
+Graph parse(const std::string &text, const std::string &path = "test.dnet");
+
+/// The message of the UserError `fn` throws; fails the test when it throws none.
+std::string userErrorOf(const std::function<void()> &fn);
+
+struct CliResult {
+  int status;
+  std::string output;  ///< stdout and stderr together
+};
+/// Runs the deeper binary with `args` (a shell-quoted string).
+CliResult runDeeper(const std::string &args);
+
+/// A fresh, empty directory for files a test writes.
+std::string tempDir();
+
+}  // namespace deeper::test

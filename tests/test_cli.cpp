@@ -1,0 +1,140 @@
+// The deeper binary: exit codes, files written only on success, pass instrumentation.
+#include "TestUtil.h"
+#include "support/Npy.h"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sys/stat.h>
+
+using namespace deeper;
+using test::runDeeper;
+
+namespace {
+
+bool exists(const std::string &path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+/// A small model in a fresh directory; returns the directory.
+std::string smallModel() {
+  std::string dir = test::tempDir();
+  std::ofstream(dir + "/small.dnet") << "network small\n"
+                                        "x = input(shape=2x6x6)\n"
+                                        "c = conv(x, out=4, kernel=3, pad=1)\n"
+                                        "r = relu(c)\n"
+                                        "d = dropout(r, ratio=0.5)\n"
+                                        "f = fc(d, out=5)\n"
+                                        "prob = softmax(f)\n"
+                                        "output prob\n";
+  Tensor in({1, 2, 6, 6});
+  for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 7) - 3.0f;
+  writeNpy(dir + "/x.npy", in);
+  Tensor batch3({3, 2, 6, 6});
+  writeNpy(dir + "/x3.npy", batch3);
+  writeNpy(dir + "/wrong.npy", Tensor({1, 3, 6, 6}));
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("help, unknown commands and options") {
+  auto help = runDeeper("--help");
+  CHECK(help.status == 0);
+  CHECK(help.output.find("usage: deeper COMMAND MODEL") == 0);
+  CHECK(runDeeper("").status == 1);
+  auto bad = runDeeper("frobnicate x.dnet");
+  CHECK(bad.status == 1);
+  CHECK(bad.output.find("unknown command 'frobnicate'") != std::string::npos);
+  auto opt = runDeeper("summary " + test::googlenetPath() + " --frob");
+  CHECK(opt.status == 1);
+  CHECK(opt.output == "error: unknown option '--frob'; see `deeper --help`\n");
+  CHECK(runDeeper("summary " + test::googlenetPath() + " --batch 0").output.find("--batch expects a positive integer") != std::string::npos);
+  CHECK(runDeeper("passes").output.find("epilogue-fusion") != std::string::npos);
+  CHECK(runDeeper("ops").output.find("kernel  int2") != std::string::npos);
+}
+
+TEST_CASE("a diagnostic exits non-zero with file:line:col") {
+  std::string dir = test::tempDir();
+  std::ofstream(dir + "/bad.dnet") << "x = input(shape=3x8x8)\nc = conv(x, out=4, kernel=3, stride=0)\noutput c\n";
+  auto r = runDeeper("summary " + dir + "/bad.dnet");
+  CHECK(r.status == 1);
+  CHECK(r.output.find(dir + "/bad.dnet:2:1: error: stride must be positive, got 0\n") == 0);
+}
+
+TEST_CASE("summary prints the paper's totals, as text and JSON") {
+  auto text = runDeeper("summary " + test::googlenetPath());
+  CHECK(text.status == 0);
+  CHECK(text.output.find("total: 6,990,272 weights (+8,280 biases), 1,582,671,872 multiply-adds") != std::string::npos);
+  CHECK(text.output.find("loss1") == std::string::npos);
+  auto json = runDeeper("summary " + test::googlenetPath() + " --json");
+  CHECK(nlohmann::json::parse(json.output)["total"]["macs"] == 1582671872);
+  auto all = runDeeper("summary " + test::googlenetPath() + " --all");
+  CHECK(all.output.find("loss1/classifier") != std::string::npos);
+}
+
+TEST_CASE("ir: pipeline control and instrumentation") {
+  std::string dir = smallModel();
+  auto raw = runDeeper("ir " + dir + "/small.dnet --passes=");
+  CHECK(raw.output.find("d = dropout(r) : f32[1,4,6,6]") != std::string::npos);
+  auto all = runDeeper("ir " + dir + "/small.dnet --print-after-all --time-passes");
+  CHECK(all.status == 0);
+  CHECK(all.output.find("# *** IR after shape-inference (unchanged) ***") != std::string::npos);
+  CHECK(all.output.find("# *** IR after epilogue-fusion (changed) ***") != std::string::npos);
+  CHECK(all.output.find("# pass timing (3 passes") != std::string::npos);
+  CHECK(all.output.find("c = conv(x, out=4, kernel=3x3, pad=1x1, relu=true) : f32[1,4,6,6]") != std::string::npos);
+  auto one = runDeeper("ir " + dir + "/small.dnet --print-after=inference-cleanup --verify-each -o " + dir + "/out.ir");
+  CHECK(one.output.find("IR after inference-cleanup") != std::string::npos);
+  CHECK(one.output.find("IR after epilogue-fusion") == std::string::npos);
+  // The printed IR is itself a model.
+  auto again = runDeeper("ir " + dir + "/out.ir");
+  CHECK(again.status == 0);
+  CHECK(again.output == readFile(dir + "/out.ir"));
+  CHECK(runDeeper("ir " + dir + "/small.dnet --passes=nope").output.find("unknown pass 'nope'") != std::string::npos);
+}
+
+TEST_CASE("graph writes Graphviz") {
+  std::string dir = test::tempDir();
+  CHECK(runDeeper("graph " + test::googlenetPath() + " -o " + dir + "/g.dot").status == 0);
+  CHECK(readFile(dir + "/g.dot").find("subgraph cluster_") != std::string::npos);
+}
+
+TEST_CASE("run: writes outputs, batch follows the input, names any value") {
+  std::string dir = smallModel();
+  auto r = runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --output " + dir + "/y.npy --seed 3");
+  CHECK(r.status == 0);
+  Tensor y = readNpy(dir + "/y.npy");
+  CHECK(y.shape == Dims{1, 5});
+  float sum = 0;
+  for (float v : y.data) sum += v;
+  CHECK(sum == doctest::Approx(1.0f));
+  auto same = runDeeper("run " + dir + "/small.dnet --input data=" + dir + "/x.npy --output " + dir + "/y.npy");
+  CHECK(same.output.find("the model has no input 'data'") != std::string::npos);
+  CHECK(runDeeper("run " + dir + "/small.dnet --input x=" + dir + "/x3.npy --output prob=" + dir + "/y3.npy --output c=" + dir + "/c3.npy").status == 0);
+  CHECK(readNpy(dir + "/y3.npy").shape == Dims{3, 5});
+  CHECK(readNpy(dir + "/c3.npy").shape == Dims{3, 4, 6, 6});
+  auto top = runDeeper("run " + dir + "/small.dnet --synthetic-input --top5");
+  CHECK(top.output.find("prob[0] top-5:") == 0);
+}
+
+TEST_CASE("run: bad input fails without writing or clobbering the output") {
+  std::string dir = smallModel();
+  auto r = runDeeper("run " + dir + "/small.dnet --input " + dir + "/wrong.npy --output " + dir + "/y.npy");
+  CHECK(r.status == 1);
+  CHECK(r.output == "error: input 'x' must be f32[1,2,6,6], got f32[1,3,6,6]\n");
+  CHECK_FALSE(exists(dir + "/y.npy"));
+  std::ofstream(dir + "/keep.npy") << "previous";
+  std::ofstream(dir + "/junk.npy") << "not an npy file";
+  auto j = runDeeper("run " + dir + "/small.dnet --input " + dir + "/junk.npy --output " + dir + "/keep.npy");
+  CHECK(j.status == 1);
+  CHECK(j.output.find("is not a usable .npy file") != std::string::npos);
+  CHECK(readFile(dir + "/keep.npy") == "previous");
+  auto w = runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --weights " + dir + "/x.npy --output " + dir + "/keep.npy");
+  CHECK(w.status == 1);
+  CHECK(w.output.find("is not a usable safetensors file") != std::string::npos);
+  CHECK(runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --seed 1 --weights w").output.find("exclude each other") != std::string::npos);
+  CHECK(runDeeper("run " + dir + "/small.dnet").output.find("needs --input") != std::string::npos);
+  CHECK(runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --output " + dir + "/nodir/y.npy").status == 1);
+}

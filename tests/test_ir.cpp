@@ -1,0 +1,109 @@
+// Graph IR: op table, builder, verifier, textual round-trip, Graphviz.
+#include "TestUtil.h"
+#include "frontend/Builder.h"
+#include "ir/Graphviz.h"
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+#include "passes/PassManager.h"
+
+#include <doctest/doctest.h>
+
+#include <set>
+
+using namespace deeper;
+
+TEST_CASE("the op table: unique names, parseable defaults, lookup by name") {
+  std::set<std::string> names;
+  for (const OpInfo &op : allOps()) {
+    CHECK(names.insert(op.name).second);
+    CHECK(findOp(op.name) == &op);
+    CHECK(&opInfo(op.kind) == &op);
+    for (const AttrSpec &a : op.attrs)
+      if (a.defaultText) CHECK(formatAttrValue(a.defaultValue()) == formatAttrValue(*parseAttrValue(a.type, formatAttrValue(a.defaultValue()))));
+  }
+  for (const char *op : {"input", "conv", "maxpool", "avgpool", "lrn", "relu", "concat", "dropout", "fc", "softmax", "flatten"})
+    CHECK(findOp(op) != nullptr);
+  CHECK(findOp("convv") == nullptr);
+  CHECK(opInfo(OpKind::Relu).pattern == PatternKind::Elementwise);
+  CHECK(opInfo(OpKind::Conv).pattern == PatternKind::OutElementwiseFusable);
+  CHECK(opInfo(OpKind::Concat).pattern == PatternKind::Injective);
+}
+
+TEST_CASE("attribute values print and parse back") {
+  CHECK(std::get<Dims>(*parseAttrValue(AttrType::Int2, "3")) == Dims{3, 3});
+  CHECK(std::get<Dims>(*parseAttrValue(AttrType::Int2, "3x5")) == Dims{3, 5});
+  CHECK_FALSE(parseAttrValue(AttrType::Int2, "3x5x7"));
+  CHECK_FALSE(parseAttrValue(AttrType::Int, "1.5"));
+  CHECK_FALSE(parseAttrValue(AttrType::Bool, "yes"));
+  CHECK(formatAttrValue(*parseAttrValue(AttrType::Float, "0.0001")) == "0.0001");
+  CHECK(formatAttrValue(*parseAttrValue(AttrType::Dims, "3x224x224")) == "3x224x224");
+}
+
+TEST_CASE("the builder API builds a checked graph") {
+  Graph g;
+  GraphBuilder b(g);
+  Node *x = b.input("data", {3, 32, 32});
+  Node *c = b.conv("c", x, ConvOptions{16, 3, 1, 1, true});
+  Node *p = b.maxpool("p", c, PoolOptions{3, 2});
+  Node *f = b.fc("f", b.flatten("flat", p), 10);
+  b.output(b.softmax("prob", f));
+  CHECK(p->shape == Dims{1, 16, 16, 16});  // ceil mode: ceil((32-3)/2)+1 = 16
+  CHECK(g.find("flat")->shape == Dims{1, 4096});
+  CHECK(verifyGraph(g).empty());
+  // The builder reports errors like the parser, naming the node when it has no source location.
+  std::string msg = test::userErrorOf([&] { b.conv("bad", x, ConvOptions{4, 40}); });
+  CHECK(msg == "error: node 'bad' (conv): kernel 40x40 is larger than the padded input 32x32\nnote: use a smaller kernel or more padding");
+  CHECK(test::userErrorOf([&] { b.relu("c", x); }).find("duplicate name 'c'") != std::string::npos);
+  CHECK(test::userErrorOf([&] { b.add(OpKind::Relu, "r", {x}, {{"alpha", int64_t(1)}}); }).find("relu has no attribute 'alpha'") != std::string::npos);
+}
+
+TEST_CASE("the verifier finds broken invariants") {
+  Graph g = test::parse("x = input(shape=3x8x8)\nc = conv(x, out=4, kernel=3)\nr = relu(c)\noutput r\n");
+  CHECK(verifyGraph(g).empty());
+  Node *c = g.find("c");
+  c->shape = {1, 4, 8, 8};
+  CHECK(verifyGraph(g).at(0).find("'c': shape f32[1,4,8,8] but its inputs give f32[1,4,6,6]") == 0);
+  c->shape = {1, 4, 6, 6};
+  c->attrs.erase("stride");
+  CHECK(verifyGraph(g).at(0) == "'c': missing attribute 'stride'");
+  c->attrs["stride"] = int64_t(1);
+  CHECK(verifyGraph(g).at(0) == "'c': attribute 'stride' is not of type int2");
+  c->attrs["stride"] = Dims{1, 1};
+  c->inputs.push_back(c->inputs[0]);
+  CHECK(verifyGraph(g).at(0) == "'c': conv takes 1..1 inputs, has 2");
+  c->inputs.pop_back();
+  c->inputs[0] = g.find("r");  // a use before its definition: a cycle
+  CHECK(verifyGraph(g).at(0).find("not defined before it") != std::string::npos);
+  c->inputs[0] = g.find("x");
+  g.outputs.clear();
+  CHECK(verifyGraph(g).at(0) == "the graph has no outputs");
+}
+
+TEST_CASE("GoogLeNet's IR prints, parses and prints identically after every pass") {
+  Graph g = loadModel(test::googlenetPath());
+  std::string text = printGraph(g);
+  auto roundTrip = [](const std::string &printed) { return printGraph(test::parse(printed, "googlenet.ir")); };
+  CHECK(roundTrip(text) == text);
+  for (const std::string &pass : defaultPipeline()) {
+    PassOptions o;
+    o.pipeline = {pass};
+    o.verifyEach = true;
+    runPasses(g, o);
+    std::string after = printGraph(g);
+    INFO("after pass " << pass);
+    CHECK(roundTrip(after) == after);
+  }
+}
+
+TEST_CASE("Graphviz: block instances are clusters, fused epilogues are visible") {
+  Graph g = loadModel(test::googlenetPath());
+  std::string dot = graphToDot(g);
+  CHECK(dot.rfind("digraph \"googlenet\" {", 0) == 0);
+  size_t clusters = 0;
+  for (size_t at = dot.find("subgraph cluster_"); at != std::string::npos; at = dot.find("subgraph cluster_", at + 1)) ++clusters;
+  CHECK(clusters == 9 + 2);  // inception_3a..5b and the two auxiliary classifiers
+  CHECK(dot.find("label=\"inception_3a (inception)\"") != std::string::npos);
+  CHECK(dot.find("conv+relu") != std::string::npos);
+  CHECK(dot.find("\"inception_3a/3x3_reduce\" -> \"inception_3a/3x3\";") != std::string::npos);
+  CHECK(dot.back() == '\n');
+}

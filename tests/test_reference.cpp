@@ -1,0 +1,138 @@
+// Reference kernels against values worked out by hand, and the executor's checks.
+#include "TestUtil.h"
+#include "ir/OpParams.h"
+#include "reference/Executor.h"
+#include "reference/Kernels.h"
+#include "reference/Weights.h"
+
+#include <doctest/doctest.h>
+
+#include <numeric>
+
+using namespace deeper;
+using namespace deeper::reference;
+
+namespace {
+
+Tensor iota(Dims shape, float start = 1) {
+  Tensor t(std::move(shape));
+  std::iota(t.data.begin(), t.data.end(), start);
+  return t;
+}
+
+Tensor filled(Dims shape, std::vector<float> values) {
+  Tensor t(std::move(shape));
+  REQUIRE(values.size() == t.data.size());
+  t.data = std::move(values);
+  return t;
+}
+
+void checkValues(const Tensor &t, const Dims &shape, const std::vector<float> &want) {
+  CHECK(t.shape == shape);
+  REQUIRE(t.data.size() == want.size());
+  for (size_t i = 0; i < want.size(); ++i) CHECK(t.data[i] == doctest::Approx(want[i]).epsilon(1e-6));
+}
+
+Window2d square(int64_t k, int64_t s, int64_t p) { return Window2d{k, k, s, s, p, p}; }
+
+}  // namespace
+
+TEST_CASE("conv2d: bias, padding, stride, relu") {
+  Tensor x = iota({1, 1, 3, 3});  // 1..9
+  Tensor w = filled({1, 1, 2, 2}, {1, 1, 1, 1});
+  Tensor b = filled({1}, {0.5f});
+  checkValues(conv2d(x, w, &b, ConvParams{1, square(2, 1, 0), true, false}), {1, 1, 2, 2}, {12.5f, 16.5f, 24.5f, 28.5f});
+  checkValues(conv2d(x, w, nullptr, ConvParams{1, square(2, 2, 1), false, false}), {1, 1, 2, 2}, {1, 5, 11, 28});
+  Tensor negative = filled({1}, {-20});
+  checkValues(conv2d(x, w, &negative, ConvParams{1, square(2, 1, 0), true, true}), {1, 1, 2, 2}, {0, 0, 4, 8});
+}
+
+TEST_CASE("conv2d: several channels, batch > 1") {
+  Tensor x = iota({2, 2, 1, 1});  // n0: [1,2], n1: [3,4]
+  Tensor w = filled({3, 2, 1, 1}, {1, 0, 0, 1, 1, 1});
+  checkValues(conv2d(x, w, nullptr, ConvParams{3, square(1, 1, 0), false, false}), {2, 3, 1, 1}, {1, 2, 3, 3, 4, 7});
+}
+
+TEST_CASE("ceil-mode output sizes follow Caffe") {
+  CHECK(windowOutputSize(112, 3, 2, 0, true) == 56);  // pool1 of GoogLeNet
+  CHECK(windowOutputSize(112, 3, 2, 0, false) == 55);
+  CHECK(windowOutputSize(14, 5, 3, 0, true) == 4);    // the auxiliary classifiers' pool
+  CHECK(windowOutputSize(224, 7, 2, 3, false) == 112);
+  CHECK(windowOutputSize(4, 4, 3, 2, true) == 2);     // the last window would start in the right padding
+}
+
+TEST_CASE("maxPool2d: ceil-mode tails are clipped windows") {
+  Tensor x = iota({1, 1, 4, 4}, 0);
+  checkValues(maxPool2d(x, PoolParams{square(3, 2, 0), true}), {1, 1, 2, 2}, {10, 11, 14, 15});
+  checkValues(maxPool2d(x, PoolParams{square(3, 2, 0), false}), {1, 1, 1, 1}, {10});
+  Tensor neg = filled({1, 1, 2, 2}, {-4, -3, -2, -1});
+  checkValues(maxPool2d(neg, PoolParams{square(3, 1, 1), true}), {1, 1, 2, 2}, {-1, -1, -1, -1});  // padding never wins
+}
+
+TEST_CASE("avgPool2d: the divisor is the window clipped to the padded input") {
+  Tensor ones = filled({1, 1, 3, 3}, std::vector<float>(9, 1.0f));
+  checkValues(avgPool2d(ones, PoolParams{square(3, 1, 1), true}), {1, 1, 3, 3},
+              {4 / 9.f, 6 / 9.f, 4 / 9.f, 6 / 9.f, 1, 6 / 9.f, 4 / 9.f, 6 / 9.f, 4 / 9.f});
+  Tensor ones4 = filled({1, 1, 4, 4}, std::vector<float>(16, 1.0f));
+  checkValues(avgPool2d(ones4, PoolParams{square(3, 2, 0), true}), {1, 1, 2, 2}, {1, 1, 1, 1});
+  checkValues(avgPool2d(iota({1, 1, 2, 2}), PoolParams{square(2, 1, 0), true}), {1, 1, 1, 1}, {2.5f});
+}
+
+TEST_CASE("lrn across channels, Caffe's formula") {
+  Tensor x = filled({1, 3, 1, 1}, {1, 2, 3});
+  checkValues(lrn(x, LrnParams{3, 3.0, 1.0, 1.0}), {1, 3, 1, 1}, {1 / 6.f, 2 / 15.f, 3 / 14.f});
+  Tensor y = lrn(filled({1, 1, 1, 1}, {2}), LrnParams{5, 1e-4, 0.75, 1.0});
+  CHECK(y.data[0] == doctest::Approx(2 / std::pow(1 + 1e-4 / 5 * 4, 0.75)));
+}
+
+TEST_CASE("relu, concat, fc, softmax") {
+  checkValues(relu(filled({1, 3}, {-1, 0, 2})), {1, 3}, {0, 0, 2});
+  Tensor a = iota({2, 1, 1, 1}, 1), b = iota({2, 2, 1, 1}, 10);
+  checkValues(concat({&a, &b}, 1), {2, 3, 1, 1}, {1, 10, 11, 2, 12, 13});
+  Tensor x = iota({2, 2, 1, 1});
+  Tensor w = filled({3, 2}, {1, 0, 0, 1, 1, 1}), bias = filled({3}, {0, 0, 1});
+  checkValues(fullyConnected(x, w, &bias, false), {2, 3}, {1, 2, 4, 3, 4, 8});
+  checkValues(softmax(filled({1, 2}, {0, std::log(3.0f)}), 1), {1, 2}, {0.25f, 0.75f});
+  checkValues(softmax(filled({1, 2}, {1000, 1000}), 1), {1, 2}, {0.5f, 0.5f});  // no overflow
+}
+
+TEST_CASE("executor: checks inputs and weights, returns any value by name") {
+  Graph g = test::parse("x = input(shape=2x4x4)\nc = conv(x, out=3, kernel=3)\nr = relu(c)\noutput r\n");
+  TensorMap weights = initWeights(g, 1);
+  ReferenceExecutor exec(g, weights);
+  Tensor in = syntheticInput({1, 2, 4, 4}, "x", 0);
+  TensorMap out = exec.run({{"x", in}}, {"c", "r"});
+  CHECK(out.at("c").shape == Dims{1, 3, 2, 2});
+  for (size_t i = 0; i < 12; ++i) CHECK(out.at("r").data[i] == std::max(0.0f, out.at("c").data[i]));
+  CHECK(test::userErrorOf([&] { exec.run({{"x", Tensor({1, 2, 4, 5})}}); }) == "error: input 'x' must be f32[1,2,4,4], got f32[1,2,4,5]");
+  CHECK(test::userErrorOf([&] { exec.run({}); }).find("no value given for input 'x'") != std::string::npos);
+  CHECK(test::userErrorOf([&] { exec.run({{"x", in}, {"y", in}}); }).find("the model has no input 'y'") != std::string::npos);
+  CHECK(test::userErrorOf([&] { exec.run({{"x", in}}, {"nope"}); }).find("no value 'nope'") != std::string::npos);
+  weights.erase("c.bias");
+  CHECK(test::userErrorOf([&] { ReferenceExecutor(g, weights); }).find("has no tensor 'c.bias' (f32[3])") != std::string::npos);
+}
+
+TEST_CASE("seeded weights are deterministic, scaled by fan-in, and differ by seed") {
+  Graph g = test::parse("x = input(shape=16x4x4)\nc = conv(x, out=8, kernel=3)\noutput c\n");
+  TensorMap a = initWeights(g, 0), b = initWeights(g, 0), c = initWeights(g, 1);
+  CHECK(a.at("c.weight").data == b.at("c.weight").data);
+  CHECK(a.at("c.weight").data != c.at("c.weight").data);
+  float bound = std::sqrt(6.0f / (16 * 9)), maxAbs = 0;
+  for (float v : a.at("c.weight").data) maxAbs = std::max(maxAbs, std::fabs(v));
+  CHECK(maxAbs <= bound);
+  CHECK(maxAbs > 0.9f * bound);
+}
+
+TEST_CASE("GoogLeNet: each image of a batch gets what it gets alone") {
+  Graph g1 = loadModel(test::googlenetPath());
+  ElaborateOptions batch2;
+  batch2.batch = 2;
+  Graph g2 = loadModel(test::googlenetPath(), batch2);
+  Tensor two = syntheticInput({2, 3, 224, 224}, "data", 5);
+  Tensor second({1, 3, 224, 224});
+  std::copy(two.data.begin() + second.numel(), two.data.end(), second.data.begin());
+  Tensor p2 = ReferenceExecutor(g2, initWeights(g2, 0)).run({{"data", two}}, {"prob"}).at("prob");
+  Tensor p1 = ReferenceExecutor(g1, initWeights(g1, 0)).run({{"data", second}}, {"prob"}).at("prob");
+  REQUIRE(p2.shape == Dims{2, 1000});
+  for (int i = 0; i < 1000; ++i) CHECK(p2.data[1000 + i] == p1.data[i]);
+}
