@@ -75,6 +75,20 @@ Dims flattenShape(const Node &node, int64_t axis) {
   return {outer, inner};
 }
 
+/// Weights and multiply-adds of conv and fc must be countable: their products must fit in int64.
+void checkWorkFits(const Node &node, const Dims &out) {
+  if (node.op != OpKind::Conv && node.op != OpKind::Fc) return;
+  const Dims &in = node.inputs[0]->shape;
+  Dims perOutput(in.begin() + 1, in.end());  // fc: every input feature
+  if (node.op == OpKind::Conv) perOutput = {in[1], node.attrDims("kernel")[0], node.attrDims("kernel")[1]};
+  Dims weights = perOutput, macs = perOutput;
+  weights.push_back(out[1]);
+  macs.insert(macs.end(), out.begin(), out.end());
+  if (!checkedNumel(weights) || !checkedNumel(macs))
+    failAtNode(node, fmt::format("the weights or multiply-adds of f32[{}] -> f32[{}] overflow 64 bits",
+                                 fmt::join(in, ","), fmt::join(out, ",")));
+}
+
 Dims inputShape(const Node &node, int64_t batch) {
   Dims out{batch};
   for (int64_t d : node.attrDims("shape")) out.push_back(d);
@@ -128,6 +142,7 @@ Dims inferShape(const Node &node, int64_t batch) {
       failAtNode(node, fmt::format("output size f32[{}] has a zero or negative dimension", fmt::join(out, ",")));
   if (!checkedNumel(out))
     failAtNode(node, fmt::format("output size f32[{}] overflows: the element count exceeds 64 bits", fmt::join(out, ",")));
+  checkWorkFits(node, out);
   return out;
 }
 

@@ -25,10 +25,19 @@ struct AxisSplit {
   }
 };
 
-Tensor poolOutput(const Tensor &x, const PoolParams &p) {
+/// A pooling output: value(n, c, y0, x0) for each window, (y0, x0) its top-left corner in the unpadded input.
+template <typename WindowValue>
+Tensor pool(const Tensor &x, const PoolParams &p, WindowValue value) {
   Nchw in(x.shape);
-  return Tensor({in.n, in.c, windowOutputSize(in.h, p.win.kh, p.win.sh, p.win.ph, p.ceil),
-                 windowOutputSize(in.w, p.win.kw, p.win.sw, p.win.pw, p.ceil)});
+  Tensor y({in.n, in.c, windowOutputSize(in.h, p.win.kh, p.win.sh, p.win.ph, p.ceil),
+            windowOutputSize(in.w, p.win.kw, p.win.sw, p.win.pw, p.ceil)});
+  Nchw out(y.shape);
+  for (int64_t n = 0; n < in.n; ++n)
+    for (int64_t c = 0; c < in.c; ++c)
+      for (int64_t oy = 0; oy < out.h; ++oy)
+        for (int64_t ox = 0; ox < out.w; ++ox)
+          y.data[out.at(n, c, oy, ox)] = value(n, c, oy * p.win.sh - p.win.ph, ox * p.win.sw - p.win.pw);
+  return y;
 }
 
 }  // namespace
@@ -66,39 +75,24 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
 
 Tensor maxPool2d(const Tensor &x, const PoolParams &p) {
   Nchw in(x.shape);
-  Tensor y = poolOutput(x, p);
-  Nchw out(y.shape);
-  for (int64_t n = 0; n < in.n; ++n)
-    for (int64_t c = 0; c < in.c; ++c)
-      for (int64_t oy = 0; oy < out.h; ++oy)
-        for (int64_t ox = 0; ox < out.w; ++ox) {
-          int64_t y0 = oy * p.win.sh - p.win.ph, x0 = ox * p.win.sw - p.win.pw;
-          float m = -std::numeric_limits<float>::infinity();
-          for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y0 + p.win.kh, in.h); ++iy)
-            for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x0 + p.win.kw, in.w); ++ix)
-              m = std::max(m, x.data[in.at(n, c, iy, ix)]);
-          y.data[out.at(n, c, oy, ox)] = m;
-        }
-  return y;
+  return pool(x, p, [&](int64_t n, int64_t c, int64_t y0, int64_t x0) {
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y0 + p.win.kh, in.h); ++iy)
+      for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x0 + p.win.kw, in.w); ++ix)
+        m = std::max(m, x.data[in.at(n, c, iy, ix)]);
+    return m;
+  });
 }
 
 Tensor avgPool2d(const Tensor &x, const PoolParams &p) {
   Nchw in(x.shape);
-  Tensor y = poolOutput(x, p);
-  Nchw out(y.shape);
-  for (int64_t n = 0; n < in.n; ++n)
-    for (int64_t c = 0; c < in.c; ++c)
-      for (int64_t oy = 0; oy < out.h; ++oy)
-        for (int64_t ox = 0; ox < out.w; ++ox) {
-          int64_t y0 = oy * p.win.sh - p.win.ph, x0 = ox * p.win.sw - p.win.pw;
-          int64_t y1 = std::min(y0 + p.win.kh, in.h + p.win.ph), x1 = std::min(x0 + p.win.kw, in.w + p.win.pw);
-          double divisor = static_cast<double>((y1 - y0) * (x1 - x0));
-          double sum = 0;
-          for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y1, in.h); ++iy)
-            for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x1, in.w); ++ix) sum += x.data[in.at(n, c, iy, ix)];
-          y.data[out.at(n, c, oy, ox)] = static_cast<float>(sum / divisor);
-        }
-  return y;
+  return pool(x, p, [&](int64_t n, int64_t c, int64_t y0, int64_t x0) {
+    int64_t y1 = std::min(y0 + p.win.kh, in.h + p.win.ph), x1 = std::min(x0 + p.win.kw, in.w + p.win.pw);
+    double sum = 0;
+    for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y1, in.h); ++iy)
+      for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x1, in.w); ++ix) sum += x.data[in.at(n, c, iy, ix)];
+    return static_cast<float>(sum / static_cast<double>((y1 - y0) * (x1 - x0)));
+  });
 }
 
 Tensor lrn(const Tensor &x, const LrnParams &p) {

@@ -99,6 +99,9 @@ TEST_CASE("graph writes Graphviz") {
   std::string dir = test::tempDir();
   CHECK(runDeeper("graph " + test::googlenetPath() + " -o " + dir + "/g.dot").status == 0);
   CHECK(readFile(dir + "/g.dot").find("subgraph cluster_") != std::string::npos);
+  // Graphviz itself accepts it (scripts/install-deps installs graphviz).
+  CHECK(std::system(("dot -Tsvg " + dir + "/g.dot -o " + dir + "/g.svg").c_str()) == 0);
+  CHECK(readFile(dir + "/g.svg").find("inception_3a (inception)") != std::string::npos);
 }
 
 TEST_CASE("run: writes outputs, batch follows the input, names any value") {

@@ -130,6 +130,9 @@ TEST_CASE("shape error: sizes whose product overflows") {
   std::string msg = diagnose("x = input(shape=2000000000x2000000000x2000000000)\noutput x\n", "1:1");
   CHECK(msg.find("overflows") != std::string::npos);
   diagnose("x = input(shape=1x65536x65536)\nc = conv(x, out=2000000000, kernel=1)\noutput c\n", "2:1");
+  // The output fits, but the weights (or the multiply-adds) of the layer would not.
+  CHECK(diagnose("x = input(shape=100000x100000)\nf = fc(x, out=2000000000)\noutput f\n", "2:1").find("weights or multiply-adds") != std::string::npos);
+  CHECK(diagnose("x = input(shape=2000000000x1x1)\nc = conv(x, out=2000000000, kernel=1)\noutput c\n", "2:1").find("weights or multiply-adds") != std::string::npos);
 }
 
 TEST_CASE("missing outputs") {
