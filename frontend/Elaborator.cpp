@@ -3,6 +3,7 @@
 #include "frontend/Builder.h"
 #include "ir/ShapeFunctions.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <set>

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <sys/wait.h>
 
 namespace deeper::test {
@@ -36,10 +37,15 @@ CliResult runDeeper(const std::string &args) {
   return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-std::string tempDir() {
+TempDir::TempDir() {
   char pattern[] = "/tmp/deeper-test-XXXXXX";
   REQUIRE(mkdtemp(pattern) != nullptr);
-  return pattern;
+  path = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path, ignored);
 }
 
 }  // namespace deeper::test

@@ -23,7 +23,13 @@ struct CliResult {
 /// Runs the deeper binary with `args` (a shell-quoted string).
 CliResult runDeeper(const std::string &args);
 
-/// A fresh, empty directory for files a test writes.
-std::string tempDir();
+/// A fresh, empty directory for the files a test writes; removed with everything in it at scope exit.
+struct TempDir {
+  std::string path;
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir &) = delete;
+  TempDir &operator=(const TempDir &) = delete;
+};
 
 }  // namespace deeper::test

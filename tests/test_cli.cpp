@@ -18,9 +18,8 @@ bool exists(const std::string &path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-/// A small model in a fresh directory; returns the directory.
-std::string smallModel() {
-  std::string dir = test::tempDir();
+/// Writes a small model and inputs for it into `dir`.
+void smallModel(const std::string &dir) {
   std::ofstream(dir + "/small.dnet") << "network small\n"
                                         "x = input(shape=2x6x6)\n"
                                         "c = conv(x, out=4, kernel=3, pad=1)\n"
@@ -35,7 +34,6 @@ std::string smallModel() {
   Tensor batch3({3, 2, 6, 6});
   writeNpy(dir + "/x3.npy", batch3);
   writeNpy(dir + "/wrong.npy", Tensor({1, 3, 6, 6}));
-  return dir;
 }
 
 }  // namespace
@@ -57,7 +55,8 @@ TEST_CASE("help, unknown commands and options") {
 }
 
 TEST_CASE("a diagnostic exits non-zero with file:line:col") {
-  std::string dir = test::tempDir();
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
   std::ofstream(dir + "/bad.dnet") << "x = input(shape=3x8x8)\nc = conv(x, out=4, kernel=3, stride=0)\noutput c\n";
   auto r = runDeeper("summary " + dir + "/bad.dnet");
   CHECK(r.status == 1);
@@ -76,7 +75,9 @@ TEST_CASE("summary prints the paper's totals, as text and JSON") {
 }
 
 TEST_CASE("ir: pipeline control and instrumentation") {
-  std::string dir = smallModel();
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
   auto raw = runDeeper("ir " + dir + "/small.dnet --passes=");
   CHECK(raw.output.find("d = dropout(r) : f32[1,4,6,6]") != std::string::npos);
   auto all = runDeeper("ir " + dir + "/small.dnet --print-after-all --time-passes");
@@ -96,7 +97,8 @@ TEST_CASE("ir: pipeline control and instrumentation") {
 }
 
 TEST_CASE("graph writes Graphviz") {
-  std::string dir = test::tempDir();
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
   CHECK(runDeeper("graph " + test::googlenetPath() + " -o " + dir + "/g.dot").status == 0);
   CHECK(readFile(dir + "/g.dot").find("subgraph cluster_") != std::string::npos);
   // Graphviz itself accepts it (scripts/install-deps installs graphviz).
@@ -105,7 +107,9 @@ TEST_CASE("graph writes Graphviz") {
 }
 
 TEST_CASE("run: writes outputs, batch follows the input, names any value") {
-  std::string dir = smallModel();
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
   auto r = runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --output " + dir + "/y.npy --seed 3");
   CHECK(r.status == 0);
   Tensor y = readNpy(dir + "/y.npy");
@@ -123,7 +127,9 @@ TEST_CASE("run: writes outputs, batch follows the input, names any value") {
 }
 
 TEST_CASE("run: bad input fails without writing or clobbering the output") {
-  std::string dir = smallModel();
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
   auto r = runDeeper("run " + dir + "/small.dnet --input " + dir + "/wrong.npy --output " + dir + "/y.npy");
   CHECK(r.status == 1);
   CHECK(r.output == "error: input 'x' must be f32[1,2,6,6], got f32[1,3,6,6]\n");

@@ -65,7 +65,8 @@ TEST_CASE("npy errors name the file and the fix") {
 }
 
 TEST_CASE("writes are atomic: a failed write leaves nothing behind") {
-  std::string dir = test::tempDir();
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
   writeNpy(dir + "/ok.npy", sample());
   CHECK(readNpy(dir + "/ok.npy").data == sample().data);
   CHECK(test::userErrorOf([&] { writeNpy(dir + "/missing/x.npy", sample()); }).find("cannot write") != std::string::npos);
@@ -98,7 +99,8 @@ TEST_CASE("safetensors errors: truncated, malformed, out of range, wrong dtype")
 
 TEST_CASE("weights files are checked against the graph") {
   Graph g = test::parse("x = input(shape=2x4x4)\nc = conv(x, out=3, kernel=3)\noutput c\n");
-  std::string dir = test::tempDir();
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
   TensorMap w = initWeights(g, 0);
   w["unused.weight"] = Tensor({1});  // extra tensors are fine
   writeSafetensors(dir + "/w.safetensors", w);
