@@ -54,7 +54,7 @@ TEST_CASE("npy errors name the file and the fix") {
   std::string fortran = good;
   fortran.replace(fortran.find("False"), 5, "True ");
   CHECK(npyError(fortran).find("Fortran order") != std::string::npos);
-  CHECK(npyError(good.substr(0, good.size() - 4)).find("needs 24 data bytes, file has 20") != std::string::npos);
+  CHECK(npyError(good.substr(0, good.size() - 4)).find("shape needs 24 data bytes, file has 20") != std::string::npos);
   CHECK(npyError(good.substr(0, 20)).find("truncated header") != std::string::npos);
   std::string v9 = good;
   v9[6] = 9;

@@ -1,0 +1,29 @@
+// Fully connected layer: a vector of outputs per step, weights packed [I][O padded] so that one
+// input feature broadcasts against contiguous weights; bias and relu in the epilogue.
+#include "codegen/Generators.h"
+
+namespace deeper::codegen {
+
+using namespace Halide;
+
+Func generateFc(const Kernel &k, const std::vector<ImageParam> &p) {
+  FcParams fp = FcParams::of(*k.node);
+  ImageParam input = p[0], weight = p[1];
+  Var o("o"), n("n");
+  RDom r(0, k.inputViews[0].extent[0], "r");
+  Func acc("acc");
+  acc(o, n) = fp.bias ? p[2](o) : 0.0f;
+  acc(o, n) += weight(o, r) * input(r, n);
+  Func out("fc");
+  out(o, n) = fp.relu ? max(acc(o, n), 0.0f) : acc(o, n);
+
+  const Schedule &s = k.schedule;
+  Var oo("oo"), oi("oi");
+  out.split(o, oo, oi, s.channelBlock(), TailStrategy::GuardWithIf).reorder(oi, oo, n);
+  Var block = parallelOuter(out, s, oo, n);
+  acc.compute_at(out, block).bound_extent(o, s.channelBlock()).vectorize(o, s.vector).unroll(o);
+  acc.update().reorder(o, r, n).vectorize(o, s.vector).unroll(o);
+  return out;
+}
+
+}  // namespace deeper::codegen

@@ -1,0 +1,61 @@
+#include "codegen/Generators.h"
+
+namespace deeper::codegen {
+namespace {
+
+/// An ImageParam constrained to `view`: every extent and stride fixed except the batch (the last
+/// dimension of activations), so kernels are specialised yet serve any batch.
+Halide::ImageParam declare(const std::string &name, const OperandView &view, bool batchLast) {
+  Halide::ImageParam p(Halide::Float(32), static_cast<int>(view.extent.size()), name);
+  for (size_t d = 0; d < view.extent.size(); ++d) {
+    p.dim(static_cast<int>(d)).set_stride(static_cast<int>(view.stride[d]));
+    if (batchLast && d + 1 == view.extent.size()) p.dim(static_cast<int>(d)).set_min(0);
+    else p.dim(static_cast<int>(d)).set_bounds(0, view.extent[d]);
+  }
+  return p;
+}
+
+void constrainOutput(Halide::Func &out, const OperandView &view) {
+  Halide::OutputImageParam b = out.output_buffer();
+  for (size_t d = 0; d < view.extent.size(); ++d) {
+    b.dim(static_cast<int>(d)).set_stride(static_cast<int>(view.stride[d]));
+    if (d + 1 == view.extent.size()) b.dim(static_cast<int>(d)).set_min(0);
+    else b.dim(static_cast<int>(d)).set_bounds(0, view.extent[d]);
+  }
+}
+
+}  // namespace
+
+std::vector<Halide::Argument> KernelPipeline::arguments() const {
+  std::vector<Halide::Argument> args;
+  for (const Halide::ImageParam &p : params) args.push_back(p);
+  return args;
+}
+
+Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer) {
+  if (!s.parallel) return inner;
+  Halide::Var fused("fused");
+  f.fuse(inner, outer, fused).parallel(fused);
+  return fused;
+}
+
+KernelPipeline generateKernel(const Kernel &k) {
+  KernelPipeline kp;
+  for (size_t i = 0; i < k.inputViews.size(); ++i) kp.params.push_back(declare("input" + std::to_string(i), k.inputViews[i], true));
+  for (const PackedParam &p : k.params) kp.params.push_back(declare(p.spec.role, p.view, false));
+  switch (k.node->op) {
+    case OpKind::Conv: kp.output = generateConv(k, kp.params); break;
+    case OpKind::Fc: kp.output = generateFc(k, kp.params); break;
+    case OpKind::MaxPool:
+    case OpKind::AvgPool: kp.output = generatePool(k, kp.params); break;
+    case OpKind::Lrn: kp.output = generateLrn(k, kp.params); break;
+    case OpKind::Concat: kp.output = generateConcat(k, kp.params); break;
+    case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params); break;
+    case OpKind::Relu: kp.output = generateRelu(k, kp.params); break;
+    default: DEEPER_CHECK(false, "no generator for op {}", k.node->info().name);
+  }
+  constrainOutput(kp.output, k.outputView);
+  return kp;
+}
+
+}  // namespace deeper::codegen

@@ -1,0 +1,37 @@
+// One Halide generator per op family, written with Halide's C++ API. Each turns a Kernel (the node,
+// its operand views and its schedule) into a pipeline whose parameters are the activations (in input
+// order), then the packed learned tensors, and whose output is the node's value.
+#pragma once
+
+#include "codegen/Kernel.h"
+
+#include <Halide.h>
+
+#include <vector>
+
+namespace deeper::codegen {
+
+struct KernelPipeline {
+  Halide::Func output;
+  std::vector<Halide::ImageParam> params;  ///< activations, then learned tensors, in operand order
+  std::vector<Halide::Argument> arguments() const;
+};
+
+/// Builds the pipeline for any kernel (dispatches on the op family).
+KernelPipeline generateKernel(const Kernel &kernel);
+
+// The families, one per file (codegen/<Family>Generator.cpp). Each receives its params already
+// declared with the operand views' bounds and strides.
+Halide::Func generateConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateFc(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+
+/// Parallelises `f` over its two outermost dimensions fused, when the schedule asks for it; returns the
+/// loop that now stands for `inner` (the fused one, or `inner` itself).
+Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer);
+
+}  // namespace deeper::codegen

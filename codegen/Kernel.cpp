@@ -1,0 +1,160 @@
+#include "codegen/Kernel.h"
+
+#include "ir/Printer.h"
+
+namespace deeper {
+namespace {
+
+/// Bump when generated code changes for the same kernel description, to invalidate caches.
+constexpr int kCodegenVersion = 1;
+
+int64_t product(const Dims &d, size_t from, size_t to) {
+  int64_t p = 1;
+  for (size_t i = from; i < to && i < d.size(); ++i) p *= d[i];
+  return p;
+}
+
+OperandView dense(std::vector<int32_t> extents) {
+  OperandView v{std::move(extents), {}};
+  int64_t stride = 1;
+  for (int32_t e : v.extent) {
+    v.stride.push_back(stride);
+    stride *= e;
+  }
+  return v;
+}
+
+int32_t i32(int64_t v) {
+  DEEPER_CHECK(v > 0 && v < (int64_t(1) << 31), "extent {} does not fit a Halide buffer", v);
+  return static_cast<int32_t>(v);
+}
+
+/// [N,C,H,W] as Halide (W,H,C,N).
+OperandView nchw(const Dims &s) {
+  DEEPER_CHECK(s.size() == 4, "expected N,C,H,W, got {}", dimsString(s));
+  return dense({i32(s[3]), i32(s[2]), i32(s[1]), i32(s[0])});
+}
+
+/// [N, ...] as Halide (features, N).
+OperandView rows(const Dims &s) { return dense({i32(product(s, 1, s.size())), i32(s[0])}); }
+
+/// [N, C, ...] as Halide (inner, C, N): axis 1 in the middle.
+OperandView aroundAxis1(const Dims &s) {
+  DEEPER_CHECK(s.size() >= 2, "rank {} has no axis 1", s.size());
+  return dense({i32(product(s, 2, s.size())), i32(s[1]), i32(s[0])});
+}
+
+int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
+  std::vector<PackedParam> out;
+  for (const ParamSpec &spec : paramsOf(node)) {
+    int32_t padded = i32(roundUp(spec.shape[0], s.channelBlock()));
+    OperandView view;
+    if (spec.role == "bias") view = dense({padded});
+    else if (node.op == OpKind::Conv) view = dense({padded, i32(spec.shape[3]), i32(spec.shape[2]), i32(spec.shape[1])});
+    else view = dense({padded, i32(spec.shape[1])});
+    out.push_back(PackedParam{spec, view});
+  }
+  return out;
+}
+
+void checkSupported(const Node &node) {
+  bool axis1 = !node.attrs.count("axis") || node.attrInt("axis") == 1;
+  if ((node.op == OpKind::Concat || node.op == OpKind::Softmax) && !axis1)
+    failAtNode(node, fmt::format("code generation supports {} along axis 1 only", node.info().name));
+}
+
+OperandView inputView(const Node &node, const Node &input) {
+  switch (node.op) {
+    case OpKind::Fc:
+    case OpKind::Relu: return rows(input.shape);
+    case OpKind::Concat:
+    case OpKind::Softmax: return aroundAxis1(input.shape);
+    default: return nchw(input.shape);
+  }
+}
+
+OperandView outputView(const Node &node) {
+  switch (node.op) {
+    case OpKind::Fc:
+    case OpKind::Relu: return rows(node.shape);
+    case OpKind::Concat:
+    case OpKind::Softmax: return aroundAxis1(node.shape);
+    default: return nchw(node.shape);
+  }
+}
+
+std::string viewText(const OperandView &v, bool dropBatch) {
+  size_t n = dropBatch && !v.extent.empty() ? v.extent.size() - 1 : v.extent.size();
+  return dimsString(Dims(v.extent.begin(), v.extent.begin() + static_cast<long>(n)));
+}
+
+}  // namespace
+
+bool isAlias(const Node &node) { return node.op == OpKind::Flatten || node.op == OpKind::Dropout; }
+
+const Node *storageRoot(const Node *node) {
+  while (isAlias(*node)) node = node->inputs[0];
+  return node;
+}
+
+Schedule defaultSchedule(const Node &node, int lanes) {
+  Schedule s;
+  s.vector = lanes;
+  s.tileChannels = 1;
+  s.tileWidth = 1;
+  if (node.op == OpKind::Conv) {
+    // apps/conv_layer: 32 vector registers (AVX-512) hold a 2x5 tile of accumulators comfortably, 16
+    // (AVX2) a 2x3 one; one channel vector when the layer is narrow, so padding stays small.
+    s.tileChannels = node.shape[1] > lanes ? 2 : 1;
+    s.tileWidth = lanes >= 16 ? 5 : 3;
+  }
+  return s;
+}
+
+std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
+  std::vector<Kernel> kernels;
+  for (const auto &node : graph.nodes()) {
+    if (node->op == OpKind::Input || isAlias(*node)) continue;
+    checkSupported(*node);
+    Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, outputView(*node)};
+    for (const Node *in : node->inputs) {
+      k.inputs.push_back(storageRoot(in));
+      k.inputViews.push_back(inputView(*node, *in));
+    }
+    k.params = packedParams(*node, k.schedule);
+    kernels.push_back(std::move(k));
+  }
+  return kernels;
+}
+
+std::string Kernel::canonical() const {
+  std::string text = fmt::format("codegen-v{} {}", kCodegenVersion, node->info().name);
+  for (const AttrSpec &spec : node->info().attrs) text += fmt::format(" {}={}", spec.name, formatAttrValue(node->attrs.at(spec.name)));
+  for (const OperandView &v : inputViews) text += " in=" + viewText(v, true);
+  for (const PackedParam &p : params) text += fmt::format(" {}={}", p.spec.role, viewText(p.view, false));
+  return text + " out=" + viewText(outputView, true) + " | " + schedule.print();
+}
+
+Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t) {
+  DEEPER_CHECK(t.shape == param.spec.shape, "'{}' {} has shape {}", kernel.node->name, param.spec.role, dimsString(t.shape));
+  Tensor packed(Dims{checkedNumel(Dims(param.view.extent.begin(), param.view.extent.end())).value()});
+  const Dims &s = t.shape;
+  int64_t padded = param.view.extent[0];
+  if (param.spec.role == "bias") {
+    std::copy(t.data.begin(), t.data.end(), packed.data.begin());
+  } else if (kernel.node->op == OpKind::Conv) {  // [O,I,KH,KW] -> [I][KH][KW][Opad]
+    for (int64_t o = 0; o < s[0]; ++o)
+      for (int64_t i = 0; i < s[1]; ++i)
+        for (int64_t ky = 0; ky < s[2]; ++ky)
+          for (int64_t kx = 0; kx < s[3]; ++kx)
+            packed.data[((i * s[2] + ky) * s[3] + kx) * padded + o] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
+  } else {  // fc: [O,I] -> [I][Opad]
+    for (int64_t o = 0; o < s[0]; ++o)
+      for (int64_t i = 0; i < s[1]; ++i) packed.data[i * padded + o] = t.data[o * s[1] + i];
+  }
+  return packed;
+}
+
+}  // namespace deeper

@@ -1,0 +1,59 @@
+// What code generation sees of a graph: the list of kernels (one per node that computes something),
+// each with the Halide view of its operands.
+//
+// Tensors are N,C,H,W in C order; Halide lists dimensions innermost first, so a [N,C,H,W] activation is
+// the Halide buffer (W,H,C,N). Kernels are specialised to every extent except the batch, so one compiled
+// kernel serves every batch size. flatten and dropout compute nothing: their value shares its input's
+// storage (an alias).
+#pragma once
+
+#include "codegen/Schedule.h"
+#include "ir/Graph.h"
+#include "ir/OpParams.h"
+
+#include <string>
+#include <vector>
+
+namespace deeper {
+
+/// One buffer argument as the kernel sees it: extents and strides innermost first; the last dimension
+/// is the batch.
+struct OperandView {
+  std::vector<int32_t> extent;
+  std::vector<int64_t> stride;
+};
+
+/// A learned tensor as stored in the weights file: already in the layout the kernel reads.
+struct PackedParam {
+  ParamSpec spec;
+  OperandView view;
+};
+
+struct Kernel {
+  const Node *node;
+  Schedule schedule;
+  std::vector<const Node *> inputs;  ///< storage roots of the inputs (aliases resolved)
+  std::vector<OperandView> inputViews;
+  std::vector<PackedParam> params;
+  OperandView outputView;
+
+  /// Everything that determines the generated code, batch excluded: op, attributes, shapes, schedule.
+  std::string canonical() const;
+};
+
+/// True for ops whose value is their input's storage (flatten, dropout).
+bool isAlias(const Node &node);
+/// The node whose storage holds `node`'s value.
+const Node *storageRoot(const Node *node);
+
+/// The default schedule of `node` for a target whose vectors hold `lanes` floats.
+Schedule defaultSchedule(const Node &node, int lanes);
+
+/// Kernels in execution order for every computing node; `lanes` picks default schedules.
+std::vector<Kernel> kernelsOf(const Graph &graph, int lanes);
+
+/// Packs `t` (in ParamSpec's logical layout) into the kernel's layout: conv weights to
+/// [I][KH][KW][O padded], fc weights to [I][O padded], biases to [O padded], padding zero.
+Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t);
+
+}  // namespace deeper

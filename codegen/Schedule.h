@@ -1,0 +1,35 @@
+// Schedules are plain data: one struct per kernel that prints as text, parses back, and has a default
+// chosen from the kernel's shape and the target. Generators apply it; the autotuner and the comparison
+// tools (later) vary exactly these fields.
+//
+//   vector=16 tile_c=2 tile_x=5 parallel=true
+//
+// For conv (the apps/conv_layer recipe): a register tile of tile_c vectors of output channels times
+// tile_x output pixels accumulates over input channels and the kernel window, with the input broadcast.
+// For fc: tile_c vectors of outputs. For pooling, lrn, concat, relu, softmax: vector lanes along the
+// innermost axis.
+#pragma once
+
+#include <string>
+
+namespace Halide {
+struct Target;
+}
+
+namespace deeper {
+
+struct Schedule {
+  int vector = 16;       ///< lanes per vector (16 on AVX-512, 8 on AVX2)
+  int tileChannels = 2;  ///< output-channel vectors per register tile (conv, fc)
+  int tileWidth = 4;     ///< output pixels per register tile (conv)
+  bool parallel = true;  ///< split the work over Halide's thread pool
+
+  /// Output channels are padded to a multiple of this in packed weights (conv, fc).
+  int channelBlock() const { return vector * tileChannels; }
+  std::string print() const;
+  /// UserError when `text` is not a schedule.
+  static Schedule parse(const std::string &text);
+  bool operator==(const Schedule &o) const { return print() == o.print(); }
+};
+
+}  // namespace deeper

@@ -1,0 +1,178 @@
+// The executable `deeper compile` builds for a model: runs it on .npy files, prints top-5, benchmarks.
+// Compiled with -DDEEPER_MODEL=<model>_model against the model's static library.
+//
+//   ./googlenet --input x.npy --output y.npy [--weights F] [--threads N] [--top5] [--bench N]
+#include "deeper_runtime.h"
+#include "npy_format.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern "C" const deeper_model DEEPER_MODEL;
+
+namespace {
+
+struct Options {
+  std::string weights;
+  std::vector<std::pair<std::string, std::string>> inputs, outputs;  // (name or "", path)
+  int threads = 0;
+  int bench = 0;
+  bool top5 = false;
+};
+
+[[noreturn]] void die(const std::string &message) {
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+  std::exit(1);
+}
+
+std::pair<std::string, std::string> named(const char *arg) {
+  const char *eq = std::strchr(arg, '=');
+  return eq ? std::make_pair(std::string(arg, eq), std::string(eq + 1)) : std::make_pair(std::string(), std::string(arg));
+}
+
+int positive(const char *flag, const char *text) {
+  char *end = nullptr;
+  long v = std::strtol(text, &end, 10);
+  if (*end || v <= 0 || v > 1 << 20) die(std::string(flag) + " expects a positive integer, got '" + text + "'");
+  return static_cast<int>(v);
+}
+
+Options parse(int argc, char **argv) {
+  Options o;
+  o.weights = std::string(argv[0]) + ".weights";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    bool hasValue = i + 1 < argc;
+    if (a == "--top5") o.top5 = true;
+    else if (a == "--help" || a == "-h") {
+      std::printf("usage: %s [--input [NAME=]x.npy] [--output [NAME=]y.npy] [--weights F] [--threads N] [--top5] [--bench N]\n"
+                  "without --input, a fixed synthetic input is used\n", argv[0]);
+      std::exit(0);
+    } else if (!hasValue) die("unknown option or missing value: " + a);
+    else if (a == "--input") o.inputs.push_back(named(argv[++i]));
+    else if (a == "--output") o.outputs.push_back(named(argv[++i]));
+    else if (a == "--weights") o.weights = argv[++i];
+    else if (a == "--threads") o.threads = positive("--threads", argv[++i]);
+    else if (a == "--bench") o.bench = positive("--bench", argv[++i]);
+    else die("unknown option: " + a);
+  }
+  return o;
+}
+
+/// Index of the tensor called `name` (or the only one when `name` is empty).
+int find(const deeper_tensor_info *infos, int count, const std::string &name, const char *what) {
+  if (name.empty() && count == 1) return 0;
+  for (int i = 0; i < count; ++i)
+    if (name == infos[i].name) return i;
+  die(name.empty() ? std::string("the model has several ") + what + "s: name one as NAME=FILE"
+                   : std::string("the model has no ") + what + " '" + name + "'");
+}
+
+int64_t numel(const deeper_tensor_info &t) {
+  int64_t n = 1;
+  for (int d = 0; d < t.rank; ++d) n *= t.shape[d];
+  return n;
+}
+
+std::vector<float> readInput(const std::string &path, const deeper_tensor_info &info) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) die("cannot read '" + path + "'");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string bytes = ss.str();
+  deeper::npy_format::Layout layout;
+  if (std::string error = deeper::npy_format::parse(bytes, layout); !error.empty())
+    die("'" + path + "' is not a usable .npy file: " + error);
+  if (layout.shape != std::vector<int64_t>(info.shape, info.shape + info.rank))
+    die("'" + path + "' does not have the shape of input '" + info.name + "' (this model was compiled for a fixed batch)");
+  std::vector<float> data(layout.dataBytes / 4);
+  std::memcpy(data.data(), bytes.data() + layout.dataOffset, layout.dataBytes);
+  return data;
+}
+
+void writeOutput(const std::string &path, const deeper_tensor_info &info, const std::vector<float> &data) {
+  std::string tmp = path + ".tmp";
+  std::ofstream out(tmp, std::ios::binary);
+  std::string pre = deeper::npy_format::preamble(std::vector<int64_t>(info.shape, info.shape + info.rank));
+  out.write(pre.data(), static_cast<std::streamsize>(pre.size()));
+  out.write(reinterpret_cast<const char *>(data.data()), static_cast<std::streamsize>(data.size() * 4));
+  out.close();
+  if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    die("cannot write '" + path + "'");
+  }
+}
+
+void printTop5(const deeper_tensor_info &info, const std::vector<float> &data) {
+  int64_t rows = info.shape[0], cols = numel(info) / rows;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *row = data.data() + r * cols;
+    std::vector<int64_t> idx(cols);
+    std::iota(idx.begin(), idx.end(), 0);
+    int64_t k = std::min<int64_t>(5, cols);
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+    std::printf("%s[%lld] top-%lld:", info.name, static_cast<long long>(r), static_cast<long long>(k));
+    for (int64_t i = 0; i < k; ++i) std::printf("  %lld:%.6f", static_cast<long long>(idx[i]), row[idx[i]]);
+    std::printf("\n");
+  }
+}
+
+void bench(deeper_context *ctx, int runs, const float *const *ins, float *const *outs, int64_t batch) {
+  for (int i = 0; i < std::max(3, runs / 10); ++i) deeper_run(ctx, ins, outs);  // warm-up
+  std::vector<double> ms;
+  for (int i = 0; i < runs; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (deeper_run(ctx, ins, outs) != DEEPER_OK) die(deeper_last_error());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  std::printf("median_ms=%.3f min_ms=%.3f max_ms=%.3f images_per_s=%.1f\n", median, ms.front(), ms.back(),
+              1000.0 * static_cast<double>(batch) / median);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  Options o = parse(argc, argv);
+  const deeper_model &m = DEEPER_MODEL;
+  if (o.threads) deeper_set_num_threads(o.threads);
+  std::vector<std::vector<float>> inputs(m.num_inputs), outputs(m.num_outputs);
+  for (auto &[name, path] : o.inputs) {
+    int i = find(m.inputs, m.num_inputs, name, "input");
+    inputs[i] = readInput(path, m.inputs[i]);
+  }
+  for (int i = 0; i < m.num_inputs; ++i)
+    if (inputs[i].empty()) {
+      if (!o.inputs.empty()) die(std::string("no --input for '") + m.inputs[i].name + "'");
+      inputs[i].resize(numel(m.inputs[i]));
+      for (size_t j = 0; j < inputs[i].size(); ++j) inputs[i][j] = static_cast<float>(std::sin(0.001 * static_cast<double>(j)));
+    }
+  for (int i = 0; i < m.num_outputs; ++i) outputs[i].assign(numel(m.outputs[i]), 0.0f);
+  std::vector<const float *> ins;
+  std::vector<float *> outs;
+  for (auto &v : inputs) ins.push_back(v.data());
+  for (auto &v : outputs) outs.push_back(v.data());
+
+  deeper_context *ctx = nullptr;
+  if (deeper_create(&m, o.weights.c_str(), &ctx) != DEEPER_OK) die(deeper_last_error());
+  if (deeper_run(ctx, ins.data(), outs.data()) != DEEPER_OK) die(deeper_last_error());
+  for (auto &[name, path] : o.outputs) {
+    int i = find(m.outputs, m.num_outputs, name, "output");
+    writeOutput(path, m.outputs[i], outputs[i]);
+  }
+  if (o.top5)
+    for (int i = 0; i < m.num_outputs; ++i) printTop5(m.outputs[i], outputs[i]);
+  if (o.bench) bench(ctx, o.bench, ins.data(), outs.data(), m.inputs[0].shape[0]);
+  deeper_destroy(ctx);
+  return 0;
+}

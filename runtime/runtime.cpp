@@ -1,0 +1,224 @@
+// The Deeper runtime: weights mapping and checks, the arena, and the step loop. See deeper_runtime.h.
+#include "deeper_runtime.h"
+
+#include "weights_format.h"
+
+#include <HalideRuntime.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <new>
+#include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+namespace wf = deeper::weights_format;
+
+thread_local std::string lastError;
+
+deeper_status failWith(deeper_status status, const char *format, ...) {
+  char message[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(message, sizeof message, format, args);
+  va_end(args);
+  lastError = message;
+  return status;
+}
+
+/// A read-only mapping of the weights file.
+struct Mapping {
+  const unsigned char *data = nullptr;
+  size_t size = 0;
+  ~Mapping() {
+    if (data) munmap(const_cast<unsigned char *>(data), size);
+  }
+};
+
+deeper_status mapFile(const char *path, Mapping &m) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failWith(DEEPER_ERROR_IO, "cannot open weights '%s': %s", path, std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size < static_cast<off_t>(wf::kHeaderBytes)) {
+    close(fd);
+    return failWith(DEEPER_ERROR_FORMAT, "weights '%s' is shorter than its %zu-byte header", path, wf::kHeaderBytes);
+  }
+  void *p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) return failWith(DEEPER_ERROR_IO, "cannot map weights '%s': %s", path, std::strerror(errno));
+  m.data = static_cast<const unsigned char *>(p);
+  m.size = static_cast<size_t>(st.st_size);
+  return DEEPER_OK;
+}
+
+deeper_status checkHeader(const deeper_model &model, const Mapping &m, const char *path, wf::Header &h) {
+  std::memcpy(&h, m.data, sizeof h);
+  if (std::memcmp(h.magic, wf::kMagic, sizeof h.magic) != 0)
+    return failWith(DEEPER_ERROR_FORMAT, "'%s' is not a Deeper weights file (bad magic)", path);
+  if (h.version != wf::kVersion)
+    return failWith(DEEPER_ERROR_FORMAT, "'%s' has format version %u; this runtime reads version %u", path, h.version, wf::kVersion);
+  if (h.fileSize != m.size)
+    return failWith(DEEPER_ERROR_FORMAT, "'%s' is %zu bytes, its header says %llu: truncated or padded", path, m.size,
+                    static_cast<unsigned long long>(h.fileSize));
+  if (h.modelHash != model.hash || h.tensorCount != static_cast<uint32_t>(model.num_weights))
+    return failWith(DEEPER_ERROR_MISMATCH, "'%s' holds the weights of another model (or batch, or build) than %s", path, model.name);
+  if (h.tableOffset < wf::kHeaderBytes || h.tableOffset > h.dataOffset || h.dataOffset > m.size)
+    return failWith(DEEPER_ERROR_FORMAT, "'%s' has table or data offsets outside the file", path);
+  if (wf::checksum(m.data + wf::kHeaderBytes, m.size - wf::kHeaderBytes) != h.checksum)
+    return failWith(DEEPER_ERROR_FORMAT, "'%s' is corrupt: checksum mismatch", path);
+  return DEEPER_OK;
+}
+
+/// Reads one table entry at `at` (advanced past it) and checks it names tensor `i` with its size.
+deeper_status readEntry(const deeper_model &model, const Mapping &m, const wf::Header &h, int i, size_t &at,
+                        const float *&tensor, const char *path) {
+  uint64_t offset, bytes;
+  uint32_t nameLength;
+  if (at + 20 > h.dataOffset) return failWith(DEEPER_ERROR_FORMAT, "'%s': tensor table is truncated", path);
+  std::memcpy(&offset, m.data + at, 8);
+  std::memcpy(&bytes, m.data + at + 8, 8);
+  std::memcpy(&nameLength, m.data + at + 16, 4);
+  at += 20;
+  const char *want = model.weight_names[i];
+  if (nameLength != std::strlen(want) || at + nameLength > h.dataOffset ||
+      std::memcmp(m.data + at, want, nameLength) != 0)
+    return failWith(DEEPER_ERROR_MISMATCH, "'%s': tensor %d is not '%s'", path, i, want);
+  at = wf::alignUp(at + nameLength, 8);
+  uint64_t dataBytes = m.size - h.dataOffset;
+  if (bytes != static_cast<uint64_t>(model.weight_bytes[i]) || offset > dataBytes || bytes > dataBytes - offset ||
+      (h.dataOffset + offset) % wf::kAlignment != 0)
+    return failWith(DEEPER_ERROR_FORMAT, "'%s': tensor '%s' has a bad size or offset", path, want);
+  tensor = reinterpret_cast<const float *>(m.data + h.dataOffset + offset);
+  return DEEPER_OK;
+}
+
+/// Halide buffer descriptors of one step, built once per context so that a run allocates nothing.
+struct StepBuffers {
+  std::vector<halide_buffer_t> buffers;
+  std::vector<halide_dimension_t> dims;
+  std::vector<void *> args;
+};
+
+}  // namespace
+
+struct deeper_context {
+  const deeper_model *model = nullptr;
+  Mapping weights;
+  std::vector<const float *> tensors;
+  unsigned char *arena = nullptr;
+  std::vector<StepBuffers> steps;
+
+  ~deeper_context() { std::free(arena); }
+};
+
+namespace {
+
+deeper_status loadWeights(deeper_context &ctx, const char *path) {
+  if (deeper_status s = mapFile(path, ctx.weights)) return s;
+  wf::Header h;
+  if (deeper_status s = checkHeader(*ctx.model, ctx.weights, path, h)) return s;
+  ctx.tensors.resize(ctx.model->num_weights);
+  size_t at = h.tableOffset;
+  for (int i = 0; i < ctx.model->num_weights; ++i)
+    if (deeper_status s = readEntry(*ctx.model, ctx.weights, h, i, at, ctx.tensors[i], path)) return s;
+  return DEEPER_OK;
+}
+
+/// Fills the descriptors of every step; arena and weight operands get their final host pointers now.
+void prepareSteps(deeper_context &ctx) {
+  const deeper_model &model = *ctx.model;
+  ctx.steps.resize(model.num_steps);
+  for (int s = 0; s < model.num_steps; ++s) {
+    const deeper_step &step = model.steps[s];
+    StepBuffers &sb = ctx.steps[s];
+    sb.buffers.assign(step.num_operands, halide_buffer_t{});
+    sb.dims.assign(step.num_operands * 4, halide_dimension_t{});
+    sb.args.resize(step.num_operands);
+    for (int o = 0; o < step.num_operands; ++o) {
+      const deeper_operand &op = step.operands[o];
+      halide_buffer_t &b = sb.buffers[o];
+      b.type.code = halide_type_float;
+      b.type.bits = 32;
+      b.type.lanes = 1;
+      b.dimensions = op.rank;
+      b.dim = &sb.dims[o * 4];
+      for (int d = 0; d < op.rank; ++d) b.dim[d] = halide_dimension_t{0, op.extent[d], static_cast<int32_t>(op.stride[d]), 0};
+      if (op.kind == DEEPER_ARENA) b.host = ctx.arena + op.offset;
+      if (op.kind == DEEPER_WEIGHT) b.host = reinterpret_cast<uint8_t *>(const_cast<float *>(ctx.tensors[op.index]));
+      sb.args[o] = &b;
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+deeper_status deeper_create(const deeper_model *model, const char *weights_path, deeper_context **out) {
+  if (!model || !weights_path || !out) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_create: null argument");
+  *out = nullptr;
+  deeper_context *ctx = new (std::nothrow) deeper_context;
+  if (!ctx) return failWith(DEEPER_ERROR_MEMORY, "out of memory");
+  ctx->model = model;
+  deeper_status s = loadWeights(*ctx, weights_path);
+  if (s == DEEPER_OK && model->arena_bytes > 0) {
+    ctx->arena = static_cast<unsigned char *>(std::aligned_alloc(wf::kAlignment, wf::alignUp(model->arena_bytes, wf::kAlignment)));
+    if (!ctx->arena) s = failWith(DEEPER_ERROR_MEMORY, "cannot allocate the %lld-byte arena", static_cast<long long>(model->arena_bytes));
+  }
+  if (s != DEEPER_OK) {
+    delete ctx;
+    return s;
+  }
+  prepareSteps(*ctx);
+  *out = ctx;
+  return DEEPER_OK;
+}
+
+deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float *const *outputs) {
+  if (!ctx || !inputs || !outputs) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null argument");
+  const deeper_model &model = *ctx->model;
+  for (int s = 0; s < model.num_steps; ++s) {
+    const deeper_step &step = model.steps[s];
+    StepBuffers &sb = ctx->steps[s];
+    for (int o = 0; o < step.num_operands; ++o) {
+      const deeper_operand &op = step.operands[o];
+      if (op.kind == DEEPER_INPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(const_cast<float *>(inputs[op.index]));
+      if (op.kind == DEEPER_OUTPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(outputs[op.index]);
+      if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
+    }
+    if (int err = step.kernel(sb.args.data()))
+      return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", step.name, err);
+  }
+  return DEEPER_OK;
+}
+
+void deeper_destroy(deeper_context *ctx) { delete ctx; }
+
+const deeper_model *deeper_context_model(const deeper_context *ctx) { return ctx ? ctx->model : nullptr; }
+
+const char *deeper_last_error(void) { return lastError.c_str(); }
+
+const char *deeper_status_name(deeper_status status) {
+  switch (status) {
+    case DEEPER_OK: return "ok";
+    case DEEPER_ERROR_IO: return "io error";
+    case DEEPER_ERROR_FORMAT: return "bad weights file";
+    case DEEPER_ERROR_MISMATCH: return "weights of another model";
+    case DEEPER_ERROR_MEMORY: return "out of memory";
+    case DEEPER_ERROR_ARGUMENT: return "invalid argument";
+    case DEEPER_ERROR_KERNEL: return "kernel error";
+  }
+  return "unknown status";
+}
+
+void deeper_set_num_threads(int threads) { halide_set_num_threads(threads); }
+
+}  // extern "C"
