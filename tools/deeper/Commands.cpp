@@ -1,5 +1,6 @@
 #include "tools/deeper/Commands.h"
 
+#include "codegen/Compile.h"
 #include "frontend/Load.h"
 #include "ir/Graphviz.h"
 #include "ir/Printer.h"
@@ -25,13 +26,29 @@ PassOptions passOptions(const Options &o, std::vector<std::string> pipeline) {
   return p;
 }
 
+/// --outputs: the values to compute instead of the declared outputs.
+void overrideOutputs(Graph &graph, const std::vector<std::string> &names) {
+  if (names.empty()) fail("--outputs needs at least one value name");
+  graph.outputs.clear();
+  for (const std::string &name : names) {
+    Node *node = graph.find(name);
+    if (!node) fail(fmt::format("--outputs: the model has no value '{}'", name));
+    graph.outputs.push_back(GraphOutput{node, false});
+  }
+}
+
 Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipeline()) {
   if (o.model.empty()) fail(fmt::format("'deeper {}' needs a MODEL (.dnet or .ir)", o.command));
   ElaborateOptions eo;
   eo.batch = o.batch;
   Graph graph = loadModel(o.model, eo);
+  if (o.outputsOverride) overrideOutputs(graph, *o.outputsOverride);
   runPasses(graph, passOptions(o, std::move(pipeline)));
   return graph;
+}
+
+TensorMap weightsFor(const Options &o, const Graph &graph) {
+  return o.weights.empty() ? initWeights(graph, o.seed.value_or(0)) : loadWeights(graph, o.weights);
 }
 
 void emit(const Options &o, const std::string &text) {
@@ -129,8 +146,7 @@ int commandRun(const Options &o) {
   if (!opts.batch && !files.empty() && !files[0].shape.empty()) opts.batch = files[0].shape[0];  // batch follows the input
   Graph graph = prepare(opts);
 
-  TensorMap weights = o.weights.empty() ? initWeights(graph, o.seed.value_or(0)) : loadWeights(graph, o.weights);
-  ReferenceExecutor executor(graph, std::move(weights));
+  ReferenceExecutor executor(graph, weightsFor(o, graph));
   std::vector<std::string> wanted;
   for (const NamedFile &f : o.outputs) wanted.push_back(f.name.empty() ? soleName(outputNames(graph), "output", "--output") : f.name);
   if (wanted.empty()) wanted = outputNames(graph);
@@ -145,12 +161,30 @@ int commandRun(const Options &o) {
   return 0;
 }
 
+int commandCompile(const Options &o) {
+  if (o.outFile.empty()) fail("'deeper compile' needs -o DIR, the output folder");
+  Graph graph = prepare(o);
+  CompileOptions co;
+  co.outDir = o.outFile;
+  co.target = o.target;
+  co.source = o.model;
+  co.jobs = o.jobs;
+  parseTarget(o.target);  // a bad target fails before the weights are made
+  CompileReport r = compileModel(graph, weightsFor(o, graph), co);
+  fmt::print("compiled {} for {} (batch {}): {} kernels, {} distinct compiled now, the rest cached; arena {} bytes ({} without reuse); "
+             "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
+             graph.name, o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
+             r.identifier, r.identifier, r.identifier, r.identifier);
+  return 0;
+}
+
 }  // namespace
 
 int runCommand(const Options &o) {
   static const std::vector<std::pair<std::string, int (*)(const Options &)>> commands = {
       {"summary", commandSummary}, {"ir", commandIr},         {"graph", commandGraph},
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
+      {"compile", commandCompile},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);

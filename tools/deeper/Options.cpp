@@ -17,6 +17,7 @@ commands:
   ir        print the IR after the pass pipeline (a valid .ir file)
   graph     print Graphviz dot; block instances are clusters
   run       run the reference executor
+  compile   compile to a native library, header, weights file and executable (-o DIR)
   passes    list the passes (no MODEL)
   ops       list the ops and their attributes (no MODEL)
 
@@ -28,6 +29,13 @@ pipeline options (every command that takes a MODEL):
   --time-passes           print the time each pass took
   --verify-each           verify the IR after every pass
   -o FILE                 write ir/graph/summary output to FILE instead of stdout
+
+compile:  -o DIR                     output folder (required)
+          --target T                 host (default) or a Halide target, e.g. x86-64-linux-avx2
+          --jobs N                   parallel kernel compiles (default: one per core)
+          --outputs=a,b              compute these values instead of the declared outputs
+          --seed N | --weights FILE.safetensors   the weights to pack (default: --seed 0)
+          kernels are cached in $DEEPER_CACHE_DIR (default ~/.cache/deeper)
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
 run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input)
@@ -78,6 +86,9 @@ const std::map<std::string, Setter> &valueOptions() {
       {"--seed", [](Options &o, const std::string &v) { o.seed = parseCount("--seed", v, true); }},
       {"--weights", [](Options &o, const std::string &v) { o.weights = v; }},
       {"-o", [](Options &o, const std::string &v) { o.outFile = v; }},
+      {"--target", [](Options &o, const std::string &v) { o.target = v; }},
+      {"--jobs", [](Options &o, const std::string &v) { o.jobs = static_cast<int>(parseCount("--jobs", v, false)); }},
+      {"--outputs", [](Options &o, const std::string &v) { o.outputsOverride = splitList(v); }},
   };
   return table;
 }

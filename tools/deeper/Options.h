@@ -33,8 +33,12 @@ struct Options {
   std::string weights;
   bool syntheticInput = false;
   bool top5 = false;
-  // output file for ir / graph / summary (stdout when empty)
+  // output file for ir / graph / summary (stdout when empty); output folder for compile
   std::string outFile;
+  // compile
+  std::string target = "host";
+  int jobs = 0;
+  std::optional<std::vector<std::string>> outputsOverride;
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.

@@ -1,0 +1,72 @@
+#include "codegen/ArenaPlan.h"
+
+#include <algorithm>
+
+namespace deeper {
+namespace {
+
+constexpr int64_t kAlign = 64;
+
+struct Interval {
+  const Node *value;
+  size_t first, last;  // steps
+  int64_t bytes;
+};
+
+int64_t bytesOf(const Node &n) { return (checkedNumel(n.shape).value() * 4 + kAlign - 1) / kAlign * kAlign; }
+
+/// Lifetimes of arena values, in order of first write.
+std::vector<Interval> lifetimes(const std::vector<Kernel> &kernels, const std::map<const Node *, Placement> &fixed) {
+  std::map<const Node *, Interval> live;
+  std::vector<const Node *> order;
+  for (size_t step = 0; step < kernels.size(); ++step) {
+    const Node *out = kernels[step].node;
+    if (!fixed.count(out)) {
+      live[out] = Interval{out, step, step, bytesOf(*out)};
+      order.push_back(out);
+    }
+    for (const Node *in : kernels[step].inputs)
+      if (live.count(in)) live[in].last = step;
+  }
+  std::vector<Interval> out;
+  for (const Node *n : order) out.push_back(live[n]);
+  return out;
+}
+
+int64_t firstFit(const Interval &v, const std::vector<std::pair<Interval, int64_t>> &placed) {
+  std::vector<std::pair<int64_t, int64_t>> busy;  // [begin, end) of values live at the same time
+  for (const auto &[other, offset] : placed)
+    if (other.first <= v.last && v.first <= other.last) busy.push_back({offset, offset + other.bytes});
+  std::sort(busy.begin(), busy.end());
+  int64_t candidate = 0;
+  for (const auto &[begin, end] : busy) {
+    if (candidate + v.bytes <= begin) break;
+    candidate = std::max(candidate, end);
+  }
+  return candidate;
+}
+
+}  // namespace
+
+ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
+  ArenaPlan plan;
+  std::vector<Node *> inputs = graph.nodesOfOp(OpKind::Input);
+  for (size_t i = 0; i < inputs.size(); ++i) plan.placement[inputs[i]] = Placement{Storage::Input, static_cast<int64_t>(i), bytesOf(*inputs[i])};
+  for (size_t i = 0; i < graph.outputs.size(); ++i) {
+    const Node *root = storageRoot(graph.outputs[i].node);
+    if (root->op == OpKind::Input || plan.placement.count(root))
+      failAtNode(*graph.outputs[i].node, "this output is a model input or another output; nothing to compute");
+    plan.placement[root] = Placement{Storage::Output, static_cast<int64_t>(i), bytesOf(*root)};
+  }
+  std::vector<std::pair<Interval, int64_t>> placed;
+  for (const Interval &v : lifetimes(kernels, plan.placement)) {
+    int64_t offset = firstFit(v, placed);
+    placed.push_back({v, offset});
+    plan.placement[v.value] = Placement{Storage::Arena, offset, v.bytes};
+    plan.arenaBytes = std::max(plan.arenaBytes, offset + v.bytes);
+    plan.totalBytes += v.bytes;
+  }
+  return plan;
+}
+
+}  // namespace deeper

@@ -1,0 +1,34 @@
+// Where every intermediate value lives: offsets into one arena, planned at compile time by liveness.
+//
+// Rules:
+//  1. Graph inputs and outputs live in the caller's buffers, never in the arena.
+//  2. flatten and dropout produce no storage: they share their input's (kernels see another view).
+//  3. A value is live from the step that writes it to the last step that reads it (through aliases).
+//  4. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no
+//     value live at the same time overlaps (first fit). So a run of GoogLeNet reuses a few buffers.
+#pragma once
+
+#include "codegen/Kernel.h"
+
+#include <map>
+
+namespace deeper {
+
+enum class Storage { Arena, Input, Output };
+
+struct Placement {
+  Storage storage;
+  int64_t offset = 0;  ///< arena bytes (Arena); input or output number otherwise
+  int64_t bytes = 0;
+};
+
+struct ArenaPlan {
+  std::map<const Node *, Placement> placement;  ///< by storage root
+  int64_t arenaBytes = 0;
+  int64_t totalBytes = 0;  ///< sum of all arena values: what no reuse would take
+};
+
+/// UserError when a graph output is a graph input (nothing to compute).
+ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels);
+
+}  // namespace deeper

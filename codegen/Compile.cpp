@@ -1,0 +1,121 @@
+#include "codegen/Compile.h"
+
+#include "codegen/ArenaPlan.h"
+#include "codegen/Glue.h"
+#include "codegen/KernelCache.h"
+#include "codegen/WeightsFile.h"
+#include "ir/Printer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <unistd.h>
+
+namespace deeper {
+namespace {
+
+namespace fs = std::filesystem;
+
+uint64_t fnv1a64(const std::string &s) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+/// The graph, batch and every kernel's layout: what a weights file must have been written for.
+uint64_t modelHash(const Graph &graph, const std::vector<Kernel> &kernels) {
+  std::string text = printGraph(graph);
+  for (const Kernel &k : kernels) text += k.canonical() + "\n";
+  return fnv1a64(text);
+}
+
+std::string quote(const std::string &s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+void run(const std::string &command, const std::string &what) {
+  if (std::system(command.c_str()) != 0) fail(fmt::format("{} failed: {}", what, command));
+}
+
+std::vector<std::pair<std::string, Tensor>> packedWeights(const std::vector<Kernel> &kernels, const TensorMap &weights) {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const Kernel &k : kernels)
+    for (const PackedParam &p : k.params) {
+      std::string name = p.spec.tensorName(*k.node);
+      auto it = weights.find(name);
+      if (it == weights.end() || it->second.shape != p.spec.shape)
+        fail(fmt::format("the weights have no tensor '{}' of shape f32[{}]", name, fmt::join(p.spec.shape, ",")));
+      out.push_back({name, packParam(k, p, it->second)});
+    }
+  return out;
+}
+
+/// Compiles the glue and the runtime, archives them with the kernels, links the executable. Every
+/// file lands under a temporary name first and is renamed into place at the end.
+void buildNative(const std::string &dir, const std::string &id, const std::vector<CompiledKernel> &compiled,
+                 const std::string &runtimeObject) {
+  std::string tmp = fmt::format("{}/.build-{}", dir, getpid());
+  fs::create_directories(tmp);
+  std::string cxx = fmt::format("c++ -std=c++17 -O2 -fPIC -I{} -I{} -I{}", quote(dir), quote(DEEPER_RUNTIME_DIR), quote(DEEPER_HALIDE_INCLUDE));
+  run(fmt::format("{} -c {} -o {}", cxx, quote(dir + "/" + id + "_glue.cpp"), quote(tmp + "/glue.o")), "compiling the step table");
+  run(fmt::format("{} -c {} -o {}", cxx, quote(std::string(DEEPER_RUNTIME_DIR) + "/runtime.cpp"), quote(tmp + "/runtime.o")), "compiling the runtime");
+  std::string objects = quote(tmp + "/glue.o") + " " + quote(tmp + "/runtime.o") + " " + quote(runtimeObject);
+  std::set<std::string> unique;
+  for (const CompiledKernel &ck : compiled)
+    if (unique.insert(ck.object).second) objects += " " + quote(ck.object);
+  run(fmt::format("ar rcs {} {}", quote(tmp + "/lib.a"), objects), "archiving the library");
+  run(fmt::format("{} -DDEEPER_MODEL={}_model {} {} -lpthread -ldl -o {}", cxx, id, quote(std::string(DEEPER_RUNTIME_DIR) + "/deeper_main.cpp"),
+                  quote(tmp + "/lib.a"), quote(tmp + "/exe")),
+      "linking the executable");
+  fs::rename(tmp + "/lib.a", dir + "/lib" + id + ".a");
+  fs::rename(tmp + "/exe", dir + "/" + id);
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+
+Halide::Target parseTarget(const std::string &text) {
+  if (text == "host") return Halide::get_host_target();
+  if (!Halide::Target::validate_target_string(text))
+    fail(fmt::format("unknown target '{}'; use host or a Halide target such as x86-64-linux-avx2, "
+                     "x86-64-linux-avx512_skylake, x86-64-linux-avx512_sapphirerapids", text));
+  return Halide::Target(text);
+}
+
+CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  Halide::Target target = parseTarget(options.target);
+  CompileReport report;
+  report.identifier = cIdentifier(graph.name);
+  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>());
+  ArenaPlan plan = planArena(graph, kernels);
+  auto packed = packedWeights(kernels, weights);  // before any slow work: missing weights fail fast
+  std::error_code ec;
+  fs::create_directories(options.outDir, ec);
+  if (ec) fail(fmt::format("cannot create '{}': {}", options.outDir, ec.message()));
+
+  std::vector<CompiledKernel> compiled = compileKernels(kernels, target, CompileJobsOptions{options.jobs, options.progress});
+  std::string runtimeObject = compileRuntime(target);
+  uint64_t hash = modelHash(graph, kernels);
+  GlueInput glue{report.identifier, options.source, target.to_string(), hash, &graph, &kernels, &compiled, &plan};
+  const std::string base = options.outDir + "/" + report.identifier;
+  writeFileAtomic(options.outDir + "/deeper_runtime.h", readFile(std::string(DEEPER_RUNTIME_DIR) + "/deeper_runtime.h"));
+  writeFileAtomic(base + ".h", emitHeader(glue));
+  writeFileAtomic(base + "_glue.cpp", emitGlueSource(glue));
+  writeWeightsFile(base + ".weights", hash, packed);
+  buildNative(options.outDir, report.identifier, compiled, runtimeObject);
+
+  report.kernels = kernels.size();
+  std::set<std::string> fresh;
+  for (const CompiledKernel &ck : compiled)
+    if (!ck.cached) fresh.insert(ck.object);
+  report.distinctCompiled = fresh.size();
+  report.arenaBytes = plan.arenaBytes;
+  report.totalBytes = plan.totalBytes;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace deeper

@@ -1,0 +1,42 @@
+// `deeper compile`: the optimised graph becomes a native library, a C header, a weights file and an
+// executable in one folder:
+//
+//   DIR/<model>.h          C API (create, run, destroy, shapes)
+//   DIR/lib<model>.a       kernels + Halide runtime + Deeper runtime + step table
+//   DIR/<model>.weights    packed weights, checked at load
+//   DIR/<model>            executable: --input/--output .npy, --top5, --threads, --bench
+//   DIR/<model>_glue.cpp   the step table, readable
+//   DIR/deeper_runtime.h   the runtime's C API, included by <model>.h
+#pragma once
+
+#include "ir/Graph.h"
+#include "support/Safetensors.h"
+
+#include <Halide.h>
+
+#include <string>
+
+namespace deeper {
+
+struct CompileOptions {
+  std::string outDir;
+  std::string target = "host";
+  std::string source;  ///< the model file, for comments
+  int jobs = 0;        ///< parallel kernel compiles; 0: one per core
+  bool progress = true;
+};
+
+struct CompileReport {
+  std::string identifier;
+  size_t kernels = 0, distinctCompiled = 0;
+  int64_t arenaBytes = 0, totalBytes = 0;
+  double seconds = 0;
+};
+
+/// "host" or a Halide target string (x86-64-linux-avx2, ...); UserError naming valid examples.
+Halide::Target parseTarget(const std::string &text);
+
+/// Compiles `graph` (after the pass pipeline) with `weights` (by tensor name, logical layout).
+CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options);
+
+}  // namespace deeper

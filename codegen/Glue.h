@@ -1,0 +1,34 @@
+// The readable C++ that ties a compiled model together: the step table (which kernel runs on which
+// buffers, at which arena offsets) and the model's C header. Written to the output folder next to the
+// library, so what the runtime will do can be read.
+#pragma once
+
+#include "codegen/ArenaPlan.h"
+#include "codegen/KernelCache.h"
+
+#include <string>
+#include <vector>
+
+namespace deeper {
+
+struct GlueInput {
+  std::string identifier;  ///< C identifier of the model, e.g. "googlenet"
+  std::string source;      ///< the model file, for the comment
+  std::string target;
+  uint64_t hash;
+  const Graph *graph;
+  const std::vector<Kernel> *kernels;
+  const std::vector<CompiledKernel> *compiled;
+  const ArenaPlan *plan;
+};
+
+/// "googlenet" from a graph name: letters, digits and '_' only, not starting with a digit.
+std::string cIdentifier(const std::string &name);
+
+/// Names of the weight tensors in table order (the order of kernels and their params).
+std::vector<std::string> weightTableNames(const std::vector<Kernel> &kernels);
+
+std::string emitGlueSource(const GlueInput &in);
+std::string emitHeader(const GlueInput &in);
+
+}  // namespace deeper
