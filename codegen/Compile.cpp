@@ -81,7 +81,10 @@ Halide::Target parseTarget(const std::string &text) {
   if (!Halide::Target::validate_target_string(text))
     fail(fmt::format("unknown target '{}'; use host or a Halide target such as x86-64-linux-avx2, "
                      "x86-64-linux-avx512_skylake, x86-64-linux-avx512_sapphirerapids", text));
-  return Halide::Target(text);
+  Halide::Target target(text);
+  if (target.has_gpu_feature())
+    fail(fmt::format("target '{}': GPU code generation is not there yet; Deeper's schedules are for CPUs", text));
+  return target;
 }
 
 CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options) {

@@ -147,3 +147,28 @@ TEST_CASE("run: bad input fails without writing or clobbering the output") {
   CHECK(runDeeper("run " + dir + "/small.dnet").output.find("needs --input") != std::string::npos);
   CHECK(runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --output " + dir + "/nodir/y.npy").status == 1);
 }
+
+TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
+  CHECK(runDeeper("compile " + dir + "/small.dnet").output.find("needs -o DIR") != std::string::npos);
+  auto badTarget = runDeeper("compile " + dir + "/small.dnet -o " + dir + "/out --target x86-64-linux-avx9");
+  CHECK(badTarget.status == 1);
+  CHECK(badTarget.output.find("unknown target 'x86-64-linux-avx9'") != std::string::npos);
+  CHECK(runDeeper("compile " + dir + "/small.dnet -o " + dir + "/out --outputs=nope").output.find("--outputs: the model has no value 'nope'") != std::string::npos);
+  auto badWeights = runDeeper("compile " + dir + "/small.dnet -o " + dir + "/out --weights " + dir + "/x.npy");
+  CHECK(badWeights.status == 1);
+  CHECK_FALSE(exists(dir + "/out/small.weights"));
+
+  int cold = std::system(("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/small.dnet -o " + dir + "/out > " + dir + "/cold.txt 2>&1").c_str());
+  int warm = std::system(("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/small.dnet -o " + dir + "/out > " + dir + "/warm.txt 2>&1").c_str());
+  CHECK(cold == 0);
+  CHECK(warm == 0);
+  CHECK(readFile(dir + "/cold.txt").find("3 distinct compiled now") != std::string::npos);
+  CHECK(readFile(dir + "/warm.txt").find("0 distinct compiled now") != std::string::npos);
+  for (const char *f : {"small", "libsmall.a", "small.h", "small.weights", "small_glue.cpp", "deeper_runtime.h"}) CHECK(exists(dir + "/out/" + f));
+  auto exe = std::system((dir + "/out/small --input " + dir + "/x.npy --output " + dir + "/y.npy > /dev/null").c_str());
+  CHECK(exe == 0);
+  CHECK(readNpy(dir + "/y.npy").shape == Dims{1, 5});
+}

@@ -2,7 +2,9 @@
 // executor over edge shapes: odd sizes, ceil-mode tails, padding, channels that are not a multiple of
 // the vector width, batch > 1.
 #include "TestUtil.h"
+#include "codegen/ArenaPlan.h"
 #include "codegen/Generators.h"
+#include "passes/PassManager.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
 
@@ -10,6 +12,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 
 using namespace deeper;
 
@@ -108,4 +111,65 @@ t  = softmax(k)
 output s
 output t
 )");
+}
+
+TEST_CASE("schedules print and parse back; bad ones are errors") {
+  Schedule s;
+  s.vector = 8;
+  s.tileChannels = 3;
+  s.tileWidth = 4;
+  s.parallel = false;
+  CHECK(s.print() == "vector=8 tile_c=3 tile_x=4 parallel=false");
+  CHECK(Schedule::parse(s.print()) == s);
+  CHECK(test::userErrorOf([] { Schedule::parse("vector=0"); }).find("vector must be an integer in 1..64") != std::string::npos);
+  CHECK(test::userErrorOf([] { Schedule::parse("tile=3"); }).find("unknown or malformed 'tile=3'") != std::string::npos);
+}
+
+TEST_CASE("default schedules follow the target's vector width and the layer's width") {
+  Graph g = test::parse("x = input(shape=8x8x8)\nwide = conv(x, out=64, kernel=3)\nnarrow = conv(x, out=8, kernel=1)\noutput wide\noutput narrow\n");
+  Schedule avx512 = defaultSchedule(*g.find("wide"), 16), avx2 = defaultSchedule(*g.find("wide"), 8);
+  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=5 parallel=true");
+  CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 parallel=true");
+  CHECK(defaultSchedule(*g.find("narrow"), 16).tileChannels == 1);
+}
+
+TEST_CASE("the arena plan: values live at the same time never share bytes, and reuse saves memory") {
+  Graph g = loadModel(test::googlenetPath());
+  PassOptions o;
+  o.verifyEach = true;
+  runPasses(g, o);
+  std::vector<Kernel> kernels = kernelsOf(g, 16);
+  ArenaPlan plan = planArena(g, kernels);
+  std::map<const Node *, std::pair<size_t, size_t>> life;  // first write, last read
+  for (size_t s = 0; s < kernels.size(); ++s) {
+    life.emplace(kernels[s].node, std::make_pair(s, s));
+    for (const Node *in : kernels[s].inputs)
+      if (life.count(in)) life[in].second = s;
+  }
+  size_t arenaValues = 0;
+  for (const auto &[a, pa] : plan.placement) {
+    if (pa.storage != Storage::Arena) continue;
+    ++arenaValues;
+    CHECK(pa.offset % 64 == 0);
+    CHECK(pa.offset + pa.bytes <= plan.arenaBytes);
+    for (const auto &[b, pb] : plan.placement) {
+      if (a == b || pb.storage != Storage::Arena) continue;
+      bool together = life[a].first <= life[b].second && life[b].first <= life[a].second;
+      bool overlap = pa.offset < pb.offset + pb.bytes && pb.offset < pa.offset + pa.bytes;
+      INFO(a->name << " and " << b->name);
+      CHECK_FALSE((together && overlap));
+    }
+  }
+  CHECK(arenaValues == kernels.size() - 1);  // every value but the output
+  CHECK(plan.placement.at(g.find("data")).storage == Storage::Input);
+  CHECK(plan.placement.at(g.find("prob")).storage == Storage::Output);
+  CHECK(plan.arenaBytes * 3 < plan.totalBytes);
+}
+
+TEST_CASE("flatten and dropout are views of their input's storage") {
+  Graph g = test::parse("x = input(shape=4x3x3)\nc = conv(x, out=2, kernel=1)\nf = flatten(c)\nd = dropout(f, ratio=0.5)\ny = fc(d, out=3)\noutput y\n");
+  std::vector<Kernel> kernels = kernelsOf(g, 16);
+  REQUIRE(kernels.size() == 2);
+  CHECK(kernels[1].inputs[0] == g.find("c"));
+  CHECK(kernels[1].inputViews[0].extent == std::vector<int32_t>{18, 1});
 }

@@ -147,13 +147,15 @@ int commandRun(const Options &o) {
   Graph graph = prepare(opts);
 
   ReferenceExecutor executor(graph, weightsFor(o, graph));
-  std::vector<std::string> wanted;
-  for (const NamedFile &f : o.outputs) wanted.push_back(f.name.empty() ? soleName(outputNames(graph), "output", "--output") : f.name);
-  if (wanted.empty()) wanted = outputNames(graph);
+  std::vector<std::string> written, wanted = outputNames(graph);  // the declared outputs are always computed
+  for (const NamedFile &f : o.outputs) {
+    written.push_back(f.name.empty() ? soleName(outputNames(graph), "output", "--output") : f.name);
+    if (std::find(wanted.begin(), wanted.end(), written.back()) == wanted.end()) wanted.push_back(written.back());
+  }
   TensorMap results = executor.run(gatherInputs(opts, graph, files), wanted);
 
-  for (size_t i = 0; i < o.outputs.size(); ++i) writeNpy(o.outputs[i].path, results.at(wanted[i]));
-  for (const std::string &name : wanted) {
+  for (size_t i = 0; i < o.outputs.size(); ++i) writeNpy(o.outputs[i].path, results.at(written[i]));
+  for (const std::string &name : outputNames(graph)) {
     const Tensor &t = results.at(name);
     if (o.top5) printTop5(name, t);
     else fmt::print("{}: f32[{}]\n", name, fmt::join(t.shape, ","));
