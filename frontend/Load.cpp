@@ -1,5 +1,7 @@
 #include "frontend/Load.h"
 
+#include "frontend/CaffeImporter.h"
+
 namespace deeper {
 namespace {
 
@@ -16,26 +18,31 @@ std::string stemOf(const std::string &path) {
   return base.substr(0, base.find('.'));
 }
 
-SourceKind sourceKindOf(const std::string &path) {
+enum class Format { Dnet, Ir, Caffe };
+
+Format formatOf(const std::string &path) {
   std::string ext = extensionOf(path);
-  if (ext == ".dnet") return SourceKind::Dnet;
-  if (ext == ".ir") return SourceKind::Ir;
-  fail(fmt::format("'{}': unknown model format '{}'; Deeper reads .dnet (description language) and .ir (printed IR)",
+  if (ext == ".dnet") return Format::Dnet;
+  if (ext == ".ir") return Format::Ir;
+  if (ext == ".prototxt") return Format::Caffe;
+  fail(fmt::format("'{}': unknown model format '{}'; Deeper reads .dnet (description language), .ir (printed IR) "
+                   "and .prototxt (Caffe)",
                    path, ext));
 }
 
 }  // namespace
 
 Graph parseModel(const std::string &text, const std::string &path, const ElaborateOptions &options) {
-  SourceKind kind = sourceKindOf(path);
+  Format format = formatOf(path);
   auto source = std::make_shared<SourceFile>(SourceFile{path, text});
   ElaborateOptions opts = options;
   if (opts.defaultName.empty()) opts.defaultName = stemOf(path);
-  return elaborate(parseFile(source, kind), opts);
+  if (format == Format::Caffe) return importCaffe(source, opts);
+  return elaborate(parseFile(source, format == Format::Dnet ? SourceKind::Dnet : SourceKind::Ir), opts);
 }
 
 Graph loadModel(const std::string &path, const ElaborateOptions &options) {
-  sourceKindOf(path);  // reject an unknown format before reading the file
+  formatOf(path);  // reject an unknown format before reading the file
   return parseModel(readFile(path), path, options);
 }
 
