@@ -2,6 +2,7 @@
 
 #include "codegen/Compile.h"
 #include "frontend/Load.h"
+#include "frontend/OnnxExporter.h"
 #include "ir/Graphviz.h"
 #include "ir/Printer.h"
 #include "ir/Summary.h"
@@ -180,13 +181,23 @@ int commandCompile(const Options &o) {
   return 0;
 }
 
+int commandExportOnnx(const Options &o) {
+  if (o.outFile.empty()) fail("'deeper export-onnx' needs -o FILE.onnx");
+  // The graph before fusion: ONNX has no fused epilogues (a fused relu is written as Relu anyway).
+  std::vector<std::string> pipeline = {"shape-inference", "inference-cleanup"};
+  Graph graph = prepare(o, pipeline);
+  writeFileAtomic(o.outFile, exportOnnx(graph, weightsFor(o, graph)));
+  fmt::print("wrote {} (ONNX opset 13, batch {}, outputs {})\n", o.outFile, graph.batch, fmt::join(outputNames(graph), ", "));
+  return 0;
+}
+
 }  // namespace
 
 int runCommand(const Options &o) {
   static const std::vector<std::pair<std::string, int (*)(const Options &)>> commands = {
       {"summary", commandSummary}, {"ir", commandIr},         {"graph", commandGraph},
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
-      {"compile", commandCompile},
+      {"compile", commandCompile}, {"export-onnx", commandExportOnnx},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);

@@ -18,6 +18,7 @@ commands:
   graph     print Graphviz dot; block instances are clusters
   run       run the reference executor
   compile   compile to a native library, header, weights file and executable (-o DIR)
+  export-onnx  write the inference graph and its weights as ONNX (-o FILE.onnx; --seed N | --weights F)
   passes    list the passes (no MODEL)
   ops       list the ops and their attributes (no MODEL)
 

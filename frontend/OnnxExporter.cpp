@@ -1,0 +1,156 @@
+#include "frontend/OnnxExporter.h"
+
+#include "ir/OpParams.h"
+
+#include <onnx/onnx_pb.h>
+
+namespace deeper {
+namespace {
+
+constexpr int kOpset = 13;
+
+void setInts(onnx::NodeProto &n, const char *name, const std::vector<int64_t> &values) {
+  onnx::AttributeProto *a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INTS);
+  for (int64_t v : values) a->add_ints(v);
+}
+
+void setInt(onnx::NodeProto &n, const char *name, int64_t value) {
+  onnx::AttributeProto *a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(value);
+}
+
+void setFloat(onnx::NodeProto &n, const char *name, double value) {
+  onnx::AttributeProto *a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::FLOAT);
+  a->set_f(static_cast<float>(value));
+}
+
+void valueInfo(onnx::ValueInfoProto *v, const Node &node) {
+  v->set_name(node.name);
+  onnx::TypeProto_Tensor *t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : node.shape) t->mutable_shape()->add_dim()->set_dim_value(d);
+}
+
+class Exporter {
+ public:
+  Exporter(const Graph &g, const TensorMap &w, onnx::GraphProto &out) : graph_(g), weights_(w), out_(out) {}
+
+  void run() {
+    out_.set_name(graph_.name);
+    for (const auto &node : graph_.nodes()) exportNode(*node);
+    for (const GraphOutput &o : graph_.outputs) valueInfo(out_.add_output(), *o.node);
+  }
+
+ private:
+  onnx::NodeProto &add(const char *op, const std::string &name, std::vector<std::string> inputs, const std::string &output) {
+    onnx::NodeProto *n = out_.add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    for (const std::string &in : inputs) n->add_input(in);
+    n->add_output(output);
+    return *n;
+  }
+
+  /// Adds the node's learned tensors as initializers; returns their names (weight, then bias).
+  std::vector<std::string> initializers(const Node &node) {
+    std::vector<std::string> names;
+    for (const ParamSpec &spec : paramsOf(node)) {
+      std::string name = spec.tensorName(node);
+      const Tensor &t = weights_.at(name);
+      onnx::TensorProto *init = out_.add_initializer();
+      init->set_name(name);
+      init->set_data_type(onnx::TensorProto::FLOAT);
+      for (int64_t d : t.shape) init->add_dims(d);
+      init->set_raw_data(std::string(reinterpret_cast<const char *>(t.data.data()), t.data.size() * 4));
+      names.push_back(name);
+    }
+    return names;
+  }
+
+  void window(onnx::NodeProto &n, const Window2d &w) {
+    setInts(n, "kernel_shape", {w.kh, w.kw});
+    setInts(n, "strides", {w.sh, w.sw});
+    setInts(n, "pads", {w.ph, w.pw, w.ph, w.pw});
+  }
+
+  /// `op` writing `node`'s value, or an intermediate followed by Relu when the epilogue has one.
+  std::string outputName(const Node &node, bool relu) { return relu ? node.name + ":preact" : node.name; }
+
+  void reluAfter(const Node &node, bool relu) {
+    if (relu) add("Relu", node.name + ":relu", {node.name + ":preact"}, node.name);
+  }
+
+  void exportNode(const Node &node) {
+    std::vector<std::string> in;
+    for (const Node *i : node.inputs) in.push_back(i->name);
+    switch (node.op) {
+      case OpKind::Input: valueInfo(out_.add_input(), node); return;
+      case OpKind::Conv: {
+        ConvParams p = ConvParams::of(node);
+        for (const std::string &w : initializers(node)) in.push_back(w);
+        window(add("Conv", node.name, in, outputName(node, p.relu)), p.win);
+        return reluAfter(node, p.relu);
+      }
+      case OpKind::Fc: {
+        FcParams p = FcParams::of(node);
+        if (node.inputs[0]->shape.size() != 2) {
+          setInt(add("Flatten", node.name + ":flatten", in, node.name + ":flat"), "axis", 1);
+          in = {node.name + ":flat"};
+        }
+        for (const std::string &w : initializers(node)) in.push_back(w);
+        setInt(add("Gemm", node.name, in, outputName(node, p.relu)), "transB", 1);
+        return reluAfter(node, p.relu);
+      }
+      case OpKind::MaxPool:
+      case OpKind::AvgPool: {
+        PoolParams p = PoolParams::of(node);
+        bool isMax = node.op == OpKind::MaxPool;
+        onnx::NodeProto &n = add(isMax ? "MaxPool" : "AveragePool", node.name, in, node.name);
+        window(n, p.win);
+        setInt(n, "ceil_mode", p.ceil ? 1 : 0);
+        if (!isMax) setInt(n, "count_include_pad", 1);
+        return;
+      }
+      case OpKind::Lrn: {
+        LrnParams p = LrnParams::of(node);
+        onnx::NodeProto &n = add("LRN", node.name, in, node.name);
+        setInt(n, "size", p.size);
+        setFloat(n, "alpha", p.alpha);
+        setFloat(n, "beta", p.beta);
+        setFloat(n, "bias", p.k);
+        return;
+      }
+      case OpKind::Relu: add("Relu", node.name, in, node.name); return;
+      case OpKind::Dropout: add("Identity", node.name, in, node.name); return;
+      case OpKind::Concat: setInt(add("Concat", node.name, in, node.name), "axis", node.attrInt("axis")); return;
+      case OpKind::Softmax: setInt(add("Softmax", node.name, in, node.name), "axis", node.attrInt("axis")); return;
+      case OpKind::Flatten: setInt(add("Flatten", node.name, in, node.name), "axis", node.attrInt("axis")); return;
+    }
+    DEEPER_CHECK(false, "no ONNX export for op {}", node.info().name);
+  }
+
+  const Graph &graph_;
+  const TensorMap &weights_;
+  onnx::GraphProto &out_;
+};
+
+}  // namespace
+
+std::string exportOnnx(const Graph &graph, const TensorMap &weights) {
+  onnx::ModelProto model;
+  model.set_ir_version(7);
+  model.set_producer_name("deeper");
+  model.add_opset_import()->set_version(kOpset);
+  Exporter(graph, weights, *model.mutable_graph()).run();
+  std::string bytes;
+  DEEPER_CHECK(model.SerializeToString(&bytes), "ONNX serialisation failed");
+  return bytes;
+}
+
+}  // namespace deeper
