@@ -5,6 +5,7 @@
 #include "codegen/KernelCache.h"
 #include "codegen/WeightsFile.h"
 #include "ir/Printer.h"
+#include "support/Hash.h"
 
 #include <chrono>
 #include <filesystem>
@@ -15,12 +16,6 @@ namespace deeper {
 namespace {
 
 namespace fs = std::filesystem;
-
-uint64_t fnv1a64(const std::string &s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 /// The graph, batch and every kernel's layout: what a weights file must have been written for.
 uint64_t modelHash(const Graph &graph, const std::vector<Kernel> &kernels) {

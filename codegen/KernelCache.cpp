@@ -1,6 +1,7 @@
 #include "codegen/KernelCache.h"
 
 #include "codegen/Generators.h"
+#include "support/Hash.h"
 #include "support/Diagnostics.h"
 
 #include <chrono>
@@ -15,12 +16,6 @@ namespace deeper {
 namespace {
 
 namespace fs = std::filesystem;
-
-uint64_t fnv1a64(const std::string &s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 std::string keyOf(const Kernel &k, const Halide::Target &target) {
   return fmt::format("{:016x}", fnv1a64(k.canonical() + " | " + target.to_string() + " | halide " DEEPER_HALIDE_VERSION));

@@ -1,17 +1,12 @@
 #include "reference/Weights.h"
 
 #include "ir/OpParams.h"
+#include "support/Hash.h"
 
 #include <cmath>
 
 namespace deeper {
 namespace {
-
-uint64_t fnv1a64(const std::string &s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
 
 struct SplitMix64 {
   uint64_t state;
