@@ -60,6 +60,8 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
 }
 
 void checkSupported(const Node &node) {
+  if (node.op == OpKind::BatchNorm)
+    failAtNode(node, "code generation has no kernel for a batchnorm that follows no conv (batchnorm-folding folds the others)");
   bool axis1 = !node.attrs.count("axis") || node.attrInt("axis") == 1;
   if ((node.op == OpKind::Concat || node.op == OpKind::Softmax) && !axis1)
     failAtNode(node, fmt::format("code generation supports {} along axis 1 only", node.info().name));

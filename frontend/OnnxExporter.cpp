@@ -127,6 +127,11 @@ class Exporter {
         return;
       }
       case OpKind::Relu: add("Relu", node.name, in, node.name); return;
+      case OpKind::BatchNorm: {
+        for (const std::string &w : initializers(node)) in.push_back(w);  // scale, bias, mean, var: ONNX's order
+        setFloat(add("BatchNormalization", node.name, in, node.name), "epsilon", node.attrFloat("epsilon"));
+        return;
+      }
       case OpKind::Dropout: add("Identity", node.name, in, node.name); return;
       case OpKind::Concat: setInt(add("Concat", node.name, in, node.name), "axis", node.attrInt("axis")); return;
       case OpKind::Softmax: setInt(add("Softmax", node.name, in, node.name), "axis", node.attrInt("axis")); return;

@@ -12,6 +12,7 @@
 #include "ir/Attr.h"
 #include "ir/Ops.h"
 #include "support/Diagnostics.h"
+#include "support/Tensor.h"
 
 #include <functional>
 #include <map>
@@ -53,6 +54,9 @@ class Graph {
   std::string name = "model";
   int64_t batch = 1;
   std::vector<GraphOutput> outputs;
+  /// Learned tensors that came with the model file (ONNX initializers), "<node>.<role>"; empty for
+  /// .dnet models, whose weights are seeded or loaded later. Passes that fold nodes update them.
+  TensorMap weights;
 
   const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
   /// Appends a node; its inputs must already be in the graph.

@@ -51,6 +51,9 @@ std::vector<ParamSpec> paramsOf(const Node &node) {
     int64_t fanIn = in * p.win.kh * p.win.kw;
     specs.push_back({"weight", {p.out, in, p.win.kh, p.win.kw}, fanIn});
     if (p.bias) specs.push_back({"bias", {p.out}, fanIn});
+  } else if (node.op == OpKind::BatchNorm) {
+    int64_t channels = node.inputs.at(0)->shape.at(1);
+    for (const char *role : {"scale", "bias", "mean", "var"}) specs.push_back({role, {channels}, 1});
   } else if (node.op == OpKind::Fc) {
     FcParams p = FcParams::of(node);
     int64_t in = featuresPerSample(node.inputs.at(0)->shape);

@@ -48,7 +48,8 @@ struct ParamSpec {
   std::string tensorName(const Node &node) const { return node.name + "." + role; }
 };
 
-/// The parameters of `node` given its input shape: conv weight [O,I,KH,KW], fc weight [O,I], bias [O].
+/// The parameters of `node` given its input shape: conv weight [O,I,KH,KW], fc weight [O,I], bias [O];
+/// batchnorm scale, bias, mean and var [C].
 std::vector<ParamSpec> paramsOf(const Node &node);
 
 /// Multiply-adds of one run of `node` at its shapes (conv and fc; 0 for other ops).

@@ -117,6 +117,10 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
       return node.inputs[0]->shape;
     }
     case OpKind::Relu: return node.inputs[0]->shape;
+    case OpKind::BatchNorm:
+      if (node.inputs[0]->shape.size() < 2) failAtNode(node, "batchnorm expects an input with channels (rank 2 or more)");
+      if (!(node.attrFloat("epsilon") >= 0)) failAtNode(node, "epsilon must not be negative");
+      return node.inputs[0]->shape;
     case OpKind::Concat: return concatShape(node);
     case OpKind::Fc: {
       FcParams p = FcParams::of(node);

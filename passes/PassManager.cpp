@@ -2,6 +2,7 @@
 
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/BatchNormFolding.h"
 #include "passes/EpilogueFusion.h"
 #include "passes/InferenceCleanup.h"
 #include "passes/ShapeInference.h"

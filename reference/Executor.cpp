@@ -59,6 +59,9 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::AvgPool: return avgPool2d(*in[0], PoolParams::of(node));
     case OpKind::Lrn: return lrn(*in[0], LrnParams::of(node));
     case OpKind::Relu: return relu(*in[0]);
+    case OpKind::BatchNorm:
+      return batchNorm(*in[0], *param(node, "scale"), *param(node, "bias"), *param(node, "mean"), *param(node, "var"),
+                       node.attrFloat("epsilon"));
     case OpKind::Concat: return concat(in, node.attrInt("axis"));
     case OpKind::Dropout: return *in[0];
     case OpKind::Fc: {

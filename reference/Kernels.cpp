@@ -121,6 +121,20 @@ Tensor relu(const Tensor &x) {
   return y;
 }
 
+Tensor batchNorm(const Tensor &x, const Tensor &scale, const Tensor &bias, const Tensor &mean, const Tensor &var, double epsilon) {
+  Tensor y(x.shape);
+  AxisSplit s(x.shape, 1);
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t c = 0; c < s.extent; ++c) {
+      double k = scale.data[c] / std::sqrt(static_cast<double>(var.data[c]) + epsilon);
+      for (int64_t i = 0; i < s.inner; ++i) {
+        int64_t at = (o * s.extent + c) * s.inner + i;
+        y.data[at] = static_cast<float>((x.data[at] - mean.data[c]) * k + bias.data[c]);
+      }
+    }
+  return y;
+}
+
 Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis) {
   Dims shape = xs.at(0)->shape;
   shape[axis] = 0;

@@ -27,6 +27,13 @@ Tensor uniformTensor(const Dims &shape, const std::string &name, uint64_t seed, 
 }
 
 Tensor seededTensor(const std::string &name, const ParamSpec &spec, uint64_t seed) {
+  // Batch normalisation statistics: near-identity, and the variance positive.
+  if (spec.role == "scale" || spec.role == "var") {
+    Tensor t = uniformTensor(spec.shape, name, seed, 0.25f);
+    for (float &v : t.data) v = 1.0f + std::fabs(v);
+    return t;
+  }
+  if (spec.role == "mean") return uniformTensor(spec.shape, name, seed, 0.25f);
   double fanIn = static_cast<double>(std::max<int64_t>(1, spec.fanIn));
   float bound = static_cast<float>(spec.role == "weight" ? std::sqrt(6.0 / fanIn) : 1.0 / std::sqrt(fanIn));
   return uniformTensor(spec.shape, name, seed, bound);

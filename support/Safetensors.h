@@ -10,8 +10,6 @@
 
 namespace deeper {
 
-using TensorMap = std::map<std::string, Tensor>;
-
 TensorMap parseSafetensors(const std::string &bytes, const std::string &path);
 TensorMap readSafetensors(const std::string &path);
 std::string serializeSafetensors(const TensorMap &tensors);

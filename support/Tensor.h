@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ struct Tensor {
   explicit Tensor(Dims s);  ///< zero-filled
   int64_t numel() const { return static_cast<int64_t>(data.size()); }
 };
+
+/// Tensors by name, e.g. the weights "<layer>.weight" and "<layer>.bias".
+using TensorMap = std::map<std::string, Tensor>;
 
 /// Reads a whole file; UserError naming the path when it cannot.
 std::string readFile(const std::string &path);

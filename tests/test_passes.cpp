@@ -142,7 +142,7 @@ TEST_CASE("pass manager: unknown names, --print-after, --time-passes") {
   Graph g = test::parse(kFusionCases);
   PassOptions o;
   o.pipeline = {"epilogue-fusoin"};
-  CHECK(test::userErrorOf([&] { runPasses(g, o); }).find("unknown pass 'epilogue-fusoin' in --passes; known passes: shape-inference, inference-cleanup, epilogue-fusion") != std::string::npos);
+  CHECK(test::userErrorOf([&] { runPasses(g, o); }).find("unknown pass 'epilogue-fusoin' in --passes; known passes: shape-inference, inference-cleanup, batchnorm-folding, epilogue-fusion") != std::string::npos);
   o.pipeline = defaultPipeline();
   o.printAfter = {"nope"};
   CHECK(test::userErrorOf([&] { runPasses(g, o); }).find("in --print-after") != std::string::npos);
@@ -159,6 +159,36 @@ TEST_CASE("pass manager: unknown names, --print-after, --time-passes") {
   free(buffer);
   CHECK(text.find("# *** IR after epilogue-fusion (changed) ***\nnetwork test batch=1\n") != std::string::npos);
   CHECK(text.find("IR after inference-cleanup") == std::string::npos);
-  CHECK(text.find("# pass timing (3 passes") != std::string::npos);
+  CHECK(text.find("# pass timing (4 passes") != std::string::npos);
   CHECK(text.find("yes      epilogue-fusion") != std::string::npos);
+}
+
+TEST_CASE("batchnorm-folding rewrites the conv's weights; outputs stay equal") {
+  const char *text = R"(x = input(shape=3x7x7)
+c = conv(x, out=6, kernel=3, pad=1, bias=false)
+b = batchnorm(c, epsilon=0.001)
+r = relu(b)
+d = conv(r, out=4, kernel=1)
+e = batchnorm(d)
+side = relu(d)
+output e
+output side
+)";
+  Graph before = test::parse(text), after = test::parse(text);
+  after.weights = initWeights(after, 9);
+  TensorMap inputs = {{"x", syntheticInput({1, 3, 7, 7}, "x", 1)}};
+  TensorMap want = ReferenceExecutor(before, after.weights).run(inputs);
+  runPass(after, "batchnorm-folding");
+  CHECK(after.find("b") == nullptr);
+  CHECK(after.find("c")->attrBool("bias"));
+  CHECK(after.find("e") != nullptr);  // d is also read by 'side': not folded
+  CHECK(after.weights.count("b.scale") == 0);
+  CHECK(after.weights.count("c.bias") == 1);
+  TensorMap got = ReferenceExecutor(after, after.weights).run(inputs);
+  for (const char *out : {"e", "side"}) CHECK(maxAbsDiff(want.at(out), got.at(out)) <= 1e-5f);
+  // Without weights in the graph only the structure changes.
+  Graph bare = test::parse(text);
+  runPass(bare, "batchnorm-folding");
+  CHECK(bare.find("b") == nullptr);
+  CHECK(bare.weights.empty());
 }

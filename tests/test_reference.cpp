@@ -85,6 +85,12 @@ TEST_CASE("lrn across channels, Caffe's formula") {
   CHECK(y.data[0] == doctest::Approx(2 / std::pow(1 + 1e-4 / 5 * 4, 0.75)));
 }
 
+TEST_CASE("batchNorm per channel") {
+  Tensor x = filled({1, 2, 1, 2}, {1, 2, 3, 4});
+  Tensor scale = filled({2}, {2, 1}), bias = filled({2}, {0, 1}), mean = filled({2}, {1, 3}), var = filled({2}, {4, 0.25f});
+  checkValues(batchNorm(x, scale, bias, mean, var, 0.0), {1, 2, 1, 2}, {0, 1, 1, 3});
+}
+
 TEST_CASE("relu, concat, fc, softmax") {
   checkValues(relu(filled({1, 3}, {-1, 0, 2})), {1, 3}, {0, 0, 2});
   Tensor a = iota({2, 1, 1, 1}, 1), b = iota({2, 2, 1, 1}, 10);

@@ -1,0 +1,54 @@
+#include "passes/BatchNormFolding.h"
+
+#include <cmath>
+
+namespace deeper {
+namespace {
+
+Node *foldableConv(const Graph &graph, const Node &bn) {
+  Node *conv = bn.inputs[0];
+  if (conv->op != OpKind::Conv || conv->attrBool("relu")) return nullptr;
+  if (graph.isOutput(conv) || graph.users(conv).size() != 1) return nullptr;
+  return conv;
+}
+
+const Tensor &tensor(const Graph &graph, const std::string &name) {
+  auto it = graph.weights.find(name);
+  DEEPER_CHECK(it != graph.weights.end(), "graph weights lack '{}'", name);
+  return it->second;
+}
+
+/// Rewrites the conv's weight and bias in graph.weights and drops the batchnorm's tensors.
+void foldWeights(Graph &graph, const Node &conv, const Node &bn) {
+  const Tensor &scale = tensor(graph, bn.name + ".scale"), &beta = tensor(graph, bn.name + ".bias");
+  const Tensor &mean = tensor(graph, bn.name + ".mean"), &var = tensor(graph, bn.name + ".var");
+  Tensor &weight = graph.weights.at(conv.name + ".weight");
+  int64_t out = weight.shape[0], perOutput = weight.numel() / out;
+  Tensor bias({out});
+  if (conv.attrBool("bias")) bias = tensor(graph, conv.name + ".bias");
+  for (int64_t o = 0; o < out; ++o) {
+    double s = scale.data[o] / std::sqrt(static_cast<double>(var.data[o]) + bn.attrFloat("epsilon"));
+    for (int64_t i = 0; i < perOutput; ++i) weight.data[o * perOutput + i] = static_cast<float>(weight.data[o * perOutput + i] * s);
+    bias.data[o] = static_cast<float>((bias.data[o] - mean.data[o]) * s + beta.data[o]);
+  }
+  graph.weights[conv.name + ".bias"] = bias;
+  for (const char *role : {".scale", ".bias", ".mean", ".var"}) graph.weights.erase(bn.name + role);
+}
+
+}  // namespace
+
+bool runBatchNormFolding(Graph &graph) {
+  bool changed = false;
+  for (Node *bn : graph.nodesOfOp(OpKind::BatchNorm)) {
+    Node *conv = foldableConv(graph, *bn);
+    if (!conv) continue;
+    if (!graph.weights.empty()) foldWeights(graph, *conv, *bn);
+    conv->attrs["bias"] = true;
+    graph.replaceAllUses(bn, conv);
+    changed = true;
+  }
+  if (changed) graph.removeDeadNodes();
+  return changed;
+}
+
+}  // namespace deeper
