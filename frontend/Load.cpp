@@ -1,6 +1,7 @@
 #include "frontend/Load.h"
 
 #include "frontend/CaffeImporter.h"
+#include "frontend/OnnxImporter.h"
 
 namespace deeper {
 namespace {
@@ -18,15 +19,16 @@ std::string stemOf(const std::string &path) {
   return base.substr(0, base.find('.'));
 }
 
-enum class Format { Dnet, Ir, Caffe };
+enum class Format { Dnet, Ir, Caffe, Onnx };
 
 Format formatOf(const std::string &path) {
   std::string ext = extensionOf(path);
   if (ext == ".dnet") return Format::Dnet;
   if (ext == ".ir") return Format::Ir;
   if (ext == ".prototxt") return Format::Caffe;
+  if (ext == ".onnx") return Format::Onnx;
   fail(fmt::format("'{}': unknown model format '{}'; Deeper reads .dnet (description language), .ir (printed IR) "
-                   "and .prototxt (Caffe)",
+                   ".prototxt (Caffe) and .onnx",
                    path, ext));
 }
 
@@ -38,6 +40,7 @@ Graph parseModel(const std::string &text, const std::string &path, const Elabora
   ElaborateOptions opts = options;
   if (opts.defaultName.empty()) opts.defaultName = stemOf(path);
   if (format == Format::Caffe) return importCaffe(source, opts);
+  if (format == Format::Onnx) return importOnnx(path, text, opts);
   return elaborate(parseFile(source, format == Format::Dnet ? SourceKind::Dnet : SourceKind::Ir), opts);
 }
 

@@ -48,8 +48,14 @@ Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipel
   return graph;
 }
 
+/// --weights, else --seed, else the weights the model file carries (ONNX), else seed 0.
 TensorMap weightsFor(const Options &o, const Graph &graph) {
-  return o.weights.empty() ? initWeights(graph, o.seed.value_or(0)) : loadWeights(graph, o.weights);
+  if (!o.weights.empty()) return loadWeights(graph, o.weights);
+  if (!o.seed && !graph.weights.empty()) {
+    checkWeights(graph, graph.weights, fmt::format("'{}'", o.model));
+    return graph.weights;
+  }
+  return initWeights(graph, o.seed.value_or(0));
 }
 
 void emit(const Options &o, const std::string &text) {

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""ONNX files from PyTorch, imported, run and compiled by Deeper, against PyTorch itself.
+
+Two networks, exported by Debian's python3-torch (opset 13, symbolic batch):
+  * torchvision's GoogLeNet (weights=None, init_weights=True, aux_logits=False, eval mode): batch
+    normalisation after every conv, 3x3 convs in the "5x5" branch, adaptive average pooling;
+  * the paper GoogLeNet of test_googlenet_torch.py (LRN exported as the ONNX LRN op).
+For each, at batch 1 and 3: `deeper run model.onnx` (reference executor, the model's own weights) and
+the binary `deeper compile model.onnx` builds must match PyTorch's logits to 1e-4 relative (max abs
+difference / max abs logit).
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_googlenet_torch as paper  # noqa: E402
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(f"{'PASS' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}", flush=True)
+
+
+class OnnxLrn(torch.autograd.Function):
+    """Caffe's LRN, exported as the ONNX LRN op (PyTorch would decompose it into pads and 3-D pooling)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return F.local_response_norm(x, 5, alpha=1e-4, beta=0.75, k=1.0)
+
+    @staticmethod
+    def symbolic(g, x):
+        return g.op("LRN", x, size_i=5, alpha_f=1e-4, beta_f=0.75, bias_f=1.0)
+
+
+class ExportableLrn(torch.nn.Module):
+    def forward(self, x):
+        return OnnxLrn.apply(x)
+
+
+class PaperLogits(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = paper.seeded_model(7)
+        self.net.lrn = ExportableLrn()
+
+    def forward(self, x):
+        return self.net(x)[0]
+
+
+def torchvision_googlenet():
+    """init_weights=True draws convs with std 0.01 and leaves batch norms at identity: at depth 57 the
+    activations vanish and the logits are the classifier's bias, which would make the comparison
+    meaningless. So conv weights are redrawn He-style and every batch norm gets random statistics."""
+    import torchvision
+    torch.manual_seed(3)
+    model = torchvision.models.googlenet(weights=None, init_weights=True, aux_logits=False).eval()
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.Conv2d):
+                torch.nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
+            elif isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 1.5)
+            elif isinstance(m, torch.nn.Linear):
+                torch.nn.init.kaiming_uniform_(m.weight)
+    return model
+
+
+def export(model, path):
+    # TrainingMode.PRESERVE on a model in eval mode keeps BatchNormalization nodes (EVAL would fold them
+    # into the convs during export), so Deeper's batchnorm-folding pass is what folds them.
+    torch.onnx.export(model, torch.rand(1, 3, 224, 224), path, input_names=["data"], output_names=["logits"],
+                      opset_version=13, dynamic_axes={"data": {0: "batch"}, "logits": {0: "batch"}},
+                      training=torch.onnx.TrainingMode.PRESERVE)
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(" ".join(cmd), r.stdout, r.stderr, sep="\n")
+    return r.returncode == 0
+
+
+def relative(ours, ref):
+    return float(np.abs(ours - ref).max() / np.abs(ref).max())
+
+
+def compare(args, name, model, work):
+    onnx = os.path.join(work, name + ".onnx")
+    with torch.no_grad():
+        export(model, onnx)
+    r = subprocess.run([args.deeper, "ir", onnx, "--passes="], capture_output=True, text=True)
+    if name.startswith("torchvision"):
+        count = r.stdout.count(" = batchnorm(")
+        check(f"{name}: the ONNX file has its batch norms ({count}) for Deeper to fold", count == 57)
+    for batch in (1, 3):
+        torch.manual_seed(100 + batch)
+        x = torch.rand(batch, 3, 224, 224) * 2 - 1
+        with torch.no_grad():
+            ref = model(x).numpy()
+        spread = float(ref.std(axis=1).min())
+        check(f"{name} batch {batch}: PyTorch's logits vary (the comparison means something)", spread > 1e-2, f"min std {spread:.3f}")
+        xp = os.path.join(work, f"{name}-x{batch}.npy")
+        np.save(xp, x.numpy())
+        out = os.path.join(work, f"{name}-ref{batch}.npy")
+        ok = run([args.deeper, "run", onnx, "--input", xp, "--output", out])
+        rel = relative(np.load(out), ref) if ok else float("inf")
+        check(f"{name} batch {batch}: deeper run == PyTorch", rel <= 1e-4, f"logits relative diff {rel:.2e}")
+        build = os.path.join(work, f"{name}-b{batch}")
+        ok = run([args.deeper, "compile", onnx, "--batch", str(batch), "-o", build])
+        exe = os.path.join(build, [f for f in os.listdir(build) if f.endswith(".weights")][0][: -len(".weights")]) if ok else ""
+        ok = ok and run([exe, "--input", xp, "--output", out])
+        rel = relative(np.load(out), ref) if ok else float("inf")
+        check(f"{name} batch {batch}: compiled == PyTorch", rel <= 1e-4, f"logits relative diff {rel:.2e}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deeper", required=True)
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    with tempfile.TemporaryDirectory() as work:
+        compare(args, "torchvision_googlenet", torchvision_googlenet(), work)
+        compare(args, "paper_googlenet", PaperLogits().eval(), work)
+    passed = sum(results)
+    print(f"{passed} passed, {len(results) - passed} failed")
+    return 0 if results and all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
