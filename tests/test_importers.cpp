@@ -1,7 +1,11 @@
-// Importers: Caffe .prototxt.
+// Importers: Caffe .prototxt and ONNX.
 #include "TestUtil.h"
 #include "ir/Printer.h"
+#include "frontend/OnnxExporter.h"
 #include "passes/PassManager.h"
+#include "reference/Weights.h"
+
+#include <onnx/onnx_pb.h>
 
 #include <doctest/doctest.h>
 
@@ -67,4 +71,117 @@ TEST_CASE("prototxt errors carry file:line:col") {
             .find("group or dilation") != std::string::npos);
   CHECK(caffeError("layers { name: \"a\" }\n").find("V1 'layers' networks are not supported") != std::string::npos);
   CHECK(caffeError("input: \"x\"\ninput_dim: 1 input_dim: three\n").find("'three' is not a positive dimension") != std::string::npos);
+}
+
+// --- ONNX ---
+
+namespace {
+
+/// A one-node ONNX model: input "x" f32[1,3,4,4] -> node -> output "y".
+onnx::ModelProto oneNode(const std::string &op, int opset = 13) {
+  onnx::ModelProto m;
+  m.set_ir_version(7);
+  m.add_opset_import()->set_version(opset);
+  onnx::GraphProto *g = m.mutable_graph();
+  g->set_name("one");
+  onnx::ValueInfoProto *in = g->add_input();
+  in->set_name("x");
+  auto *t = in->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int d : {1, 3, 4, 4}) t->mutable_shape()->add_dim()->set_dim_value(d);
+  onnx::NodeProto *n = g->add_node();
+  n->set_op_type(op);
+  n->set_name("n1");
+  n->add_input("x");
+  n->add_output("y");
+  g->add_output()->set_name("y");
+  return m;
+}
+
+/// Adds a float initializer `name` of `dims` (values 0.5) to the model.
+onnx::TensorProto *addInitializer(onnx::ModelProto &m, const std::string &name, std::vector<int64_t> dims) {
+  onnx::TensorProto *w = m.mutable_graph()->add_initializer();
+  w->set_name(name);
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  int64_t n = 1;
+  for (int64_t d : dims) {
+    w->add_dims(d);
+    n *= d;
+  }
+  for (int64_t i = 0; i < n; ++i) w->add_float_data(0.5f);
+  return w;
+}
+
+std::string onnxError(const onnx::ModelProto &m, const std::string &dir = "/tmp") {
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  return test::userErrorOf([&] { parseModel(bytes, dir + "/m.onnx"); });
+}
+
+}  // namespace
+
+TEST_CASE("ONNX: export then import gives back GoogLeNet's IR and weights") {
+  Graph g = loadModel(test::googlenetPath());
+  PassOptions o;
+  o.pipeline = {"shape-inference", "inference-cleanup"};
+  runPasses(g, o);
+  TensorMap weights = initWeights(g, 4);
+  Graph back = parseModel(exportOnnx(g, weights), "googlenet.onnx");
+  runPasses(back, PassOptions{});  // ONNX has no fused relu: epilogue-fusion folds them again
+  CHECK(printGraph(back) == printGraph(g));
+  REQUIRE(back.weights.size() == weights.size());
+  CHECK(back.weights.at("inception_4e/5x5.weight").data == weights.at("inception_4e/5x5.weight").data);
+}
+
+TEST_CASE("ONNX: unsupported content is an error naming the node and what is supported") {
+  CHECK(test::userErrorOf([] { parseModel("not a model", "m.onnx"); }).find("'m.onnx' is not an ONNX model") != std::string::npos);
+  std::string msg = onnxError(oneNode("Sin"));
+  CHECK(msg.find("node 'n1' (Sin): op 'Sin' is not supported; supported: Conv, Relu") != std::string::npos);
+  CHECK(onnxError(oneNode("Relu", 18)).find("opset 18 is not supported (opsets 7 to 17)") != std::string::npos);
+
+  onnx::ModelProto conv = oneNode("Conv");
+  conv.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(conv, "w", {2, 3, 3, 3});
+  auto *pads = conv.mutable_graph()->mutable_node(0)->add_attribute();
+  pads->set_name("pads");
+  pads->set_type(onnx::AttributeProto::INTS);
+  for (int p : {0, 0, 1, 1}) pads->add_ints(p);
+  CHECK(onnxError(conv).find("pads [0,0,1,1] are asymmetric") != std::string::npos);
+
+  onnx::ModelProto group = oneNode("Conv");
+  group.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(group, "w", {3, 1, 3, 3});
+  auto *g = group.mutable_graph()->mutable_node(0)->add_attribute();
+  g->set_name("group");
+  g->set_type(onnx::AttributeProto::INT);
+  g->set_i(3);
+  CHECK(onnxError(group).find("grouped convolution is not supported yet") != std::string::npos);
+
+  onnx::ModelProto dangling = oneNode("Relu");
+  dangling.mutable_graph()->mutable_node(0)->set_input(0, "nowhere");
+  CHECK(onnxError(dangling).find("reads 'nowhere', which no node or input defines") != std::string::npos);
+}
+
+TEST_CASE("ONNX: external data only from files inside the model's folder") {
+  test::TempDir tmp;
+  onnx::ModelProto m = oneNode("Conv");
+  m.mutable_graph()->mutable_node(0)->add_input("w");
+  onnx::TensorProto *w = addInitializer(m, "w", {2, 3, 1, 1});
+  w->clear_float_data();
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  auto *location = w->add_external_data();
+  location->set_key("location");
+  for (const char *bad : {"/etc/passwd", "../w.bin", "sub/../../w.bin"}) {
+    location->set_value(bad);
+    CHECK(onnxError(m, tmp.path).find("must be a relative path inside the model's folder") != std::string::npos);
+  }
+  std::vector<float> values(6, 0.25f);
+  writeFileAtomic(tmp.path + "/w.bin", std::string(reinterpret_cast<const char *>(values.data()), 24));
+  location->set_value("w.bin");
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  Graph g = parseModel(bytes, tmp.path + "/m.onnx");
+  CHECK(g.weights.at("n1.weight").data == values);
+  writeFileAtomic(tmp.path + "/w.bin", "short");
+  CHECK(onnxError(m, tmp.path).find("raw data size does not match its dims") != std::string::npos);
 }
