@@ -153,7 +153,7 @@ TEST_CASE(".ir files: flat, typed, and the types are checked") {
 }
 
 TEST_CASE("unknown model format and unreadable file") {
-  CHECK(userErrorOf([] { loadModel("model.onnx"); }).find("unknown model format '.onnx'") != std::string::npos);
+  CHECK(userErrorOf([] { loadModel("model.tflite"); }).find("unknown model format '.tflite'; Deeper reads .dnet") != std::string::npos);
   CHECK(userErrorOf([] { loadModel("/nonexistent/m.dnet"); }).find("cannot read '/nonexistent/m.dnet'") != std::string::npos);
 }
 
