@@ -13,6 +13,7 @@
 #include "frontend/Parser.h"
 #include "ir/Graph.h"
 
+#include <map>
 #include <optional>
 
 namespace deeper {
@@ -20,6 +21,9 @@ namespace deeper {
 struct ElaborateOptions {
   std::optional<int64_t> batch;  ///< overrides the file's `network ... batch=N` (default 1)
   std::string defaultName;       ///< graph name when the file has no `network` statement
+  /// ONNX: graph inputs to treat as constants with these values (weights passed as inputs, as ONNX's
+  /// backend tests do; Deeper compiles weights as constants), by input name.
+  std::map<std::string, Tensor> bind;
 };
 
 Graph elaborate(const ast::File &file, const ElaborateOptions &options);

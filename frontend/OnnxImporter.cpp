@@ -6,7 +6,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -106,8 +108,9 @@ class OnnxImporter {
  public:
   OnnxImporter(Graph &g, const std::string &path, int opset) : graph_(g), builder_(g), reader_(path), path_(path), opset_(opset) {}
 
-  void run(const onnx::GraphProto &g) {
+  void run(const onnx::GraphProto &g, const std::map<std::string, Tensor> &bind) {
     for (const auto &init : g.initializer()) initializers_[init.name()] = &init;
+    for (const auto &[name, t] : bind) bindConstant(g, name, t);
     for (const auto &in : g.input())
       if (!initializers_.count(in.name())) addInput(in);
     for (const auto &n : g.node()) importNode(n);
@@ -120,6 +123,17 @@ class OnnxImporter {
  private:
   [[noreturn]] void unsupported(const onnx::NodeProto &n, const std::string &what) {
     fail(fmt::format("{}: node '{}' ({}): {}", path_, n.name().empty() ? n.output(0) : n.name(), n.op_type(), what));
+  }
+
+  void bindConstant(const onnx::GraphProto &g, const std::string &name, const Tensor &t) {
+    bool isInput = std::any_of(g.input().begin(), g.input().end(), [&](const auto &in) { return in.name() == name; });
+    if (!isInput) fail(fmt::format("{}: --bind {}: the model has no input of that name", path_, name));
+    onnx::TensorProto &c = bound_.emplace_back();
+    c.set_name(name);
+    c.set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : t.shape) c.add_dims(d);
+    c.set_raw_data(std::string(reinterpret_cast<const char *>(t.data.data()), t.data.size() * 4));
+    initializers_[name] = &c;
   }
 
   Node *value(const std::string &name, const std::string &user) {
@@ -307,7 +321,11 @@ class OnnxImporter {
       return;
     }
     if (op == "Gemm" || op == "MatMul") return importGemm(n, a, x);
-    if (op == "Flatten") { add(OpKind::Flatten, n, {x}, {{"axis", a.i("axis", 1)}}); return; }
+    if (op == "Flatten") {
+      int64_t axis = a.i("axis", 1);
+      add(OpKind::Flatten, n, {x}, {{"axis", axis < 0 ? axis + static_cast<int64_t>(x->shape.size()) : axis}});
+      return;
+    }
     if (op == "Reshape") return importReshape(n, x);
     if (op == "Dropout") { add(OpKind::Dropout, n, {x}, {{"ratio", a.f("ratio", 0.5)}}); return; }
     if (op == "Softmax") return importSoftmax(n, a, x);
@@ -328,6 +346,7 @@ class OnnxImporter {
   int opset_;
   std::map<std::string, const onnx::TensorProto *> initializers_, constants_;
   std::map<std::string, Node *> values_;
+  std::deque<onnx::TensorProto> bound_;  // --bind values, stable addresses for initializers_
 };
 
 int defaultOpset(const onnx::ModelProto &m, const std::string &path) {
@@ -352,12 +371,19 @@ void dropFlattensBeforeFc(Graph &graph) {
 
 }  // namespace
 
+Tensor readOnnxTensor(const std::string &path, std::string *name) {
+  onnx::TensorProto t;
+  if (!t.ParseFromString(readFile(path))) fail(fmt::format("'{}' is not an ONNX TensorProto file", path));
+  if (name) *name = t.name();
+  return TensorReader(path).floats(t, path);
+}
+
 Graph importOnnx(const std::string &path, const std::string &bytes, const ElaborateOptions &options) {
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes)) fail(fmt::format("'{}' is not an ONNX model (its protobuf does not parse)", path));
   Graph graph;
   graph.name = !model.graph().name().empty() ? model.graph().name() : options.defaultName;
-  OnnxImporter(graph, path, defaultOpset(model, path)).run(model.graph());
+  OnnxImporter(graph, path, defaultOpset(model, path)).run(model.graph(), options.bind);
   dropFlattensBeforeFc(graph);
   recognizeConcatModules(graph);
   if (options.batch && *options.batch != graph.batch) {

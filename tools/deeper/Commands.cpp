@@ -3,6 +3,7 @@
 #include "codegen/Compile.h"
 #include "frontend/Load.h"
 #include "frontend/OnnxExporter.h"
+#include "frontend/OnnxImporter.h"
 #include "ir/Graphviz.h"
 #include "ir/Printer.h"
 #include "ir/Summary.h"
@@ -16,6 +17,12 @@
 
 namespace deeper::cli {
 namespace {
+
+/// .npy, or an ONNX TensorProto file (.pb), by extension.
+Tensor readTensorFile(const std::string &path) {
+  bool pb = path.size() > 3 && path.compare(path.size() - 3, 3, ".pb") == 0;
+  return pb ? readOnnxTensor(path) : readNpy(path);
+}
 
 PassOptions passOptions(const Options &o, std::vector<std::string> pipeline) {
   PassOptions p;
@@ -42,6 +49,10 @@ Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipel
   if (o.model.empty()) fail(fmt::format("'deeper {}' needs a MODEL (.dnet or .ir)", o.command));
   ElaborateOptions eo;
   eo.batch = o.batch;
+  for (const NamedFile &b : o.bind) {
+    if (b.name.empty()) fail("--bind needs NAME=FILE");
+    eo.bind[b.name] = readTensorFile(b.path);
+  }
   Graph graph = loadModel(o.model, eo);
   if (o.outputsOverride) overrideOutputs(graph, *o.outputsOverride);
   runPasses(graph, passOptions(o, std::move(pipeline)));
@@ -98,6 +109,16 @@ int commandOps(const Options &) {
 
 // --- run ---
 
+int commandTensor(const Options &o) {
+  if (o.model.empty()) fail("'deeper tensor' needs a FILE (.npy or .pb)");
+  std::string name;
+  bool pb = o.model.size() > 3 && o.model.compare(o.model.size() - 3, 3, ".pb") == 0;
+  Tensor t = pb ? readOnnxTensor(o.model, &name) : readNpy(o.model);
+  if (!o.outFile.empty()) writeNpy(o.outFile, t);
+  fmt::print("{} f32[{}]\n", name.empty() ? "-" : name, fmt::join(t.shape, ","));
+  return 0;
+}
+
 /// The name a plain FILE stands for: the only one of `names`, else an error asking for NAME=FILE.
 std::string soleName(const std::vector<std::string> &names, const char *what, const char *flag) {
   if (names.size() == 1) return names[0];
@@ -148,7 +169,7 @@ int commandRun(const Options &o) {
   if (o.inputs.empty() && !o.syntheticInput) fail("'deeper run' needs --input FILE.npy (or --synthetic-input)");
   if (!o.inputs.empty() && o.syntheticInput) fail("--input and --synthetic-input exclude each other");
   std::vector<Tensor> files;
-  for (const NamedFile &f : o.inputs) files.push_back(readNpy(f.path));
+  for (const NamedFile &f : o.inputs) files.push_back(readTensorFile(f.path));
   Options opts = o;
   if (!opts.batch && !files.empty() && !files[0].shape.empty()) opts.batch = files[0].shape[0];  // batch follows the input
   Graph graph = prepare(opts);
@@ -203,7 +224,7 @@ int runCommand(const Options &o) {
   static const std::vector<std::pair<std::string, int (*)(const Options &)>> commands = {
       {"summary", commandSummary}, {"ir", commandIr},         {"graph", commandGraph},
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
-      {"compile", commandCompile}, {"export-onnx", commandExportOnnx},
+      {"compile", commandCompile}, {"export-onnx", commandExportOnnx}, {"tensor", commandTensor},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);

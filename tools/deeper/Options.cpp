@@ -19,6 +19,7 @@ commands:
   run       run the reference executor
   compile   compile to a native library, header, weights file and executable (-o DIR)
   export-onnx  write the inference graph and its weights as ONNX (-o FILE.onnx; --seed N | --weights F)
+  tensor    print a tensor file's name and shape (FILE.npy or ONNX FILE.pb); -o OUT.npy converts it
   passes    list the passes (no MODEL)
   ops       list the ops and their attributes (no MODEL)
 
@@ -29,6 +30,7 @@ pipeline options (every command that takes a MODEL):
   --print-after-all       print the IR after every pass
   --time-passes           print the time each pass took
   --verify-each           verify the IR after every pass
+  --bind NAME=FILE        ONNX: treat input NAME as a constant with FILE's value (.npy or .pb)
   -o FILE                 write ir/graph/summary output to FILE instead of stdout
 
 compile:  -o DIR                     output folder (required)
@@ -39,7 +41,7 @@ compile:  -o DIR                     output folder (required)
           kernels are cached in $DEEPER_CACHE_DIR (default ~/.cache/deeper)
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
-run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input)
+run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)
           --synthetic-input          a seeded pseudo-random input instead of --input
           --output [NAME=]FILE.npy   write a value (repeatable; NAME defaults to the only output;
                                      any value name of the IR may be given)
@@ -84,6 +86,7 @@ const std::map<std::string, Setter> &valueOptions() {
       {"--print-after", [](Options &o, const std::string &v) { for (auto &p : splitList(v)) o.printAfter.push_back(p); }},
       {"--input", [](Options &o, const std::string &v) { o.inputs.push_back(namedFile(v)); }},
       {"--output", [](Options &o, const std::string &v) { o.outputs.push_back(namedFile(v)); }},
+      {"--bind", [](Options &o, const std::string &v) { o.bind.push_back(namedFile(v)); }},
       {"--seed", [](Options &o, const std::string &v) { o.seed = parseCount("--seed", v, true); }},
       {"--weights", [](Options &o, const std::string &v) { o.weights = v; }},
       {"-o", [](Options &o, const std::string &v) { o.outFile = v; }},

@@ -29,6 +29,7 @@ struct Options {
   // run
   std::vector<NamedFile> inputs;
   std::vector<NamedFile> outputs;
+  std::vector<NamedFile> bind;  ///< ONNX inputs to compile as constants
   std::optional<uint64_t> seed;
   std::string weights;
   bool syntheticInput = false;

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""ONNX's backend node tests (Debian libonnx-testdata) through `deeper run`, the reference executor.
+
+For every test of an op Deeper imports: its model, its input_*.pb as --input NAME=FILE.pb, its
+outputs written as .npy and compared with output_*.pb (rtol 1e-3, atol 1e-5, as ONNX's own runner).
+Many tests pass weights (Conv's W, Gemm's B, BatchNormalization's statistics) as graph inputs; Deeper
+compiles weights as constants, so when the model asks for a constant there, every input but the first
+is bound as one (--bind NAME=FILE.pb), as TVM binds params.
+A test whose model Deeper refuses (a 1-D or 3-D pooling, an attribute Deeper does not support yet) is
+listed with Deeper's reason, not counted as a failure; a wrong number or a crash is a failure.
+Prints pass / unsupported / fail counts per op.
+"""
+import argparse
+import collections
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+IMPORTED = {"conv", "relu", "maxpool", "averagepool", "globalaveragepool", "lrn", "concat", "gemm", "matmul",
+            "flatten", "reshape", "dropout", "softmax", "batchnorm", "identity", "constant", "pad"}
+
+
+def op_of(test):
+    return os.path.basename(test)[len("test_"):].split("_")[0]
+
+
+def run(cmd):
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def tensor(deeper, pb, npy=None):
+    r = run([deeper, "tensor", pb] + (["-o", npy] if npy else []))
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.strip())
+    return r.stdout.split()[0]
+
+
+def check_case(deeper, test, work):
+    """Returns ("pass" | "unsupported" | "fail", detail)."""
+    model = os.path.join(test, "model.onnx")
+    data = sorted(glob.glob(os.path.join(test, "test_data_set_*")))[0]
+    try:
+        inputs = [f"{tensor(deeper, pb)}={pb}" for pb in sorted(glob.glob(os.path.join(data, "input_*.pb")))]
+    except RuntimeError as e:
+        return "unsupported", str(e).splitlines()[0]
+    bind = []
+    r = run([deeper, "ir", model, "--passes="])
+    if r.returncode != 0 and "must be a constant" in r.stderr:
+        bind, inputs = inputs[1:], inputs[:1]
+        r = run([deeper, "ir", model, "--passes="] + [a for b in bind for a in ("--bind", b)])
+    if r.returncode != 0:
+        return "unsupported", r.stderr.strip().splitlines()[0] if r.stderr.strip() else f"exit {r.returncode}"
+    try:
+        expected = []
+        for i, pb in enumerate(sorted(glob.glob(os.path.join(data, "output_*.pb")))):
+            npy = os.path.join(work, f"expected{i}.npy")
+            expected.append((tensor(deeper, pb, npy), npy, os.path.join(work, f"ours{i}.npy")))
+    except RuntimeError as e:
+        return "unsupported", str(e).splitlines()[0]
+    cmd = [deeper, "run", model, "--verify-each"] + [a for b in bind for a in ("--bind", b)]
+    for i in inputs:
+        cmd += ["--input", i]
+    for name, _, ours in expected:
+        cmd += ["--output", f"{name}={ours}"]
+    r = run(cmd)
+    if r.returncode != 0:
+        kind = "fail" if r.returncode != 1 else "unsupported"
+        return kind, (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[0]
+    for name, want, ours in expected:
+        a, b = np.load(ours), np.load(want)
+        if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-5):
+            diff = float(np.abs(a - b).max()) if a.shape == b.shape else float("nan")
+            return "fail", f"output '{name}': shape {a.shape} vs {b.shape}, max diff {diff:.3g}"
+    return "pass", ""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deeper", required=True)
+    parser.add_argument("--data", default="/usr/share/libonnx-testdata/data/node")
+    args = parser.parse_args()
+    tests = [t for t in sorted(glob.glob(os.path.join(args.data, "test_*"))) if op_of(t) in IMPORTED]
+    counts = collections.defaultdict(collections.Counter)
+    failures = []
+    with tempfile.TemporaryDirectory() as work:
+        for test in tests:
+            kind, detail = check_case(args.deeper, test, work)
+            counts[op_of(test)][kind] += 1
+            if kind != "pass":
+                print(f"{kind:<11} {os.path.basename(test)}: {detail}")
+            if kind == "fail":
+                failures.append(test)
+    print(f"\n{'op':<18} {'pass':>5} {'unsupported':>12} {'fail':>5}")
+    for op in sorted(counts):
+        c = counts[op]
+        print(f"{op:<18} {c['pass']:>5} {c['unsupported']:>12} {c['fail']:>5}")
+    total = sum((c for c in counts.values()), collections.Counter())
+    print(f"\n{total['pass']} passed, {total['fail']} failed, {total['unsupported']} skipped")
+    return 0 if tests and not failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
