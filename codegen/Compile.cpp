@@ -49,19 +49,38 @@ std::vector<std::pair<std::string, Tensor>> packedWeights(const std::vector<Kern
 
 /// Compiles the glue and the runtime, archives them with the kernels, links the executable. Every
 /// file lands under a temporary name first and is renamed into place at the end.
+std::string compilerCommand(const std::string &dir) {
+  return fmt::format("c++ -std=c++17 -O2 -fPIC -I{} -I{} -I{}", quote(dir), quote(DEEPER_RUNTIME_DIR), quote(DEEPER_HALIDE_INCLUDE));
+}
+
+/// Compiles runtime/<source> once per content and compiler flags, into the kernel cache.
+std::string cachedRuntimeObject(const std::string &source) {
+  std::string path = std::string(DEEPER_RUNTIME_DIR) + "/" + source, text = readFile(path);
+  for (const char *header : {"deeper_runtime.h", "weights_format.h", "npy_format.h"})
+    text += readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + header);
+  std::string object = fmt::format("{}/{}-{:016x}.o", cacheDirectory(), source, fnv1a64(text + compilerCommand("")));
+  if (!fs::exists(object)) {
+    std::string tmp = fmt::format("{}.tmp.{}", object, getpid());
+    run(fmt::format("{} -c {} -o {}", compilerCommand("."), quote(path), quote(tmp)), "compiling the runtime");
+    fs::rename(tmp, object);
+  }
+  return object;
+}
+
 void buildNative(const std::string &dir, const std::string &id, const std::vector<CompiledKernel> &compiled,
                  const std::string &runtimeObject) {
   std::string tmp = fmt::format("{}/.build-{}", dir, getpid());
   fs::create_directories(tmp);
-  std::string cxx = fmt::format("c++ -std=c++17 -O2 -fPIC -I{} -I{} -I{}", quote(dir), quote(DEEPER_RUNTIME_DIR), quote(DEEPER_HALIDE_INCLUDE));
+  std::string cxx = compilerCommand(dir);
   run(fmt::format("{} -c {} -o {}", cxx, quote(dir + "/" + id + "_glue.cpp"), quote(tmp + "/glue.o")), "compiling the step table");
-  run(fmt::format("{} -c {} -o {}", cxx, quote(std::string(DEEPER_RUNTIME_DIR) + "/runtime.cpp"), quote(tmp + "/runtime.o")), "compiling the runtime");
-  std::string objects = quote(tmp + "/glue.o") + " " + quote(tmp + "/runtime.o") + " " + quote(runtimeObject);
+  std::string objects = quote(tmp + "/glue.o") + " " + quote(cachedRuntimeObject("runtime.cpp")) + " " + quote(runtimeObject);
   std::set<std::string> unique;
   for (const CompiledKernel &ck : compiled)
     if (unique.insert(ck.object).second) objects += " " + quote(ck.object);
   run(fmt::format("ar rcs {} {}", quote(tmp + "/lib.a"), objects), "archiving the library");
-  run(fmt::format("{} -DDEEPER_MODEL={}_model {} {} -lpthread -ldl -o {}", cxx, id, quote(std::string(DEEPER_RUNTIME_DIR) + "/deeper_main.cpp"),
+  // The executable: the generic main, plus one line telling it which model it runs.
+  writeFileAtomic(tmp + "/entry.cpp", fmt::format("#include \"{}.h\"\nextern \"C\" const deeper_model *const deeper_main_model = &{}_model;\n", id, id));
+  run(fmt::format("{} {} {} {} -lpthread -ldl -o {}", cxx, quote(tmp + "/entry.cpp"), quote(cachedRuntimeObject("deeper_main.cpp")),
                   quote(tmp + "/lib.a"), quote(tmp + "/exe")),
       "linking the executable");
   fs::rename(tmp + "/lib.a", dir + "/lib" + id + ".a");

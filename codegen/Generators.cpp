@@ -52,6 +52,7 @@ KernelPipeline generateKernel(const Kernel &k) {
     case OpKind::Concat: kp.output = generateConcat(k, kp.params); break;
     case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params); break;
     case OpKind::Relu: kp.output = generateRelu(k, kp.params); break;
+    case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params); break;
     default: DEEPER_CHECK(false, "no generator for op {}", k.node->info().name);
   }
   constrainOutput(kp.output, k.outputView);

@@ -29,6 +29,7 @@ Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> 
 Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 
 /// Parallelises `f` over its two outermost dimensions fused, when the schedule asks for it; returns the
 /// loop that now stands for `inner` (the fused one, or `inner` itself).

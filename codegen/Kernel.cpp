@@ -51,7 +51,8 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
   for (const ParamSpec &spec : paramsOf(node)) {
     int32_t padded = i32(roundUp(spec.shape[0], s.channelBlock()));
     OperandView view;
-    if (spec.role == "bias") view = dense({padded});
+    if (node.op == OpKind::BatchNorm) view = dense({i32(spec.shape[0])});
+    else if (spec.role == "bias") view = dense({padded});
     else if (node.op == OpKind::Conv) view = dense({padded, i32(spec.shape[3]), i32(spec.shape[2]), i32(spec.shape[1])});
     else view = dense({padded, i32(spec.shape[1])});
     out.push_back(PackedParam{spec, view});
@@ -60,8 +61,6 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
 }
 
 void checkSupported(const Node &node) {
-  if (node.op == OpKind::BatchNorm)
-    failAtNode(node, "code generation has no kernel for a batchnorm that follows no conv (batchnorm-folding folds the others)");
   bool axis1 = !node.attrs.count("axis") || node.attrInt("axis") == 1;
   if ((node.op == OpKind::Concat || node.op == OpKind::Softmax) && !axis1)
     failAtNode(node, fmt::format("code generation supports {} along axis 1 only", node.info().name));
@@ -72,7 +71,8 @@ OperandView inputView(const Node &node, const Node &input) {
     case OpKind::Fc:
     case OpKind::Relu: return rows(input.shape);
     case OpKind::Concat:
-    case OpKind::Softmax: return aroundAxis1(input.shape);
+    case OpKind::Softmax:
+    case OpKind::BatchNorm: return aroundAxis1(input.shape);
     default: return nchw(input.shape);
   }
 }
@@ -82,7 +82,8 @@ OperandView outputView(const Node &node) {
     case OpKind::Fc:
     case OpKind::Relu: return rows(node.shape);
     case OpKind::Concat:
-    case OpKind::Softmax: return aroundAxis1(node.shape);
+    case OpKind::Softmax:
+    case OpKind::BatchNorm: return aroundAxis1(node.shape);
     default: return nchw(node.shape);
   }
 }
@@ -144,7 +145,7 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
   Tensor packed(Dims{checkedNumel(Dims(param.view.extent.begin(), param.view.extent.end())).value()});
   const Dims &s = t.shape;
   int64_t padded = param.view.extent[0];
-  if (param.spec.role == "bias") {
+  if (param.view.extent.size() == 1) {  // biases and batchnorm statistics: as they are, zero-padded
     std::copy(t.data.begin(), t.data.end(), packed.data.begin());
   } else if (kernel.node->op == OpKind::Conv) {  // [O,I,KH,KW] -> [I][KH][KW][Opad]
     for (int64_t o = 0; o < s[0]; ++o)

@@ -1,5 +1,6 @@
 // The executable `deeper compile` builds for a model: runs it on .npy files, prints top-5, benchmarks.
-// Compiled with -DDEEPER_MODEL=<model>_model against the model's static library.
+// Linked with the model's static library and a one-line object that points deeper_main_model at the
+// model, so this file compiles once for every model.
 //
 //   ./googlenet --input x.npy --output y.npy [--weights F] [--threads N] [--top5] [--bench N]
 #include "deeper_runtime.h"
@@ -17,7 +18,7 @@
 #include <string>
 #include <vector>
 
-extern "C" const deeper_model DEEPER_MODEL;
+extern "C" const deeper_model *const deeper_main_model;
 
 namespace {
 
@@ -144,7 +145,7 @@ void bench(deeper_context *ctx, int runs, const float *const *ins, float *const 
 
 int main(int argc, char **argv) {
   Options o = parse(argc, argv);
-  const deeper_model &m = DEEPER_MODEL;
+  const deeper_model &m = *deeper_main_model;
   if (o.threads) deeper_set_num_threads(o.threads);
   std::vector<std::vector<float>> inputs(m.num_inputs), outputs(m.num_outputs);
   for (auto &[name, path] : o.inputs) {

@@ -96,6 +96,11 @@ TEST_CASE("lrn: windows clipped at the first and last channels") {
                "y = input(shape=3x4x4)\nm = lrn(y, size=5, alpha=1, beta=0.5, k=2)\noutput l\noutput m\n");
 }
 
+TEST_CASE("batchnorm that follows no conv") {
+  checkKernels("network b batch=2\nx = input(shape=5x3x7)\np = maxpool(x, kernel=2)\nb = batchnorm(p, epsilon=0.01)\n"
+               "f = fc(b, out=6)\ng = batchnorm(f)\noutput g\n");
+}
+
 TEST_CASE("concat, fc, softmax, relu") {
   checkKernels(R"(network f batch=3
 x  = input(shape=3x5x3)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""ONNX's backend node tests (Debian libonnx-testdata) through `deeper run`, the reference executor.
+"""ONNX's backend node tests (Debian libonnx-testdata) through `deeper run`, the reference executor, and
+through compiled kernels (`deeper compile`, then the model's executable).
 
 For every test of an op Deeper imports: its model, its input_*.pb as --input NAME=FILE.pb, its
 outputs written as .npy and compared with output_*.pb (rtol 1e-3, atol 1e-5, as ONNX's own runner).
@@ -8,7 +9,8 @@ compiles weights as constants, so when the model asks for a constant there, ever
 is bound as one (--bind NAME=FILE.pb), as TVM binds params.
 A test whose model Deeper refuses (a 1-D or 3-D pooling, an attribute Deeper does not support yet) is
 listed with Deeper's reason, not counted as a failure; a wrong number or a crash is a failure.
-Prints pass / unsupported / fail counts per op.
+A test that passes in the reference executor is then compiled; a model code generation refuses (one
+with no computing node, say) counts as unsupported there. Prints pass / unsupported / fail per op.
 """
 import argparse
 import collections
@@ -70,12 +72,45 @@ def check_case(deeper, test, work):
     if r.returncode != 0:
         kind = "fail" if r.returncode != 1 else "unsupported"
         return kind, (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[0]
+    return compare(expected)
+
+
+def compare(expected):
     for name, want, ours in expected:
         a, b = np.load(ours), np.load(want)
         if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-5):
             diff = float(np.abs(a - b).max()) if a.shape == b.shape else float("nan")
             return "fail", f"output '{name}': shape {a.shape} vs {b.shape}, max diff {diff:.3g}"
     return "pass", ""
+
+
+def check_compiled(deeper, test, work):
+    """The same case through `deeper compile` and the executable; run after check_case passed."""
+    model = os.path.join(test, "model.onnx")
+    data = sorted(glob.glob(os.path.join(test, "test_data_set_*")))[0]
+    pbs = sorted(glob.glob(os.path.join(data, "input_*.pb")))
+    names = [tensor(deeper, pb, os.path.join(work, f"in{i}.npy")) for i, pb in enumerate(pbs)]
+    out = os.path.join(work, "compiled-" + os.path.basename(test))
+    r = run([deeper, "ir", model, "--passes="])
+    bind = [] if r.returncode == 0 else [f"{n}={pb}" for n, pb in zip(names[1:], pbs[1:])]
+    names = names if r.returncode == 0 else names[:1]
+    r = run([deeper, "compile", model, "-o", out] + [a for b in bind for a in ("--bind", b)])
+    if r.returncode != 0:
+        kind = "fail" if r.returncode != 1 else "unsupported"
+        return kind, (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+    exe = os.path.join(out, [f for f in os.listdir(out) if f.endswith(".weights")][0][: -len(".weights")])
+    cmd = [exe]
+    for i, n in enumerate(names):
+        cmd += ["--input", f"{n}={work}/in{i}.npy"]
+    expected = []
+    for i, pb in enumerate(sorted(glob.glob(os.path.join(data, "output_*.pb")))):
+        name = tensor(deeper, pb, os.path.join(work, f"expected{i}.npy"))
+        expected.append((name, os.path.join(work, f"expected{i}.npy"), os.path.join(work, f"compiled{i}.npy")))
+        cmd += ["--output", f"{name}={work}/compiled{i}.npy"]
+    r = run(cmd)
+    if r.returncode != 0:
+        return "fail", (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[0]
+    return compare(expected)
 
 
 def main():
@@ -88,17 +123,24 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as work:
         for test in tests:
-            kind, detail = check_case(args.deeper, test, work)
-            counts[op_of(test)][kind] += 1
-            if kind != "pass":
-                print(f"{kind:<11} {os.path.basename(test)}: {detail}")
-            if kind == "fail":
-                failures.append(test)
-    print(f"\n{'op':<18} {'pass':>5} {'unsupported':>12} {'fail':>5}")
+            for path, check in (("reference", check_case), ("compiled", check_compiled)):
+                kind, detail = check(args.deeper, test, work)
+                counts[op_of(test)][(path, kind)] += 1
+                if kind != "pass":
+                    print(f"{path:<9} {kind:<11} {os.path.basename(test)}: {detail}")
+                if kind == "fail":
+                    failures.append(test)
+                if kind != "pass":
+                    break  # a case the reference executor cannot run is not compiled
+    header = "".join(f"{p + ' ' + k:>22}" for p in ("reference", "compiled") for k in ("pass", "unsupported", "fail"))
+    print(f"\n{'op':<18}{header}")
     for op in sorted(counts):
         c = counts[op]
-        print(f"{op:<18} {c['pass']:>5} {c['unsupported']:>12} {c['fail']:>5}")
-    total = sum((c for c in counts.values()), collections.Counter())
+        print(f"{op:<18}" + "".join(f"{c[(p, k)]:>22}" for p in ("reference", "compiled") for k in ("pass", "unsupported", "fail")))
+    total = collections.Counter()
+    for c in counts.values():
+        for (path, kind), n in c.items():
+            total[kind] += n
     print(f"\n{total['pass']} passed, {total['fail']} failed, {total['unsupported']} skipped")
     return 0 if tests and not failures else 1
 

@@ -1,0 +1,22 @@
+// A batchnorm that no conv absorbed: per channel, (x - mean) * scale / sqrt(var + epsilon) + bias, the
+// per-channel factor computed once per channel.
+#include "codegen/Generators.h"
+
+namespace deeper::codegen {
+
+using namespace Halide;
+
+Func generateBatchNorm(const Kernel &k, const std::vector<ImageParam> &p) {
+  ImageParam input = p[0], scale = p[1], bias = p[2], mean = p[3], var = p[4];
+  float epsilon = static_cast<float>(k.node->attrFloat("epsilon"));
+  Var i("i"), c("c"), n("n");
+  Func factor("factor"), out("batchnorm");
+  factor(c) = scale(c) / sqrt(var(c) + epsilon);
+  out(i, c, n) = (input(i, c, n) - mean(c)) * factor(c) + bias(c);
+  factor.compute_root();
+  out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
+  parallelOuter(out, k.schedule, c, n);
+  return out;
+}
+
+}  // namespace deeper::codegen
