@@ -233,17 +233,21 @@ class OnnxImporter {
     add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, {{"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"ceil", a.i("ceil_mode", 0) != 0}});
   }
 
+  /// Gemm's alpha and beta are folded into the constant weight and bias; C broadcasts to one value
+  /// per output (a scalar, [O] or [1, O]).
   void importGemm(const onnx::NodeProto &n, const Attributes &a, Node *x) {
-    if (a.f("alpha", 1) != 1 || a.f("beta", 1) != 1 || a.i("transA", 0) != 0) unsupported(n, "only alpha = beta = 1 and transA = 0 are supported");
+    if (a.i("transA", 0) != 0) unsupported(n, "transA = 1 is not supported");
+    if (x->shape.size() != 2) unsupported(n, fmt::format("A must be 2-D, it is f32[{}]", fmt::join(x->shape, ",")));
     Tensor w = reader_.floats(constant(n, 1), n.name());
     if (w.shape.size() != 2) unsupported(n, "B must be a 2-D constant");
     if (n.op_type() == "MatMul" || a.i("transB", 0) == 0) w = transposed(w);
+    for (float &v : w.data) v = static_cast<float>(v * a.f("alpha", 1));
     std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
     bool bias = n.op_type() == "Gemm" && n.input_size() > 2 && !n.input(2).empty();
     if (bias) {
-      Tensor b = reader_.floats(constant(n, 2), n.name());
-      if (b.numel() != w.shape[0]) unsupported(n, "C must have one value per output");
-      b.shape = {w.shape[0]};
+      Tensor c = reader_.floats(constant(n, 2), n.name()), b({w.shape[0]});
+      if (c.numel() != 1 && c.numel() != w.shape[0]) unsupported(n, "C must be a scalar or one value per output (no per-row bias)");
+      for (int64_t o = 0; o < w.shape[0]; ++o) b.data[o] = static_cast<float>(c.data[c.numel() == 1 ? 0 : o] * a.f("beta", 1));
       params.push_back({"bias", b});
     }
     add(OpKind::Fc, n, {x}, {{"out", w.shape[0]}, {"bias", bias}}, params);
