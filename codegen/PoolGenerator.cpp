@@ -26,7 +26,9 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
   } else {
     Expr x1 = min(x0 + static_cast<int>(w.kw), width + static_cast<int>(w.pw));
     Expr y1 = min(y0 + static_cast<int>(w.kh), height + static_cast<int>(w.ph));
-    out(x, y, c, n) = sum(value) / cast<float>((x1 - x0) * (y1 - y0));
+    Expr count = (x1 - x0) * (y1 - y0);
+    if (pp.excludePad) count = (min(x1, width) - max(x0, 0)) * (min(y1, height) - max(y0, 0));
+    out(x, y, c, n) = sum(value) / cast<float>(count);
   }
   out.vectorize(x, k.schedule.vector, TailStrategy::GuardWithIf);
   parallelOuter(out, k.schedule, c, n);

@@ -114,7 +114,7 @@ class Exporter {
         onnx::NodeProto &n = add(isMax ? "MaxPool" : "AveragePool", node.name, in, node.name);
         window(n, p.win);
         setInt(n, "ceil_mode", p.ceil ? 1 : 0);
-        if (!isMax) setInt(n, "count_include_pad", 1);
+        if (!isMax) setInt(n, "count_include_pad", p.excludePad ? 0 : 1);
         return;
       }
       case OpKind::Lrn: {

@@ -228,9 +228,9 @@ class OnnxImporter {
     if (isMax && n.output_size() > 1 && !n.output(1).empty()) unsupported(n, "the Indices output is not supported");
     Dims kernel = pair(n, a, "kernel_shape", 1), stride = pair(n, a, "strides", 1);
     Dims pad = symmetricPads(n, a, x->shape, kernel, stride);
-    if (!isMax && a.i("count_include_pad", 0) == 0 && (pad[0] || pad[1]))
-      unsupported(n, "average pooling that excludes padding from the count is not supported yet");
-    add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, {{"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"ceil", a.i("ceil_mode", 0) != 0}});
+    Attrs attrs = {{"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"ceil", a.i("ceil_mode", 0) != 0}};
+    if (!isMax) attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
+    add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, attrs);
   }
 
   /// Gemm's alpha and beta are folded into the constant weight and bias; C broadcasts to one value

@@ -23,7 +23,7 @@ ConvParams ConvParams::of(const Node &node) {
 
 PoolParams PoolParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::MaxPool || node.op == OpKind::AvgPool, "'{}' is not a pool", node.name);
-  return PoolParams{windowOf(node), node.attrBool("ceil")};
+  return PoolParams{windowOf(node), node.attrBool("ceil"), node.op == OpKind::AvgPool && node.attrBool("exclude_pad")};
 }
 
 LrnParams LrnParams::of(const Node &node) {

@@ -21,6 +21,7 @@ struct ConvParams {
 struct PoolParams {
   Window2d win;
   bool ceil;
+  bool excludePad;  ///< avgpool: divide by the values inside the input only
   static PoolParams of(const Node &node);
 };
 

@@ -89,9 +89,10 @@ Tensor avgPool2d(const Tensor &x, const PoolParams &p) {
   return pool(x, p, [&](int64_t n, int64_t c, int64_t y0, int64_t x0) {
     int64_t y1 = std::min(y0 + p.win.kh, in.h + p.win.ph), x1 = std::min(x0 + p.win.kw, in.w + p.win.pw);
     double sum = 0;
+    int64_t inside = 0;
     for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y1, in.h); ++iy)
-      for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x1, in.w); ++ix) sum += x.data[in.at(n, c, iy, ix)];
-    return static_cast<float>(sum / static_cast<double>((y1 - y0) * (x1 - x0)));
+      for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x1, in.w); ++ix, ++inside) sum += x.data[in.at(n, c, iy, ix)];
+    return static_cast<float>(sum / static_cast<double>(p.excludePad ? inside : (y1 - y0) * (x1 - x0)));
   });
 }
 

@@ -13,7 +13,8 @@ namespace deeper::reference {
 Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvParams &p);
 /// Max over the window clipped to the input (padding is never selected).
 Tensor maxPool2d(const Tensor &x, const PoolParams &p);
-/// Sum over the window clipped to the input, divided by the window clipped to the padded input.
+/// Sum over the window clipped to the input, divided by the window clipped to the padded input (or, with
+/// excludePad, by the values inside the input).
 Tensor avgPool2d(const Tensor &x, const PoolParams &p);
 /// x / (k + alpha/size * sum of x^2 over the `size` channels centred on c)^beta.
 Tensor lrn(const Tensor &x, const LrnParams &p);

@@ -84,6 +84,8 @@ m2 = maxpool(x, kernel=3, stride=1, pad=1)
 a1 = avgpool(x, kernel=3, stride=2, pad=1)
 a2 = avgpool(m1, kernel=4x4)
 a3 = avgpool(x, kernel=5, stride=3)
+a4 = avgpool(x, kernel=3, stride=2, pad=1, exclude_pad=true)
+output a4
 output m2
 output a1
 output a2

@@ -63,19 +63,21 @@ TEST_CASE("ceil-mode output sizes follow Caffe") {
 
 TEST_CASE("maxPool2d: ceil-mode tails are clipped windows") {
   Tensor x = iota({1, 1, 4, 4}, 0);
-  checkValues(maxPool2d(x, PoolParams{square(3, 2, 0), true}), {1, 1, 2, 2}, {10, 11, 14, 15});
-  checkValues(maxPool2d(x, PoolParams{square(3, 2, 0), false}), {1, 1, 1, 1}, {10});
+  checkValues(maxPool2d(x, PoolParams{square(3, 2, 0), true, false}), {1, 1, 2, 2}, {10, 11, 14, 15});
+  checkValues(maxPool2d(x, PoolParams{square(3, 2, 0), false, false}), {1, 1, 1, 1}, {10});
   Tensor neg = filled({1, 1, 2, 2}, {-4, -3, -2, -1});
-  checkValues(maxPool2d(neg, PoolParams{square(3, 1, 1), true}), {1, 1, 2, 2}, {-1, -1, -1, -1});  // padding never wins
+  checkValues(maxPool2d(neg, PoolParams{square(3, 1, 1), true, false}), {1, 1, 2, 2}, {-1, -1, -1, -1});  // padding never wins
 }
 
 TEST_CASE("avgPool2d: the divisor is the window clipped to the padded input") {
   Tensor ones = filled({1, 1, 3, 3}, std::vector<float>(9, 1.0f));
-  checkValues(avgPool2d(ones, PoolParams{square(3, 1, 1), true}), {1, 1, 3, 3},
+  checkValues(avgPool2d(ones, PoolParams{square(3, 1, 1), true, false}), {1, 1, 3, 3},
               {4 / 9.f, 6 / 9.f, 4 / 9.f, 6 / 9.f, 1, 6 / 9.f, 4 / 9.f, 6 / 9.f, 4 / 9.f});
   Tensor ones4 = filled({1, 1, 4, 4}, std::vector<float>(16, 1.0f));
-  checkValues(avgPool2d(ones4, PoolParams{square(3, 2, 0), true}), {1, 1, 2, 2}, {1, 1, 1, 1});
-  checkValues(avgPool2d(iota({1, 1, 2, 2}), PoolParams{square(2, 1, 0), true}), {1, 1, 1, 1}, {2.5f});
+  checkValues(avgPool2d(ones4, PoolParams{square(3, 2, 0), true, false}), {1, 1, 2, 2}, {1, 1, 1, 1});
+  checkValues(avgPool2d(iota({1, 1, 2, 2}), PoolParams{square(2, 1, 0), true, false}), {1, 1, 1, 1}, {2.5f});
+  checkValues(avgPool2d(ones, PoolParams{square(3, 1, 1), true, /*excludePad=*/true}), {1, 1, 3, 3},
+              {1, 1, 1, 1, 1, 1, 1, 1, 1});  // only input values count
 }
 
 TEST_CASE("lrn across channels, Caffe's formula") {
