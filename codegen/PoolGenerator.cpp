@@ -24,8 +24,8 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
   if (isMax) {
     out(x, y, c, n) = maximum(value);
   } else {
-    Expr x1 = min(x0 + static_cast<int>(w.kw), width + static_cast<int>(w.pw));
-    Expr y1 = min(y0 + static_cast<int>(w.kh), height + static_cast<int>(w.ph));
+    Expr x1 = min(x0 + static_cast<int>(w.kw), width + static_cast<int>(w.pwEnd));
+    Expr y1 = min(y0 + static_cast<int>(w.kh), height + static_cast<int>(w.phEnd));
     Expr count = (x1 - x0) * (y1 - y0);
     if (pp.excludePad) count = (min(x1, width) - max(x0, 0)) * (min(y1, height) - max(y0, 0));
     out(x, y, c, n) = sum(value) / cast<float>(count);

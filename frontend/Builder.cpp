@@ -30,7 +30,7 @@ void fillAttrs(Node &n) {
 }
 
 Attrs windowAttrs(int64_t kernel, int64_t stride, int64_t pad) {
-  return {{"kernel", Dims{kernel, kernel}}, {"stride", Dims{stride, stride}}, {"pad", Dims{pad, pad}}};
+  return {{"kernel", Dims{kernel, kernel}}, {"stride", Dims{stride, stride}}, {"pad", Dims{pad, pad, pad, pad}}};
 }
 
 }  // namespace

@@ -40,6 +40,9 @@ Dims dimsOf(const std::vector<const Field *> &fields) {
   return dims;
 }
 
+/// Caffe pads both sides alike: HxW as Deeper's top, left, bottom, right.
+Dims symmetric(const Dims &hw) { return {hw[0], hw[1], hw[0], hw[1]}; }
+
 bool trainOnly(const Message &layer) {
   for (const Field *inc : layer.all("include"))
     if (inc->message && inc->message->scalar("phase") == "TRAIN") return true;
@@ -133,7 +136,7 @@ class CaffeImporter {
       failAt(origin.loc, fmt::format("convolution '{}' uses group or dilation, which are not supported yet", name));
     return builder_.add(OpKind::Conv, name, in,
                         {{"out", p.integer("num_output", 0)}, {"kernel", window(p, "kernel", 0)}, {"stride", window(p, "stride", 1)},
-                         {"pad", window(p, "pad", 0)}, {"bias", p.scalar("bias_term", "true") == "true"}},
+                         {"pad", symmetric(window(p, "pad", 0))}, {"bias", p.scalar("bias_term", "true") == "true"}},
                         origin);
   }
 
@@ -143,7 +146,7 @@ class CaffeImporter {
     Dims kernel = window(p, "kernel", 0);
     if (p.scalar("global_pooling") == "true" && !in.empty() && in[0]->shape.size() == 4) kernel = {in[0]->shape[2], in[0]->shape[3]};
     return builder_.add(pool == "MAX" ? OpKind::MaxPool : OpKind::AvgPool, name, in,
-                        {{"kernel", kernel}, {"stride", window(p, "stride", 1)}, {"pad", window(p, "pad", 0)},
+                        {{"kernel", kernel}, {"stride", window(p, "stride", 1)}, {"pad", symmetric(window(p, "pad", 0))},
                          {"ceil", p.scalar("round_mode", "CEIL") != "FLOOR"}},
                         origin);
   }

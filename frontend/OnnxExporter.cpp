@@ -76,7 +76,7 @@ class Exporter {
   void window(onnx::NodeProto &n, const Window2d &w) {
     setInts(n, "kernel_shape", {w.kh, w.kw});
     setInts(n, "strides", {w.sh, w.sw});
-    setInts(n, "pads", {w.ph, w.pw, w.ph, w.pw});
+    setInts(n, "pads", {w.ph, w.pw, w.phEnd, w.pwEnd});
   }
 
   /// `op` writing `node`'s value, or an intermediate followed by Relu when the epilogue has one.

@@ -179,8 +179,8 @@ class OnnxImporter {
     return node;
   }
 
-  /// ONNX pads [begin..., end...] for two spatial axes, which Deeper needs symmetric.
-  Dims symmetricPads(const onnx::NodeProto &n, const Attributes &a, const Dims &in, const Dims &kernel, const Dims &stride) {
+  /// ONNX pads [top, left, bottom, right] (explicit, or from auto_pad) for two spatial axes.
+  Dims pads(const onnx::NodeProto &n, const Attributes &a, const Dims &in, const Dims &kernel, const Dims &stride) {
     std::string autoPad = a.s("auto_pad", "NOTSET");
     std::vector<int64_t> pads = a.ints("pads", {0, 0, 0, 0});
     if (autoPad == "VALID") pads = {0, 0, 0, 0};
@@ -191,9 +191,8 @@ class OnnxImporter {
         pads[d] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
         pads[d + 2] = total - pads[d];
       }
-    if (pads.size() != 4 || pads[0] != pads[2] || pads[1] != pads[3])
-      unsupported(n, fmt::format("pads [{}] are asymmetric; Deeper pads both sides alike", fmt::join(pads, ",")));
-    return {pads[0], pads[1]};
+    if (pads.size() != 4) unsupported(n, "'pads' must have 4 values (2-D only)");
+    return pads;
   }
 
   Dims pair(const onnx::NodeProto &n, const Attributes &a, const char *name, int64_t fallback) {
@@ -215,7 +214,7 @@ class OnnxImporter {
     Dims kernel = pair(n, a, "kernel_shape", 0);
     if (!a.byName.count("kernel_shape")) kernel = {w.shape[2], w.shape[3]};
     Dims stride = pair(n, a, "strides", 1);
-    Dims pad = symmetricPads(n, a, x->shape, kernel, stride);
+    Dims pad = pads(n, a, x->shape, kernel, stride);
     std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
     bool bias = n.input_size() > 2 && !n.input(2).empty();
     if (bias) params.push_back({"bias", reader_.floats(constant(n, 2), n.name())});
@@ -227,7 +226,7 @@ class OnnxImporter {
     if (isMax && a.i("storage_order", 0) != 0) unsupported(n, "storage_order 1 is not supported");
     if (isMax && n.output_size() > 1 && !n.output(1).empty()) unsupported(n, "the Indices output is not supported");
     Dims kernel = pair(n, a, "kernel_shape", 1), stride = pair(n, a, "strides", 1);
-    Dims pad = symmetricPads(n, a, x->shape, kernel, stride);
+    Dims pad = pads(n, a, x->shape, kernel, stride);
     Attrs attrs = {{"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"ceil", a.i("ceil_mode", 0) != 0}};
     if (!isMax) attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
     add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, attrs);

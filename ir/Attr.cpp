@@ -41,6 +41,7 @@ const char *attrTypeName(AttrType type) {
     case AttrType::Float: return "float";
     case AttrType::Bool: return "bool";
     case AttrType::Int2: return "int2";
+    case AttrType::Pad: return "pad";
     case AttrType::Dims: return "dims";
   }
   return "?";
@@ -52,6 +53,7 @@ const char *attrTypeSyntax(AttrType type) {
     case AttrType::Float: return "a number";
     case AttrType::Bool: return "true or false";
     case AttrType::Int2: return "K or KHxKW, e.g. 3 or 3x3 (each below 2^31)";
+    case AttrType::Pad: return "P, PHxPW or TOPxLEFTxBOTTOMxRIGHT, e.g. 1, 1x2 or 0x0x1x1";
     case AttrType::Dims: return "sizes joined by x, e.g. 3x224x224 (each below 2^31)";
   }
   return "?";
@@ -80,11 +82,26 @@ std::optional<AttrValue> parseAttrValue(AttrType type, const std::string &text) 
       if (dims->size() == 1) dims->push_back((*dims)[0]);
       return AttrValue(*dims);
     }
+    case AttrType::Pad: {
+      auto dims = parseDims(text);
+      if (!dims || dims->size() == 3 || dims->size() > 4) return std::nullopt;
+      if (dims->size() == 1) dims->push_back((*dims)[0]);
+      if (dims->size() == 2) dims->insert(dims->end(), {(*dims)[0], (*dims)[1]});
+      return AttrValue(*dims);
+    }
     case AttrType::Dims:
       if (auto dims = parseDims(text)) return AttrValue(*dims);
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+std::string formatAttr(AttrType type, const AttrValue &value) {
+  if (type == AttrType::Pad) {
+    const Dims &p = std::get<Dims>(value);
+    if (p.size() == 4 && p[0] == p[2] && p[1] == p[3]) return dimsString({p[0], p[1]});
+  }
+  return formatAttrValue(value);
 }
 
 std::string formatAttrValue(const AttrValue &value) {

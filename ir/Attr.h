@@ -10,9 +10,10 @@
 
 namespace deeper {
 
-enum class AttrType { Int, Float, Bool, Int2, Dims };
+enum class AttrType { Int, Float, Bool, Int2, Pad, Dims };
 
-/// Int -> int64_t, Float -> double, Bool -> bool, Int2 and Dims -> Dims (Int2 always has two entries).
+/// Int -> int64_t, Float -> double, Bool -> bool, Int2, Pad and Dims -> Dims (Int2 always has two
+/// entries; Pad four: top, left, bottom, right, written "P", "PHxPW" or "TxLxBxR").
 using AttrValue = std::variant<int64_t, double, bool, Dims>;
 
 const char *attrTypeName(AttrType type);
@@ -24,5 +25,8 @@ std::optional<AttrValue> parseAttrValue(AttrType type, const std::string &text);
 
 /// The textual form; parseAttrValue(type, formatAttrValue(v)) == v.
 std::string formatAttrValue(const AttrValue &value);
+
+/// The shortest textual form for an attribute of `type` (a symmetric Pad prints as "PHxPW").
+std::string formatAttr(AttrType type, const AttrValue &value);
 
 }  // namespace deeper

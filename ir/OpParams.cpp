@@ -5,7 +5,7 @@ namespace {
 
 Window2d windowOf(const Node &node) {
   const Dims &k = node.attrDims("kernel"), &s = node.attrDims("stride"), &p = node.attrDims("pad");
-  return Window2d{k[0], k[1], s[0], s[1], p[0], p[1]};
+  return Window2d{k[0], k[1], s[0], s[1], p[0], p[1], p[2], p[3]};
 }
 
 int64_t featuresPerSample(const Dims &shape) {
@@ -36,10 +36,10 @@ FcParams FcParams::of(const Node &node) {
   return FcParams{node.attrInt("out"), node.attrBool("bias"), node.attrBool("relu")};
 }
 
-int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceil) {
-  int64_t span = in + 2 * pad - kernel;
+int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t padBegin, int64_t padEnd, bool ceil) {
+  int64_t span = in + padBegin + padEnd - kernel;
   int64_t out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
-  if (ceil && pad > 0 && (out - 1) * stride >= in + pad) --out;
+  if (ceil && padBegin + padEnd > 0 && (out - 1) * stride >= in + padBegin) --out;
   return out;
 }
 

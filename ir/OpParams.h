@@ -7,8 +7,9 @@
 
 namespace deeper {
 
+/// Kernel, stride and padding of a sliding window; ph/pw pad the top/left, phEnd/pwEnd the bottom/right.
 struct Window2d {
-  int64_t kh, kw, sh, sw, ph, pw;
+  int64_t kh, kw, sh, sw, ph, pw, phEnd, pwEnd;
 };
 
 struct ConvParams {
@@ -38,8 +39,8 @@ struct FcParams {
 };
 
 /// Output extent of a convolution (ceil=false) or pooling window along one axis. In ceil mode the last
-/// window must start inside the input or its left padding (Caffe and PyTorch drop it otherwise).
-int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad, bool ceil);
+/// window must start inside the input or its leading padding (Caffe and PyTorch drop it otherwise).
+int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t padBegin, int64_t padEnd, bool ceil);
 
 /// A learned tensor: `<node>.<role>` in weight files, e.g. "conv1/7x7_s2.weight".
 struct ParamSpec {

@@ -8,7 +8,7 @@ std::string printNode(const Node &node) {
   for (const AttrSpec &spec : node.info().attrs) {
     const AttrValue &v = node.attrs.at(spec.name);
     if (spec.defaultText && v == spec.defaultValue()) continue;
-    args.push_back(fmt::format("{}={}", spec.name, formatAttrValue(v)));
+    args.push_back(fmt::format("{}={}", spec.name, formatAttr(spec.type, v)));
   }
   std::string line = fmt::format("{} = {}({}) : f32[{}]", node.name, node.info().name, fmt::join(args, ", "),
                                  fmt::join(node.shape, ","));

@@ -18,7 +18,8 @@ void requirePositive(const Node &node, const char *what, int64_t v) {
 void checkWindow(const Node &node, const Window2d &w) {
   requirePositive(node, "kernel size", std::min(w.kh, w.kw));
   requirePositive(node, "stride", std::min(w.sh, w.sw));
-  if (w.ph < 0 || w.pw < 0) failAtNode(node, fmt::format("pad must not be negative, got {}x{}", w.ph, w.pw));
+  if (std::min({w.ph, w.pw, w.phEnd, w.pwEnd}) < 0)
+    failAtNode(node, fmt::format("pad must not be negative, got {}", formatAttr(AttrType::Pad, node.attrs.at("pad"))));
 }
 
 /// N,C,H,W -> N,channels,OH,OW for a sliding window.
@@ -27,19 +28,19 @@ Dims windowShape(const Node &node, const Window2d &w, int64_t channels, bool cei
   requireRank(node, in, 4);
   checkWindow(node, w);
   int64_t h = in.shape[2], wd = in.shape[3];
-  if (w.kh > h + 2 * w.ph || w.kw > wd + 2 * w.pw)
-    failAtNode(node, fmt::format("kernel {}x{} is larger than the padded input {}x{}", w.kh, w.kw, h + 2 * w.ph,
-                                 wd + 2 * w.pw),
+  if (w.kh > h + w.ph + w.phEnd || w.kw > wd + w.pw + w.pwEnd)
+    failAtNode(node, fmt::format("kernel {}x{} is larger than the padded input {}x{}", w.kh, w.kw, h + w.ph + w.phEnd,
+                                 wd + w.pw + w.pwEnd),
                "use a smaller kernel or more padding");
-  return {in.shape[0], channels, windowOutputSize(h, w.kh, w.sh, w.ph, ceil),
-          windowOutputSize(wd, w.kw, w.sw, w.pw, ceil)};
+  return {in.shape[0], channels, windowOutputSize(h, w.kh, w.sh, w.ph, w.phEnd, ceil),
+          windowOutputSize(wd, w.kw, w.sw, w.pw, w.pwEnd, ceil)};
 }
 
 Dims poolShape(const Node &node) {
   PoolParams p = PoolParams::of(node);
-  if (p.win.ph >= p.win.kh || p.win.pw >= p.win.kw)
-    failAtNode(node, fmt::format("pad {}x{} must be smaller than the window {}x{}", p.win.ph, p.win.pw, p.win.kh,
-                                 p.win.kw));
+  if (std::max(p.win.ph, p.win.phEnd) >= p.win.kh || std::max(p.win.pw, p.win.pwEnd) >= p.win.kw)
+    failAtNode(node, fmt::format("pad {} must be smaller than the window {}x{}", formatAttr(AttrType::Pad, node.attrs.at("pad")),
+                                 p.win.kh, p.win.kw));
   return windowShape(node, p.win, node.inputs[0]->shape.at(1), p.ceil);
 }
 

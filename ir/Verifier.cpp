@@ -13,6 +13,7 @@ bool attrTypeMatches(AttrType type, const AttrValue &v) {
     case AttrType::Float: return std::holds_alternative<double>(v);
     case AttrType::Bool: return std::holds_alternative<bool>(v);
     case AttrType::Int2: return std::holds_alternative<Dims>(v) && std::get<Dims>(v).size() == 2;
+    case AttrType::Pad: return std::holds_alternative<Dims>(v) && std::get<Dims>(v).size() == 4;
     case AttrType::Dims: return std::holds_alternative<Dims>(v);
   }
   return false;

@@ -29,8 +29,8 @@ struct AxisSplit {
 template <typename WindowValue>
 Tensor pool(const Tensor &x, const PoolParams &p, WindowValue value) {
   Nchw in(x.shape);
-  Tensor y({in.n, in.c, windowOutputSize(in.h, p.win.kh, p.win.sh, p.win.ph, p.ceil),
-            windowOutputSize(in.w, p.win.kw, p.win.sw, p.win.pw, p.ceil)});
+  Tensor y({in.n, in.c, windowOutputSize(in.h, p.win.kh, p.win.sh, p.win.ph, p.win.phEnd, p.ceil),
+            windowOutputSize(in.w, p.win.kw, p.win.sw, p.win.pw, p.win.pwEnd, p.ceil)});
   Nchw out(y.shape);
   for (int64_t n = 0; n < in.n; ++n)
     for (int64_t c = 0; c < in.c; ++c)
@@ -46,7 +46,8 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
   Nchw in(x.shape);
   const Window2d &w = p.win;
   DEEPER_CHECK(weight.shape == Dims({p.out, in.c, w.kh, w.kw}), "conv weight shape {}", dimsString(weight.shape));
-  Tensor y({in.n, p.out, windowOutputSize(in.h, w.kh, w.sh, w.ph, false), windowOutputSize(in.w, w.kw, w.sw, w.pw, false)});
+  Tensor y({in.n, p.out, windowOutputSize(in.h, w.kh, w.sh, w.ph, w.phEnd, false),
+            windowOutputSize(in.w, w.kw, w.sw, w.pw, w.pwEnd, false)});
   Nchw out(y.shape);
   std::vector<double> acc(out.h * out.w);
   for (int64_t n = 0; n < in.n; ++n)
@@ -87,7 +88,7 @@ Tensor maxPool2d(const Tensor &x, const PoolParams &p) {
 Tensor avgPool2d(const Tensor &x, const PoolParams &p) {
   Nchw in(x.shape);
   return pool(x, p, [&](int64_t n, int64_t c, int64_t y0, int64_t x0) {
-    int64_t y1 = std::min(y0 + p.win.kh, in.h + p.win.ph), x1 = std::min(x0 + p.win.kw, in.w + p.win.pw);
+    int64_t y1 = std::min(y0 + p.win.kh, in.h + p.win.phEnd), x1 = std::min(x0 + p.win.kw, in.w + p.win.pwEnd);
     double sum = 0;
     int64_t inside = 0;
     for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y1, in.h); ++iy)

@@ -49,7 +49,7 @@ layer { name: "q" type: "Pooling" bottom: "c" top: "q" pooling_param { pool: MAX
 )", "tiny.prototxt");
   CHECK(g.name == "tiny");
   CHECK(g.find("c")->attrDims("kernel") == Dims{3, 1});
-  CHECK(g.find("c")->attrDims("pad") == Dims{0, 1});
+  CHECK(g.find("c")->attrDims("pad") == Dims{0, 1, 0, 1});
   CHECK(g.find("p")->inputs[0] == g.find("r"));  // the in-place relu replaced blob "c"
   CHECK(g.find("p")->attrDims("kernel") == Dims{7, 11});
   CHECK_FALSE(g.find("q")->attrBool("ceil"));
@@ -146,7 +146,12 @@ TEST_CASE("ONNX: unsupported content is an error naming the node and what is sup
   pads->set_name("pads");
   pads->set_type(onnx::AttributeProto::INTS);
   for (int p : {0, 0, 1, 1}) pads->add_ints(p);
-  CHECK(onnxError(conv).find("pads [0,0,1,1] are asymmetric") != std::string::npos);
+  std::string bytes;
+  conv.SerializeToString(&bytes);
+  Graph asymmetric = parseModel(bytes, "conv.onnx");  // pads [top, left, bottom, right] = [0, 0, 1, 1]
+  CHECK(asymmetric.find("n1")->attrDims("pad") == Dims{0, 0, 1, 1});
+  CHECK(asymmetric.find("n1")->shape == Dims{1, 2, 3, 3});
+  CHECK(printGraph(asymmetric).find("pad=0x0x1x1") != std::string::npos);
 
   onnx::ModelProto group = oneNode("Conv");
   group.mutable_graph()->mutable_node(0)->add_input("w");

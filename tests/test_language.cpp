@@ -40,6 +40,15 @@ TEST_CASE("lexer tells names, sizes and numbers apart") {
   CHECK(t[2].loc.col == 20);
 }
 
+TEST_CASE("pad: one value, HxW, or top x left x bottom x right") {
+  Graph g = parse("x = input(shape=1x8x8)\na = conv(x, out=1, kernel=3, pad=1)\nb = conv(x, out=1, kernel=3, pad=1x0)\n"
+                  "c = conv(x, out=1, kernel=3, pad=0x1x2x0)\noutput a\noutput b\noutput c\n");
+  CHECK(g.find("a")->attrDims("pad") == Dims{1, 1, 1, 1});
+  CHECK(g.find("b")->attrDims("pad") == Dims{1, 0, 1, 0});
+  CHECK(g.find("c")->attrDims("pad") == Dims{0, 1, 2, 0});
+  CHECK(g.find("c")->shape == Dims{1, 1, 8, 7});
+}
+
 TEST_CASE("newlines inside parentheses do not end a statement") {
   Graph g = parse("x = input(shape=3x8x8)\nc = conv(x,\n  out=4,\n  kernel=1)\noutput c\n");
   CHECK(g.find("c")->attrInt("out") == 4);

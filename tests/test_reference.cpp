@@ -33,7 +33,7 @@ void checkValues(const Tensor &t, const Dims &shape, const std::vector<float> &w
   for (size_t i = 0; i < want.size(); ++i) CHECK(t.data[i] == doctest::Approx(want[i]).epsilon(1e-6));
 }
 
-Window2d square(int64_t k, int64_t s, int64_t p) { return Window2d{k, k, s, s, p, p}; }
+Window2d square(int64_t k, int64_t s, int64_t p) { return Window2d{k, k, s, s, p, p, p, p}; }
 
 }  // namespace
 
@@ -54,11 +54,11 @@ TEST_CASE("conv2d: several channels, batch > 1") {
 }
 
 TEST_CASE("ceil-mode output sizes follow Caffe") {
-  CHECK(windowOutputSize(112, 3, 2, 0, true) == 56);  // pool1 of GoogLeNet
-  CHECK(windowOutputSize(112, 3, 2, 0, false) == 55);
-  CHECK(windowOutputSize(14, 5, 3, 0, true) == 4);    // the auxiliary classifiers' pool
-  CHECK(windowOutputSize(224, 7, 2, 3, false) == 112);
-  CHECK(windowOutputSize(4, 4, 3, 2, true) == 2);     // the last window would start in the right padding
+  CHECK(windowOutputSize(112, 3, 2, 0, 0, true) == 56);  // pool1 of GoogLeNet
+  CHECK(windowOutputSize(112, 3, 2, 0, 0, false) == 55);
+  CHECK(windowOutputSize(14, 5, 3, 0, 0, true) == 4);    // the auxiliary classifiers' pool
+  CHECK(windowOutputSize(224, 7, 2, 3, 3, false) == 112);
+  CHECK(windowOutputSize(4, 4, 3, 2, 2, true) == 2);     // the last window would start in the right padding
 }
 
 TEST_CASE("maxPool2d: ceil-mode tails are clipped windows") {
