@@ -3,7 +3,6 @@
 #include "frontend/BlockRecognition.h"
 #include "frontend/Builder.h"
 #include "frontend/Prototxt.h"
-#include "ir/ShapeFunctions.h"
 
 #include <map>
 #include <set>
@@ -179,10 +178,6 @@ Graph importCaffe(const std::shared_ptr<const SourceFile> &source, const Elabora
   graph.name = options.defaultName;
   CaffeImporter(graph, source).run(prototxt::parse(source));
   recognizeConcatModules(graph);
-  if (options.batch && *options.batch != graph.batch) {
-    graph.batch = *options.batch;
-    reinferShapes(graph);
-  }
   return graph;
 }
 

@@ -1,7 +1,6 @@
 #include "frontend/Elaborator.h"
 
 #include "frontend/Builder.h"
-#include "ir/ShapeFunctions.h"
 
 #include <algorithm>
 #include <deque>
@@ -66,11 +65,6 @@ class Elaborator {
     graph.batch = file_.batch.value_or(1);
     build(graph, topologicalOrder(nodes));
     declareOutputs(graph, top);
-    // Declared types are checked at the file's batch; a requested batch then re-infers every shape.
-    if (options_.batch && *options_.batch != graph.batch) {
-      graph.batch = *options_.batch;
-      reinferShapes(graph);
-    }
     return graph;
   }
 

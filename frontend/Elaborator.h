@@ -19,7 +19,7 @@
 namespace deeper {
 
 struct ElaborateOptions {
-  std::optional<int64_t> batch;  ///< overrides the file's `network ... batch=N` (default 1)
+  std::optional<int64_t> batch;  ///< overrides the file's batch (`network ... batch=N`, ONNX input dim 0); applied by loadModel/parseModel
   std::string defaultName;       ///< graph name when the file has no `network` statement
   /// ONNX: graph inputs to treat as constants with these values (weights passed as inputs, as ONNX's
   /// backend tests do; Deeper compiles weights as constants), by input name.

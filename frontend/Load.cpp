@@ -2,6 +2,7 @@
 
 #include "frontend/CaffeImporter.h"
 #include "frontend/OnnxImporter.h"
+#include "ir/ShapeFunctions.h"
 
 namespace deeper {
 namespace {
@@ -39,9 +40,15 @@ Graph parseModel(const std::string &text, const std::string &path, const Elabora
   auto source = std::make_shared<SourceFile>(SourceFile{path, text});
   ElaborateOptions opts = options;
   if (opts.defaultName.empty()) opts.defaultName = stemOf(path);
-  if (format == Format::Caffe) return importCaffe(source, opts);
-  if (format == Format::Onnx) return importOnnx(path, text, opts);
-  return elaborate(parseFile(source, format == Format::Dnet ? SourceKind::Dnet : SourceKind::Ir), opts);
+  Graph graph = format == Format::Caffe  ? importCaffe(source, opts)
+                : format == Format::Onnx ? importOnnx(path, text, opts)
+                                         : elaborate(parseFile(source, format == Format::Dnet ? SourceKind::Dnet : SourceKind::Ir), opts);
+  // Every front end builds at the file's batch (so declared types check); a requested batch re-infers.
+  if (opts.batch && *opts.batch != graph.batch) {
+    graph.batch = *opts.batch;
+    reinferShapes(graph);
+  }
+  return graph;
 }
 
 Graph loadModel(const std::string &path, const ElaborateOptions &options) {

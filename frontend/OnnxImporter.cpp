@@ -2,7 +2,6 @@
 
 #include "frontend/BlockRecognition.h"
 #include "frontend/Builder.h"
-#include "ir/ShapeFunctions.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -389,10 +388,6 @@ Graph importOnnx(const std::string &path, const std::string &bytes, const Elabor
   OnnxImporter(graph, path, defaultOpset(model, path)).run(model.graph(), options.bind);
   dropFlattensBeforeFc(graph);
   recognizeConcatModules(graph);
-  if (options.batch && *options.batch != graph.batch) {
-    graph.batch = *options.batch;
-    reinferShapes(graph);
-  }
   return graph;
 }
 
