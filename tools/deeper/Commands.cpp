@@ -18,10 +18,10 @@
 namespace deeper::cli {
 namespace {
 
-/// .npy, or an ONNX TensorProto file (.pb), by extension.
-Tensor readTensorFile(const std::string &path) {
+/// .npy, or an ONNX TensorProto file (.pb, whose name goes to `name`), by extension.
+Tensor readTensorFile(const std::string &path, std::string *name = nullptr) {
   bool pb = path.size() > 3 && path.compare(path.size() - 3, 3, ".pb") == 0;
-  return pb ? readOnnxTensor(path) : readNpy(path);
+  return pb ? readOnnxTensor(path, name) : readNpy(path);
 }
 
 PassOptions passOptions(const Options &o, std::vector<std::string> pipeline) {
@@ -46,7 +46,7 @@ void overrideOutputs(Graph &graph, const std::vector<std::string> &names) {
 }
 
 Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipeline()) {
-  if (o.model.empty()) fail(fmt::format("'deeper {}' needs a MODEL (.dnet or .ir)", o.command));
+  if (o.model.empty()) fail(fmt::format("'deeper {}' needs a MODEL (.dnet, .ir, .onnx or .prototxt)", o.command));
   ElaborateOptions eo;
   eo.batch = o.batch;
   for (const NamedFile &b : o.bind) {
@@ -112,8 +112,7 @@ int commandOps(const Options &) {
 int commandTensor(const Options &o) {
   if (o.model.empty()) fail("'deeper tensor' needs a FILE (.npy or .pb)");
   std::string name;
-  bool pb = o.model.size() > 3 && o.model.compare(o.model.size() - 3, 3, ".pb") == 0;
-  Tensor t = pb ? readOnnxTensor(o.model, &name) : readNpy(o.model);
+  Tensor t = readTensorFile(o.model, &name);
   if (!o.outFile.empty()) writeNpy(o.outFile, t);
   fmt::print("{} f32[{}]\n", name.empty() ? "-" : name, fmt::join(t.shape, ","));
   return 0;

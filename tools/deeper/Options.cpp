@@ -10,7 +10,7 @@ namespace {
 
 const char *const kUsage = R"(usage: deeper COMMAND MODEL [options]
 
-MODEL is a .dnet description or a printed .ir file.
+MODEL is a .dnet description, a printed .ir file, an ONNX model (.onnx) or a Caffe network (.prototxt).
 
 commands:
   summary   per-layer table like Table 1 of the GoogLeNet paper (--json, --all)
