@@ -32,21 +32,28 @@ std::string operandRow(const Placement &p, int index, OperandView view, int64_t 
                      braced(view.extent, 4), braced(view.stride, 4), comment);
 }
 
-std::string tensorInfos(const std::vector<const Node *> &nodes) {
+/// A model input or output: what callers call it, and the value.
+struct Port {
+  std::string label;
+  const Node *node;
+};
+
+std::string tensorInfos(const std::vector<Port> &ports) {
   std::string rows;
-  for (const Node *n : nodes) rows += fmt::format("    {{{}, {}, {}}},\n", cString(n->name), n->shape.size(), braced(n->shape, 4));
+  for (const Port &p : ports)
+    rows += fmt::format("    {{{}, {}, {}}},\n", cString(p.label), p.node->shape.size(), braced(p.node->shape, 4));
   return rows;
 }
 
-std::vector<const Node *> graphInputs(const Graph &g) {
-  std::vector<const Node *> out;
-  for (const Node *n : g.nodesOfOp(OpKind::Input)) out.push_back(n);
+std::vector<Port> graphInputs(const Graph &g) {
+  std::vector<Port> out;
+  for (const Node *n : g.nodesOfOp(OpKind::Input)) out.push_back({n->name, n});
   return out;
 }
 
-std::vector<const Node *> graphOutputs(const Graph &g) {
-  std::vector<const Node *> out;
-  for (const GraphOutput &o : g.outputs) out.push_back(o.node);
+std::vector<Port> graphOutputs(const Graph &g) {
+  std::vector<Port> out;
+  for (const GraphOutput &o : g.outputs) out.push_back({o.label(), o.node});
   return out;
 }
 
@@ -106,7 +113,7 @@ std::string emitGlueSource(const GlueInput &in) {
   for (const std::string &n : names) quoted.push_back(cString(n));
   out += fmt::format("}};\n\nconst char *const weight_names[] = {{{}}};\nconst int64_t weight_bytes[] = {{{}}};\n",
                      fmt::join(quoted, ", "), fmt::join(bytes, ", "));
-  std::vector<const Node *> ins = graphInputs(*in.graph), outs = graphOutputs(*in.graph);
+  std::vector<Port> ins = graphInputs(*in.graph), outs = graphOutputs(*in.graph);
   out += fmt::format("const deeper_tensor_info inputs[] = {{\n{}}};\nconst deeper_tensor_info outputs[] = {{\n{}}};\n\n}}  // namespace\n\n",
                      tensorInfos(ins), tensorInfos(outs));
   out += fmt::format("extern \"C\" const deeper_model {}_model = {{\n    {}, 0x{:016x}ull, {}, {}, steps, {}, weight_names, weight_bytes,\n"
@@ -120,10 +127,10 @@ std::string emitHeader(const GlueInput &in) {
   const std::string &id = in.identifier;
   std::string guard = id;
   for (char &c : guard) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  std::vector<const Node *> ins = graphInputs(*in.graph), outs = graphOutputs(*in.graph);
+  std::vector<Port> ins = graphInputs(*in.graph), outs = graphOutputs(*in.graph);
   std::string shapes;
-  for (const Node *n : ins) shapes += fmt::format(" *   input  {:<20} float[{}]\n", n->name, fmt::join(n->shape, "]["));
-  for (const Node *n : outs) shapes += fmt::format(" *   output {:<20} float[{}]\n", n->name, fmt::join(n->shape, "]["));
+  for (const Port &p : ins) shapes += fmt::format(" *   input  {:<20} float[{}]\n", p.label, fmt::join(p.node->shape, "]["));
+  for (const Port &p : outs) shapes += fmt::format(" *   output {:<20} float[{}]\n", p.label, fmt::join(p.node->shape, "]["));
   bool single = ins.size() == 1 && outs.size() == 1;
   std::string run = single
       ? fmt::format("static inline deeper_status {0}_run(deeper_context *ctx, const float *input, float *output) {{\n"

@@ -45,10 +45,13 @@ struct Assign {
   std::string blockInstance, blockType;  ///< from an @instance:block annotation (printed IR)
 };
 
+/// `output NAME [= VALUE] [training]`: VALUE defaults to NAME.
 struct OutputDecl {
   std::string name;
   SourceLoc loc;
   bool training = false;
+  std::string value;
+  SourceLoc valueLoc;
 };
 
 struct Param {

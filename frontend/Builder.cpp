@@ -54,9 +54,9 @@ Node *GraphBuilder::add(OpKind op, const std::string &name, std::vector<Node *> 
   return graph_.append(std::move(node));
 }
 
-void GraphBuilder::output(Node *node, bool training) {
+void GraphBuilder::output(Node *node, bool training, const std::string &name) {
   DEEPER_CHECK(graph_.find(node->name) == node, "output '{}' is not in this graph", node->name);
-  graph_.outputs.push_back(GraphOutput{node, training});
+  graph_.outputs.push_back(GraphOutput{node, training, name == node->name ? "" : name});
 }
 
 Node *GraphBuilder::input(const std::string &name, const Dims &perSample) {

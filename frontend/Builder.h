@@ -43,7 +43,8 @@ class GraphBuilder {
   /// `origin.loc` (or naming the node when it has no location).
   Node *add(OpKind op, const std::string &name, std::vector<Node *> inputs, Attrs attrs = {},
             const NodeOrigin &origin = {});
-  void output(Node *node, bool training = false);
+  /// Declares `node` an output, called `name` when that differs from the node's name.
+  void output(Node *node, bool training = false, const std::string &name = "");
 
   Node *input(const std::string &name, const Dims &perSample);
   Node *conv(const std::string &name, Node *x, const ConvOptions &o);

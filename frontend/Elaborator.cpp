@@ -314,10 +314,11 @@ class Elaborator {
       failAt(end, "the network declares no outputs", "add 'output NAME' for each value to compute, e.g. 'output prob'");
     }
     GraphBuilder builder(graph);
+    std::set<std::string> labels;
     for (const ast::OutputDecl &o : file_.outputs) {
-      Node *node = graph.find(resolveTensor(Ref{ast::Value{false, o.name, o.loc}, &top}));
-      if (graph.isOutput(node)) failAt(o.loc, fmt::format("'{}' is declared as an output twice", o.name));
-      builder.output(node, o.training);
+      Node *node = graph.find(resolveTensor(Ref{ast::Value{false, o.value, o.valueLoc}, &top}));
+      if (!labels.insert(o.name).second) failAt(o.loc, fmt::format("'{}' is declared as an output twice", o.name));
+      builder.output(node, o.training, o.value == o.name ? node->name : o.name);
     }
   }
 

@@ -44,7 +44,12 @@ class Exporter {
   void run() {
     out_.set_name(graph_.name);
     for (const auto &node : graph_.nodes()) exportNode(*node);
-    for (const GraphOutput &o : graph_.outputs) valueInfo(out_.add_output(), *o.node);
+    for (const GraphOutput &o : graph_.outputs) {
+      valueInfo(out_.add_output(), *o.node);
+      if (o.name.empty()) continue;
+      add("Identity", o.name, {o.node->name}, o.name);  // an output named apart from its value
+      out_.mutable_output(out_.output_size() - 1)->set_name(o.name);
+    }
   }
 
  private:

@@ -115,7 +115,8 @@ class OnnxImporter {
     for (const auto &n : g.node()) importNode(n);
     for (const auto &out : g.output()) {
       Node *node = value(out.name(), "graph output");
-      if (!graph_.isOutput(node)) builder_.output(node);
+      if (graph_.findOutput(out.name())) fail(fmt::format("{}: output '{}' is declared twice", path_, out.name()));
+      builder_.output(node, false, out.name());
     }
   }
 

@@ -79,7 +79,13 @@ class Parser {
   void output() {
     next();
     const Token &name = expect(TokenKind::Word, "the name of the value to output");
-    ast::OutputDecl out{name.text, name.loc, false};
+    ast::OutputDecl out{name.text, name.loc, false, name.text, name.loc};
+    if (at(TokenKind::Equals)) {
+      next();
+      const Token &value = expect(TokenKind::Word, "the value this output is");
+      out.value = value.text;
+      out.valueLoc = value.loc;
+    }
     if (atWord("training")) {
       next();
       out.training = true;

@@ -67,7 +67,17 @@ void Graph::replaceAllUses(Node *from, Node *to) {
     for (Node *&in : n->inputs)
       if (in == from) in = to;
   for (GraphOutput &o : outputs)
-    if (o.node == from) o.node = to;
+    if (o.node == from) {
+      if (o.name.empty()) o.name = from->name;
+      o.node = to;
+      if (o.name == to->name) o.name.clear();
+    }
+}
+
+Node *Graph::findOutput(const std::string &label) const {
+  for (const GraphOutput &o : outputs)
+    if (o.label() == label) return o.node;
+  return nullptr;
 }
 
 size_t Graph::removeDeadNodes() {

@@ -46,7 +46,11 @@ struct Node {
 
 struct GraphOutput {
   Node *node;
-  bool training;  ///< training-only (auxiliary classifiers); dropped by inference-cleanup
+  bool training;     ///< training-only (auxiliary classifiers); dropped by inference-cleanup
+  std::string name;  ///< the output's own name when it is not node->name (ONNX `y = Identity(x)`)
+
+  /// What callers and files call this output: its own name, else its node's.
+  const std::string &label() const { return name.empty() ? node->name : name; }
 };
 
 class Graph {
@@ -64,7 +68,10 @@ class Graph {
   Node *find(const std::string &name) const;
   std::vector<Node *> users(const Node *node) const;
   bool isOutput(const Node *node) const;
-  /// Points every use of `from` (inputs and graph outputs) at `to`.
+  /// The node of the output labelled `label`, or nullptr.
+  Node *findOutput(const std::string &label) const;
+  /// Points every use of `from` (inputs and graph outputs) at `to`. An output keeps its name: one that
+  /// was `from` by name is now called `from` explicitly.
   void replaceAllUses(Node *from, Node *to);
   /// Removes nodes no output depends on; returns how many.
   size_t removeDeadNodes();

@@ -49,7 +49,7 @@ std::string graphToDot(const Graph &graph) {
     for (const Node *in : n->inputs) out += fmt::format("  {} -> {};\n", quoted(in->name), quoted(n->name));
   for (const GraphOutput &o : graph.outputs)
     out += fmt::format("  {} [shape=doubleoctagon, label={}];\n  {} -> {};\n", quoted("out:" + o.node->name),
-                       quoted(o.training ? "output (training)" : "output"), quoted(o.node->name),
+                       quoted(fmt::format("output {}{}", o.label(), o.training ? " (training)" : "")), quoted(o.node->name),
                        quoted("out:" + o.node->name));
   return out + "}\n";
 }

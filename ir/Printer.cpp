@@ -20,7 +20,7 @@ std::string printGraph(const Graph &graph) {
   std::string out = fmt::format("network {} batch={}\n", graph.name, graph.batch);
   for (const auto &node : graph.nodes()) out += printNode(*node) + "\n";
   for (const GraphOutput &o : graph.outputs)
-    out += fmt::format("output {}{}\n", o.node->name, o.training ? " training" : "");
+    out += fmt::format("output {}{}{}\n", o.label(), o.name.empty() ? "" : " = " + o.node->name, o.training ? " training" : "");
   return out;
 }
 

@@ -5,6 +5,7 @@
 //   inception_3a/1x1 = conv(pool2/3x3_s2, out=64, kernel=1x1, relu=true) : f32[1,64,28,28] @inception_3a:inception
 //   output prob
 //   output loss1/classifier training
+//   output y = x                      (an output named apart from its value, as ONNX allows)
 //
 // Attributes equal to their op-table default are left out. print(parse(print(g))) == print(g).
 #pragma once

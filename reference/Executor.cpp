@@ -32,7 +32,7 @@ std::vector<std::string> resolveWanted(const Graph &graph, const std::vector<std
     return wanted;
   }
   std::vector<std::string> outputs;
-  for (const GraphOutput &o : graph.outputs) outputs.push_back(o.node->name);
+  for (const GraphOutput &o : graph.outputs) outputs.push_back(o.node->name);  // by value; callers relabel
   return outputs;
 }
 

@@ -1,6 +1,7 @@
 // The .dnet language: tokens, statements, blocks, name resolution and ordering.
 #include "TestUtil.h"
 #include "frontend/Lexer.h"
+#include "ir/Printer.h"
 
 #include <doctest/doctest.h>
 
@@ -140,6 +141,19 @@ tap = relu(i/hidden)
 output tap
 )");
   CHECK(g.find("tap")->inputs[0] == g.find("i/hidden"));
+}
+
+TEST_CASE("outputs may be named apart from their value, and passes keep the name") {
+  Graph g = parse("x = input(shape=2)\nr = relu(x)\nd = dropout(r, ratio=0.5)\noutput y = r\noutput d\n");
+  REQUIRE(g.outputs.size() == 2);
+  CHECK(g.outputs[0].label() == "y");
+  CHECK(g.outputs[0].node == g.find("r"));
+  CHECK(g.findOutput("y") == g.find("r"));
+  g.replaceAllUses(g.find("d"), g.find("r"));  // what inference-cleanup does to a dropout
+  CHECK(g.outputs[1].label() == "d");
+  CHECK(g.outputs[1].node == g.find("r"));
+  CHECK(printGraph(g).find("output y = r\noutput d = r\n") != std::string::npos);
+  CHECK(printGraph(parse(printGraph(g), "g.ir")) == printGraph(g));
 }
 
 TEST_CASE("training-only outputs are marked") {

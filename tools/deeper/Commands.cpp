@@ -41,7 +41,7 @@ void overrideOutputs(Graph &graph, const std::vector<std::string> &names) {
   for (const std::string &name : names) {
     Node *node = graph.find(name);
     if (!node) fail(fmt::format("--outputs: the model has no value '{}'", name));
-    graph.outputs.push_back(GraphOutput{node, false});
+    graph.outputs.push_back(GraphOutput{node, false, ""});
   }
 }
 
@@ -132,7 +132,7 @@ std::vector<std::string> inputNames(const Graph &g) {
 
 std::vector<std::string> outputNames(const Graph &g) {
   std::vector<std::string> names;
-  for (const GraphOutput &out : g.outputs) names.push_back(out.node->name);
+  for (const GraphOutput &out : g.outputs) names.push_back(out.label());
   return names;
 }
 
@@ -174,16 +174,22 @@ int commandRun(const Options &o) {
   Graph graph = prepare(opts);
 
   ReferenceExecutor executor(graph, weightsFor(o, graph));
-  std::vector<std::string> written, wanted = outputNames(graph);  // the declared outputs are always computed
+  // An output label (ONNX `y = Identity(x)`) stands for its value; any other name is a value's own.
+  auto valueOf = [&](const std::string &label) {
+    const Node *n = graph.findOutput(label);
+    return n ? n->name : label;
+  };
+  std::vector<std::string> written, wanted;
+  for (const GraphOutput &out : graph.outputs) wanted.push_back(out.node->name);  // always computed
   for (const NamedFile &f : o.outputs) {
-    written.push_back(f.name.empty() ? soleName(outputNames(graph), "output", "--output") : f.name);
+    written.push_back(valueOf(f.name.empty() ? soleName(outputNames(graph), "output", "--output") : f.name));
     if (std::find(wanted.begin(), wanted.end(), written.back()) == wanted.end()) wanted.push_back(written.back());
   }
   TensorMap results = executor.run(gatherInputs(opts, graph, files), wanted);
 
   for (size_t i = 0; i < o.outputs.size(); ++i) writeNpy(o.outputs[i].path, results.at(written[i]));
   for (const std::string &name : outputNames(graph)) {
-    const Tensor &t = results.at(name);
+    const Tensor &t = results.at(valueOf(name));
     if (o.top5) printTop5(name, t);
     else fmt::print("{}: f32[{}]\n", name, fmt::join(t.shape, ","));
   }
