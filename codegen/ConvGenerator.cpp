@@ -21,8 +21,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   Func acc("acc");
   acc(c, x, y, n) = cp.bias ? p[2](c) : 0.0f;
   acc(c, x, y, n) += weight(c, r.y, r.z, r.x) *
-                     padded(x * static_cast<int>(w.sw) + r.y - static_cast<int>(w.pw),
-                            y * static_cast<int>(w.sh) + r.z - static_cast<int>(w.ph), r.x, n);
+                     padded(x * static_cast<int>(w.sw) + r.y * static_cast<int>(w.dw) - static_cast<int>(w.pw),
+                            y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), r.x, n);
   Func out("conv");
   out(x, y, c, n) = cp.relu ? max(acc(c, x, y, n), 0.0f) : acc(c, x, y, n);
 

@@ -19,7 +19,7 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
                                                       {{0, width}, {0, height}});
   RDom r(0, static_cast<int>(w.kw), 0, static_cast<int>(w.kh), "r");
   Expr x0 = x * static_cast<int>(w.sw) - static_cast<int>(w.pw), y0 = y * static_cast<int>(w.sh) - static_cast<int>(w.ph);
-  Expr value = padded(x0 + r.x, y0 + r.y, c, n);
+  Expr value = padded(x0 + r.x * static_cast<int>(w.dw), y0 + r.y * static_cast<int>(w.dh), c, n);
   Func out(isMax ? "maxpool" : "avgpool");
   if (isMax) {
     out(x, y, c, n) = maximum(value);

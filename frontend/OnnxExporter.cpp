@@ -79,6 +79,7 @@ class Exporter {
   }
 
   void window(onnx::NodeProto &n, const Window2d &w) {
+    if (w.dh != 1 || w.dw != 1) setInts(n, "dilations", {w.dh, w.dw});
     setInts(n, "kernel_shape", {w.kh, w.kw});
     setInts(n, "strides", {w.sh, w.sw});
     setInts(n, "pads", {w.ph, w.pw, w.phEnd, w.pwEnd});

@@ -203,32 +203,34 @@ class OnnxImporter {
 
   void requireUnitDilation(const onnx::NodeProto &n, const Attributes &a) {
     for (int64_t d : a.ints("dilations", {1, 1}))
-      if (d != 1) unsupported(n, "dilations other than 1 are not supported yet");
+      if (d != 1) unsupported(n, "dilations other than 1 are not supported for this op");
   }
 
   void importConv(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     Tensor w = reader_.floats(constant(n, 1), n.name());
     if (w.shape.size() != 4) unsupported(n, "2-D convolution only");
     if (a.i("group", 1) != 1) unsupported(n, "grouped convolution is not supported yet");
-    requireUnitDilation(n, a);
+    Dims dilation = pair(n, a, "dilations", 1);
     Dims kernel = pair(n, a, "kernel_shape", 0);
     if (!a.byName.count("kernel_shape")) kernel = {w.shape[2], w.shape[3]};
     Dims stride = pair(n, a, "strides", 1);
-    Dims pad = pads(n, a, x->shape, kernel, stride);
+    Dims pad = pads(n, a, x->shape, {(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1}, stride);
     std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
     bool bias = n.input_size() > 2 && !n.input(2).empty();
     if (bias) params.push_back({"bias", reader_.floats(constant(n, 2), n.name())});
-    add(OpKind::Conv, n, {x}, {{"out", w.shape[0]}, {"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"bias", bias}}, params);
+    add(OpKind::Conv, n, {x}, {{"out", w.shape[0]}, {"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"dilation", dilation}, {"bias", bias}}, params);
   }
 
   void importPool(const onnx::NodeProto &n, const Attributes &a, Node *x, bool isMax) {
-    requireUnitDilation(n, a);
+    if (!isMax) requireUnitDilation(n, a);
+    Dims dilation = pair(n, a, "dilations", 1);
     if (isMax && a.i("storage_order", 0) != 0) unsupported(n, "storage_order 1 is not supported");
     if (isMax && n.output_size() > 1 && !n.output(1).empty()) unsupported(n, "the Indices output is not supported");
     Dims kernel = pair(n, a, "kernel_shape", 1), stride = pair(n, a, "strides", 1);
-    Dims pad = pads(n, a, x->shape, kernel, stride);
+    Dims pad = pads(n, a, x->shape, {(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1}, stride);
     Attrs attrs = {{"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"ceil", a.i("ceil_mode", 0) != 0}};
-    if (!isMax) attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
+    if (isMax) attrs["dilation"] = dilation;
+    else attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
     add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, attrs);
   }
 

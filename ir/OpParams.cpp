@@ -5,7 +5,12 @@ namespace {
 
 Window2d windowOf(const Node &node) {
   const Dims &k = node.attrDims("kernel"), &s = node.attrDims("stride"), &p = node.attrDims("pad");
-  return Window2d{k[0], k[1], s[0], s[1], p[0], p[1], p[2], p[3]};
+  Window2d w{k[0], k[1], s[0], s[1], p[0], p[1], p[2], p[3]};
+  if (node.attrs.count("dilation")) {
+    w.dh = node.attrDims("dilation")[0];
+    w.dw = node.attrDims("dilation")[1];
+  }
+  return w;
 }
 
 int64_t featuresPerSample(const Dims &shape) {

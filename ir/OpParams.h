@@ -7,9 +7,12 @@
 
 namespace deeper {
 
-/// Kernel, stride and padding of a sliding window; ph/pw pad the top/left, phEnd/pwEnd the bottom/right.
+/// Kernel, stride and padding of a sliding window; ph/pw pad the top/left, phEnd/pwEnd the bottom/right;
+/// taps are dh/dw apart (dilation), so the window spans extentH() x extentW().
 struct Window2d {
-  int64_t kh, kw, sh, sw, ph, pw, phEnd, pwEnd;
+  int64_t kh, kw, sh, sw, ph, pw, phEnd, pwEnd, dh = 1, dw = 1;
+  int64_t extentH() const { return (kh - 1) * dh + 1; }
+  int64_t extentW() const { return (kw - 1) * dw + 1; }
 };
 
 struct ConvParams {

@@ -18,6 +18,7 @@ void requirePositive(const Node &node, const char *what, int64_t v) {
 void checkWindow(const Node &node, const Window2d &w) {
   requirePositive(node, "kernel size", std::min(w.kh, w.kw));
   requirePositive(node, "stride", std::min(w.sh, w.sw));
+  requirePositive(node, "dilation", std::min(w.dh, w.dw));
   if (std::min({w.ph, w.pw, w.phEnd, w.pwEnd}) < 0)
     failAtNode(node, fmt::format("pad must not be negative, got {}", formatAttr(AttrType::Pad, node.attrs.at("pad"))));
 }
@@ -28,12 +29,12 @@ Dims windowShape(const Node &node, const Window2d &w, int64_t channels, bool cei
   requireRank(node, in, 4);
   checkWindow(node, w);
   int64_t h = in.shape[2], wd = in.shape[3];
-  if (w.kh > h + w.ph + w.phEnd || w.kw > wd + w.pw + w.pwEnd)
-    failAtNode(node, fmt::format("kernel {}x{} is larger than the padded input {}x{}", w.kh, w.kw, h + w.ph + w.phEnd,
-                                 wd + w.pw + w.pwEnd),
+  if (w.extentH() > h + w.ph + w.phEnd || w.extentW() > wd + w.pw + w.pwEnd)
+    failAtNode(node, fmt::format("kernel {}x{} is larger than the padded input {}x{}", w.extentH(), w.extentW(),
+                                 h + w.ph + w.phEnd, wd + w.pw + w.pwEnd),
                "use a smaller kernel or more padding");
-  return {in.shape[0], channels, windowOutputSize(h, w.kh, w.sh, w.ph, w.phEnd, ceil),
-          windowOutputSize(wd, w.kw, w.sw, w.pw, w.pwEnd, ceil)};
+  return {in.shape[0], channels, windowOutputSize(h, w.extentH(), w.sh, w.ph, w.phEnd, ceil),
+          windowOutputSize(wd, w.extentW(), w.sw, w.pw, w.pwEnd, ceil)};
 }
 
 Dims poolShape(const Node &node) {

@@ -29,8 +29,8 @@ struct AxisSplit {
 template <typename WindowValue>
 Tensor pool(const Tensor &x, const PoolParams &p, WindowValue value) {
   Nchw in(x.shape);
-  Tensor y({in.n, in.c, windowOutputSize(in.h, p.win.kh, p.win.sh, p.win.ph, p.win.phEnd, p.ceil),
-            windowOutputSize(in.w, p.win.kw, p.win.sw, p.win.pw, p.win.pwEnd, p.ceil)});
+  Tensor y({in.n, in.c, windowOutputSize(in.h, p.win.extentH(), p.win.sh, p.win.ph, p.win.phEnd, p.ceil),
+            windowOutputSize(in.w, p.win.extentW(), p.win.sw, p.win.pw, p.win.pwEnd, p.ceil)});
   Nchw out(y.shape);
   for (int64_t n = 0; n < in.n; ++n)
     for (int64_t c = 0; c < in.c; ++c)
@@ -46,8 +46,8 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
   Nchw in(x.shape);
   const Window2d &w = p.win;
   DEEPER_CHECK(weight.shape == Dims({p.out, in.c, w.kh, w.kw}), "conv weight shape {}", dimsString(weight.shape));
-  Tensor y({in.n, p.out, windowOutputSize(in.h, w.kh, w.sh, w.ph, w.phEnd, false),
-            windowOutputSize(in.w, w.kw, w.sw, w.pw, w.pwEnd, false)});
+  Tensor y({in.n, p.out, windowOutputSize(in.h, w.extentH(), w.sh, w.ph, w.phEnd, false),
+            windowOutputSize(in.w, w.extentW(), w.sw, w.pw, w.pwEnd, false)});
   Nchw out(y.shape);
   std::vector<double> acc(out.h * out.w);
   for (int64_t n = 0; n < in.n; ++n)
@@ -58,10 +58,10 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
           for (int64_t kx = 0; kx < w.kw; ++kx) {
             double wv = weight.data[((oc * in.c + ic) * w.kh + ky) * w.kw + kx];
             for (int64_t oy = 0; oy < out.h; ++oy) {
-              int64_t iy = oy * w.sh - w.ph + ky;
+              int64_t iy = oy * w.sh - w.ph + ky * w.dh;
               if (iy < 0 || iy >= in.h) continue;
               for (int64_t ox = 0; ox < out.w; ++ox) {
-                int64_t ix = ox * w.sw - w.pw + kx;
+                int64_t ix = ox * w.sw - w.pw + kx * w.dw;
                 if (ix >= 0 && ix < in.w) acc[oy * out.w + ox] += wv * x.data[in.at(n, ic, iy, ix)];
               }
             }
@@ -78,9 +78,11 @@ Tensor maxPool2d(const Tensor &x, const PoolParams &p) {
   Nchw in(x.shape);
   return pool(x, p, [&](int64_t n, int64_t c, int64_t y0, int64_t x0) {
     float m = -std::numeric_limits<float>::infinity();
-    for (int64_t iy = std::max<int64_t>(y0, 0); iy < std::min(y0 + p.win.kh, in.h); ++iy)
-      for (int64_t ix = std::max<int64_t>(x0, 0); ix < std::min(x0 + p.win.kw, in.w); ++ix)
-        m = std::max(m, x.data[in.at(n, c, iy, ix)]);
+    for (int64_t ky = 0; ky < p.win.kh; ++ky)
+      for (int64_t kx = 0; kx < p.win.kw; ++kx) {
+        int64_t iy = y0 + ky * p.win.dh, ix = x0 + kx * p.win.dw;
+        if (iy >= 0 && iy < in.h && ix >= 0 && ix < in.w) m = std::max(m, x.data[in.at(n, c, iy, ix)]);
+      }
     return m;
   });
 }

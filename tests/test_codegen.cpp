@@ -73,7 +73,9 @@ c3 = conv(c2, out=33, kernel=1, bias=false, relu=true)
 c4 = conv(c3, out=17, kernel=5, pad=2)
 c5 = conv(c4, out=8, kernel=1x3, pad=0x1, stride=2x1)
 c6 = conv(c5, out=3, kernel=3, pad=0x1x2x0)
+c7 = conv(c4, out=6, kernel=3, dilation=2x1, pad=2x1)
 output c6
+output c7
 )");
 }
 
@@ -87,6 +89,8 @@ a2 = avgpool(m1, kernel=4x4)
 a3 = avgpool(x, kernel=5, stride=3)
 a4 = avgpool(x, kernel=3, stride=2, pad=1, exclude_pad=true)
 m3 = maxpool(x, kernel=3, stride=2, pad=0x0x1x1)
+m4 = maxpool(x, kernel=2, dilation=3, stride=1)
+output m4
 a5 = avgpool(x, kernel=2, stride=2, pad=1x0x0x1)
 output a4
 output m3

@@ -47,6 +47,16 @@ TEST_CASE("conv2d: bias, padding, stride, relu") {
   checkValues(conv2d(x, w, &negative, ConvParams{1, square(2, 1, 0), true, true}), {1, 1, 2, 2}, {0, 0, 4, 8});
 }
 
+TEST_CASE("conv2d and maxPool2d: dilated taps") {
+  Tensor x = iota({1, 1, 3, 3});  // 1..9
+  ConvParams p{1, square(2, 1, 0), false, false};
+  p.win.dh = p.win.dw = 2;  // taps at the four corners
+  checkValues(conv2d(x, filled({1, 1, 2, 2}, {1, 1, 1, 1}), nullptr, p), {1, 1, 1, 1}, {1 + 3 + 7 + 9});
+  PoolParams m{square(2, 1, 0), true, false};
+  m.win.dh = m.win.dw = 2;
+  checkValues(maxPool2d(filled({1, 1, 3, 3}, {9, 0, 1, 0, 0, 0, 2, 0, 3}), m), {1, 1, 1, 1}, {9});
+}
+
 TEST_CASE("conv2d: several channels, batch > 1") {
   Tensor x = iota({2, 2, 1, 1});  // n0: [1,2], n1: [3,4]
   Tensor w = filled({3, 2, 1, 1}, {1, 0, 0, 1, 1, 1});
