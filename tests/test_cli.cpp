@@ -172,3 +172,18 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   CHECK(exe == 0);
   CHECK(readNpy(dir + "/y.npy").shape == Dims{1, 5});
 }
+
+TEST_CASE("tensor and --bind: conversions and their errors") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
+  const std::string relu = "/usr/share/libonnx-testdata/data/node/test_relu";
+  auto t = runDeeper("tensor " + relu + "/test_data_set_0/input_0.pb -o " + dir + "/in.npy");
+  CHECK(t.output == "x f32[3,4,5]\n");
+  CHECK(readNpy(dir + "/in.npy").shape == Dims{3, 4, 5});
+  CHECK(runDeeper("tensor " + dir + "/small.dnet.pb").output.find("cannot read") != std::string::npos);
+  std::ofstream(dir + "/junk.pb") << "\xff\xff\xff";
+  CHECK(runDeeper("tensor " + dir + "/junk.pb").status == 1);
+  CHECK(runDeeper("ir " + relu + "/model.onnx --bind " + dir + "/x.npy").output.find("--bind needs NAME=FILE") != std::string::npos);
+  CHECK(runDeeper("ir " + relu + "/model.onnx --bind nope=" + dir + "/x.npy").output.find("--bind nope: the model has no input of that name") != std::string::npos);
+}
