@@ -8,7 +8,7 @@ namespace {
 void checkArity(const Node &n) {
   const OpInfo &info = n.info();
   int count = static_cast<int>(n.inputs.size());
-  if (count >= info.minInputs && (info.maxInputs < 0 || count <= info.maxInputs)) return;
+  if (info.acceptsInputs(count)) return;
   std::string want = info.maxInputs < 0 ? fmt::format("at least {}", info.minInputs)
                      : info.minInputs == info.maxInputs ? std::to_string(info.minInputs)
                                                         : fmt::format("{} to {}", info.minInputs, info.maxInputs);

@@ -368,7 +368,7 @@ int defaultOpset(const onnx::ModelProto &m, const std::string &path) {
 void dropFlattensBeforeFc(Graph &graph) {
   for (Node *fc : graph.nodesOfOp(OpKind::Fc)) {
     Node *in = fc->inputs[0];
-    if (in->op == OpKind::Flatten && in->attrInt("axis") == 1 && graph.users(in).size() == 1 && !graph.isOutput(in))
+    if (in->op == OpKind::Flatten && in->attrInt("axis") == 1 && graph.hasSingleUse(in))
       fc->inputs[0] = in->inputs[0];
   }
   graph.removeDeadNodes();

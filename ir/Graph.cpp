@@ -20,6 +20,12 @@ const T &attrAs(const Node &node, const std::string &attr) {
 
 }  // namespace
 
+std::string Node::opLabel() const {
+  auto relu = attrs.find("relu");
+  bool fused = relu != attrs.end() && std::get<bool>(relu->second);
+  return fused ? std::string(info().name) + "+relu" : info().name;
+}
+
 int64_t Node::attrInt(const std::string &attr) const { return attrAs<int64_t>(*this, attr); }
 double Node::attrFloat(const std::string &attr) const { return attrAs<double>(*this, attr); }
 bool Node::attrBool(const std::string &attr) const { return attrAs<bool>(*this, attr); }
@@ -73,6 +79,8 @@ void Graph::replaceAllUses(Node *from, Node *to) {
       if (o.name == to->name) o.name.clear();
     }
 }
+
+bool Graph::hasSingleUse(const Node *node) const { return !isOutput(node) && users(node).size() == 1; }
 
 Node *Graph::findOutput(const std::string &label) const {
   for (const GraphOutput &o : outputs)

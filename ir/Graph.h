@@ -35,6 +35,8 @@ struct Node {
   SourceLoc loc;
 
   const OpInfo &info() const { return opInfo(op); }
+  /// The op as people read it: "conv+relu" when the epilogue carries a relu, else the op's name.
+  std::string opLabel() const;
   int64_t attrInt(const std::string &attr) const;
   double attrFloat(const std::string &attr) const;
   bool attrBool(const std::string &attr) const;
@@ -68,6 +70,8 @@ class Graph {
   Node *find(const std::string &name) const;
   std::vector<Node *> users(const Node *node) const;
   bool isOutput(const Node *node) const;
+  /// True when exactly one node reads `node` and it is no graph output: its value can be folded away.
+  bool hasSingleUse(const Node *node) const;
   /// The node of the output labelled `label`, or nullptr.
   Node *findOutput(const std::string &label) const;
   /// Points every use of `from` (inputs and graph outputs) at `to`. An output keeps its name: one that

@@ -14,18 +14,10 @@ std::string quoted(const std::string &s) {
   return out + "\"";
 }
 
-/// "conv+relu" for a node whose epilogue absorbed a relu.
-std::string opLabel(const Node &n) {
-  std::string label = n.info().name;
-  auto relu = n.attrs.find("relu");
-  if (relu != n.attrs.end() && std::get<bool>(relu->second)) label += "+relu";
-  return label;
-}
-
 std::string nodeLine(const Node &n) {
-  bool fused = opLabel(n) != n.info().name;
+  bool fused = n.opLabel() != n.info().name;
   return fmt::format("    {} [label={}, shape={}{}];\n", quoted(n.name),
-                     quoted(fmt::format("{}\\n{}\\n{}", n.name, opLabel(n), dimsString(n.shape))),
+                     quoted(fmt::format("{}\\n{}\\n{}", n.name, n.opLabel(), dimsString(n.shape))),
                      n.op == OpKind::Input ? "box" : "box, style=rounded",
                      fused ? ", peripheries=2, color=\"#1f5fbf\"" : "");
 }

@@ -38,6 +38,7 @@ struct OpInfo {
   std::vector<AttrSpec> attrs;
 
   const AttrSpec *findAttr(std::string_view attr) const;
+  bool acceptsInputs(int count) const { return count >= minInputs && (maxInputs < 0 || count <= maxInputs); }
 };
 
 const OpInfo &opInfo(OpKind kind);

@@ -36,12 +36,6 @@ std::string outputSize(const Dims &s) {
   return dimsString(Dims(s.begin() + 1, s.end()));
 }
 
-std::string opLabel(const Node &n) {
-  auto relu = n.attrs.find("relu");
-  bool fused = relu != n.attrs.end() && std::get<bool>(relu->second);
-  return fmt::format("{}{}", n.info().name, fused ? "+relu" : "");
-}
-
 std::string patchStride(const Node &n) {
   if (!n.attrs.count("kernel")) return "";
   const Dims &k = n.attrDims("kernel"), &s = n.attrDims("stride");
@@ -97,7 +91,7 @@ std::string columnHeaders(const std::vector<std::string> &columns) {
 
 std::string layerRow(const LayerSummary &l, const std::vector<std::string> &columns, bool indent) {
   const Node &n = *l.node;
-  return fmt::format(kRowFormat, (indent ? "  " : "") + n.name, opLabel(n), patchStride(n), outputSize(n.shape),
+  return fmt::format(kRowFormat, (indent ? "  " : "") + n.name, n.opLabel(), patchStride(n), outputSize(n.shape),
                      columnCells(columns, nullptr), l.weights ? grouped(l.weights) : "",
                      l.macs ? grouped(l.macs) : "");
 }

@@ -22,7 +22,7 @@ bool attrTypeMatches(AttrType type, const AttrValue &v) {
 void checkArity(const Node &n, std::vector<std::string> &problems) {
   const OpInfo &info = n.info();
   int count = static_cast<int>(n.inputs.size());
-  if (count < info.minInputs || (info.maxInputs >= 0 && count > info.maxInputs))
+  if (!info.acceptsInputs(count))
     problems.push_back(fmt::format("'{}': {} takes {}..{} inputs, has {}", n.name, info.name, info.minInputs,
                                    info.maxInputs, count));
 }

@@ -8,7 +8,7 @@ namespace {
 Node *foldableConv(const Graph &graph, const Node &bn) {
   Node *conv = bn.inputs[0];
   if (conv->op != OpKind::Conv || conv->attrBool("relu")) return nullptr;
-  if (graph.isOutput(conv) || graph.users(conv).size() != 1) return nullptr;
+  if (!graph.hasSingleUse(conv)) return nullptr;
   return conv;
 }
 

@@ -8,8 +8,7 @@ Node *fusableProducer(const Graph &graph, const Node &relu) {
   Node *producer = relu.inputs[0];
   if (producer->op != OpKind::Conv && producer->op != OpKind::Fc) return nullptr;
   if (producer->attrBool("relu")) return nullptr;
-  if (graph.isOutput(producer)) return nullptr;           // its pre-relu value is observable
-  if (graph.users(producer).size() != 1) return nullptr;  // another consumer needs the pre-relu value
+  if (!graph.hasSingleUse(producer)) return nullptr;  // its pre-relu value is observable or needed
   return producer;
 }
 
