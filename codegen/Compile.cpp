@@ -59,12 +59,9 @@ std::string cachedRuntimeObject(const std::string &source) {
   for (const char *header : {"deeper_runtime.h", "weights_format.h", "npy_format.h"})
     text += readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + header);
   std::string object = fmt::format("{}/{}-{:016x}.o", cacheDirectory(), source, fnv1a64(text + compilerCommand("")));
-  if (!fs::exists(object)) {
-    std::string tmp = fmt::format("{}.tmp.{}", object, getpid());
+  return cachedObject(object, [&](const std::string &tmp) {
     run(fmt::format("{} -c {} -o {}", compilerCommand("."), quote(path), quote(tmp)), "compiling the runtime");
-    fs::rename(tmp, object);
-  }
-  return object;
+  });
 }
 
 void buildNative(const std::string &dir, const std::string &id, const std::vector<CompiledKernel> &compiled,

@@ -21,12 +21,12 @@ std::string keyOf(const Kernel &k, const Halide::Target &target) {
   return fmt::format("{:016x}", fnv1a64(k.canonical() + " | " + target.to_string() + " | halide " DEEPER_HALIDE_VERSION));
 }
 
-/// Compiles one kernel to `object` (through a temporary, so a killed compile leaves no half object).
+/// Compiles one kernel into the cache entry `object`.
 void compileOne(const Kernel &k, const std::string &function, const std::string &object, const Halide::Target &target) {
-  codegen::KernelPipeline kp = codegen::generateKernel(k);
-  std::string tmp = fmt::format("{}.tmp.{}", object, getpid());
-  kp.output.compile_to_object(tmp, kp.arguments(), function, target.with_feature(Halide::Target::NoRuntime));
-  fs::rename(tmp, object);
+  cachedObject(object, [&](const std::string &tmp) {
+    codegen::KernelPipeline kp = codegen::generateKernel(k);
+    kp.output.compile_to_object(tmp, kp.arguments(), function, target.with_feature(Halide::Target::NoRuntime));
+  });
 }
 
 struct Job {
@@ -118,11 +118,14 @@ std::vector<CompiledKernel> compileKernels(const std::vector<Kernel> &kernels, c
 std::string compileRuntime(const Halide::Target &target) {
   std::string object = fmt::format("{}/halide_runtime_{:016x}.o", cacheDirectory(),
                                    fnv1a64(target.to_string() + " | halide " DEEPER_HALIDE_VERSION));
-  if (!fs::exists(object)) {
-    std::string tmp = fmt::format("{}.tmp.{}", object, getpid());
-    Halide::compile_standalone_runtime(tmp, target);
-    fs::rename(tmp, object);
-  }
+  return cachedObject(object, [&](const std::string &tmp) { Halide::compile_standalone_runtime(tmp, target); });
+}
+
+std::string cachedObject(const std::string &object, const std::function<void(const std::string &tmp)> &make) {
+  if (fs::exists(object)) return object;
+  std::string tmp = fmt::format("{}.tmp.{}", object, getpid());
+  make(tmp);
+  fs::rename(tmp, object);
   return object;
 }
 

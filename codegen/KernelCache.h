@@ -12,6 +12,7 @@
 
 #include <Halide.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct CompileJobsOptions {
 };
 
 std::string cacheDirectory();
+
+/// Makes the cache entry `object` unless it exists: `make` writes a temporary file, which is renamed into
+/// place only when complete, so a killed or failed compile never leaves half an object. Returns `object`.
+std::string cachedObject(const std::string &object, const std::function<void(const std::string &tmp)> &make);
 
 /// Returns one CompiledKernel per kernel (same order). UserError when a kernel fails to compile.
 std::vector<CompiledKernel> compileKernels(const std::vector<Kernel> &kernels, const Halide::Target &target,
