@@ -5,6 +5,7 @@
 //   ./googlenet --input x.npy --output y.npy [--weights F] [--threads N] [--top5] [--bench N]
 #include "deeper_runtime.h"
 #include "npy_format.h"
+#include "top5.h"
 
 #include <algorithm>
 #include <chrono>
@@ -115,16 +116,7 @@ void writeOutput(const std::string &path, const deeper_tensor_info &info, const 
 
 void printTop5(const deeper_tensor_info &info, const std::vector<float> &data) {
   int64_t rows = info.shape[0], cols = numel(info) / rows;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float *row = data.data() + r * cols;
-    std::vector<int64_t> idx(cols);
-    std::iota(idx.begin(), idx.end(), 0);
-    int64_t k = std::min<int64_t>(5, cols);
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return row[a] > row[b]; });
-    std::printf("%s[%lld] top-%lld:", info.name, static_cast<long long>(r), static_cast<long long>(k));
-    for (int64_t i = 0; i < k; ++i) std::printf("  %lld:%.6f", static_cast<long long>(idx[i]), row[idx[i]]);
-    std::printf("\n");
-  }
+  for (int64_t r = 0; r < rows; ++r) std::fputs(deeper::top5Line(info.name, r, data.data() + r * cols, cols).c_str(), stdout);
 }
 
 void bench(deeper_context *ctx, int runs, const float *const *ins, float *const *outs, int64_t batch) {

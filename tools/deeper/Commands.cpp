@@ -10,6 +10,7 @@
 #include "passes/PassManager.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
+#include "runtime/top5.h"
 #include "support/Npy.h"
 
 #include <algorithm>
@@ -152,16 +153,7 @@ TensorMap gatherInputs(const Options &o, const Graph &graph, const std::vector<T
 void printTop5(const std::string &name, const Tensor &t) {
   if (t.shape.size() != 2) fail(fmt::format("--top5 needs a [N, classes] output; '{}' is f32[{}]", name, fmt::join(t.shape, ",")));
   int64_t classes = t.shape[1];
-  for (int64_t n = 0; n < t.shape[0]; ++n) {
-    const float *row = t.data.data() + n * classes;
-    std::vector<int64_t> idx(classes);
-    std::iota(idx.begin(), idx.end(), 0);
-    int64_t k = std::min<int64_t>(5, classes);
-    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return row[a] > row[b]; });
-    fmt::print("{}[{}] top-{}:", name, n, k);
-    for (int64_t i = 0; i < k; ++i) fmt::print("  {}:{:.6f}", idx[i], row[idx[i]]);
-    fmt::print("\n");
-  }
+  for (int64_t n = 0; n < t.shape[0]; ++n) fmt::print("{}", top5Line(name, n, t.data.data() + n * classes, classes));
 }
 
 int commandRun(const Options &o) {
