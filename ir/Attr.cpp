@@ -43,6 +43,7 @@ const char *attrTypeName(AttrType type) {
     case AttrType::Int2: return "int2";
     case AttrType::Pad: return "pad";
     case AttrType::Dims: return "dims";
+    case AttrType::Word: return "word";
   }
   return "?";
 }
@@ -55,6 +56,7 @@ const char *attrTypeSyntax(AttrType type) {
     case AttrType::Int2: return "K or KHxKW, e.g. 3 or 3x3 (each below 2^31)";
     case AttrType::Pad: return "P, PHxPW or TOPxLEFTxBOTTOMxRIGHT, e.g. 1, 1x2 or 0x0x1x1";
     case AttrType::Dims: return "sizes joined by x, e.g. 3x224x224 (each below 2^31)";
+    case AttrType::Word: return "a lower-case word, e.g. reflect";
   }
   return "?";
 }
@@ -92,6 +94,12 @@ std::optional<AttrValue> parseAttrValue(AttrType type, const std::string &text) 
     case AttrType::Dims:
       if (auto dims = parseDims(text)) return AttrValue(*dims);
       return std::nullopt;
+    case AttrType::Word: {
+      bool word = !text.empty() && text[0] >= 'a' && text[0] <= 'z';
+      for (char c : text) word = word && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+      if (word) return AttrValue(text);
+      return std::nullopt;
+    }
   }
   return std::nullopt;
 }
@@ -108,6 +116,7 @@ std::string formatAttrValue(const AttrValue &value) {
   if (auto *i = std::get_if<int64_t>(&value)) return std::to_string(*i);
   if (auto *d = std::get_if<double>(&value)) return fmt::format("{}", *d);
   if (auto *b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  if (auto *w = std::get_if<std::string>(&value)) return *w;
   return dimsString(std::get<Dims>(value));
 }
 

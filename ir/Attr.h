@@ -10,11 +10,12 @@
 
 namespace deeper {
 
-enum class AttrType { Int, Float, Bool, Int2, Pad, Dims };
+enum class AttrType { Int, Float, Bool, Int2, Pad, Dims, Word };
 
 /// Int -> int64_t, Float -> double, Bool -> bool, Int2, Pad and Dims -> Dims (Int2 always has two
-/// entries; Pad four: top, left, bottom, right, written "P", "PHxPW" or "TxLxBxR").
-using AttrValue = std::variant<int64_t, double, bool, Dims>;
+/// entries; Pad four: top, left, bottom, right, written "P", "PHxPW" or "TxLxBxR"), Word (a lower-case
+/// identifier naming a choice, e.g. a pad mode) -> std::string.
+using AttrValue = std::variant<int64_t, double, bool, Dims, std::string>;
 
 const char *attrTypeName(AttrType type);
 /// What a user should write for this type, for diagnostics: "an integer", "K or KHxKW", ...

@@ -30,6 +30,16 @@ int64_t Node::attrInt(const std::string &attr) const { return attrAs<int64_t>(*t
 double Node::attrFloat(const std::string &attr) const { return attrAs<double>(*this, attr); }
 bool Node::attrBool(const std::string &attr) const { return attrAs<bool>(*this, attr); }
 const Dims &Node::attrDims(const std::string &attr) const { return attrAs<Dims>(*this, attr); }
+const std::string &Node::attrWord(const std::string &attr) const { return attrAs<std::string>(*this, attr); }
+
+bool isAlias(const Node &node) {
+  return node.op == OpKind::Flatten || node.op == OpKind::Reshape || node.op == OpKind::Dropout;
+}
+
+const Node *storageRoot(const Node *node) {
+  while (isAlias(*node)) node = node->inputs[0];
+  return node;
+}
 
 void failAtNode(const Node &node, const std::string &message, const std::string &note) {
   if (node.loc.valid()) failAt(node.loc, message, note);

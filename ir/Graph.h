@@ -41,7 +41,13 @@ struct Node {
   double attrFloat(const std::string &attr) const;
   bool attrBool(const std::string &attr) const;
   const Dims &attrDims(const std::string &attr) const;
+  const std::string &attrWord(const std::string &attr) const;
 };
+
+/// True for ops whose value is their input's storage, read differently (flatten, reshape, dropout).
+bool isAlias(const Node &node);
+/// The node whose storage holds `node`'s value: the first non-alias up its input chain.
+const Node *storageRoot(const Node *node);
 
 /// A UserError about `node`, at its source location when it has one, else naming it.
 [[noreturn]] void failAtNode(const Node &node, const std::string &message, const std::string &note = "");

@@ -23,7 +23,7 @@ int64_t featuresPerSample(const Dims &shape) {
 
 ConvParams ConvParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Conv, "'{}' is not a conv", node.name);
-  return ConvParams{node.attrInt("out"), windowOf(node), node.attrBool("bias"), node.attrBool("relu")};
+  return ConvParams{node.attrInt("out"), windowOf(node), node.attrBool("bias"), node.attrBool("relu"), node.attrInt("groups")};
 }
 
 PoolParams PoolParams::of(const Node &node) {
@@ -41,6 +41,30 @@ FcParams FcParams::of(const Node &node) {
   return FcParams{node.attrInt("out"), node.attrBool("bias"), node.attrBool("relu")};
 }
 
+MatMulParams MatMulParams::of(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::MatMul, "'{}' is not a matmul", node.name);
+  return MatMulParams{node.attrDims("weight"), node.attrBool("trans_a")};
+}
+
+std::optional<Dims> broadcastShapes(const Dims &a, const Dims &b) {
+  Dims out(std::max(a.size(), b.size()));
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t x = i < a.size() ? a[a.size() - 1 - i] : 1, y = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (x != y && x != 1 && y != 1) return std::nullopt;
+    out[out.size() - 1 - i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
+Dims reshapeTarget(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::Reshape, "'{}' is not a reshape", node.name);
+  const Dims &shape = node.attrDims("shape");
+  if (node.attrBool("whole")) return shape;
+  Dims out{node.inputs.at(0)->shape.at(0)};
+  out.insert(out.end(), shape.begin(), shape.end());
+  return out;
+}
+
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t padBegin, int64_t padEnd, bool ceil) {
   int64_t span = in + padBegin + padEnd - kernel;
   int64_t out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
@@ -52,7 +76,7 @@ std::vector<ParamSpec> paramsOf(const Node &node) {
   std::vector<ParamSpec> specs;
   if (node.op == OpKind::Conv) {
     ConvParams p = ConvParams::of(node);
-    int64_t in = node.inputs.at(0)->shape.at(1);
+    int64_t in = node.inputs.at(0)->shape.at(1) / p.groups;
     int64_t fanIn = in * p.win.kh * p.win.kw;
     specs.push_back({"weight", {p.out, in, p.win.kh, p.win.kw}, fanIn});
     if (p.bias) specs.push_back({"bias", {p.out}, fanIn});
@@ -64,11 +88,20 @@ std::vector<ParamSpec> paramsOf(const Node &node) {
     int64_t in = featuresPerSample(node.inputs.at(0)->shape);
     specs.push_back({"weight", {p.out, in}, in});
     if (p.bias) specs.push_back({"bias", {p.out}, in});
+  } else if (node.op == OpKind::MatMul) {
+    const Dims &w = node.attrDims("weight");
+    specs.push_back({"weight", w, w.size() >= 2 ? w[w.size() - 2] : 1});
+  } else if (node.attrs.count("operand")) {  // add, sub, mul, div
+    specs.push_back({"operand", node.attrDims("operand"), 1});
   }
   return specs;
 }
 
 int64_t macsOf(const Node &node) {
+  if (node.op == OpKind::MatMul) {
+    const Dims &w = node.attrDims("weight");
+    return checkedNumel(node.shape).value() * w[w.size() - 2];
+  }
   if (node.op != OpKind::Conv && node.op != OpKind::Fc) return 0;
   Dims weight = paramsOf(node).front().shape;
   int64_t perOutput = 1;

@@ -5,6 +5,8 @@
 
 #include "ir/Graph.h"
 
+#include <optional>
+
 namespace deeper {
 
 /// Kernel, stride and padding of a sliding window; ph/pw pad the top/left, phEnd/pwEnd the bottom/right;
@@ -19,6 +21,7 @@ struct ConvParams {
   int64_t out;
   Window2d win;
   bool bias, relu;
+  int64_t groups = 1;
   static ConvParams of(const Node &node);
 };
 
@@ -41,6 +44,19 @@ struct FcParams {
   static FcParams of(const Node &node);
 };
 
+/// A stack of matrices [..., M, K] @ [..., K, N]: stack dims broadcast as numpy's.
+struct MatMulParams {
+  Dims weight;
+  bool transA;
+  static MatMulParams of(const Node &node);
+};
+
+/// Numpy broadcasting of two shapes aligned at the last axis; nullopt when they do not broadcast.
+std::optional<Dims> broadcastShapes(const Dims &a, const Dims &b);
+
+/// The output shape of reshape: [batch of its input, shape...], or shape itself when whole.
+Dims reshapeTarget(const Node &node);
+
 /// Output extent of a convolution (ceil=false) or pooling window along one axis. In ceil mode the last
 /// window must start inside the input or its leading padding (Caffe and PyTorch drop it otherwise).
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t padBegin, int64_t padEnd, bool ceil);
@@ -53,11 +69,12 @@ struct ParamSpec {
   std::string tensorName(const Node &node) const { return node.name + "." + role; }
 };
 
-/// The parameters of `node` given its input shape: conv weight [O,I,KH,KW], fc weight [O,I], bias [O];
-/// batchnorm scale, bias, mean and var [C].
+/// The parameters of `node` given its input shape: conv weight [O,I/groups,KH,KW], fc weight [O,I], bias
+/// [O]; batchnorm scale, bias, mean and var [C]; matmul weight and the arithmetic ops' operand as their
+/// attributes say.
 std::vector<ParamSpec> paramsOf(const Node &node);
 
-/// Multiply-adds of one run of `node` at its shapes (conv and fc; 0 for other ops).
+/// Multiply-adds of one run of `node` at its shapes (conv, fc and matmul; 0 for other ops).
 int64_t macsOf(const Node &node);
 
 }  // namespace deeper

@@ -77,12 +77,75 @@ Dims flattenShape(const Node &node, int64_t axis) {
   return {outer, inner};
 }
 
+Dims convShape(const Node &node) {
+  ConvParams p = ConvParams::of(node);
+  requirePositive(node, "out", p.out);
+  requirePositive(node, "groups", p.groups);
+  requireRank(node, *node.inputs[0], 4);
+  int64_t in = node.inputs[0]->shape[1];
+  if (in % p.groups != 0 || p.out % p.groups != 0)
+    failAtNode(node, fmt::format("groups={} must divide the input channels ({}) and the output channels ({})", p.groups, in, p.out));
+  return windowShape(node, p.win, p.out, /*ceil=*/false);
+}
+
+Dims reshapeShape(const Node &node) {
+  Dims out = reshapeTarget(node);
+  const Dims &in = node.inputs[0]->shape;
+  if (checkedNumel(out) != checkedNumel(in))
+    failAtNode(node, fmt::format("cannot reshape f32[{}] to f32[{}]: the element counts differ", fmt::join(in, ","), fmt::join(out, ",")),
+               node.attrBool("whole") ? "a whole-shape reshape fixes the batch; compile with the batch it was written for"
+                                      : "shape excludes the batch axis, which reshape keeps");
+  return out;
+}
+
+Dims padShape(const Node &node) {
+  const Dims &in = node.inputs[0]->shape, &pads = node.attrDims("pads");
+  if (pads.size() != 2 * in.size())
+    failAtNode(node, fmt::format("pads needs {} values (before and after each of {} axes), has {}", 2 * in.size(), in.size(), pads.size()));
+  const std::string &mode = node.attrWord("mode");
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    failAtNode(node, fmt::format("unknown pad mode '{}'", mode), "modes: constant, reflect, edge");
+  Dims out = in;
+  for (size_t d = 0; d < in.size(); ++d) {
+    int64_t before = pads[d], after = pads[d + in.size()];
+    if (before < 0 || after < 0) failAtNode(node, fmt::format("pads must not be negative, got {}", dimsString(pads)));
+    if (mode == "reflect" && std::max(before, after) >= in[d])
+      failAtNode(node, fmt::format("reflect padding of axis {} by {} needs more than {} values", d, std::max(before, after), in[d]));
+    out[d] += before + after;
+  }
+  return out;
+}
+
+Dims broadcastShape(const Node &node) {
+  const Dims &in = node.inputs[0]->shape, &operand = node.attrDims("operand");
+  std::optional<Dims> out = broadcastShapes(in, operand);
+  if (!out)
+    failAtNode(node, fmt::format("the operand f32[{}] does not broadcast against f32[{}]", fmt::join(operand, ","), fmt::join(in, ",")),
+               "sizes must match or be 1, comparing from the last axis");
+  return *out;
+}
+
+Dims matmulShape(const Node &node) {
+  MatMulParams p = MatMulParams::of(node);
+  Dims a = node.inputs[0]->shape;
+  if (a.size() < 2 || p.weight.size() < 2)
+    failAtNode(node, fmt::format("matmul multiplies matrices: x is f32[{}], weight f32[{}] (both need rank 2 or more)",
+                                 fmt::join(a, ","), fmt::join(p.weight, ",")));
+  if (p.transA) std::swap(a[a.size() - 1], a[a.size() - 2]);
+  int64_t k = a.back(), kw = p.weight[p.weight.size() - 2];
+  if (k != kw) failAtNode(node, fmt::format("inner sizes differ: x has {} columns, weight {} rows", k, kw));
+  std::optional<Dims> stack = broadcastShapes(Dims(a.begin(), a.end() - 2), Dims(p.weight.begin(), p.weight.end() - 2));
+  if (!stack) failAtNode(node, fmt::format("the stacks of f32[{}] and f32[{}] do not broadcast", fmt::join(a, ","), fmt::join(p.weight, ",")));
+  stack->insert(stack->end(), {a[a.size() - 2], p.weight.back()});
+  return *stack;
+}
+
 /// Weights and multiply-adds of conv and fc must be countable: their products must fit in int64.
 void checkWorkFits(const Node &node, const Dims &out) {
   if (node.op != OpKind::Conv && node.op != OpKind::Fc) return;
   const Dims &in = node.inputs[0]->shape;
   Dims perOutput(in.begin() + 1, in.end());  // fc: every input feature
-  if (node.op == OpKind::Conv) perOutput = {in[1], node.attrDims("kernel")[0], node.attrDims("kernel")[1]};
+  if (node.op == OpKind::Conv) perOutput = {in[1] / node.attrInt("groups"), node.attrDims("kernel")[0], node.attrDims("kernel")[1]};
   Dims weights = perOutput, macs = perOutput;
   weights.push_back(out[1]);
   macs.insert(macs.end(), out.begin(), out.end());
@@ -100,11 +163,7 @@ Dims inputShape(const Node &node, int64_t batch) {
 Dims shapeOfOp(const Node &node, int64_t batch) {
   switch (node.op) {
     case OpKind::Input: return inputShape(node, batch);
-    case OpKind::Conv: {
-      ConvParams p = ConvParams::of(node);
-      requirePositive(node, "out", p.out);
-      return windowShape(node, p.win, p.out, /*ceil=*/false);
-    }
+    case OpKind::Conv: return convShape(node);
     case OpKind::MaxPool:
     case OpKind::AvgPool: return poolShape(node);
     case OpKind::Lrn: {
@@ -118,7 +177,8 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
       if (!(r >= 0.0 && r < 1.0)) failAtNode(node, fmt::format("dropout ratio must be in [0, 1), got {}", r));
       return node.inputs[0]->shape;
     }
-    case OpKind::Relu: return node.inputs[0]->shape;
+    case OpKind::Relu:
+    case OpKind::Copy: return node.inputs[0]->shape;
     case OpKind::BatchNorm:
       if (node.inputs[0]->shape.size() < 2) failAtNode(node, "batchnorm expects an input with channels (rank 2 or more)");
       if (!(node.attrFloat("epsilon") >= 0)) failAtNode(node, "epsilon must not be negative");
@@ -134,6 +194,13 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
       checkedAxis(node, node.attrInt("axis"), node.inputs[0]->shape.size());
       return node.inputs[0]->shape;
     case OpKind::Flatten: return flattenShape(node, node.attrInt("axis"));
+    case OpKind::Reshape: return reshapeShape(node);
+    case OpKind::Pad: return padShape(node);
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div: return broadcastShape(node);
+    case OpKind::MatMul: return matmulShape(node);
   }
   DEEPER_CHECK(false, "no shape rule for op {}", node.info().name);
   return {};

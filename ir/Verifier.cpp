@@ -15,6 +15,7 @@ bool attrTypeMatches(AttrType type, const AttrValue &v) {
     case AttrType::Int2: return std::holds_alternative<Dims>(v) && std::get<Dims>(v).size() == 2;
     case AttrType::Pad: return std::holds_alternative<Dims>(v) && std::get<Dims>(v).size() == 4;
     case AttrType::Dims: return std::holds_alternative<Dims>(v);
+    case AttrType::Word: return std::holds_alternative<std::string>(v);
   }
   return false;
 }

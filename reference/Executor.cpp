@@ -63,13 +63,22 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
       return batchNorm(*in[0], *param(node, "scale"), *param(node, "bias"), *param(node, "mean"), *param(node, "var"),
                        node.attrFloat("epsilon"));
     case OpKind::Concat: return concat(in, node.attrInt("axis"));
-    case OpKind::Dropout: return *in[0];
+    case OpKind::Dropout:
+    case OpKind::Copy: return *in[0];
     case OpKind::Fc: {
       FcParams p = FcParams::of(node);
       return fullyConnected(*in[0], *param(node, "weight"), p.bias ? param(node, "bias") : nullptr, p.relu);
     }
     case OpKind::Softmax: return softmax(*in[0], node.attrInt("axis"));
-    case OpKind::Flatten: return reshape(*in[0], node.shape);
+    case OpKind::Flatten:
+    case OpKind::Reshape: return reshape(*in[0], node.shape);
+    case OpKind::Pad:
+      return pad(*in[0], node.attrDims("pads"), node.attrWord("mode"), static_cast<float>(node.attrFloat("value")));
+    case OpKind::Add: return arithmetic(*in[0], *param(node, "operand"), Arithmetic::Add, false);
+    case OpKind::Sub: return arithmetic(*in[0], *param(node, "operand"), Arithmetic::Sub, node.attrBool("operand_first"));
+    case OpKind::Mul: return arithmetic(*in[0], *param(node, "operand"), Arithmetic::Mul, false);
+    case OpKind::Div: return arithmetic(*in[0], *param(node, "operand"), Arithmetic::Div, node.attrBool("operand_first"));
+    case OpKind::MatMul: return matmul(*in[0], *param(node, "weight"), node.attrBool("trans_a"));
   }
   DEEPER_CHECK(false, "no reference kernel for op {}", node.info().name);
   return {};

@@ -45,7 +45,8 @@ Tensor pool(const Tensor &x, const PoolParams &p, WindowValue value) {
 Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvParams &p) {
   Nchw in(x.shape);
   const Window2d &w = p.win;
-  DEEPER_CHECK(weight.shape == Dims({p.out, in.c, w.kh, w.kw}), "conv weight shape {}", dimsString(weight.shape));
+  int64_t groupIn = in.c / p.groups, groupOut = p.out / p.groups;
+  DEEPER_CHECK(weight.shape == Dims({p.out, groupIn, w.kh, w.kw}), "conv weight shape {}", dimsString(weight.shape));
   Tensor y({in.n, p.out, windowOutputSize(in.h, w.extentH(), w.sh, w.ph, w.phEnd, false),
             windowOutputSize(in.w, w.extentW(), w.sw, w.pw, w.pwEnd, false)});
   Nchw out(y.shape);
@@ -53,10 +54,11 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
   for (int64_t n = 0; n < in.n; ++n)
     for (int64_t oc = 0; oc < p.out; ++oc) {
       std::fill(acc.begin(), acc.end(), bias ? bias->data[oc] : 0.0);
-      for (int64_t ic = 0; ic < in.c; ++ic)
+      for (int64_t gi = 0; gi < groupIn; ++gi)
         for (int64_t ky = 0; ky < w.kh; ++ky)
           for (int64_t kx = 0; kx < w.kw; ++kx) {
-            double wv = weight.data[((oc * in.c + ic) * w.kh + ky) * w.kw + kx];
+            int64_t ic = oc / groupOut * groupIn + gi;  // output group g reads input group g
+            double wv = weight.data[((oc * groupIn + gi) * w.kh + ky) * w.kw + kx];
             for (int64_t oy = 0; oy < out.h; ++oy) {
               int64_t iy = oy * w.sh - w.ph + ky * w.dh;
               if (iy < 0 || iy >= in.h) continue;
@@ -180,6 +182,113 @@ Tensor softmax(const Tensor &x, int64_t axis) {
       for (int64_t e = 0; e < s.extent; ++e) sum += std::exp(x.data[at(e)] - m);
       for (int64_t e = 0; e < s.extent; ++e) y.data[at(e)] = static_cast<float>(std::exp(x.data[at(e)] - m) / sum);
     }
+  return y;
+}
+
+namespace {
+
+/// Row-major strides of `shape`, with 0 where an axis of size 1 is broadcast to `out` (aligned at the end).
+std::vector<int64_t> broadcastStrides(const Dims &shape, const Dims &out) {
+  std::vector<int64_t> strides(out.size(), 0);
+  int64_t stride = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    size_t d = shape.size() - 1 - i, o = out.size() - 1 - i;
+    strides[o] = shape[d] == 1 ? 0 : stride;
+    stride *= shape[d];
+  }
+  return strides;
+}
+
+/// Calls f(index of each operand) for every element of `out` in C order.
+template <typename F>
+void forEachIndex(const Dims &out, const std::vector<std::vector<int64_t>> &strides, F f) {
+  std::vector<int64_t> idx(out.size(), 0), offset(strides.size(), 0);
+  int64_t total = checkedNumel(out).value();
+  for (int64_t e = 0; e < total; ++e) {
+    f(offset);
+    for (size_t d = out.size(); d-- > 0;) {  // odometer increment, last axis fastest
+      for (size_t k = 0; k < strides.size(); ++k) offset[k] += strides[k][d];
+      if (++idx[d] < out[d]) break;
+      for (size_t k = 0; k < strides.size(); ++k) offset[k] -= strides[k][d] * out[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+Tensor arithmetic(const Tensor &x, const Tensor &operand, Arithmetic op, bool operandFirst) {
+  Dims shape(std::max(x.shape.size(), operand.shape.size()));
+  for (size_t i = 0; i < shape.size(); ++i) {
+    auto at = [&](const Dims &s) { return i < s.size() ? s[s.size() - 1 - i] : 1; };
+    shape[shape.size() - 1 - i] = std::max(at(x.shape), at(operand.shape));
+  }
+  Tensor y(shape);
+  int64_t e = 0;
+  forEachIndex(shape, {broadcastStrides(x.shape, shape), broadcastStrides(operand.shape, shape)}, [&](const std::vector<int64_t> &at) {
+    float a = x.data[at[0]], b = operand.data[at[1]];
+    if (operandFirst) std::swap(a, b);
+    switch (op) {
+      case Arithmetic::Add: y.data[e++] = a + b; break;
+      case Arithmetic::Sub: y.data[e++] = a - b; break;
+      case Arithmetic::Mul: y.data[e++] = a * b; break;
+      case Arithmetic::Div: y.data[e++] = a / b; break;
+    }
+  });
+  return y;
+}
+
+Tensor pad(const Tensor &x, const Dims &pads, const std::string &mode, float value) {
+  size_t rank = x.shape.size();
+  Dims shape = x.shape;
+  for (size_t d = 0; d < rank; ++d) shape[d] += pads[d] + pads[d + rank];
+  Tensor y(shape);
+  std::vector<int64_t> idx(rank, 0);
+  for (int64_t e = 0; e < y.numel(); ++e) {
+    int64_t rest = e, source = 0;
+    bool inside = true;
+    for (size_t d = rank; d-- > 0;) {
+      idx[d] = rest % shape[d] - pads[d];
+      rest /= shape[d];
+    }
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t i = idx[d], n = x.shape[d];
+      if (i < 0 || i >= n) {
+        inside = mode != "constant";
+        if (mode == "edge") i = std::clamp<int64_t>(i, 0, n - 1);
+        if (mode == "reflect") i = i < 0 ? -i : 2 * (n - 1) - i;
+        if (!inside) break;
+      }
+      source = source * n + i;
+    }
+    y.data[e] = inside ? x.data[source] : value;
+  }
+  return y;
+}
+
+Tensor matmul(const Tensor &x, const Tensor &weight, bool transA) {
+  size_t ra = x.shape.size(), rb = weight.shape.size();
+  int64_t m = x.shape[ra - (transA ? 1 : 2)], k = x.shape[ra - (transA ? 2 : 1)], n = weight.shape[rb - 1];
+  DEEPER_CHECK(weight.shape[rb - 2] == k, "matmul inner sizes {} and {}", k, weight.shape[rb - 2]);
+  Dims stackA(x.shape.begin(), x.shape.end() - 2), stackB(weight.shape.begin(), weight.shape.end() - 2);
+  Dims stack(std::max(stackA.size(), stackB.size()));
+  for (size_t i = 0; i < stack.size(); ++i) {
+    auto at = [&](const Dims &s) { return i < s.size() ? s[s.size() - 1 - i] : 1; };
+    stack[stack.size() - 1 - i] = std::max(at(stackA), at(stackB));
+  }
+  Dims shape = stack;
+  shape.insert(shape.end(), {m, n});
+  Tensor y(shape);
+  int64_t e = 0;
+  forEachIndex(stack, {broadcastStrides(stackA, stack), broadcastStrides(stackB, stack)}, [&](const std::vector<int64_t> &at) {
+    const float *a = x.data.data() + at[0] * m * k, *b = weight.data.data() + at[1] * k * n;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0;
+        for (int64_t r = 0; r < k; ++r) acc += static_cast<double>(transA ? a[r * m + i] : a[i * k + r]) * b[r * n + j];
+        y.data[e++] = static_cast<float>(acc);
+      }
+  });
   return y;
 }
 

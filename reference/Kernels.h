@@ -6,6 +6,7 @@
 #include "ir/OpParams.h"
 #include "support/Tensor.h"
 
+#include <string>
 #include <vector>
 
 namespace deeper::reference {
@@ -26,5 +27,14 @@ Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis);
 Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias, bool applyRelu);
 Tensor softmax(const Tensor &x, int64_t axis);
 Tensor reshape(const Tensor &x, const Dims &shape);
+
+enum class Arithmetic { Add, Sub, Mul, Div };
+/// x op operand (operand op x when operandFirst), the shapes broadcast as numpy's.
+Tensor arithmetic(const Tensor &x, const Tensor &operand, Arithmetic op, bool operandFirst);
+/// Grows axis d by pads[d] before and pads[d + rank] after: `value` (constant), the mirror image without
+/// the edge (reflect) or the edge repeated (edge).
+Tensor pad(const Tensor &x, const Dims &pads, const std::string &mode, float value);
+/// numpy matmul of x (its last two axes swapped first when transA) and weight; stacks broadcast.
+Tensor matmul(const Tensor &x, const Tensor &weight, bool transA);
 
 }  // namespace deeper::reference

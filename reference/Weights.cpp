@@ -27,8 +27,8 @@ Tensor uniformTensor(const Dims &shape, const std::string &name, uint64_t seed, 
 }
 
 Tensor seededTensor(const std::string &name, const ParamSpec &spec, uint64_t seed) {
-  // Batch normalisation statistics: near-identity, and the variance positive.
-  if (spec.role == "scale" || spec.role == "var") {
+  // Batch normalisation statistics and arithmetic constants: near one, so a divisor is never near 0.
+  if (spec.role == "scale" || spec.role == "var" || spec.role == "operand") {
     Tensor t = uniformTensor(spec.shape, name, seed, 0.25f);
     for (float &v : t.data) v = 1.0f + std::fabs(v);
     return t;

@@ -5,7 +5,8 @@
 // values of tensor T come from a splitmix64 stream seeded with N XOR fnv1a64(T); each draw u in [0,1)
 // (the top 24 bits) gives (2u - 1) * bound, with bound = sqrt(6 / fan_in) for weights (He uniform, so
 // activations keep their scale through relu layers) and 1 / sqrt(fan_in) for biases (as PyTorch).
-// Batch normalisation: mean U(-0.25, 0.25), scale and variance 1 + |U(-0.25, 0.25)|.
+// Batch normalisation: mean U(-0.25, 0.25), scale and variance 1 + |U(-0.25, 0.25)|; the constant operand
+// of add/sub/mul/div likewise 1 + |U(-0.25, 0.25)|.
 #pragma once
 
 #include "ir/Graph.h"

@@ -40,14 +40,14 @@ TEST_CASE("syntax error: unexpected character") {
 TEST_CASE("unknown op lists the known ones") {
   std::string msg = diagnose(kInput + "c = convv(x, out=4, kernel=1)\noutput c\n", "2:5");
   CHECK(msg.find("unknown op or block 'convv'") != std::string::npos);
-  CHECK(msg.find("note: known ops: avgpool, batchnorm, concat, conv") != std::string::npos);
+  CHECK(msg.find("note: known ops: add, avgpool, batchnorm, concat, conv") != std::string::npos);
   CHECK(msg.find("~~~~") != std::string::npos);  // the caret spans the name
 }
 
 TEST_CASE("unknown attribute lists the op's attributes") {
   std::string msg = diagnose(kInput + "c = conv(x, out=4, kernal=1)\noutput c\n", "2:20");
   CHECK(msg.find("conv has no attribute 'kernal'") != std::string::npos);
-  CHECK(msg.find("conv attributes: out, kernel, stride, pad, dilation, bias, relu") != std::string::npos);
+  CHECK(msg.find("conv attributes: out, kernel, stride, pad, dilation, groups, bias, relu") != std::string::npos);
 }
 
 TEST_CASE("attribute errors: bad value, missing required, given twice") {

@@ -114,6 +114,37 @@ TEST_CASE("relu, concat, fc, softmax") {
   checkValues(softmax(filled({1, 2}, {1000, 1000}), 1), {1, 2}, {0.5f, 0.5f});  // no overflow
 }
 
+TEST_CASE("conv2d: groups read their own input channels") {
+  Tensor x = iota({1, 4, 1, 1});  // channels 1, 2, 3, 4
+  Tensor w = filled({2, 2, 1, 1}, {1, 10, 100, 1000});  // group 0 reads channels 0-1, group 1 channels 2-3
+  ConvParams p{2, square(1, 1, 0), false, false, 2};
+  checkValues(conv2d(x, w, nullptr, p), {1, 2, 1, 1}, {1 + 20, 300 + 4000});
+}
+
+TEST_CASE("arithmetic broadcasts as numpy; the operand may come first") {
+  Tensor x = iota({2, 3});  // 1..6
+  checkValues(arithmetic(x, filled({3}, {10, 20, 30}), Arithmetic::Add, false), {2, 3}, {11, 22, 33, 14, 25, 36});
+  checkValues(arithmetic(x, filled({2, 1}, {1, 2}), Arithmetic::Sub, true), {2, 3}, {0, -1, -2, -2, -3, -4});
+  checkValues(arithmetic(x, filled({1}, {2}), Arithmetic::Div, true), {2, 3}, {2, 1, 2.0f / 3, 0.5f, 0.4f, 2.0f / 6});
+  checkValues(arithmetic(filled({3}, {1, 2, 3}), filled({2, 1}, {1, -1}), Arithmetic::Mul, false), {2, 3}, {1, 2, 3, -1, -2, -3});
+}
+
+TEST_CASE("pad: constant, reflect and edge") {
+  Tensor x = iota({1, 3});  // 1 2 3
+  checkValues(pad(x, {0, 2, 0, 1}, "constant", 9), {1, 6}, {9, 9, 1, 2, 3, 9});
+  checkValues(pad(x, {0, 2, 0, 2}, "reflect", 0), {1, 7}, {3, 2, 1, 2, 3, 2, 1});
+  checkValues(pad(x, {1, 1, 0, 2}, "edge", 0), {2, 6}, {1, 1, 2, 3, 3, 3, 1, 1, 2, 3, 3, 3});
+}
+
+TEST_CASE("matmul: stacks broadcast, transA") {
+  Tensor a = iota({2, 1, 2});  // [[1,2]], [[3,4]]
+  Tensor b = filled({2, 1}, {1, 10});
+  checkValues(matmul(a, b, false), {2, 1, 1}, {21, 43});
+  Tensor stack = filled({2, 2, 1}, {1, 0, 0, 1});  // picks row 0, then row 1
+  checkValues(matmul(iota({1, 2}), stack, false), {2, 1, 1}, {1, 2});
+  checkValues(matmul(iota({2, 1}), filled({2, 1}, {1, 10}), true), {1, 1}, {21});
+}
+
 TEST_CASE("executor: checks inputs and weights, returns any value by name") {
   Graph g = test::parse("x = input(shape=2x4x4)\nc = conv(x, out=3, kernel=3)\nr = relu(c)\noutput r\n");
   TensorMap weights = initWeights(g, 1);
