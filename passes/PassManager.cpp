@@ -5,6 +5,7 @@
 #include "passes/BatchNormFolding.h"
 #include "passes/EpilogueFusion.h"
 #include "passes/InferenceCleanup.h"
+#include "passes/OutputCopies.h"
 #include "passes/ShapeInference.h"
 
 #include <chrono>
