@@ -17,12 +17,16 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
 
   // Zero padding: reads outside the image (padding, and tile overhang at the right edge) give 0.
   Func padded = BoundaryConditions::constant_exterior(input, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}});
-  RDom r(0, in.extent[2], 0, static_cast<int>(w.kw), 0, static_cast<int>(w.kh), "r");  // ci, kx, ky
+  int groupIn = in.extent[2] / static_cast<int>(cp.groups), groupOut = static_cast<int>(cp.out / cp.groups);
+  RDom r(0, groupIn, 0, static_cast<int>(w.kw), 0, static_cast<int>(w.kh), "r");  // ci within the group, kx, ky
+  // Output channel c reads input group c / groupOut (clamped: padded channels past the last group
+  // have zero weights but must still read in bounds).
+  Expr inChannel = cp.groups == 1 ? Expr(r.x) : min(c / groupOut, static_cast<int>(cp.groups) - 1) * groupIn + r.x;
   Func acc("acc");
   acc(c, x, y, n) = cp.bias ? p[2](c) : 0.0f;
   acc(c, x, y, n) += weight(c, r.y, r.z, r.x) *
                      padded(x * static_cast<int>(w.sw) + r.y * static_cast<int>(w.dw) - static_cast<int>(w.pw),
-                            y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), r.x, n);
+                            y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), inChannel, n);
   Func out("conv");
   out(x, y, c, n) = cp.relu ? max(acc(c, x, y, n), 0.0f) : acc(c, x, y, n);
 

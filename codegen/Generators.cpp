@@ -19,7 +19,7 @@ void constrainOutput(Halide::Func &out, const OperandView &view) {
   Halide::OutputImageParam b = out.output_buffer();
   for (size_t d = 0; d < view.extent.size(); ++d) {
     b.dim(static_cast<int>(d)).set_stride(static_cast<int>(view.stride[d]));
-    if (d + 1 == view.extent.size()) b.dim(static_cast<int>(d)).set_min(0);
+    if (view.batchLast && d + 1 == view.extent.size()) b.dim(static_cast<int>(d)).set_min(0);
     else b.dim(static_cast<int>(d)).set_bounds(0, view.extent[d]);
   }
 }
@@ -32,6 +32,18 @@ std::vector<Halide::Argument> KernelPipeline::arguments() const {
   return args;
 }
 
+std::vector<Halide::Var> axisVars(const OperandView &view) {
+  std::vector<Halide::Var> vars;
+  for (size_t d = 0; d < view.extent.size(); ++d) vars.emplace_back("d" + std::to_string(d));
+  return vars;
+}
+
+Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view, const std::vector<Halide::Expr> &vars) {
+  std::vector<Halide::Expr> at;
+  for (size_t d = 0; d < view.extent.size(); ++d) at.push_back(view.extent[d] == 1 ? Halide::Expr(0) : vars.at(d));
+  return p(at);
+}
+
 Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer) {
   if (!s.parallel) return inner;
   Halide::Var fused("fused");
@@ -41,7 +53,8 @@ Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, 
 
 KernelPipeline generateKernel(const Kernel &k) {
   KernelPipeline kp;
-  for (size_t i = 0; i < k.inputViews.size(); ++i) kp.params.push_back(declare("input" + std::to_string(i), k.inputViews[i], true));
+  for (size_t i = 0; i < k.inputViews.size(); ++i)
+    kp.params.push_back(declare("input" + std::to_string(i), k.inputViews[i], k.inputViews[i].batchLast));
   for (const PackedParam &p : k.params) kp.params.push_back(declare(p.spec.role, p.view, false));
   switch (k.node->op) {
     case OpKind::Conv: kp.output = generateConv(k, kp.params); break;
@@ -53,6 +66,13 @@ KernelPipeline generateKernel(const Kernel &k) {
     case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params); break;
     case OpKind::Relu: kp.output = generateRelu(k, kp.params); break;
     case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params); break;
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div: kp.output = generateArithmetic(k, kp.params); break;
+    case OpKind::Pad: kp.output = generatePad(k, kp.params); break;
+    case OpKind::MatMul: kp.output = generateMatMul(k, kp.params); break;
+    case OpKind::Copy: kp.output = generateCopy(k, kp.params); break;
     default: DEEPER_CHECK(false, "no generator for op {}", k.node->info().name);
   }
   constrainOutput(kp.output, k.outputView);

@@ -30,6 +30,16 @@ Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImagePara
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div
+Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+
+/// One Var per dimension of `view`, innermost first, named d0, d1, ...
+std::vector<Halide::Var> axisVars(const OperandView &view);
+/// Reads `p` (a tensor of rank <= vars.size(), aligned at the last numpy axis, i.e. Halide's first)
+/// at `vars`, reading index 0 along its axes of extent 1: numpy broadcasting.
+Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view, const std::vector<Halide::Expr> &vars);
 
 /// Parallelises `f` over its two outermost dimensions fused, when the schedule asks for it; returns the
 /// loop that now stands for `inner` (the fused one, or `inner` itself).

@@ -23,7 +23,7 @@ std::string braced(const std::vector<T> &v, size_t pad) {
 /// One operand row: where it lives and its Halide view, with the batch set to the compiled batch.
 std::string operandRow(const Placement &p, int index, OperandView view, int64_t batch, bool batchLast,
                        const std::string &comment) {
-  if (batchLast) view.extent.back() = static_cast<int32_t>(batch);
+  if (batchLast && view.batchLast) view.extent.back() = static_cast<int32_t>(batch);
   static const char *kinds[] = {"DEEPER_ARENA", "DEEPER_INPUT", "DEEPER_OUTPUT"};
   std::string kind = index >= 0 ? "DEEPER_WEIGHT" : kinds[static_cast<int>(p.storage)];
   int32_t idx = index >= 0 ? index : (p.storage == Storage::Arena ? 0 : static_cast<int32_t>(p.offset));

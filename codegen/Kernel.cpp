@@ -6,7 +6,7 @@ namespace deeper {
 namespace {
 
 /// Bump when generated code changes for the same kernel description, to invalidate caches.
-constexpr int kCodegenVersion = 1;
+constexpr int kCodegenVersion = 2;
 
 int64_t product(const Dims &d, size_t from, size_t to) {
   int64_t p = 1;
@@ -44,6 +44,29 @@ OperandView aroundAxis1(const Dims &s) {
   return dense({i32(product(s, 2, s.size())), i32(s[1]), i32(s[0])});
 }
 
+/// Any shape around `axis` as Halide (inner, axis, middle, N); along axis 0, (inner, N, 1, 1) with the
+/// batch fixed.
+OperandView aroundAxis(const Dims &s, int64_t axis) {
+  size_t a = static_cast<size_t>(axis);
+  if (a == 0) {
+    OperandView v = dense({i32(product(s, 1, s.size())), i32(s[0]), 1, 1});
+    v.batchLast = false;
+    return v;
+  }
+  return dense({i32(product(s, a + 1, s.size())), i32(s[a]), i32(product(s, 1, a)), i32(s[0])});
+}
+
+/// Every axis as Halide sees it (innermost first), every extent fixed.
+OperandView allAxes(const Dims &s) {
+  std::vector<int32_t> extents;
+  for (auto it = s.rbegin(); it != s.rend(); ++it) extents.push_back(i32(*it));
+  OperandView v = dense(extents);
+  v.batchLast = false;
+  return v;
+}
+
+bool isArithmetic(OpKind op) { return op == OpKind::Add || op == OpKind::Sub || op == OpKind::Mul || op == OpKind::Div; }
+
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
@@ -52,6 +75,7 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
     int32_t padded = i32(roundUp(spec.shape[0], s.channelBlock()));
     OperandView view;
     if (node.op == OpKind::BatchNorm) view = dense({i32(spec.shape[0])});
+    else if (isArithmetic(node.op) || node.op == OpKind::MatMul) view = allAxes(spec.shape);
     else if (spec.role == "bias") view = dense({padded});
     else if (node.op == OpKind::Conv) view = dense({padded, i32(spec.shape[3]), i32(spec.shape[2]), i32(spec.shape[1])});
     else view = dense({padded, i32(spec.shape[1])});
@@ -60,47 +84,28 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
   return out;
 }
 
-void checkSupported(const Node &node) {
-  bool axis1 = !node.attrs.count("axis") || node.attrInt("axis") == 1;
-  if ((node.op == OpKind::Concat || node.op == OpKind::Softmax) && !axis1)
-    failAtNode(node, fmt::format("code generation supports {} along axis 1 only", node.info().name));
-}
-
-OperandView inputView(const Node &node, const Node &input) {
+/// How `node`'s kernel sees a tensor of shape `s` (an input or its output).
+OperandView viewOf(const Node &node, const Dims &s) {
   switch (node.op) {
     case OpKind::Fc:
-    case OpKind::Relu: return rows(input.shape);
+    case OpKind::Relu: return rows(s);
     case OpKind::Concat:
-    case OpKind::Softmax:
-    case OpKind::BatchNorm: return aroundAxis1(input.shape);
-    default: return nchw(input.shape);
-  }
-}
-
-OperandView outputView(const Node &node) {
-  switch (node.op) {
-    case OpKind::Fc:
-    case OpKind::Relu: return rows(node.shape);
-    case OpKind::Concat:
-    case OpKind::Softmax:
-    case OpKind::BatchNorm: return aroundAxis1(node.shape);
-    default: return nchw(node.shape);
+    case OpKind::Softmax: return aroundAxis(s, node.attrInt("axis"));
+    case OpKind::BatchNorm: return aroundAxis1(s);
+    case OpKind::Conv:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::Lrn: return nchw(s);
+    default: return allAxes(s);  // pad, copy, matmul, add, sub, mul, div
   }
 }
 
 std::string viewText(const OperandView &v, bool dropBatch) {
-  size_t n = dropBatch && !v.extent.empty() ? v.extent.size() - 1 : v.extent.size();
+  size_t n = dropBatch && v.batchLast && !v.extent.empty() ? v.extent.size() - 1 : v.extent.size();
   return dimsString(Dims(v.extent.begin(), v.extent.begin() + static_cast<long>(n)));
 }
 
 }  // namespace
-
-bool isAlias(const Node &node) { return node.op == OpKind::Flatten || node.op == OpKind::Dropout; }
-
-const Node *storageRoot(const Node *node) {
-  while (isAlias(*node)) node = node->inputs[0];
-  return node;
-}
 
 Schedule defaultSchedule(const Node &node, int lanes) {
   Schedule s;
@@ -120,11 +125,10 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
   std::vector<Kernel> kernels;
   for (const auto &node : graph.nodes()) {
     if (node->op == OpKind::Input || isAlias(*node)) continue;
-    checkSupported(*node);
-    Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, outputView(*node)};
+    Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, viewOf(*node, node->shape)};
     for (const Node *in : node->inputs) {
       k.inputs.push_back(storageRoot(in));
-      k.inputViews.push_back(inputView(*node, *in));
+      k.inputViews.push_back(viewOf(*node, in->shape));
     }
     k.params = packedParams(*node, k.schedule);
     kernels.push_back(std::move(k));
@@ -145,7 +149,7 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
   Tensor packed(Dims{checkedNumel(Dims(param.view.extent.begin(), param.view.extent.end())).value()});
   const Dims &s = t.shape;
   int64_t padded = param.view.extent[0];
-  if (param.view.extent.size() == 1) {  // biases and batchnorm statistics: as they are, zero-padded
+  if (param.spec.role != "weight" || kernel.node->op == OpKind::MatMul) {  // as they are, zero-padded
     std::copy(t.data.begin(), t.data.end(), packed.data.begin());
   } else if (kernel.node->op == OpKind::Conv) {  // [O,I,KH,KW] -> [I][KH][KW][Opad]
     for (int64_t o = 0; o < s[0]; ++o)

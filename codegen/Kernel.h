@@ -3,8 +3,8 @@
 //
 // Tensors are N,C,H,W in C order; Halide lists dimensions innermost first, so a [N,C,H,W] activation is
 // the Halide buffer (W,H,C,N). Kernels are specialised to every extent except the batch, so one compiled
-// kernel serves every batch size. flatten and dropout compute nothing: their value shares its input's
-// storage (an alias).
+// kernel serves every batch size (views with batchLast false fix the batch too). flatten, reshape and
+// dropout compute nothing: their value shares its input's storage (an alias, see ir/Graph.h).
 #pragma once
 
 #include "codegen/Schedule.h"
@@ -21,6 +21,10 @@ namespace deeper {
 struct OperandView {
   std::vector<int32_t> extent;
   std::vector<int64_t> stride;
+  /// The last dimension is the batch, left free in the generated code. False where the batch is
+  /// mixed with other axes (concat along axis 0, reshapes of the whole shape, broadcasting ops):
+  /// there every extent is fixed.
+  bool batchLast = true;
 };
 
 /// A learned tensor as stored in the weights file: already in the layout the kernel reads.
@@ -40,11 +44,6 @@ struct Kernel {
   /// Everything that determines the generated code, batch excluded: op, attributes, shapes, schedule.
   std::string canonical() const;
 };
-
-/// True for ops whose value is their input's storage (flatten, dropout).
-bool isAlias(const Node &node);
-/// The node whose storage holds `node`'s value.
-const Node *storageRoot(const Node *node);
 
 /// The default schedule of `node` for a target whose vectors hold `lanes` floats.
 Schedule defaultSchedule(const Node &node, int lanes);

@@ -1,4 +1,5 @@
-// Softmax along channels: exp(x - max) / sum, the max subtracted so large logits cannot overflow.
+// Softmax along any axis, the tensor seen as (inner, axis, middle, outer): exp(x - max) / sum, the max
+// subtracted so large logits cannot overflow.
 #include "codegen/Generators.h"
 
 namespace deeper::codegen {
@@ -7,15 +8,15 @@ using namespace Halide;
 
 Func generateSoftmax(const Kernel &k, const std::vector<ImageParam> &p) {
   ImageParam input = p[0];
-  Var i("i"), c("c"), n("n");
+  Var i("i"), c("c"), m("m"), n("n");
   RDom r(0, k.inputViews[0].extent[1], "r");
   Func peak("peak"), e("e"), total("total"), out("softmax");
-  peak(i, n) = maximum(input(i, r, n));
-  e(i, c, n) = exp(input(i, c, n) - peak(i, n));
-  total(i, n) = sum(e(i, r, n));
-  out(i, c, n) = e(i, c, n) / total(i, n);
-  peak.compute_at(out, n);
-  total.compute_at(out, n);
+  peak(i, m, n) = maximum(input(i, r, m, n));
+  e(i, c, m, n) = exp(input(i, c, m, n) - peak(i, m, n));
+  total(i, m, n) = sum(e(i, r, m, n));
+  out(i, c, m, n) = e(i, c, m, n) / total(i, m, n);
+  peak.compute_at(out, m);
+  total.compute_at(out, m);
   if (k.schedule.parallel) out.parallel(n);
   return out;
 }

@@ -20,7 +20,7 @@ namespace {
 
 Halide::Buffer<float> toBuffer(const OperandView &view, int32_t batch, const std::vector<float> &data) {
   std::vector<int> extents(view.extent.begin(), view.extent.end());
-  if (batch > 0) extents.back() = batch;
+  if (batch > 0 && view.batchLast) extents.back() = batch;
   Halide::Buffer<float> b(extents);
   REQUIRE(static_cast<size_t>(b.number_of_elements()) == data.size());
   std::memcpy(b.data(), data.data(), data.size() * 4);
@@ -49,7 +49,7 @@ void checkKernels(const std::string &text) {
       kp.params[k.inputs.size() + j].set(toBuffer(p.view, 0, packed.data));
     }
     std::vector<int> extents(k.outputView.extent.begin(), k.outputView.extent.end());
-    extents.back() = batch;
+    if (k.outputView.batchLast) extents.back() = batch;
     Halide::Buffer<float> out = kp.output.realize(extents);
     const Tensor &want = values.at(k.node->name);
     REQUIRE(static_cast<size_t>(out.number_of_elements()) == want.data.size());
@@ -126,6 +126,61 @@ s  = softmax(g)
 t  = softmax(k)
 output s
 output t
+)");
+}
+
+TEST_CASE("grouped and depthwise conv, output channels not a multiple of the vector") {
+  checkKernels(R"(network g batch=2
+x  = input(shape=6x9x7)
+g3 = conv(x, out=9, kernel=3, pad=1, groups=3, relu=true)
+dw = conv(g3, out=9, kernel=3, stride=2, groups=9)
+g2 = conv(x, out=34, kernel=1, groups=2, bias=false)
+output dw
+output g2
+)");
+}
+
+TEST_CASE("arithmetic with broadcast constants, pad modes, matmul stacks") {
+  checkKernels(R"(network a batch=2
+x  = input(shape=3x5x4)
+s1 = add(x, operand=3x1x1)
+s2 = sub(s1, operand=4, operand_first=true)
+s3 = mul(s2, operand=1)
+s4 = div(s3, operand=2x3x5x4)
+s5 = div(s4, operand=5x1, operand_first=true)
+s6 = mul(x, operand=7x1x1x1x1)
+p1 = pad(x, pads=0x1x2x0x0x0x1x3, value=1.5)
+p2 = pad(x, pads=0x0x2x1x0x0x1x2, mode=reflect)
+p3 = pad(x, pads=1x0x3x1x0x2x0x2, mode=edge)
+m1 = matmul(x, weight=4x6)
+m2 = matmul(x, weight=3x4x2)
+m3 = matmul(x, weight=2x1x5x3, trans_a=true)
+output s5
+output s6
+output p1
+output p2
+output p3
+output m1
+output m2
+output m3
+)");
+}
+
+TEST_CASE("concat and softmax along every axis") {
+  checkKernels(R"(network k batch=2
+x  = input(shape=3x5x4)
+y  = input(shape=3x5x2)
+c0 = concat(x, x, axis=0)
+c2 = concat(x, x, axis=2)
+c3 = concat(x, y, axis=3)
+s0 = softmax(x, axis=0)
+s2 = softmax(x, axis=2)
+s3 = softmax(c3, axis=3)
+output c0
+output c2
+output s0
+output s2
+output s3
 )");
 }
 
