@@ -131,11 +131,11 @@ class CaffeImporter {
   }
 
   Node *convolution(const std::string &name, const std::vector<Node *> &in, const Message &p, const NodeOrigin &origin) {
-    if (p.integer("group", 1) != 1 || p.integer("dilation", 1) != 1)
-      failAt(origin.loc, fmt::format("convolution '{}' uses group or dilation, which are not supported yet", name));
+    int64_t dilation = p.integer("dilation", 1);  // Caffe's one dilation applies to both axes
     return builder_.add(OpKind::Conv, name, in,
                         {{"out", p.integer("num_output", 0)}, {"kernel", window(p, "kernel", 0)}, {"stride", window(p, "stride", 1)},
-                         {"pad", symmetric(window(p, "pad", 0))}, {"bias", p.scalar("bias_term", "true") == "true"}},
+                         {"pad", symmetric(window(p, "pad", 0))}, {"dilation", Dims{dilation, dilation}},
+                         {"groups", p.integer("group", 1)}, {"bias", p.scalar("bias_term", "true") == "true"}},
                         origin);
   }
 

@@ -78,6 +78,50 @@ class Exporter {
     return names;
   }
 
+  /// An int64 initializer (Reshape's shape, Pad's pads); returns its name.
+  std::string int64Initializer(const std::string &name, const std::vector<int64_t> &values) {
+    onnx::TensorProto *init = out_.add_initializer();
+    init->set_name(name);
+    init->set_data_type(onnx::TensorProto::INT64);
+    init->add_dims(static_cast<int64_t>(values.size()));
+    for (int64_t v : values) init->add_int64_data(v);
+    return name;
+  }
+
+  void exportArithmetic(const Node &node, const char *op, std::vector<std::string> in) {
+    std::string operand = initializers(node).at(0);
+    bool first = node.attrs.count("operand_first") && node.attrBool("operand_first");
+    in.insert(first ? in.begin() : in.end(), operand);
+    add(op, node.name, in, node.name);
+  }
+
+  void exportMatMul(const Node &node, std::vector<std::string> in) {
+    MatMulParams p = MatMulParams::of(node);
+    if (p.transA) {
+      std::vector<int64_t> perm;
+      for (size_t d = 0; d < node.inputs[0]->shape.size(); ++d) perm.push_back(static_cast<int64_t>(d));
+      std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
+      setInts(add("Transpose", node.name + ":transpose", in, node.name + ":a"), "perm", perm);
+      in = {node.name + ":a"};
+    }
+    in.push_back(initializers(node).at(0));
+    add("MatMul", node.name, in, node.name);
+  }
+
+  void exportPad(const Node &node, std::vector<std::string> in) {
+    const Dims &pads = node.attrDims("pads");
+    in.push_back(int64Initializer(node.name + ".pads", pads));
+    onnx::TensorProto *value = out_.add_initializer();
+    value->set_name(node.name + ".value");
+    value->set_data_type(onnx::TensorProto::FLOAT);
+    value->add_float_data(static_cast<float>(node.attrFloat("value")));
+    in.push_back(value->name());
+    onnx::AttributeProto *mode = add("Pad", node.name, in, node.name).add_attribute();
+    mode->set_name("mode");
+    mode->set_type(onnx::AttributeProto::STRING);
+    mode->set_s(node.attrWord("mode"));
+  }
+
   void window(onnx::NodeProto &n, const Window2d &w) {
     if (w.dh != 1 || w.dw != 1) setInts(n, "dilations", {w.dh, w.dw});
     setInts(n, "kernel_shape", {w.kh, w.kw});
@@ -100,7 +144,9 @@ class Exporter {
       case OpKind::Conv: {
         ConvParams p = ConvParams::of(node);
         for (const std::string &w : initializers(node)) in.push_back(w);
-        window(add("Conv", node.name, in, outputName(node, p.relu)), p.win);
+        onnx::NodeProto &conv = add("Conv", node.name, in, outputName(node, p.relu));
+        window(conv, p.win);
+        if (p.groups != 1) setInt(conv, "group", p.groups);
         return reluAfter(node, p.relu);
       }
       case OpKind::Fc: {
@@ -138,10 +184,22 @@ class Exporter {
         setFloat(add("BatchNormalization", node.name, in, node.name), "epsilon", node.attrFloat("epsilon"));
         return;
       }
-      case OpKind::Dropout: add("Identity", node.name, in, node.name); return;
+      case OpKind::Dropout:
+      case OpKind::Copy: add("Identity", node.name, in, node.name); return;
       case OpKind::Concat: setInt(add("Concat", node.name, in, node.name), "axis", node.attrInt("axis")); return;
       case OpKind::Softmax: setInt(add("Softmax", node.name, in, node.name), "axis", node.attrInt("axis")); return;
       case OpKind::Flatten: setInt(add("Flatten", node.name, in, node.name), "axis", node.attrInt("axis")); return;
+      case OpKind::Reshape: {
+        in.push_back(int64Initializer(node.name + ".shape", node.shape));
+        add("Reshape", node.name, in, node.name);
+        return;
+      }
+      case OpKind::Pad: return exportPad(node, in);
+      case OpKind::Add: return exportArithmetic(node, "Add", in);
+      case OpKind::Sub: return exportArithmetic(node, "Sub", in);
+      case OpKind::Mul: return exportArithmetic(node, "Mul", in);
+      case OpKind::Div: return exportArithmetic(node, "Div", in);
+      case OpKind::MatMul: return exportMatMul(node, in);
     }
     DEEPER_CHECK(false, "no ONNX export for op {}", node.info().name);
   }

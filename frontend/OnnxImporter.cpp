@@ -6,6 +6,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -15,10 +16,12 @@
 namespace deeper {
 namespace {
 
-constexpr int kMinOpset = 7, kMaxOpset = 17;
+// Opsets 1 to 6 differ from 7 in attributes Deeper reads by version (Reshape's and Pad's attributes,
+// the legacy broadcast of arithmetic, BatchNormalization's spatial) or ignores (consumed_inputs, is_test).
+constexpr int kMinOpset = 1, kMaxOpset = 17;
 const char *kSupported =
     "Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, LRN, Concat, Gemm, MatMul, Flatten, Reshape, Dropout, "
-    "Softmax, BatchNormalization, Identity, Constant, Pad (all zero)";
+    "Softmax, BatchNormalization, Identity, Constant, Pad, Add, Sub, Mul, Div";
 
 /// Reads tensor data (inline or external, relative to the model's folder) as float or int64 values.
 class TensorReader {
@@ -41,6 +44,14 @@ class TensorReader {
   }
 
   std::vector<int64_t> int64s(const onnx::TensorProto &t) const {
+    if (t.data_type() == onnx::TensorProto::FLOAT) {  // a value bound with --bind arrives as float32
+      std::vector<int64_t> out;
+      for (float v : floats(t, t.name()).data) {
+        if (v != std::nearbyint(v)) bad(t, "expected integer values");
+        out.push_back(static_cast<int64_t>(v));
+      }
+      return out;
+    }
     if (t.data_type() != onnx::TensorProto::INT64) bad(t, "expected int64 values");
     if (t.int64_data_size()) return {t.int64_data().begin(), t.int64_data().end()};
     std::string raw = rawData(t);
@@ -114,6 +125,8 @@ class OnnxImporter {
       if (!initializers_.count(in.name())) addInput(in);
     for (const auto &n : g.node()) importNode(n);
     for (const auto &out : g.output()) {
+      if (constants_.count(out.name()) || initializers_.count(out.name()))
+        fail(fmt::format("{}: output '{}' is a constant; Deeper compiles outputs computed from the inputs", path_, out.name()));
       Node *node = value(out.name(), "graph output");
       if (graph_.findOutput(out.name())) fail(fmt::format("{}: output '{}' is declared twice", path_, out.name()));
       builder_.output(node, false, out.name());
@@ -153,8 +166,12 @@ class OnnxImporter {
 
   void addInput(const onnx::ValueInfoProto &in) {
     const auto &shape = in.type().tensor_type().shape();
-    if (in.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT)
-      fail(fmt::format("{}: input '{}' is not float32", path_, in.name()));
+    // Computed inputs are float32 with a batch axis; anything else (a shape, pads, a ratio) can only
+    // be a value fixed at compile time.
+    if (in.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT || shape.dim_size() == 0)
+      fail(fmt::format("{}: input '{}' is {}; Deeper's inputs are float32 with a batch axis, so it must be a constant "
+                       "(an initializer, or --bind {}=FILE.pb|.npy)",
+                       path_, in.name(), shape.dim_size() == 0 ? "a scalar" : "not float32", in.name()));
     Dims perSample;
     for (int d = 1; d < shape.dim_size(); ++d) {
       if (!shape.dim(d).has_dim_value()) fail(fmt::format("{}: input '{}' has a symbolic dimension {}; only the batch may be symbolic", path_, in.name(), d));
@@ -209,7 +226,6 @@ class OnnxImporter {
   void importConv(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     Tensor w = reader_.floats(constant(n, 1), n.name());
     if (w.shape.size() != 4) unsupported(n, "2-D convolution only");
-    if (a.i("group", 1) != 1) unsupported(n, "grouped convolution is not supported yet");
     Dims dilation = pair(n, a, "dilations", 1);
     Dims kernel = pair(n, a, "kernel_shape", 0);
     if (!a.byName.count("kernel_shape")) kernel = {w.shape[2], w.shape[3]};
@@ -218,7 +234,9 @@ class OnnxImporter {
     std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
     bool bias = n.input_size() > 2 && !n.input(2).empty();
     if (bias) params.push_back({"bias", reader_.floats(constant(n, 2), n.name())});
-    add(OpKind::Conv, n, {x}, {{"out", w.shape[0]}, {"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"dilation", dilation}, {"bias", bias}}, params);
+    add(OpKind::Conv, n, {x},
+        {{"out", w.shape[0]}, {"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"dilation", dilation}, {"bias", bias}, {"groups", a.i("group", 1)}},
+        params);
   }
 
   void importPool(const onnx::NodeProto &n, const Attributes &a, Node *x, bool isMax) {
@@ -234,24 +252,66 @@ class OnnxImporter {
     add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, attrs);
   }
 
-  /// Gemm's alpha and beta are folded into the constant weight and bias; C broadcasts to one value
-  /// per output (a scalar, [O] or [1, O]).
+  /// Gemm: alpha is folded into the constant weight and beta into C. Without transA it is an fc whose
+  /// bias is C when C holds one value per output (a scalar, [N] or [1, N]); a C that varies by row
+  /// becomes an add after it. With transA it is a matmul of x's transpose.
   void importGemm(const onnx::NodeProto &n, const Attributes &a, Node *x) {
-    if (a.i("transA", 0) != 0) unsupported(n, "transA = 1 is not supported");
     if (x->shape.size() != 2) unsupported(n, fmt::format("A must be 2-D, it is f32[{}]", fmt::join(x->shape, ",")));
     Tensor w = reader_.floats(constant(n, 1), n.name());
     if (w.shape.size() != 2) unsupported(n, "B must be a 2-D constant");
-    if (n.op_type() == "MatMul" || a.i("transB", 0) == 0) w = transposed(w);
+    if (a.i("transB", 0) != 0) w = transposed(w);  // now [K, N]
     for (float &v : w.data) v = static_cast<float>(v * a.f("alpha", 1));
-    std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
-    bool bias = n.op_type() == "Gemm" && n.input_size() > 2 && !n.input(2).empty();
-    if (bias) {
-      Tensor c = reader_.floats(constant(n, 2), n.name()), b({w.shape[0]});
-      if (c.numel() != 1 && c.numel() != w.shape[0]) unsupported(n, "C must be a scalar or one value per output (no per-row bias)");
-      for (int64_t o = 0; o < w.shape[0]; ++o) b.data[o] = static_cast<float>(c.data[c.numel() == 1 ? 0 : o] * a.f("beta", 1));
-      params.push_back({"bias", b});
+    bool transA = a.i("transA", 0) != 0;
+    std::optional<Tensor> c;
+    if (n.input_size() > 2 && !n.input(2).empty()) {
+      c = reader_.floats(constant(n, 2), n.name());
+      for (float &v : c->data) v = static_cast<float>(v * a.f("beta", 1));
     }
-    add(OpKind::Fc, n, {x}, {{"out", w.shape[0]}, {"bias", bias}}, params);
+    int64_t outputs = w.shape[1];
+    bool perOutput = c && (c->numel() == 1 || (c->numel() == outputs && (c->shape.size() < 2 || c->shape[0] == 1)));
+    Node *y;
+    if (transA) {
+      y = add(OpKind::MatMul, n, {x}, {{"weight", w.shape}, {"trans_a", true}}, {{"weight", w}});
+    } else {
+      std::vector<std::pair<std::string, Tensor>> params = {{"weight", transposed(w)}};
+      if (perOutput) {
+        Tensor b({outputs});
+        for (int64_t o = 0; o < outputs; ++o) b.data[o] = c->data[c->numel() == 1 ? 0 : o];
+        params.push_back({"bias", b});
+      }
+      y = add(OpKind::Fc, n, {x}, {{"out", outputs}, {"bias", perOutput}}, params);
+      if (perOutput) return;
+    }
+    if (c) add(OpKind::Add, n, {y}, {{"operand", c->shape.empty() ? Dims{1} : c->shape}}, {{"operand", *c}});
+  }
+
+  /// MatMul with a constant right operand: an fc for a matrix times a matrix, else a matmul.
+  void importMatMul(const onnx::NodeProto &n, Node *x) {
+    Tensor w = reader_.floats(constant(n, 1), n.name());
+    if (x->shape.size() < 2 || w.shape.size() < 2) unsupported(n, "1-D operands (vector products) are not supported");
+    if (x->shape.size() == 2 && w.shape.size() == 2) {
+      add(OpKind::Fc, n, {x}, {{"out", w.shape[1]}, {"bias", false}}, {{"weight", transposed(w)}});
+      return;
+    }
+    add(OpKind::MatMul, n, {x}, {{"weight", w.shape}}, {{"weight", w}});
+  }
+
+  /// Add, Sub, Mul, Div: one operand computed, the other a constant. Before opset 7, broadcast=1 with
+  /// `axis` aligned the constant's axes from `axis` on; numpy aligns at the end, so pad with 1s.
+  void importArithmetic(const onnx::NodeProto &n, const Attributes &a, OpKind op) {
+    if (n.input_size() != 2) unsupported(n, "expects two inputs");
+    bool valueFirst = values_.count(n.input(0)) > 0;
+    Node *x = value(n.input(valueFirst ? 0 : 1), fmt::format("node '{}'", n.name()));
+    Tensor c = reader_.floats(constant(n, valueFirst ? 1 : 0), n.name());
+    if (c.shape.empty()) c.shape = {1};
+    if (opset_ < 7 && a.i("broadcast", 0) != 0 && a.byName.count("axis")) {
+      int64_t axis = a.i("axis", 0), rank = static_cast<int64_t>(x->shape.size());
+      if (axis < 0) axis += rank;
+      for (int64_t d = axis + static_cast<int64_t>(c.shape.size()); d < rank; ++d) c.shape.push_back(1);
+    }
+    Attrs attrs = {{"operand", c.shape}};
+    if (op == OpKind::Sub || op == OpKind::Div) attrs["operand_first"] = !valueFirst;
+    add(op, n, {x}, attrs, {{"operand", c}});
   }
 
   static Tensor transposed(const Tensor &w) {
@@ -261,30 +321,86 @@ class OnnxImporter {
     return t;
   }
 
-  void importReshape(const onnx::NodeProto &n, Node *x) {
-    std::vector<int64_t> shape = reader_.int64s(constant(n, 1));
-    int64_t features = 1;
-    for (size_t d = 1; d < x->shape.size(); ++d) features *= x->shape[d];
-    bool batchFirst = shape.size() == 2 && (shape[0] == 0 || shape[0] == -1 || shape[0] == x->shape[0]);
-    if (!batchFirst || (shape[1] != -1 && shape[1] != features))
-      unsupported(n, fmt::format("only reshapes to [N, -1] (a flatten) are supported, not [{}]", fmt::join(shape, ",")));
-    add(OpKind::Flatten, n, {x}, {{"axis", int64_t(1)}});
+  /// ONNX's target shape resolved: 0 copies the input's size (unless allowzero), -1 takes the rest.
+  Dims reshapeTarget(const onnx::NodeProto &n, const Dims &in, const std::vector<int64_t> &shape, bool allowZero) {
+    Dims out;
+    int64_t known = 1, inferred = -1, total = checkedNumel(in).value();
+    for (size_t d = 0; d < shape.size(); ++d) {
+      int64_t v = shape[d];
+      if (v == 0 && allowZero) unsupported(n, "a zero-size tensor (allowzero with a 0 in the shape) is not supported");
+      if (v == 0 && d >= in.size()) unsupported(n, fmt::format("shape entry {} is 0 (copy) but the input has only {} axes", d, in.size()));
+      if (v == 0) v = in[d];
+      if (v == -1 && inferred >= 0) unsupported(n, "the shape has more than one -1");
+      if (v == -1) inferred = static_cast<int64_t>(d);
+      else if (v < 0) unsupported(n, fmt::format("shape entry {} is {}", d, v));
+      else known *= v;
+      out.push_back(v);
+    }
+    if (inferred >= 0 && known > 0 && total % known == 0) out[inferred] = total / known;
+    if (checkedNumel(out) != total)
+      unsupported(n, fmt::format("cannot reshape f32[{}] to [{}]", fmt::join(in, ","), fmt::join(shape, ",")));
+    return out;
   }
 
-  /// Exporters emit Pad with zero pads before some pooling; anything else needs a pad op Deeper lacks.
+  /// A reshape to [N, features] is a flatten; others keep the batch axis when their first size is the
+  /// input's, else fix the whole shape.
+  void importReshape(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    std::vector<int64_t> shape = opset_ < 5 ? a.ints("shape", {}) : reader_.int64s(constant(n, 1));
+    Dims target = reshapeTarget(n, x->shape, shape, a.i("allowzero", 0) != 0);
+    bool keepsBatch = target.size() >= 2 && x->shape.size() >= 2 && target[0] == x->shape[0];
+    if (keepsBatch && target.size() == 2) {
+      add(OpKind::Flatten, n, {x}, {{"axis", int64_t(1)}});
+      return;
+    }
+    add(OpKind::Reshape, n, {x}, {{"shape", keepsBatch ? Dims(target.begin() + 1, target.end()) : target}, {"whole", !keepsBatch}});
+  }
+
+  /// Pads from attributes (opsets 1 to 10: `paddings`, then `pads` and `value`) or inputs (11 on).
   void importPad(const onnx::NodeProto &n, const Attributes &a, Node *x) {
-    std::vector<int64_t> pads = opset_ < 11 ? a.ints("pads", {}) : reader_.int64s(constant(n, 1));
-    for (int64_t p : pads)
-      if (p != 0) unsupported(n, "padding as a separate op is not supported yet (only all-zero pads)");
-    values_[n.output(0)] = x;
+    std::vector<int64_t> pads = opset_ < 2 ? a.ints("paddings", {}) : opset_ < 11 ? a.ints("pads", {}) : reader_.int64s(constant(n, 1));
+    double value = a.f("value", 0);
+    if (opset_ >= 11 && n.input_size() > 2 && !n.input(2).empty()) {
+      Tensor v = reader_.floats(constant(n, 2), n.name());
+      if (v.numel() != 1) unsupported(n, "constant_value must be one value");
+      value = v.data[0];
+    }
+    std::string mode = a.s("mode", "constant");
+    if (mode != "constant" && mode != "reflect" && mode != "edge")
+      unsupported(n, fmt::format("mode '{}' is not supported (constant, reflect, edge)", mode));
+    if (pads.size() != 2 * x->shape.size())
+      unsupported(n, fmt::format("pads has {} values; f32[{}] needs {}", pads.size(), fmt::join(x->shape, ","), 2 * x->shape.size()));
+    if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
+      unsupported(n, "negative pads (cropping) are not supported");
+    if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
+      values_[n.output(0)] = x;  // exporters emit zero pads before some pooling
+      return;
+    }
+    add(OpKind::Pad, n, {x}, {{"pads", Dims(pads)}, {"mode", mode}, {"value", value}});
+  }
+
+  /// Inference dropout is the identity; its ratio (opset 12 on, an input) must still be a constant.
+  void importDropout(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    if (n.output_size() > 1 && !n.output(1).empty())
+      unsupported(n, "the mask output is not supported (it is bool; Deeper computes float32 tensors)");
+    double ratio = a.f("ratio", 0.5);
+    if (n.input_size() > 1 && !n.input(1).empty()) ratio = reader_.floats(constant(n, 1), n.name()).data.at(0);
+    if (n.input_size() > 2 && !n.input(2).empty()) unsupported(n, "the training_mode input is not supported (inference only)");
+    add(OpKind::Dropout, n, {x}, {{"ratio", ratio}});
   }
 
   void importSoftmax(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     int64_t rank = static_cast<int64_t>(x->shape.size());
     int64_t axis = a.i("axis", opset_ >= 13 ? -1 : 1);
     if (axis < 0) axis += rank;
-    // Before opset 13, softmax normalised over all dimensions from `axis` on: the same only at the last.
-    if (opset_ < 13 && axis != rank - 1) unsupported(n, "opset < 13 softmax over several dimensions is not supported");
+    if (axis < 0 || axis >= rank) unsupported(n, fmt::format("axis {} is out of range for f32[{}]", a.i("axis", 0), fmt::join(x->shape, ",")));
+    // Before opset 13, softmax normalised over all dimensions from `axis` on, as one: flatten there,
+    // normalise, and restore the shape.
+    if (opset_ < 13 && axis != rank - 1) {
+      Node *flat = add(OpKind::Flatten, n, {x}, {{"axis", axis}});
+      Node *normalised = add(OpKind::Softmax, n, {flat}, {{"axis", int64_t(1)}});
+      add(OpKind::Reshape, n, {normalised}, {{"shape", x->shape}, {"whole", true}});
+      return;
+    }
     add(OpKind::Softmax, n, {x}, {{"axis", axis}});
   }
 
@@ -303,6 +419,9 @@ class OnnxImporter {
       initializers_[n.output(0)] = &constant(n, 0);
       return;
     }
+    // Either operand of arithmetic may be the constant.
+    static const std::map<std::string, OpKind> arithmetic = {{"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}};
+    if (auto it = arithmetic.find(op); it != arithmetic.end()) return importArithmetic(n, a, it->second);
     Node *x = value(n.input(0), fmt::format("node '{}'", n.name()));
     if (op == "Identity") { values_[n.output(0)] = x; return; }
     if (op == "Pad") return importPad(n, a, x);
@@ -325,16 +444,20 @@ class OnnxImporter {
       add(OpKind::Concat, n, inputs, {{"axis", axis < 0 ? axis + static_cast<int64_t>(x->shape.size()) : axis}});
       return;
     }
-    if (op == "Gemm" || op == "MatMul") return importGemm(n, a, x);
+    if (op == "Gemm") return importGemm(n, a, x);
+    if (op == "MatMul") return importMatMul(n, x);
     if (op == "Flatten") {
       int64_t axis = a.i("axis", 1);
       add(OpKind::Flatten, n, {x}, {{"axis", axis < 0 ? axis + static_cast<int64_t>(x->shape.size()) : axis}});
       return;
     }
-    if (op == "Reshape") return importReshape(n, x);
-    if (op == "Dropout") { add(OpKind::Dropout, n, {x}, {{"ratio", a.f("ratio", 0.5)}}); return; }
+    if (op == "Reshape") return importReshape(n, a, x);
+    if (op == "Dropout") return importDropout(n, a, x);
     if (op == "Softmax") return importSoftmax(n, a, x);
     if (op == "BatchNormalization") {
+      if (a.i("training_mode", 0) != 0 || (n.output_size() > 1 && !n.output(1).empty()))
+        unsupported(n, "training mode (running statistics as outputs) is not supported; Deeper compiles inference");
+      if (a.i("spatial", 1) != 1) unsupported(n, "spatial = 0 (statistics per element) is not supported");
       std::vector<std::pair<std::string, Tensor>> params;
       const char *roles[] = {"scale", "bias", "mean", "var"};
       for (int i = 0; i < 4; ++i) params.push_back({roles[i], reader_.floats(constant(n, i + 1), n.name())});
@@ -380,7 +503,18 @@ Tensor readOnnxTensor(const std::string &path, std::string *name) {
   onnx::TensorProto t;
   if (!t.ParseFromString(readFile(path))) fail(fmt::format("'{}' is not an ONNX TensorProto file", path));
   if (name) *name = t.name();
-  return TensorReader(path).floats(t, path);
+  TensorReader reader(path);
+  if (t.data_type() != onnx::TensorProto::INT64) return reader.floats(t, path);
+  // Shapes and pads (Reshape's, Pad's inputs) as float32 values, exact below 2^24.
+  Dims dims(t.dims().begin(), t.dims().end());
+  std::vector<int64_t> values = reader.int64s(t);
+  if (checkedNumel(dims) != static_cast<int64_t>(values.size())) fail(fmt::format("'{}': int64 data size does not match its dims", path));
+  Tensor out(dims);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::abs(values[i]) > (int64_t(1) << 24)) fail(fmt::format("'{}': int64 value {} is too large to read as float32", path, values[i]));
+    out.data[i] = static_cast<float>(values[i]);
+  }
+  return out;
 }
 
 Graph importOnnx(const std::string &path, const std::string &bytes, const ElaborateOptions &options) {

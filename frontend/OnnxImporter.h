@@ -14,8 +14,8 @@ namespace deeper {
 
 Graph importOnnx(const std::string &path, const std::string &bytes, const ElaborateOptions &options);
 
-/// A serialised ONNX TensorProto file (the inputs and outputs of ONNX's backend tests), float32 only;
-/// `name` receives the tensor's name.
+/// A serialised ONNX TensorProto file (the inputs and outputs of ONNX's backend tests): float32, or int64
+/// (shapes, pads) read as float32 values; `name` receives the tensor's name.
 Tensor readOnnxTensor(const std::string &path, std::string *name = nullptr);
 
 }  // namespace deeper

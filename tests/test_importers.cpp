@@ -68,7 +68,7 @@ TEST_CASE("prototxt errors carry file:line:col") {
   CHECK(caffeError("layer { name \"a\" }\n").find("expected ':' or '{' after 'name'") != std::string::npos);
   CHECK(caffeError(std::string(kConvLayer) +
                    "layer { name: \"c\" type: \"Convolution\" bottom: \"data\" top: \"c\" convolution_param { num_output: 4 kernel_size: 3 group: 2 } }\n")
-            .find("group or dilation") != std::string::npos);
+            .find("net.prototxt:3:19: error: groups=2 must divide the input channels (3)") == 0);
   CHECK(caffeError("layers { name: \"a\" }\n").find("V1 'layers' networks are not supported") != std::string::npos);
   CHECK(caffeError("input: \"x\"\ninput_dim: 1 input_dim: three\n").find("'three' is not a positive dimension") != std::string::npos);
 }
@@ -118,7 +118,91 @@ std::string onnxError(const onnx::ModelProto &m, const std::string &dir = "/tmp"
   return test::userErrorOf([&] { parseModel(bytes, dir + "/m.onnx"); });
 }
 
+Graph importOne(const onnx::ModelProto &m) {
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  return parseModel(bytes, "/tmp/m.onnx");
+}
+
+void setAttr(onnx::ModelProto &m, const std::string &name, std::vector<int64_t> ints, bool list = true) {
+  auto *a = m.mutable_graph()->mutable_node(0)->add_attribute();
+  a->set_name(name);
+  a->set_type(list ? onnx::AttributeProto::INTS : onnx::AttributeProto::INT);
+  if (list) for (int64_t v : ints) a->add_ints(v);
+  else a->set_i(ints.at(0));
+}
+
 }  // namespace
+
+TEST_CASE("ONNX: arithmetic with constants, the operand first or broadcast the opset-6 way") {
+  onnx::ModelProto sub = oneNode("Sub");
+  auto *node = sub.mutable_graph()->mutable_node(0);
+  node->set_input(0, "c");
+  node->add_input("x");
+  addInitializer(sub, "c", {3, 1, 1});
+  Graph g = importOne(sub);
+  const Node *n = g.find("n1");
+  CHECK(n->op == OpKind::Sub);
+  CHECK(n->attrBool("operand_first"));
+  CHECK(n->attrDims("operand") == Dims{3, 1, 1});
+
+  onnx::ModelProto legacy = oneNode("Add", 6);  // B of shape [3] aligned at axis 1 of [1,3,4,4]
+  legacy.mutable_graph()->mutable_node(0)->add_input("b");
+  addInitializer(legacy, "b", {3});
+  setAttr(legacy, "broadcast", {1}, false);
+  setAttr(legacy, "axis", {1}, false);
+  CHECK(importOne(legacy).find("n1")->attrDims("operand") == Dims{3, 1, 1});
+
+  onnx::ModelProto both = oneNode("Mul");
+  both.mutable_graph()->mutable_node(0)->add_input("x");
+  CHECK(onnxError(both).find("input 'x' must be a constant") != std::string::npos);
+}
+
+TEST_CASE("ONNX: reshapes keep the batch axis or fix the whole shape; Pad modes; opset 1") {
+  onnx::ModelProto keep = oneNode("Reshape", 4);  // opset 4: the shape is an attribute
+  setAttr(keep, "shape", {0, 12, -1});
+  Graph g = importOne(keep);
+  CHECK(g.find("n1")->op == OpKind::Reshape);
+  CHECK(g.find("n1")->shape == Dims{1, 12, 4});
+  CHECK_FALSE(g.find("n1")->attrBool("whole"));
+
+  onnx::ModelProto whole = oneNode("Reshape", 4);
+  setAttr(whole, "shape", {6, 8});
+  CHECK(importOne(whole).find("n1")->attrBool("whole"));
+  onnx::ModelProto twoFree = oneNode("Reshape", 4);
+  setAttr(twoFree, "shape", {-1, -1});
+  CHECK(onnxError(twoFree).find("more than one -1") != std::string::npos);
+
+  onnx::ModelProto reflect = oneNode("Pad", 10);
+  setAttr(reflect, "pads", {0, 0, 1, 2, 0, 0, 3, 0});
+  auto *mode = reflect.mutable_graph()->mutable_node(0)->add_attribute();
+  mode->set_name("mode");
+  mode->set_type(onnx::AttributeProto::STRING);
+  mode->set_s("reflect");
+  Graph padded = importOne(reflect);
+  CHECK(padded.find("n1")->attrWord("mode") == "reflect");
+  CHECK(padded.find("n1")->shape == Dims{1, 3, 8, 6});
+  mode->set_s("wrap");
+  CHECK(onnxError(reflect).find("mode 'wrap' is not supported") != std::string::npos);
+
+  CHECK(importOne(oneNode("GlobalAveragePool", 1)).find("n1")->op == OpKind::AvgPool);
+}
+
+TEST_CASE("ONNX: Gemm with transA or a per-row C is a matmul or fc plus an add") {
+  onnx::ModelProto gemm = oneNode("Gemm");
+  onnx::ValueInfoProto *in = gemm.mutable_graph()->mutable_input(0);
+  in->mutable_type()->mutable_tensor_type()->mutable_shape()->clear_dim();
+  for (int d : {5, 2}) in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);  // A^T
+  gemm.mutable_graph()->mutable_node(0)->add_input("b");
+  gemm.mutable_graph()->mutable_node(0)->add_input("c");
+  addInitializer(gemm, "b", {5, 3});
+  addInitializer(gemm, "c", {2, 3});
+  setAttr(gemm, "transA", {1}, false);
+  Graph g = importOne(gemm);
+  CHECK(g.nodesOfOp(OpKind::MatMul).size() == 1);
+  CHECK(g.nodesOfOp(OpKind::Add).size() == 1);
+  CHECK(g.outputs.at(0).node->shape == Dims{2, 3});
+}
 
 TEST_CASE("ONNX: export then import gives back GoogLeNet's IR and weights") {
   Graph g = loadModel(test::googlenetPath());
@@ -137,7 +221,7 @@ TEST_CASE("ONNX: unsupported content is an error naming the node and what is sup
   CHECK(test::userErrorOf([] { parseModel("not a model", "m.onnx"); }).find("'m.onnx' is not an ONNX model") != std::string::npos);
   std::string msg = onnxError(oneNode("Sin"));
   CHECK(msg.find("node 'n1' (Sin): op 'Sin' is not supported; supported: Conv, Relu") != std::string::npos);
-  CHECK(onnxError(oneNode("Relu", 18)).find("opset 18 is not supported (opsets 7 to 17)") != std::string::npos);
+  CHECK(onnxError(oneNode("Relu", 18)).find("opset 18 is not supported (opsets 1 to 17)") != std::string::npos);
 
   onnx::ModelProto conv = oneNode("Conv");
   conv.mutable_graph()->mutable_node(0)->add_input("w");
@@ -160,7 +244,13 @@ TEST_CASE("ONNX: unsupported content is an error naming the node and what is sup
   g->set_name("group");
   g->set_type(onnx::AttributeProto::INT);
   g->set_i(3);
-  CHECK(onnxError(group).find("grouped convolution is not supported yet") != std::string::npos);
+  std::string groupBytes;
+  group.SerializeToString(&groupBytes);
+  Graph depthwise = parseModel(groupBytes, "group.onnx");
+  CHECK(depthwise.find("n1")->attrInt("groups") == 3);
+  CHECK(depthwise.find("n1")->shape == Dims{1, 3, 2, 2});
+  g->set_i(2);  // 3 channels do not split into 2 groups
+  CHECK(onnxError(group).find("groups=2 must divide the input channels (3)") != std::string::npos);
 
   onnx::ModelProto dangling = oneNode("Relu");
   dangling.mutable_graph()->mutable_node(0)->set_input(0, "nowhere");

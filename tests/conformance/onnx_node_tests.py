@@ -23,11 +23,16 @@ import tempfile
 import numpy as np
 
 IMPORTED = {"conv", "relu", "maxpool", "averagepool", "globalaveragepool", "lrn", "concat", "gemm", "matmul",
-            "flatten", "reshape", "dropout", "softmax", "batchnorm", "identity", "constant", "pad"}
+            "flatten", "reshape", "dropout", "softmax", "batchnorm", "identity", "constant", "pad", "add", "sub",
+            "mul", "div"}
+# Tests named after something other than their op.
+RENAMED = {"basic_conv_with_padding": "conv", "basic_conv_without_padding": "conv", "constant_pad": "pad",
+           "edge_pad": "pad", "reflect_pad": "pad"}
 
 
 def op_of(test):
-    return os.path.basename(test)[len("test_"):].split("_")[0]
+    name = os.path.basename(test)[len("test_"):]
+    return RENAMED.get(name, name.split("_")[0])
 
 
 def run(cmd):
