@@ -95,8 +95,14 @@ class Exporter {
     add(op, node.name, in, node.name);
   }
 
+  /// A 2-D trans_a matmul is a Gemm (as it came from one); deeper stacks transpose first.
   void exportMatMul(const Node &node, std::vector<std::string> in) {
     MatMulParams p = MatMulParams::of(node);
+    if (p.transA && node.inputs[0]->shape.size() == 2 && p.weight.size() == 2) {
+      in.push_back(initializers(node).at(0));
+      setInt(add("Gemm", node.name, in, node.name), "transA", 1);
+      return;
+    }
     if (p.transA) {
       std::vector<int64_t> perm;
       for (size_t d = 0; d < node.inputs[0]->shape.size(); ++d) perm.push_back(static_cast<int64_t>(d));

@@ -217,6 +217,27 @@ TEST_CASE("ONNX: export then import gives back GoogLeNet's IR and weights") {
   CHECK(back.weights.at("inception_4e/5x5.weight").data == weights.at("inception_4e/5x5.weight").data);
 }
 
+TEST_CASE("ONNX: the newer ops export and import back to the same IR and weights") {
+  Graph g = test::parse(R"(network newer batch=2
+x  = input(shape=4x5x6)
+g  = conv(x, out=6, kernel=3, pad=1, groups=2)
+p  = pad(g, pads=0x0x1x0x0x0x2x1, mode=reflect)
+s  = sub(p, operand=6x1x1, operand_first=true)
+d  = div(s, operand=1)
+r  = reshape(d, shape=6x8x7)
+m  = matmul(r, weight=7x3)
+f  = flatten(m)
+t  = matmul(f, weight=2x5, trans_a=true)
+output t
+)");
+  TensorMap weights = initWeights(g, 3);
+  Graph back = parseModel(exportOnnx(g, weights), "newer.onnx");
+  back.name = g.name;
+  CHECK(printGraph(back) == printGraph(g));
+  CHECK(back.weights.at("s.operand").data == weights.at("s.operand").data);
+  CHECK(back.weights.at("t.weight").data == weights.at("t.weight").data);
+}
+
 TEST_CASE("ONNX: unsupported content is an error naming the node and what is supported") {
   CHECK(test::userErrorOf([] { parseModel("not a model", "m.onnx"); }).find("'m.onnx' is not an ONNX model") != std::string::npos);
   std::string msg = onnxError(oneNode("Sin"));
