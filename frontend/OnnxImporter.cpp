@@ -404,9 +404,43 @@ class OnnxImporter {
     add(OpKind::Softmax, n, {x}, {{"axis", axis}});
   }
 
+  /// An attribute Deeper does not read would silently change the meaning: refuse it by name. Legacy
+  /// ones (consumed_inputs, is_test, broadcast) are listed where old opsets had them.
+  void checkAttributes(const onnx::NodeProto &n) {
+    static const std::map<std::string, std::set<std::string>> known = {
+        {"Conv", {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}},
+        {"Relu", {"consumed_inputs"}},
+        {"MaxPool", {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}},
+        {"AveragePool", {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"}},
+        {"GlobalAveragePool", {}},
+        {"LRN", {"alpha", "beta", "bias", "size"}},
+        {"Concat", {"axis"}},
+        {"Gemm", {"alpha", "beta", "transA", "transB", "broadcast"}},
+        {"MatMul", {}},
+        {"Flatten", {"axis"}},
+        {"Reshape", {"shape", "allowzero", "consumed_inputs"}},
+        {"Dropout", {"ratio", "is_test", "seed", "consumed_inputs"}},
+        {"Softmax", {"axis"}},
+        {"BatchNormalization", {"epsilon", "momentum", "spatial", "is_test", "consumed_inputs", "training_mode"}},
+        {"Identity", {}},
+        {"Constant", {"value"}},
+        {"Pad", {"mode", "pads", "paddings", "value"}},
+        {"Add", {"broadcast", "axis", "consumed_inputs"}},
+        {"Sub", {"broadcast", "axis", "consumed_inputs"}},
+        {"Mul", {"broadcast", "axis", "consumed_inputs"}},
+        {"Div", {"broadcast", "axis", "consumed_inputs"}}};
+    auto it = known.find(n.op_type());
+    if (it == known.end()) unsupported(n, fmt::format("op '{}' is not supported; supported: {}", n.op_type(), kSupported));
+    for (const auto &attr : n.attribute())
+      if (!it->second.count(attr.name()))
+        unsupported(n, fmt::format("attribute '{}' is not supported; {} supports: {}", attr.name(), n.op_type(),
+                                   it->second.empty() ? "none" : fmt::format("{}", fmt::join(it->second, ", "))));
+  }
+
   void importNode(const onnx::NodeProto &n) {
     if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported(n, fmt::format("domain '{}' is not supported", n.domain()));
     const std::string &op = n.op_type();
+    checkAttributes(n);
     Attributes a(n);
     if (op == "Constant") {
       auto it = a.byName.find("value");

@@ -153,6 +153,10 @@ TEST_CASE("ONNX: arithmetic with constants, the operand first or broadcast the o
   setAttr(legacy, "axis", {1}, false);
   CHECK(importOne(legacy).find("n1")->attrDims("operand") == Dims{3, 1, 1});
 
+  onnx::ModelProto unknown = oneNode("Relu");
+  setAttr(unknown, "alpha", {1}, false);
+  CHECK(onnxError(unknown).find("node 'n1' (Relu): attribute 'alpha' is not supported; Relu supports: consumed_inputs") != std::string::npos);
+
   onnx::ModelProto both = oneNode("Mul");
   both.mutable_graph()->mutable_node(0)->add_input("x");
   CHECK(onnxError(both).find("input 'x' must be a constant") != std::string::npos);
