@@ -29,7 +29,7 @@ std::string operandRow(const Placement &p, int index, OperandView view, int64_t 
   int32_t idx = index >= 0 ? index : (p.storage == Storage::Arena ? 0 : static_cast<int32_t>(p.offset));
   int64_t offset = index < 0 && p.storage == Storage::Arena ? p.offset : 0;
   return fmt::format("    {{{}, {}, {}, {}, {}, {}}},  // {}\n", kind, idx, offset, view.extent.size(),
-                     braced(view.extent, 4), braced(view.stride, 4), comment);
+                     braced(view.extent, kMaxRank), braced(view.stride, kMaxRank), comment);
 }
 
 /// A model input or output: what callers call it, and the value.
@@ -41,7 +41,7 @@ struct Port {
 std::string tensorInfos(const std::vector<Port> &ports) {
   std::string rows;
   for (const Port &p : ports)
-    rows += fmt::format("    {{{}, {}, {}}},\n", cString(p.label), p.node->shape.size(), braced(p.node->shape, 4));
+    rows += fmt::format("    {{{}, {}, {}}},\n", cString(p.label), p.node->shape.size(), braced(p.node->shape, kMaxRank));
   return rows;
 }
 
@@ -104,8 +104,8 @@ std::string emitGlueSource(const GlueInput &in) {
                        stepOperands(in, s, weightIndex));
   out += "const deeper_step steps[] = {\n";
   for (size_t s = 0; s < kernels.size(); ++s)
-    out += fmt::format("    {{{}, {}_argv, {}, step{}}},\n", cString(kernels[s].node->name), (*in.compiled)[s].function,
-                       kernels[s].inputs.size() + kernels[s].params.size() + 1, s);
+    out += fmt::format("    {{{}, {}_argv, {}, step{}, {}}},\n", cString(kernels[s].node->name), (*in.compiled)[s].function,
+                       kernels[s].inputs.size() + kernels[s].params.size() + 1, s, macsOf(*kernels[s].node));
   std::vector<std::string> names = weightTableNames(kernels), quoted;
   std::vector<int64_t> bytes;
   for (const Kernel &k : kernels)

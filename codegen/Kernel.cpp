@@ -124,6 +124,9 @@ Schedule defaultSchedule(const Node &node, int lanes) {
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
   std::vector<Kernel> kernels;
   for (const auto &node : graph.nodes()) {
+    if (node->shape.size() > kMaxRank)
+      failAtNode(*node, fmt::format("f32[{}] has rank {}; compiled code handles rank {} at most", fmt::join(node->shape, ","),
+                                    node->shape.size(), kMaxRank));
     if (node->op == OpKind::Input || isAlias(*node)) continue;
     Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, viewOf(*node, node->shape)};
     for (const Node *in : node->inputs) {

@@ -16,6 +16,9 @@
 
 namespace deeper {
 
+/// The highest rank compiled code handles: DEEPER_MAX_RANK of runtime/deeper_runtime.h.
+constexpr size_t kMaxRank = 6;
+
 /// One buffer argument as the kernel sees it: extents and strides innermost first; the last dimension
 /// is the batch.
 struct OperandView {

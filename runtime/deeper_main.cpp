@@ -28,6 +28,8 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> inputs, outputs;  // (name or "", path)
   int threads = 0;
   int bench = 0;
+  int profile = 0;
+  double peakGflops = 0;
   bool top5 = false;
 };
 
@@ -57,7 +59,8 @@ Options parse(int argc, char **argv) {
     if (a == "--top5") o.top5 = true;
     else if (a == "--help" || a == "-h") {
       std::printf("usage: %s [--input [NAME=]x.npy] [--output [NAME=]y.npy] [--weights F] [--threads N] [--top5] [--bench N]\n"
-                  "without --input, a fixed synthetic input is used\n", argv[0]);
+                  "          [--profile N [--peak GFLOPS]]\n"
+                  "without --input, a fixed synthetic input is used; --profile prints each step's median time\n", argv[0]);
       std::exit(0);
     } else if (!hasValue) die("unknown option or missing value: " + a);
     else if (a == "--input") o.inputs.push_back(named(argv[++i]));
@@ -65,6 +68,8 @@ Options parse(int argc, char **argv) {
     else if (a == "--weights") o.weights = argv[++i];
     else if (a == "--threads") o.threads = positive("--threads", argv[++i]);
     else if (a == "--bench") o.bench = positive("--bench", argv[++i]);
+    else if (a == "--profile") o.profile = positive("--profile", argv[++i]);
+    else if (a == "--peak") o.peakGflops = positive("--peak", argv[++i]);
     else die("unknown option: " + a);
   }
   return o;
@@ -119,6 +124,11 @@ void printTop5(const deeper_tensor_info &info, const std::vector<float> &data) {
   for (int64_t r = 0; r < rows; ++r) std::fputs(deeper::top5Line(info.name, r, data.data() + r * cols, cols).c_str(), stdout);
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
 void bench(deeper_context *ctx, int runs, const float *const *ins, float *const *outs, int64_t batch) {
   for (int i = 0; i < std::max(3, runs / 10); ++i) deeper_run(ctx, ins, outs);  // warm-up
   std::vector<double> ms;
@@ -128,9 +138,34 @@ void bench(deeper_context *ctx, int runs, const float *const *ins, float *const 
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(ms.begin(), ms.end());
-  double median = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
-  std::printf("median_ms=%.3f min_ms=%.3f max_ms=%.3f images_per_s=%.1f\n", median, ms.front(), ms.back(),
-              1000.0 * static_cast<double>(batch) / median);
+  double mid = median(ms);
+  std::printf("median_ms=%.3f min_ms=%.3f max_ms=%.3f images_per_s=%.1f\n", mid, ms.front(), ms.back(),
+              1000.0 * static_cast<double>(batch) / mid);
+}
+
+/// Median time of every step over `runs` runs, slowest first, with GFLOP/s (2 flops per multiply-add)
+/// and, given the machine's peak, its share.
+void profile(deeper_context *ctx, int runs, double peak, const float *const *ins, float *const *outs) {
+  const deeper_model &m = *deeper_context_model(ctx);
+  std::vector<std::vector<double>> ms(m.num_steps);
+  std::vector<double> once(m.num_steps);
+  for (int i = 0; i < runs + 2; ++i) {
+    if (deeper_run_timed(ctx, ins, outs, once.data()) != DEEPER_OK) die(deeper_last_error());
+    if (i >= 2) for (int s = 0; s < m.num_steps; ++s) ms[s].push_back(once[s]);  // two warm-up runs
+  }
+  std::vector<std::pair<double, int>> order;
+  double total = 0;
+  for (int s = 0; s < m.num_steps; ++s) {
+    order.push_back({median(ms[s]), s});
+    total += order.back().first;
+  }
+  std::sort(order.rbegin(), order.rend());
+  std::printf("%-32s %9s %6s %9s %7s\n", "step", "ms", "share", "GFLOP/s", "%peak");
+  for (auto [t, s] : order) {
+    double gflops = 2e-6 * static_cast<double>(m.steps[s].macs) / t;
+    std::printf("%-32s %9.3f %5.1f%% %9.1f %6.1f%%\n", m.steps[s].name, t, 100 * t / total, gflops, peak > 0 ? 100 * gflops / peak : 0.0);
+  }
+  std::printf("total_ms=%.3f steps=%d\n", total, m.num_steps);
 }
 
 }  // namespace
@@ -166,6 +201,7 @@ int main(int argc, char **argv) {
   if (o.top5)
     for (int i = 0; i < m.num_outputs; ++i) printTop5(m.outputs[i], outputs[i]);
   if (o.bench) bench(ctx, o.bench, ins.data(), outs.data(), m.inputs[0].shape[0]);
+  if (o.profile) profile(ctx, o.profile, o.peakGflops, ins.data(), outs.data());
   deeper_destroy(ctx);
   return 0;
 }

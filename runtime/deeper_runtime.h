@@ -41,14 +41,17 @@ typedef enum deeper_operand_kind {
   DEEPER_OUTPUT = 3   /* model output number `index` */
 } deeper_operand_kind;
 
+/* The highest tensor rank compiled models use. */
+#define DEEPER_MAX_RANK 6
+
 /* One buffer argument of a kernel, in Halide's dimension order (innermost first). */
 typedef struct deeper_operand {
   int32_t kind;
   int32_t index;
   int64_t offset;
   int32_t rank;
-  int32_t extent[4];
-  int64_t stride[4];
+  int32_t extent[DEEPER_MAX_RANK];
+  int64_t stride[DEEPER_MAX_RANK];
 } deeper_operand;
 
 typedef struct deeper_step {
@@ -56,12 +59,13 @@ typedef struct deeper_step {
   int (*kernel)(void **args);    /* Halide's _argv entry point */
   int32_t num_operands;          /* inputs first, the output last */
   const deeper_operand *operands;
+  int64_t macs;                  /* multiply-adds of one run (conv, fc, matmul), for GFLOP/s */
 } deeper_step;
 
 typedef struct deeper_tensor_info {
   const char *name;
   int32_t rank;
-  int64_t shape[4];  /* C order, e.g. N,C,H,W */
+  int64_t shape[DEEPER_MAX_RANK];  /* C order, e.g. N,C,H,W */
 } deeper_tensor_info;
 
 typedef struct deeper_model {
@@ -85,6 +89,8 @@ typedef struct deeper_context deeper_context;
 deeper_status deeper_create(const deeper_model *model, const char *weights_path, deeper_context **out);
 /* inputs[i] and outputs[i]: float buffers of the shapes in model->inputs / model->outputs. */
 deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float *const *outputs);
+/* deeper_run that also stores each step's wall time in step_ms[0..num_steps) (a profile). */
+deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms);
 void deeper_destroy(deeper_context *ctx);
 const deeper_model *deeper_context_model(const deeper_context *ctx);
 /* The message of the last failed call on this thread ("" if none). */

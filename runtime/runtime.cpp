@@ -6,6 +6,7 @@
 #include <HalideRuntime.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -140,7 +141,7 @@ void prepareSteps(deeper_context &ctx) {
     const deeper_step &step = model.steps[s];
     StepBuffers &sb = ctx.steps[s];
     sb.buffers.assign(step.num_operands, halide_buffer_t{});
-    sb.dims.assign(step.num_operands * 4, halide_dimension_t{});
+    sb.dims.assign(step.num_operands * DEEPER_MAX_RANK, halide_dimension_t{});
     sb.args.resize(step.num_operands);
     for (int o = 0; o < step.num_operands; ++o) {
       const deeper_operand &op = step.operands[o];
@@ -149,7 +150,7 @@ void prepareSteps(deeper_context &ctx) {
       b.type.bits = 32;
       b.type.lanes = 1;
       b.dimensions = op.rank;
-      b.dim = &sb.dims[o * 4];
+      b.dim = &sb.dims[o * DEEPER_MAX_RANK];
       for (int d = 0; d < op.rank; ++d) b.dim[d] = halide_dimension_t{0, op.extent[d], static_cast<int32_t>(op.stride[d]), 0};
       if (op.kind == DEEPER_ARENA) b.host = ctx.arena + op.offset;
       if (op.kind == DEEPER_WEIGHT) b.host = reinterpret_cast<uint8_t *>(const_cast<float *>(ctx.tensors[op.index]));
@@ -183,6 +184,10 @@ deeper_status deeper_create(const deeper_model *model, const char *weights_path,
 }
 
 deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float *const *outputs) {
+  return deeper_run_timed(ctx, inputs, outputs, nullptr);
+}
+
+deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms) {
   if (!ctx || !inputs || !outputs) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null argument");
   const deeper_model &model = *ctx->model;
   for (int s = 0; s < model.num_steps; ++s) {
@@ -194,8 +199,10 @@ deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float 
       if (op.kind == DEEPER_OUTPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(outputs[op.index]);
       if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
     }
+    auto start = std::chrono::steady_clock::now();
     if (int err = step.kernel(sb.args.data()))
       return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", step.name, err);
+    if (step_ms) step_ms[s] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   }
   return DEEPER_OK;
 }
