@@ -15,7 +15,7 @@ Func generateBatchNorm(const Kernel &k, const std::vector<ImageParam> &p) {
   out(i, c, n) = (input(i, c, n) - mean(c)) * factor(c) + bias(c);
   factor.compute_root();
   out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
-  parallelOuter(out, k.schedule, c, n);
+  parallelOuter(out, k.schedule, c, n, k.outputView.extent[1]);
   return out;
 }
 

@@ -21,7 +21,7 @@ Func generateConcat(const Kernel &k, const std::vector<ImageParam> &p) {
   Func out("concat");
   out(i, c, m, n) = value;
   out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
-  parallelOuter(out, k.schedule, c, n);
+  parallelOuter(out, k.schedule, c, n, k.outputView.extent[1]);
   return out;
 }
 

@@ -36,7 +36,7 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
       .split(x, xo, xi, s.tileWidth, TailStrategy::GuardWithIf)
       .reorder(xi, ci, xo, co, y, n)
       .unroll(xi);
-  parallelOuter(out, s, y, n);
+  parallelOuter(out, s, y, n, k.outputView.extent[1]);
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
   // blocks and the padded input reads 0 past the right edge, so the tile can be fully unrolled.
   acc.compute_at(out, xo).bound_extent(c, s.channelBlock()).bound_extent(x, s.tileWidth);

@@ -20,7 +20,7 @@ Func generateFc(const Kernel &k, const std::vector<ImageParam> &p) {
   const Schedule &s = k.schedule;
   Var oo("oo"), oi("oi");
   out.split(o, oo, oi, s.channelBlock(), TailStrategy::GuardWithIf).reorder(oi, oo, n);
-  Var block = parallelOuter(out, s, oo, n);
+  Var block = parallelOuter(out, s, oo, n, (k.outputView.extent[0] + s.channelBlock() - 1) / s.channelBlock());
   acc.compute_at(out, block).bound_extent(o, s.channelBlock()).vectorize(o, s.vector).unroll(o);
   acc.update().reorder(o, r, n).vectorize(o, s.vector).unroll(o);
   return out;

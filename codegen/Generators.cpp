@@ -44,11 +44,17 @@ Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view,
   return p(at);
 }
 
-Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer) {
+Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer, int innerExtent) {
   if (!s.parallel) return inner;
   Halide::Var fused("fused");
-  f.fuse(inner, outer, fused).parallel(fused);
-  return fused;
+  int chunk = (innerExtent + kParallelTasks - 1) / kParallelTasks;
+  if (chunk <= 1) {
+    f.fuse(inner, outer, fused).parallel(fused);
+    return fused;
+  }
+  Halide::Var chunks("chunks"), within("within");
+  f.split(inner, chunks, within, chunk, Halide::TailStrategy::GuardWithIf).fuse(chunks, outer, fused).parallel(fused);
+  return within;
 }
 
 KernelPipeline generateKernel(const Kernel &k) {

@@ -41,8 +41,11 @@ std::vector<Halide::Var> axisVars(const OperandView &view);
 /// at `vars`, reading index 0 along its axes of extent 1: numpy broadcasting.
 Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view, const std::vector<Halide::Expr> &vars);
 
-/// Parallelises `f` over its two outermost dimensions fused, when the schedule asks for it; returns the
-/// loop that now stands for `inner` (the fused one, or `inner` itself).
-Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer);
+/// Parallelises `f` over its two outermost dimensions, `inner` (of `innerExtent` iterations) and `outer`
+/// (the batch), when the schedule asks for it. `inner` is cut into at most kParallelTasks chunks per
+/// batch item: one task per channel of a 14x14 pool is all thread-pool overhead. Returns the loop that
+/// stands for one iteration of `inner` (to compute producers at).
+constexpr int kParallelTasks = 16;
+Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer, int innerExtent);
 
 }  // namespace deeper::codegen

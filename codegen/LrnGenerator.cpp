@@ -21,7 +21,7 @@ Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p) {
   Func out("lrn");
   out(x, y, c, n) = input(x, y, c, n) / pow(scale, static_cast<float>(lp.beta));
   out.vectorize(x, k.schedule.vector, TailStrategy::GuardWithIf);
-  parallelOuter(out, k.schedule, c, n);
+  parallelOuter(out, k.schedule, c, n, channels);
   return out;
 }
 

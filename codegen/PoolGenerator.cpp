@@ -17,21 +17,27 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
   Var x("x"), y("y"), c("c"), n("n");
   Func padded = BoundaryConditions::constant_exterior(p[0], isMax ? -std::numeric_limits<float>::infinity() : 0.0f,
                                                       {{0, width}, {0, height}});
-  RDom r(0, static_cast<int>(w.kw), 0, static_cast<int>(w.kh), "r");
+  // Separable: reduce each window's rows first, then the column of row results. Per channel plane,
+  // the padded input and the row results are stored once, so the inner loops read without bounds checks.
+  RDom rx(0, static_cast<int>(w.kw), "rx"), ry(0, static_cast<int>(w.kh), "ry");
   Expr x0 = x * static_cast<int>(w.sw) - static_cast<int>(w.pw), y0 = y * static_cast<int>(w.sh) - static_cast<int>(w.ph);
-  Expr value = padded(x0 + r.x * static_cast<int>(w.dw), y0 + r.y * static_cast<int>(w.dh), c, n);
-  Func out(isMax ? "maxpool" : "avgpool");
+  Expr tap = padded(x0 + rx * static_cast<int>(w.dw), y, c, n);
+  Func rows("rows"), out(isMax ? "maxpool" : "avgpool");
+  rows(x, y, c, n) = isMax ? maximum(tap) : sum(tap);
+  Expr column = rows(x, y0 + ry * static_cast<int>(w.dh), c, n);
   if (isMax) {
-    out(x, y, c, n) = maximum(value);
+    out(x, y, c, n) = maximum(column);
   } else {
     Expr x1 = min(x0 + static_cast<int>(w.kw), width + static_cast<int>(w.pwEnd));
     Expr y1 = min(y0 + static_cast<int>(w.kh), height + static_cast<int>(w.phEnd));
     Expr count = (x1 - x0) * (y1 - y0);
     if (pp.excludePad) count = (min(x1, width) - max(x0, 0)) * (min(y1, height) - max(y0, 0));
-    out(x, y, c, n) = sum(value) / cast<float>(count);
+    out(x, y, c, n) = sum(column) / cast<float>(count);
   }
   out.vectorize(x, k.schedule.vector, TailStrategy::GuardWithIf);
-  parallelOuter(out, k.schedule, c, n);
+  Var plane = parallelOuter(out, k.schedule, c, n, k.outputView.extent[2]);
+  rows.compute_at(out, plane).vectorize(x, k.schedule.vector, TailStrategy::GuardWithIf);
+  padded.compute_at(out, plane).vectorize(padded.args()[0], k.schedule.vector, TailStrategy::GuardWithIf);
   return out;
 }
 
