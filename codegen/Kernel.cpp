@@ -6,7 +6,7 @@ namespace deeper {
 namespace {
 
 /// Bump when generated code changes for the same kernel description, to invalidate caches.
-constexpr int kCodegenVersion = 4;
+constexpr int kCodegenVersion = 5;
 
 int64_t product(const Dims &d, size_t from, size_t to) {
   int64_t p = 1;
@@ -107,6 +107,18 @@ std::string viewText(const OperandView &v, bool dropBatch) {
 
 }  // namespace
 
+/// The widest tile of at most `widest` pixels that wastes least of a row `width` pixels wide (GoogLeNet's
+/// widths are 7 * 2^k: 7 divides them all).
+int tileWidthFor(int64_t width, int widest) {
+  int best = 1;
+  double bestUse = 0;
+  for (int t = widest; t >= 1; --t) {
+    double use = static_cast<double>(width) / static_cast<double>((width + t - 1) / t * t);
+    if (use > bestUse + 1e-9) best = t, bestUse = use;
+  }
+  return best;
+}
+
 Schedule defaultSchedule(const Node &node, int lanes) {
   Schedule s;
   s.vector = lanes;
@@ -116,7 +128,7 @@ Schedule defaultSchedule(const Node &node, int lanes) {
     // apps/conv_layer: 32 vector registers (AVX-512) hold a 2x5 tile of accumulators comfortably, 16
     // (AVX2) a 2x3 one; one channel vector when the layer is narrow, so padding stays small.
     s.tileChannels = node.shape[1] > lanes ? 2 : 1;
-    s.tileWidth = lanes >= 16 ? 5 : 3;
+    s.tileWidth = tileWidthFor(node.shape[3], lanes >= 16 ? 7 : 3);
   }
   return s;
 }
