@@ -20,8 +20,8 @@ std::vector<Interval> lifetimes(const std::vector<Kernel> &kernels, const std::m
   std::map<const Node *, Interval> live;
   std::vector<const Node *> order;
   for (size_t step = 0; step < kernels.size(); ++step) {
-    const Node *out = kernels[step].node;
-    if (!fixed.count(out)) {
+    const Node *out = kernels[step].outputStorage;  // an in-place concat for the kernels writing its slices
+    if (!fixed.count(out) && !live.count(out)) {
       live[out] = Interval{out, step, step, bytesOf(*out)};
       order.push_back(out);
     }
@@ -66,6 +66,11 @@ ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
     plan.arenaBytes = std::max(plan.arenaBytes, offset + v.bytes);
     plan.totalBytes += v.bytes;
   }
+  for (const Kernel &k : kernels)  // slices of in-place concats: their concat's bytes, further in
+    if (k.outputStorage != k.node) {
+      Placement whole = plan.placement.at(k.outputStorage);
+      plan.placement[k.node] = Placement{whole.storage, whole.offset + 4 * k.outputOffset, bytesOf(*k.node)};
+    }
   return plan;
 }
 

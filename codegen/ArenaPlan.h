@@ -4,7 +4,9 @@
 //  1. Graph inputs and outputs live in the caller's buffers, never in the arena.
 //  2. flatten and dropout produce no storage: they share their input's (kernels see another view).
 //  3. A value is live from the step that writes it to the last step that reads it (through aliases).
-//  4. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no
+//  4. An in-place concat (concat-elision) is one value, live from the first step writing a slice of it;
+//     the kernels writing its slices are placed inside it.
+//  5. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no
 //     value live at the same time overlaps (first fit). So a run of GoogLeNet reuses a few buffers.
 #pragma once
 

@@ -2,11 +2,14 @@
 
 #include "ir/Printer.h"
 
+#include <algorithm>
+#include <map>
+
 namespace deeper {
 namespace {
 
 /// Bump when generated code changes for the same kernel description, to invalidate caches.
-constexpr int kCodegenVersion = 5;
+constexpr int kCodegenVersion = 6;
 
 int64_t product(const Dims &d, size_t from, size_t to) {
   int64_t p = 1;
@@ -100,9 +103,12 @@ OperandView viewOf(const Node &node, const Dims &s) {
   }
 }
 
+/// Extents (the batch dropped when free); strides too when they are not the dense ones.
 std::string viewText(const OperandView &v, bool dropBatch) {
   size_t n = dropBatch && v.batchLast && !v.extent.empty() ? v.extent.size() - 1 : v.extent.size();
-  return dimsString(Dims(v.extent.begin(), v.extent.begin() + static_cast<long>(n)));
+  std::string text = dimsString(Dims(v.extent.begin(), v.extent.begin() + static_cast<long>(n)));
+  if (v.stride != dense(v.extent).stride) text += "/" + dimsString(Dims(v.stride.begin(), v.stride.end()));
+  return text;
 }
 
 }  // namespace
@@ -133,6 +139,28 @@ Schedule defaultSchedule(const Node &node, int lanes) {
   return s;
 }
 
+bool isInPlaceConcat(const Node &node) { return node.op == OpKind::Concat && node.attrBool("in_place"); }
+
+/// The producers of an in-place concat write into its slices (see passes/ConcatElision.h); the concat
+/// itself runs no kernel.
+void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
+  std::map<const Node *, Kernel *> byNode;
+  for (Kernel &k : kernels) byNode[k.node] = &k;
+  for (const Node *concat : graph.nodesOfOp(OpKind::Concat)) {
+    if (!isInPlaceConcat(*concat)) continue;
+    int64_t perChannel = product(concat->shape, 2, concat->shape.size()), channel = 0;
+    for (const Node *in : concat->inputs) {
+      Kernel &k = *byNode.at(in);
+      k.outputStorage = concat;
+      k.outputOffset = channel * perChannel;
+      k.outputView.stride.back() = product(concat->shape, 1, concat->shape.size());  // the batch stride
+      channel += in->shape[1];
+    }
+  }
+  kernels.erase(std::remove_if(kernels.begin(), kernels.end(), [](const Kernel &k) { return isInPlaceConcat(*k.node); }),
+                kernels.end());
+}
+
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
   std::vector<Kernel> kernels;
   for (const auto &node : graph.nodes()) {
@@ -146,8 +174,10 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
       k.inputViews.push_back(viewOf(*node, in->shape));
     }
     k.params = packedParams(*node, k.schedule);
+    k.outputStorage = node.get();
     kernels.push_back(std::move(k));
   }
+  writeIntoConcats(graph, kernels);
   return kernels;
 }
 

@@ -43,6 +43,10 @@ struct Kernel {
   std::vector<OperandView> inputViews;
   std::vector<PackedParam> params;
   OperandView outputView;
+  /// Where the output is written: the node's own storage, or (concat-elision) a slice of an in-place
+  /// concat's, `outputOffset` floats in, the view's batch stride the concat's.
+  const Node *outputStorage = nullptr;
+  int64_t outputOffset = 0;
 
   /// Everything that determines the generated code, batch excluded: op, attributes, shapes, schedule.
   std::string canonical() const;

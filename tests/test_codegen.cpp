@@ -199,7 +199,7 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
 TEST_CASE("default schedules follow the target's vector width and the layer's width") {
   Graph g = test::parse("x = input(shape=8x8x8)\nwide = conv(x, out=64, kernel=3)\nnarrow = conv(x, out=8, kernel=1)\noutput wide\noutput narrow\n");
   Schedule avx512 = defaultSchedule(*g.find("wide"), 16), avx2 = defaultSchedule(*g.find("wide"), 8);
-  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=5 parallel=true");
+  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=6 parallel=true");  // the 6-pixel rows in one tile
   CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 parallel=true");
   CHECK(defaultSchedule(*g.find("narrow"), 16).tileChannels == 1);
 }
@@ -211,27 +211,36 @@ TEST_CASE("the arena plan: values live at the same time never share bytes, and r
   runPasses(g, o);
   std::vector<Kernel> kernels = kernelsOf(g, 16);
   ArenaPlan plan = planArena(g, kernels);
-  std::map<const Node *, std::pair<size_t, size_t>> life;  // first write, last read
+  std::map<const Node *, std::pair<size_t, size_t>> life;  // first write, last read (or write) of each storage
   for (size_t s = 0; s < kernels.size(); ++s) {
-    life.emplace(kernels[s].node, std::make_pair(s, s));
+    auto it = life.emplace(kernels[s].outputStorage, std::make_pair(s, s)).first;
+    it->second.second = s;
     for (const Node *in : kernels[s].inputs)
       if (life.count(in)) life[in].second = s;
   }
-  size_t arenaValues = 0;
+  size_t arenaValues = 0, slices = 0;
+  for (const Kernel &k : kernels) {
+    if (k.outputStorage == k.node) continue;
+    ++slices;  // inside its in-place concat
+    const Placement &slice = plan.placement.at(k.node), &whole = plan.placement.at(k.outputStorage);
+    CHECK(slice.offset >= whole.offset);
+    CHECK(slice.offset + slice.bytes <= whole.offset + whole.bytes);
+  }
+  CHECK(slices == 9 * 4);  // every inception module's branches
   for (const auto &[a, pa] : plan.placement) {
-    if (pa.storage != Storage::Arena) continue;
+    if (pa.storage != Storage::Arena || !life.count(a)) continue;
     ++arenaValues;
     CHECK(pa.offset % 64 == 0);
     CHECK(pa.offset + pa.bytes <= plan.arenaBytes);
     for (const auto &[b, pb] : plan.placement) {
-      if (a == b || pb.storage != Storage::Arena) continue;
+      if (a == b || pb.storage != Storage::Arena || !life.count(b)) continue;
       bool together = life[a].first <= life[b].second && life[b].first <= life[a].second;
       bool overlap = pa.offset < pb.offset + pb.bytes && pb.offset < pa.offset + pa.bytes;
       INFO(a->name << " and " << b->name);
       CHECK_FALSE((together && overlap));
     }
   }
-  CHECK(arenaValues == kernels.size() - 1);  // every value but the output
+  CHECK(arenaValues == life.size() - 1);  // every value but the output
   CHECK(plan.placement.at(g.find("data")).storage == Storage::Input);
   CHECK(plan.placement.at(g.find("prob")).storage == Storage::Output);
   CHECK(plan.arenaBytes * 3 < plan.totalBytes);

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "ir/Graph.h"
+
+namespace deeper {
+
+/// An inception module ends in a concat of its four branches. Copying the branches into the concat's
+/// buffer costs a pass over the module's output; instead each branch can write its result straight into
+/// its channel slice, and the concat becomes a name for the whole (in_place=true):
+///
+///     b1 = conv(x, out=64)  ─┐                      ┌─ channels   0..63  written by b1
+///     b2 = conv(y, out=128) ─┼─ m = concat(...)  ⇒ m ├─ channels  64..191 written by b2
+///     b3 = maxpool(z)       ─┘                      └─ channels 192..    written by b3
+///
+/// Rules, each needed for the slices to be plain strided views of one buffer:
+///  - the concat is along channels (axis 1) and is not a graph output (outputs live in caller buffers);
+///  - each input is computed by a conv, pool, lrn, relu, batchnorm or fc kernel, whose output layout
+///    puts the batch outermost, so a slice only changes the batch stride and the start;
+///  - each input appears once, and nothing but this concat reads it (no one else may see it dense).
+/// Returns whether any concat became in place.
+bool runConcatElision(Graph &graph);
+
+}  // namespace deeper
