@@ -4,9 +4,36 @@
 // (packed as [I][KH][KW][O padded], so a vector of output channels is one contiguous load).
 #include "codegen/Generators.h"
 
+#include <limits>
+
 namespace deeper::codegen {
 
 using namespace Halide;
+
+namespace {
+
+constexpr int kPooledTasks = 4;
+
+/// What the conv's taps read: the input, or (pool-proj-fusion) the input max-pooled KxK, stride 1,
+/// pad K/2, separably: the max along each window row, then down the column of row maxima.
+struct Source {
+  Func func, rows;
+  bool pooled = false;
+};
+
+Source convSource(const ConvParams &cp, const ImageParam &input, const OperandView &in) {
+  if (cp.inputMaxPool == 0) return Source{Func(input), Func(), false};
+  Var x("px"), y("py"), c("pc"), n("pn");
+  int k = static_cast<int>(cp.inputMaxPool), half = k / 2;
+  Func edge = BoundaryConditions::constant_exterior(input, -std::numeric_limits<float>::infinity(), {{0, in.extent[0]}, {0, in.extent[1]}});
+  RDom rx(0, k, "pool_x"), ry(0, k, "pool_y");
+  Source s{Func("pooled"), Func("pooled_rows"), true};
+  s.rows(x, y, c, n) = maximum(edge(x + rx - half, y, c, n));
+  s.func(x, y, c, n) = maximum(s.rows(x, y + ry - half, c, n));
+  return s;
+}
+
+}  // namespace
 
 Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   ConvParams cp = ConvParams::of(*k.node);
@@ -23,7 +50,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   int outWidth = k.outputView.extent[0];
   bool unpadded = w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
   bool direct = unpadded && outWidth >= s.tileWidth;
-  Func padded = direct ? Func(input) : BoundaryConditions::constant_exterior(input, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}});
+  Source source = convSource(cp, input, in);
+  Func padded = direct ? source.func : BoundaryConditions::constant_exterior(source.func, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}});
   int groupIn = in.extent[2] / static_cast<int>(cp.groups), groupOut = static_cast<int>(cp.out / cp.groups);
   RDom r(0, groupIn, 0, static_cast<int>(w.kw), 0, static_cast<int>(w.kh), "r");  // ci within the group, kx, ky
   // Output channel c reads input group c / groupOut (clamped: padded channels past the last group
@@ -42,12 +70,29 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
       .split(x, xo, xi, s.tileWidth, direct ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf)
       .reorder(xi, ci, xo, co, y, n)
       .unroll(xi);
-  parallelOuter(out, s, y, n, k.outputView.extent[1]);
+  Var task("task"), row = y;
+  if (source.pooled && direct && s.parallel) {
+    // Few tasks of many rows: within a task the pooled rows slide down (each row max computed once),
+    // and each task recomputes only the K-1 halo rows.
+    int rows = k.outputView.extent[1], chunk = (rows + kPooledTasks - 1) / kPooledTasks;
+    Var chunks("chunks");
+    row = Var("row");
+    out.split(y, chunks, row, chunk, TailStrategy::GuardWithIf).fuse(chunks, n, task).parallel(task);
+  } else {
+    row = parallelOuter(out, s, y, n, k.outputView.extent[1]);
+  }
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
   // blocks and the padded input reads 0 past the right edge, so the tile can be fully unrolled.
   if (!direct) {
     std::vector<Var> dims = padded.args();
     padded.compute_root().parallel(dims[2]).vectorize(dims[0], s.vector, TailStrategy::GuardWithIf);
+    if (source.pooled) {
+      source.func.compute_at(padded, dims[2]).vectorize(source.func.args()[0], s.vector, TailStrategy::GuardWithIf);
+      source.rows.compute_at(padded, dims[2]).vectorize(source.rows.args()[0], s.vector, TailStrategy::GuardWithIf);
+    }
+  } else if (source.pooled) {  // the pooled rows one output row needs, all channels, next to their use
+    source.func.compute_at(out, row).vectorize(source.func.args()[0], s.vector, TailStrategy::GuardWithIf);
+    source.rows.store_at(out, s.parallel ? task : n).compute_at(out, row).vectorize(source.rows.args()[0], s.vector, TailStrategy::GuardWithIf);
   }
   acc.compute_at(out, xo).bound_extent(c, s.channelBlock()).bound_extent(x, s.tileWidth);
   acc.vectorize(c, s.vector).unroll(c).unroll(x).unroll(y);

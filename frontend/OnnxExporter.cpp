@@ -149,6 +149,11 @@ class Exporter {
       case OpKind::Input: valueInfo(out_.add_input(), node); return;
       case OpKind::Conv: {
         ConvParams p = ConvParams::of(node);
+        if (p.inputMaxPool) {  // pool-proj-fusion's pool, as the MaxPool it was
+          onnx::NodeProto &pool = add("MaxPool", node.name + ":pool", in, node.name + ":pooled");
+          window(pool, p.inputPool().win);
+          in = {node.name + ":pooled"};
+        }
         for (const std::string &w : initializers(node)) in.push_back(w);
         onnx::NodeProto &conv = add("Conv", node.name, in, outputName(node, p.relu));
         window(conv, p.win);

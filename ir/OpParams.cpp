@@ -23,7 +23,13 @@ int64_t featuresPerSample(const Dims &shape) {
 
 ConvParams ConvParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Conv, "'{}' is not a conv", node.name);
-  return ConvParams{node.attrInt("out"), windowOf(node), node.attrBool("bias"), node.attrBool("relu"), node.attrInt("groups")};
+  return ConvParams{node.attrInt("out"), windowOf(node), node.attrBool("bias"), node.attrBool("relu"), node.attrInt("groups"),
+                    node.attrInt("input_maxpool")};
+}
+
+PoolParams ConvParams::inputPool() const {
+  int64_t k = inputMaxPool, p = k / 2;
+  return PoolParams{Window2d{k, k, 1, 1, p, p, p, p}, false, false};
 }
 
 PoolParams PoolParams::of(const Node &node) {

@@ -17,19 +17,23 @@ struct Window2d {
   int64_t extentW() const { return (kw - 1) * dw + 1; }
 };
 
-struct ConvParams {
-  int64_t out;
-  Window2d win;
-  bool bias, relu;
-  int64_t groups = 1;
-  static ConvParams of(const Node &node);
-};
-
 struct PoolParams {
   Window2d win;
   bool ceil;
   bool excludePad;  ///< avgpool: divide by the values inside the input only
   static PoolParams of(const Node &node);
+};
+
+struct ConvParams {
+  int64_t out;
+  Window2d win;
+  bool bias, relu;
+  int64_t groups = 1;
+  int64_t inputMaxPool = 0;  ///< K > 0: max pool KxK, stride 1, pad K/2 applied to the input first
+
+  /// The max pool input_maxpool stands for.
+  PoolParams inputPool() const;
+  static ConvParams of(const Node &node);
 };
 
 struct LrnParams {

@@ -81,6 +81,8 @@ Dims convShape(const Node &node) {
   ConvParams p = ConvParams::of(node);
   requirePositive(node, "out", p.out);
   requirePositive(node, "groups", p.groups);
+  if (p.inputMaxPool < 0 || (p.inputMaxPool > 0 && p.inputMaxPool % 2 == 0))
+    failAtNode(node, fmt::format("input_maxpool must be 0 or an odd window, got {}", p.inputMaxPool));
   requireRank(node, *node.inputs[0], 4);
   int64_t in = node.inputs[0]->shape[1];
   if (in % p.groups != 0 || p.out % p.groups != 0)

@@ -7,6 +7,7 @@
 #include "passes/EpilogueFusion.h"
 #include "passes/InferenceCleanup.h"
 #include "passes/OutputCopies.h"
+#include "passes/PoolProjFusion.h"
 #include "passes/ShapeInference.h"
 
 #include <chrono>
@@ -41,7 +42,7 @@ void printTimings(FILE *log, const std::vector<Timing> &timings) {
 
 const std::vector<PassInfo> &allPasses() {
   static const std::vector<PassInfo> passes = {
-#define DEEPER_PASS(Name, cliName, description) {cliName, description, &run##Name},
+#define DEEPER_PASS(Name, cliName, inclusion, description) {cliName, description, &run##Name, PassInclusion::inclusion},
 #include "passes/Passes.def"
   };
   return passes;
@@ -55,7 +56,8 @@ const PassInfo *findPass(const std::string &name) {
 
 std::vector<std::string> defaultPipeline() {
   std::vector<std::string> names;
-  for (const PassInfo &p : allPasses()) names.push_back(p.name);
+  for (const PassInfo &p : allPasses())
+    if (p.inclusion == PassInclusion::Default) names.push_back(p.name);
   return names;
 }
 

@@ -1,5 +1,5 @@
 // Runs named passes in order, with LLVM-style instrumentation:
-//   --passes=a,b          the pipeline (default: every pass in passes/Passes.def, in order)
+//   --passes=a,b          the pipeline (default: every Default pass in passes/Passes.def, in order)
 //   --print-after=NAME    print the IR after pass NAME (repeatable; comma lists too)
 //   --print-after-all     print the IR after every pass
 //   --time-passes         a table of wall time per pass
@@ -16,10 +16,13 @@
 
 namespace deeper {
 
+enum class PassInclusion { Default, OptIn };
+
 struct PassInfo {
   const char *name;
   const char *description;
   bool (*run)(Graph &);
+  PassInclusion inclusion;  ///< OptIn passes run only when --passes names them
 };
 
 const std::vector<PassInfo> &allPasses();

@@ -95,7 +95,8 @@ int commandSummary(const Options &o) {
 }
 
 int commandPasses(const Options &) {
-  for (const PassInfo &p : allPasses()) fmt::print("{:<20} {}\n", p.name, p.description);
+  for (const PassInfo &p : allPasses())
+    fmt::print("{:<20} {}{}\n", p.name, p.description, p.inclusion == PassInclusion::OptIn ? " (opt-in: not in the default pipeline)" : "");
   return 0;
 }
 
