@@ -14,6 +14,7 @@ namespace {
 
 constexpr int kPooledTasks = 4;
 
+
 /// What the conv's taps read: the input, or (pool-proj-fusion) the input max-pooled KxK, stride 1,
 /// pad K/2, separably: the max along each window row, then down the column of row maxima.
 struct Source {
@@ -49,7 +50,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   // the input against the K multiply-adds each of its values feeds.
   int outWidth = k.outputView.extent[0];
   bool unpadded = w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
-  bool direct = unpadded && outWidth >= s.tileWidth;
+  int rowWidth = (outWidth + s.tileWidth - 1) / s.tileWidth * s.tileWidth;  // whole tiles
+  bool direct = unpadded && rowWidth == outWidth;
   Source source = convSource(cp, input, in);
   Func padded = direct ? source.func : BoundaryConditions::constant_exterior(source.func, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}});
   int groupIn = in.extent[2] / static_cast<int>(cp.groups), groupOut = static_cast<int>(cp.out / cp.groups);
@@ -66,10 +68,14 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   out(x, y, c, n) = cp.relu ? max(acc(c, x, y, n), 0.0f) : acc(c, x, y, n);
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
+  // Small maps: tasks are channel blocks with every row inside, so each block's weights are read once
+  // per image rather than once per row.
+  int outHeight = k.outputView.extent[1], blocks = (static_cast<int>(cp.out) + s.channelBlock() - 1) / s.channelBlock();
+  bool blockTasks = s.blockTasks && !source.pooled;
   out.split(c, co, ci, s.channelBlock(), TailStrategy::GuardWithIf)
-      .split(x, xo, xi, s.tileWidth, direct ? TailStrategy::ShiftInwards : TailStrategy::GuardWithIf)
-      .reorder(xi, ci, xo, co, y, n)
-      .unroll(xi);
+      .reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n)
+      .vectorize(x, s.vector, TailStrategy::GuardWithIf);
+  Var tile = blockTasks ? y : co;  // the loop one accumulator row belongs to
   Var task("task"), row = y;
   if (source.pooled && direct && s.parallel) {
     // Few tasks of many rows: within a task the pooled rows slide down (each row max computed once),
@@ -78,8 +84,10 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
     Var chunks("chunks");
     row = Var("row");
     out.split(y, chunks, row, chunk, TailStrategy::GuardWithIf).fuse(chunks, n, task).parallel(task);
+  } else if (blockTasks) {
+    parallelOuter(out, s, co, n, blocks);
   } else {
-    row = parallelOuter(out, s, y, n, k.outputView.extent[1]);
+    row = parallelOuter(out, s, y, n, outHeight);
   }
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
   // blocks and the padded input reads 0 past the right edge, so the tile can be fully unrolled.
@@ -94,9 +102,19 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
     source.func.compute_at(out, row).vectorize(source.func.args()[0], s.vector, TailStrategy::GuardWithIf);
     source.rows.store_at(out, s.parallel ? task : n).compute_at(out, row).vectorize(source.rows.args()[0], s.vector, TailStrategy::GuardWithIf);
   }
-  acc.compute_at(out, xo).bound_extent(c, s.channelBlock()).bound_extent(x, s.tileWidth);
-  acc.vectorize(c, s.vector).unroll(c).unroll(x).unroll(y);
-  acc.update().reorder(c, x, y, r.x, r.y, r.z, n).vectorize(c, s.vector).unroll(c).unroll(x).unroll(y);
+  // One output row of one channel block accumulates in a small buffer, input channels in chunks: the
+  // weights of a chunk (chunk x taps x block) stay in L1 while every tile of the row uses them.
+  acc.compute_at(out, tile).bound_extent(c, s.channelBlock()).bound(x, 0, rowWidth);
+  acc.vectorize(c, s.vector).unroll(c);
+  RVar rxo("rxo"), rxi("rxi");
+  acc.update()
+      .split(x, xo, xi, s.tileWidth)
+      .split(r.x, rxo, rxi, std::min(groupIn, s.chunkInputs))
+      .reorder(c, xi, y, rxi, xo, rxo, r.y, r.z, n)
+      .vectorize(c, s.vector)
+      .unroll(c)
+      .unroll(xi)
+      .unroll(y);
   return out;
 }
 

@@ -9,7 +9,7 @@ namespace deeper {
 namespace {
 
 /// Bump when generated code changes for the same kernel description, to invalidate caches.
-constexpr int kCodegenVersion = 6;
+constexpr int kCodegenVersion = 9;
 
 int64_t product(const Dims &d, size_t from, size_t to) {
   int64_t p = 1;
@@ -135,6 +135,8 @@ Schedule defaultSchedule(const Node &node, int lanes) {
     // (AVX2) a 2x3 one; one channel vector when the layer is narrow, so padding stays small.
     s.tileChannels = node.shape[1] > lanes ? 2 : 1;
     s.tileWidth = tileWidthFor(node.shape[3], lanes >= 16 ? 7 : 3);
+    // Maps of 14 rows or fewer: a task per row would read a block's weights 14 times per image.
+    s.blockTasks = node.shape[2] <= 14;
   }
   return s;
 }

@@ -8,7 +8,8 @@
 namespace deeper {
 
 std::string Schedule::print() const {
-  return fmt::format("vector={} tile_c={} tile_x={} parallel={}", vector, tileChannels, tileWidth, parallel);
+  return fmt::format("vector={} tile_c={} tile_x={} chunk_i={} block_tasks={} parallel={}", vector, tileChannels, tileWidth,
+                     chunkInputs, blockTasks, parallel);
 }
 
 Schedule Schedule::parse(const std::string &text) {
@@ -27,8 +28,11 @@ Schedule Schedule::parse(const std::string &text) {
     if (key == "vector") positive(s.vector);
     else if (key == "tile_c") positive(s.tileChannels);
     else if (key == "tile_x") positive(s.tileWidth);
+    else if (key == "chunk_i") positive(s.chunkInputs);
+    else if (key == "block_tasks" && (value == "true" || value == "false")) s.blockTasks = value == "true";
     else if (key == "parallel" && (value == "true" || value == "false")) s.parallel = value == "true";
-    else fail(fmt::format("schedule '{}': unknown or malformed '{}'; fields: vector=N tile_c=N tile_x=N parallel=true|false", text, item));
+    else fail(fmt::format("schedule '{}': unknown or malformed '{}'; fields: vector=N tile_c=N tile_x=N chunk_i=N "
+                          "block_tasks=true|false parallel=true|false", text, item));
   }
   return s;
 }

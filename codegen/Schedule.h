@@ -2,10 +2,12 @@
 // chosen from the kernel's shape and the target. Generators apply it; the autotuner and the comparison
 // tools (later) vary exactly these fields.
 //
-//   vector=16 tile_c=2 tile_x=5 parallel=true
+//   vector=16 tile_c=2 tile_x=7 chunk_i=32 block_tasks=false parallel=true
 //
 // For conv (the apps/conv_layer recipe): a register tile of tile_c vectors of output channels times
 // tile_x output pixels accumulates over input channels and the kernel window, with the input broadcast.
+// A row of tiles shares each chunk of chunk_i input channels' weights (kept in L1); parallel tasks are
+// rows, or channel blocks with all rows inside (block_tasks: small maps, weights read once per image).
 // For fc: tile_c vectors of outputs. For pooling, lrn, concat, relu, softmax: vector lanes along the
 // innermost axis.
 #pragma once
@@ -22,6 +24,8 @@ struct Schedule {
   int vector = 16;       ///< lanes per vector (16 on AVX-512, 8 on AVX2)
   int tileChannels = 2;  ///< output-channel vectors per register tile (conv, fc)
   int tileWidth = 4;     ///< output pixels per register tile (conv)
+  int chunkInputs = 32;  ///< input channels per weight chunk (conv)
+  bool blockTasks = false;  ///< tasks are channel blocks rather than rows (conv)
   bool parallel = true;  ///< split the work over Halide's thread pool
 
   /// Output channels are padded to a multiple of this in packed weights (conv, fc).

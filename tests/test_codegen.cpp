@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 #include <cstring>
 #include <map>
 
@@ -27,8 +28,8 @@ Halide::Buffer<float> toBuffer(const OperandView &view, int32_t batch, const std
   return b;
 }
 
-/// Compiles each kernel of `text` (default schedules) and compares it with the reference.
-void checkKernels(const std::string &text) {
+/// Compiles each kernel of `text` (default schedules, changed by `vary`) and compares it with the reference.
+void checkKernels(const std::string &text, const std::function<void(Schedule &)> &vary = {}) {
   Graph g = test::parse(text);
   TensorMap weights = initWeights(g, 11);
   TensorMap inputs;
@@ -40,6 +41,7 @@ void checkKernels(const std::string &text) {
   int lanes = Halide::get_host_target().natural_vector_size<float>();
   int32_t batch = static_cast<int32_t>(g.batch);
   for (Kernel &k : kernelsOf(g, lanes)) {
+    if (vary) vary(k.schedule);
     INFO("kernel " << k.node->name << ": " << k.canonical());
     codegen::KernelPipeline kp = codegen::generateKernel(k);
     for (size_t i = 0; i < k.inputs.size(); ++i) kp.params[i].set(toBuffer(k.inputViews[i], batch, values.at(k.inputs[i]->name).data));
@@ -129,6 +131,25 @@ output t
 )");
 }
 
+TEST_CASE("conv schedules: row tasks or channel-block tasks, uneven input chunks, tiles that do not divide rows") {
+  const char *net = R"(network v batch=2
+x  = input(shape=13x11x10)
+c1 = conv(x, out=37, kernel=3, pad=1, relu=true)
+c2 = conv(x, out=20, kernel=1, stride=2)
+c3 = conv(x, out=9, kernel=3, input_maxpool=3)
+output c1
+output c2
+output c3
+)";
+  for (bool blockTasks : {false, true})
+    for (int tileWidth : {4, 5})
+      checkKernels(net, [&](Schedule &s) {
+        s.blockTasks = blockTasks;
+        s.tileWidth = tileWidth;
+        s.chunkInputs = 5;
+      });
+}
+
 TEST_CASE("grouped and depthwise conv, output channels not a multiple of the vector") {
   checkKernels(R"(network g batch=2
 x  = input(shape=6x9x7)
@@ -202,7 +223,7 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
   s.tileChannels = 3;
   s.tileWidth = 4;
   s.parallel = false;
-  CHECK(s.print() == "vector=8 tile_c=3 tile_x=4 parallel=false");
+  CHECK(s.print() == "vector=8 tile_c=3 tile_x=4 chunk_i=32 block_tasks=false parallel=false");
   CHECK(Schedule::parse(s.print()) == s);
   CHECK(test::userErrorOf([] { Schedule::parse("vector=0"); }).find("vector must be an integer in 1..64") != std::string::npos);
   CHECK(test::userErrorOf([] { Schedule::parse("tile=3"); }).find("unknown or malformed 'tile=3'") != std::string::npos);
@@ -211,8 +232,8 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
 TEST_CASE("default schedules follow the target's vector width and the layer's width") {
   Graph g = test::parse("x = input(shape=8x8x8)\nwide = conv(x, out=64, kernel=3)\nnarrow = conv(x, out=8, kernel=1)\noutput wide\noutput narrow\n");
   Schedule avx512 = defaultSchedule(*g.find("wide"), 16), avx2 = defaultSchedule(*g.find("wide"), 8);
-  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=6 parallel=true");  // the 6-pixel rows in one tile
-  CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 parallel=true");
+  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=6 chunk_i=32 block_tasks=true parallel=true");  // 6-pixel rows, 6 of them
+  CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 chunk_i=32 block_tasks=true parallel=true");
   CHECK(defaultSchedule(*g.find("narrow"), 16).tileChannels == 1);
 }
 
