@@ -107,11 +107,12 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   acc.compute_at(out, tile).bound_extent(c, s.channelBlock()).bound(x, 0, rowWidth);
   acc.vectorize(c, s.vector).unroll(c);
   RVar rxo("rxo"), rxi("rxi");
-  acc.update()
-      .split(x, xo, xi, s.tileWidth)
-      .split(r.x, rxo, rxi, std::min(groupIn, s.chunkInputs))
-      .reorder(c, xi, y, rxi, xo, rxo, r.y, r.z, n)
-      .vectorize(c, s.vector)
+  // Few input channels (conv1: 3): a tile would reload its accumulators every few multiply-adds, so
+  // a window row of taps runs inside the tile too.
+  Stage update = acc.update().split(x, xo, xi, s.tileWidth);
+  if (groupIn < s.chunkInputs) update.reorder(c, xi, y, r.x, r.y, xo, r.z, n);
+  else update.split(r.x, rxo, rxi, s.chunkInputs).reorder(c, xi, y, rxi, xo, rxo, r.y, r.z, n);
+  update.vectorize(c, s.vector)
       .unroll(c)
       .unroll(xi)
       .unroll(y);
