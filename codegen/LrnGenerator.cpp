@@ -19,7 +19,10 @@ Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p) {
   sumSq(x, y, c, n) = sum(select(cc >= 0 && cc < channels, v * v, 0.0f));
   Expr scale = static_cast<float>(lp.k) + static_cast<float>(lp.alpha / static_cast<double>(lp.size)) * sumSq(x, y, c, n);
   Func out("lrn");
-  out(x, y, c, n) = input(x, y, c, n) / pow(scale, static_cast<float>(lp.beta));
+  // beta = 0.75 (AlexNet's, GoogLeNet's) is scale^(1/2) * scale^(1/4): two square roots, not a pow
+  // (an exp and a log per value).
+  Expr denominator = lp.beta == 0.75 ? sqrt(scale) * sqrt(sqrt(scale)) : pow(scale, static_cast<float>(lp.beta));
+  out(x, y, c, n) = input(x, y, c, n) / denominator;
   out.vectorize(x, k.schedule.vector, TailStrategy::GuardWithIf);
   parallelOuter(out, k.schedule, c, n, channels);
   return out;
