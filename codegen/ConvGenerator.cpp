@@ -73,8 +73,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   int outHeight = k.outputView.extent[1], blocks = (static_cast<int>(cp.out) + s.channelBlock() - 1) / s.channelBlock();
   bool blockTasks = s.blockTasks && !source.pooled;
   out.split(c, co, ci, s.channelBlock(), TailStrategy::GuardWithIf)
-      .reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n)
-      .vectorize(x, s.vector, TailStrategy::GuardWithIf);
+      .reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n);
+  vectorizeRow(out, x, outWidth, s.vector);
   Var tile = blockTasks ? y : co;  // the loop one accumulator row belongs to
   Var task("task"), row = y;
   if (source.pooled && direct && s.parallel) {

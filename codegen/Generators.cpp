@@ -1,5 +1,7 @@
 #include "codegen/Generators.h"
 
+#include <algorithm>
+
 namespace deeper::codegen {
 namespace {
 
@@ -42,6 +44,12 @@ Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view,
   std::vector<Halide::Expr> at;
   for (size_t d = 0; d < view.extent.size(); ++d) at.push_back(view.extent[d] == 1 ? Halide::Expr(0) : vars.at(d));
   return p(at);
+}
+
+void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes) {
+  int width = 1;
+  while (width * 2 <= std::min(extent, lanes)) width *= 2;
+  if (width > 1) f.vectorize(x, width, Halide::TailStrategy::ShiftInwards);
 }
 
 Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer, int innerExtent) {

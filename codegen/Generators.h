@@ -41,6 +41,11 @@ std::vector<Halide::Var> axisVars(const OperandView &view);
 /// at `vars`, reading index 0 along its axes of extent 1: numpy broadcasting.
 Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view, const std::vector<Halide::Expr> &vars);
 
+/// Vectorises `f` along `x` (of `extent` values, fixed) without a scalar tail: the widest power-of-two
+/// vector up to `lanes` that fits, the last vector shifted inwards to overlap the one before (pure
+/// definitions only). A row of 14 floats under GuardWithIf at 16 lanes would run entirely scalar.
+void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes);
+
 /// Parallelises `f` over its two outermost dimensions, `inner` (of `innerExtent` iterations) and `outer`
 /// (the batch), when the schedule asks for it. `inner` is cut into at most kParallelTasks chunks per
 /// batch item: one task per channel of a 14x14 pool is all thread-pool overhead. Returns the loop that

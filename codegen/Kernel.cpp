@@ -9,7 +9,7 @@ namespace deeper {
 namespace {
 
 /// Bump when generated code changes for the same kernel description, to invalidate caches.
-constexpr int kCodegenVersion = 11;
+constexpr int kCodegenVersion = 12;
 
 int64_t product(const Dims &d, size_t from, size_t to) {
   int64_t p = 1;

@@ -34,10 +34,11 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
     if (pp.excludePad) count = (min(x1, width) - max(x0, 0)) * (min(y1, height) - max(y0, 0));
     out(x, y, c, n) = sum(column) / cast<float>(count);
   }
-  out.vectorize(x, k.schedule.vector, TailStrategy::GuardWithIf);
+  vectorizeRow(out, x, k.outputView.extent[0], k.schedule.vector);
   Var plane = parallelOuter(out, k.schedule, c, n, k.outputView.extent[2]);
-  rows.compute_at(out, plane).vectorize(x, k.schedule.vector, TailStrategy::GuardWithIf);
-  padded.compute_at(out, plane).vectorize(padded.args()[0], k.schedule.vector, TailStrategy::GuardWithIf);
+  // Stages inside a plane may compute a little past the row (RoundUp): their buffers grow to fit.
+  rows.compute_at(out, plane).vectorize(x, k.schedule.vector, TailStrategy::RoundUp);
+  padded.compute_at(out, plane).vectorize(padded.args()[0], k.schedule.vector, TailStrategy::RoundUp);
   return out;
 }
 
