@@ -46,6 +46,34 @@ int64_t firstFit(const Interval &v, const std::vector<std::pair<Interval, int64_
   return candidate;
 }
 
+/// Ops whose kernel reads input 0 at exactly the index it writes, so it may overwrite it.
+bool pointwise(const Node &n) {
+  switch (n.op) {
+    case OpKind::Relu:
+    case OpKind::BatchNorm:
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div: return n.inputs[0]->shape == n.shape;
+    default: return false;
+  }
+}
+
+/// The offset of the value `v` overwrites in place, or -1: a pointwise kernel whose input is an arena
+/// value of the same size read for the last time by this very step, where nothing else lives.
+int64_t inPlaceOffset(const Interval &v, const Kernel &k, const std::vector<std::pair<Interval, int64_t>> &placed) {
+  if (k.outputStorage != k.node || !pointwise(*k.node) || k.inputs.empty()) return -1;
+  for (const auto &[source, offset] : placed) {
+    if (source.value != k.inputs[0] || source.last != v.first || source.bytes != v.bytes) continue;
+    for (const auto &[other, at] : placed) {
+      bool together = other.first <= v.last && v.first <= other.last;
+      if (other.value != source.value && together && at < offset + v.bytes && offset < at + other.bytes) return -1;
+    }
+    return offset;
+  }
+  return -1;
+}
+
 }  // namespace
 
 ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
@@ -60,7 +88,8 @@ ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
   }
   std::vector<std::pair<Interval, int64_t>> placed;
   for (const Interval &v : lifetimes(kernels, plan.placement)) {
-    int64_t offset = firstFit(v, placed);
+    int64_t offset = inPlaceOffset(v, kernels[v.first], placed);
+    if (offset < 0) offset = firstFit(v, placed);
     placed.push_back({v, offset});
     plan.placement[v.value] = Placement{Storage::Arena, offset, v.bytes};
     plan.arenaBytes = std::max(plan.arenaBytes, offset + v.bytes);

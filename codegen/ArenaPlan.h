@@ -6,7 +6,9 @@
 //  3. A value is live from the step that writes it to the last step that reads it (through aliases).
 //  4. An in-place concat (concat-elision) is one value, live from the first step writing a slice of it;
 //     the kernels writing its slices are placed inside it.
-//  5. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no
+//  5. A pointwise kernel (relu, batchnorm, add/sub/mul/div of equal shapes) whose input, an arena value
+//     of the same size, is read for the last time by that kernel writes over it (in place).
+//  6. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no
 //     value live at the same time overlaps (first fit). So a run of GoogLeNet reuses a few buffers.
 #pragma once
 

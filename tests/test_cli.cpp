@@ -173,6 +173,30 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   CHECK(readNpy(dir + "/y.npy").shape == Dims{1, 5});
 }
 
+TEST_CASE("compile: pointwise kernels overwrite their input in place and still match the reference") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);  // for x.npy
+  std::ofstream(dir + "/chain.dnet") << "network chain\n"
+                                        "x = input(shape=2x6x6)\n"
+                                        "p = maxpool(x, kernel=3, pad=1)\n"
+                                        "r = relu(p)\n"
+                                        "b = batchnorm(r)\n"
+                                        "m = mul(b, operand=2x1x1)\n"
+                                        "y = conv(m, out=3, kernel=1)\n"
+                                        "output y\n";
+  REQUIRE(std::system(("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/chain.dnet -o " + dir +
+                       "/out > /dev/null 2>&1").c_str()) == 0);
+  std::string glue = readFile(dir + "/out/chain_glue.cpp");
+  for (const char *v : {"// p (arena bytes 0..320)", "// r (arena bytes 0..320)", "// b (arena bytes 0..320)", "// m (arena bytes 0..320)"})
+    CHECK(glue.find(v) != std::string::npos);  // one buffer, overwritten step by step
+  REQUIRE(std::system((dir + "/out/chain --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
+  REQUIRE(runDeeper("run " + dir + "/chain.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
+  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
+  REQUIRE(a.shape == b.shape);
+  for (size_t i = 0; i < a.data.size(); ++i) CHECK(a.data[i] == doctest::Approx(b.data[i]).epsilon(1e-5));
+}
+
 TEST_CASE("tensor and --bind: conversions and their errors") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;
