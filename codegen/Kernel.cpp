@@ -8,8 +8,6 @@
 namespace deeper {
 namespace {
 
-/// Bump when generated code changes for the same kernel description, to invalidate caches.
-constexpr int kCodegenVersion = 12;
 
 int64_t product(const Dims &d, size_t from, size_t to) {
   int64_t p = 1;
@@ -184,7 +182,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
 }
 
 std::string Kernel::canonical() const {
-  std::string text = fmt::format("codegen-v{} {}", kCodegenVersion, node->info().name);
+  std::string text = node->info().name;
   for (const AttrSpec &spec : node->info().attrs) text += fmt::format(" {}={}", spec.name, formatAttrValue(node->attrs.at(spec.name)));
   for (const OperandView &v : inputViews) text += " in=" + viewText(v, true);
   for (const PackedParam &p : params) text += fmt::format(" {}={}", p.spec.role, viewText(p.view, false));

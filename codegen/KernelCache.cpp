@@ -1,5 +1,7 @@
 #include "codegen/KernelCache.h"
 
+#include "CodegenHash.h"
+
 #include "codegen/Generators.h"
 #include "support/Hash.h"
 #include "support/Diagnostics.h"
@@ -18,7 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string keyOf(const Kernel &k, const Halide::Target &target) {
-  return fmt::format("{:016x}", fnv1a64(k.canonical() + " | " + target.to_string() + " | halide " DEEPER_HALIDE_VERSION));
+  return fmt::format("{:016x}", fnv1a64(k.canonical() + " | " + target.to_string() + " | halide " DEEPER_HALIDE_VERSION +
+                                        " | codegen " DEEPER_CODEGEN_SOURCE_HASH));
 }
 
 /// Compiles one kernel into the cache entry `object`.
