@@ -76,19 +76,11 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
       .reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n);
   vectorizeRow(out, x, outWidth, s.vector);
   Var tile = blockTasks ? y : co;  // the loop one accumulator row belongs to
-  Var task("task"), row = y;
-  if (source.pooled && direct && s.parallel) {
-    // Few tasks of many rows: within a task the pooled rows slide down (each row max computed once),
-    // and each task recomputes only the K-1 halo rows.
-    int rows = k.outputView.extent[1], chunk = (rows + kPooledTasks - 1) / kPooledTasks;
-    Var chunks("chunks");
-    row = Var("row");
-    out.split(y, chunks, row, chunk, TailStrategy::GuardWithIf).fuse(chunks, n, task).parallel(task);
-  } else if (blockTasks) {
-    parallelOuter(out, s, co, n, blocks);
-  } else {
-    row = parallelOuter(out, s, y, n, outHeight);
-  }
+  // With a pooled input, few tasks of many rows: within a task the pooled rows slide down (each row
+  // max computed once), and each task recomputes only the K-1 halo rows.
+  Var task = n, row = y;
+  if (blockTasks) parallelOuter(out, s, co, n, blocks);
+  else row = parallelOuter(out, s, y, n, outHeight, source.pooled && direct ? kPooledTasks : kParallelTasks, &task);
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
   // blocks and the padded input reads 0 past the right edge, so the tile can be fully unrolled.
   if (!direct) {
@@ -100,7 +92,7 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
     }
   } else if (source.pooled) {  // the pooled rows one output row needs, all channels, next to their use
     source.func.compute_at(out, row).vectorize(source.func.args()[0], s.vector, TailStrategy::GuardWithIf);
-    source.rows.store_at(out, s.parallel ? task : n).compute_at(out, row).vectorize(source.rows.args()[0], s.vector, TailStrategy::GuardWithIf);
+    source.rows.store_at(out, task).compute_at(out, row).vectorize(source.rows.args()[0], s.vector, TailStrategy::GuardWithIf);
   }
   // One output row of one channel block accumulates in a small buffer, input channels in chunks: the
   // weights of a chunk (chunk x taps x block) stay in L1 while every tile of the row uses them.

@@ -52,10 +52,12 @@ void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes) {
   if (width > 1) f.vectorize(x, width, Halide::TailStrategy::ShiftInwards);
 }
 
-Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer, int innerExtent) {
+Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer, int innerExtent,
+                          int tasks, Halide::Var *task) {
   if (!s.parallel) return inner;
   Halide::Var fused("fused");
-  int chunk = (innerExtent + kParallelTasks - 1) / kParallelTasks;
+  if (task) *task = fused;
+  int chunk = (innerExtent + tasks - 1) / tasks;
   if (chunk <= 1) {
     f.fuse(inner, outer, fused).parallel(fused);
     return fused;

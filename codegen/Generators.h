@@ -47,10 +47,12 @@ Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view,
 void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes);
 
 /// Parallelises `f` over its two outermost dimensions, `inner` (of `innerExtent` iterations) and `outer`
-/// (the batch), when the schedule asks for it. `inner` is cut into at most kParallelTasks chunks per
-/// batch item: one task per channel of a 14x14 pool is all thread-pool overhead. Returns the loop that
-/// stands for one iteration of `inner` (to compute producers at).
+/// (the batch), when the schedule asks for it. `inner` is cut into at most `tasks` chunks per batch
+/// item: one task per channel of a 14x14 pool is all thread-pool overhead. Returns the loop that stands
+/// for one iteration of `inner` (to compute producers at); `task`, when given, receives the parallel
+/// loop (to store producers at).
 constexpr int kParallelTasks = 16;
-Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer, int innerExtent);
+Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, Halide::Var outer, int innerExtent,
+                          int tasks = kParallelTasks, Halide::Var *task = nullptr);
 
 }  // namespace deeper::codegen

@@ -53,8 +53,9 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::Input: break;
     case OpKind::Conv: {
       ConvParams p = ConvParams::of(node);
-      const Tensor &x = p.inputMaxPool ? maxPool2d(*in[0], p.inputPool()) : *in[0];
-      return conv2d(x, *param(node, "weight"), p.bias ? param(node, "bias") : nullptr, p);
+      const Tensor *bias = p.bias ? param(node, "bias") : nullptr;
+      if (p.inputMaxPool) return conv2d(maxPool2d(*in[0], p.inputPool()), *param(node, "weight"), bias, p);
+      return conv2d(*in[0], *param(node, "weight"), bias, p);
     }
     case OpKind::MaxPool: return maxPool2d(*in[0], PoolParams::of(node));
     case OpKind::AvgPool: return avgPool2d(*in[0], PoolParams::of(node));

@@ -218,14 +218,11 @@ void forEachIndex(const Dims &out, const std::vector<std::vector<int64_t>> &stri
 }  // namespace
 
 Tensor arithmetic(const Tensor &x, const Tensor &operand, Arithmetic op, bool operandFirst) {
-  Dims shape(std::max(x.shape.size(), operand.shape.size()));
-  for (size_t i = 0; i < shape.size(); ++i) {
-    auto at = [&](const Dims &s) { return i < s.size() ? s[s.size() - 1 - i] : 1; };
-    shape[shape.size() - 1 - i] = std::max(at(x.shape), at(operand.shape));
-  }
-  Tensor y(shape);
+  std::optional<Dims> shape = broadcastShapes(x.shape, operand.shape);
+  DEEPER_CHECK(shape.has_value(), "{} and {} do not broadcast", dimsString(x.shape), dimsString(operand.shape));
+  Tensor y(*shape);
   int64_t e = 0;
-  forEachIndex(shape, {broadcastStrides(x.shape, shape), broadcastStrides(operand.shape, shape)}, [&](const std::vector<int64_t> &at) {
+  forEachIndex(*shape, {broadcastStrides(x.shape, *shape), broadcastStrides(operand.shape, *shape)}, [&](const std::vector<int64_t> &at) {
     float a = x.data[at[0]], b = operand.data[at[1]];
     if (operandFirst) std::swap(a, b);
     switch (op) {
@@ -271,11 +268,9 @@ Tensor matmul(const Tensor &x, const Tensor &weight, bool transA) {
   int64_t m = x.shape[ra - (transA ? 1 : 2)], k = x.shape[ra - (transA ? 2 : 1)], n = weight.shape[rb - 1];
   DEEPER_CHECK(weight.shape[rb - 2] == k, "matmul inner sizes {} and {}", k, weight.shape[rb - 2]);
   Dims stackA(x.shape.begin(), x.shape.end() - 2), stackB(weight.shape.begin(), weight.shape.end() - 2);
-  Dims stack(std::max(stackA.size(), stackB.size()));
-  for (size_t i = 0; i < stack.size(); ++i) {
-    auto at = [&](const Dims &s) { return i < s.size() ? s[s.size() - 1 - i] : 1; };
-    stack[stack.size() - 1 - i] = std::max(at(stackA), at(stackB));
-  }
+  std::optional<Dims> broadcast = broadcastShapes(stackA, stackB);
+  DEEPER_CHECK(broadcast.has_value(), "matmul stacks {} and {} do not broadcast", dimsString(stackA), dimsString(stackB));
+  const Dims &stack = *broadcast;
   Dims shape = stack;
   shape.insert(shape.end(), {m, n});
   Tensor y(shape);

@@ -157,6 +157,10 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   CHECK(badTarget.status == 1);
   CHECK(badTarget.output.find("unknown target 'x86-64-linux-avx9'") != std::string::npos);
   CHECK(runDeeper("compile " + dir + "/small.dnet -o " + dir + "/out --outputs=nope").output.find("--outputs: the model has no value 'nope'") != std::string::npos);
+  std::ofstream(dir + "/rank7.dnet") << "network rank7\nx = input(shape=1x2x1x2x1x2)\ny = mul(x, operand=2)\noutput y\n";
+  auto rank7 = runDeeper("compile " + dir + "/rank7.dnet -o " + dir + "/out");
+  CHECK(rank7.status == 1);
+  CHECK(rank7.output.find("has rank 7; compiled code handles rank 6 at most") != std::string::npos);
   auto badWeights = runDeeper("compile " + dir + "/small.dnet -o " + dir + "/out --weights " + dir + "/x.npy");
   CHECK(badWeights.status == 1);
   CHECK_FALSE(exists(dir + "/out/small.weights"));
@@ -195,6 +199,13 @@ TEST_CASE("compile: pointwise kernels overwrite their input in place and still m
   Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
   REQUIRE(a.shape == b.shape);
   for (size_t i = 0; i < a.data.size(); ++i) CHECK(a.data[i] == doctest::Approx(b.data[i]).epsilon(1e-5));
+
+  // --profile: one line per step and the total.
+  REQUIRE(std::system((dir + "/out/chain --profile 3 --peak 100 > " + dir + "/profile.txt").c_str()) == 0);
+  std::string profile = readFile(dir + "/profile.txt");
+  for (const char *step : {"\np ", "\nr ", "\nb ", "\nm ", "\ny "}) CHECK(profile.find(step) != std::string::npos);
+  CHECK(profile.find("total_ms=") != std::string::npos);
+  CHECK(profile.find("steps=5") != std::string::npos);
 }
 
 TEST_CASE("tensor and --bind: conversions and their errors") {

@@ -135,6 +135,21 @@ TEST_CASE("shape error: sizes whose product overflows") {
   CHECK(diagnose("x = input(shape=2000000000x1x1)\nc = conv(x, out=2000000000, kernel=1)\noutput c\n", "2:1").find("weights or multiply-adds") != std::string::npos);
 }
 
+TEST_CASE("shape errors of reshape, pad, arithmetic, matmul and conv's input pool") {
+  auto error = [](const std::string &line) { return diagnose(kInput + line + "\noutput y\n", "2:1"); };
+  CHECK(error("y = reshape(x, shape=5x5)").find("cannot reshape f32[1,3,8,8] to f32[1,5,5]: the element counts differ") !=
+        std::string::npos);
+  CHECK(error("y = pad(x, pads=1x1)").find("pads needs 8 values (before and after each of 4 axes), has 2") != std::string::npos);
+  CHECK(error("y = pad(x, pads=0x0x1x1x0x0x1x1, mode=wrap)").find("unknown pad mode 'wrap'") != std::string::npos);
+  CHECK(error("y = pad(x, pads=0x0x8x0x0x0x0x0, mode=reflect)").find("reflect padding of axis 2 by 8 needs more than 8 values") !=
+        std::string::npos);
+  CHECK(error("y = add(x, operand=4x1x1)").find("the operand f32[4,1,1] does not broadcast against f32[1,3,8,8]") !=
+        std::string::npos);
+  CHECK(error("y = matmul(x, weight=7x2)").find("inner sizes differ: x has 8 columns, weight 7 rows") != std::string::npos);
+  CHECK(error("y = conv(x, out=2, kernel=1, input_maxpool=2)").find("input_maxpool must be 0 or an odd window, got 2") !=
+        std::string::npos);
+}
+
 TEST_CASE("missing outputs") {
   CHECK(diagnose(kInput + "c = relu(x)\n", "2:1").find("declares no outputs") != std::string::npos);
   CHECK(diagnose(kInput + "output y\n", "2:8").find("undefined name 'y'") != std::string::npos);

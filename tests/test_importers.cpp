@@ -253,13 +253,8 @@ TEST_CASE("ONNX: unsupported content is an error naming the node and what is sup
   onnx::ModelProto conv = oneNode("Conv");
   conv.mutable_graph()->mutable_node(0)->add_input("w");
   addInitializer(conv, "w", {2, 3, 3, 3});
-  auto *pads = conv.mutable_graph()->mutable_node(0)->add_attribute();
-  pads->set_name("pads");
-  pads->set_type(onnx::AttributeProto::INTS);
-  for (int p : {0, 0, 1, 1}) pads->add_ints(p);
-  std::string bytes;
-  conv.SerializeToString(&bytes);
-  Graph asymmetric = parseModel(bytes, "conv.onnx");  // pads [top, left, bottom, right] = [0, 0, 1, 1]
+  setAttr(conv, "pads", {0, 0, 1, 1});
+  Graph asymmetric = importOne(conv);  // pads [top, left, bottom, right] = [0, 0, 1, 1]
   CHECK(asymmetric.find("n1")->attrDims("pad") == Dims{0, 0, 1, 1});
   CHECK(asymmetric.find("n1")->shape == Dims{1, 2, 3, 3});
   CHECK(printGraph(asymmetric).find("pad=0x0x1x1") != std::string::npos);
@@ -267,16 +262,11 @@ TEST_CASE("ONNX: unsupported content is an error naming the node and what is sup
   onnx::ModelProto group = oneNode("Conv");
   group.mutable_graph()->mutable_node(0)->add_input("w");
   addInitializer(group, "w", {3, 1, 3, 3});
-  auto *g = group.mutable_graph()->mutable_node(0)->add_attribute();
-  g->set_name("group");
-  g->set_type(onnx::AttributeProto::INT);
-  g->set_i(3);
-  std::string groupBytes;
-  group.SerializeToString(&groupBytes);
-  Graph depthwise = parseModel(groupBytes, "group.onnx");
+  setAttr(group, "group", {3}, false);
+  Graph depthwise = importOne(group);
   CHECK(depthwise.find("n1")->attrInt("groups") == 3);
   CHECK(depthwise.find("n1")->shape == Dims{1, 3, 2, 2});
-  g->set_i(2);  // 3 channels do not split into 2 groups
+  group.mutable_graph()->mutable_node(0)->mutable_attribute(0)->set_i(2);  // 3 channels do not split into 2 groups
   CHECK(onnxError(group).find("groups=2 must divide the input channels (3)") != std::string::npos);
 
   onnx::ModelProto dangling = oneNode("Relu");
