@@ -56,6 +56,12 @@ Node *Graph::append(std::unique_ptr<Node> node) {
   return raw;
 }
 
+const Tensor &Graph::weight(const std::string &name) const {
+  auto it = weights.find(name);
+  if (it == weights.end()) fail(fmt::format("the weights have no tensor '{}', which model '{}' needs", name, this->name));
+  return it->second;
+}
+
 Node *Graph::find(const std::string &name) const {
   auto it = byName_.find(name);
   return it == byName_.end() ? nullptr : it->second;

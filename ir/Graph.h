@@ -70,6 +70,10 @@ class Graph {
   /// .dnet models, whose weights are seeded or loaded later. Passes that fold nodes update them.
   TensorMap weights;
 
+  /// The learned tensor `name`; a UserError naming it when the weights lack it (a weights file that
+  /// does not match the model).
+  const Tensor &weight(const std::string &name) const;
+
   const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
   /// Appends a node; its inputs must already be in the graph.
   Node *append(std::unique_ptr<Node> node);

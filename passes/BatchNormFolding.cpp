@@ -12,20 +12,14 @@ Node *foldableConv(const Graph &graph, const Node &bn) {
   return conv;
 }
 
-const Tensor &tensor(const Graph &graph, const std::string &name) {
-  auto it = graph.weights.find(name);
-  DEEPER_CHECK(it != graph.weights.end(), "graph weights lack '{}'", name);
-  return it->second;
-}
-
 /// Rewrites the conv's weight and bias in graph.weights and drops the batchnorm's tensors.
 void foldWeights(Graph &graph, const Node &conv, const Node &bn) {
-  const Tensor &scale = tensor(graph, bn.name + ".scale"), &beta = tensor(graph, bn.name + ".bias");
-  const Tensor &mean = tensor(graph, bn.name + ".mean"), &var = tensor(graph, bn.name + ".var");
+  const Tensor &scale = graph.weight(bn.name + ".scale"), &beta = graph.weight(bn.name + ".bias");
+  const Tensor &mean = graph.weight(bn.name + ".mean"), &var = graph.weight(bn.name + ".var");
   Tensor &weight = graph.weights.at(conv.name + ".weight");
   int64_t out = weight.shape[0], perOutput = weight.numel() / out;
   Tensor bias({out});
-  if (conv.attrBool("bias")) bias = tensor(graph, conv.name + ".bias");
+  if (conv.attrBool("bias")) bias = graph.weight(conv.name + ".bias");
   for (int64_t o = 0; o < out; ++o) {
     double s = scale.data[o] / std::sqrt(static_cast<double>(var.data[o]) + bn.attrFloat("epsilon"));
     for (int64_t i = 0; i < perOutput; ++i) weight.data[o * perOutput + i] = static_cast<float>(weight.data[o * perOutput + i] * s);

@@ -12,6 +12,7 @@
 #include "reference/Weights.h"
 #include "runtime/top5.h"
 #include "support/Npy.h"
+#include "support/Safetensors.h"
 
 #include <algorithm>
 #include <numeric>
@@ -46,7 +47,17 @@ void overrideOutputs(Graph &graph, const std::vector<std::string> &names) {
   }
 }
 
-Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipeline()) {
+/// The weights as the model file names them (its layer names, before any pass): --weights, else
+/// --seed, else the weights the model file carries (ONNX), else seed 0. Bound to the graph before the
+/// passes run, so the passes that fold or merge layers rewrite them along with the graph.
+void bindWeights(const Options &o, Graph &graph) {
+  if (!o.weights.empty()) graph.weights = readSafetensors(o.weights);
+  else if (o.seed || graph.weights.empty()) graph.weights = initWeights(graph, o.seed.value_or(0));
+}
+
+/// The model after `pipeline`; with `withWeights`, its weights bound and checked against what the
+/// optimised graph reads.
+Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipeline(), bool withWeights = false) {
   if (o.model.empty()) fail(fmt::format("'deeper {}' needs a MODEL (.dnet, .ir, .onnx or .prototxt)", o.command));
   ElaborateOptions eo;
   eo.batch = o.batch;
@@ -56,18 +67,10 @@ Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipel
   }
   Graph graph = loadModel(o.model, eo);
   if (o.outputsOverride) overrideOutputs(graph, *o.outputsOverride);
+  if (withWeights) bindWeights(o, graph);
   runPasses(graph, passOptions(o, std::move(pipeline)));
+  if (withWeights) checkWeights(graph, graph.weights, o.weights.empty() ? fmt::format("'{}'", o.model) : fmt::format("'{}'", o.weights));
   return graph;
-}
-
-/// --weights, else --seed, else the weights the model file carries (ONNX), else seed 0.
-TensorMap weightsFor(const Options &o, const Graph &graph) {
-  if (!o.weights.empty()) return loadWeights(graph, o.weights);
-  if (!o.seed && !graph.weights.empty()) {
-    checkWeights(graph, graph.weights, fmt::format("'{}'", o.model));
-    return graph.weights;
-  }
-  return initWeights(graph, o.seed.value_or(0));
 }
 
 void emit(const Options &o, const std::string &text) {
@@ -164,9 +167,9 @@ int commandRun(const Options &o) {
   for (const NamedFile &f : o.inputs) files.push_back(readTensorFile(f.path));
   Options opts = o;
   if (!opts.batch && !files.empty() && !files[0].shape.empty()) opts.batch = files[0].shape[0];  // batch follows the input
-  Graph graph = prepare(opts);
+  Graph graph = prepare(opts, defaultPipeline(), true);
 
-  ReferenceExecutor executor(graph, weightsFor(o, graph));
+  ReferenceExecutor executor(graph, graph.weights);
   // An output label (ONNX `y = Identity(x)`) stands for its value; any other name is a value's own.
   auto valueOf = [&](const std::string &label) {
     const Node *n = graph.findOutput(label);
@@ -191,14 +194,14 @@ int commandRun(const Options &o) {
 
 int commandCompile(const Options &o) {
   if (o.outFile.empty()) fail("'deeper compile' needs -o DIR, the output folder");
-  Graph graph = prepare(o);
+  parseTarget(o.target);  // a bad target fails before the weights are made
+  Graph graph = prepare(o, defaultPipeline(), true);
   CompileOptions co;
   co.outDir = o.outFile;
   co.target = o.target;
   co.source = o.model;
   co.jobs = o.jobs;
-  parseTarget(o.target);  // a bad target fails before the weights are made
-  CompileReport r = compileModel(graph, weightsFor(o, graph), co);
+  CompileReport r = compileModel(graph, graph.weights, co);
   fmt::print("compiled {} for {} (batch {}): {} kernels, {} distinct compiled now, the rest cached; arena {} bytes ({} without reuse); "
              "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
              graph.name, o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
@@ -210,8 +213,8 @@ int commandExportOnnx(const Options &o) {
   if (o.outFile.empty()) fail("'deeper export-onnx' needs -o FILE.onnx");
   // The graph before fusion: ONNX has no fused epilogues (a fused relu is written as Relu anyway).
   std::vector<std::string> pipeline = {"shape-inference", "inference-cleanup"};
-  Graph graph = prepare(o, pipeline);
-  writeFileAtomic(o.outFile, exportOnnx(graph, weightsFor(o, graph)));
+  Graph graph = prepare(o, pipeline, true);
+  writeFileAtomic(o.outFile, exportOnnx(graph, graph.weights));
   fmt::print("wrote {} (ONNX opset 13, batch {}, outputs {})\n", o.outFile, graph.batch, fmt::join(outputNames(graph), ", "));
   return 0;
 }
