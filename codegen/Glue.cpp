@@ -20,14 +20,15 @@ std::string braced(const std::vector<T> &v, size_t pad) {
   return fmt::format("{{{}}}", fmt::join(items, ", "));
 }
 
-/// One operand row: where it lives and its Halide view, with the batch set to the compiled batch.
+/// One operand row: where it lives (`skip` bytes further in: a channel slice) and its Halide view, with
+/// the batch set to the compiled batch.
 std::string operandRow(const Placement &p, int index, OperandView view, int64_t batch, bool batchLast,
-                       const std::string &comment) {
+                       const std::string &comment, int64_t skip = 0) {
   if (batchLast && view.batchLast) view.extent.back() = static_cast<int32_t>(batch);
   static const char *kinds[] = {"DEEPER_ARENA", "DEEPER_INPUT", "DEEPER_OUTPUT"};
   std::string kind = index >= 0 ? "DEEPER_WEIGHT" : kinds[static_cast<int>(p.storage)];
   int32_t idx = index >= 0 ? index : (p.storage == Storage::Arena ? 0 : static_cast<int32_t>(p.offset));
-  int64_t offset = index < 0 && p.storage == Storage::Arena ? p.offset : 0;
+  int64_t offset = (index < 0 && p.storage == Storage::Arena ? p.offset : 0) + skip;
   return fmt::format("    {{{}, {}, {}, {}, {}, {}}},  // {}\n", kind, idx, offset, view.extent.size(),
                      braced(view.extent, kMaxRank), braced(view.stride, kMaxRank), comment);
 }
@@ -60,8 +61,11 @@ std::vector<Port> graphOutputs(const Graph &g) {
 std::string stepOperands(const GlueInput &in, size_t s, int &weightIndex) {
   const Kernel &k = (*in.kernels)[s];
   std::string rows;
-  for (size_t i = 0; i < k.inputs.size(); ++i)
-    rows += operandRow(in.plan->placement.at(k.inputs[i]), -1, k.inputViews[i], in.graph->batch, true, k.inputs[i]->name);
+  for (size_t i = 0; i < k.inputs.size(); ++i) {
+    int64_t skip = 4 * k.inputOffsets[i];
+    rows += operandRow(in.plan->placement.at(k.inputs[i]), -1, k.inputViews[i], in.graph->batch, true,
+                       skip ? fmt::format("{} from byte {}", k.inputs[i]->name, skip) : k.inputs[i]->name, skip);
+  }
   for (const PackedParam &p : k.params)
     rows += operandRow({}, weightIndex++, p.view, 0, false, p.spec.tensorName(*k.node));
   const Placement &out = in.plan->placement.at(k.node);

@@ -101,6 +101,43 @@ OperandView viewOf(const Node &node, const Dims &s) {
   }
 }
 
+/// How `node`'s kernel reads its input `in`: its view, and its offset into the input's storage root.
+/// A slice (sibling-merge) reads its channels in place: each dimension of the view covers consecutive
+/// axes of the slice and takes the stride the innermost of them has in the whole tensor, which is
+/// only a strided view when the batch and the sliced channels never share a dimension (a reshape of
+/// the whole shape would; it is refused).
+std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
+  OperandView view = viewOf(node, in.shape);
+  if (in.op != OpKind::Slice) {
+    for (const Node *n = &in; isAlias(*n); n = n->inputs[0])
+      if (n->op == OpKind::Slice)
+        failAtNode(node, fmt::format("reads the slice '{}' through the {} '{}'; compiled code reads a slice only directly", n->name,
+                                     in.info().name, in.name));
+    return {view, 0};
+  }
+  const Node &whole = *in.inputs[0];
+  if (isAlias(whole))
+    failAtNode(in, fmt::format("compiled code slices only a computed value, not the {} '{}'", whole.info().name, whole.name));
+  const Dims &shape = in.shape;
+  std::vector<int64_t> strides(shape.size());  // of the whole tensor, per axis
+  for (size_t a = shape.size(); a-- > 0;) strides[a] = a + 1 == shape.size() ? 1 : strides[a + 1] * whole.shape[a + 1];
+  size_t axis = shape.size();  // the next axis to cover, counted from the innermost
+  for (size_t d = 0; d < view.extent.size(); ++d) {
+    int64_t covered = 1;
+    size_t innermost = axis;
+    while (covered < view.extent[d] && axis > 0) {
+      --axis;
+      if (axis == 0 && innermost > 1 && shape[1] != whole.shape[1])  // batch and channels in one dimension
+        failAtNode(node, fmt::format("a {} kernel cannot read the channel slice '{}' in place (it merges channels with other axes)",
+                                     node.info().name, in.name));
+      covered *= shape[axis];
+    }
+    DEEPER_CHECK(covered == view.extent[d], "view extent {} of '{}' does not follow its axes", view.extent[d], in.name);
+    if (innermost > axis) view.stride[d] = strides[innermost - 1];
+  }
+  return {view, in.attrInt("begin") * strides[1]};
+}
+
 /// Extents (the batch dropped when free); strides too when they are not the dense ones.
 std::string viewText(const OperandView &v, bool dropBatch) {
   size_t n = dropBatch && v.batchLast && !v.extent.empty() ? v.extent.size() - 1 : v.extent.size();
@@ -168,10 +205,12 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
       failAtNode(*node, fmt::format("f32[{}] has rank {}; compiled code handles rank {} at most", fmt::join(node->shape, ","),
                                     node->shape.size(), kMaxRank));
     if (node->op == OpKind::Input || isAlias(*node)) continue;
-    Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, viewOf(*node, node->shape)};
+    Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, {}, viewOf(*node, node->shape)};
     for (const Node *in : node->inputs) {
+      auto [view, offset] = inputViewOf(*node, *in);
       k.inputs.push_back(storageRoot(in));
-      k.inputViews.push_back(viewOf(*node, in->shape));
+      k.inputViews.push_back(view);
+      k.inputOffsets.push_back(offset);
     }
     k.params = packedParams(*node, k.schedule);
     k.outputStorage = node.get();

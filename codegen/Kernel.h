@@ -41,6 +41,8 @@ struct Kernel {
   Schedule schedule;
   std::vector<const Node *> inputs;  ///< storage roots of the inputs (aliases resolved)
   std::vector<OperandView> inputViews;
+  /// Where each input starts in its storage root, in floats: non-zero for a channel slice (sibling-merge).
+  std::vector<int64_t> inputOffsets;
   std::vector<PackedParam> params;
   OperandView outputView;
   /// Where the output is written: the node's own storage, or (concat-elision) a slice of an in-place

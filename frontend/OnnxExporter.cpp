@@ -114,6 +114,14 @@ class Exporter {
     add("MatMul", node.name, in, node.name);
   }
 
+  /// Slice (opset 10+): starts, ends and axes as int64 inputs.
+  void exportSlice(const Node &node, std::vector<std::string> in) {
+    in.push_back(int64Initializer(node.name + ".starts", {node.attrInt("begin")}));
+    in.push_back(int64Initializer(node.name + ".ends", {node.attrInt("end")}));
+    in.push_back(int64Initializer(node.name + ".axes", {1}));
+    add("Slice", node.name, in, node.name);
+  }
+
   void exportPad(const Node &node, std::vector<std::string> in) {
     const Dims &pads = node.attrDims("pads");
     in.push_back(int64Initializer(node.name + ".pads", pads));
@@ -206,6 +214,7 @@ class Exporter {
         return;
       }
       case OpKind::Pad: return exportPad(node, in);
+      case OpKind::Slice: return exportSlice(node, in);
       case OpKind::Add: return exportArithmetic(node, "Add", in);
       case OpKind::Sub: return exportArithmetic(node, "Sub", in);
       case OpKind::Mul: return exportArithmetic(node, "Mul", in);

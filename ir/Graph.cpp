@@ -1,5 +1,6 @@
 #include "ir/Graph.h"
 
+#include <algorithm>
 #include <set>
 
 namespace deeper {
@@ -33,7 +34,7 @@ const Dims &Node::attrDims(const std::string &attr) const { return attrAs<Dims>(
 const std::string &Node::attrWord(const std::string &attr) const { return attrAs<std::string>(*this, attr); }
 
 bool isAlias(const Node &node) {
-  return node.op == OpKind::Flatten || node.op == OpKind::Reshape || node.op == OpKind::Dropout;
+  return node.op == OpKind::Flatten || node.op == OpKind::Reshape || node.op == OpKind::Dropout || node.op == OpKind::Slice;
 }
 
 const Node *storageRoot(const Node *node) {
@@ -60,6 +61,32 @@ const Tensor &Graph::weight(const std::string &name) const {
   auto it = weights.find(name);
   if (it == weights.end()) fail(fmt::format("the weights have no tensor '{}', which model '{}' needs", name, this->name));
   return it->second;
+}
+
+Node *Graph::insertBefore(const Node *before, std::unique_ptr<Node> node) {
+  auto at = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto &n) { return n.get() == before; });
+  DEEPER_CHECK(at != nodes_.end(), "'{}' is not in the graph", before->name);
+  for (Node *in : node->inputs) {
+    auto it = std::find_if(nodes_.begin(), at, [&](const auto &n) { return n.get() == in; });
+    DEEPER_CHECK(it != at, "input of '{}' does not come before '{}'", node->name, before->name);
+  }
+  DEEPER_CHECK(!find(node->name), "duplicate node name '{}'", node->name);
+  Node *raw = node.get();
+  byName_[raw->name] = raw;
+  nodes_.insert(at, std::move(node));
+  return raw;
+}
+
+Node *Graph::replace(Node *old, std::unique_ptr<Node> node) {
+  auto at = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto &n) { return n.get() == old; });
+  DEEPER_CHECK(at != nodes_.end(), "'{}' is not in the graph", old->name);
+  Node *raw = node.get();
+  replaceAllUses(old, raw);
+  byName_.erase(old->name);
+  DEEPER_CHECK(!find(raw->name), "duplicate node name '{}'", raw->name);
+  byName_[raw->name] = raw;
+  *at = std::move(node);  // destroys old
+  return raw;
 }
 
 Node *Graph::find(const std::string &name) const {

@@ -44,7 +44,8 @@ struct Node {
   const std::string &attrWord(const std::string &attr) const;
 };
 
-/// True for ops whose value is their input's storage, read differently (flatten, reshape, dropout).
+/// True for ops whose value is their input's storage, read differently (flatten, reshape, dropout;
+/// slice reads part of it, further in and strided).
 bool isAlias(const Node &node);
 /// The node whose storage holds `node`'s value: the first non-alias up its input chain.
 const Node *storageRoot(const Node *node);
@@ -77,6 +78,11 @@ class Graph {
   const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
   /// Appends a node; its inputs must already be in the graph.
   Node *append(std::unique_ptr<Node> node);
+  /// Inserts a node just before `before` (so after everything `before` may read).
+  Node *insertBefore(const Node *before, std::unique_ptr<Node> node);
+  /// Puts `node` in `old`'s place: the same position in the order, every use of `old` now `node`'s.
+  /// `node` may take `old`'s name; `old` is gone.
+  Node *replace(Node *old, std::unique_ptr<Node> node);
   Node *find(const std::string &name) const;
   std::vector<Node *> users(const Node *node) const;
   bool isOutput(const Node *node) const;

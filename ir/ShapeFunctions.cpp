@@ -156,6 +156,16 @@ void checkWorkFits(const Node &node, const Dims &out) {
                                  fmt::join(in, ","), fmt::join(out, ",")));
 }
 
+Dims sliceShape(const Node &node) {
+  Dims shape = node.inputs[0]->shape;
+  if (shape.size() < 2) failAtNode(node, "slice expects an input with channels (rank 2 or more)");
+  int64_t begin = node.attrInt("begin"), end = node.attrInt("end");
+  if (begin < 0 || end <= begin || end > shape[1])
+    failAtNode(node, fmt::format("slice [{}, {}) is not a non-empty range of the input's {} channels", begin, end, shape[1]));
+  shape[1] = end - begin;
+  return shape;
+}
+
 Dims inputShape(const Node &node, int64_t batch) {
   Dims out{batch};
   for (int64_t d : node.attrDims("shape")) out.push_back(d);
@@ -186,6 +196,7 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
       if (!(node.attrFloat("epsilon") >= 0)) failAtNode(node, "epsilon must not be negative");
       return node.inputs[0]->shape;
     case OpKind::Concat: return concatShape(node);
+    case OpKind::Slice: return sliceShape(node);
     case OpKind::Fc: {
       FcParams p = FcParams::of(node);
       requirePositive(node, "out", p.out);

@@ -9,6 +9,7 @@
 #include "passes/OutputCopies.h"
 #include "passes/PoolProjFusion.h"
 #include "passes/ShapeInference.h"
+#include "passes/SiblingMerge.h"
 
 #include <chrono>
 
@@ -57,7 +58,14 @@ const PassInfo *findPass(const std::string &name) {
 std::vector<std::string> defaultPipeline() {
   std::vector<std::string> names;
   for (const PassInfo &p : allPasses())
-    if (p.inclusion == PassInclusion::Default) names.push_back(p.name);
+    if (p.inclusion != PassInclusion::OptIn) names.push_back(p.name);
+  return names;
+}
+
+std::vector<std::string> cleanupPipeline() {
+  std::vector<std::string> names;
+  for (const PassInfo &p : allPasses())
+    if (p.inclusion == PassInclusion::Cleanup) names.push_back(p.name);
   return names;
 }
 

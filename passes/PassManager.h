@@ -16,7 +16,10 @@
 
 namespace deeper {
 
-enum class PassInclusion { Default, OptIn };
+/// Cleanup passes prepare the model for inference and keep its layers (what `deeper summary` counts);
+/// Default passes optimise it (merging or fusing layers); both make the default pipeline. OptIn passes
+/// run only when --passes names them.
+enum class PassInclusion { Cleanup, Default, OptIn };
 
 struct PassInfo {
   const char *name;
@@ -29,6 +32,8 @@ const std::vector<PassInfo> &allPasses();
 /// nullptr when unknown.
 const PassInfo *findPass(const std::string &name);
 std::vector<std::string> defaultPipeline();
+/// The Cleanup passes of the default pipeline: the model's own layers, ready for inference.
+std::vector<std::string> cleanupPipeline();
 
 struct PassOptions {
   std::vector<std::string> pipeline = defaultPipeline();

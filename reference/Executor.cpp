@@ -65,6 +65,7 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
       return batchNorm(*in[0], *param(node, "scale"), *param(node, "bias"), *param(node, "mean"), *param(node, "var"),
                        node.attrFloat("epsilon"));
     case OpKind::Concat: return concat(in, node.attrInt("axis"));
+    case OpKind::Slice: return sliceChannels(*in[0], node.attrInt("begin"), node.attrInt("end"));
     case OpKind::Dropout:
     case OpKind::Copy: return *in[0];
     case OpKind::Fc: {

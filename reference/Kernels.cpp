@@ -158,6 +158,16 @@ Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis) {
   return y;
 }
 
+Tensor sliceChannels(const Tensor &x, int64_t begin, int64_t end) {
+  Dims shape = x.shape;
+  shape[1] = end - begin;
+  Tensor y(shape);
+  AxisSplit in(x.shape, 1), out(shape, 1);
+  for (int64_t o = 0; o < in.outer; ++o)
+    std::copy_n(x.data.begin() + (o * in.extent + begin) * in.inner, out.extent * out.inner, y.data.begin() + o * out.extent * out.inner);
+  return y;
+}
+
 Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias, bool applyRelu) {
   int64_t batch = x.shape.at(0), features = x.numel() / batch, outputs = weight.shape.at(0);
   DEEPER_CHECK(weight.shape == Dims({outputs, features}), "fc weight shape {}", dimsString(weight.shape));

@@ -23,6 +23,8 @@ Tensor relu(const Tensor &x);
 /// (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (axis 1).
 Tensor batchNorm(const Tensor &x, const Tensor &scale, const Tensor &bias, const Tensor &mean, const Tensor &var, double epsilon);
 Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis);
+/// Channels [begin, end) of x (axis 1).
+Tensor sliceChannels(const Tensor &x, int64_t begin, int64_t end);
 /// y[n,o] = bias[o] + sum_i weight[o,i] * x[n,i], x flattened per sample.
 Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias, bool applyRelu);
 Tensor softmax(const Tensor &x, int64_t axis);

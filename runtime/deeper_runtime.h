@@ -37,8 +37,8 @@ typedef enum deeper_status {
 typedef enum deeper_operand_kind {
   DEEPER_ARENA = 0,   /* at `offset` bytes into the context's arena */
   DEEPER_WEIGHT = 1,  /* weights tensor number `index` */
-  DEEPER_INPUT = 2,   /* model input number `index` */
-  DEEPER_OUTPUT = 3   /* model output number `index` */
+  DEEPER_INPUT = 2,   /* model input number `index`, `offset` bytes in (a channel slice) */
+  DEEPER_OUTPUT = 3   /* model output number `index`, `offset` bytes in */
 } deeper_operand_kind;
 
 /* The highest tensor rank compiled models use. */

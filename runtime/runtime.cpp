@@ -195,8 +195,8 @@ deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, 
     StepBuffers &sb = ctx->steps[s];
     for (int o = 0; o < step.num_operands; ++o) {
       const deeper_operand &op = step.operands[o];
-      if (op.kind == DEEPER_INPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(const_cast<float *>(inputs[op.index]));
-      if (op.kind == DEEPER_OUTPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(outputs[op.index]);
+      if (op.kind == DEEPER_INPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(const_cast<float *>(inputs[op.index])) + op.offset;
+      if (op.kind == DEEPER_OUTPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(outputs[op.index]) + op.offset;
       if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
     }
     auto start = std::chrono::steady_clock::now();

@@ -84,7 +84,7 @@ TEST_CASE("ir: pipeline control and instrumentation") {
   CHECK(all.status == 0);
   CHECK(all.output.find("# *** IR after shape-inference (unchanged) ***") != std::string::npos);
   CHECK(all.output.find("# *** IR after epilogue-fusion (changed) ***") != std::string::npos);
-  CHECK(all.output.find("# pass timing (6 passes") != std::string::npos);
+  CHECK(all.output.find("# pass timing (7 passes") != std::string::npos);
   CHECK(all.output.find("c = conv(x, out=4, kernel=3x3, pad=1x1, relu=true) : f32[1,4,6,6]") != std::string::npos);
   auto one = runDeeper("ir " + dir + "/small.dnet --print-after=inference-cleanup --verify-each -o " + dir + "/out.ir");
   CHECK(one.output.find("IR after inference-cleanup") != std::string::npos);
@@ -206,6 +206,33 @@ TEST_CASE("compile: pointwise kernels overwrite their input in place and still m
   for (const char *step : {"\np ", "\nr ", "\nb ", "\nm ", "\ny "}) CHECK(profile.find(step) != std::string::npos);
   CHECK(profile.find("total_ms=") != std::string::npos);
   CHECK(profile.find("steps=5") != std::string::npos);
+}
+
+TEST_CASE("compile: merged siblings read their slices in place and match the unmerged reference, batch 2") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  std::ofstream(dir + "/module.dnet") << "network module\n"
+                                         "x = input(shape=2x6x6)\n"
+                                         "r3 = conv(x, out=20, kernel=1, relu=true)\n"
+                                         "b3 = conv(r3, out=6, kernel=3, pad=1, relu=true)\n"
+                                         "r5 = conv(x, out=3, kernel=1, relu=true)\n"
+                                         "b5 = conv(r5, out=4, kernel=5, pad=2)\n"
+                                         "y = concat(b3, b5)\n"
+                                         "output y\n";
+  Tensor in({2, 2, 6, 6});
+  for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 11) * 0.3f - 1.5f;
+  writeNpy(dir + "/x.npy", in);
+  REQUIRE(std::system(("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/module.dnet --batch 2 -o " +
+                       dir + "/out > /dev/null 2>&1").c_str()) == 0);
+  std::string glue = readFile(dir + "/out/module_glue.cpp");
+  CHECK(glue.find("// step 0: r3_and_r5") != std::string::npos);
+  CHECK(glue.find("r3_and_r5 from byte 2880") != std::string::npos);  // r5: 20 channels of 6x6 in
+  REQUIRE(std::system((dir + "/out/module --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
+  REQUIRE(runDeeper("run " + dir + "/module.dnet --passes=shape-inference --input " + dir + "/x.npy --output " + dir +
+                    "/reference.npy").status == 0);
+  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
+  REQUIRE(a.shape == b.shape);
+  for (size_t i = 0; i < a.data.size(); ++i) CHECK(a.data[i] == doctest::Approx(b.data[i]).epsilon(1e-5));
 }
 
 TEST_CASE("tensor and --bind: conversions and their errors") {

@@ -28,6 +28,17 @@ Halide::Buffer<float> toBuffer(const OperandView &view, int32_t batch, const std
   return b;
 }
 
+/// A buffer over `data` (a storage root's values) as the kernel reads it: its view's strides, from
+/// `offset` floats in (a channel slice).
+Halide::Buffer<float> viewBuffer(const OperandView &view, int32_t batch, std::vector<float> &data, int64_t offset) {
+  std::vector<halide_dimension_t> dims;
+  for (size_t d = 0; d < view.extent.size(); ++d) {
+    bool free = batch > 0 && view.batchLast && d + 1 == view.extent.size();
+    dims.push_back(halide_dimension_t(0, free ? batch : view.extent[d], static_cast<int32_t>(view.stride[d])));
+  }
+  return Halide::Buffer<float>(data.data() + offset, static_cast<int>(dims.size()), dims.data());
+}
+
 /// Compiles each kernel of `text` (default schedules, changed by `vary`) and compares it with the reference.
 void checkKernels(const std::string &text, const std::function<void(Schedule &)> &vary = {}) {
   Graph g = test::parse(text);
@@ -44,7 +55,8 @@ void checkKernels(const std::string &text, const std::function<void(Schedule &)>
     if (vary) vary(k.schedule);
     INFO("kernel " << k.node->name << ": " << k.canonical());
     codegen::KernelPipeline kp = codegen::generateKernel(k);
-    for (size_t i = 0; i < k.inputs.size(); ++i) kp.params[i].set(toBuffer(k.inputViews[i], batch, values.at(k.inputs[i]->name).data));
+    for (size_t i = 0; i < k.inputs.size(); ++i)
+      kp.params[i].set(viewBuffer(k.inputViews[i], batch, values.at(k.inputs[i]->name).data, k.inputOffsets[i]));
     for (size_t j = 0; j < k.params.size(); ++j) {
       const PackedParam &p = k.params[j];
       Tensor packed = packParam(k, p, weights.at(p.spec.tensorName(*k.node)));
@@ -285,4 +297,42 @@ TEST_CASE("flatten and dropout are views of their input's storage") {
   REQUIRE(kernels.size() == 2);
   CHECK(kernels[1].inputs[0] == g.find("c"));
   CHECK(kernels[1].inputViews[0].extent == std::vector<int32_t>{18, 1});
+}
+
+TEST_CASE("channel slices are read in place by every kernel that keeps batch and channels apart") {
+  const char *text = R"(network s batch=2
+x  = input(shape=6x7x5)
+c  = conv(x, out=40, kernel=1, relu=true)
+s1 = slice(c, begin=0, end=24)
+s2 = slice(c, begin=24, end=40)
+a  = conv(s1, out=8, kernel=3, pad=1)
+b  = conv(s2, out=5, kernel=5, pad=2)
+m  = maxpool(s2, kernel=3, stride=2)
+f  = fc(s1, out=4)
+k  = concat(s2, s1)
+r  = relu(s2)
+output a
+output b
+output m
+output f
+output k
+output r
+)";
+  checkKernels(text);
+  Graph g = test::parse(text);
+  std::vector<Kernel> kernels = kernelsOf(g, 16);
+  const Kernel &b = kernels[2];
+  REQUIRE(b.node->name == "b");
+  CHECK(b.inputs[0] == g.find("c"));
+  CHECK(b.inputOffsets[0] == 24 * 7 * 5);
+  CHECK(b.inputViews[0].extent == std::vector<int32_t>{5, 7, 16, 2});
+  CHECK(b.inputViews[0].stride == std::vector<int64_t>{1, 5, 35, 40 * 35});
+  CHECK(kernels[4].inputViews[0].stride == std::vector<int64_t>{1, 40 * 35});  // fc: one sample's channels are contiguous
+
+  Graph whole = test::parse("x = input(shape=6x2x2)\nc = conv(x, out=4, kernel=1)\ns = slice(c, begin=1, end=3)\n"
+                            "r = reshape(s, shape=8, whole=true)\ny = relu(r)\noutput y\n");
+  CHECK(test::userErrorOf([&] { kernelsOf(whole, 16); }).find("reads a slice only directly") != std::string::npos);
+  Graph ofAlias = test::parse("x = input(shape=6x2x2)\nc = conv(x, out=4, kernel=1)\nd = dropout(c, ratio=0.5)\n"
+                              "s = slice(d, begin=1, end=3)\ny = relu(s)\noutput y\n");
+  CHECK(test::userErrorOf([&] { kernelsOf(ofAlias, 16); }).find("slices only a computed value") != std::string::npos);
 }

@@ -45,14 +45,16 @@ float maxAbsDiff(const Tensor &a, const Tensor &b) {
   return m;
 }
 
-/// Runs `pass` on a copy of `text` and checks every output is unchanged on seeded weights and input.
+/// Runs `pass` on a copy of `text` with seeded weights bound (the pass rewrites them as it merges or
+/// folds layers) and checks every output is unchanged.
 void checkEquivalent(const std::string &text, const std::string &pass) {
   Graph before = test::parse(text), after = test::parse(text);
+  after.weights = initWeights(before, 3);
   runPass(after, pass);
   TensorMap inputs;
   for (const Node *in : before.nodesOfOp(OpKind::Input)) inputs[in->name] = syntheticInput(in->shape, in->name, 7);
   TensorMap a = ReferenceExecutor(before, initWeights(before, 3)).run(inputs);
-  TensorMap b = ReferenceExecutor(after, initWeights(after, 3)).run(inputs);
+  TensorMap b = ReferenceExecutor(after, after.weights).run(inputs);
   for (const GraphOutput &o : after.outputs) {
     INFO(pass << ": output " << o.node->name);
     REQUIRE(a.count(o.node->name));
@@ -74,6 +76,20 @@ r4     = relu(f)
 prob   = softmax(r4)
 output prob
 output side
+)";
+
+/// A small inception module: three 1x1 convs of the module's input, a pool branch, a concat.
+const char *kModuleCase = R"(network module batch=2
+x      = input(shape=16x9x9)
+b1     = conv(x, out=8, kernel=1, relu=true)
+r3     = conv(x, out=12, kernel=1, relu=true)
+b3     = conv(r3, out=8, kernel=3, pad=1, relu=true)
+r5     = conv(x, out=4, kernel=1, relu=true, bias=false)
+b5     = conv(r5, out=4, kernel=5, pad=2, relu=true)
+pool   = maxpool(x, kernel=3, pad=1)
+proj   = conv(pool, out=4, kernel=1, relu=true)
+out    = concat(b1, b3, b5, proj)
+output out
 )";
 
 }  // namespace
@@ -135,6 +151,7 @@ TEST_CASE("every pass keeps the outputs numerically equal") {
   for (const PassInfo &pass : allPasses()) {
     checkEquivalent(kFusionCases, pass.name);
     checkEquivalent(withTraining, pass.name);
+    checkEquivalent(kModuleCase, pass.name);
   }
 }
 
@@ -159,7 +176,7 @@ TEST_CASE("pass manager: unknown names, --print-after, --time-passes") {
   free(buffer);
   CHECK(text.find("# *** IR after epilogue-fusion (changed) ***\nnetwork test batch=1\n") != std::string::npos);
   CHECK(text.find("IR after inference-cleanup") == std::string::npos);
-  CHECK(text.find("# pass timing (6 passes") != std::string::npos);
+  CHECK(text.find("# pass timing (7 passes") != std::string::npos);
   CHECK(text.find("yes      epilogue-fusion") != std::string::npos);
 }
 
@@ -191,4 +208,24 @@ output side
   runPass(bare, "batchnorm-folding");
   CHECK(bare.find("b") == nullptr);
   CHECK(bare.weights.empty());
+}
+
+TEST_CASE("sibling-merge: the reduces of a module become one conv, its slices keep their names") {
+  Graph g = test::parse(kModuleCase);
+  g.weights = initWeights(g, 4);
+  Tensor r5 = g.weights.at("r5.weight");
+  runPass(g, "sibling-merge");
+  CHECK(g.nodesOfOp(OpKind::Conv).size() == 5);  // b1, r3_and_r5, b3, b5, proj
+  const Node *merged = g.find("r3_and_r5");
+  REQUIRE(merged);
+  CHECK(merged->attrInt("out") == 16);
+  CHECK(g.find("r3")->op == OpKind::Slice);
+  CHECK(g.find("r5")->attrInt("begin") == 12);
+  CHECK(g.find("b5")->inputs[0] == g.find("r5"));
+  CHECK(g.find("b1")->inputs[0] == g.find("x"));  // feeds the concat: left alone
+  // The stacked weights: r5's after r3's, and a zero bias for r5, which had none.
+  const Tensor &w = g.weights.at("r3_and_r5.weight"), &b = g.weights.at("r3_and_r5.bias");
+  CHECK(std::equal(r5.data.begin(), r5.data.end(), w.data.begin() + 12 * 16));
+  CHECK(b.data[13] == 0.0f);
+  CHECK(g.weights.count("r3.weight") == 0);
 }

@@ -13,6 +13,7 @@ namespace {
 Graph inferenceGoogLeNet() {
   Graph g = loadModel(test::googlenetPath());
   PassOptions o;
+  o.pipeline = cleanupPipeline();
   o.verifyEach = true;
   runPasses(g, o);
   return g;

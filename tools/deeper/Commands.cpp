@@ -89,7 +89,7 @@ int commandGraph(const Options &o) {
 }
 
 int commandSummary(const Options &o) {
-  std::vector<std::string> pipeline = defaultPipeline();
+  std::vector<std::string> pipeline = cleanupPipeline();  // the model's layers, as the paper counts them
   if (o.all) pipeline.erase(std::remove(pipeline.begin(), pipeline.end(), "inference-cleanup"), pipeline.end());
   Graph graph = prepare(o, pipeline);
   Summary s = summarize(graph);

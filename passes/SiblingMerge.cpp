@@ -1,0 +1,127 @@
+#include "passes/SiblingMerge.h"
+
+#include "ir/OpParams.h"
+#include "ir/ShapeFunctions.h"
+
+#include <map>
+
+namespace deeper {
+namespace {
+
+bool readsSlices(const Node &user) {
+  switch (user.op) {
+    case OpKind::Conv:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::Lrn:
+    case OpKind::Fc: return true;
+    default: return false;
+  }
+}
+
+bool isSibling(const Graph &graph, const Node &conv) {
+  if (conv.op != OpKind::Conv || graph.isOutput(&conv)) return false;
+  ConvParams p = ConvParams::of(conv);
+  const Window2d &w = p.win;
+  bool pointwise = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
+  if (!pointwise || p.groups != 1 || p.inputMaxPool != 0) return false;
+  std::vector<Node *> users = graph.users(&conv);
+  if (users.empty()) return false;
+  for (const Node *u : users)
+    if (!readsSlices(*u)) return false;
+  return true;
+}
+
+/// Groups of two or more siblings, each in node order, keyed by the first.
+std::vector<std::vector<Node *>> siblingGroups(const Graph &graph) {
+  std::map<std::pair<const Node *, bool>, std::vector<Node *>> byInput;  // (input, relu)
+  std::vector<std::pair<const Node *, bool>> order;
+  for (Node *conv : graph.nodesOfOp(OpKind::Conv)) {
+    if (!isSibling(graph, *conv)) continue;
+    auto key = std::make_pair(static_cast<const Node *>(conv->inputs[0]), conv->attrBool("relu"));
+    if (byInput[key].empty()) order.push_back(key);
+    byInput[key].push_back(conv);
+  }
+  std::vector<std::vector<Node *>> groups;
+  for (const auto &key : order)
+    if (byInput[key].size() >= 2) groups.push_back(byInput[key]);
+  return groups;
+}
+
+/// "inception_3a/3x3_reduce_and_5x5_reduce": the siblings' names after their common folder.
+std::string mergedName(const Graph &graph, const std::vector<Node *> &siblings) {
+  const std::string &first = siblings[0]->name;
+  size_t slash = first.rfind('/');
+  std::string folder = slash == std::string::npos ? "" : first.substr(0, slash + 1);
+  std::string name = first;
+  for (size_t i = 1; i < siblings.size(); ++i) {
+    const std::string &n = siblings[i]->name;
+    name += "_and_" + (n.compare(0, folder.size(), folder) == 0 ? n.substr(folder.size()) : n);
+  }
+  std::string unique = name;
+  for (int i = 2; graph.find(unique); ++i) unique = fmt::format("{}{}", name, i);
+  return unique;
+}
+
+/// Stacks the siblings' weights and biases under the merged conv's names and drops theirs.
+void stackWeights(Graph &graph, const Node &merged, const std::vector<Node *> &siblings) {
+  Tensor weight({merged.attrInt("out"), siblings[0]->inputs[0]->shape[1], 1, 1}), bias({merged.attrInt("out")});
+  size_t w = 0, b = 0;
+  for (const Node *s : siblings) {
+    const Tensor &sw = graph.weight(s->name + ".weight");
+    std::copy(sw.data.begin(), sw.data.end(), weight.data.begin() + static_cast<long>(w));
+    w += sw.data.size();
+    if (s->attrBool("bias")) {
+      const Tensor &sb = graph.weight(s->name + ".bias");
+      std::copy(sb.data.begin(), sb.data.end(), bias.data.begin() + static_cast<long>(b));
+    }
+    b += static_cast<size_t>(s->attrInt("out"));
+  }
+  for (const Node *s : siblings) graph.weights.erase(s->name + ".weight"), graph.weights.erase(s->name + ".bias");
+  graph.weights[merged.name + ".weight"] = std::move(weight);
+  graph.weights[merged.name + ".bias"] = std::move(bias);
+}
+
+std::unique_ptr<Node> newNode(OpKind op, std::string name, Node *input, const Node &like) {
+  auto node = std::make_unique<Node>();
+  node->op = op;
+  node->name = std::move(name);
+  node->inputs = {input};
+  node->block = like.block;
+  node->blockType = like.blockType;
+  node->loc = like.loc;
+  return node;
+}
+
+void merge(Graph &graph, const std::vector<Node *> &siblings) {
+  const Node &first = *siblings[0];
+  std::unique_ptr<Node> conv = newNode(OpKind::Conv, mergedName(graph, siblings), first.inputs[0], first);
+  conv->attrs = first.attrs;
+  int64_t out = 0;
+  bool bias = false;
+  for (const Node *s : siblings) out += s->attrInt("out"), bias = bias || s->attrBool("bias");
+  conv->attrs["out"] = out;
+  conv->attrs["bias"] = bias;
+  conv->shape = inferShape(*conv, graph.batch);
+  Node *merged = graph.insertBefore(&first, std::move(conv));
+  if (!graph.weights.empty()) stackWeights(graph, *merged, siblings);
+
+  int64_t begin = 0;
+  for (Node *s : siblings) {  // each sibling's place and name go to its slice of the merged conv
+    std::unique_ptr<Node> slice = newNode(OpKind::Slice, s->name, merged, *s);
+    slice->attrs = {{"begin", begin}, {"end", begin + s->attrInt("out")}};
+    slice->shape = inferShape(*slice, graph.batch);
+    begin += s->attrInt("out");
+    graph.replace(s, std::move(slice));
+  }
+}
+
+}  // namespace
+
+bool runSiblingMerge(Graph &graph) {
+  std::vector<std::vector<Node *>> groups = siblingGroups(graph);
+  for (const std::vector<Node *> &siblings : groups) merge(graph, siblings);
+  return !groups.empty();
+}
+
+}  // namespace deeper
