@@ -3,6 +3,7 @@
 // kernel window; each input value is broadcast against a vector of packed weights
 // (packed as [I][KH][KW][O padded], so a vector of output channels is one contiguous load).
 #include "codegen/Generators.h"
+#include "passes/ReduceConvFusion.h"
 
 #include <limits>
 
@@ -12,26 +13,70 @@ using namespace Halide;
 
 namespace {
 
-constexpr int kPooledTasks = 4;
+/// Tasks per image when the conv computes its input itself (a pooled or reduced source): few tasks of
+/// many rows, within which the source's rows slide down (each computed once); each task recomputes only
+/// the K-1 halo rows. reduce-conv-fusion's cost model counts on this.
+constexpr int kFusedTasks = kFusedRowBands;
 
-
-/// What the conv's taps read: the input, or (pool-proj-fusion) the input max-pooled KxK, stride 1,
-/// pad K/2, separably: the max along each window row, then down the column of row maxima.
+/// What the conv's taps read: the input; or (pool-proj-fusion) the input max-pooled KxK, stride 1, pad
+/// K/2, separably: the max along each window row, then down the column of row maxima; or
+/// (reduce-conv-fusion) the input through a 1x1 conv, zero outside the image, so it is its own padding.
 struct Source {
-  Func func, rows;
-  bool pooled = false;
+  Func func, rows, acc;
+  bool pooled = false, reduced = false;
+  RDom inputs;  ///< the reduce's input channels
+  bool fused() const { return pooled || reduced; }
 };
 
-Source convSource(const ConvParams &cp, const ImageParam &input, const OperandView &in) {
-  if (cp.inputMaxPool == 0) return Source{Func(input), Func(), false};
+Source pooledSource(const ConvParams &cp, const ImageParam &input, const OperandView &in) {
   Var x("px"), y("py"), c("pc"), n("pn");
   int k = static_cast<int>(cp.inputMaxPool), half = k / 2;
   Func edge = BoundaryConditions::constant_exterior(input, -std::numeric_limits<float>::infinity(), {{0, in.extent[0]}, {0, in.extent[1]}});
   RDom rx(0, k, "pool_x"), ry(0, k, "pool_y");
-  Source s{Func("pooled"), Func("pooled_rows"), true};
+  Source s{Func("pooled"), Func("pooled_rows"), Func(), true, false};
   s.rows(x, y, c, n) = maximum(edge(x + rx - half, y, c, n));
   s.func(x, y, c, n) = maximum(s.rows(x, y + ry - half, c, n));
   return s;
+}
+
+/// The reduce reads the input at clamped coordinates, so any pixel it is asked for (padding included,
+/// where the select then gives 0) reads in bounds.
+Source reducedSource(const ConvParams &cp, const ImageParam &input, const OperandView &in, const ImageParam &weight,
+                     const ImageParam &bias) {
+  Var x("rx"), y("ry"), c("rc"), n("rn");
+  RDom ri(0, in.extent[2], "ri");
+  Source s{Func("reduced"), Func(), Func("reduce_acc"), false, true, ri};
+  s.acc(c, x, y, n) = bias(c);
+  s.acc(c, x, y, n) += weight(c, ri) * input(clamp(x, 0, in.extent[0] - 1), clamp(y, 0, in.extent[1] - 1), ri, n);
+  Expr value = cp.reduceRelu ? max(s.acc(c, x, y, n), 0.0f) : s.acc(c, x, y, n);
+  Expr inside = x >= 0 && x < in.extent[0] && y >= 0 && y < in.extent[1];
+  s.func(x, y, c, n) = select(inside, value, 0.0f);
+  return s;
+}
+
+Source convSource(const Kernel &k, const ConvParams &cp, const std::vector<ImageParam> &p) {
+  if (cp.inputMaxPool > 0) return pooledSource(cp, p[0], k.inputViews[0]);
+  if (cp.reduce > 0) {
+    size_t at = cp.bias ? 3 : 2;  // after weight and bias
+    return reducedSource(cp, p[0], k.inputViews[0], p[at], p[at + 1]);
+  }
+  return Source{Func(p[0]), Func(), Func(), false, false};
+}
+
+/// One row of the reduce per step of `row`, kept from `task` on (sliding): the 1x1 conv as a register
+/// tile of channel vectors by pixels over the input channels, like the conv itself.
+void scheduleReduced(Source source, const Schedule &s, Func out, Var row, Var task) {
+  std::vector<Var> d = source.func.args(), a = source.acc.args();  // (x, y, c, n) and (c, x, y, n)
+  source.func.store_at(out, task).compute_at(out, row).reorder(d[0], d[2], d[1], d[3]);
+  source.acc.compute_at(source.func, d[1]).vectorize(a[0], s.vector, TailStrategy::RoundUp);
+  Var co("rco"), ci("rci"), xo("rxo"), xi("rxi");
+  source.acc.update()
+      .split(a[0], co, ci, s.channelBlock(), TailStrategy::RoundUp)
+      .split(a[1], xo, xi, s.tileWidth, TailStrategy::RoundUp)
+      .reorder(ci, xi, source.inputs.x, xo, co, a[2], a[3])
+      .vectorize(ci, s.vector)
+      .unroll(ci)
+      .unroll(xi);
 }
 
 }  // namespace
@@ -40,21 +85,23 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   ConvParams cp = ConvParams::of(*k.node);
   const OperandView &in = k.inputViews[0];
   const Window2d &w = cp.win;
-  ImageParam input = p[0], weight = p[1];
+  ImageParam weight = p[1];
   Var x("x"), y("y"), c("c"), n("n");
 
   const Schedule &s = k.schedule;
   // The innermost loop must read the input without bounds checks. Unpadded layers read it directly:
   // the last tile of a row shifts inwards instead of overhanging the edge. Padded ones (and rows
   // narrower than a tile) read a zero-padded copy stored once per call, which costs one pass over
-  // the input against the K multiply-adds each of its values feeds.
+  // the input against the K multiply-adds each of its values feeds. A fused reduce is its own padding.
   int outWidth = k.outputView.extent[0];
   bool unpadded = w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
   int rowWidth = (outWidth + s.tileWidth - 1) / s.tileWidth * s.tileWidth;  // whole tiles
   bool direct = unpadded && rowWidth == outWidth;
-  Source source = convSource(cp, input, in);
-  Func padded = direct ? source.func : BoundaryConditions::constant_exterior(source.func, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}});
-  int groupIn = in.extent[2] / static_cast<int>(cp.groups), groupOut = static_cast<int>(cp.out / cp.groups);
+  Source source = convSource(k, cp, p);
+  bool copy = !direct && !source.reduced;
+  Func padded = copy ? BoundaryConditions::constant_exterior(source.func, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}}) : source.func;
+  int channelsIn = cp.reduce > 0 ? static_cast<int>(cp.reduce) : in.extent[2];
+  int groupIn = channelsIn / static_cast<int>(cp.groups), groupOut = static_cast<int>(cp.out / cp.groups);
   RDom r(0, groupIn, 0, static_cast<int>(w.kw), 0, static_cast<int>(w.kh), "r");  // ci within the group, kx, ky
   // Output channel c reads input group c / groupOut (clamped: padded channels past the last group
   // have zero weights but must still read in bounds).
@@ -71,19 +118,17 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   // Small maps: tasks are channel blocks with every row inside, so each block's weights are read once
   // per image rather than once per row.
   int outHeight = k.outputView.extent[1], blocks = (static_cast<int>(cp.out) + s.channelBlock() - 1) / s.channelBlock();
-  bool blockTasks = s.blockTasks && !source.pooled;
+  bool blockTasks = s.blockTasks && !source.fused();
   out.split(c, co, ci, s.channelBlock(), TailStrategy::GuardWithIf)
       .reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n);
   vectorizeRow(out, x, outWidth, s.vector);
   Var tile = blockTasks ? y : co;  // the loop one accumulator row belongs to
-  // With a pooled input, few tasks of many rows: within a task the pooled rows slide down (each row
-  // max computed once), and each task recomputes only the K-1 halo rows.
   Var task = n, row = y;
   if (blockTasks) parallelOuter(out, s, co, n, blocks);
-  else row = parallelOuter(out, s, y, n, outHeight, source.pooled && direct ? kPooledTasks : kParallelTasks, &task);
+  else row = parallelOuter(out, s, y, n, outHeight, source.fused() && !copy ? kFusedTasks : kParallelTasks, &task);
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
   // blocks and the padded input reads 0 past the right edge, so the tile can be fully unrolled.
-  if (!direct) {
+  if (copy) {
     std::vector<Var> dims = padded.args();
     padded.compute_root().parallel(dims[2]).vectorize(dims[0], s.vector, TailStrategy::GuardWithIf);
     if (source.pooled) {
@@ -93,6 +138,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   } else if (source.pooled) {  // the pooled rows one output row needs, all channels, next to their use
     source.func.compute_at(out, row).vectorize(source.func.args()[0], s.vector, TailStrategy::GuardWithIf);
     source.rows.store_at(out, task).compute_at(out, row).vectorize(source.rows.args()[0], s.vector, TailStrategy::GuardWithIf);
+  } else if (source.reduced) {
+    scheduleReduced(source, s, out, row, task);
   }
   // One output row of one channel block accumulates in a small buffer, input channels in chunks: the
   // weights of a chunk (chunk x taps x block) stay in L1 while every tile of the row uses them.

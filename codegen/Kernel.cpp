@@ -77,8 +77,8 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
     OperandView view;
     if (node.op == OpKind::BatchNorm) view = dense({i32(spec.shape[0])});
     else if (isArithmetic(node.op) || node.op == OpKind::MatMul) view = allAxes(spec.shape);
-    else if (spec.role == "bias") view = dense({padded});
-    else if (node.op == OpKind::Conv) view = dense({padded, i32(spec.shape[3]), i32(spec.shape[2]), i32(spec.shape[1])});
+    else if (spec.role == "bias" || spec.role == "reduce_bias") view = dense({padded});
+    else if (node.op == OpKind::Conv && spec.role == "weight") view = dense({padded, i32(spec.shape[3]), i32(spec.shape[2]), i32(spec.shape[1])});
     else view = dense({padded, i32(spec.shape[1])});
     out.push_back(PackedParam{spec, view});
   }
@@ -233,15 +233,16 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
   Tensor packed(Dims{checkedNumel(Dims(param.view.extent.begin(), param.view.extent.end())).value()});
   const Dims &s = t.shape;
   int64_t padded = param.view.extent[0];
-  if (param.spec.role != "weight" || kernel.node->op == OpKind::MatMul) {  // as they are, zero-padded
+  bool transposed = param.spec.role == "weight" || param.spec.role == "reduce_weight";
+  if (!transposed || kernel.node->op == OpKind::MatMul) {  // as they are, zero-padded
     std::copy(t.data.begin(), t.data.end(), packed.data.begin());
-  } else if (kernel.node->op == OpKind::Conv) {  // [O,I,KH,KW] -> [I][KH][KW][Opad]
+  } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight") {  // [O,I,KH,KW] -> [I][KH][KW][Opad]
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i)
         for (int64_t ky = 0; ky < s[2]; ++ky)
           for (int64_t kx = 0; kx < s[3]; ++kx)
             packed.data[((i * s[2] + ky) * s[3] + kx) * padded + o] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
-  } else {  // fc: [O,I] -> [I][Opad]
+  } else {  // fc and a fused reduce: [O,I(,1,1)] -> [I][Opad]
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i) packed.data[i * padded + o] = t.data[o * s[1] + i];
   }

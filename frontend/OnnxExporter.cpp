@@ -162,7 +162,16 @@ class Exporter {
           window(pool, p.inputPool().win);
           in = {node.name + ":pooled"};
         }
-        for (const std::string &w : initializers(node)) in.push_back(w);
+        std::vector<std::string> params = initializers(node);  // weight, [bias], [reduce_weight, reduce_bias]
+        if (p.reduce) {  // reduce-conv-fusion's 1x1 conv, as the Conv (and Relu) it was
+          std::string reduced = p.reduceRelu ? node.name + ":reduced_preact" : node.name + ":reduced";
+          onnx::NodeProto &reduce = add("Conv", node.name + ":reduce", {in[0], params[params.size() - 2], params.back()}, reduced);
+          window(reduce, p.reduceConv().win);
+          if (p.reduceRelu) add("Relu", node.name + ":reduce_relu", {reduced}, node.name + ":reduced");
+          in = {node.name + ":reduced"};
+          params.resize(params.size() - 2);
+        }
+        for (const std::string &w : params) in.push_back(w);
         onnx::NodeProto &conv = add("Conv", node.name, in, outputName(node, p.relu));
         window(conv, p.win);
         if (p.groups != 1) setInt(conv, "group", p.groups);

@@ -21,7 +21,7 @@ namespace {
 constexpr int kMinOpset = 1, kMaxOpset = 17;
 const char *kSupported =
     "Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, LRN, Concat, Gemm, MatMul, Flatten, Reshape, Dropout, "
-    "Softmax, BatchNormalization, Identity, Constant, Pad, Add, Sub, Mul, Div";
+    "Softmax, BatchNormalization, Identity, Constant, Pad, Slice, Add, Sub, Mul, Div";
 
 /// Reads tensor data (inline or external, relative to the model's folder) as float or int64 values.
 class TensorReader {
@@ -378,6 +378,24 @@ class OnnxImporter {
     add(OpKind::Pad, n, {x}, {{"pads", Dims(pads)}, {"mode", mode}, {"value", value}});
   }
 
+  /// Channels [begin, end) with constant bounds (attributes before opset 10, inputs from 10 on):
+  /// Deeper slices along axis 1 only, with step 1; ONNX's out-of-range bounds clamp.
+  void importSlice(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    auto given = [&](int i) { return n.input_size() > i && !n.input(i).empty(); };
+    auto ints = [&](int i, const char *attr) { return opset_ < 10 ? a.ints(attr, {}) : given(i) ? reader_.int64s(constant(n, i)) : std::vector<int64_t>{}; };
+    std::vector<int64_t> starts = ints(1, "starts"), ends = ints(2, "ends"), axes = ints(3, "axes"), steps = ints(4, "steps");
+    if (axes.empty()) axes.push_back(0);
+    int64_t rank = static_cast<int64_t>(x->shape.size()), axis = axes[0] < 0 ? axes[0] + rank : axes[0];
+    if (starts.size() != 1 || ends.size() != 1 || axes.size() != 1 || axis != 1)
+      unsupported(n, "only a slice of the channels (one axis, axis 1) is supported");
+    if (!steps.empty() && steps != std::vector<int64_t>{1}) unsupported(n, "only step 1 is supported");
+    int64_t channels = x->shape[1];
+    auto clampIndex = [&](int64_t v) { return std::clamp(v < 0 ? v + channels : v, int64_t(0), channels); };
+    int64_t begin = clampIndex(starts[0]), end = clampIndex(ends[0]);
+    if (end <= begin) unsupported(n, fmt::format("the slice [{}, {}) of {} channels is empty", starts[0], ends[0], channels));
+    add(OpKind::Slice, n, {x}, {{"begin", begin}, {"end", end}});
+  }
+
   /// Inference dropout is the identity; its ratio (opset 12 on, an input) must still be a constant.
   void importDropout(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     if (n.output_size() > 1 && !n.output(1).empty())
@@ -425,6 +443,7 @@ class OnnxImporter {
         {"Identity", {}},
         {"Constant", {"value"}},
         {"Pad", {"mode", "pads", "paddings", "value"}},
+        {"Slice", {"starts", "ends", "axes"}},
         {"Add", {"broadcast", "axis", "consumed_inputs"}},
         {"Sub", {"broadcast", "axis", "consumed_inputs"}},
         {"Mul", {"broadcast", "axis", "consumed_inputs"}},
@@ -459,6 +478,7 @@ class OnnxImporter {
     Node *x = value(n.input(0), fmt::format("node '{}'", n.name()));
     if (op == "Identity") { values_[n.output(0)] = x; return; }
     if (op == "Pad") return importPad(n, a, x);
+    if (op == "Slice") return importSlice(n, a, x);
     if (op == "Conv") return importConv(n, a, x);
     if (op == "Relu") { add(OpKind::Relu, n, {x}, {}); return; }
     if (op == "MaxPool" || op == "AveragePool") return importPool(n, a, x, op == "MaxPool");

@@ -24,8 +24,10 @@ int64_t featuresPerSample(const Dims &shape) {
 ConvParams ConvParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Conv, "'{}' is not a conv", node.name);
   return ConvParams{node.attrInt("out"), windowOf(node), node.attrBool("bias"), node.attrBool("relu"), node.attrInt("groups"),
-                    node.attrInt("input_maxpool")};
+                    node.attrInt("input_maxpool"), node.attrInt("reduce"), node.attrBool("reduce_relu")};
 }
+
+ConvParams ConvParams::reduceConv() const { return ConvParams{reduce, Window2d{1, 1, 1, 1, 0, 0, 0, 0}, true, reduceRelu}; }
 
 PoolParams ConvParams::inputPool() const {
   int64_t k = inputMaxPool, p = k / 2;
@@ -82,10 +84,14 @@ std::vector<ParamSpec> paramsOf(const Node &node) {
   std::vector<ParamSpec> specs;
   if (node.op == OpKind::Conv) {
     ConvParams p = ConvParams::of(node);
-    int64_t in = node.inputs.at(0)->shape.at(1) / p.groups;
+    int64_t channels = node.inputs.at(0)->shape.at(1), in = p.reduce > 0 ? p.reduce : channels / p.groups;
     int64_t fanIn = in * p.win.kh * p.win.kw;
     specs.push_back({"weight", {p.out, in, p.win.kh, p.win.kw}, fanIn});
     if (p.bias) specs.push_back({"bias", {p.out}, fanIn});
+    if (p.reduce > 0) {
+      specs.push_back({"reduce_weight", {p.reduce, channels, 1, 1}, channels});
+      specs.push_back({"reduce_bias", {p.reduce}, channels});
+    }
   } else if (node.op == OpKind::BatchNorm) {
     int64_t channels = node.inputs.at(0)->shape.at(1);
     for (const char *role : {"scale", "bias", "mean", "var"}) specs.push_back({role, {channels}, 1});
@@ -114,7 +120,12 @@ int64_t macsOf(const Node &node) {
   for (size_t i = 1; i < weight.size(); ++i) perOutput *= weight[i];
   int64_t outputs = 1;
   for (int64_t d : node.shape) outputs *= d;
-  return outputs * perOutput;
+  int64_t reduce = 0;  // the fused 1x1 reduce, over the whole input (halo recompute not counted)
+  if (node.op == OpKind::Conv && node.attrInt("reduce") > 0) {
+    const Dims &in = node.inputs.at(0)->shape;
+    reduce = in[0] * in[1] * in[2] * in[3] * node.attrInt("reduce");
+  }
+  return outputs * perOutput + reduce;
 }
 
 }  // namespace deeper

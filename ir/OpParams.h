@@ -30,9 +30,13 @@ struct ConvParams {
   bool bias, relu;
   int64_t groups = 1;
   int64_t inputMaxPool = 0;  ///< K > 0: max pool KxK, stride 1, pad K/2 applied to the input first
+  int64_t reduce = 0;        ///< R > 0: a 1x1 conv to R channels (with bias) applied to the input first
+  bool reduceRelu = false;
 
   /// The max pool input_maxpool stands for.
   PoolParams inputPool() const;
+  /// The 1x1 conv `reduce` stands for.
+  ConvParams reduceConv() const;
   static ConvParams of(const Node &node);
 };
 
@@ -73,7 +77,8 @@ struct ParamSpec {
   std::string tensorName(const Node &node) const { return node.name + "." + role; }
 };
 
-/// The parameters of `node` given its input shape: conv weight [O,I/groups,KH,KW], fc weight [O,I], bias
+/// The parameters of `node` given its input shape: conv weight [O,I/groups,KH,KW] (I: the fused reduce's
+/// R channels when it has one, then reduce_weight [R,I,1,1] and reduce_bias [R]), fc weight [O,I], bias
 /// [O]; batchnorm scale, bias, mean and var [C]; matmul weight and the arithmetic ops' operand as their
 /// attributes say.
 std::vector<ParamSpec> paramsOf(const Node &node);

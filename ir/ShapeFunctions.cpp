@@ -83,6 +83,9 @@ Dims convShape(const Node &node) {
   requirePositive(node, "groups", p.groups);
   if (p.inputMaxPool < 0 || (p.inputMaxPool > 0 && p.inputMaxPool % 2 == 0))
     failAtNode(node, fmt::format("input_maxpool must be 0 or an odd window, got {}", p.inputMaxPool));
+  if (p.reduce < 0) failAtNode(node, fmt::format("reduce must be 0 or a channel count, got {}", p.reduce));
+  if (p.reduce > 0 && (p.groups != 1 || p.inputMaxPool != 0))
+    failAtNode(node, "a conv with a fused reduce has one group and no input_maxpool");
   requireRank(node, *node.inputs[0], 4);
   int64_t in = node.inputs[0]->shape[1];
   if (in % p.groups != 0 || p.out % p.groups != 0)

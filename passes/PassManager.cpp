@@ -8,6 +8,7 @@
 #include "passes/InferenceCleanup.h"
 #include "passes/OutputCopies.h"
 #include "passes/PoolProjFusion.h"
+#include "passes/ReduceConvFusion.h"
 #include "passes/ShapeInference.h"
 #include "passes/SiblingMerge.h"
 

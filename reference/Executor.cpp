@@ -55,6 +55,10 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
       ConvParams p = ConvParams::of(node);
       const Tensor *bias = p.bias ? param(node, "bias") : nullptr;
       if (p.inputMaxPool) return conv2d(maxPool2d(*in[0], p.inputPool()), *param(node, "weight"), bias, p);
+      if (p.reduce) {
+        Tensor reduced = conv2d(*in[0], *param(node, "reduce_weight"), param(node, "reduce_bias"), p.reduceConv());
+        return conv2d(reduced, *param(node, "weight"), bias, p);
+      }
       return conv2d(*in[0], *param(node, "weight"), bias, p);
     }
     case OpKind::MaxPool: return maxPool2d(*in[0], PoolParams::of(node));

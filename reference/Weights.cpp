@@ -35,7 +35,8 @@ Tensor seededTensor(const std::string &name, const ParamSpec &spec, uint64_t see
   }
   if (spec.role == "mean") return uniformTensor(spec.shape, name, seed, 0.25f);
   double fanIn = static_cast<double>(std::max<int64_t>(1, spec.fanIn));
-  float bound = static_cast<float>(spec.role == "weight" ? std::sqrt(6.0 / fanIn) : 1.0 / std::sqrt(fanIn));
+  bool weight = spec.role == "weight" || spec.role == "reduce_weight";
+  float bound = static_cast<float>(weight ? std::sqrt(6.0 / fanIn) : 1.0 / std::sqrt(fanIn));
   return uniformTensor(spec.shape, name, seed, bound);
 }
 

@@ -84,7 +84,7 @@ TEST_CASE("ir: pipeline control and instrumentation") {
   CHECK(all.status == 0);
   CHECK(all.output.find("# *** IR after shape-inference (unchanged) ***") != std::string::npos);
   CHECK(all.output.find("# *** IR after epilogue-fusion (changed) ***") != std::string::npos);
-  CHECK(all.output.find("# pass timing (7 passes") != std::string::npos);
+  CHECK(all.output.find("# pass timing (8 passes") != std::string::npos);
   CHECK(all.output.find("c = conv(x, out=4, kernel=3x3, pad=1x1, relu=true) : f32[1,4,6,6]") != std::string::npos);
   auto one = runDeeper("ir " + dir + "/small.dnet --print-after=inference-cleanup --verify-each -o " + dir + "/out.ir");
   CHECK(one.output.find("IR after inference-cleanup") != std::string::npos);
@@ -208,7 +208,7 @@ TEST_CASE("compile: pointwise kernels overwrite their input in place and still m
   CHECK(profile.find("steps=5") != std::string::npos);
 }
 
-TEST_CASE("compile: merged siblings read their slices in place and match the unmerged reference, batch 2") {
+TEST_CASE("compile: merged siblings, or reduces fused into their convs, match the unoptimised reference, batch 2") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;
   std::ofstream(dir + "/module.dnet") << "network module\n"
@@ -228,11 +228,23 @@ TEST_CASE("compile: merged siblings read their slices in place and match the unm
   CHECK(glue.find("// step 0: r3_and_r5") != std::string::npos);
   CHECK(glue.find("r3_and_r5 from byte 2880") != std::string::npos);  // r5: 20 channels of 6x6 in
   REQUIRE(std::system((dir + "/out/module --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
+  // The reduces fused into their convs instead (reduce-conv-fusion at every site).
+  REQUIRE(std::system(("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir +
+                       "/module.dnet --batch 2 --passes=reduce-conv-fusion-everywhere,sibling-merge,concat-elision -o " + dir +
+                       "/fused > /dev/null 2>&1").c_str()) == 0);
+  glue = readFile(dir + "/fused/module_glue.cpp");
+  CHECK(glue.find("r3_and_r5") == std::string::npos);
+  CHECK(glue.find("b3.reduce_weight") != std::string::npos);
+  REQUIRE(std::system((dir + "/fused/module --input " + dir + "/x.npy --output " + dir + "/fused.npy > /dev/null").c_str()) == 0);
   REQUIRE(runDeeper("run " + dir + "/module.dnet --passes=shape-inference --input " + dir + "/x.npy --output " + dir +
                     "/reference.npy").status == 0);
-  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
-  REQUIRE(a.shape == b.shape);
-  for (size_t i = 0; i < a.data.size(); ++i) CHECK(a.data[i] == doctest::Approx(b.data[i]).epsilon(1e-5));
+  Tensor want = readNpy(dir + "/reference.npy");
+  for (const char *variant : {"/compiled.npy", "/fused.npy"}) {
+    INFO(variant);
+    Tensor got = readNpy(dir + variant);
+    REQUIRE(got.shape == want.shape);
+    for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
+  }
 }
 
 TEST_CASE("tensor and --bind: conversions and their errors") {

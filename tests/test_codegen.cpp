@@ -336,3 +336,20 @@ output r
                               "s = slice(d, begin=1, end=3)\ny = relu(s)\noutput y\n");
   CHECK(test::userErrorOf([&] { kernelsOf(ofAlias, 16); }).find("slices only a computed value") != std::string::npos);
 }
+
+TEST_CASE("conv over its 1x1-reduced input (reduce-conv-fusion): padded, strided, uneven channels, batch 2") {
+  const char *text = R"(network f batch=2
+x = input(shape=20x9x9)
+a = conv(x, out=24, kernel=3, pad=1, reduce=12, reduce_relu=true, relu=true)
+b = conv(x, out=8, kernel=5, pad=2, reduce=5, reduce_relu=true, bias=false)
+c = conv(x, out=40, kernel=3, stride=2, pad=0x0x1x1, reduce=17)
+d = conv(x, out=7, kernel=1, reduce=33, reduce_relu=true)
+output a
+output b
+output c
+output d
+)";
+  checkKernels(text);
+  checkKernels(text, [](Schedule &s) { s.parallel = false; });
+  checkKernels(text, [](Schedule &s) { s.tileWidth = 4, s.tileChannels = 1, s.chunkInputs = 5; });
+}

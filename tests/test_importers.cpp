@@ -3,6 +3,7 @@
 #include "ir/Printer.h"
 #include "frontend/OnnxExporter.h"
 #include "passes/PassManager.h"
+#include "reference/Executor.h"
 #include "reference/Weights.h"
 
 #include <onnx/onnx_pb.h>
@@ -242,6 +243,29 @@ output t
   CHECK(printGraph(back) == printGraph(g));
   CHECK(back.weights.at("s.operand").data == weights.at("s.operand").data);
   CHECK(back.weights.at("t.weight").data == weights.at("t.weight").data);
+}
+
+TEST_CASE("ONNX: fused and merged convs export as the layers they stand for and compute the same") {
+  const char *text = R"(network fused batch=2
+x  = input(shape=6x7x7)
+m  = conv(x, out=12, kernel=1, relu=true)
+s1 = slice(m, begin=0, end=8)
+s2 = slice(m, begin=8, end=12)
+a  = conv(s1, out=5, kernel=3, pad=1, reduce=4, reduce_relu=true, relu=true)
+b  = conv(s2, out=3, kernel=5, pad=2)
+c  = concat(a, b)
+output c
+)";
+  Graph g = test::parse(text);
+  TensorMap weights = initWeights(g, 5);
+  Graph back = parseModel(exportOnnx(g, weights), "fused.onnx");
+  CHECK(back.nodesOfOp(OpKind::Slice).size() == 2);
+  CHECK(back.nodesOfOp(OpKind::Conv).size() == 4);  // the fused reduce is a conv of its own again
+  TensorMap inputs = {{"x", syntheticInput({2, 6, 7, 7}, "x", 1)}};
+  Tensor want = ReferenceExecutor(g, weights).run(inputs).at("c");
+  Tensor got = ReferenceExecutor(back, back.weights).run(inputs).at("c");
+  REQUIRE(got.shape == want.shape);
+  for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-6));
 }
 
 TEST_CASE("ONNX: unsupported content is an error naming the node and what is supported") {

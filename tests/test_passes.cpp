@@ -2,7 +2,9 @@
 // scripts/update-golden), structural checks, and numerical equivalence against the reference executor.
 #include "TestUtil.h"
 #include "ir/Printer.h"
+#include "ir/OpParams.h"
 #include "passes/PassManager.h"
+#include "passes/ReduceConvFusion.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
 
@@ -176,7 +178,7 @@ TEST_CASE("pass manager: unknown names, --print-after, --time-passes") {
   free(buffer);
   CHECK(text.find("# *** IR after epilogue-fusion (changed) ***\nnetwork test batch=1\n") != std::string::npos);
   CHECK(text.find("IR after inference-cleanup") == std::string::npos);
-  CHECK(text.find("# pass timing (7 passes") != std::string::npos);
+  CHECK(text.find("# pass timing (8 passes") != std::string::npos);
   CHECK(text.find("yes      epilogue-fusion") != std::string::npos);
 }
 
@@ -228,4 +230,33 @@ TEST_CASE("sibling-merge: the reduces of a module become one conv, its slices ke
   CHECK(std::equal(r5.data.begin(), r5.data.end(), w.data.begin() + 12 * 16));
   CHECK(b.data[13] == 0.0f);
   CHECK(g.weights.count("r3.weight") == 0);
+}
+
+TEST_CASE("reduce-conv-fusion: the reduce's weights move into the conv; --no-fuse-reduce and the cost model") {
+  const char *text = R"(network stem batch=1
+x = input(shape=8x56x56)
+r = conv(x, out=16, kernel=1, relu=true, bias=false)
+c = conv(r, out=24, kernel=3, pad=1, relu=true)
+output c
+)";
+  Graph g = test::parse(text);
+  g.weights = initWeights(g, 2);
+  Tensor reduceWeight = g.weights.at("r.weight");
+  runPass(g, "reduce-conv-fusion");
+  REQUIRE(g.find("r") == nullptr);
+  const Node *c = g.find("c");
+  CHECK(c->inputs[0] == g.find("x"));
+  CHECK(c->attrInt("reduce") == 16);
+  CHECK(c->attrBool("reduce_relu"));
+  CHECK(g.weights.at("c.reduce_weight").data == reduceWeight.data);
+  CHECK(g.weights.at("c.reduce_bias").data == std::vector<float>(16, 0.0f));
+  CHECK(g.weights.count("r.weight") == 0);
+  CHECK(macsOf(*c) == 56 * 56 * (8 * 16 + 16 * 24 * 9));
+
+  // The same conv on a 14-row map: the cost model keeps the reduce apart; everywhere fuses it.
+  std::string small = std::string(text);
+  small.replace(small.find("8x56x56"), 7, "8x14x14");
+  Graph kept = test::parse(small), forced = test::parse(small);
+  CHECK_FALSE(runReduceConvFusion(kept));
+  CHECK(runReduceConvFusionEverywhere(forced));
 }

@@ -29,6 +29,9 @@ Tensor readTensorFile(const std::string &path, std::string *name = nullptr) {
 PassOptions passOptions(const Options &o, std::vector<std::string> pipeline) {
   PassOptions p;
   p.pipeline = o.passes.value_or(std::move(pipeline));
+  if (o.noFuseReduce)
+    p.pipeline.erase(std::remove_if(p.pipeline.begin(), p.pipeline.end(), [](const std::string &n) { return n.rfind("reduce-conv-fusion", 0) == 0; }),
+                     p.pipeline.end());
   p.printAfter.insert(o.printAfter.begin(), o.printAfter.end());
   p.printAfterAll = o.printAfterAll;
   p.timePasses = o.timePasses;

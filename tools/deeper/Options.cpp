@@ -30,6 +30,7 @@ pipeline options (every command that takes a MODEL):
   --print-after-all       print the IR after every pass
   --time-passes           print the time each pass took
   --verify-each           verify the IR after every pass
+  --no-fuse-reduce        keep every 1x1 reduce a kernel of its own (the pipeline without reduce-conv-fusion)
   --bind NAME=FILE        ONNX: treat input NAME as a constant with FILE's value (.npy or .pb)
   -o FILE                 write ir/graph/summary output to FILE instead of stdout
 
@@ -103,7 +104,7 @@ const std::map<std::string, bool Options::*> &flagOptions() {
       {"--print-after-all", &Options::printAfterAll}, {"--time-passes", &Options::timePasses},
       {"--verify-each", &Options::verifyEach},         {"--json", &Options::json},
       {"--all", &Options::all},                        {"--synthetic-input", &Options::syntheticInput},
-      {"--top5", &Options::top5},
+      {"--top5", &Options::top5},                      {"--no-fuse-reduce", &Options::noFuseReduce},
   };
   return table;
 }
