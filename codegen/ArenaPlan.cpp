@@ -15,18 +15,32 @@ struct Interval {
 
 int64_t bytesOf(const Node &n) { return (checkedNumel(n.shape).value() * 4 + kAlign - 1) / kAlign * kAlign; }
 
+/// The steps each step may run alongside: itself, or (branch-schedule) its whole group of lanes.
+std::vector<std::pair<size_t, size_t>> stepSpans(const std::vector<Kernel> &kernels) {
+  std::vector<std::pair<size_t, size_t>> spans(kernels.size());
+  for (size_t s = 0; s < kernels.size();) {
+    size_t end = s + 1;
+    if (kernels[s].lane > 0)
+      while (end < kernels.size() && kernels[end].lane > 0) ++end;
+    for (size_t i = s; i < end; ++i) spans[i] = {s, end - 1};
+    s = end;
+  }
+  return spans;
+}
+
 /// Lifetimes of arena values, in order of first write.
 std::vector<Interval> lifetimes(const std::vector<Kernel> &kernels, const std::map<const Node *, Placement> &fixed) {
   std::map<const Node *, Interval> live;
   std::vector<const Node *> order;
+  std::vector<std::pair<size_t, size_t>> spans = stepSpans(kernels);
   for (size_t step = 0; step < kernels.size(); ++step) {
     const Node *out = kernels[step].outputStorage;  // an in-place concat for the kernels writing its slices
     if (!fixed.count(out) && !live.count(out)) {
-      live[out] = Interval{out, step, step, bytesOf(*out)};
+      live[out] = Interval{out, spans[step].first, spans[step].second, bytesOf(*out)};
       order.push_back(out);
     }
     for (const Node *in : kernels[step].inputs)
-      if (live.count(in)) live[in].last = step;
+      if (live.count(in)) live[in].last = std::max(live[in].last, spans[step].second);
   }
   std::vector<Interval> out;
   for (const Node *n : order) out.push_back(live[n]);
@@ -88,7 +102,7 @@ ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
   }
   std::vector<std::pair<Interval, int64_t>> placed;
   for (const Interval &v : lifetimes(kernels, plan.placement)) {
-    int64_t offset = inPlaceOffset(v, kernels[v.first], placed);
+    int64_t offset = kernels[v.first].lane == 0 ? inPlaceOffset(v, kernels[v.first], placed) : -1;
     if (offset < 0) offset = firstFit(v, placed);
     placed.push_back({v, offset});
     plan.placement[v.value] = Placement{Storage::Arena, offset, v.bytes};

@@ -8,7 +8,9 @@
 //     the kernels writing its slices are placed inside it.
 //  5. A pointwise kernel (relu, batchnorm, add/sub/mul/div of equal shapes) whose input, an arena value
 //     of the same size, is read for the last time by that kernel writes over it (in place).
-//  6. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no
+//  6. Steps that run side by side (branch-schedule's lanes) count as one: a value one of them writes or
+//     reads is live for the whole group, and none of them overwrites its input in place.
+//  7. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no
 //     value live at the same time overlaps (first fit). So a run of GoogLeNet reuses a few buffers.
 #pragma once
 

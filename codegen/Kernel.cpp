@@ -1,6 +1,7 @@
 #include "codegen/Kernel.h"
 
 #include "ir/Printer.h"
+#include "passes/BranchSchedule.h"
 
 #include <algorithm>
 #include <map>
@@ -198,6 +199,39 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
                 kernels.end());
 }
 
+/// The kernels of a module whose concat says branches=concurrent become one group: the kernels several
+/// branches need first (lane 0), then each branch's in its lane, serial; the group takes the place of
+/// the module's last kernel (moving kernels later is safe: nothing between reads them, see
+/// BranchLanes::schedulable).
+void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
+  for (const Node *concat : graph.nodesOfOp(OpKind::Concat)) {
+    if (concat->attrWord("branches") != "concurrent") continue;
+    BranchLanes b = branchLanes(graph, *concat);
+    if (!b.schedulable)
+      failAtNode(*concat, "branches=concurrent, but a node outside the module reads one of its values between its kernels");
+    std::map<const Node *, int> laneOf;
+    for (const Node *n : b.shared) laneOf[n] = 0;
+    for (size_t l = 0; l < b.lanes.size(); ++l)
+      for (const Node *n : b.lanes[l]) laneOf[n] = static_cast<int>(l) + 1;
+    std::vector<Kernel> group, rest;
+    size_t at = 0;  // where the group goes in `rest`
+    for (Kernel &k : kernels) {
+      auto it = laneOf.find(k.node);
+      if (it == laneOf.end()) {
+        rest.push_back(std::move(k));
+        continue;
+      }
+      k.lane = it->second;
+      if (k.lane > 0) k.schedule.parallel = false;
+      group.push_back(std::move(k));
+      at = rest.size();
+    }
+    std::stable_partition(group.begin(), group.end(), [](const Kernel &k) { return k.lane == 0; });
+    rest.insert(rest.begin() + static_cast<long>(at), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
+    kernels = std::move(rest);
+  }
+}
+
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
   std::vector<Kernel> kernels;
   for (const auto &node : graph.nodes()) {
@@ -217,6 +251,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
     kernels.push_back(std::move(k));
   }
   writeIntoConcats(graph, kernels);
+  scheduleBranches(graph, kernels);
   return kernels;
 }
 

@@ -49,6 +49,9 @@ struct Kernel {
   /// concat's, `outputOffset` floats in, the view's batch stride the concat's.
   const Node *outputStorage = nullptr;
   int64_t outputOffset = 0;
+  /// 0: runs alone, its work split over every thread. k > 0: lane k of a group of consecutive steps
+  /// that run side by side, one thread per lane, each lane's steps in order (branch-schedule).
+  int lane = 0;
 
   /// Everything that determines the generated code, batch excluded: op, attributes, shapes, schedule.
   std::string canonical() const;

@@ -53,6 +53,9 @@ int64_t checkedAxis(const Node &node, int64_t axis, size_t rank) {
 
 Dims concatShape(const Node &node) {
   const Node &first = *node.inputs[0];
+  const std::string &branches = node.attrWord("branches");
+  if (branches != "sequential" && branches != "concurrent")
+    failAtNode(node, fmt::format("unknown branches '{}'; sequential or concurrent", branches));
   int64_t axis = checkedAxis(node, node.attrInt("axis"), first.shape.size());
   Dims out = first.shape;
   out[axis] = 0;

@@ -3,6 +3,7 @@
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "passes/BatchNormFolding.h"
+#include "passes/BranchSchedule.h"
 #include "passes/ConcatElision.h"
 #include "passes/EpilogueFusion.h"
 #include "passes/InferenceCleanup.h"

@@ -60,6 +60,8 @@ typedef struct deeper_step {
   int32_t num_operands;          /* inputs first, the output last */
   const deeper_operand *operands;
   int64_t macs;                  /* multiply-adds of one run (conv, fc, matmul), for GFLOP/s */
+  int32_t lane;                  /* 0: alone, on every thread; k > 0: lane k of the consecutive steps
+                                    with lanes, which run side by side (one thread per lane) */
 } deeper_step;
 
 typedef struct deeper_tensor_info {

@@ -5,6 +5,7 @@
 
 #include <HalideRuntime.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdarg>
@@ -159,6 +160,30 @@ void prepareSteps(deeper_context &ctx) {
   }
 }
 
+/// Steps [begin, end) of one run: a step alone, or a group of lanes.
+struct Steps {
+  deeper_context *ctx;
+  double *step_ms;
+  int begin, end;
+  int failed, error;  // the step whose kernel failed, and its Halide error
+};
+
+/// Runs the steps of lane `lane` + 1 of the group in order (lane -1: every step); a halide_task_t.
+int runLane(void *, int lane, uint8_t *closure) {
+  Steps &g = *reinterpret_cast<Steps *>(closure);
+  for (int s = g.begin; s < g.end; ++s) {
+    const deeper_step &step = g.ctx->model->steps[s];
+    if (lane >= 0 && step.lane != lane + 1) continue;
+    auto start = std::chrono::steady_clock::now();
+    if (int err = step.kernel(g.ctx->steps[s].args.data())) {
+      g.failed = s, g.error = err;
+      return err;
+    }
+    if (g.step_ms) g.step_ms[s] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  }
+  return 0;
+}
+
 }  // namespace
 
 extern "C" {
@@ -199,10 +224,17 @@ deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, 
       if (op.kind == DEEPER_OUTPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(outputs[op.index]) + op.offset;
       if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
     }
-    auto start = std::chrono::steady_clock::now();
-    if (int err = step.kernel(sb.args.data()))
-      return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", step.name, err);
-    if (step_ms) step_ms[s] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  }
+  for (int s = 0; s < model.num_steps;) {
+    Steps group{ctx, step_ms, s, s + 1, -1, 0};
+    int lanes = model.steps[s].lane;  // a group of lanes: one task per lane on Halide's thread pool
+    if (lanes > 0)
+      for (; group.end < model.num_steps && model.steps[group.end].lane > 0; ++group.end)
+        lanes = std::max(lanes, model.steps[group.end].lane);
+    uint8_t *closure = reinterpret_cast<uint8_t *>(&group);
+    int err = lanes > 0 ? halide_do_par_for(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
+    if (err) return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", model.steps[group.failed].name, group.error);
+    s = group.end;
   }
   return DEEPER_OK;
 }

@@ -84,7 +84,7 @@ TEST_CASE("ir: pipeline control and instrumentation") {
   CHECK(all.status == 0);
   CHECK(all.output.find("# *** IR after shape-inference (unchanged) ***") != std::string::npos);
   CHECK(all.output.find("# *** IR after epilogue-fusion (changed) ***") != std::string::npos);
-  CHECK(all.output.find("# pass timing (8 passes") != std::string::npos);
+  CHECK(all.output.find("# pass timing (9 passes") != std::string::npos);
   CHECK(all.output.find("c = conv(x, out=4, kernel=3x3, pad=1x1, relu=true) : f32[1,4,6,6]") != std::string::npos);
   auto one = runDeeper("ir " + dir + "/small.dnet --print-after=inference-cleanup --verify-each -o " + dir + "/out.ir");
   CHECK(one.output.find("IR after inference-cleanup") != std::string::npos);
@@ -208,7 +208,7 @@ TEST_CASE("compile: pointwise kernels overwrite their input in place and still m
   CHECK(profile.find("steps=5") != std::string::npos);
 }
 
-TEST_CASE("compile: merged siblings, or reduces fused into their convs, match the unoptimised reference, batch 2") {
+TEST_CASE("compile: merged siblings, fused reduces, branches in lanes: all match the unoptimised reference, batch 2") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;
   std::ofstream(dir + "/module.dnet") << "network module\n"
@@ -236,10 +236,21 @@ TEST_CASE("compile: merged siblings, or reduces fused into their convs, match th
   CHECK(glue.find("r3_and_r5") == std::string::npos);
   CHECK(glue.find("b3.reduce_weight") != std::string::npos);
   REQUIRE(std::system((dir + "/fused/module --input " + dir + "/x.npy --output " + dir + "/fused.npy > /dev/null").c_str()) == 0);
+  // The branches side by side (branch-schedule at every module), on one thread and on two.
+  REQUIRE(std::system(("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir +
+                       "/module.dnet --batch 2 --passes=sibling-merge,concat-elision,branch-schedule-everywhere -o " + dir +
+                       "/lanes > /dev/null 2>&1").c_str()) == 0);
+  glue = readFile(dir + "/lanes/module_glue.cpp");
+  CHECK(glue.find("// step 0: r3_and_r5\n") != std::string::npos);  // both branches need it: before the lanes
+  CHECK(glue.find("// step 1: b3 (lane 1)") != std::string::npos);
+  CHECK(glue.find("// step 2: b5 (lane 2)") != std::string::npos);
+  for (const char *threads : {"1", "2"})
+    REQUIRE(std::system((dir + "/lanes/module --threads " + threads + " --input " + dir + "/x.npy --output " + dir + "/lanes" +
+                         threads + ".npy > /dev/null").c_str()) == 0);
   REQUIRE(runDeeper("run " + dir + "/module.dnet --passes=shape-inference --input " + dir + "/x.npy --output " + dir +
                     "/reference.npy").status == 0);
   Tensor want = readNpy(dir + "/reference.npy");
-  for (const char *variant : {"/compiled.npy", "/fused.npy"}) {
+  for (const char *variant : {"/compiled.npy", "/fused.npy", "/lanes1.npy", "/lanes2.npy"}) {
     INFO(variant);
     Tensor got = readNpy(dir + variant);
     REQUIRE(got.shape == want.shape);

@@ -4,6 +4,7 @@
 #include "ir/Printer.h"
 #include "ir/OpParams.h"
 #include "passes/PassManager.h"
+#include "passes/BranchSchedule.h"
 #include "passes/ReduceConvFusion.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
@@ -178,7 +179,7 @@ TEST_CASE("pass manager: unknown names, --print-after, --time-passes") {
   free(buffer);
   CHECK(text.find("# *** IR after epilogue-fusion (changed) ***\nnetwork test batch=1\n") != std::string::npos);
   CHECK(text.find("IR after inference-cleanup") == std::string::npos);
-  CHECK(text.find("# pass timing (8 passes") != std::string::npos);
+  CHECK(text.find("# pass timing (9 passes") != std::string::npos);
   CHECK(text.find("yes      epilogue-fusion") != std::string::npos);
 }
 
@@ -259,4 +260,25 @@ output c
   Graph kept = test::parse(small), forced = test::parse(small);
   CHECK_FALSE(runReduceConvFusion(kept));
   CHECK(runReduceConvFusionEverywhere(forced));
+}
+
+TEST_CASE("branch-schedule: the merged reduce runs before the lanes, branches go to lanes longest first") {
+  Graph g = test::parse(kModuleCase);
+  PassOptions o;
+  o.pipeline = {"sibling-merge", "concat-elision", "branch-schedule"};
+  runPasses(g, o);
+  const Node *concat = g.find("out");
+  BranchLanes b = branchLanes(g, *concat);
+  REQUIRE(b.schedulable);
+  REQUIRE(b.shared.size() == 1);
+  CHECK(b.shared[0] == g.find("r3_and_r5"));
+  REQUIRE(b.lanes.size() == 2);
+  // b3 (8x12x9 MACs per pixel) is the longest branch; the rest (b1, b5 and the pool branch) join lane 2.
+  CHECK(b.lanes[0] == std::vector<const Node *>{g.find("r3"), g.find("b3")});
+  CHECK(b.lanes[1].size() == 5);
+  CHECK(concat->attrWord("branches") == "concurrent");  // a 9x9 map at batch 2: fork/join dominates
+  std::string text = kModuleCase;
+  Graph big = test::parse(text.replace(text.find("batch=2"), 7, "batch=1024"));
+  runPasses(big, o);
+  CHECK(big.find("out")->attrWord("branches") == "sequential");  // 1024 images: each kernel splits well
 }
