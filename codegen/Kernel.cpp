@@ -200,7 +200,7 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
 }
 
 /// The kernels of a module whose concat says branches=concurrent become one group: the kernels several
-/// branches need first (lane 0), then each branch's in its lane, serial; the group takes the place of
+/// branches need first (lane 0), then each branch's in its lane (serial but in lane 1); the group takes the place of
 /// the module's last kernel (moving kernels later is safe: nothing between reads them, see
 /// BranchLanes::schedulable).
 void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
@@ -222,7 +222,7 @@ void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
         continue;
       }
       k.lane = it->second;
-      if (k.lane > 0) k.schedule.parallel = false;
+      if (k.lane > 1) k.schedule.parallel = false;
       group.push_back(std::move(k));
       at = rest.size();
     }

@@ -50,7 +50,8 @@ struct Kernel {
   const Node *outputStorage = nullptr;
   int64_t outputOffset = 0;
   /// 0: runs alone, its work split over every thread. k > 0: lane k of a group of consecutive steps
-  /// that run side by side, one thread per lane, each lane's steps in order (branch-schedule).
+  /// that run side by side, each lane's steps in order (branch-schedule): lane 1's kernels keep their
+  /// parallel loops, which threads done with their own lanes join; the other lanes' run serially.
   int lane = 0;
 
   /// Everything that determines the generated code, batch excluded: op, attributes, shapes, schedule.

@@ -52,12 +52,18 @@ bool interleaved(const Graph &graph, const std::set<const Node *> &module) {
 bool isKernel(const Node &n) { return n.op != OpKind::Input && !isAlias(n) && !(n.op == OpKind::Concat && n.attrBool("in_place")); }
 
 bool concurrentPays(const BranchLanes &b) {
-  double sequential = 0, concurrent = 0;
-  for (const std::vector<const Node *> &lane : b.lanes) {
-    concurrent = std::max(concurrent, macsOfAll(lane) / kMacsPerSecond);
-    for (const Node *n : lane)
-      if (isKernel(*n)) sequential += static_cast<double>(macsOf(*n)) / (kThreads * kMacsPerSecond) + kForkJoinSeconds;
+  double total = 0, longestOther = 0;
+  int kernels = 0, firstLaneKernels = 0;
+  for (size_t l = 0; l < b.lanes.size(); ++l) {
+    double macs = macsOfAll(b.lanes[l]);
+    total += macs;
+    if (l > 0) longestOther = std::max(longestOther, macs);
+    for (const Node *n : b.lanes[l])
+      if (isKernel(*n)) ++kernels, firstLaneKernels += l == 0;
   }
+  double split = total / (kThreads * kMacsPerSecond);
+  double sequential = split + kernels * kForkJoinSeconds;
+  double concurrent = std::max(split + firstLaneKernels * kForkJoinSeconds, longestOther / kMacsPerSecond);
   return concurrent < sequential;
 }
 

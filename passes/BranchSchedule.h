@@ -8,23 +8,24 @@ namespace deeper {
 
 /// The four branches of an inception module are independent until their concat. Run one after another,
 /// each kernel splits its work over every thread and joins them again: on small maps (14x14, 7x7) the
-/// fork/join and the uneven split cost a good part of the kernel. Run side by side, each branch runs
-/// its kernels on one thread, without any of that, but the module takes as long as its slowest lane:
+/// fork/join and the uneven split cost a good part of each small kernel. Run side by side, the longest
+/// branch takes lane 1 and keeps its parallel loops, the others run their kernels serially, one thread
+/// per lane, without any fork/join; a thread whose lane is done joins lane 1's parallel loops (Halide's
+/// thread pool runs nested parallel loops), so the lanes' imbalance costs little:
 ///
 ///     sequential:  [1x1 ══] [3x3 ════════] [5x5 ═] [pool ═] [proj ═]      every kernel on both threads
-///     concurrent:  lane 1: [3x3 ══════════════════]                        one thread per lane
-///                  lane 2: [1x1 ══════] [5x5 ══] [pool ═] [proj ══]
+///     concurrent:  lane 1: [3x3 ═══════════════════|═══════]               parallel: thread 2 joins at |
+///                  lane 2: [1x1 ══════] [5x5 ══] [proj ══]                 serial, one thread
 ///
 /// Branches are assigned to lanes longest first (by multiply-adds). Kernels that several branches need
 /// (sibling-merge's merged reduce) run before the lanes, with every thread. The cost model, with R
-/// multiply-adds per second per thread and S seconds of fork/join and imbalance per parallel kernel:
+/// multiply-adds per second per thread and S seconds of fork/join per parallel kernel:
 ///
-///     sequential = sum over the branch kernels of (MACs / (kThreads * R) + S)
-///     concurrent = max over the lanes of (MACs of its kernels / R)
+///     sequential = MACs / (kThreads * R) + S * (branch kernels)
+///     concurrent = max(MACs / (kThreads * R) + S * (lane 1 kernels), MACs of the longest other lane / R)
 ///
-/// and marks the concat branches=concurrent where that is the smaller. Batches of many images give
-/// each kernel enough work to split well, so the model keeps them sequential. Returns whether any
-/// concat was marked.
+/// and marks the concat branches=concurrent where that is the smaller: where lane 1 has work enough
+/// to absorb the other lanes' threads when they finish. Returns whether any concat was marked.
 bool runBranchSchedule(Graph &graph);
 
 /// branch-schedule at every concat it can, whatever the cost model says: to measure it.
