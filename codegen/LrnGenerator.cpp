@@ -23,7 +23,7 @@ Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p) {
   // (an exp and a log per value).
   Expr denominator = lp.beta == 0.75 ? sqrt(scale) * sqrt(sqrt(scale)) : pow(scale, static_cast<float>(lp.beta));
   out(x, y, c, n) = input(x, y, c, n) / denominator;
-  out.vectorize(x, k.schedule.vector, TailStrategy::GuardWithIf);
+  vectorizeRow(out, x, k.inputViews[0].extent[0], k.schedule.vector);
   parallelOuter(out, k.schedule, c, n, channels);
   return out;
 }

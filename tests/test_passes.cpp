@@ -284,4 +284,3 @@ TEST_CASE("branch-schedule: the merged reduce runs before the lanes, branches go
   CHECK_FALSE(runBranchSchedule(three));
   CHECK(runBranchScheduleEverywhere(three));
 }
-
