@@ -50,7 +50,8 @@ Source reducedSource(const ConvParams &cp, const ImageParam &input, const Operan
   s.acc(c, x, y, n) += weight(c, ri) * input(clamp(x, 0, in.extent[0] - 1), clamp(y, 0, in.extent[1] - 1), ri, n);
   Expr value = cp.reduceRelu ? max(s.acc(c, x, y, n), 0.0f) : s.acc(c, x, y, n);
   Expr inside = x >= 0 && x < in.extent[0] && y >= 0 && y < in.extent[1];
-  s.func(x, y, c, n) = select(inside, value, 0.0f);
+  s.acc(c, x, y, n) = select(inside, value, 0.0f);
+  s.func(x, y, c, n) = s.acc(c, x, y, n);  // inlined: the conv's taps read the channel-innermost rows
   return s;
 }
 
@@ -66,9 +67,9 @@ Source convSource(const Kernel &k, const ConvParams &cp, const std::vector<Image
 /// One row of the reduce per step of `row`, kept from `task` on (sliding): the 1x1 conv as a register
 /// tile of channel vectors by pixels over the input channels, like the conv itself.
 void scheduleReduced(Source source, const Schedule &s, Func out, Var row, Var task) {
-  std::vector<Var> d = source.func.args(), a = source.acc.args();  // (x, y, c, n) and (c, x, y, n)
-  source.func.store_at(out, task).compute_at(out, row).reorder(d[0], d[2], d[1], d[3]);
-  source.acc.compute_at(source.func, d[1]).vectorize(a[0], s.vector, TailStrategy::RoundUp);
+  std::vector<Var> a = source.acc.args();  // (c, x, y, n)
+  source.acc.store_at(out, task).compute_at(out, row).vectorize(a[0], s.vector, TailStrategy::RoundUp);
+  source.acc.update(1).vectorize(a[0], s.vector, TailStrategy::RoundUp);
   Var co("rco"), ci("rci"), xo("rxo"), xi("rxi");
   source.acc.update()
       .split(a[0], co, ci, s.channelBlock(), TailStrategy::RoundUp)
