@@ -160,12 +160,13 @@ void profile(deeper_context *ctx, int runs, double peak, const float *const *ins
     total += order.back().first;
   }
   std::sort(order.rbegin(), order.rend());
-  std::printf("%-32s %9s %6s %9s %7s\n", "step", "ms", "share", "GFLOP/s", "%peak");
+  std::printf("%-32s %9s %6s %9s %7s %5s\n", "step", "ms", "share", "GFLOP/s", "%peak", "lane");
   for (auto [t, s] : order) {
     double gflops = 2e-6 * static_cast<double>(m.steps[s].macs) / t;
-    std::printf("%-32s %9.3f %5.1f%% %9.1f %6.1f%%\n", m.steps[s].name, t, 100 * t / total, gflops, peak > 0 ? 100 * gflops / peak : 0.0);
+    std::printf("%-32s %9.3f %5.1f%% %9.1f %6.1f%% %5s\n", m.steps[s].name, t, 100 * t / total, gflops, peak > 0 ? 100 * gflops / peak : 0.0,
+                m.steps[s].lane ? std::to_string(m.steps[s].lane).c_str() : "-");
   }
-  std::printf("total_ms=%.3f steps=%d\n", total, m.num_steps);
+  std::printf("total_ms=%.3f steps=%d (steps in lanes run side by side: their times overlap)\n", total, m.num_steps);
 }
 
 }  // namespace
