@@ -20,8 +20,8 @@ std::vector<std::pair<size_t, size_t>> stepSpans(const std::vector<Kernel> &kern
   std::vector<std::pair<size_t, size_t>> spans(kernels.size());
   for (size_t s = 0; s < kernels.size();) {
     size_t end = s + 1;
-    if (kernels[s].lane > 0)
-      while (end < kernels.size() && kernels[end].lane > 0) ++end;
+    if (kernels[s].group > 0)
+      while (end < kernels.size() && kernels[end].group == kernels[s].group) ++end;
     for (size_t i = s; i < end; ++i) spans[i] = {s, end - 1};
     s = end;
   }
@@ -102,7 +102,7 @@ ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
   }
   std::vector<std::pair<Interval, int64_t>> placed;
   for (const Interval &v : lifetimes(kernels, plan.placement)) {
-    int64_t offset = kernels[v.first].lane == 0 ? inPlaceOffset(v, kernels[v.first], placed) : -1;
+    int64_t offset = kernels[v.first].group == 0 ? inPlaceOffset(v, kernels[v.first], placed) : -1;
     if (offset < 0) offset = firstFit(v, placed);
     placed.push_back({v, offset});
     plan.placement[v.value] = Placement{Storage::Arena, offset, v.bytes};

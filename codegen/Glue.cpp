@@ -105,12 +105,13 @@ std::string emitGlueSource(const GlueInput &in) {
   int weightIndex = 0;
   for (size_t s = 0; s < kernels.size(); ++s)
     out += fmt::format("// step {}: {}{}\nconst deeper_operand step{}[] = {{\n{}}};\n\n", s, kernels[s].node->name,
-                       kernels[s].lane ? fmt::format(" (lane {})", kernels[s].lane) : "", s,
+                       kernels[s].group ? fmt::format(" (group {}, lane {})", kernels[s].group, kernels[s].lane) : "", s,
                        stepOperands(in, s, weightIndex));
   out += "const deeper_step steps[] = {\n";
   for (size_t s = 0; s < kernels.size(); ++s)
-    out += fmt::format("    {{{}, {}_argv, {}, step{}, {}, {}}},\n", cString(kernels[s].node->name), (*in.compiled)[s].function,
-                       kernels[s].inputs.size() + kernels[s].params.size() + 1, s, macsOf(*kernels[s].node), kernels[s].lane);
+    out += fmt::format("    {{{}, {}_argv, {}, step{}, {}, {}, {}}},\n", cString(kernels[s].node->name), (*in.compiled)[s].function,
+                       kernels[s].inputs.size() + kernels[s].params.size() + 1, s, macsOf(*kernels[s].node), kernels[s].group,
+                       kernels[s].lane);
   std::vector<std::string> names = weightTableNames(kernels), quoted;
   std::vector<int64_t> bytes;
   for (const Kernel &k : kernels)

@@ -204,6 +204,7 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
 /// the module's last kernel (moving kernels later is safe: nothing between reads them, see
 /// BranchLanes::schedulable).
 void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
+  int groups = 0;
   for (const Node *concat : graph.nodesOfOp(OpKind::Concat)) {
     if (concat->attrWord("branches") != "concurrent") continue;
     BranchLanes b = branchLanes(graph, *concat);
@@ -222,6 +223,7 @@ void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
         continue;
       }
       k.lane = it->second;
+      k.group = k.lane > 0 ? groups + 1 : 0;
       if (k.lane > 1) k.schedule.parallel = false;
       group.push_back(std::move(k));
       at = rest.size();
@@ -229,6 +231,7 @@ void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
     std::stable_partition(group.begin(), group.end(), [](const Kernel &k) { return k.lane == 0; });
     rest.insert(rest.begin() + static_cast<long>(at), std::make_move_iterator(group.begin()), std::make_move_iterator(group.end()));
     kernels = std::move(rest);
+    ++groups;
   }
 }
 

@@ -53,6 +53,9 @@ struct Kernel {
   /// that run side by side, each lane's steps in order (branch-schedule): lane 1's kernels keep their
   /// parallel loops, which threads done with their own lanes join; the other lanes' run serially.
   int lane = 0;
+  /// Which group of lanes (0: none): consecutive steps of one group run side by side; the next
+  /// module's group starts only when this one is done.
+  int group = 0;
 
   /// Everything that determines the generated code, batch excluded: op, attributes, shapes, schedule.
   std::string canonical() const;

@@ -60,8 +60,9 @@ typedef struct deeper_step {
   int32_t num_operands;          /* inputs first, the output last */
   const deeper_operand *operands;
   int64_t macs;                  /* multiply-adds of one run (conv, fc, matmul), for GFLOP/s */
-  int32_t lane;                  /* 0: alone, on every thread; k > 0: lane k of the consecutive steps
-                                    with lanes, which run side by side (one thread per lane) */
+  int32_t group;                 /* 0: alone, on every thread; g > 0: the consecutive steps of group g
+                                    run side by side, each lane's steps in order */
+  int32_t lane;                  /* within a group: 1 (parallel kernels) or k > 1 (serial kernels) */
 } deeper_step;
 
 typedef struct deeper_tensor_info {

@@ -227,12 +227,12 @@ deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, 
   }
   for (int s = 0; s < model.num_steps;) {
     Steps group{ctx, step_ms, s, s + 1, -1, 0};
-    int lanes = model.steps[s].lane;  // a group of lanes: one task per lane on Halide's thread pool
-    if (lanes > 0)
-      for (; group.end < model.num_steps && model.steps[group.end].lane > 0; ++group.end)
+    int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on Halide's thread pool
+    if (id > 0)
+      for (; group.end < model.num_steps && model.steps[group.end].group == id; ++group.end)
         lanes = std::max(lanes, model.steps[group.end].lane);
     uint8_t *closure = reinterpret_cast<uint8_t *>(&group);
-    int err = lanes > 0 ? halide_do_par_for(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
+    int err = id > 0 ? halide_do_par_for(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
     if (err) return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", model.steps[group.failed].name, group.error);
     s = group.end;
   }

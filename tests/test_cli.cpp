@@ -218,7 +218,10 @@ TEST_CASE("compile: merged siblings, fused reduces, branches in lanes: all match
                                          "r5 = conv(x, out=3, kernel=1, relu=true)\n"
                                          "b5 = conv(r5, out=4, kernel=5, pad=2)\n"
                                          "y = concat(b3, b5)\n"
-                                         "output y\n";
+                                         "z3 = conv(y, out=5, kernel=3, pad=1, relu=true)\n"
+                                         "z1 = conv(y, out=4, kernel=1)\n"
+                                         "z = concat(z3, z1)\n"
+                                         "output z\n";
   Tensor in({2, 2, 6, 6});
   for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 11) * 0.3f - 1.5f;
   writeNpy(dir + "/x.npy", in);
@@ -242,8 +245,9 @@ TEST_CASE("compile: merged siblings, fused reduces, branches in lanes: all match
                        "/lanes > /dev/null 2>&1").c_str()) == 0);
   glue = readFile(dir + "/lanes/module_glue.cpp");
   CHECK(glue.find("// step 0: r3_and_r5\n") != std::string::npos);  // both branches need it: before the lanes
-  CHECK(glue.find("// step 1: b3 (lane 1)") != std::string::npos);
-  CHECK(glue.find("// step 2: b5 (lane 2)") != std::string::npos);
+  CHECK(glue.find("// step 1: b3 (group 1, lane 1)") != std::string::npos);
+  CHECK(glue.find("// step 2: b5 (group 1, lane 2)") != std::string::npos);
+  CHECK(glue.find("// step 3: z3 (group 2, lane 1)") != std::string::npos);  // reads y: starts when group 1 is done
   for (const char *threads : {"1", "2"})
     REQUIRE(std::system((dir + "/lanes/module --threads " + threads + " --input " + dir + "/x.npy --output " + dir + "/lanes" +
                          threads + ".npy > /dev/null").c_str()) == 0);

@@ -260,9 +260,9 @@ TEST_CASE("the arena plan: values live at the same time never share bytes, and r
   std::vector<std::pair<size_t, size_t>> when(kernels.size());
   size_t lanes = 0;
   for (size_t s = 0; s < kernels.size(); ++s) {
-    bool grouped = kernels[s].lane > 0;
+    bool grouped = kernels[s].group > 0;
     lanes += grouped;
-    size_t start = grouped && s > 0 && kernels[s - 1].lane > 0 ? when[s - 1].first : s;
+    size_t start = grouped && s > 0 && kernels[s - 1].group == kernels[s].group ? when[s - 1].first : s;
     for (size_t t = start; t <= s; ++t) when[t] = {start, s};
   }
   CHECK(lanes > 0);  // at batch 1 some modules run their branches side by side
