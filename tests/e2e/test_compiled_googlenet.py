@@ -2,8 +2,9 @@
 """Compiled GoogLeNet against the reference executor, and the compiled artefacts as a user meets them.
 
 For targets host and x86-64-linux-avx2, batch 1 and 4: `deeper compile` (seeded weights), run the
-executable on a seeded input, compare with `deeper run` (the reference executor): logits to 1e-4
-relative (max abs difference / max abs logit), softmax to 1e-5 absolute. Then: a C and a C++ program
+executable on a seeded input (host: on one thread and on all, so lanes run in either order), compare
+with `deeper run` (the reference executor): logits to 1e-4 relative (max abs difference / max abs
+logit), softmax to 1e-5 absolute. The same at batch 2 with every pass on, opt-in ones too. Then: a C and a C++ program
 built against the header and library (the C++ one runs two contexts in two threads), the executable's
 --top5 and --bench lines, and a truncated, corrupted or foreign weights file, each a clear error.
 """
@@ -29,37 +30,49 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, **kw)
 
 
-def compile_model(args, target, batch, out):
+def compile_model(args, target, batch, out, passes=None):
     r = run([args.deeper, "compile", args.model, "-o", out, "--target", target, "--batch", str(batch),
-             "--outputs=" + OUTPUTS, "--seed", "0"])
+             "--outputs=" + OUTPUTS, "--seed", "0"] + (["--passes=" + ",".join(passes)] if passes else []))
     if r.returncode != 0:
         print(r.stdout, r.stderr)
     return r.returncode == 0
 
 
-def compare(args, target, batch, work):
-    out = os.path.join(work, f"{target}-b{batch}")
-    if not compile_model(args, target, batch, out):
-        return check(f"compile {target} batch {batch}", False)
+def compare(args, target, batch, work, passes=None, label="", threads=(None,)):
+    name = f"{target} batch {batch}{label}"
+    out = os.path.join(work, f"{target}-b{batch}{label.replace(' ', '-')}")
+    if not compile_model(args, target, batch, out, passes):
+        return check(f"compile {name}", False)
     rng = np.random.default_rng(batch)
     x = (rng.random((batch, 3, 224, 224), dtype=np.float32) * 2 - 1).astype(np.float32)
     xp = os.path.join(out, "x.npy")
     np.save(xp, x)
-    r = run([os.path.join(out, "googlenet"), "--input", xp, "--output", "prob=" + out + "/p.npy",
-             "--output", "loss3/classifier=" + out + "/l.npy"])
-    if r.returncode != 0:
-        return check(f"run {target} batch {batch}", False, r.stderr)
     r = run([args.deeper, "run", args.model, "--seed", "0", "--input", xp, "--outputs=" + OUTPUTS,
              "--output", "prob=" + out + "/rp.npy", "--output", "loss3/classifier=" + out + "/rl.npy"])
     if r.returncode != 0:
-        return check(f"reference {target} batch {batch}", False, r.stderr)
-    p, l = np.load(out + "/p.npy"), np.load(out + "/l.npy")
+        return check(f"reference {name}", False, r.stderr)
     rp, rl = np.load(out + "/rp.npy"), np.load(out + "/rl.npy")
-    rel = float(np.abs(l - rl).max() / np.abs(rl).max())
-    absp = float(np.abs(p - rp).max())
-    check(f"{target} batch {batch} matches the reference executor", p.shape == (batch, 1000) and rel <= 1e-4 and absp <= 1e-5,
-          f"logits relative diff {rel:.2e}, softmax max abs diff {absp:.2e}")
+    for t in threads:  # None: Halide's default, one thread per core
+        r = run([os.path.join(out, "googlenet")] + (["--threads", t] if t else []) + ["--input", xp, "--output", "prob=" + out + "/p.npy",
+                 "--output", "loss3/classifier=" + out + "/l.npy"])
+        if r.returncode != 0:
+            check(f"run {name}", False, r.stderr)
+            continue
+        p, l = np.load(out + "/p.npy"), np.load(out + "/l.npy")
+        rel = float(np.abs(l - rl).max() / np.abs(rl).max())
+        absp = float(np.abs(p - rp).max())
+        check(f"{name}{f', {t} thread' if t else ''} matches the reference executor",
+              p.shape == (batch, 1000) and rel <= 1e-4 and absp <= 1e-5, f"logits relative diff {rel:.2e}, softmax max abs diff {absp:.2e}")
     return out
+
+
+def every_pass(args, work):
+    """Every pass on, opt-in ones too: fusion everywhere, or merged reduces run before the lanes."""
+    listed = run([args.deeper, "passes"]).stdout.split("\n")
+    every = [line.split()[0] for line in listed if line.strip()]
+    compare(args, "host", 2, work, every, " every pass", ("1", None))
+    no_fusion = [p for p in every if not p.startswith("reduce-conv-fusion")]
+    compare(args, "host", 2, work, no_fusion, " every pass but reduce fusion", ("1", None))
 
 
 def clients(args, work):
@@ -122,7 +135,8 @@ def main():
     os.makedirs(args.work)
     for target in ("host", "x86-64-linux-avx2"):
         for batch in (1, 4):
-            compare(args, target, batch, args.work)
+            compare(args, target, batch, args.work, threads=("1", None) if target == "host" else (None,))
+    every_pass(args, args.work)
     clients(args, args.work)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")

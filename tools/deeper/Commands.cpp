@@ -102,7 +102,7 @@ int commandSummary(const Options &o) {
 
 int commandPasses(const Options &) {
   for (const PassInfo &p : allPasses())
-    fmt::print("{:<20} {}{}\n", p.name, p.description, p.inclusion == PassInclusion::OptIn ? " (opt-in: not in the default pipeline)" : "");
+    fmt::print("{:<30} {}{}\n", p.name, p.description, p.inclusion == PassInclusion::OptIn ? " (opt-in: not in the default pipeline)" : "");
   return 0;
 }
 
