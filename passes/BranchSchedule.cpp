@@ -9,8 +9,9 @@
 namespace deeper {
 namespace {
 
-constexpr double kMacsPerSecond = 60e9;   // R: one thread, a conv at ~55% of an AVX-512 core's FMA peak
-constexpr double kForkJoinSeconds = 25e-6;  // S: measured as the gap between 1- and 2-thread kernel times
+// Set for this 2-core AVX-512 machine, checked against branch-schedule-everywhere in bench/ablation.
+constexpr double kMacsPerSecond = 60e9;     // R: one thread, a conv at ~55% of an AVX-512 core's FMA peak
+constexpr double kForkJoinSeconds = 25e-6;  // S: a fork/join plus the uneven split of a small map's tasks
 constexpr int kThreads = kBranchLanes;
 
 /// Every node `node` needs, itself included.

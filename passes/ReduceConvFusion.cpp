@@ -6,7 +6,9 @@ namespace deeper {
 namespace {
 
 /// Memory traffic against arithmetic on a CPU whose L2 holds the reduced tensor: one byte moved costs
-/// about as much time as this many multiply-adds (measured: bench/ablation with and without fusion).
+/// about as much time as this many multiply-adds. Set so that the model fuses where fusing measured a
+/// gain on this machine (conv2, 56x56) and not where bench/ablation's with-reduce-conv-fusion-everywhere
+/// measured a loss (the modules' 28x28 and smaller maps); not derived from first principles.
 constexpr double kMacsPerByte = 2.0;
 constexpr int64_t kMinFusedRows = 28;
 
