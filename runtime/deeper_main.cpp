@@ -143,6 +143,14 @@ void bench(deeper_context *ctx, int runs, const float *const *ins, float *const 
               1000.0 * static_cast<double>(batch) / mid);
 }
 
+/// A step's output extents, outermost first ("1x192x28x28" for N,C,H,W).
+std::string outputShape(const deeper_step &step) {
+  const deeper_operand &out = step.operands[step.num_operands - 1];
+  std::string text;
+  for (int d = out.rank - 1; d >= 0; --d) text += std::to_string(out.extent[d]) + (d ? "x" : "");
+  return text;
+}
+
 /// Median time of every step over `runs` runs, slowest first, with GFLOP/s (2 flops per multiply-add)
 /// and, given the machine's peak, its share.
 void profile(deeper_context *ctx, int runs, double peak, const float *const *ins, float *const *outs) {
@@ -160,11 +168,11 @@ void profile(deeper_context *ctx, int runs, double peak, const float *const *ins
     total += order.back().first;
   }
   std::sort(order.rbegin(), order.rend());
-  std::printf("%-32s %9s %6s %9s %7s %5s\n", "step", "ms", "share", "GFLOP/s", "%peak", "lane");
+  std::printf("%-32s %-16s %9s %6s %9s %7s %5s\n", "step", "output", "ms", "share", "GFLOP/s", "%peak", "lane");
   for (auto [t, s] : order) {
     double gflops = 2e-6 * static_cast<double>(m.steps[s].macs) / t;
-    std::printf("%-32s %9.3f %5.1f%% %9.1f %6.1f%% %5s\n", m.steps[s].name, t, 100 * t / total, gflops, peak > 0 ? 100 * gflops / peak : 0.0,
-                m.steps[s].lane ? std::to_string(m.steps[s].lane).c_str() : "-");
+    std::printf("%-32s %-16s %9.3f %5.1f%% %9.1f %6.1f%% %5s\n", m.steps[s].name, outputShape(m.steps[s]).c_str(), t, 100 * t / total,
+                gflops, peak > 0 ? 100 * gflops / peak : 0.0, m.steps[s].lane ? std::to_string(m.steps[s].lane).c_str() : "-");
   }
   std::printf("total_ms=%.3f steps=%d (steps in lanes run side by side: their times overlap)\n", total, m.num_steps);
 }
