@@ -3,7 +3,6 @@
 // kernel window; each input value is broadcast against a vector of packed weights
 // (packed as [I][KH][KW][O padded], so a vector of output channels is one contiguous load).
 #include "codegen/Generators.h"
-#include "passes/ReduceConvFusion.h"
 
 #include <limits>
 
@@ -33,7 +32,7 @@ Source pooledSource(const ConvParams &cp, const ImageParam &input, const Operand
   int k = static_cast<int>(cp.inputMaxPool), half = k / 2;
   Func edge = BoundaryConditions::constant_exterior(input, -std::numeric_limits<float>::infinity(), {{0, in.extent[0]}, {0, in.extent[1]}});
   RDom rx(0, k, "pool_x"), ry(0, k, "pool_y");
-  Source s{Func("pooled"), Func("pooled_rows"), Func(), true, false};
+  Source s{Func("pooled"), Func("pooled_rows"), Func(), true, false, RDom()};
   s.rows(x, y, c, n) = maximum(edge(x + rx - half, y, c, n));
   s.func(x, y, c, n) = maximum(s.rows(x, y + ry - half, c, n));
   return s;
@@ -61,7 +60,7 @@ Source convSource(const Kernel &k, const ConvParams &cp, const std::vector<Image
     size_t at = cp.bias ? 3 : 2;  // after weight and bias
     return reducedSource(cp, p[0], k.inputViews[0], p[at], p[at + 1]);
   }
-  return Source{Func(p[0]), Func(), Func(), false, false};
+  return Source{Func(p[0]), Func(), Func(), false, false, RDom()};
 }
 
 /// One row of the reduce per step of `row`, kept from `task` on (sliding): the 1x1 conv as a register

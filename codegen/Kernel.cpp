@@ -1,7 +1,7 @@
 #include "codegen/Kernel.h"
 
 #include "ir/Printer.h"
-#include "passes/BranchSchedule.h"
+#include "ir/Branches.h"
 
 #include <algorithm>
 #include <map>

@@ -40,6 +40,10 @@ struct ConvParams {
   static ConvParams of(const Node &node);
 };
 
+/// The row bands per image of a conv that computes its own input (reduce or input_maxpool): code
+/// generation runs them as tasks, reduce-conv-fusion's cost model counts the halo each recomputes.
+constexpr int kFusedRowBands = 4;
+
 struct LrnParams {
   int64_t size;
   double alpha, beta, k;

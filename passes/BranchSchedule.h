@@ -1,8 +1,6 @@
 #pragma once
 
-#include "ir/Graph.h"
-
-#include <vector>
+#include "ir/Branches.h"
 
 namespace deeper {
 
@@ -30,19 +28,5 @@ bool runBranchSchedule(Graph &graph);
 
 /// branch-schedule at every concat it can, whatever the cost model says: to measure it.
 bool runBranchScheduleEverywhere(Graph &graph);
-
-/// Lanes (= threads) the concurrent schedule uses.
-constexpr int kBranchLanes = 2;
-
-/// How the branches of a concat split into lanes: nodes that more than one (but not every) branch
-/// needs, and the nodes only one branch needs, by lane, each in graph order. `schedulable` is false
-/// when a node outside the module sits between its nodes and reads one of them (the module's kernels
-/// could not then run as one group).
-struct BranchLanes {
-  std::vector<const Node *> shared;
-  std::vector<std::vector<const Node *>> lanes;
-  bool schedulable = true;
-};
-BranchLanes branchLanes(const Graph &graph, const Node &concat);
 
 }  // namespace deeper

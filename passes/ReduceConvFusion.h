@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ir/Graph.h"
+#include "ir/OpParams.h"
 
 namespace deeper {
 
@@ -32,8 +32,5 @@ bool runReduceConvFusion(Graph &graph);
 
 /// The same at every site, whatever the cost model says: to measure what it decides against.
 bool runReduceConvFusionEverywhere(Graph &graph);
-
-/// The row bands a fused kernel splits an image into (codegen follows this).
-constexpr int kFusedRowBands = 4;
 
 }  // namespace deeper

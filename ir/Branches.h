@@ -1,0 +1,29 @@
+// The branches of a concat (an inception module): which nodes each of its inputs needs, and how they
+// split into lanes that can run side by side. branch-schedule decides from this whether a module runs
+// its branches concurrently; code generation places the kernels in their lanes from the same plan.
+#pragma once
+
+#include "ir/Graph.h"
+
+#include <vector>
+
+namespace deeper {
+
+/// Lanes (= threads) the concurrent schedule uses.
+constexpr int kBranchLanes = 2;
+
+/// How the branches of a concat split into lanes: nodes that more than one (but not every) branch
+/// needs, and the nodes only one branch needs, by lane, each in graph order. `schedulable` is false
+/// when a node outside the module sits between its nodes and reads one of them (the module's kernels
+/// could not then run as one group).
+struct BranchLanes {
+  std::vector<const Node *> shared;
+  std::vector<std::vector<const Node *>> lanes;
+  bool schedulable = true;
+};
+BranchLanes branchLanes(const Graph &graph, const Node &concat);
+
+/// Multiply-adds of all of `nodes` (a lane's work).
+double branchMacs(const std::vector<const Node *> &nodes);
+
+}  // namespace deeper
