@@ -27,6 +27,12 @@ ConvParams ConvParams::of(const Node &node) {
                     node.attrInt("input_maxpool"), node.attrInt("reduce"), node.attrBool("reduce_relu")};
 }
 
+bool ConvParams::isPlainPointwise() const {
+  const Window2d &w = win;
+  bool unit = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
+  return unit && groups == 1 && inputMaxPool == 0 && reduce == 0;
+}
+
 ConvParams ConvParams::reduceConv() const { return ConvParams{reduce, Window2d{1, 1, 1, 1, 0, 0, 0, 0}, true, reduceRelu}; }
 
 PoolParams ConvParams::inputPool() const {

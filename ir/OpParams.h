@@ -37,6 +37,9 @@ struct ConvParams {
   PoolParams inputPool() const;
   /// The 1x1 conv `reduce` stands for.
   ConvParams reduceConv() const;
+  /// A 1x1 conv, stride 1, unpadded, one group, reading its input as it is (no fused pool or reduce):
+  /// what sibling-merge merges and reduce-conv-fusion fuses.
+  bool isPlainPointwise() const;
   static ConvParams of(const Node &node);
 };
 

@@ -14,10 +14,7 @@ constexpr int64_t kMinFusedRows = 28;
 
 bool isReduce(const Graph &graph, const Node &node) {
   if (node.op != OpKind::Conv || !graph.hasSingleUse(&node)) return false;
-  ConvParams p = ConvParams::of(node);
-  const Window2d &w = p.win;
-  bool pointwise = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
-  return pointwise && p.groups == 1 && p.inputMaxPool == 0 && p.reduce == 0;
+  return ConvParams::of(node).isPlainPointwise();
 }
 
 /// The conv that can take in `conv`'s input as a fused reduce, or nullptr.

@@ -21,10 +21,7 @@ bool readsSlices(const Node &user) {
 
 bool isSibling(const Graph &graph, const Node &conv) {
   if (conv.op != OpKind::Conv || graph.isOutput(&conv)) return false;
-  ConvParams p = ConvParams::of(conv);
-  const Window2d &w = p.win;
-  bool pointwise = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
-  if (!pointwise || p.groups != 1 || p.inputMaxPool != 0) return false;
+  if (!ConvParams::of(conv).isPlainPointwise()) return false;
   std::vector<Node *> users = graph.users(&conv);
   if (users.empty()) return false;
   for (const Node *u : users)

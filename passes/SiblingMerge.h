@@ -13,9 +13,9 @@ namespace deeper {
 ///     5x5_reduce = conv(x, out=16, kernel=1)    ==>   3x3_reduce = slice(3x3_reduce_and_5x5_reduce, begin=0, end=96)
 ///     3x3 = conv(3x3_reduce, kernel=3, ...)           5x5_reduce = slice(3x3_reduce_and_5x5_reduce, begin=96, end=112)
 ///
-/// Siblings are 1x1 convs, stride 1, no padding, one group, with the same input and the same relu, that
-/// are not graph outputs and whose every reader is a conv, a pool, lrn or fc (kernels that read a slice
-/// as a strided view). The 1x1 branch itself is left alone: it feeds a concat, into which it writes
+/// Siblings are 1x1 convs, stride 1, no padding, one group, no fused input (pool or reduce), with the
+/// same input and the same relu, that are not graph outputs and whose every reader is a conv, a pool,
+/// lrn or fc (kernels that read a slice as a strided view). The 1x1 branch itself is left alone: it feeds a concat, into which it writes
 /// directly (concat-elision); merged, its result would need a copy into the concat. The slices keep
 /// the siblings' names, and with weights bound the merged conv's weights and biases are theirs stacked
 /// (zero bias for a sibling without one). Returns whether any convs were merged.

@@ -231,6 +231,14 @@ TEST_CASE("sibling-merge: the reduces of a module become one conv, its slices ke
   CHECK(std::equal(r5.data.begin(), r5.data.end(), w.data.begin() + 12 * 16));
   CHECK(b.data[13] == 0.0f);
   CHECK(g.weights.count("r3.weight") == 0);
+
+  // A 1x1 conv that computes its own input (a fused reduce) reads something else than its siblings.
+  Graph fused = test::parse("x = input(shape=8x5x5)\na = conv(x, out=4, kernel=1, reduce=6, relu=true)\nb = conv(x, out=3, kernel=1, relu=true)\n"
+                            "c = conv(x, out=2, kernel=1, relu=true)\nya = conv(a, out=2, kernel=3)\nyb = conv(b, out=2, kernel=3)\n"
+                            "yc = conv(c, out=2, kernel=3)\noutput ya\noutput yb\noutput yc\n");
+  runPass(fused, "sibling-merge");
+  CHECK(fused.find("a")->op == OpKind::Conv);
+  CHECK(fused.find("b_and_c") != nullptr);
 }
 
 TEST_CASE("reduce-conv-fusion: the reduce's weights move into the conv; --no-fuse-reduce and the cost model") {
