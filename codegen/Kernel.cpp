@@ -9,7 +9,6 @@
 namespace deeper {
 namespace {
 
-
 int64_t product(const Dims &d, size_t from, size_t to) {
   int64_t p = 1;
   for (size_t i = from; i < to && i < d.size(); ++i) p *= d[i];
@@ -177,15 +176,13 @@ Schedule defaultSchedule(const Node &node, int lanes) {
   return s;
 }
 
-bool isInPlaceConcat(const Node &node) { return node.op == OpKind::Concat && node.attrBool("in_place"); }
-
 /// The producers of an in-place concat write into its slices (see passes/ConcatElision.h); the concat
 /// itself runs no kernel.
 void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
   std::map<const Node *, Kernel *> byNode;
   for (Kernel &k : kernels) byNode[k.node] = &k;
   for (const Node *concat : graph.nodesOfOp(OpKind::Concat)) {
-    if (!isInPlaceConcat(*concat)) continue;
+    if (!concat->attrBool("in_place")) continue;
     int64_t perChannel = product(concat->shape, 2, concat->shape.size()), channel = 0;
     for (const Node *in : concat->inputs) {
       Kernel &k = *byNode.at(in);
@@ -195,8 +192,6 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
       channel += in->shape[1];
     }
   }
-  kernels.erase(std::remove_if(kernels.begin(), kernels.end(), [](const Kernel &k) { return isInPlaceConcat(*k.node); }),
-                kernels.end());
 }
 
 /// The kernels of a module whose concat says branches=concurrent become one group: the kernels several
@@ -241,7 +236,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
     if (node->shape.size() > kMaxRank)
       failAtNode(*node, fmt::format("f32[{}] has rank {}; compiled code handles rank {} at most", fmt::join(node->shape, ","),
                                     node->shape.size(), kMaxRank));
-    if (node->op == OpKind::Input || isAlias(*node)) continue;
+    if (!runsKernel(*node)) continue;
     Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, {}, viewOf(*node, node->shape)};
     for (const Node *in : node->inputs) {
       auto [view, offset] = inputViewOf(*node, *in);

@@ -37,6 +37,10 @@ bool isAlias(const Node &node) {
   return node.op == OpKind::Flatten || node.op == OpKind::Reshape || node.op == OpKind::Dropout || node.op == OpKind::Slice;
 }
 
+bool runsKernel(const Node &node) {
+  return node.op != OpKind::Input && !isAlias(node) && !(node.op == OpKind::Concat && node.attrBool("in_place"));
+}
+
 const Node *storageRoot(const Node *node) {
   while (isAlias(*node)) node = node->inputs[0];
   return node;

@@ -1,6 +1,5 @@
 #include "passes/BranchSchedule.h"
 
-#include "ir/OpParams.h"
 
 #include <algorithm>
 
@@ -12,8 +11,6 @@ constexpr double kMacsPerSecond = 60e9;     // R: one thread, a conv at ~55% of 
 constexpr double kForkJoinSeconds = 25e-6;  // S: a fork/join plus the uneven split of a small map's tasks
 constexpr int kThreads = kBranchLanes;
 
-bool isKernel(const Node &n) { return n.op != OpKind::Input && !isAlias(n) && !(n.op == OpKind::Concat && n.attrBool("in_place")); }
-
 bool concurrentPays(const BranchLanes &b) {
   double total = 0, longestOther = 0;
   int kernels = 0, firstLaneKernels = 0;
@@ -22,7 +19,7 @@ bool concurrentPays(const BranchLanes &b) {
     total += macs;
     if (l > 0) longestOther = std::max(longestOther, macs);
     for (const Node *n : b.lanes[l])
-      if (isKernel(*n)) ++kernels, firstLaneKernels += l == 0;
+      if (runsKernel(*n)) ++kernels, firstLaneKernels += l == 0;
   }
   double split = total / (kThreads * kMacsPerSecond);
   double sequential = split + kernels * kForkJoinSeconds;
