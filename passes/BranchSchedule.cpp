@@ -1,6 +1,5 @@
 #include "passes/BranchSchedule.h"
 
-
 #include <algorithm>
 
 namespace deeper {
