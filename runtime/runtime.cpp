@@ -6,6 +6,7 @@
 #include <HalideRuntime.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdarg>
@@ -165,7 +166,7 @@ struct Steps {
   deeper_context *ctx;
   double *step_ms;
   int begin, end;
-  int failed, error;  // the step whose kernel failed, and its Halide error
+  std::atomic<int> failed;  // the first step whose kernel failed; lanes run on several threads
 };
 
 /// Runs the steps of lane `lane` + 1 of the group in order (lane -1: every step); a halide_task_t.
@@ -176,7 +177,8 @@ int runLane(void *, int lane, uint8_t *closure) {
     if (lane >= 0 && step.lane != lane + 1) continue;
     auto start = std::chrono::steady_clock::now();
     if (int err = step.kernel(g.ctx->steps[s].args.data())) {
-      g.failed = s, g.error = err;
+      int none = -1;
+      g.failed.compare_exchange_strong(none, s);
       return err;
     }
     if (g.step_ms) g.step_ms[s] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -220,20 +222,25 @@ deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, 
     StepBuffers &sb = ctx->steps[s];
     for (int o = 0; o < step.num_operands; ++o) {
       const deeper_operand &op = step.operands[o];
-      if (op.kind == DEEPER_INPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(const_cast<float *>(inputs[op.index])) + op.offset;
-      if (op.kind == DEEPER_OUTPUT) sb.buffers[o].host = reinterpret_cast<uint8_t *>(outputs[op.index]) + op.offset;
+      if (op.kind == DEEPER_INPUT || op.kind == DEEPER_OUTPUT) {  // the caller's buffer, `offset` bytes in
+        const float *base = op.kind == DEEPER_INPUT ? inputs[op.index] : outputs[op.index];
+        sb.buffers[o].host = base ? reinterpret_cast<uint8_t *>(const_cast<float *>(base)) + op.offset : nullptr;
+      }
       if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
     }
   }
   for (int s = 0; s < model.num_steps;) {
-    Steps group{ctx, step_ms, s, s + 1, -1, 0};
+    Steps group{ctx, step_ms, s, s + 1, -1};
     int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on Halide's thread pool
     if (id > 0)
       for (; group.end < model.num_steps && model.steps[group.end].group == id; ++group.end)
         lanes = std::max(lanes, model.steps[group.end].lane);
     uint8_t *closure = reinterpret_cast<uint8_t *>(&group);
     int err = id > 0 ? halide_do_par_for(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
-    if (err) return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", model.steps[group.failed].name, group.error);
+    if (err) {  // no failed step: the thread pool itself failed
+      int failed = group.failed;
+      return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", failed >= 0 ? model.steps[failed].name : "a lane group", err);
+    }
     s = group.end;
   }
   return DEEPER_OK;
