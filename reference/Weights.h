@@ -26,7 +26,9 @@ Tensor syntheticInput(const Dims &shape, const std::string &name, uint64_t seed)
 /// names the tensor and the shape expected. Tensors the graph does not use are ignored.
 TensorMap loadWeights(const Graph &graph, const std::string &path);
 
-/// The check loadWeights makes, for weights from any source (`source` names it in messages).
-void checkWeights(const Graph &graph, const TensorMap &weights, const std::string &source);
+/// The check loadWeights makes, for weights from any source (`source` names it in messages). With
+/// `complete` false a missing tensor passes (only shapes are checked): weights bound before the passes,
+/// which need not cover layers the passes drop.
+void checkWeights(const Graph &graph, const TensorMap &weights, const std::string &source, bool complete = true);
 
 }  // namespace deeper

@@ -1,6 +1,8 @@
 // The deeper binary: exit codes, files written only on success, pass instrumentation.
 #include "TestUtil.h"
+#include "reference/Weights.h"
 #include "support/Npy.h"
+#include "support/Safetensors.h"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -260,6 +262,31 @@ TEST_CASE("compile: merged siblings, fused reduces, branches in lanes: all match
     REQUIRE(got.shape == want.shape);
     for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
   }
+}
+
+TEST_CASE("run: a weights file is checked before any pass reads it, and after the passes for what they left") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  const char *text = "network m\nx = input(shape=4x5x5)\nr3 = conv(x, out=6, kernel=1, relu=true)\nb3 = conv(r3, out=2, kernel=3)\n"
+                     "r5 = conv(x, out=3, kernel=1, relu=true)\nb5 = conv(r5, out=2, kernel=3)\ny = concat(b3, b5)\noutput y\n";
+  std::ofstream(dir + "/m.dnet") << text;
+  Tensor in({1, 4, 5, 5});
+  writeNpy(dir + "/x.npy", in);
+  TensorMap w = initWeights(test::parse(text), 0);
+  writeSafetensors(dir + "/good.safetensors", w);
+  std::string run = "run " + dir + "/m.dnet --passes=sibling-merge --input " + dir + "/x.npy --weights " + dir;
+  CHECK(runDeeper(run + "/good.safetensors").status == 0);
+  // sibling-merge would stack r5.weight into the merged conv's: a wrong shape is an error first.
+  w["r5.weight"] = Tensor({30, 4, 1, 1});
+  writeSafetensors(dir + "/wide.safetensors", w);
+  auto wide = runDeeper(run + "/wide.safetensors");
+  CHECK(wide.status == 1);
+  CHECK(wide.output.find("tensor 'r5.weight' is f32[30,4,1,1], layer 'r5' needs f32[3,4,1,1]") != std::string::npos);
+  w.erase("r5.weight");
+  writeSafetensors(dir + "/missing.safetensors", w);
+  auto missing = runDeeper(run + "/missing.safetensors");
+  CHECK(missing.status == 1);
+  CHECK(missing.output.find("no tensor 'r5.weight'") != std::string::npos);
 }
 
 TEST_CASE("tensor and --bind: conversions and their errors") {

@@ -54,8 +54,11 @@ void overrideOutputs(Graph &graph, const std::vector<std::string> &names) {
 /// --seed, else the weights the model file carries (ONNX), else seed 0. Bound to the graph before the
 /// passes run, so the passes that fold or merge layers rewrite them along with the graph.
 void bindWeights(const Options &o, Graph &graph) {
-  if (!o.weights.empty()) graph.weights = readSafetensors(o.weights);
-  else if (o.seed || graph.weights.empty()) graph.weights = initWeights(graph, o.seed.value_or(0));
+  if (!o.weights.empty()) {
+    graph.weights = readSafetensors(o.weights);
+    // Shapes now, before a pass reads a tensor; completeness after the passes, for what is left.
+    checkWeights(graph, graph.weights, fmt::format("'{}'", o.weights), /*complete=*/false);
+  } else if (o.seed || graph.weights.empty()) graph.weights = initWeights(graph, o.seed.value_or(0));
 }
 
 /// The model after `pipeline`; with `withWeights`, its weights bound and checked against what the
