@@ -109,10 +109,9 @@ OperandView viewOf(const Node &node, const Dims &s) {
 std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
   OperandView view = viewOf(node, in.shape);
   if (in.op != OpKind::Slice) {
-    for (const Node *n = &in; isAlias(*n); n = n->inputs[0])
-      if (n->op == OpKind::Slice)
-        failAtNode(node, fmt::format("reads the slice '{}' through the {} '{}'; compiled code reads a slice only directly", n->name,
-                                     in.info().name, in.name));
+    if (const Node *slice = sliceOnAliasChain(&in))
+      failAtNode(node, fmt::format("reads the slice '{}' through the {} '{}'; compiled code reads a slice only directly", slice->name,
+                                   in.info().name, in.name));
     return {view, 0};
   }
   const Node &whole = *in.inputs[0];

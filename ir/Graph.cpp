@@ -37,6 +37,12 @@ bool isAlias(const Node &node) {
   return node.op == OpKind::Flatten || node.op == OpKind::Reshape || node.op == OpKind::Dropout || node.op == OpKind::Slice;
 }
 
+const Node *sliceOnAliasChain(const Node *node) {
+  for (; isAlias(*node); node = node->inputs[0])
+    if (node->op == OpKind::Slice) return node;
+  return nullptr;
+}
+
 bool runsKernel(const Node &node) {
   return node.op != OpKind::Input && !isAlias(node) && !(node.op == OpKind::Concat && node.attrBool("in_place"));
 }

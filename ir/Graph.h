@@ -49,6 +49,9 @@ struct Node {
 bool isAlias(const Node &node);
 /// The node whose storage holds `node`'s value: the first non-alias up its input chain.
 const Node *storageRoot(const Node *node);
+/// The slice on `node`'s alias chain (itself included), or nullptr: where it reads only part of its
+/// storage root's value.
+const Node *sliceOnAliasChain(const Node *node);
 /// True for nodes compiled code runs a kernel for: not a graph input, not an alias, not an in-place
 /// concat (its inputs write into it, see passes/ConcatElision.h).
 bool runsKernel(const Node &node);

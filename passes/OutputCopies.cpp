@@ -20,13 +20,6 @@ Node *appendCopy(Graph &graph, Node *value, const std::string &label) {
   return graph.append(std::move(node));
 }
 
-/// True when `node` reads only part of its storage root's value (a slice on its alias chain).
-bool viewsPart(const Node *node) {
-  for (; isAlias(*node); node = node->inputs[0])
-    if (node->op == OpKind::Slice) return true;
-  return false;
-}
-
 }  // namespace
 
 bool runOutputCopies(Graph &graph) {
@@ -34,7 +27,7 @@ bool runOutputCopies(Graph &graph) {
   std::set<const Node *> claimed;  // storage roots already holding an output
   for (GraphOutput &o : graph.outputs) {
     const Node *root = storageRoot(o.node);
-    if (root->op != OpKind::Input && !viewsPart(o.node) && claimed.insert(root).second) continue;
+    if (root->op != OpKind::Input && !sliceOnAliasChain(o.node) && claimed.insert(root).second) continue;
     std::string label = o.label();
     o.node = appendCopy(graph, o.node, label);
     o.name = label;

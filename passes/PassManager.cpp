@@ -13,6 +13,7 @@
 #include "passes/ShapeInference.h"
 #include "passes/SiblingMerge.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace deeper {
@@ -41,6 +42,14 @@ void printTimings(FILE *log, const std::vector<Timing> &timings) {
                t.changed ? "yes" : "no", t.pass);
 }
 
+/// The passes whose inclusion is one of `kinds`, in pipeline order.
+std::vector<std::string> passesOf(std::initializer_list<PassInclusion> kinds) {
+  std::vector<std::string> names;
+  for (const PassInfo &p : allPasses())
+    if (std::find(kinds.begin(), kinds.end(), p.inclusion) != kinds.end()) names.push_back(p.name);
+  return names;
+}
+
 }  // namespace
 
 const std::vector<PassInfo> &allPasses() {
@@ -57,19 +66,9 @@ const PassInfo *findPass(const std::string &name) {
   return nullptr;
 }
 
-std::vector<std::string> defaultPipeline() {
-  std::vector<std::string> names;
-  for (const PassInfo &p : allPasses())
-    if (p.inclusion != PassInclusion::OptIn) names.push_back(p.name);
-  return names;
-}
+std::vector<std::string> defaultPipeline() { return passesOf({PassInclusion::Cleanup, PassInclusion::Default}); }
 
-std::vector<std::string> cleanupPipeline() {
-  std::vector<std::string> names;
-  for (const PassInfo &p : allPasses())
-    if (p.inclusion == PassInclusion::Cleanup) names.push_back(p.name);
-  return names;
-}
+std::vector<std::string> cleanupPipeline() { return passesOf({PassInclusion::Cleanup}); }
 
 void runPasses(Graph &graph, const PassOptions &options) {
   for (const std::string &name : options.pipeline) checkPassName(name, "--passes");
