@@ -73,6 +73,10 @@ const Tensor &Graph::weight(const std::string &name) const {
   return it->second;
 }
 
+Tensor Graph::biasOrZeros(const Node &layer) const {
+  return layer.attrBool("bias") ? weight(layer.name + ".bias") : Tensor({layer.attrInt("out")});
+}
+
 Node *Graph::insertBefore(const Node *before, std::unique_ptr<Node> node) {
   auto at = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto &n) { return n.get() == before; });
   DEEPER_CHECK(at != nodes_.end(), "'{}' is not in the graph", before->name);

@@ -80,6 +80,9 @@ class Graph {
   /// The learned tensor `name`; a UserError naming it when the weights lack it (a weights file that
   /// does not match the model).
   const Tensor &weight(const std::string &name) const;
+  /// A conv's or fc's bias: <name>.bias, or zeros (one per output) when it has none (bias=false), as a
+  /// pass that folds or merges it into another layer's bias needs.
+  Tensor biasOrZeros(const Node &layer) const;
 
   const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
   /// Appends a node; its inputs must already be in the graph.

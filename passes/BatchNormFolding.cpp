@@ -18,8 +18,7 @@ void foldWeights(Graph &graph, const Node &conv, const Node &bn) {
   const Tensor &mean = graph.weight(bn.name + ".mean"), &var = graph.weight(bn.name + ".var");
   Tensor &weight = graph.weights.at(conv.name + ".weight");
   int64_t out = weight.shape[0], perOutput = weight.numel() / out;
-  Tensor bias({out});
-  if (conv.attrBool("bias")) bias = graph.weight(conv.name + ".bias");
+  Tensor bias = graph.biasOrZeros(conv);
   for (int64_t o = 0; o < out; ++o) {
     double s = scale.data[o] / std::sqrt(static_cast<double>(var.data[o]) + bn.attrFloat("epsilon"));
     for (int64_t i = 0; i < perOutput; ++i) weight.data[o * perOutput + i] = static_cast<float>(weight.data[o * perOutput + i] * s);

@@ -37,10 +37,8 @@ bool pays(const Node &reduce, const Node &conv) {
 
 void fuse(Graph &graph, Node &reduce, Node &conv) {
   if (!graph.weights.empty()) {
-    Tensor bias({reduce.attrInt("out")});
-    if (reduce.attrBool("bias")) bias = graph.weight(reduce.name + ".bias");
     graph.weights[conv.name + ".reduce_weight"] = graph.weight(reduce.name + ".weight");
-    graph.weights[conv.name + ".reduce_bias"] = bias;
+    graph.weights[conv.name + ".reduce_bias"] = graph.biasOrZeros(reduce);
     graph.weights.erase(reduce.name + ".weight");
     graph.weights.erase(reduce.name + ".bias");
   }

@@ -68,11 +68,9 @@ void stackWeights(Graph &graph, const Node &merged, const std::vector<Node *> &s
     const Tensor &sw = graph.weight(s->name + ".weight");
     std::copy(sw.data.begin(), sw.data.end(), weight.data.begin() + static_cast<long>(w));
     w += sw.data.size();
-    if (s->attrBool("bias")) {
-      const Tensor &sb = graph.weight(s->name + ".bias");
-      std::copy(sb.data.begin(), sb.data.end(), bias.data.begin() + static_cast<long>(b));
-    }
-    b += static_cast<size_t>(s->attrInt("out"));
+    Tensor sb = graph.biasOrZeros(*s);
+    std::copy(sb.data.begin(), sb.data.end(), bias.data.begin() + static_cast<long>(b));
+    b += sb.data.size();
   }
   for (const Node *s : siblings) graph.weights.erase(s->name + ".weight"), graph.weights.erase(s->name + ".bias");
   graph.weights[merged.name + ".weight"] = std::move(weight);
