@@ -72,12 +72,15 @@ BranchLanes branchLanes(const Graph &graph, const Node &concat) {
   }
   // Longest branch first, each to the lane with the least work so far.
   std::vector<size_t> order(branches.size());
-  for (size_t b = 0; b < order.size(); ++b) order[b] = b;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sumOfMacs(own[a]) > sumOfMacs(own[b]); });
+  std::vector<double> work(branches.size());
+  for (size_t b = 0; b < order.size(); ++b) order[b] = b, work[b] = sumOfMacs(own[b]);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });
   out.lanes.assign(std::min<size_t>(kBranchLanes, branches.size()), {});
+  std::vector<double> load(out.lanes.size(), 0.0);
   for (size_t b : order) {
-    auto lightest = std::min_element(out.lanes.begin(), out.lanes.end(), [](const auto &x, const auto &y) { return sumOfMacs(x) < sumOfMacs(y); });
-    lightest->insert(lightest->end(), own[b].begin(), own[b].end());
+    size_t lightest = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    out.lanes[lightest].insert(out.lanes[lightest].end(), own[b].begin(), own[b].end());
+    load[lightest] += work[b];
   }
   for (std::vector<const Node *> &lane : out.lanes) {  // back to graph order
     std::set<const Node *> members(lane.begin(), lane.end());
