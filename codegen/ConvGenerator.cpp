@@ -12,11 +12,6 @@ using namespace Halide;
 
 namespace {
 
-/// Tasks per image when the conv computes its input itself (a pooled or reduced source): few tasks of
-/// many rows, within which the source's rows slide down (each computed once); each task recomputes only
-/// the K-1 halo rows. reduce-conv-fusion's cost model counts on this.
-constexpr int kFusedTasks = kFusedRowBands;
-
 /// What the conv's taps read: the input; or (pool-proj-fusion) the input max-pooled KxK, stride 1, pad
 /// K/2, separably: the max along each window row, then down the column of row maxima; or
 /// (reduce-conv-fusion) the input through a 1x1 conv, zero outside the image, so it is its own padding.
@@ -123,9 +118,11 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
       .reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n);
   vectorizeRow(out, x, outWidth, s.vector);
   Var tile = blockTasks ? y : co;  // the loop one accumulator row belongs to
+  // A conv that computes its input itself runs few tasks of many rows (kFusedRowBands), within which the
+  // source's rows slide down, each computed once; each task recomputes only the K-1 halo rows.
   Var task = n, row = y;
   if (blockTasks) parallelOuter(out, s, co, n, blocks);
-  else row = parallelOuter(out, s, y, n, outHeight, source.fused() && !copy ? kFusedTasks : kParallelTasks, &task);
+  else row = parallelOuter(out, s, y, n, outHeight, source.fused() && !copy ? kFusedRowBands : kParallelTasks, &task);
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
   // blocks and the padded input reads 0 past the right edge, so the tile can be fully unrolled.
   if (copy) {
