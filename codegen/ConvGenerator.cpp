@@ -74,6 +74,35 @@ void scheduleReduced(Source source, const Schedule &s, Func out, Var row, Var ta
       .unroll(xi);
 }
 
+/// Where the conv's input side is computed: a padded copy once per call (with the pooled source inside,
+/// per plane or row), or the pooled or reduced rows one output row needs, next to their use. Copies
+/// and pooled rows follow the input's layout: vectors along rows, or along channels (stored channels
+/// innermost, so the taps read consecutive input channels there too).
+void scheduleSource(Source source, Func padded, bool copy, const Schedule &s, bool channelsLastInput, Func out, Var row, Var task) {
+  auto vectorizeAlongInput = [&](Func f) {
+    if (channelsLastInput) channelsInnermost(f, s.vector);
+    else f.vectorize(f.args()[0], s.vector, TailStrategy::GuardWithIf);
+  };
+  if (copy) {
+    Var slab = padded.args()[channelsLastInput ? 1 : 2];  // a row of all channels, or a channel plane
+    padded.compute_root().parallel(slab);
+    vectorizeAlongInput(padded);
+    if (source.pooled) {
+      source.func.compute_at(padded, slab);
+      source.rows.compute_at(padded, slab);
+    }
+  } else if (source.pooled) {
+    source.func.compute_at(out, row);
+    source.rows.store_at(out, task).compute_at(out, row);
+  } else if (source.reduced) {
+    scheduleReduced(source, s, out, row, task);
+  }
+  if (source.pooled) {
+    vectorizeAlongInput(source.func);
+    vectorizeAlongInput(source.rows);
+  }
+}
+
 }  // namespace
 
 Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
@@ -114,30 +143,24 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   // per image rather than once per row.
   int outHeight = k.outputView.extent[1], blocks = (static_cast<int>(cp.out) + s.channelBlock() - 1) / s.channelBlock();
   bool blockTasks = s.blockTasks && !source.fused();
-  out.split(c, co, ci, s.channelBlock(), TailStrategy::GuardWithIf)
-      .reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n);
-  vectorizeRow(out, x, outWidth, s.vector);
+  // The accumulators hold vectors of channels: stored channels-last they are whole vectors of the
+  // output; in N,C,H,W each row of pixels gathers one lane from each of them.
+  out.split(c, co, ci, s.channelBlock(), TailStrategy::GuardWithIf);
+  if (channelsLast(k.outputView)) {
+    out.reorder(ci, x, blockTasks ? y : co, blockTasks ? co : y, n).vectorize(ci, s.vector);
+  } else {
+    out.reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n);
+    vectorizeRow(out, x, outWidth, s.vector);
+  }
   Var tile = blockTasks ? y : co;  // the loop one accumulator row belongs to
   // A conv that computes its input itself runs few tasks of many rows (kFusedRowBands), within which the
   // source's rows slide down, each computed once; each task recomputes only the K-1 halo rows.
   Var task = n, row = y;
   if (blockTasks) parallelOuter(out, s, co, n, blocks);
   else row = parallelOuter(out, s, y, n, outHeight, source.fused() && !copy ? kFusedRowBands : kParallelTasks, &task);
+  scheduleSource(source, padded, copy, s, channelsLast(in), out, row, task);
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
   // blocks and the padded input reads 0 past the right edge, so the tile can be fully unrolled.
-  if (copy) {
-    std::vector<Var> dims = padded.args();
-    padded.compute_root().parallel(dims[2]).vectorize(dims[0], s.vector, TailStrategy::GuardWithIf);
-    if (source.pooled) {
-      source.func.compute_at(padded, dims[2]).vectorize(source.func.args()[0], s.vector, TailStrategy::GuardWithIf);
-      source.rows.compute_at(padded, dims[2]).vectorize(source.rows.args()[0], s.vector, TailStrategy::GuardWithIf);
-    }
-  } else if (source.pooled) {  // the pooled rows one output row needs, all channels, next to their use
-    source.func.compute_at(out, row).vectorize(source.func.args()[0], s.vector, TailStrategy::GuardWithIf);
-    source.rows.store_at(out, task).compute_at(out, row).vectorize(source.rows.args()[0], s.vector, TailStrategy::GuardWithIf);
-  } else if (source.reduced) {
-    scheduleReduced(source, s, out, row, task);
-  }
   // One output row of one channel block accumulates in a small buffer, input channels in chunks: the
   // weights of a chunk (chunk x taps x block) stay in L1 while every tile of the row uses them.
   acc.compute_at(out, tile).bound_extent(c, s.channelBlock()).bound(x, 0, rowWidth);

@@ -46,6 +46,13 @@ Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view,
   return p(at);
 }
 
+bool channelsLast(const OperandView &view) { return view.extent.size() == 4 && view.stride[2] < view.stride[0]; }
+
+void channelsInnermost(Halide::Func f, int lanes) {
+  std::vector<Halide::Var> a = f.args();  // x, y, c, n
+  f.reorder_storage(a[2], a[0], a[1], a[3]).reorder(a[2], a[0], a[1], a[3]).vectorize(a[2], lanes, Halide::TailStrategy::GuardWithIf);
+}
+
 void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes) {
   int width = 1;
   while (width * 2 <= std::min(extent, lanes)) width *= 2;

@@ -41,6 +41,12 @@ std::vector<Halide::Var> axisVars(const OperandView &view);
 /// at `vars`, reading index 0 along its axes of extent 1: numpy broadcasting.
 Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view, const std::vector<Halide::Expr> &vars);
 
+/// True for an N,C,H,W view stored channels innermost (layout=nhwc, see passes/ChannelsLast.h).
+bool channelsLast(const OperandView &view);
+/// Stores `f` (with arguments x, y, c, n) channels innermost and computes it so, vectorised along
+/// channels: a window kernel's intermediate over a channels-last input.
+void channelsInnermost(Halide::Func f, int lanes);
+
 /// Vectorises `f` along `x` (of `extent` values, fixed) without a scalar tail: the widest power-of-two
 /// vector up to `lanes` that fits, the last vector shifted inwards to overlap the one before (pure
 /// definitions only). A row of 14 floats under GuardWithIf at 16 lanes would run entirely scalar.

@@ -36,6 +36,14 @@ OperandView nchw(const Dims &s) {
   return dense({i32(s[3]), i32(s[2]), i32(s[1]), i32(s[0])});
 }
 
+/// [N,C,H,W] stored N,H,W,C (layout=nhwc), as Halide (W,H,C,N): channels innermost, each pixel's
+/// `channels` values (those of the whole value when this is a slice of it) consecutive.
+OperandView nhwc(const Dims &s, int64_t channels) {
+  OperandView v = nchw(s);
+  v.stride = {channels, channels * s[3], 1, channels * s[2] * s[3]};
+  return v;
+}
+
 /// [N, ...] as Halide (features, N).
 OperandView rows(const Dims &s) { return dense({i32(product(s, 1, s.size())), i32(s[0])}); }
 
@@ -85,8 +93,15 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
   return out;
 }
 
-/// How `node`'s kernel sees a tensor of shape `s` (an input or its output).
-OperandView viewOf(const Node &node, const Dims &s) {
+/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`. Only window kernels read
+/// or write values stored channels-last (see passes/ChannelsLast.h).
+OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
+  if (storedChannelsLast(value)) {
+    if (!isWindowOp(node.op))
+      failAtNode(node, fmt::format("a {} kernel cannot read '{}', stored layout=nhwc; only conv, pool and lrn kernels can",
+                                   node.info().name, value.name));
+    return nhwc(s, s[1]);
+  }
   switch (node.op) {
     case OpKind::Fc:
     case OpKind::Relu: return rows(s);
@@ -107,7 +122,7 @@ OperandView viewOf(const Node &node, const Dims &s) {
 /// only a strided view when the batch and the sliced channels never share a dimension (a reshape of
 /// the whole shape would; it is refused).
 std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
-  OperandView view = viewOf(node, in.shape);
+  OperandView view = viewOf(node, in, in.shape);
   if (in.op != OpKind::Slice) {
     if (const Node *slice = sliceOnAliasChain(&in))
       failAtNode(node, fmt::format("reads the slice '{}' through the {} '{}'; compiled code reads a slice only directly", slice->name,
@@ -117,6 +132,7 @@ std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
   const Node &whole = *in.inputs[0];
   if (isAlias(whole))
     failAtNode(in, fmt::format("compiled code slices only a computed value, not the {} '{}'", whole.info().name, whole.name));
+  if (storedChannelsLast(whole)) return {nhwc(in.shape, whole.shape[1]), in.attrInt("begin")};  // only the start moves
   const Dims &shape = in.shape;
   std::vector<int64_t> strides(shape.size());  // of the whole tensor, per axis
   for (size_t a = shape.size(); a-- > 0;) strides[a] = a + 1 == shape.size() ? 1 : strides[a + 1] * whole.shape[a + 1];
@@ -182,12 +198,17 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
   for (Kernel &k : kernels) byNode[k.node] = &k;
   for (const Node *concat : graph.nodesOfOp(OpKind::Concat)) {
     if (!concat->attrBool("in_place")) continue;
-    int64_t perChannel = product(concat->shape, 2, concat->shape.size()), channel = 0;
+    bool channelsLast = storedChannelsLast(*concat);
+    int64_t perChannel = channelsLast ? 1 : product(concat->shape, 2, concat->shape.size()), channel = 0;
     for (const Node *in : concat->inputs) {
+      if (storedChannelsLast(*in) != channelsLast)
+        failAtNode(*in, fmt::format("writes into the in-place concat '{}', so it needs its layout ({})", concat->name,
+                                    concat->attrWord("layout")));
       Kernel &k = *byNode.at(in);
       k.outputStorage = concat;
       k.outputOffset = channel * perChannel;
-      k.outputView.stride.back() = product(concat->shape, 1, concat->shape.size());  // the batch stride
+      if (channelsLast) k.outputView = nhwc(in->shape, concat->shape[1]);
+      else k.outputView.stride.back() = product(concat->shape, 1, concat->shape.size());  // the batch stride
       channel += in->shape[1];
     }
   }
@@ -231,12 +252,15 @@ void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
 
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
   std::vector<Kernel> kernels;
+  for (const GraphOutput &o : graph.outputs)
+    if (storedChannelsLast(*o.node))
+      failAtNode(*o.node, "is a graph output, stored layout=nhwc; outputs are stored nchw (callers' buffers)");
   for (const auto &node : graph.nodes()) {
     if (node->shape.size() > kMaxRank)
       failAtNode(*node, fmt::format("f32[{}] has rank {}; compiled code handles rank {} at most", fmt::join(node->shape, ","),
                                     node->shape.size(), kMaxRank));
     if (!runsKernel(*node)) continue;
-    Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, {}, viewOf(*node, node->shape)};
+    Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, {}, viewOf(*node, *node, node->shape)};
     for (const Node *in : node->inputs) {
       auto [view, offset] = inputViewOf(*node, *in);
       k.inputs.push_back(storageRoot(in));

@@ -2,7 +2,8 @@
 // each with the Halide view of its operands.
 //
 // Tensors are N,C,H,W in C order; Halide lists dimensions innermost first, so a [N,C,H,W] activation is
-// the Halide buffer (W,H,C,N). Kernels are specialised to every extent except the batch, so one compiled
+// the Halide buffer (W,H,C,N). A value stored layout=nhwc (passes/ChannelsLast.h) is the same Halide
+// buffer with channels innermost in memory: strides (C, W*C, 1, H*W*C). Kernels are specialised to every extent except the batch, so one compiled
 // kernel serves every batch size (views with batchLast false fix the batch too). flatten, reshape and
 // dropout compute nothing: their value shares its input's storage (an alias, see ir/Graph.h).
 #pragma once

@@ -34,6 +34,16 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
     if (pp.excludePad) count = (min(x1, width) - max(x0, 0)) * (min(y1, height) - max(y0, 0));
     out(x, y, c, n) = sum(column) / cast<float>(count);
   }
+  if (channelsLast(in)) {
+    // Vectors of channels, tasks of output rows; within a task the window rows slide down, each
+    // reduced once, read where they are (the edge test is per pixel, not per lane).
+    out.reorder(c, x, y, n);
+    vectorizeRow(out, c, k.outputView.extent[2], k.schedule.vector);
+    Var task = n, row = parallelOuter(out, k.schedule, y, n, k.outputView.extent[1], kParallelTasks, &task);
+    rows.store_at(out, task).compute_at(out, row);
+    channelsInnermost(rows, k.schedule.vector);
+    return out;
+  }
   vectorizeRow(out, x, k.outputView.extent[0], k.schedule.vector);
   Var plane = parallelOuter(out, k.schedule, c, n, k.outputView.extent[2]);
   // Stages inside a plane may compute a little past the row (RoundUp): their buffers grow to fit.

@@ -52,6 +52,13 @@ const Node *storageRoot(const Node *node) {
   return node;
 }
 
+bool isWindowOp(OpKind op) { return op == OpKind::Conv || op == OpKind::MaxPool || op == OpKind::AvgPool || op == OpKind::Lrn; }
+
+bool storedChannelsLast(const Node &node) {
+  const Node *root = storageRoot(&node);
+  return root->attrs.count("layout") && root->attrWord("layout") == "nhwc";
+}
+
 void failAtNode(const Node &node, const std::string &message, const std::string &note) {
   if (node.loc.valid()) failAt(node.loc, message, note);
   failAt(node.loc, fmt::format("node '{}' ({}): {}", node.name, node.info().name, message), note);

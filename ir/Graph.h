@@ -52,6 +52,11 @@ const Node *storageRoot(const Node *node);
 /// The slice on `node`'s alias chain (itself included), or nullptr: where it reads only part of its
 /// storage root's value.
 const Node *sliceOnAliasChain(const Node *node);
+/// Conv, max/avg pool, lrn: their kernels read and write N,C,H,W values in either storage layout.
+bool isWindowOp(OpKind op);
+/// True when `node`'s value is stored channels innermost (N,H,W,C in memory: layout=nhwc, see
+/// passes/ChannelsLast.h); for an alias, its storage root's.
+bool storedChannelsLast(const Node &node);
 /// True for nodes compiled code runs a kernel for: not a graph input, not an alias, not an in-place
 /// concat (its inputs write into it, see passes/ConcatElision.h).
 bool runsKernel(const Node &node);

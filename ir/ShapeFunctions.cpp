@@ -225,6 +225,16 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
   return {};
 }
 
+/// layout=nhwc is a storage order of the four axes N,C,H,W; code generation reads it (see
+/// passes/ChannelsLast.h).
+void checkLayout(const Node &node, const Dims &out) {
+  if (!node.attrs.count("layout")) return;
+  const std::string &layout = node.attrWord("layout");
+  if (layout != "nchw" && layout != "nhwc") failAtNode(node, fmt::format("unknown layout '{}'; nchw or nhwc", layout));
+  if (layout == "nhwc" && out.size() != 4)
+    failAtNode(node, fmt::format("layout=nhwc orders the axes of an N,C,H,W value, not of f32[{}]", fmt::join(out, ",")));
+}
+
 }  // namespace
 
 Dims inferShape(const Node &node, int64_t batch) {
@@ -235,6 +245,7 @@ Dims inferShape(const Node &node, int64_t batch) {
   if (!checkedNumel(out))
     failAtNode(node, fmt::format("output size f32[{}] overflows: the element count exceeds 64 bits", fmt::join(out, ",")));
   checkWorkFits(node, out);
+  checkLayout(node, out);
   return out;
 }
 

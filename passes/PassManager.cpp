@@ -4,6 +4,7 @@
 #include "ir/Verifier.h"
 #include "passes/BatchNormFolding.h"
 #include "passes/BranchSchedule.h"
+#include "passes/ChannelsLast.h"
 #include "passes/ConcatElision.h"
 #include "passes/EpilogueFusion.h"
 #include "passes/InferenceCleanup.h"

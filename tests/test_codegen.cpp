@@ -39,6 +39,24 @@ Halide::Buffer<float> viewBuffer(const OperandView &view, int32_t batch, std::ve
   return Halide::Buffer<float>(data.data() + offset, static_cast<int>(dims.size()), dims.data());
 }
 
+/// N,C,H,W values reordered to N,H,W,C (`toChannelsLast`) or back.
+std::vector<float> reorderChannels(const Dims &s, const std::vector<float> &data, bool toChannelsLast) {
+  std::vector<float> out(data.size());
+  int64_t c = s[1], hw = s[2] * s[3];
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t p = 0; p < hw; ++p) {
+        int64_t nchw = (n * c + ch) * hw + p, nhwc = (n * hw + p) * c + ch;
+        out[toChannelsLast ? nhwc : nchw] = data[toChannelsLast ? nchw : nhwc];
+      }
+  return out;
+}
+
+/// A value as its storage holds it: N,C,H,W, or reordered when stored layout=nhwc.
+std::vector<float> stored(const Node &value, const Tensor &t) {
+  return storedChannelsLast(value) ? reorderChannels(t.shape, t.data, true) : t.data;
+}
+
 /// Compiles each kernel of `text` (default schedules, changed by `vary`) and compares it with the reference.
 void checkKernels(const std::string &text, const std::function<void(Schedule &)> &vary = {}) {
   Graph g = test::parse(text);
@@ -55,22 +73,26 @@ void checkKernels(const std::string &text, const std::function<void(Schedule &)>
     if (vary) vary(k.schedule);
     INFO("kernel " << k.node->name << ": " << k.canonical());
     codegen::KernelPipeline kp = codegen::generateKernel(k);
-    for (size_t i = 0; i < k.inputs.size(); ++i)
-      kp.params[i].set(viewBuffer(k.inputViews[i], batch, values.at(k.inputs[i]->name).data, k.inputOffsets[i]));
+    std::vector<std::vector<float>> inputs;
+    for (size_t i = 0; i < k.inputs.size(); ++i) {
+      inputs.push_back(stored(*k.inputs[i], values.at(k.inputs[i]->name)));
+      kp.params[i].set(viewBuffer(k.inputViews[i], batch, inputs.back(), k.inputOffsets[i]));
+    }
     for (size_t j = 0; j < k.params.size(); ++j) {
       const PackedParam &p = k.params[j];
       Tensor packed = packParam(k, p, weights.at(p.spec.tensorName(*k.node)));
       kp.params[k.inputs.size() + j].set(toBuffer(p.view, 0, packed.data));
     }
-    std::vector<int> extents(k.outputView.extent.begin(), k.outputView.extent.end());
-    if (k.outputView.batchLast) extents.back() = batch;
-    Halide::Buffer<float> out = kp.output.realize(extents);
     const Tensor &want = values.at(k.node->name);
-    REQUIRE(static_cast<size_t>(out.number_of_elements()) == want.data.size());
+    REQUIRE(k.outputStorage == k.node);
+    std::vector<float> storage(want.data.size());
+    Halide::Buffer<float> out = viewBuffer(k.outputView, batch, storage, 0);
+    kp.output.realize(Halide::Realization(out));
+    if (storedChannelsLast(*k.node)) storage = reorderChannels(want.shape, storage, false);
     float scale = 1.0f, diff = 0.0f;
     for (size_t i = 0; i < want.data.size(); ++i) {
       scale = std::max(scale, std::fabs(want.data[i]));
-      diff = std::max(diff, std::fabs(out.data()[i] - want.data[i]));
+      diff = std::max(diff, std::fabs(storage[i] - want.data[i]));
     }
     CHECK(diff <= 1e-5f * scale);
   }
@@ -345,6 +367,50 @@ output r
   Graph ofAlias = test::parse("x = input(shape=6x2x2)\nc = conv(x, out=4, kernel=1)\nd = dropout(c, ratio=0.5)\n"
                               "s = slice(d, begin=1, end=3)\ny = relu(s)\noutput y\n");
   CHECK(test::userErrorOf([&] { kernelsOf(ofAlias, 16); }).find("slices only a computed value") != std::string::npos);
+}
+
+TEST_CASE("channels-last values: every window kernel reads and writes N,H,W,C, and N,C,H,W at the edges") {
+  const char *text = R"(network h batch=2
+x  = input(shape=5x9x11)
+c1 = conv(x, out=40, kernel=3, stride=2, pad=1, relu=true, layout=nhwc)
+c2 = conv(c1, out=24, kernel=1, layout=nhwc)
+c3 = conv(c2, out=17, kernel=5, pad=2, layout=nhwc)
+s1 = slice(c1, begin=8, end=32)
+c4 = conv(s1, out=33, kernel=3, pad=0x1x1x0, reduce=12, reduce_relu=true, layout=nhwc)
+c5 = conv(c2, out=16, kernel=1, input_maxpool=3, layout=nhwc)
+c6 = conv(c3, out=7, kernel=3)
+m1 = maxpool(c4, kernel=3, stride=2, layout=nhwc)
+m2 = maxpool(c5, kernel=3, stride=1, pad=1, layout=nhwc)
+a1 = avgpool(c1, kernel=3, stride=2, pad=1, exclude_pad=true, layout=nhwc)
+a2 = avgpool(m2, kernel=5x6)
+l1 = lrn(c3, size=5, alpha=0.01, beta=0.75, layout=nhwc)
+l2 = lrn(l1, size=3, alpha=1, beta=0.5, k=2)
+c7 = conv(m1, out=3, kernel=1)
+c8 = conv(a1, out=6, kernel=2)
+output c6
+output c7
+output c8
+output a2
+output l2
+)";
+  checkKernels(text);
+  checkKernels(text, [](Schedule &s) { s.parallel = false, s.tileChannels = 1, s.tileWidth = 3, s.chunkInputs = 5; });
+  checkKernels(text, [](Schedule &s) { s.blockTasks = true; });
+
+  Graph g = test::parse(text);
+  std::vector<Kernel> kernels = kernelsOf(g, 16);
+  const Kernel &c4 = kernels[3];
+  REQUIRE(c4.node->name == "c4");
+  CHECK(c4.inputOffsets[0] == 8);  // a slice of a channels-last value starts 8 floats in
+  CHECK(c4.inputViews[0].stride == std::vector<int64_t>{40, 40 * 6, 1, 40 * 5 * 6});
+  CHECK(kernels[0].inputViews[0].stride == std::vector<int64_t>{1, 11, 99, 5 * 99});  // the input stays N,C,H,W
+
+  Graph fc = test::parse("x = input(shape=4x3x3)\nc = conv(x, out=8, kernel=1, layout=nhwc)\ny = fc(c, out=3)\noutput y\n");
+  CHECK(test::userErrorOf([&] { kernelsOf(fc, 16); }).find("cannot read 'c', stored layout=nhwc") != std::string::npos);
+  Graph out = test::parse("x = input(shape=4x3x3)\nc = conv(x, out=8, kernel=1, layout=nhwc)\noutput c\n");
+  CHECK(test::userErrorOf([&] { kernelsOf(out, 16); }).find("outputs are stored nchw") != std::string::npos);
+  CHECK(test::userErrorOf([] { test::parse("x = input(shape=4x3x3)\nc = conv(x, out=8, kernel=1, layout=chw)\noutput c\n"); })
+            .find("unknown layout 'chw'") != std::string::npos);
 }
 
 TEST_CASE("conv over its 1x1-reduced input (reduce-conv-fusion): padded, strided, uneven channels, batch 2") {

@@ -5,6 +5,7 @@
 #include "ir/OpParams.h"
 #include "passes/PassManager.h"
 #include "passes/BranchSchedule.h"
+#include "passes/ChannelsLast.h"
 #include "passes/ReduceConvFusion.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
@@ -179,7 +180,7 @@ TEST_CASE("pass manager: unknown names, --print-after, --time-passes") {
   free(buffer);
   CHECK(text.find("# *** IR after epilogue-fusion (changed) ***\nnetwork test batch=1\n") != std::string::npos);
   CHECK(text.find("IR after inference-cleanup") == std::string::npos);
-  CHECK(text.find("# pass timing (8 passes") != std::string::npos);
+  CHECK(text.find("# pass timing (9 passes") != std::string::npos);
   CHECK(text.find("yes      epilogue-fusion") != std::string::npos);
 }
 
@@ -291,4 +292,22 @@ TEST_CASE("branch-schedule: the merged reduce runs before the lanes, branches go
                             "c = conv(x, out=32, kernel=3, pad=1)\nout = concat(a, b, c)\noutput out\n");
   CHECK_FALSE(runBranchSchedule(three));
   CHECK(runBranchScheduleEverywhere(three));
+}
+
+TEST_CASE("channels-last on GoogLeNet: every value from conv1 to inception_5b/output, none at the edges") {
+  Graph g = loadModel(test::googlenetPath());
+  runPasses(g, PassOptions{});
+  int channelsLast = 0, windowValues = 0;
+  for (const auto &n : g.nodes()) {
+    if (n->attrs.count("layout") == 0) continue;
+    ++windowValues;
+    channelsLast += storedChannelsLast(*n);
+  }
+  CHECK(windowValues == 81);  // 56 convs (conv2's reduce is fused), 14 pools, 2 lrns, 9 concats
+  CHECK(channelsLast == 80);
+  CHECK(storedChannelsLast(*g.find("conv1/7x7_s2")));
+  CHECK(storedChannelsLast(*g.find("inception_5b/output")));
+  CHECK_FALSE(storedChannelsLast(*g.find("pool5/7x7_s1")));  // read by the classifier through flatten
+  CHECK_FALSE(storedChannelsLast(*g.find("data")));
+  CHECK_FALSE(runChannelsLast(g));  // a second run changes nothing
 }

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "ir/Graph.h"
+
+namespace deeper {
+
+/// Stores the values between window kernels channels innermost (N,H,W,C in memory, layout=nhwc).
+/// A conv's register tile holds vectors of output channels and broadcasts input values over the input
+/// channels; in N,C,H,W it reads each input channel from a different plane and must transpose its
+/// accumulators into rows of pixels to store them. Channels innermost, it stores whole vectors and
+/// reads consecutive input channels; pools and lrn vectorise along channels instead of along rows
+/// (whose widths, 7 * 2^k, fit vectors badly). The layout changes storage only: shapes, the graph's
+/// meaning and the reference executor stay N,C,H,W, and the first and last kernels read and write
+/// N,C,H,W buffers through strides, so no conversion kernel runs:
+///
+///     data (nchw) -> conv1 -> pool1 -> ... -> inception_5b/output -> pool5 (nchw) -> fc
+///                    \________________ nhwc __________________/
+///
+/// A value is stored nhwc when
+///  - it is computed by a conv, max/avg pool or lrn kernel, or is an in-place concat whose inputs all are
+///    (they write into its slices, so they share its layout);
+///  - it is no graph output, nor aliased by one (callers' buffers are N,C,H,W);
+///  - every node that reads it is a conv, pool or lrn (they read any strides), directly or through a
+///    slice, or the in-place concat it is written into.
+/// Returns whether any value changed layout.
+bool runChannelsLast(Graph &graph);
+
+}  // namespace deeper
