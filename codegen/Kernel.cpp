@@ -93,10 +93,16 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
   return out;
 }
 
-/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`. Only window kernels read
-/// or write values stored channels-last (see passes/ChannelsLast.h).
+/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`. Only window kernels and
+/// relu read or write values stored channels-last (see passes/ChannelsLast.h).
 OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
   if (storedChannelsLast(value)) {
+    if (node.op == OpKind::Relu) {  // elementwise: flat over either layout, when both sides have it
+      const Node &in = *node.inputs[0];
+      if (storedChannelsLast(node) != storedChannelsLast(in) || isAlias(in))
+        failAtNode(node, fmt::format("a relu keeps the layout of its input '{}' (computed, not a view of another value)", in.name));
+      return rows(s);
+    }
     if (!isWindowOp(node.op))
       failAtNode(node, fmt::format("a {} kernel cannot read '{}', stored layout=nhwc; only conv, pool and lrn kernels can",
                                    node.info().name, value.name));

@@ -17,11 +17,13 @@ namespace deeper {
 ///                    \________________ nhwc __________________/
 ///
 /// A value is stored nhwc when
-///  - it is computed by a conv, max/avg pool or lrn kernel, or is an in-place concat whose inputs all are
-///    (they write into its slices, so they share its layout);
+///  - it is computed by a conv, max/avg pool, lrn or relu kernel, or is an in-place concat whose inputs
+///    are all conv, pool or lrn values stored nhwc (they write into its slices through strides);
+///  - a pool, lrn or relu only with its input stored nhwc: each is cheapest when both sides agree (a
+///    conv may change the layout, as conv1 does); a relu reads its input flat, so not through a slice;
 ///  - it is no graph output, nor aliased by one (callers' buffers are N,C,H,W);
 ///  - every node that reads it is a conv, pool or lrn (they read any strides), directly or through a
-///    slice, or the in-place concat it is written into.
+///    slice, a relu stored nhwc, or the in-place concat it is written into.
 /// Returns whether any value changed layout.
 bool runChannelsLast(Graph &graph);
 

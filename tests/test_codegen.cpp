@@ -385,6 +385,8 @@ a1 = avgpool(c1, kernel=3, stride=2, pad=1, exclude_pad=true, layout=nhwc)
 a2 = avgpool(m2, kernel=5x6)
 l1 = lrn(c3, size=5, alpha=0.01, beta=0.75, layout=nhwc)
 l2 = lrn(l1, size=3, alpha=1, beta=0.5, k=2)
+r1 = relu(c2, layout=nhwc)
+c9 = conv(r1, out=5, kernel=3, pad=1)
 c7 = conv(m1, out=3, kernel=1)
 c8 = conv(a1, out=6, kernel=2)
 output c6
@@ -392,6 +394,7 @@ output c7
 output c8
 output a2
 output l2
+output c9
 )";
   checkKernels(text);
   checkKernels(text, [](Schedule &s) { s.parallel = false, s.tileChannels = 1, s.tileWidth = 3, s.chunkInputs = 5; });
@@ -407,6 +410,9 @@ output l2
 
   Graph fc = test::parse("x = input(shape=4x3x3)\nc = conv(x, out=8, kernel=1, layout=nhwc)\ny = fc(c, out=3)\noutput y\n");
   CHECK(test::userErrorOf([&] { kernelsOf(fc, 16); }).find("cannot read 'c', stored layout=nhwc") != std::string::npos);
+  Graph relu = test::parse("x = input(shape=4x3x3)\nc = conv(x, out=8, kernel=1, layout=nhwc)\nr = relu(c)\n"
+                           "y = conv(r, out=3, kernel=1)\noutput y\n");
+  CHECK(test::userErrorOf([&] { kernelsOf(relu, 16); }).find("a relu keeps the layout of its input 'c'") != std::string::npos);
   Graph out = test::parse("x = input(shape=4x3x3)\nc = conv(x, out=8, kernel=1, layout=nhwc)\noutput c\n");
   CHECK(test::userErrorOf([&] { kernelsOf(out, 16); }).find("outputs are stored nchw") != std::string::npos);
   CHECK(test::userErrorOf([] { test::parse("x = input(shape=4x3x3)\nc = conv(x, out=8, kernel=1, layout=chw)\noutput c\n"); })
