@@ -99,7 +99,8 @@ const deeper_model *deeper_context_model(const deeper_context *ctx);
 /* The message of the last failed call on this thread ("" if none). */
 const char *deeper_last_error(void);
 const char *deeper_status_name(deeper_status status);
-/* Threads of Halide's pool shared by every context of the process; 0: one per core. */
+/* Threads of the pool shared by every context of the process (kernels' parallel loops and branch
+   lanes run on it); 0: one per core, or HL_NUM_THREADS when set. */
 void deeper_set_num_threads(int threads);
 
 #ifdef __cplusplus

@@ -1,6 +1,7 @@
 // The Deeper runtime: weights mapping and checks, the arena, and the step loop. See deeper_runtime.h.
 #include "deeper_runtime.h"
 
+#include "thread_pool.h"
 #include "weights_format.h"
 
 #include <HalideRuntime.h>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <mutex>
 #include <new>
 #include <string>
 #include <sys/mman.h>
@@ -161,6 +163,12 @@ void prepareSteps(deeper_context &ctx) {
   }
 }
 
+/// Kernels' parallel loops run on deeper::runtime's pool (see thread_pool.h), once per process.
+void installThreadPool() {
+  static std::once_flag once;
+  std::call_once(once, [] { halide_set_custom_do_par_for(deeper::runtime::parallelFor); });
+}
+
 /// Steps [begin, end) of one run: a step alone, or a group of lanes.
 struct Steps {
   deeper_context *ctx;
@@ -196,6 +204,7 @@ deeper_status deeper_create(const deeper_model *model, const char *weights_path,
   deeper_context *ctx = new (std::nothrow) deeper_context;
   if (!ctx) return failWith(DEEPER_ERROR_MEMORY, "out of memory");
   ctx->model = model;
+  installThreadPool();
   deeper_status s = loadWeights(*ctx, weights_path);
   if (s == DEEPER_OK && model->arena_bytes > 0) {
     ctx->arena = static_cast<unsigned char *>(std::aligned_alloc(wf::kAlignment, wf::alignUp(model->arena_bytes, wf::kAlignment)));
@@ -231,12 +240,12 @@ deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, 
   }
   for (int s = 0; s < model.num_steps;) {
     Steps group{ctx, step_ms, s, s + 1, -1};
-    int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on Halide's thread pool
+    int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on the thread pool
     if (id > 0)
       for (; group.end < model.num_steps && model.steps[group.end].group == id; ++group.end)
         lanes = std::max(lanes, model.steps[group.end].lane);
     uint8_t *closure = reinterpret_cast<uint8_t *>(&group);
-    int err = id > 0 ? halide_do_par_for(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
+    int err = id > 0 ? deeper::runtime::parallelFor(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
     if (err) {  // no failed step: the thread pool itself failed
       int failed = group.failed;
       return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", failed >= 0 ? model.steps[failed].name : "a lane group", err);
@@ -265,6 +274,9 @@ const char *deeper_status_name(deeper_status status) {
   return "unknown status";
 }
 
-void deeper_set_num_threads(int threads) { halide_set_num_threads(threads); }
+void deeper_set_num_threads(int threads) {
+  installThreadPool();
+  deeper::runtime::setThreadCount(threads);
+}
 
 }  // extern "C"
