@@ -106,6 +106,7 @@ void scheduleSource(Source source, Func padded, bool copy, const Schedule &s, bo
 }  // namespace
 
 Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
+  if (k.schedule.winograd) return generateWinogradConv(k, p);
   ConvParams cp = ConvParams::of(*k.node);
   const OperandView &in = k.inputViews[0];
   const Window2d &w = cp.win;

@@ -23,6 +23,8 @@ KernelPipeline generateKernel(const Kernel &kernel);
 // The families, one per file (codegen/<Family>Generator.cpp). Each receives its params already
 // declared with the operand views' bounds and strides.
 Halide::Func generateConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+/// A conv whose schedule says winograd (codegen/WinogradConv.cpp; generateConv hands it over).
+Halide::Func generateWinogradConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateFc(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p);

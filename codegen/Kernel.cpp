@@ -78,6 +78,8 @@ bool isArithmetic(OpKind op) { return op == OpKind::Add || op == OpKind::Sub || 
 
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
+}  // namespace
+
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
   std::vector<PackedParam> out;
   for (const ParamSpec &spec : paramsOf(node)) {
@@ -86,12 +88,15 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
     if (node.op == OpKind::BatchNorm) view = dense({i32(spec.shape[0])});
     else if (isArithmetic(node.op) || node.op == OpKind::MatMul) view = allAxes(spec.shape);
     else if (spec.role == "bias" || spec.role == "reduce_bias") view = dense({padded});
+    else if (node.op == OpKind::Conv && spec.role == "weight" && s.winograd) view = dense({padded, i32(spec.shape[1]), 16});
     else if (node.op == OpKind::Conv && spec.role == "weight") view = dense({padded, i32(spec.shape[3]), i32(spec.shape[2]), i32(spec.shape[1])});
     else view = dense({padded, i32(spec.shape[1])});
     out.push_back(PackedParam{spec, view});
   }
   return out;
 }
+
+namespace {
 
 /// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`. Only window kernels and
 /// relu read or write values stored channels-last (see passes/ChannelsLast.h).
@@ -169,8 +174,7 @@ std::string viewText(const OperandView &v, bool dropBatch) {
 
 }  // namespace
 
-/// The widest tile of at most `widest` pixels that wastes least of a row `width` pixels wide (GoogLeNet's
-/// widths are 7 * 2^k: 7 divides them all).
+/// GoogLeNet's widths are 7 * 2^k: 7 divides them all.
 int tileWidthFor(int64_t width, int widest) {
   int best = 1;
   double bestUse = 0;
@@ -193,9 +197,12 @@ Schedule defaultSchedule(const Node &node, int lanes) {
     s.tileWidth = tileWidthFor(node.shape[3], lanes >= 16 ? 7 : 3);
     // Maps of 14 rows or fewer: a task per row would read a block's weights 14 times per image.
     s.blockTasks = node.shape[2] <= 14;
+    s.winograd = ConvParams::of(node).winogradApplies();
   }
   return s;
 }
+
+
 
 /// The producers of an in-place concat write into its slices (see passes/ConcatElision.h); the concat
 /// itself runs no kernel.
@@ -298,6 +305,8 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
   bool transposed = param.spec.role == "weight" || param.spec.role == "reduce_weight";
   if (!transposed || kernel.node->op == OpKind::MatMul) {  // as they are, zero-padded
     std::copy(t.data.begin(), t.data.end(), packed.data.begin());
+  } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight" && kernel.schedule.winograd) {
+    packWinogradWeights(t, padded, packed);
   } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight") {  // [O,I,KH,KW] -> [I][KH][KW][Opad]
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i)

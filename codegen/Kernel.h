@@ -65,11 +65,22 @@ struct Kernel {
 /// The default schedule of `node` for a target whose vectors hold `lanes` floats.
 Schedule defaultSchedule(const Node &node, int lanes);
 
+/// The widest tile of at most `widest` elements that wastes least of a row `width` elements wide.
+int tileWidthFor(int64_t width, int widest);
+
 /// Kernels in execution order for every computing node; `lanes` picks default schedules.
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes);
 
 /// Packs `t` (in ParamSpec's logical layout) into the kernel's layout: conv weights to
 /// [I][KH][KW][O padded], fc weights to [I][O padded], biases to [O padded], padding zero.
 Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t);
+
+/// The learned tensors of `node` as a kernel with schedule `s` reads them (their views); a kernel whose
+/// schedule changes must have them again.
+std::vector<PackedParam> packedParams(const Node &node, const Schedule &s);
+
+/// A 3x3 conv's weights [O,I,3,3] transformed for Winograd F(2x2,3x3): U = G g G^T for each (o, i),
+/// stored [a + 4b][I][`padded` O] (a along x, b along y).
+void packWinogradWeights(const Tensor &weights, int64_t padded, Tensor &packed);
 
 }  // namespace deeper

@@ -8,8 +8,8 @@
 namespace deeper {
 
 std::string Schedule::print() const {
-  return fmt::format("vector={} tile_c={} tile_x={} chunk_i={} block_tasks={} parallel={}", vector, tileChannels, tileWidth,
-                     chunkInputs, blockTasks, parallel);
+  return fmt::format("vector={} tile_c={} tile_x={} chunk_i={} block_tasks={} parallel={} winograd={}", vector, tileChannels,
+                     tileWidth, chunkInputs, blockTasks, parallel, winograd);
 }
 
 Schedule Schedule::parse(const std::string &text) {
@@ -31,8 +31,9 @@ Schedule Schedule::parse(const std::string &text) {
     else if (key == "chunk_i") positive(s.chunkInputs);
     else if (key == "block_tasks" && (value == "true" || value == "false")) s.blockTasks = value == "true";
     else if (key == "parallel" && (value == "true" || value == "false")) s.parallel = value == "true";
+    else if (key == "winograd" && (value == "true" || value == "false")) s.winograd = value == "true";
     else fail(fmt::format("schedule '{}': unknown or malformed '{}'; fields: vector=N tile_c=N tile_x=N chunk_i=N "
-                          "block_tasks=true|false parallel=true|false", text, item));
+                          "block_tasks=true|false parallel=true|false winograd=true|false", text, item));
   }
   return s;
 }

@@ -27,6 +27,12 @@ ConvParams ConvParams::of(const Node &node) {
                     node.attrInt("input_maxpool"), node.attrInt("reduce"), node.attrBool("reduce_relu")};
 }
 
+bool ConvParams::winogradApplies() const {
+  bool window = win.kh == 3 && win.kw == 3 && win.sh == 1 && win.sw == 1 && win.dh == 1 && win.dw == 1;
+  bool pad = win.ph == 1 && win.pw == 1 && win.phEnd == 1 && win.pwEnd == 1;
+  return window && pad && groups == 1 && inputMaxPool == 0 && reduce == 0;
+}
+
 bool ConvParams::isPlainPointwise() const {
   const Window2d &w = win;
   bool unit = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;

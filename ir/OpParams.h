@@ -40,6 +40,9 @@ struct ConvParams {
   /// A 1x1 conv, stride 1, unpadded, one group, reading its input as it is (no fused pool or reduce):
   /// what sibling-merge merges and reduce-conv-fusion fuses.
   bool isPlainPointwise() const;
+  /// 3x3, stride 1, no dilation, padding 1 on every side, one group, nothing fused into its input:
+  /// what Winograd F(2x2,3x3) computes (codegen/WinogradConv.cpp) with 2.25x fewer multiply-adds.
+  bool winogradApplies() const;
   static ConvParams of(const Node &node);
 };
 

@@ -70,7 +70,10 @@ void checkKernels(const std::string &text, const std::function<void(Schedule &)>
   int lanes = Halide::get_host_target().natural_vector_size<float>();
   int32_t batch = static_cast<int32_t>(g.batch);
   for (Kernel &k : kernelsOf(g, lanes)) {
-    if (vary) vary(k.schedule);
+    if (vary) {
+      vary(k.schedule);
+      k.params = packedParams(*k.node, k.schedule);
+    }
     INFO("kernel " << k.node->name << ": " << k.canonical());
     codegen::KernelPipeline kp = codegen::generateKernel(k);
     std::vector<std::vector<float>> inputs;
@@ -184,6 +187,31 @@ output c3
       });
 }
 
+TEST_CASE("winograd F(2x2,3x3): odd and even maps, uneven channel blocks, row or block tasks, both layouts") {
+  const char *net = R"(network w batch=2
+x  = input(shape=19x9x7)
+c1 = conv(x, out=37, kernel=3, pad=1, relu=true)
+c2 = conv(c1, out=40, kernel=3, pad=1, bias=false, layout=nhwc)
+c3 = conv(c2, out=16, kernel=3, pad=1, relu=true, layout=nhwc)
+c4 = conv(c3, out=5, kernel=3, pad=1)
+c5 = conv(c3, out=8, kernel=3, pad=1x1x0x1)
+output c4
+output c5
+)";
+  Graph g = test::parse(net);
+  for (const char *name : {"c1", "c2", "c3", "c4"}) CHECK(defaultSchedule(*g.find(name), 16).winograd);
+  CHECK_FALSE(defaultSchedule(*g.find("c5"), 16).winograd);  // uneven padding
+  checkKernels(net);
+  for (bool blockTasks : {false, true})
+    checkKernels(net, [&](Schedule &s) {
+      s.blockTasks = blockTasks;
+      s.tileWidth = 3;
+      s.tileChannels = 1;
+    });
+  checkKernels(net, [](Schedule &s) { s.parallel = false; });
+  checkKernels(net, [](Schedule &s) { s.winograd = false; });  // the direct conv on the same layers
+}
+
 TEST_CASE("grouped and depthwise conv, output channels not a multiple of the vector") {
   checkKernels(R"(network g batch=2
 x  = input(shape=6x9x7)
@@ -257,7 +285,8 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
   s.tileChannels = 3;
   s.tileWidth = 4;
   s.parallel = false;
-  CHECK(s.print() == "vector=8 tile_c=3 tile_x=4 chunk_i=32 block_tasks=false parallel=false");
+  s.winograd = true;
+  CHECK(s.print() == "vector=8 tile_c=3 tile_x=4 chunk_i=32 block_tasks=false parallel=false winograd=true");
   CHECK(Schedule::parse(s.print()) == s);
   CHECK(test::userErrorOf([] { Schedule::parse("vector=0"); }).find("vector must be an integer in 1..64") != std::string::npos);
   CHECK(test::userErrorOf([] { Schedule::parse("tile=3"); }).find("unknown or malformed 'tile=3'") != std::string::npos);
@@ -266,8 +295,8 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
 TEST_CASE("default schedules follow the target's vector width and the layer's width") {
   Graph g = test::parse("x = input(shape=8x8x8)\nwide = conv(x, out=64, kernel=3)\nnarrow = conv(x, out=8, kernel=1)\noutput wide\noutput narrow\n");
   Schedule avx512 = defaultSchedule(*g.find("wide"), 16), avx2 = defaultSchedule(*g.find("wide"), 8);
-  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=6 chunk_i=32 block_tasks=true parallel=true");  // 6-pixel rows, 6 of them
-  CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 chunk_i=32 block_tasks=true parallel=true");
+  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=6 chunk_i=32 block_tasks=true parallel=true winograd=false");  // 6-pixel rows
+  CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 chunk_i=32 block_tasks=true parallel=true winograd=false");
   CHECK(defaultSchedule(*g.find("narrow"), 16).tileChannels == 1);
 }
 
