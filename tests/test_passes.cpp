@@ -246,7 +246,7 @@ TEST_CASE("reduce-conv-fusion: the reduce's weights move into the conv; --no-fus
   const char *text = R"(network stem batch=1
 x = input(shape=8x56x56)
 r = conv(x, out=16, kernel=1, relu=true, bias=false)
-c = conv(r, out=24, kernel=3, pad=1, relu=true)
+c = conv(r, out=24, kernel=5, pad=2, relu=true)
 output c
 )";
   Graph g = test::parse(text);
@@ -261,14 +261,18 @@ output c
   CHECK(g.weights.at("c.reduce_weight").data == reduceWeight.data);
   CHECK(g.weights.at("c.reduce_bias").data == std::vector<float>(16, 0.0f));
   CHECK(g.weights.count("r.weight") == 0);
-  CHECK(macsOf(*c) == 56 * 56 * (8 * 16 + 16 * 24 * 9));
+  CHECK(macsOf(*c) == 56 * 56 * (8 * 16 + 16 * 24 * 25));
 
-  // The same conv on a 14-row map: the cost model keeps the reduce apart; everywhere fuses it.
-  std::string small = std::string(text);
+  // The same conv on a 14-row map, and a 3x3 (Winograd's) on the 56-row one: the cost model keeps the
+  // reduce apart; everywhere fuses it.
+  std::string small = std::string(text), winograd = std::string(text);
   small.replace(small.find("8x56x56"), 7, "8x14x14");
-  Graph kept = test::parse(small), forced = test::parse(small);
-  CHECK_FALSE(runReduceConvFusion(kept));
-  CHECK(runReduceConvFusionEverywhere(forced));
+  winograd.replace(winograd.find("kernel=5, pad=2"), 15, "kernel=3, pad=1");
+  for (const std::string &variant : {small, winograd}) {
+    Graph kept = test::parse(variant), forced = test::parse(variant);
+    CHECK_FALSE(runReduceConvFusion(kept));
+    CHECK(runReduceConvFusionEverywhere(forced));
+  }
 }
 
 TEST_CASE("branch-schedule: the merged reduce runs before the lanes, branches go to lanes longest first") {
@@ -303,8 +307,8 @@ TEST_CASE("channels-last on GoogLeNet: every value from conv1 to inception_5b/ou
     ++windowValues;
     channelsLast += storedChannelsLast(*n);
   }
-  CHECK(windowValues == 81);  // 56 convs (conv2's reduce is fused), 14 pools, 2 lrns, 9 concats
-  CHECK(channelsLast == 80);
+  CHECK(windowValues == 82);  // 57 convs (no reduce is fused: the 3x3s run as Winograd), 14 pools, 2 lrns, 9 concats
+  CHECK(channelsLast == 81);
   CHECK(storedChannelsLast(*g.find("conv1/7x7_s2")));
   CHECK(storedChannelsLast(*g.find("inception_5b/output")));
   CHECK_FALSE(storedChannelsLast(*g.find("pool5/7x7_s1")));  // read by the classifier through flatten
