@@ -110,7 +110,7 @@ std::string emitGlueSource(const GlueInput &in) {
   out += "const deeper_step steps[] = {\n";
   for (size_t s = 0; s < kernels.size(); ++s)
     out += fmt::format("    {{{}, {}_argv, {}, step{}, {}, {}, {}}},\n", cString(kernels[s].node->name), (*in.compiled)[s].function,
-                       kernels[s].inputs.size() + kernels[s].params.size() + 1, s, macsOf(*kernels[s].node), kernels[s].group,
+                       kernels[s].inputs.size() + kernels[s].params.size() + 1, s, executedMacs(kernels[s]), kernels[s].group,
                        kernels[s].lane);
   std::vector<std::string> names = weightTableNames(kernels), quoted;
   std::vector<int64_t> bytes;

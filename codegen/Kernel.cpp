@@ -174,6 +174,12 @@ std::string viewText(const OperandView &v, bool dropBatch) {
 
 }  // namespace
 
+int64_t executedMacs(const Kernel &k) {
+  if (!k.schedule.winograd) return macsOf(*k.node);
+  const Dims &out = k.node->shape, &in = k.node->inputs[0]->shape;  // N,C,H,W
+  return out[0] * 16 * ((out[2] + 1) / 2) * ((out[3] + 1) / 2) * in[1] * out[1];
+}
+
 /// GoogLeNet's widths are 7 * 2^k: 7 divides them all.
 int tileWidthFor(int64_t width, int widest) {
   int best = 1;

@@ -65,6 +65,10 @@ struct Kernel {
 /// The default schedule of `node` for a target whose vectors hold `lanes` floats.
 Schedule defaultSchedule(const Node &node, int lanes);
 
+/// The multiply-adds `k` executes at the node's batch: the node's (macsOf), but for a Winograd conv
+/// those of its 16 matrix products (16 x 2x2 tiles x input x output channels), 2.25x fewer on even maps.
+int64_t executedMacs(const Kernel &k);
+
 /// The widest tile of at most `widest` elements that wastes least of a row `width` elements wide.
 int tileWidthFor(int64_t width, int widest);
 

@@ -151,8 +151,8 @@ std::string outputShape(const deeper_step &step) {
   return text;
 }
 
-/// Median time of every step over `runs` runs, slowest first, with GFLOP/s (2 flops per multiply-add)
-/// and, given the machine's peak, its share.
+/// Median time of every step over `runs` runs, slowest first, with GFLOP/s (2 flops per multiply-add
+/// the kernel executes: a Winograd conv's are fewer than its layer's) and, given the machine's peak, its share.
 void profile(deeper_context *ctx, int runs, double peak, const float *const *ins, float *const *outs) {
   const deeper_model &m = *deeper_context_model(ctx);
   std::vector<std::vector<double>> ms(m.num_steps);

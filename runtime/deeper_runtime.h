@@ -59,7 +59,7 @@ typedef struct deeper_step {
   int (*kernel)(void **args);    /* Halide's _argv entry point */
   int32_t num_operands;          /* inputs first, the output last */
   const deeper_operand *operands;
-  int64_t macs;                  /* multiply-adds of one run (conv, fc, matmul), for GFLOP/s */
+  int64_t macs;                  /* multiply-adds one run executes (conv, fc, matmul), for GFLOP/s */
   int32_t group;                 /* 0: alone, on every thread; g > 0: the consecutive steps of group g
                                     run side by side, each lane's steps in order */
   int32_t lane;                  /* within a group: 1 (parallel kernels) or k > 1 (serial kernels) */

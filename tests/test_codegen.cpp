@@ -201,6 +201,11 @@ output c5
   Graph g = test::parse(net);
   for (const char *name : {"c1", "c2", "c3", "c4"}) CHECK(defaultSchedule(*g.find(name), 16).winograd);
   CHECK_FALSE(defaultSchedule(*g.find("c5"), 16).winograd);  // uneven padding
+  std::vector<Kernel> kernels = kernelsOf(g, 16);
+  REQUIRE(kernels[0].node->name == "c1");
+  CHECK(executedMacs(kernels[0]) == 2 * 16 * (5 * 4) * 19 * 37);  // 9x7 outputs in 5x4 tiles of 2x2
+  kernels[0].schedule.winograd = false;
+  CHECK(executedMacs(kernels[0]) == macsOf(*kernels[0].node));
   checkKernels(net);
   for (bool blockTasks : {false, true})
     checkKernels(net, [&](Schedule &s) {
