@@ -7,8 +7,9 @@ namespace {
 
 /// Memory traffic against arithmetic on a CPU whose L2 holds the reduced tensor: one byte moved costs
 /// about as much time as this many multiply-adds. Set so that the model fuses where fusing measured a
-/// gain on this machine (conv2, 56x56) and not where bench/ablation's with-reduce-conv-fusion-everywhere
-/// measured a loss (the modules' 28x28 and smaller maps); not derived from first principles.
+/// gain on this machine (conv2, 56x56, before its 3x3 ran as Winograd) and not where bench/ablation's
+/// with-reduce-conv-fusion-everywhere measured a loss (the modules' 28x28 and smaller maps); not derived
+/// from first principles.
 constexpr double kMacsPerByte = 2.0;
 constexpr int64_t kMinFusedRows = 28;
 
