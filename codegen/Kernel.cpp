@@ -208,8 +208,6 @@ Schedule defaultSchedule(const Node &node, int lanes) {
   return s;
 }
 
-
-
 /// The producers of an in-place concat write into its slices (see passes/ConcatElision.h); the concat
 /// itself runs no kernel.
 void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {

@@ -9,8 +9,8 @@
 // A row of tiles shares each chunk of chunk_i input channels' weights (kept in L1); parallel tasks are
 // rows, or channel blocks with all rows inside (block_tasks: small maps, weights read once per image).
 // winograd: a 3x3 stride-1 conv computed as Winograd F(2x2,3x3) (codegen/WinogradConv.cpp), its
-// register tile tile_c vectors by tile_x 2x2 output tiles. For fc: tile_c vectors of outputs. For pooling, lrn, concat, relu, softmax: vector lanes along the
-// innermost axis.
+// register tile tile_c vectors by tile_x 2x2 output tiles. For fc: tile_c vectors of outputs. For
+// pooling, lrn, concat, relu, softmax: vector lanes along the innermost axis.
 #pragma once
 
 #include <string>
@@ -27,7 +27,7 @@ struct Schedule {
   int tileWidth = 4;     ///< output pixels per register tile (conv)
   int chunkInputs = 32;  ///< input channels per weight chunk (conv)
   bool blockTasks = false;  ///< tasks are channel blocks rather than rows (conv)
-  bool parallel = true;  ///< split the work over Halide's thread pool
+  bool parallel = true;  ///< split the work over the thread pool
   bool winograd = false;  ///< conv 3x3, stride 1: Winograd F(2x2,3x3), weights packed transformed
 
   /// Output channels are padded to a multiple of this in packed weights (conv, fc).

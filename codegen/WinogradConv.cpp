@@ -59,6 +59,7 @@ Expr outputTransform(const Expr &p, const std::array<Expr, 4> &m) { return mux(p
 
 Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   ConvParams cp = ConvParams::of(*k.node);
+  DEEPER_CHECK(cp.winogradApplies(), "'{}': winograd=true in the schedule of a conv Winograd F(2x2,3x3) cannot compute", k.node->name);
   const OperandView &in = k.inputViews[0];
   const Schedule &s = k.schedule;
   int width = k.outputView.extent[0], height = k.outputView.extent[1];

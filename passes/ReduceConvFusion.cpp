@@ -29,9 +29,10 @@ Node *fusableReduce(const Graph &graph, const Node &conv) {
 
 bool pays(const Node &reduce, const Node &conv) {
   const Dims &s = reduce.shape;  // [N, R, H, W]
-  if (s[2] < kMinFusedRows || ConvParams::of(conv).winogradApplies()) return false;
+  ConvParams cp = ConvParams::of(conv);
+  if (s[2] < kMinFusedRows || cp.winogradApplies()) return false;
   double reduceMacs = static_cast<double>(macsOf(reduce));
-  double recompute = reduceMacs * static_cast<double>((ConvParams::of(conv).win.extentH() - 1) * kFusedRowBands) / static_cast<double>(s[2]);
+  double recompute = reduceMacs * static_cast<double>((cp.win.extentH() - 1) * kFusedRowBands) / static_cast<double>(s[2]);
   double saved = 2.0 * static_cast<double>(s[0] * s[1] * s[2] * s[3]) * 4.0 * kMacsPerByte;
   return saved > recompute;
 }

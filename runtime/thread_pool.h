@@ -8,7 +8,7 @@
 //
 // Rules:
 //  - A parallel loop is a job on a shared list; its caller runs its iterations too, and any thread
-//    claims the next one with an atomic increment, so the caller never waits for a worker to wake.
+//    claims the next one under the list's mutex, so the caller never waits for a worker to wake.
 //  - A thread waiting for its job's last iterations runs iterations of other jobs meanwhile: a lane of
 //    a branch group (runtime.cpp) waits in its group's loop while its kernels' loops are still running.
 //  - A job lives on its caller's stack. A thread touches it only under the list's mutex or while it

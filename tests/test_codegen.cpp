@@ -295,6 +295,7 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
   CHECK(Schedule::parse(s.print()) == s);
   CHECK(test::userErrorOf([] { Schedule::parse("vector=0"); }).find("vector must be an integer in 1..64") != std::string::npos);
   CHECK(test::userErrorOf([] { Schedule::parse("tile=3"); }).find("unknown or malformed 'tile=3'") != std::string::npos);
+  CHECK(test::userErrorOf([] { Schedule::parse("winograd=yes"); }).find("unknown or malformed 'winograd=yes'") != std::string::npos);
 }
 
 TEST_CASE("default schedules follow the target's vector width and the layer's width") {
