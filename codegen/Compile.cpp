@@ -5,6 +5,7 @@
 #include "codegen/KernelCache.h"
 #include "codegen/WeightsFile.h"
 #include "ir/Printer.h"
+#include "support/Files.h"
 #include "support/Hash.h"
 
 #include <chrono>

@@ -1,6 +1,7 @@
 #include "codegen/WeightsFile.h"
 
 #include "runtime/weights_format.h"
+#include "support/Files.h"
 
 #include <cstring>
 

@@ -27,6 +27,14 @@ void fillAttrs(Node &n) {
                  fmt::format("write {}={}", spec.name, attrTypeSyntax(spec.type)));
     n.attrs[spec.name] = spec.defaultValue();
   }
+  // Importers build attributes from numbers in the file, not from the .dnet parser that bounds them.
+  for (const auto &[name, value] : n.attrs) {
+    Dims ints = std::holds_alternative<Dims>(value) ? std::get<Dims>(value) : Dims{};
+    if (const int64_t *i = std::get_if<int64_t>(&value)) ints.push_back(*i);
+    for (int64_t v : ints)
+      if (v > kMaxAttrInt || v < -kMaxAttrInt)
+        failAtNode(n, fmt::format("attribute '{}' holds {}, beyond the magnitude 2^31 that sizes and indices may have", name, v));
+  }
 }
 
 Attrs windowAttrs(int64_t kernel, int64_t stride, int64_t pad) {

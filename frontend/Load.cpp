@@ -3,6 +3,7 @@
 #include "frontend/CaffeImporter.h"
 #include "frontend/OnnxImporter.h"
 #include "ir/ShapeFunctions.h"
+#include "support/Files.h"
 
 namespace deeper {
 namespace {

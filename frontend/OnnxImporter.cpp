@@ -2,10 +2,12 @@
 
 #include "frontend/BlockRecognition.h"
 #include "frontend/Builder.h"
+#include "support/Files.h"
 
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -23,7 +25,10 @@ const char *kSupported =
     "Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, LRN, Concat, Gemm, MatMul, Flatten, Reshape, Dropout, "
     "Softmax, BatchNormalization, Identity, Constant, Pad, Slice, Add, Sub, Mul, Div";
 
-/// Reads tensor data (inline or external, relative to the model's folder) as float or int64 values.
+/// Reads tensor data (inline, or external: a range of a file inside the model's folder) as float or
+/// int64 values. The dims are checked against the data before anything is allocated, and an external
+/// read covers exactly the bytes the dims need, so a tensor claiming more than its file holds costs
+/// nothing.
 class TensorReader {
  public:
   explicit TensorReader(std::string modelPath) : dir_(std::filesystem::path(modelPath).parent_path()), model_(std::move(modelPath)) {}
@@ -31,15 +36,16 @@ class TensorReader {
   Tensor floats(const onnx::TensorProto &t, const std::string &node) const {
     if (t.data_type() != onnx::TensorProto::FLOAT)
       fail(fmt::format("{}: node '{}': tensor '{}' has data type {}; Deeper reads float32", model_, node, t.name(), t.data_type()));
-    Tensor out(dims(t));
+    int64_t count = numel(t);
     if (t.float_data_size()) {
-      if (t.float_data_size() != out.numel()) bad(t, "float_data size does not match its dims");
+      if (t.float_data_size() != count) bad(t, "float_data size does not match its dims");
+      Tensor out(dims(t));
       std::copy(t.float_data().begin(), t.float_data().end(), out.data.begin());
       return out;
     }
-    std::string raw = rawData(t);
-    if (raw.size() != out.data.size() * 4) bad(t, "raw data size does not match its dims");
-    std::memcpy(out.data.data(), raw.data(), raw.size());
+    std::string raw = rawData(t, count, 4);
+    Tensor out(dims(t));
+    if (!raw.empty()) std::memcpy(out.data.data(), raw.data(), raw.size());
     return out;
   }
 
@@ -47,16 +53,20 @@ class TensorReader {
     if (t.data_type() == onnx::TensorProto::FLOAT) {  // a value bound with --bind arrives as float32
       std::vector<int64_t> out;
       for (float v : floats(t, t.name()).data) {
-        if (v != std::nearbyint(v)) bad(t, "expected integer values");
+        if (!(std::abs(v) < 9.2e18f) || v != std::nearbyint(v)) bad(t, "expected integer values");
         out.push_back(static_cast<int64_t>(v));
       }
       return out;
     }
     if (t.data_type() != onnx::TensorProto::INT64) bad(t, "expected int64 values");
-    if (t.int64_data_size()) return {t.int64_data().begin(), t.int64_data().end()};
-    std::string raw = rawData(t);
-    std::vector<int64_t> out(raw.size() / 8);
-    std::memcpy(out.data(), raw.data(), out.size() * 8);
+    int64_t count = numel(t);
+    if (t.int64_data_size()) {
+      if (t.int64_data_size() != count) bad(t, "int64_data size does not match its dims");
+      return {t.int64_data().begin(), t.int64_data().end()};
+    }
+    std::string raw = rawData(t, count, 8);
+    std::vector<int64_t> out(static_cast<size_t>(count));
+    if (!raw.empty()) std::memcpy(out.data(), raw.data(), raw.size());
     return out;
   }
 
@@ -65,53 +75,103 @@ class TensorReader {
     fail(fmt::format("{}: tensor '{}': {}", model_, t.name(), what));
   }
 
-  Dims dims(const onnx::TensorProto &t) const {
-    Dims d(t.dims().begin(), t.dims().end());
-    if (!checkedNumel(d)) bad(t, "dims are negative or too large");
-    return d;
+  Dims dims(const onnx::TensorProto &t) const { return Dims(t.dims().begin(), t.dims().end()); }
+
+  int64_t numel(const onnx::TensorProto &t) const {
+    std::optional<int64_t> n = checkedNumel(dims(t));
+    int64_t bytes;
+    if (!n || __builtin_mul_overflow(*n, int64_t(8), &bytes)) bad(t, "dims are negative or too large");
+    return *n;
   }
 
-  std::string rawData(const onnx::TensorProto &t) const {
-    if (t.data_location() != onnx::TensorProto::EXTERNAL) return t.raw_data();
+  /// An external_data value that must be a decimal byte count.
+  uint64_t byteCount(const onnx::TensorProto &t, const std::string &key, const std::string &text) const {
+    uint64_t v = 0;
+    auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (text.empty() || err != std::errc() || end != text.data() + text.size())
+      bad(t, fmt::format("external data {} '{}' is not a decimal byte count", key, text));
+    return v;
+  }
+
+  /// The `count` elements of `elementBytes` each, inline or from the external file.
+  std::string rawData(const onnx::TensorProto &t, int64_t count, int64_t elementBytes) const {
+    uint64_t bytes = static_cast<uint64_t>(count) * static_cast<uint64_t>(elementBytes);
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) {
+      if (t.raw_data().size() != bytes) bad(t, fmt::format("raw data size ({} bytes) does not match its dims ({} bytes)", t.raw_data().size(), bytes));
+      return t.raw_data();
+    }
     std::map<std::string, std::string> info;
     for (const auto &e : t.external_data()) info[e.key()] = e.value();
-    std::filesystem::path location = info["location"];
-    if (location.empty() || location.is_absolute() || location.lexically_normal().string().rfind("..", 0) == 0)
-      bad(t, fmt::format("external data location '{}' must be a relative path inside the model's folder", location.string()));
-    std::string bytes = readFile((dir_ / location).string());
-    size_t offset = info.count("offset") ? std::stoull(info["offset"]) : 0;
-    size_t length = info.count("length") ? std::stoull(info["length"]) : bytes.size() - std::min(offset, bytes.size());
-    if (offset > bytes.size() || length > bytes.size() - offset) bad(t, "external data lies outside its file");
-    return bytes.substr(offset, length);
+    FileInFolder file(dir_.string(), info["location"], fmt::format("{}: tensor '{}': external data '{}'", model_, t.name(), info["location"]));
+    uint64_t offset = info.count("offset") ? byteCount(t, "offset", info["offset"]) : 0;
+    // Without a length the data runs from the offset to the end of the file.
+    uint64_t length = info.count("length") ? byteCount(t, "length", info["length"]) : file.size() - std::min(offset, file.size());
+    if (length != bytes) bad(t, fmt::format("raw data size ({} bytes) does not match its dims ({} bytes)", length, bytes));
+    return file.read(offset, bytes);
   }
 
   std::filesystem::path dir_;
   std::string model_;
 };
 
-struct Attributes {
-  std::map<std::string, const onnx::AttributeProto *> byName;
-  explicit Attributes(const onnx::NodeProto &n) {
-    for (const auto &a : n.attribute()) byName[a.name()] = &a;
+/// "m.onnx: node 'n1' (Conv): <what>": every error about one node names it so.
+[[noreturn]] void failAtOnnxNode(const std::string &path, const onnx::NodeProto &n, const std::string &what) {
+  fail(fmt::format("{}: node '{}' ({}): {}", path, n.name().empty() && n.output_size() ? n.output(0) : n.name(), n.op_type(), what));
+}
+
+/// A node's attributes by name, each read as the type the op defines for it (a FLOAT `group` would
+/// otherwise read as 0).
+class Attributes {
+ public:
+  Attributes(const onnx::NodeProto &n, const std::string &path) : node_(n), path_(path) {
+    for (const auto &a : n.attribute()) byName_[a.name()] = &a;
   }
+  bool has(const std::string &name) const { return byName_.count(name) > 0; }
   int64_t i(const std::string &name, int64_t fallback) const {
-    auto it = byName.find(name);
-    return it == byName.end() ? fallback : it->second->i();
+    const onnx::AttributeProto *a = find(name, onnx::AttributeProto::INT);
+    return a ? a->i() : fallback;
   }
   /// ONNX floats are float32; the shortest decimal that reads back as the same float32 ("0.0001", not
   /// 9.99999974e-05) is what the model's author wrote.
   double f(const std::string &name, double fallback) const {
-    auto it = byName.find(name);
-    return it == byName.end() ? fallback : std::stod(fmt::format("{}", it->second->f()));
+    const onnx::AttributeProto *a = find(name, onnx::AttributeProto::FLOAT);
+    return a ? std::stod(fmt::format("{}", a->f())) : fallback;
   }
   std::string s(const std::string &name, const std::string &fallback) const {
-    auto it = byName.find(name);
-    return it == byName.end() ? fallback : it->second->s();
+    const onnx::AttributeProto *a = find(name, onnx::AttributeProto::STRING);
+    return a ? a->s() : fallback;
   }
   std::vector<int64_t> ints(const std::string &name, std::vector<int64_t> fallback) const {
-    auto it = byName.find(name);
-    return it == byName.end() ? fallback : std::vector<int64_t>(it->second->ints().begin(), it->second->ints().end());
+    const onnx::AttributeProto *a = find(name, onnx::AttributeProto::INTS);
+    return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : fallback;
   }
+  const onnx::TensorProto *t(const std::string &name) const {
+    const onnx::AttributeProto *a = find(name, onnx::AttributeProto::TENSOR);
+    return a ? &a->t() : nullptr;
+  }
+
+ private:
+  /// The attribute, or nullptr when absent; an error when it has another type. Models that predate
+  /// attribute types leave it UNDEFINED: then the field of the expected type must be set.
+  const onnx::AttributeProto *find(const std::string &name, onnx::AttributeProto::AttributeType type) const {
+    auto it = byName_.find(name);
+    if (it == byName_.end()) return nullptr;
+    const onnx::AttributeProto &a = *it->second;
+    bool untyped = a.type() == onnx::AttributeProto::UNDEFINED;
+    bool present = type == onnx::AttributeProto::INT      ? a.has_i()
+                   : type == onnx::AttributeProto::FLOAT  ? a.has_f()
+                   : type == onnx::AttributeProto::STRING ? a.has_s()
+                   : type == onnx::AttributeProto::TENSOR ? a.has_t()
+                                                          : a.ints_size() > 0 || !untyped;
+    if (untyped ? !present : a.type() != type)
+      failAtOnnxNode(path_, node_, fmt::format("attribute '{}' must be of type {}, it is {}", name, onnx::AttributeProto::AttributeType_Name(type),
+                                               onnx::AttributeProto::AttributeType_Name(a.type())));
+    return &a;
+  }
+
+  std::map<std::string, const onnx::AttributeProto *> byName_;
+  const onnx::NodeProto &node_;
+  const std::string &path_;
 };
 
 class OnnxImporter {
@@ -124,6 +184,7 @@ class OnnxImporter {
     for (const auto &in : g.input())
       if (!initializers_.count(in.name())) addInput(in);
     for (const auto &n : g.node()) importNode(n);
+    if (g.output_size() == 0) fail(fmt::format("{}: the graph declares no outputs; Deeper computes the values a graph outputs", path_));
     for (const auto &out : g.output()) {
       if (constants_.count(out.name()) || initializers_.count(out.name()))
         fail(fmt::format("{}: output '{}' is a constant; Deeper compiles outputs computed from the inputs", path_, out.name()));
@@ -134,9 +195,7 @@ class OnnxImporter {
   }
 
  private:
-  [[noreturn]] void unsupported(const onnx::NodeProto &n, const std::string &what) {
-    fail(fmt::format("{}: node '{}' ({}): {}", path_, n.name().empty() ? n.output(0) : n.name(), n.op_type(), what));
-  }
+  [[noreturn]] void unsupported(const onnx::NodeProto &n, const std::string &what) { failAtOnnxNode(path_, n, what); }
 
   void bindConstant(const onnx::GraphProto &g, const std::string &name, const Tensor &t) {
     bool isInput = std::any_of(g.input().begin(), g.input().end(), [&](const auto &in) { return in.name() == name; });
@@ -178,6 +237,7 @@ class OnnxImporter {
       perSample.push_back(shape.dim(d).dim_value());
     }
     if (shape.dim_size() > 0 && shape.dim(0).has_dim_value() && graph_.nodes().empty()) graph_.batch = std::max<int64_t>(1, shape.dim(0).dim_value());
+    if (!producers_.emplace(in.name(), "graph input").second) fail(fmt::format("{}: input '{}' is declared twice", path_, in.name()));
     values_[in.name()] = builder_.add(OpKind::Input, in.name(), {}, {{"shape", perSample}});
   }
 
@@ -196,9 +256,24 @@ class OnnxImporter {
     return node;
   }
 
+  /// `n`'s output is `x`'s value under another name (Identity, a zero Pad).
+  void alias(const onnx::NodeProto &n, Node *x) { values_[n.output(0)] = x; }
+
+  /// Claims the value name `name` for `n`: a value has one producer (SSA), and a second one would
+  /// silently replace the first for every later reader.
+  void define(const onnx::NodeProto &n, const std::string &name) {
+    auto [it, fresh] = producers_.emplace(name, n.name().empty() ? name : n.name());
+    if (!fresh || initializers_.count(name))
+      unsupported(n, fmt::format("value '{}' is already produced by {}; every value must have one producer", name,
+                                 fresh ? "an initializer" : fmt::format("node '{}'", it->second)));
+  }
+
   /// ONNX pads [top, left, bottom, right] (explicit, or from auto_pad) for two spatial axes.
   Dims pads(const onnx::NodeProto &n, const Attributes &a, const Dims &in, const Dims &kernel, const Dims &stride) {
     std::string autoPad = a.s("auto_pad", "NOTSET");
+    if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
+      unsupported(n, fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", autoPad));
+    if (in.size() != 4) unsupported(n, fmt::format("2-D windows need an N,C,H,W input, it is f32[{}]", fmt::join(in, ",")));
     std::vector<int64_t> pads = a.ints("pads", {0, 0, 0, 0});
     if (autoPad == "VALID") pads = {0, 0, 0, 0};
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
@@ -212,9 +287,13 @@ class OnnxImporter {
     return pads;
   }
 
+  /// Kernel sizes, strides or dilations: two positive values. Bounded like every size in the IR, so
+  /// that the window arithmetic here cannot overflow.
   Dims pair(const onnx::NodeProto &n, const Attributes &a, const char *name, int64_t fallback) {
     std::vector<int64_t> v = a.ints(name, {fallback, fallback});
     if (v.size() != 2) unsupported(n, fmt::format("'{}' must have 2 values (2-D only)", name));
+    for (int64_t x : v)
+      if (a.has(name) && (x < 1 || x > kMaxAttrInt)) unsupported(n, fmt::format("'{}' values must lie in 1..{}, got {}", name, kMaxAttrInt, x));
     return v;
   }
 
@@ -228,7 +307,7 @@ class OnnxImporter {
     if (w.shape.size() != 4) unsupported(n, "2-D convolution only");
     Dims dilation = pair(n, a, "dilations", 1);
     Dims kernel = pair(n, a, "kernel_shape", 0);
-    if (!a.byName.count("kernel_shape")) kernel = {w.shape[2], w.shape[3]};
+    if (!a.has("kernel_shape")) kernel = {w.shape[2], w.shape[3]};
     Dims stride = pair(n, a, "strides", 1);
     Dims pad = pads(n, a, x->shape, {(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1}, stride);
     std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
@@ -304,9 +383,11 @@ class OnnxImporter {
     Node *x = value(n.input(valueFirst ? 0 : 1), fmt::format("node '{}'", n.name()));
     Tensor c = reader_.floats(constant(n, valueFirst ? 1 : 0), n.name());
     if (c.shape.empty()) c.shape = {1};
-    if (opset_ < 7 && a.i("broadcast", 0) != 0 && a.byName.count("axis")) {
-      int64_t axis = a.i("axis", 0), rank = static_cast<int64_t>(x->shape.size());
+    if (opset_ < 7 && a.i("broadcast", 0) != 0 && a.has("axis")) {
+      int64_t axis = a.i("axis", 0), rank = static_cast<int64_t>(x->shape.size()), operandRank = static_cast<int64_t>(c.shape.size());
       if (axis < 0) axis += rank;
+      if (axis < 0 || axis > rank - operandRank)
+        unsupported(n, fmt::format("axis {} does not place a rank-{} operand inside f32[{}]", a.i("axis", 0), operandRank, fmt::join(x->shape, ",")));
       for (int64_t d = axis + static_cast<int64_t>(c.shape.size()); d < rank; ++d) c.shape.push_back(1);
     }
     Attrs attrs = {{"operand", c.shape}};
@@ -333,7 +414,7 @@ class OnnxImporter {
       if (v == -1 && inferred >= 0) unsupported(n, "the shape has more than one -1");
       if (v == -1) inferred = static_cast<int64_t>(d);
       else if (v < 0) unsupported(n, fmt::format("shape entry {} is {}", d, v));
-      else known *= v;
+      else if (__builtin_mul_overflow(known, v, &known)) unsupported(n, fmt::format("the shape [{}] has too many elements", fmt::join(shape, ",")));
       out.push_back(v);
     }
     if (inferred >= 0 && known > 0 && total % known == 0) out[inferred] = total / known;
@@ -371,10 +452,7 @@ class OnnxImporter {
       unsupported(n, fmt::format("pads has {} values; f32[{}] needs {}", pads.size(), fmt::join(x->shape, ","), 2 * x->shape.size()));
     if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; }))
       unsupported(n, "negative pads (cropping) are not supported");
-    if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) {
-      values_[n.output(0)] = x;  // exporters emit zero pads before some pooling
-      return;
-    }
+    if (std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; })) return alias(n, x);  // exporters emit zero pads before some pooling
     add(OpKind::Pad, n, {x}, {{"pads", Dims(pads)}, {"mode", mode}, {"value", value}});
   }
 
@@ -401,7 +479,11 @@ class OnnxImporter {
     if (n.output_size() > 1 && !n.output(1).empty())
       unsupported(n, "the mask output is not supported (it is bool; Deeper computes float32 tensors)");
     double ratio = a.f("ratio", 0.5);
-    if (n.input_size() > 1 && !n.input(1).empty()) ratio = reader_.floats(constant(n, 1), n.name()).data.at(0);
+    if (n.input_size() > 1 && !n.input(1).empty()) {
+      Tensor r = reader_.floats(constant(n, 1), n.name());
+      if (r.numel() != 1) unsupported(n, "the ratio input must be one value");
+      ratio = r.data[0];
+    }
     if (n.input_size() > 2 && !n.input(2).empty()) unsupported(n, "the training_mode input is not supported (inference only)");
     add(OpKind::Dropout, n, {x}, {{"ratio", ratio}});
   }
@@ -457,14 +539,16 @@ class OnnxImporter {
   }
 
   void importNode(const onnx::NodeProto &n) {
+    if (n.output_size() == 0 || n.output(0).empty()) unsupported(n, "has no output");
+    define(n, n.output(0));
     if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported(n, fmt::format("domain '{}' is not supported", n.domain()));
     const std::string &op = n.op_type();
     checkAttributes(n);
-    Attributes a(n);
+    Attributes a(n, path_);
     if (op == "Constant") {
-      auto it = a.byName.find("value");
-      if (it == a.byName.end()) unsupported(n, "only 'value' constants are supported");
-      constants_[n.output(0)] = &it->second->t();
+      const onnx::TensorProto *value = a.t("value");
+      if (!value) unsupported(n, "only 'value' constants are supported");
+      constants_[n.output(0)] = value;
       return;
     }
     if (n.input_size() == 0) unsupported(n, "has no inputs");
@@ -476,7 +560,7 @@ class OnnxImporter {
     static const std::map<std::string, OpKind> arithmetic = {{"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}};
     if (auto it = arithmetic.find(op); it != arithmetic.end()) return importArithmetic(n, a, it->second);
     Node *x = value(n.input(0), fmt::format("node '{}'", n.name()));
-    if (op == "Identity") { values_[n.output(0)] = x; return; }
+    if (op == "Identity") return alias(n, x);
     if (op == "Pad") return importPad(n, a, x);
     if (op == "Slice") return importSlice(n, a, x);
     if (op == "Conv") return importConv(n, a, x);
@@ -528,6 +612,7 @@ class OnnxImporter {
   int opset_;
   std::map<std::string, const onnx::TensorProto *> initializers_, constants_;
   std::map<std::string, Node *> values_;
+  std::map<std::string, std::string> producers_;  // value name -> the node (or input) that produces it
   std::deque<onnx::TensorProto> bound_;  // --bind values, stable addresses for initializers_
 };
 

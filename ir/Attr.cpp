@@ -14,9 +14,8 @@ std::optional<int64_t> parseInt(const std::string &text) {
   if (i == text.size()) return std::nullopt;
   for (size_t j = i; j < text.size(); ++j)
     if (text[j] < '0' || text[j] > '9') return std::nullopt;
-  // Sizes beyond 2^31 are typos, not networks; bounding them keeps all size arithmetic in int64.
   long long v = std::strtoll(text.c_str(), nullptr, 10);
-  if (v >= (1LL << 31) || v <= -(1LL << 31)) return std::nullopt;
+  if (v > kMaxAttrInt || v < -kMaxAttrInt) return std::nullopt;
   return v;
 }
 

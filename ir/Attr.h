@@ -12,6 +12,10 @@ namespace deeper {
 
 enum class AttrType { Int, Float, Bool, Int2, Pad, Dims, Word };
 
+/// The largest magnitude of an integer attribute (and of each entry of a size list). Sizes beyond
+/// 2^31 are typos or attacks, not networks; bounding them keeps all size arithmetic in int64.
+constexpr int64_t kMaxAttrInt = (int64_t(1) << 31) - 1;
+
 /// Int -> int64_t, Float -> double, Bool -> bool, Int2, Pad and Dims -> Dims (Int2 always has two
 /// entries; Pad four: top, left, bottom, right, written "P", "PHxPW" or "TxLxBxR"), Word (a lower-case
 /// identifier naming a choice, e.g. a pad mode) -> std::string.

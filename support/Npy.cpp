@@ -2,6 +2,7 @@
 
 #include "runtime/npy_format.h"
 #include "support/Diagnostics.h"
+#include "support/Files.h"
 
 #include <cstring>
 

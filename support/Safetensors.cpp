@@ -1,6 +1,7 @@
 #include "support/Safetensors.h"
 
 #include "support/Diagnostics.h"
+#include "support/Files.h"
 
 #include <nlohmann/json.hpp>
 

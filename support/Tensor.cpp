@@ -2,12 +2,6 @@
 
 #include "support/Diagnostics.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
-#include <unistd.h>
 
 namespace deeper {
 
@@ -31,27 +25,6 @@ Tensor::Tensor(Dims s) : shape(std::move(s)) {
   auto n = checkedNumel(shape);
   DEEPER_CHECK(n.has_value(), "tensor of shape {} is too large", dimsString(shape));
   data.assign(static_cast<size_t>(*n), 0.0f);
-}
-
-std::string readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void writeFileAtomic(const std::string &path, const std::string &bytes) {
-  std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
-  FILE *f = std::fopen(tmp.c_str(), "wb");
-  if (!f) fail(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    fail(fmt::format("cannot write '{}': {}", path, std::strerror(err)));
-  }
 }
 
 }  // namespace deeper

@@ -1,4 +1,4 @@
-// A dense f32 tensor in C order, and the file helpers every format reader and writer shares.
+// A dense f32 tensor in C order.
 #pragma once
 
 #include <cstdint>
@@ -28,12 +28,5 @@ struct Tensor {
 
 /// Tensors by name, e.g. the weights "<layer>.weight" and "<layer>.bias".
 using TensorMap = std::map<std::string, Tensor>;
-
-/// Reads a whole file; UserError naming the path when it cannot.
-std::string readFile(const std::string &path);
-
-/// Writes `bytes` to a temporary beside `path` and renames it over `path`, so a failed run never leaves a
-/// half-written output. UserError when the directory is not writable.
-void writeFileAtomic(const std::string &path, const std::string &bytes);
 
 }  // namespace deeper

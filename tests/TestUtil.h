@@ -3,6 +3,7 @@
 
 #include "frontend/Load.h"
 #include "ir/Graph.h"
+#include "support/Files.h"
 
 #include <functional>
 #include <string>

@@ -1,12 +1,11 @@
 // Importers: Caffe .prototxt and ONNX.
+#include "OnnxTestUtil.h"
 #include "TestUtil.h"
 #include "ir/Printer.h"
 #include "frontend/OnnxExporter.h"
 #include "passes/PassManager.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
-
-#include <onnx/onnx_pb.h>
 
 #include <doctest/doctest.h>
 
@@ -76,64 +75,7 @@ TEST_CASE("prototxt errors carry file:line:col") {
 
 // --- ONNX ---
 
-namespace {
-
-/// A one-node ONNX model: input "x" f32[1,3,4,4] -> node -> output "y".
-onnx::ModelProto oneNode(const std::string &op, int opset = 13) {
-  onnx::ModelProto m;
-  m.set_ir_version(7);
-  m.add_opset_import()->set_version(opset);
-  onnx::GraphProto *g = m.mutable_graph();
-  g->set_name("one");
-  onnx::ValueInfoProto *in = g->add_input();
-  in->set_name("x");
-  auto *t = in->mutable_type()->mutable_tensor_type();
-  t->set_elem_type(onnx::TensorProto::FLOAT);
-  for (int d : {1, 3, 4, 4}) t->mutable_shape()->add_dim()->set_dim_value(d);
-  onnx::NodeProto *n = g->add_node();
-  n->set_op_type(op);
-  n->set_name("n1");
-  n->add_input("x");
-  n->add_output("y");
-  g->add_output()->set_name("y");
-  return m;
-}
-
-/// Adds a float initializer `name` of `dims` (values 0.5) to the model.
-onnx::TensorProto *addInitializer(onnx::ModelProto &m, const std::string &name, std::vector<int64_t> dims) {
-  onnx::TensorProto *w = m.mutable_graph()->add_initializer();
-  w->set_name(name);
-  w->set_data_type(onnx::TensorProto::FLOAT);
-  int64_t n = 1;
-  for (int64_t d : dims) {
-    w->add_dims(d);
-    n *= d;
-  }
-  for (int64_t i = 0; i < n; ++i) w->add_float_data(0.5f);
-  return w;
-}
-
-std::string onnxError(const onnx::ModelProto &m, const std::string &dir = "/tmp") {
-  std::string bytes;
-  m.SerializeToString(&bytes);
-  return test::userErrorOf([&] { parseModel(bytes, dir + "/m.onnx"); });
-}
-
-Graph importOne(const onnx::ModelProto &m) {
-  std::string bytes;
-  m.SerializeToString(&bytes);
-  return parseModel(bytes, "/tmp/m.onnx");
-}
-
-void setAttr(onnx::ModelProto &m, const std::string &name, std::vector<int64_t> ints, bool list = true) {
-  auto *a = m.mutable_graph()->mutable_node(0)->add_attribute();
-  a->set_name(name);
-  a->set_type(list ? onnx::AttributeProto::INTS : onnx::AttributeProto::INT);
-  if (list) for (int64_t v : ints) a->add_ints(v);
-  else a->set_i(ints.at(0));
-}
-
-}  // namespace
+using namespace deeper::test::onnx_models;
 
 TEST_CASE("ONNX: arithmetic with constants, the operand first or broadcast the opset-6 way") {
   onnx::ModelProto sub = oneNode("Sub");
@@ -319,5 +261,5 @@ TEST_CASE("ONNX: external data only from files inside the model's folder") {
   Graph g = parseModel(bytes, tmp.path + "/m.onnx");
   CHECK(g.weights.at("n1.weight").data == values);
   writeFileAtomic(tmp.path + "/w.bin", "short");
-  CHECK(onnxError(m, tmp.path).find("raw data size does not match its dims") != std::string::npos);
+  CHECK(onnxError(m, tmp.path).find("raw data size (5 bytes) does not match its dims (24 bytes)") != std::string::npos);
 }

@@ -11,6 +11,7 @@
 #include "reference/Executor.h"
 #include "reference/Weights.h"
 #include "runtime/top5.h"
+#include "support/Files.h"
 #include "support/Npy.h"
 #include "support/Safetensors.h"
 

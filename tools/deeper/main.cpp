@@ -12,13 +12,20 @@ int main(int argc, char **argv) {
       fmt::print("{}", deeper::cli::usage());
       return 0;
     }
+  // Every exception ends here as one line and status 1, never as an abort: a UserError is the
+  // input's fault and says what to do; anything else is ours, and says so with the file that caused it.
+  std::string model;
   try {
-    return deeper::cli::runCommand(deeper::cli::parseOptions(argc, argv));
+    deeper::cli::Options options = deeper::cli::parseOptions(argc, argv);
+    model = options.model;
+    return deeper::cli::runCommand(options);
   } catch (const deeper::UserError &e) {
     fmt::print(stderr, "{}\n", e.what());
-    return 1;
   } catch (const std::bad_alloc &) {
-    fmt::print(stderr, "error: out of memory\n");
-    return 1;
+    fmt::print(stderr, "error: out of memory{}\n", model.empty() ? "" : fmt::format(" while processing '{}'", model));
+  } catch (const std::exception &e) {
+    fmt::print(stderr, "error: internal error{}: {}\nnote: this is a bug in Deeper; please report it with the file\n",
+               model.empty() ? "" : fmt::format(" while processing '{}'", model), e.what());
   }
+  return 1;
 }

@@ -1,0 +1,114 @@
+#include "support/Files.h"
+
+#include "support/Diagnostics.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace deeper {
+namespace {
+
+/// Closes a file descriptor at scope exit.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+/// Reads exactly `length` bytes at `offset`; false on a short read or an error.
+bool readFully(int fd, uint64_t offset, char *out, uint64_t length) {
+  while (length > 0) {
+    ssize_t got = pread(fd, out, length, static_cast<off_t>(offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    out += got, offset += static_cast<uint64_t>(got), length -= static_cast<uint64_t>(got);
+  }
+  return true;
+}
+
+/// The size of the regular file open at `fd`; a UserError saying `what` is not one otherwise.
+uint64_t regularFileSize(int fd, const std::string &what) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) fail(fmt::format("{}: {}", what, std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) fail(fmt::format("{} is not a regular file (a FIFO, device or folder); Deeper reads only regular files", what));
+  return static_cast<uint64_t>(st.st_size);
+}
+
+}  // namespace
+
+std::string readFile(const std::string &path) {
+  // O_NONBLOCK: opening a FIFO returns at once, and fstat then refuses it.
+  Fd f{open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
+  if (f.fd < 0) fail(fmt::format("cannot read '{}': {}", path, std::strerror(errno)));
+  uint64_t size = regularFileSize(f.fd, fmt::format("'{}'", path));
+  std::string bytes(size, '\0');
+  if (!readFully(f.fd, 0, bytes.data(), size)) fail(fmt::format("cannot read '{}': a read failed or the file shrank", path));
+  return bytes;
+}
+
+void writeFileAtomic(const std::string &path, const std::string &bytes) {
+  std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(getpid()));
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f) fail(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    std::remove(tmp.c_str());
+    fail(fmt::format("cannot write '{}': {}", path, std::strerror(err)));
+  }
+}
+
+FileInFolder::FileInFolder(const std::string &folder, const std::string &relative, const std::string &what) : what_(what) {
+  std::filesystem::path rel(relative);
+  bool climbs = false;
+  for (const auto &part : rel) climbs = climbs || part == "..";
+  if (relative.empty() || rel.is_absolute() || climbs)
+    fail(fmt::format("{} must be a relative path inside the model's folder (no '..')", what));
+  // One component at a time, none of them a link: a link could point anywhere, and resolving the
+  // path first and opening it after would race with a link swapped in between.
+  Fd dir{open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (dir.fd < 0) fail(fmt::format("{}: cannot open the model's folder: {}", what, std::strerror(errno)));
+  std::vector<std::string> parts;
+  for (const auto &part : rel.lexically_normal())
+    if (!part.empty() && part != ".") parts.push_back(part.string());
+  if (parts.empty()) fail(fmt::format("{} names no file", what));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    bool last = i + 1 == parts.size();
+    int flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | (last ? O_NONBLOCK : O_DIRECTORY);
+    int next = openat(dir.fd, parts[i].c_str(), flags);
+    if (next < 0) {
+      int err = errno;
+      if (err == ELOOP || err == ENOTDIR)  // O_NOFOLLOW met a link (or a file where a folder should be)
+        fail(fmt::format("{}: '{}' is a symbolic link or not a folder; external data is read only from regular files "
+                         "inside the model's folder, never through a link", what, parts[i]));
+      fail(fmt::format("{}: cannot open it: {}", what, std::strerror(err)));
+    }
+    close(dir.fd);
+    dir.fd = next;
+  }
+  size_ = regularFileSize(dir.fd, what);
+  fd_ = dir.fd;
+  dir.fd = -1;
+}
+
+FileInFolder::~FileInFolder() {
+  if (fd_ >= 0) close(fd_);
+}
+
+std::string FileInFolder::read(uint64_t offset, uint64_t length) const {
+  if (offset > size_ || length > size_ - offset)
+    fail(fmt::format("{}: bytes {}..{} lie outside the file ({} bytes)", what_, offset, offset + length, size_));
+  std::string bytes(length, '\0');
+  if (!readFully(fd_, offset, bytes.data(), length)) fail(fmt::format("{}: cannot read it: it shrank while being read", what_));
+  return bytes;
+}
+
+}  // namespace deeper

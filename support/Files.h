@@ -1,0 +1,40 @@
+// Reading and writing files. Model files and the files they point to are untrusted input (README,
+// "Reliability"): nothing here blocks on a FIFO, reads a device without end, follows a link out of a
+// model's folder, or leaves a half-written output behind.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace deeper {
+
+/// Reads a whole regular file; UserError naming the path when it cannot, or when it is not a regular
+/// file (a FIFO would block, a device could read forever).
+std::string readFile(const std::string &path);
+
+/// Writes `bytes` to a temporary beside `path` and renames it over `path`, so a failed run never leaves a
+/// half-written output. UserError when the directory is not writable.
+void writeFileAtomic(const std::string &path, const std::string &bytes);
+
+/// A regular file inside a folder, opened without following a symbolic link at any step of its
+/// relative path, so it cannot lie outside the folder: what a model's external data may name.
+class FileInFolder {
+ public:
+  /// Opens `folder`/`relative`. `relative` must be relative and free of "..". Errors are UserErrors
+  /// that start with `what` (e.g. "m.onnx: tensor 'w': external data 'w.bin'").
+  FileInFolder(const std::string &folder, const std::string &relative, const std::string &what);
+  ~FileInFolder();
+  FileInFolder(const FileInFolder &) = delete;
+  FileInFolder &operator=(const FileInFolder &) = delete;
+
+  uint64_t size() const { return size_; }
+  /// Exactly `length` bytes from `offset`; the range must lie inside the file.
+  std::string read(uint64_t offset, uint64_t length) const;
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string what_;
+};
+
+}  // namespace deeper

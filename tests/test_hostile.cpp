@@ -1,0 +1,182 @@
+// Hostile and malformed input (README, "Reliability"): each case was a crash, a hang, an escape from the
+// model's folder or a silently accepted nonsense before; each must now be a clean UserError.
+#include "OnnxTestUtil.h"
+#include "TestUtil.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace deeper;
+using namespace deeper::test::onnx_models;
+
+namespace {
+
+/// oneNode("Conv") reading weights "w" [2,3,1,1] from external data with these key/value pairs.
+onnx::ModelProto externalConv(const std::vector<std::pair<std::string, std::string>> &keys, std::vector<int64_t> dims = {2, 3, 1, 1}) {
+  onnx::ModelProto m = oneNode("Conv");
+  m.mutable_graph()->mutable_node(0)->add_input("w");
+  onnx::TensorProto *w = addInitializer(m, "w", {});
+  for (int64_t d : dims) w->add_dims(d);
+  w->clear_float_data();
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  for (const auto &[key, value] : keys) {
+    auto *e = w->add_external_data();
+    e->set_key(key);
+    e->set_value(value);
+  }
+  return m;
+}
+
+void writeFloats(const std::string &path, size_t count) {
+  std::vector<float> values(count, 0.25f);
+  writeFileAtomic(path, std::string(reinterpret_cast<const char *>(values.data()), values.size() * 4));
+}
+
+}  // namespace
+
+/// CHECKs that `text` contains `part`, and shows `text` when it does not.
+#define CHECK_MENTIONS(text, part)                   \
+  do {                                               \
+    std::string text_ = (text);                      \
+    INFO(text_);                                     \
+    CHECK(text_.find(part) != std::string::npos);    \
+  } while (0)
+
+TEST_CASE("ONNX external data: links, FIFOs and devices are refused, never followed or read") {
+  test::TempDir tmp, outside;
+  writeFloats(outside.path + "/secret.bin", 6);
+  writeFloats(tmp.path + "/w.bin", 6);
+  REQUIRE(symlink((outside.path + "/secret.bin").c_str(), (tmp.path + "/link.bin").c_str()) == 0);
+  REQUIRE(symlink(outside.path.c_str(), (tmp.path + "/dir").c_str()) == 0);
+  REQUIRE(symlink("w.bin", (tmp.path + "/inside.bin").c_str()) == 0);  // even to a file inside: a link is a link
+  REQUIRE(symlink("/dev/zero", (tmp.path + "/zero.bin").c_str()) == 0);
+  REQUIRE(mkfifo((tmp.path + "/fifo.bin").c_str(), 0600) == 0);
+  for (const char *location : {"link.bin", "dir/secret.bin", "inside.bin", "zero.bin"})
+    CHECK_MENTIONS(onnxError(externalConv({{"location", location}}), tmp.path), "never through a link");
+  CHECK_MENTIONS(onnxError(externalConv({{"location", "fifo.bin"}}), tmp.path), "is not a regular file");  // and does not block
+  CHECK_MENTIONS(onnxError(externalConv({{"location", "."}}), tmp.path), "names no file");
+  std::string bytes;
+  externalConv({{"location", "w.bin"}}).SerializeToString(&bytes);
+  CHECK(parseModel(bytes, tmp.path + "/m.onnx").weights.at("n1.weight").data == std::vector<float>(6, 0.25f));
+}
+
+TEST_CASE("ONNX external data: offset and length are decimal byte counts, and only the tensor's bytes are read") {
+  test::TempDir tmp;
+  writeFloats(tmp.path + "/w.bin", 8);  // 32 bytes: the tensor's 24 fit at offsets 0 to 8
+  for (const char *bad : {"abc", "", "0x10", "99999999999999999999", "-1", " 4", "4 "}) {
+    CHECK_MENTIONS(onnxError(externalConv({{"location", "w.bin"}, {"offset", bad}}), tmp.path), "is not a decimal byte count");
+    CHECK_MENTIONS(onnxError(externalConv({{"location", "w.bin"}, {"length", bad}}), tmp.path), "is not a decimal byte count");
+  }
+  std::string bytes;
+  externalConv({{"location", "w.bin"}, {"offset", "8"}, {"length", "24"}}).SerializeToString(&bytes);
+  CHECK(parseModel(bytes, tmp.path + "/m.onnx").weights.at("n1.weight").numel() == 6);
+  CHECK_MENTIONS(onnxError(externalConv({{"location", "w.bin"}, {"offset", "12"}, {"length", "24"}}), tmp.path), "lie outside the file");
+  CHECK_MENTIONS(onnxError(externalConv({{"location", "w.bin"}, {"length", "28"}}), tmp.path), "(28 bytes) does not match its dims (24 bytes)");
+  CHECK_MENTIONS(onnxError(externalConv({{"location", "w.bin"}, {"offset", "18446744073709551615"}, {"length", "24"}}), tmp.path),
+                 "lie outside the file");
+  // 2^48 floats claimed: refused from the file's size, before anything is allocated.
+  CHECK_MENTIONS(onnxError(externalConv({{"location", "w.bin"}}, {1 << 24, 1 << 24, 1, 1}), tmp.path), "does not match its dims");
+  CHECK_MENTIONS(onnxError(externalConv({{"location", "w.bin"}}, {int64_t(1) << 62, 4, 1, 1}), tmp.path), "dims are negative or too large");
+}
+
+TEST_CASE("ONNX: window attributes are checked before any arithmetic on them") {
+  onnx::ModelProto same = oneNode("Conv");
+  same.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(same, "w", {2, 3, 3, 3});
+  setStringAttr(same, "auto_pad", "SAME_UPPER");
+  setAttr(same, "strides", {0, 1});  // divided by before: SIGFPE
+  CHECK_MENTIONS(onnxError(same), "node 'n1' (Conv): 'strides' values must lie in 1..2147483647, got 0");
+
+  onnx::ModelProto bogus = oneNode("MaxPool");
+  setAttr(bogus, "kernel_shape", {2, 2});
+  setStringAttr(bogus, "auto_pad", "BOGUS");  // read as NOTSET before
+  CHECK_MENTIONS(onnxError(bogus), "node 'n1' (MaxPool): auto_pad 'BOGUS' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER");
+
+  onnx::ModelProto huge = oneNode("MaxPool");
+  setAttr(huge, "kernel_shape", {int64_t(1) << 62, 2});
+  setAttr(huge, "dilations", {int64_t(1) << 62, 1});
+  CHECK_MENTIONS(onnxError(huge), "'dilations' values must lie in 1..2147483647");
+
+  onnx::ModelProto typed = oneNode("Conv");
+  typed.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(typed, "w", {3, 1, 3, 3});
+  auto *group = typed.mutable_graph()->mutable_node(0)->add_attribute();
+  group->set_name("group");
+  group->set_type(onnx::AttributeProto::FLOAT);
+  group->set_f(3);
+  CHECK_MENTIONS(onnxError(typed), "attribute 'group' must be of type INT, it is FLOAT");
+
+  onnx::ModelProto lrn = oneNode("LRN");
+  setAttr(lrn, "size", {int64_t(1) << 40}, false);
+  CHECK_MENTIONS(onnxError(lrn), "attribute 'size' holds 1099511627776, beyond the magnitude 2^31");
+}
+
+TEST_CASE("ONNX: a value has one producer, a graph has outputs, a node has an output") {
+  onnx::ModelProto twice = oneNode("Relu");
+  onnx::NodeProto *second = twice.mutable_graph()->add_node();
+  second->set_op_type("Relu");
+  second->set_name("n2");
+  second->add_input("x");
+  second->add_output("y");  // the last silently won before
+  CHECK_MENTIONS(onnxError(twice), "node 'n2' (Relu): value 'y' is already produced by node 'n1'");
+
+  onnx::ModelProto shadow = oneNode("Relu");
+  addInitializer(shadow, "y", {1});
+  CHECK_MENTIONS(onnxError(shadow), "value 'y' is already produced by an initializer");
+
+  onnx::ModelProto none = oneNode("Relu");
+  none.mutable_graph()->clear_output();  // exit 0 with nothing printed before
+  CHECK_MENTIONS(onnxError(none), "the graph declares no outputs");
+
+  onnx::ModelProto outputless = oneNode("Relu");
+  outputless.mutable_graph()->mutable_node(0)->clear_output();
+  CHECK_MENTIONS(onnxError(outputless), "node 'n1' (Relu): has no output");
+}
+
+TEST_CASE("ONNX: huge or empty shapes are errors, not overflows or reads of nothing") {
+  onnx::ModelProto reshape = oneNode("Reshape", 4);
+  setAttr(reshape, "shape", {int64_t(1) << 40, int64_t(1) << 40, -1});  // signed overflow in the product before
+  CHECK_MENTIONS(onnxError(reshape), "the shape [1099511627776,1099511627776,-1] has too many elements");
+
+  onnx::ModelProto empty = oneNode("Conv");
+  empty.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(empty, "w", {0, 3, 1, 1});  // memcpy from a null pointer before
+  CHECK_MENTIONS(onnxError(empty), "out must be positive, got 0");
+  onnx::ModelProto emptyRaw = oneNode("Conv");
+  emptyRaw.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(emptyRaw, "w", {0, 3, 1, 1})->set_raw_data("");
+  CHECK_MENTIONS(onnxError(emptyRaw), "out must be positive, got 0");
+
+  onnx::ModelProto legacy = oneNode("Add", 6);  // a legacy broadcast axis far outside the input's rank
+  legacy.mutable_graph()->mutable_node(0)->add_input("b");
+  addInitializer(legacy, "b", {3});
+  setAttr(legacy, "broadcast", {1}, false);
+  setAttr(legacy, "axis", {-(int64_t(1) << 40)}, false);
+  CHECK_MENTIONS(onnxError(legacy), "does not place a rank-1 operand inside f32[1,3,4,4]");
+}
+
+TEST_CASE("the CLI turns every failure into one error line and status 1, never a signal") {
+  test::TempDir tmp;
+  onnx::ModelProto same = oneNode("Conv");
+  same.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(same, "w", {2, 3, 3, 3});
+  setStringAttr(same, "auto_pad", "SAME_UPPER");
+  setAttr(same, "strides", {0, 0});
+  std::string bytes;
+  same.SerializeToString(&bytes);
+  writeFileAtomic(tmp.path + "/fpe.onnx", bytes);
+  externalConv({{"location", "w.bin"}, {"offset", "abc"}}).SerializeToString(&bytes);
+  writeFileAtomic(tmp.path + "/offset.onnx", bytes);
+  for (const char *model : {"fpe.onnx", "offset.onnx"}) {
+    test::CliResult r = test::runDeeper("ir " + tmp.path + "/" + model);
+    CHECK(r.status == 1);
+    CHECK(r.output.rfind("error: ", 0) == 0);
+  }
+  REQUIRE(mkfifo((tmp.path + "/pipe.dnet").c_str(), 0600) == 0);  // a FIFO as the model: refused, not waited on
+  test::CliResult fifo = test::runDeeper("ir " + tmp.path + "/pipe.dnet");
+  CHECK(fifo.status == 1);
+  CHECK_MENTIONS(fifo.output, "is not a regular file");
+}
