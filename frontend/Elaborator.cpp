@@ -13,6 +13,9 @@ namespace {
 /// Expansion stops with an error past this many nodes, so a block that fans out exponentially fails
 /// fast instead of exhausting memory.
 constexpr size_t kMaxNodes = 1000000;
+/// Blocks may instantiate blocks this deep. Expansion, argument resolution and the size estimate
+/// recurse once per level, so the limit also bounds their stack.
+constexpr size_t kMaxBlockDepth = 100;
 
 struct Scope;
 
@@ -138,7 +141,8 @@ class Elaborator {
       if (active == def.name)
         failAt(call.calleeLoc, fmt::format("block '{}' instantiates itself", def.name),
                fmt::format("recursion: {} -> {}", fmt::join(stack_, " -> "), def.name));
-    if (flat_.size() + expandedSize(def) > kMaxNodes)
+    if (stack_.size() >= kMaxBlockDepth) failDepth(call.calleeLoc);
+    if (flat_.size() + expandedSize(def, call.calleeLoc, stack_.size()) > kMaxNodes)
       failAt(call.calleeLoc, fmt::format("the network expands to more than {} nodes", kMaxNodes),
              "check for blocks that instantiate each other many times");
     Scope &scope = scopes_.emplace_back();
@@ -155,15 +159,20 @@ class Elaborator {
     return result->second;
   }
 
+  [[noreturn]] static void failDepth(const SourceLoc &loc) {
+    failAt(loc, fmt::format("blocks instantiate blocks more than {} levels deep", kMaxBlockDepth), "flatten some of the nesting");
+  }
+
   /// Nodes one instance of `def` expands to, saturating past kMaxNodes; recursion counts as zero here
   /// (expansion reports it).
-  size_t expandedSize(const ast::BlockDef &def) {
+  size_t expandedSize(const ast::BlockDef &def, const SourceLoc &use, size_t depth = 0) {
+    if (depth >= kMaxBlockDepth) failDepth(use);
     auto [it, fresh] = sizes_.emplace(def.name, 0);
     if (!fresh) return it->second;
     size_t total = 0;
     for (const ast::Assign &s : def.body) {
       auto callee = blocks_.find(s.callee);
-      total += callee == blocks_.end() ? 1 : expandedSize(*callee->second);
+      total += callee == blocks_.end() ? 1 : expandedSize(*callee->second, s.calleeLoc, depth + 1);
       total = std::min(total, kMaxNodes + 1);
     }
     return sizes_[def.name] = total;

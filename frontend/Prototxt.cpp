@@ -7,6 +7,10 @@
 namespace deeper::prototxt {
 namespace {
 
+/// Caffe's messages nest four deep; a limit keeps a hostile file from overflowing the stack of the
+/// recursive reader (and of the destructor of the tree it builds).
+constexpr int kMaxNesting = 100;
+
 class Reader {
  public:
   explicit Reader(const std::shared_ptr<const SourceFile> &file) : file_(file), text_(file->text) {}
@@ -91,8 +95,10 @@ class Reader {
     bool colon = at(':');
     if (colon) ++pos_;
     if (at('{')) {
+      if (++depth_ > kMaxNesting) failAt(here(), fmt::format("messages nest more than {} deep", kMaxNesting), "a Caffe network nests a few levels");
       ++pos_;
       f.message = std::make_shared<Message>(message(/*nested=*/true));
+      --depth_;
       return f;
     }
     if (!colon) failAt(here(), fmt::format("expected ':' or '{{' after '{}'", f.name));
@@ -110,6 +116,7 @@ class Reader {
   const std::string &text_;
   size_t pos_ = 0, lineStart_ = 0;
   int line_ = 1;
+  int depth_ = 0;
 };
 
 }  // namespace

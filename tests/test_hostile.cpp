@@ -180,3 +180,18 @@ TEST_CASE("the CLI turns every failure into one error line and status 1, never a
   CHECK(fifo.status == 1);
   CHECK_MENTIONS(fifo.output, "is not a regular file");
 }
+
+TEST_CASE("deep nesting is a depth error, not a stack overflow") {
+  std::string dnet = "block b0(x) {\n  y = relu(x)\n  return y\n}\n";
+  for (int i = 1; i < 20000; ++i) dnet += fmt::format("block b{}(x) {{\n  y = b{}(x)\n  return y\n}}\n", i, i - 1);
+  dnet += "data = input(shape=1x2x2)\nz = b19999(data)\noutput z\n";
+  CHECK_MENTIONS(test::userErrorOf([&] { test::parse(dnet); }), "error: blocks instantiate blocks more than 100 levels deep");
+  std::string shallow = "block b0(x) {\n  y = relu(x)\n  return y\n}\n";
+  for (int i = 1; i < 100; ++i) shallow += fmt::format("block b{}(x) {{\n  y = b{}(x)\n  return y\n}}\n", i, i - 1);
+  CHECK(test::parse(shallow + "data = input(shape=1x2x2)\nz = b99(data)\noutput z\n").outputs.at(0).node->op == OpKind::Relu);
+
+  std::string prototxt = std::string(50000 * 3, ' ');
+  for (int i = 0; i < 50000; ++i) prototxt.replace(3 * i, 3, "a {");
+  prototxt += std::string(50000, '}');
+  CHECK_MENTIONS(test::userErrorOf([&] { test::parse(prototxt, "deep.prototxt"); }), "deep.prototxt:1:303: error: messages nest more than 100 deep");
+}
