@@ -68,7 +68,7 @@ bool pointwise(const Node &n) {
     case OpKind::Add:
     case OpKind::Sub:
     case OpKind::Mul:
-    case OpKind::Div: return n.inputs[0]->shape == n.shape;
+    case OpKind::Div: return n.inputs()[0]->shape == n.shape;
     default: return false;
   }
 }
@@ -94,10 +94,10 @@ ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
   ArenaPlan plan;
   std::vector<Node *> inputs = graph.nodesOfOp(OpKind::Input);
   for (size_t i = 0; i < inputs.size(); ++i) plan.placement[inputs[i]] = Placement{Storage::Input, static_cast<int64_t>(i), bytesOf(*inputs[i])};
-  for (size_t i = 0; i < graph.outputs.size(); ++i) {
-    const Node *root = storageRoot(graph.outputs[i].node);
+  for (size_t i = 0; i < graph.outputs().size(); ++i) {
+    const Node *root = storageRoot(graph.outputs()[i].node);
     if (root->op == OpKind::Input || plan.placement.count(root))
-      failAtNode(*graph.outputs[i].node, "this output is a model input or another output; nothing to compute");
+      failAtNode(*graph.outputs()[i].node, "this output is a model input or another output; nothing to compute");
     plan.placement[root] = Placement{Storage::Output, static_cast<int64_t>(i), bytesOf(*root)};
   }
   std::vector<std::pair<Interval, int64_t>> placed;

@@ -54,7 +54,7 @@ std::vector<Port> graphInputs(const Graph &g) {
 
 std::vector<Port> graphOutputs(const Graph &g) {
   std::vector<Port> out;
-  for (const GraphOutput &o : g.outputs) out.push_back({o.label(), o.node});
+  for (const GraphOutput &o : g.outputs()) out.push_back({o.label(), o.node});
   return out;
 }
 

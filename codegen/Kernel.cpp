@@ -103,7 +103,7 @@ namespace {
 OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
   if (storedChannelsLast(value)) {
     if (node.op == OpKind::Relu) {  // elementwise: flat over either layout, when both sides have it
-      const Node &in = *node.inputs[0];
+      const Node &in = *node.inputs()[0];
       if (storedChannelsLast(node) != storedChannelsLast(in) || isAlias(in))
         failAtNode(node, fmt::format("a relu keeps the layout of its input '{}' (computed, not a view of another value)", in.name));
       return rows(s);
@@ -140,7 +140,7 @@ std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
                                    in.info().name, in.name));
     return {view, 0};
   }
-  const Node &whole = *in.inputs[0];
+  const Node &whole = *in.inputs()[0];
   if (isAlias(whole))
     failAtNode(in, fmt::format("compiled code slices only a computed value, not the {} '{}'", whole.info().name, whole.name));
   if (storedChannelsLast(whole)) return {nhwc(in.shape, whole.shape[1]), in.attrInt("begin")};  // only the start moves
@@ -176,7 +176,7 @@ std::string viewText(const OperandView &v, bool dropBatch) {
 
 int64_t executedMacs(const Kernel &k) {
   if (!k.schedule.winograd) return macsOf(*k.node);
-  const Dims &out = k.node->shape, &in = k.node->inputs[0]->shape;  // N,C,H,W
+  const Dims &out = k.node->shape, &in = k.node->inputs()[0]->shape;  // N,C,H,W
   return out[0] * 16 * ((out[2] + 1) / 2) * ((out[3] + 1) / 2) * in[1] * out[1];
 }
 
@@ -217,7 +217,7 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
     if (!concat->attrBool("in_place")) continue;
     bool channelsLast = storedChannelsLast(*concat);
     int64_t perChannel = channelsLast ? 1 : product(concat->shape, 2, concat->shape.size()), channel = 0;
-    for (const Node *in : concat->inputs) {
+    for (const Node *in : concat->inputs()) {
       if (storedChannelsLast(*in) != channelsLast)
         failAtNode(*in, fmt::format("writes into the in-place concat '{}', so it needs its layout ({})", concat->name,
                                     concat->attrWord("layout")));
@@ -269,7 +269,7 @@ void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
 
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
   std::vector<Kernel> kernels;
-  for (const GraphOutput &o : graph.outputs)
+  for (const GraphOutput &o : graph.outputs())
     if (storedChannelsLast(*o.node))
       failAtNode(*o.node, "is a graph output, stored layout=nhwc; outputs are stored nchw (callers' buffers)");
   for (const auto &node : graph.nodes()) {
@@ -278,7 +278,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
                                     node->shape.size(), kMaxRank));
     if (!runsKernel(*node)) continue;
     Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, {}, viewOf(*node, *node, node->shape)};
-    for (const Node *in : node->inputs) {
+    for (const Node *in : node->inputs()) {
       auto [view, offset] = inputViewOf(*node, *in);
       k.inputs.push_back(storageRoot(in));
       k.inputViews.push_back(view);

@@ -1,15 +1,21 @@
 #include "frontend/BlockRecognition.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 namespace deeper {
 namespace {
 
-/// The chain of single-input nodes from `start` back towards the graph input, `start` first.
+/// An inception branch is a few layers long; walking at most this far back keeps recognition linear
+/// in the graph's size whatever chains a model holds.
+constexpr size_t kMaxBranchLength = 64;
+
+/// The chain of single-input nodes from `start` back towards the graph input, `start` first, at most
+/// kMaxBranchLength + 1 long.
 std::vector<Node *> chainFrom(Node *start) {
   std::vector<Node *> chain{start};
-  while (chain.back()->inputs.size() == 1) chain.push_back(chain.back()->inputs[0]);
+  while (chain.back()->inputs().size() == 1 && chain.size() <= kMaxBranchLength) chain.push_back(chain.back()->inputs()[0]);
   return chain;
 }
 
@@ -28,18 +34,19 @@ std::string blockTypeOf(const std::string &instance) {
 /// Members of the module ending at `concat`: the branch nodes before their common start.
 std::vector<Node *> moduleMembers(Node *concat) {
   std::vector<std::vector<Node *>> chains;
-  for (Node *in : concat->inputs) chains.push_back(chainFrom(in));
+  std::map<const Node *, size_t> inChains;  // how many chains hold each node
+  for (Node *in : concat->inputs()) {
+    chains.push_back(chainFrom(in));
+    std::set<const Node *> once(chains.back().begin(), chains.back().end());
+    for (const Node *n : once) ++inChains[n];
+  }
   // The common start: the first node of branch 0's chain that every other chain contains.
   Node *start = nullptr;
-  for (Node *candidate : chains[0]) {
-    bool everywhere = std::all_of(chains.begin(), chains.end(), [&](const std::vector<Node *> &c) {
-      return std::find(c.begin(), c.end(), candidate) != c.end();
-    });
-    if (everywhere) {
+  for (Node *candidate : chains[0])
+    if (inChains[candidate] == chains.size()) {
       start = candidate;
       break;
     }
-  }
   if (!start) return {};
   std::vector<Node *> members;
   for (const std::vector<Node *> &chain : chains)
@@ -56,7 +63,7 @@ std::vector<Node *> moduleMembers(Node *concat) {
 size_t recognizeConcatModules(Graph &graph) {
   size_t modules = 0;
   for (Node *concat : graph.nodesOfOp(OpKind::Concat)) {
-    if (concat->inputs.size() < 2 || !concat->block.empty()) continue;
+    if (concat->inputs().size() < 2 || !concat->block.empty()) continue;
     std::string prefix = prefixOf(concat->name);
     std::vector<Node *> members = moduleMembers(concat);
     bool named = !prefix.empty() && !members.empty() && std::all_of(members.begin(), members.end(), [&](const Node *n) {

@@ -7,7 +7,7 @@ namespace {
 
 void checkArity(const Node &n) {
   const OpInfo &info = n.info();
-  int count = static_cast<int>(n.inputs.size());
+  int count = static_cast<int>(n.inputs().size());
   if (info.acceptsInputs(count)) return;
   std::string want = info.maxInputs < 0 ? fmt::format("at least {}", info.minInputs)
                      : info.minInputs == info.maxInputs ? std::to_string(info.minInputs)
@@ -45,10 +45,7 @@ Attrs windowAttrs(int64_t kernel, int64_t stride, int64_t pad) {
 
 Node *GraphBuilder::add(OpKind op, const std::string &name, std::vector<Node *> inputs, Attrs attrs,
                         const NodeOrigin &origin) {
-  auto node = std::make_unique<Node>();
-  node->op = op;
-  node->name = name;
-  node->inputs = std::move(inputs);
+  auto node = std::make_unique<Node>(op, name, std::move(inputs));
   node->attrs = std::move(attrs);
   node->block = origin.block;
   node->blockType = origin.blockType;
@@ -64,7 +61,7 @@ Node *GraphBuilder::add(OpKind op, const std::string &name, std::vector<Node *> 
 
 void GraphBuilder::output(Node *node, bool training, const std::string &name) {
   DEEPER_CHECK(graph_.find(node->name) == node, "output '{}' is not in this graph", node->name);
-  graph_.outputs.push_back(GraphOutput{node, training, name == node->name ? "" : name});
+  graph_.addOutput(GraphOutput{node, training, name == node->name ? "" : name});
 }
 
 Node *GraphBuilder::input(const std::string &name, const Dims &perSample) {

@@ -153,7 +153,7 @@ class CaffeImporter {
   void declareOutputs() {
     for (Node *n : produced_)
       if (!consumed_.count(n) && isLatestProducer(n) && !graph_.isOutput(n)) builder_.output(n);
-    if (graph_.outputs.empty()) failAt(SourceLoc{source_, 1, 1, 1}, "the network computes nothing (no layers after the input)");
+    if (graph_.outputs().empty()) failAt(SourceLoc{source_, 1, 1, 1}, "the network computes nothing (no layers after the input)");
   }
 
   /// True when `n` is still the latest producer of some blob (in-place layers replace their input).

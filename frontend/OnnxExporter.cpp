@@ -44,7 +44,7 @@ class Exporter {
   void run() {
     out_.set_name(graph_.name);
     for (const auto &node : graph_.nodes()) exportNode(*node);
-    for (const GraphOutput &o : graph_.outputs) {
+    for (const GraphOutput &o : graph_.outputs()) {
       valueInfo(out_.add_output(), *o.node);
       if (o.name.empty()) continue;
       add("Identity", o.name, {o.node->name}, o.name);  // an output named apart from its value
@@ -98,14 +98,14 @@ class Exporter {
   /// A 2-D trans_a matmul is a Gemm (as it came from one); deeper stacks transpose first.
   void exportMatMul(const Node &node, std::vector<std::string> in) {
     MatMulParams p = MatMulParams::of(node);
-    if (p.transA && node.inputs[0]->shape.size() == 2 && p.weight.size() == 2) {
+    if (p.transA && node.inputs()[0]->shape.size() == 2 && p.weight.size() == 2) {
       in.push_back(initializers(node).at(0));
       setInt(add("Gemm", node.name, in, node.name), "transA", 1);
       return;
     }
     if (p.transA) {
       std::vector<int64_t> perm;
-      for (size_t d = 0; d < node.inputs[0]->shape.size(); ++d) perm.push_back(static_cast<int64_t>(d));
+      for (size_t d = 0; d < node.inputs()[0]->shape.size(); ++d) perm.push_back(static_cast<int64_t>(d));
       std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
       setInts(add("Transpose", node.name + ":transpose", in, node.name + ":a"), "perm", perm);
       in = {node.name + ":a"};
@@ -152,7 +152,7 @@ class Exporter {
 
   void exportNode(const Node &node) {
     std::vector<std::string> in;
-    for (const Node *i : node.inputs) in.push_back(i->name);
+    for (const Node *i : node.inputs()) in.push_back(i->name);
     switch (node.op) {
       case OpKind::Input: valueInfo(out_.add_input(), node); return;
       case OpKind::Conv: {
@@ -179,7 +179,7 @@ class Exporter {
       }
       case OpKind::Fc: {
         FcParams p = FcParams::of(node);
-        if (node.inputs[0]->shape.size() != 2) {
+        if (node.inputs()[0]->shape.size() != 2) {
           setInt(add("Flatten", node.name + ":flatten", in, node.name + ":flat"), "axis", 1);
           in = {node.name + ":flat"};
         }

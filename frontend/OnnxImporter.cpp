@@ -629,9 +629,9 @@ int defaultOpset(const onnx::ModelProto &m, const std::string &path) {
 /// fc flattens its input itself: a Flatten(axis 1) feeding only an fc is redundant (ONNX needs it, Deeper not).
 void dropFlattensBeforeFc(Graph &graph) {
   for (Node *fc : graph.nodesOfOp(OpKind::Fc)) {
-    Node *in = fc->inputs[0];
+    Node *in = fc->inputs()[0];
     if (in->op == OpKind::Flatten && in->attrInt("axis") == 1 && graph.hasSingleUse(in))
-      fc->inputs[0] = in->inputs[0];
+      graph.setInput(fc, 0, in->inputs()[0]);
   }
   graph.removeDeadNodes();
 }

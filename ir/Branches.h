@@ -15,7 +15,9 @@ constexpr int kBranchLanes = 2;
 /// How the branches of a concat split into lanes: nodes that more than one (but not every) branch
 /// needs, and the nodes only one branch needs, by lane, each in graph order. `schedulable` is false
 /// when a node outside the module sits between its nodes and reads one of them (the module's kernels
-/// could not then run as one group).
+/// could not then run as one group), and for modules too large to be worth the analysis: more than 64
+/// branches, or thousands of edges (the analysis costs a bounded amount per concat, so a pass over
+/// every concat stays linear in the graph's size).
 struct BranchLanes {
   std::vector<const Node *> shared;
   std::vector<std::vector<const Node *>> lanes;

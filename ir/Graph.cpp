@@ -1,7 +1,6 @@
 #include "ir/Graph.h"
 
 #include <algorithm>
-#include <set>
 
 namespace deeper {
 namespace {
@@ -38,7 +37,7 @@ bool isAlias(const Node &node) {
 }
 
 const Node *sliceOnAliasChain(const Node *node) {
-  for (; isAlias(*node); node = node->inputs[0])
+  for (; isAlias(*node); node = node->inputs()[0])
     if (node->op == OpKind::Slice) return node;
   return nullptr;
 }
@@ -48,7 +47,7 @@ bool runsKernel(const Node &node) {
 }
 
 const Node *storageRoot(const Node *node) {
-  while (isAlias(*node)) node = node->inputs[0];
+  while (isAlias(*node)) node = node->inputs()[0];
   return node;
 }
 
@@ -64,13 +63,41 @@ void failAtNode(const Node &node, const std::string &message, const std::string 
   failAt(node.loc, fmt::format("node '{}' ({}): {}", node.name, node.info().name, message), note);
 }
 
+void Graph::link(Node *node, size_t operand) {
+  Node *value = node->inputs_[operand];
+  node->useIndex_[operand] = value->uses_.size();
+  value->uses_.push_back(Use{node, operand});
+}
+
+void Graph::unlink(Node *node, size_t operand) {
+  // Swap-remove: the last use takes the freed place, and its operand learns the new index.
+  std::vector<Use> &uses = node->inputs_[operand]->uses_;
+  size_t at = node->useIndex_[operand];
+  DEEPER_CHECK(at < uses.size() && uses[at].user == node && uses[at].operand == operand, "use list of '{}' out of step", node->name);
+  uses[at] = uses.back();
+  uses[at].user->useIndex_[uses[at].operand] = at;
+  uses.pop_back();
+}
+
+void Graph::renumberFrom(size_t position) {
+  for (size_t i = position; i < nodes_.size(); ++i) nodes_[i]->position_ = i;
+}
+
+size_t Graph::position(const Node *node) const {
+  DEEPER_CHECK(node->position_ < nodes_.size() && nodes_[node->position_].get() == node, "'{}' is not in the graph", node->name);
+  return node->position_;
+}
+
 Node *Graph::append(std::unique_ptr<Node> node) {
-  for (Node *in : node->inputs)
+  for (Node *in : node->inputs_)
     DEEPER_CHECK(in && find(in->name) == in, "input of '{}' is not in the graph", node->name);
   DEEPER_CHECK(!find(node->name), "duplicate node name '{}'", node->name);
   Node *raw = node.get();
   byName_[raw->name] = raw;
+  raw->position_ = nodes_.size();
   nodes_.push_back(std::move(node));
+  raw->useIndex_.assign(raw->inputs_.size(), 0);
+  for (size_t i = 0; i < raw->inputs_.size(); ++i) link(raw, i);
   return raw;
 }
 
@@ -85,29 +112,42 @@ Tensor Graph::biasOrZeros(const Node &layer) const {
 }
 
 Node *Graph::insertBefore(const Node *before, std::unique_ptr<Node> node) {
-  auto at = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto &n) { return n.get() == before; });
-  DEEPER_CHECK(at != nodes_.end(), "'{}' is not in the graph", before->name);
-  for (Node *in : node->inputs) {
-    auto it = std::find_if(nodes_.begin(), at, [&](const auto &n) { return n.get() == in; });
-    DEEPER_CHECK(it != at, "input of '{}' does not come before '{}'", node->name, before->name);
-  }
+  size_t at = position(before);
+  for (Node *in : node->inputs_)
+    DEEPER_CHECK(in && find(in->name) == in && position(in) < at, "input of '{}' does not come before '{}'", node->name, before->name);
   DEEPER_CHECK(!find(node->name), "duplicate node name '{}'", node->name);
   Node *raw = node.get();
   byName_[raw->name] = raw;
-  nodes_.insert(at, std::move(node));
+  nodes_.insert(nodes_.begin() + static_cast<long>(at), std::move(node));
+  renumberFrom(at);
+  raw->useIndex_.assign(raw->inputs_.size(), 0);
+  for (size_t i = 0; i < raw->inputs_.size(); ++i) link(raw, i);
   return raw;
 }
 
 Node *Graph::replace(Node *old, std::unique_ptr<Node> node) {
-  auto at = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto &n) { return n.get() == old; });
-  DEEPER_CHECK(at != nodes_.end(), "'{}' is not in the graph", old->name);
+  size_t at = position(old);
+  for (Node *in : node->inputs_)
+    DEEPER_CHECK(in && find(in->name) == in && position(in) < at, "input of '{}' does not come before '{}'", node->name, old->name);
   Node *raw = node.get();
+  raw->position_ = at;
+  raw->useIndex_.assign(raw->inputs_.size(), 0);
+  for (size_t i = 0; i < raw->inputs_.size(); ++i) link(raw, i);
   replaceAllUses(old, raw);
+  for (size_t i = 0; i < old->inputs_.size(); ++i) unlink(old, i);
   byName_.erase(old->name);
   DEEPER_CHECK(!find(raw->name), "duplicate node name '{}'", raw->name);
   byName_[raw->name] = raw;
-  *at = std::move(node);  // destroys old
+  nodes_[at] = std::move(node);  // destroys old
   return raw;
+}
+
+void Graph::setInput(Node *node, size_t operand, Node *value) {
+  DEEPER_CHECK(operand < node->inputs_.size(), "'{}' has no operand {}", node->name, operand);
+  DEEPER_CHECK(position(value) < position(node), "'{}' would read '{}', which comes after it", node->name, value->name);
+  unlink(node, operand);
+  node->inputs_[operand] = value;
+  link(node, operand);
 }
 
 Node *Graph::find(const std::string &name) const {
@@ -117,57 +157,116 @@ Node *Graph::find(const std::string &name) const {
 
 std::vector<Node *> Graph::users(const Node *node) const {
   std::vector<Node *> out;
-  for (const auto &n : nodes_)
-    for (Node *in : n->inputs)
-      if (in == node) {
-        out.push_back(n.get());
-        break;
-      }
+  for (const Use &u : node->uses_) out.push_back(u.user);
+  std::sort(out.begin(), out.end(), [](const Node *a, const Node *b) { return a->position_ < b->position_; });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
-bool Graph::isOutput(const Node *node) const {
-  for (const GraphOutput &o : outputs)
-    if (o.node == node) return true;
-  return false;
+bool Graph::hasSingleUse(const Node *node) const {
+  if (isOutput(node) || node->uses_.empty()) return false;
+  for (const Use &u : node->uses_)
+    if (u.user != node->uses_[0].user) return false;
+  return true;
+}
+
+void Graph::addOutput(GraphOutput output) {
+  ++output.node->outputCount_;
+  outputs_.push_back(std::move(output));
+}
+
+void Graph::setOutput(size_t index, Node *node, std::string name) {
+  GraphOutput &o = outputs_.at(index);
+  --o.node->outputCount_;
+  o.node = node;
+  o.name = name == node->name ? "" : std::move(name);
+  ++node->outputCount_;
+}
+
+size_t Graph::removeOutputs(const std::function<bool(const GraphOutput &)> &drop) {
+  size_t before = outputs_.size();
+  auto kept = std::remove_if(outputs_.begin(), outputs_.end(), [&](const GraphOutput &o) {
+    if (!drop(o)) return false;
+    --o.node->outputCount_;
+    return true;
+  });
+  outputs_.erase(kept, outputs_.end());
+  return before - outputs_.size();
 }
 
 void Graph::replaceAllUses(Node *from, Node *to) {
-  for (const auto &n : nodes_)
-    for (Node *&in : n->inputs)
-      if (in == from) in = to;
-  for (GraphOutput &o : outputs)
+  if (from == to) return;
+  for (const Use &u : from->uses_) {
+    DEEPER_CHECK(to->position_ < u.user->position_, "'{}' would read '{}', which comes after it", u.user->name, to->name);
+    u.user->inputs_[u.operand] = to;
+    u.user->useIndex_[u.operand] = to->uses_.size();
+    to->uses_.push_back(u);
+  }
+  from->uses_.clear();
+  if (from->outputCount_ == 0) return;
+  for (GraphOutput &o : outputs_)
     if (o.node == from) {
       if (o.name.empty()) o.name = from->name;
       o.node = to;
       if (o.name == to->name) o.name.clear();
     }
+  to->outputCount_ += from->outputCount_;
+  from->outputCount_ = 0;
 }
 
-bool Graph::hasSingleUse(const Node *node) const { return !isOutput(node) && users(node).size() == 1; }
-
 Node *Graph::findOutput(const std::string &label) const {
-  for (const GraphOutput &o : outputs)
+  for (const GraphOutput &o : outputs_)
     if (o.label() == label) return o.node;
   return nullptr;
 }
 
 size_t Graph::removeDeadNodes() {
   // Graph inputs stay even when unused: they are the model's interface.
-  std::set<const Node *> live;
-  for (const GraphOutput &o : outputs) live.insert(o.node);
+  std::vector<bool> live(nodes_.size(), false);
+  for (const GraphOutput &o : outputs_) live[position(o.node)] = true;
   // Nodes are in topological order, so one backward sweep finds everything the outputs need.
-  for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it)
-    if (live.count(it->get()))
-      for (Node *in : (*it)->inputs) live.insert(in);
+  for (size_t i = nodes_.size(); i-- > 0;)
+    if (live[i] || nodes_[i]->op == OpKind::Input) {
+      live[i] = true;
+      for (Node *in : nodes_[i]->inputs_) live[in->position_] = true;
+    }
   size_t before = nodes_.size();
   std::vector<std::unique_ptr<Node>> kept;
-  for (auto &n : nodes_) {
-    if (live.count(n.get()) || n->op == OpKind::Input) kept.push_back(std::move(n));
-    else byName_.erase(n->name);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (live[i]) kept.push_back(std::move(nodes_[i]));
+    else byName_.erase(nodes_[i]->name);
   }
   nodes_ = std::move(kept);
+  // The dead nodes' reads go with them: rebuilding every use list is linear, removing one by one is not.
+  renumberFrom(0);
+  for (auto &n : nodes_) n->uses_.clear();
+  for (auto &n : nodes_)
+    for (size_t i = 0; i < n->inputs_.size(); ++i) link(n.get(), i);
   return before - nodes_.size();
+}
+
+std::vector<std::string> Graph::checkBookkeeping() const {
+  std::vector<std::string> problems;
+  std::map<const Node *, int> outputCounts;
+  for (const GraphOutput &o : outputs_) ++outputCounts[o.node];
+  size_t operands = 0, uses = 0;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node &n = *nodes_[i];
+    if (n.position_ != i) problems.push_back(fmt::format("'{}': recorded position {}, actual {}", n.name, n.position_, i));
+    if (n.outputCount_ != outputCounts[&n]) problems.push_back(fmt::format("'{}': output count {}, actual {}", n.name, n.outputCount_, outputCounts[&n]));
+    for (size_t op = 0; op < n.inputs_.size(); ++op) {
+      const Node &in = *n.inputs_[op];
+      size_t at = op < n.useIndex_.size() ? n.useIndex_[op] : in.uses_.size();
+      if (at >= in.uses_.size() || in.uses_[at].user != &n || in.uses_[at].operand != op)
+        problems.push_back(fmt::format("'{}': operand {} is missing from the uses of '{}'", n.name, op, in.name));
+    }
+    for (const Use &u : n.uses_)
+      if (u.operand >= u.user->inputs_.size() || u.user->inputs_[u.operand] != &n)
+        problems.push_back(fmt::format("'{}': a recorded use by '{}' does not read it", n.name, u.user->name));
+    operands += n.inputs_.size(), uses += n.uses_.size();
+  }
+  if (operands != uses) problems.push_back(fmt::format("{} operands but {} recorded uses", operands, uses));
+  return problems;
 }
 
 std::vector<Node *> Graph::nodesOfOp(OpKind op) const {

@@ -7,6 +7,11 @@
 //
 // Nodes remember the block instance they came from (`inception_3a` of block `inception`) so that the
 // summary and Graphviz can group them, and their source location so diagnostics can point at them.
+//
+// Every node knows its uses (which operand of which node reads it) and its position in the order, and
+// a node in a graph changes its operands only through the Graph, which keeps both in step. So "who
+// reads this value" costs the number of readers, not the size of the graph, and every pass stays
+// near-linear in the graph's size however wide or long a hostile model makes it.
 #pragma once
 
 #include "ir/Attr.h"
@@ -24,10 +29,23 @@ namespace deeper {
 
 using Attrs = std::map<std::string, AttrValue>;
 
+struct Node;
+
+/// One read of a value: operand `operand` of `user`.
+struct Use {
+  Node *user;
+  size_t operand;
+};
+
 struct Node {
-  OpKind op;
+  Node() = default;
+  /// A node not yet in a graph, reading `inputs` (they must be in the graph it joins).
+  Node(OpKind op, std::string name, std::vector<Node *> inputs) : op(op), name(std::move(name)), inputs_(std::move(inputs)) {}
+  Node(const Node &) = delete;
+  Node &operator=(const Node &) = delete;
+
+  OpKind op = OpKind::Input;
   std::string name;
-  std::vector<struct Node *> inputs;
   Attrs attrs;  ///< every attribute of the op, defaults filled in
   Dims shape;   ///< f32 is the only dtype
   std::string block;      ///< block instance path, e.g. "inception_3a"; empty at top level
@@ -42,6 +60,19 @@ struct Node {
   bool attrBool(const std::string &attr) const;
   const Dims &attrDims(const std::string &attr) const;
   const std::string &attrWord(const std::string &attr) const;
+
+  /// The values this node reads, in operand order.
+  const std::vector<Node *> &inputs() const { return inputs_; }
+  /// Every read of this node's value, in no particular order (a node reading it twice is here twice).
+  const std::vector<Use> &uses() const { return uses_; }
+
+ private:
+  friend class Graph;
+  std::vector<Node *> inputs_;
+  std::vector<size_t> useIndex_;  ///< operand i is uses_[useIndex_[i]] of inputs_[i]
+  std::vector<Use> uses_;
+  int outputCount_ = 0;  ///< graph outputs that are this node
+  size_t position_ = 0;  ///< index in Graph::nodes()
 };
 
 /// True for ops whose value is their input's storage, read differently (flatten, reshape, dropout;
@@ -75,9 +106,12 @@ struct GraphOutput {
 
 class Graph {
  public:
+  Graph() = default;
+  Graph(Graph &&) = default;
+  Graph &operator=(Graph &&) = default;
+
   std::string name = "model";
   int64_t batch = 1;
-  std::vector<GraphOutput> outputs;
   /// Learned tensors that came with the model file (ONNX initializers), "<node>.<role>"; empty for
   /// .dnet models, whose weights are seeded or loaded later. Passes that fold nodes update them.
   TensorMap weights;
@@ -89,7 +123,10 @@ class Graph {
   /// pass that folds or merges it into another layer's bias needs.
   Tensor biasOrZeros(const Node &layer) const;
 
+  /// Nodes in topological order: every node after the nodes it reads.
   const std::vector<std::unique_ptr<Node>> &nodes() const { return nodes_; }
+  /// `node`'s index in nodes().
+  size_t position(const Node *node) const;
   /// Appends a node; its inputs must already be in the graph.
   Node *append(std::unique_ptr<Node> node);
   /// Inserts a node just before `before` (so after everything `before` may read).
@@ -97,23 +134,42 @@ class Graph {
   /// Puts `node` in `old`'s place: the same position in the order, every use of `old` now `node`'s.
   /// `node` may take `old`'s name; `old` is gone.
   Node *replace(Node *old, std::unique_ptr<Node> node);
+  /// Makes operand `operand` of `node` read `value`, which must come before `node`.
+  void setInput(Node *node, size_t operand, Node *value);
   Node *find(const std::string &name) const;
+  /// The distinct nodes that read `node`, in graph order.
   std::vector<Node *> users(const Node *node) const;
-  bool isOutput(const Node *node) const;
+  bool isOutput(const Node *node) const { return node->outputCount_ > 0; }
   /// True when exactly one node reads `node` and it is no graph output: its value can be folded away.
   bool hasSingleUse(const Node *node) const;
+
+  const std::vector<GraphOutput> &outputs() const { return outputs_; }
+  void addOutput(GraphOutput output);
+  /// Makes output `index` the value of `node`, called `name` (empty: the node's name).
+  void setOutput(size_t index, Node *node, std::string name);
+  /// Removes the outputs `drop` selects; returns how many.
+  size_t removeOutputs(const std::function<bool(const GraphOutput &)> &drop);
   /// The node of the output labelled `label`, or nullptr.
   Node *findOutput(const std::string &label) const;
+
   /// Points every use of `from` (inputs and graph outputs) at `to`. An output keeps its name: one that
   /// was `from` by name is now called `from` explicitly.
   void replaceAllUses(Node *from, Node *to);
   /// Removes nodes no output depends on; returns how many.
   size_t removeDeadNodes();
   std::vector<Node *> nodesOfOp(OpKind op) const;
+  /// Problems with the use lists, positions and output counts (each should be none; the verifier
+  /// reports them).
+  std::vector<std::string> checkBookkeeping() const;
 
  private:
+  void link(Node *node, size_t operand);
+  void unlink(Node *node, size_t operand);
+  void renumberFrom(size_t position);
+
   std::vector<std::unique_ptr<Node>> nodes_;
   std::map<std::string, Node *> byName_;
+  std::vector<GraphOutput> outputs_;
 };
 
 }  // namespace deeper

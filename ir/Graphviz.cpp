@@ -38,8 +38,8 @@ std::string graphToDot(const Graph &graph) {
     if (!block.empty()) out += "  }\n";
   }
   for (const auto &n : graph.nodes())
-    for (const Node *in : n->inputs) out += fmt::format("  {} -> {};\n", quoted(in->name), quoted(n->name));
-  for (const GraphOutput &o : graph.outputs)
+    for (const Node *in : n->inputs()) out += fmt::format("  {} -> {};\n", quoted(in->name), quoted(n->name));
+  for (const GraphOutput &o : graph.outputs())
     out += fmt::format("  {} [shape=doubleoctagon, label={}];\n  {} -> {};\n", quoted("out:" + o.node->name),
                        quoted(fmt::format("output {}{}", o.label(), o.training ? " (training)" : "")), quoted(o.node->name),
                        quoted("out:" + o.node->name));

@@ -80,7 +80,7 @@ Dims reshapeTarget(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Reshape, "'{}' is not a reshape", node.name);
   const Dims &shape = node.attrDims("shape");
   if (node.attrBool("whole")) return shape;
-  Dims out{node.inputs.at(0)->shape.at(0)};
+  Dims out{node.inputs().at(0)->shape.at(0)};
   out.insert(out.end(), shape.begin(), shape.end());
   return out;
 }
@@ -96,7 +96,7 @@ std::vector<ParamSpec> paramsOf(const Node &node) {
   std::vector<ParamSpec> specs;
   if (node.op == OpKind::Conv) {
     ConvParams p = ConvParams::of(node);
-    int64_t channels = node.inputs.at(0)->shape.at(1), in = p.reduce > 0 ? p.reduce : channels / p.groups;
+    int64_t channels = node.inputs().at(0)->shape.at(1), in = p.reduce > 0 ? p.reduce : channels / p.groups;
     int64_t fanIn = in * p.win.kh * p.win.kw;
     specs.push_back({"weight", {p.out, in, p.win.kh, p.win.kw}, fanIn});
     if (p.bias) specs.push_back({"bias", {p.out}, fanIn});
@@ -105,11 +105,11 @@ std::vector<ParamSpec> paramsOf(const Node &node) {
       specs.push_back({"reduce_bias", {p.reduce}, channels});
     }
   } else if (node.op == OpKind::BatchNorm) {
-    int64_t channels = node.inputs.at(0)->shape.at(1);
+    int64_t channels = node.inputs().at(0)->shape.at(1);
     for (const char *role : {"scale", "bias", "mean", "var"}) specs.push_back({role, {channels}, 1});
   } else if (node.op == OpKind::Fc) {
     FcParams p = FcParams::of(node);
-    int64_t in = featuresPerSample(node.inputs.at(0)->shape);
+    int64_t in = featuresPerSample(node.inputs().at(0)->shape);
     specs.push_back({"weight", {p.out, in}, in});
     if (p.bias) specs.push_back({"bias", {p.out}, in});
   } else if (node.op == OpKind::MatMul) {
@@ -134,7 +134,7 @@ int64_t macsOf(const Node &node) {
   for (int64_t d : node.shape) outputs *= d;
   int64_t reduce = 0;  // the fused 1x1 reduce, over the whole input (halo recompute not counted)
   if (node.op == OpKind::Conv && node.attrInt("reduce") > 0) {
-    const Dims &in = node.inputs.at(0)->shape;
+    const Dims &in = node.inputs().at(0)->shape;
     reduce = in[0] * in[1] * in[2] * in[3] * node.attrInt("reduce");
   }
   return outputs * perOutput + reduce;

@@ -4,7 +4,7 @@ namespace deeper {
 
 std::string printNode(const Node &node) {
   std::vector<std::string> args;
-  for (const Node *in : node.inputs) args.push_back(in->name);
+  for (const Node *in : node.inputs()) args.push_back(in->name);
   for (const AttrSpec &spec : node.info().attrs) {
     const AttrValue &v = node.attrs.at(spec.name);
     if (spec.defaultText && v == spec.defaultValue()) continue;
@@ -19,7 +19,7 @@ std::string printNode(const Node &node) {
 std::string printGraph(const Graph &graph) {
   std::string out = fmt::format("network {} batch={}\n", graph.name, graph.batch);
   for (const auto &node : graph.nodes()) out += printNode(*node) + "\n";
-  for (const GraphOutput &o : graph.outputs)
+  for (const GraphOutput &o : graph.outputs())
     out += fmt::format("output {}{}{}\n", o.label(), o.name.empty() ? "" : " = " + o.node->name, o.training ? " training" : "");
   return out;
 }

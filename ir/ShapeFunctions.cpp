@@ -25,7 +25,7 @@ void checkWindow(const Node &node, const Window2d &w) {
 
 /// N,C,H,W -> N,channels,OH,OW for a sliding window.
 Dims windowShape(const Node &node, const Window2d &w, int64_t channels, bool ceil) {
-  const Node &in = *node.inputs[0];
+  const Node &in = *node.inputs()[0];
   requireRank(node, in, 4);
   checkWindow(node, w);
   int64_t h = in.shape[2], wd = in.shape[3];
@@ -42,7 +42,7 @@ Dims poolShape(const Node &node) {
   if (std::max(p.win.ph, p.win.phEnd) >= p.win.kh || std::max(p.win.pw, p.win.pwEnd) >= p.win.kw)
     failAtNode(node, fmt::format("pad {} must be smaller than the window {}x{}", formatAttr(AttrType::Pad, node.attrs.at("pad")),
                                  p.win.kh, p.win.kw));
-  return windowShape(node, p.win, node.inputs[0]->shape.at(1), p.ceil);
+  return windowShape(node, p.win, node.inputs()[0]->shape.at(1), p.ceil);
 }
 
 int64_t checkedAxis(const Node &node, int64_t axis, size_t rank) {
@@ -52,14 +52,14 @@ int64_t checkedAxis(const Node &node, int64_t axis, size_t rank) {
 }
 
 Dims concatShape(const Node &node) {
-  const Node &first = *node.inputs[0];
+  const Node &first = *node.inputs()[0];
   const std::string &branches = node.attrWord("branches");
   if (branches != "sequential" && branches != "concurrent")
     failAtNode(node, fmt::format("unknown branches '{}'; sequential or concurrent", branches));
   int64_t axis = checkedAxis(node, node.attrInt("axis"), first.shape.size());
   Dims out = first.shape;
   out[axis] = 0;
-  for (const Node *in : node.inputs) {
+  for (const Node *in : node.inputs()) {
     bool same = in->shape.size() == first.shape.size();
     for (size_t d = 0; same && d < first.shape.size(); ++d)
       same = static_cast<int64_t>(d) == axis || in->shape[d] == first.shape[d];
@@ -73,7 +73,7 @@ Dims concatShape(const Node &node) {
 }
 
 Dims flattenShape(const Node &node, int64_t axis) {
-  const Dims &in = node.inputs[0]->shape;
+  const Dims &in = node.inputs()[0]->shape;
   checkedAxis(node, axis, in.size());
   int64_t outer = 1, inner = 1;
   for (size_t d = 0; d < in.size(); ++d) (static_cast<int64_t>(d) < axis ? outer : inner) *= in[d];
@@ -89,8 +89,8 @@ Dims convShape(const Node &node) {
   if (p.reduce < 0) failAtNode(node, fmt::format("reduce must be 0 or a channel count, got {}", p.reduce));
   if (p.reduce > 0 && (p.groups != 1 || p.inputMaxPool != 0))
     failAtNode(node, "a conv with a fused reduce has one group and no input_maxpool");
-  requireRank(node, *node.inputs[0], 4);
-  int64_t in = node.inputs[0]->shape[1];
+  requireRank(node, *node.inputs()[0], 4);
+  int64_t in = node.inputs()[0]->shape[1];
   if (in % p.groups != 0 || p.out % p.groups != 0)
     failAtNode(node, fmt::format("groups={} must divide the input channels ({}) and the output channels ({})", p.groups, in, p.out));
   return windowShape(node, p.win, p.out, /*ceil=*/false);
@@ -98,7 +98,7 @@ Dims convShape(const Node &node) {
 
 Dims reshapeShape(const Node &node) {
   Dims out = reshapeTarget(node);
-  const Dims &in = node.inputs[0]->shape;
+  const Dims &in = node.inputs()[0]->shape;
   if (checkedNumel(out) != checkedNumel(in))
     failAtNode(node, fmt::format("cannot reshape f32[{}] to f32[{}]: the element counts differ", fmt::join(in, ","), fmt::join(out, ",")),
                node.attrBool("whole") ? "a whole-shape reshape fixes the batch; compile with the batch it was written for"
@@ -107,7 +107,7 @@ Dims reshapeShape(const Node &node) {
 }
 
 Dims padShape(const Node &node) {
-  const Dims &in = node.inputs[0]->shape, &pads = node.attrDims("pads");
+  const Dims &in = node.inputs()[0]->shape, &pads = node.attrDims("pads");
   if (pads.size() != 2 * in.size())
     failAtNode(node, fmt::format("pads needs {} values (before and after each of {} axes), has {}", 2 * in.size(), in.size(), pads.size()));
   const std::string &mode = node.attrWord("mode");
@@ -125,7 +125,7 @@ Dims padShape(const Node &node) {
 }
 
 Dims broadcastShape(const Node &node) {
-  const Dims &in = node.inputs[0]->shape, &operand = node.attrDims("operand");
+  const Dims &in = node.inputs()[0]->shape, &operand = node.attrDims("operand");
   std::optional<Dims> out = broadcastShapes(in, operand);
   if (!out)
     failAtNode(node, fmt::format("the operand f32[{}] does not broadcast against f32[{}]", fmt::join(operand, ","), fmt::join(in, ",")),
@@ -135,7 +135,7 @@ Dims broadcastShape(const Node &node) {
 
 Dims matmulShape(const Node &node) {
   MatMulParams p = MatMulParams::of(node);
-  Dims a = node.inputs[0]->shape;
+  Dims a = node.inputs()[0]->shape;
   if (a.size() < 2 || p.weight.size() < 2)
     failAtNode(node, fmt::format("matmul multiplies matrices: x is f32[{}], weight f32[{}] (both need rank 2 or more)",
                                  fmt::join(a, ","), fmt::join(p.weight, ",")));
@@ -151,7 +151,7 @@ Dims matmulShape(const Node &node) {
 /// Weights and multiply-adds of conv and fc must be countable: their products must fit in int64.
 void checkWorkFits(const Node &node, const Dims &out) {
   if (node.op != OpKind::Conv && node.op != OpKind::Fc) return;
-  const Dims &in = node.inputs[0]->shape;
+  const Dims &in = node.inputs()[0]->shape;
   Dims perOutput(in.begin() + 1, in.end());  // fc: every input feature
   if (node.op == OpKind::Conv) perOutput = {in[1] / node.attrInt("groups"), node.attrDims("kernel")[0], node.attrDims("kernel")[1]};
   Dims weights = perOutput, macs = perOutput;
@@ -163,7 +163,7 @@ void checkWorkFits(const Node &node, const Dims &out) {
 }
 
 Dims sliceShape(const Node &node) {
-  Dims shape = node.inputs[0]->shape;
+  Dims shape = node.inputs()[0]->shape;
   if (shape.size() < 2) failAtNode(node, "slice expects an input with channels (rank 2 or more)");
   int64_t begin = node.attrInt("begin"), end = node.attrInt("end");
   if (begin < 0 || end <= begin || end > shape[1])
@@ -186,32 +186,32 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
     case OpKind::AvgPool: return poolShape(node);
     case OpKind::Lrn: {
       LrnParams p = LrnParams::of(node);
-      requireRank(node, *node.inputs[0], 4);
+      requireRank(node, *node.inputs()[0], 4);
       if (p.size <= 0 || p.size % 2 == 0) failAtNode(node, fmt::format("lrn size must be odd and positive, got {}", p.size));
-      return node.inputs[0]->shape;
+      return node.inputs()[0]->shape;
     }
     case OpKind::Dropout: {
       double r = node.attrFloat("ratio");
       if (!(r >= 0.0 && r < 1.0)) failAtNode(node, fmt::format("dropout ratio must be in [0, 1), got {}", r));
-      return node.inputs[0]->shape;
+      return node.inputs()[0]->shape;
     }
     case OpKind::Relu:
-    case OpKind::Copy: return node.inputs[0]->shape;
+    case OpKind::Copy: return node.inputs()[0]->shape;
     case OpKind::BatchNorm:
-      if (node.inputs[0]->shape.size() < 2) failAtNode(node, "batchnorm expects an input with channels (rank 2 or more)");
+      if (node.inputs()[0]->shape.size() < 2) failAtNode(node, "batchnorm expects an input with channels (rank 2 or more)");
       if (!(node.attrFloat("epsilon") >= 0)) failAtNode(node, "epsilon must not be negative");
-      return node.inputs[0]->shape;
+      return node.inputs()[0]->shape;
     case OpKind::Concat: return concatShape(node);
     case OpKind::Slice: return sliceShape(node);
     case OpKind::Fc: {
       FcParams p = FcParams::of(node);
       requirePositive(node, "out", p.out);
-      if (node.inputs[0]->shape.size() < 2) failAtNode(node, "fc expects an input of rank 2 or more");
-      return {node.inputs[0]->shape[0], p.out};
+      if (node.inputs()[0]->shape.size() < 2) failAtNode(node, "fc expects an input of rank 2 or more");
+      return {node.inputs()[0]->shape[0], p.out};
     }
     case OpKind::Softmax:
-      checkedAxis(node, node.attrInt("axis"), node.inputs[0]->shape.size());
-      return node.inputs[0]->shape;
+      checkedAxis(node, node.attrInt("axis"), node.inputs()[0]->shape.size());
+      return node.inputs()[0]->shape;
     case OpKind::Flatten: return flattenShape(node, node.attrInt("axis"));
     case OpKind::Reshape: return reshapeShape(node);
     case OpKind::Pad: return padShape(node);

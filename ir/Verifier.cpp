@@ -22,7 +22,7 @@ bool attrTypeMatches(AttrType type, const AttrValue &v) {
 
 void checkArity(const Node &n, std::vector<std::string> &problems) {
   const OpInfo &info = n.info();
-  int count = static_cast<int>(n.inputs.size());
+  int count = static_cast<int>(n.inputs().size());
   if (!info.acceptsInputs(count))
     problems.push_back(fmt::format("'{}': {} takes {}..{} inputs, has {}", n.name, info.name, info.minInputs,
                                    info.maxInputs, count));
@@ -62,7 +62,7 @@ std::vector<std::string> verifyGraph(const Graph &graph) {
     const Node &n = *node;
     if (!names.insert(n.name).second) problems.push_back(fmt::format("duplicate node name '{}'", n.name));
     bool inputsOk = true;
-    for (const Node *in : n.inputs)
+    for (const Node *in : n.inputs())
       if (!seen.count(in)) {
         problems.push_back(fmt::format("'{}': input is not defined before it (cycle or foreign node)", n.name));
         inputsOk = false;
@@ -73,8 +73,9 @@ std::vector<std::string> verifyGraph(const Graph &graph) {
     if (inputsOk && problems.size() == before) checkShape(graph, n, problems);
     seen.insert(&n);
   }
-  if (graph.outputs.empty()) problems.push_back("the graph has no outputs");
-  for (const GraphOutput &o : graph.outputs)
+  if (graph.outputs().empty()) problems.push_back("the graph has no outputs");
+  for (const std::string &p : graph.checkBookkeeping()) problems.push_back(p);
+  for (const GraphOutput &o : graph.outputs())
     if (!seen.count(o.node)) problems.push_back("an output is not a node of the graph");
   return problems;
 }

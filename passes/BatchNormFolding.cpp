@@ -6,7 +6,7 @@ namespace deeper {
 namespace {
 
 Node *foldableConv(const Graph &graph, const Node &bn) {
-  Node *conv = bn.inputs[0];
+  Node *conv = bn.inputs()[0];
   if (conv->op != OpKind::Conv || conv->attrBool("relu")) return nullptr;
   if (!graph.hasSingleUse(conv)) return nullptr;
   return conv;

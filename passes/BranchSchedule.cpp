@@ -29,7 +29,7 @@ bool concurrentPays(const BranchLanes &b) {
 bool schedule(Graph &graph, bool everywhere) {
   bool changed = false;
   for (Node *concat : graph.nodesOfOp(OpKind::Concat)) {
-    if (concat->attrWord("branches") == "concurrent" || concat->inputs.size() < 2) continue;
+    if (concat->attrWord("branches") == "concurrent" || concat->inputs().size() < 2) continue;
     BranchLanes b = branchLanes(graph, *concat);
     if (!b.schedulable || !(everywhere || concurrentPays(b))) continue;
     concat->attrs["branches"] = std::string("concurrent");

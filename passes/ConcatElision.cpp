@@ -21,7 +21,7 @@ bool writesSlices(OpKind op) {
 bool canElide(const Graph &graph, const Node &concat) {
   if (concat.attrBool("in_place") || concat.attrInt("axis") != 1 || graph.isOutput(&concat)) return false;
   std::set<const Node *> seen;
-  for (const Node *in : concat.inputs) {
+  for (const Node *in : concat.inputs()) {
     if (!writesSlices(in->op) || !seen.insert(in).second) return false;
     if (!graph.hasSingleUse(in)) return false;
   }

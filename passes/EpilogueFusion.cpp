@@ -5,7 +5,7 @@ namespace {
 
 /// The conv or fc a relu can be folded into, or nullptr.
 Node *fusableProducer(const Graph &graph, const Node &relu) {
-  Node *producer = relu.inputs[0];
+  Node *producer = relu.inputs()[0];
   if (producer->op != OpKind::Conv && producer->op != OpKind::Fc) return nullptr;
   if (producer->attrBool("relu")) return nullptr;
   if (!graph.hasSingleUse(producer)) return nullptr;  // its pre-relu value is observable or needed

@@ -6,15 +6,12 @@ namespace deeper {
 namespace {
 
 bool dropTrainingOutputs(Graph &graph) {
-  auto &outs = graph.outputs;
-  size_t before = outs.size();
-  outs.erase(std::remove_if(outs.begin(), outs.end(), [](const GraphOutput &o) { return o.training; }), outs.end());
-  return outs.size() != before;
+  return graph.removeOutputs([](const GraphOutput &o) { return o.training; }) > 0;
 }
 
 bool bypassDropouts(Graph &graph) {
   std::vector<Node *> dropouts = graph.nodesOfOp(OpKind::Dropout);
-  for (Node *d : dropouts) graph.replaceAllUses(d, d->inputs[0]);
+  for (Node *d : dropouts) graph.replaceAllUses(d, d->inputs()[0]);
   return !dropouts.empty();
 }
 

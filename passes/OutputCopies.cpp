@@ -10,10 +10,7 @@ namespace {
 Node *appendCopy(Graph &graph, Node *value, const std::string &label) {
   std::string name = label + "/copy";
   for (int i = 2; graph.find(name); ++i) name = fmt::format("{}/copy{}", label, i);
-  auto node = std::make_unique<Node>();
-  node->op = OpKind::Copy;
-  node->name = name;
-  node->inputs = {value};
+  auto node = std::make_unique<Node>(OpKind::Copy, name, std::vector<Node *>{value});
   node->block = value->block;
   node->blockType = value->blockType;
   node->shape = inferShape(*node, graph.batch);
@@ -25,13 +22,14 @@ Node *appendCopy(Graph &graph, Node *value, const std::string &label) {
 bool runOutputCopies(Graph &graph) {
   bool changed = false;
   std::set<const Node *> claimed;  // storage roots already holding an output
-  for (GraphOutput &o : graph.outputs) {
+  for (size_t i = 0; i < graph.outputs().size(); ++i) {
+    const GraphOutput &o = graph.outputs()[i];
     const Node *root = storageRoot(o.node);
     if (root->op != OpKind::Input && !sliceOnAliasChain(o.node) && claimed.insert(root).second) continue;
     std::string label = o.label();
-    o.node = appendCopy(graph, o.node, label);
-    o.name = label;
-    claimed.insert(o.node);
+    Node *copy = appendCopy(graph, o.node, label);
+    graph.setOutput(i, copy, label);
+    claimed.insert(copy);
     changed = true;
   }
   return changed;

@@ -21,11 +21,11 @@ int64_t sameSizeWindow(const Node &pool) {
 bool runPoolProjFusion(Graph &graph) {
   bool changed = false;
   for (Node *conv : graph.nodesOfOp(OpKind::Conv)) {
-    Node *pool = conv->inputs[0];
+    Node *pool = conv->inputs()[0];
     int64_t k = sameSizeWindow(*pool);
     if (k == 0 || conv->attrInt("input_maxpool") != 0 || !graph.hasSingleUse(pool)) continue;
     conv->attrs["input_maxpool"] = k;
-    conv->inputs[0] = pool->inputs[0];
+    graph.setInput(conv, 0, pool->inputs()[0]);
     changed = true;
   }
   if (changed) graph.removeDeadNodes();

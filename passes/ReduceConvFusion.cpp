@@ -23,7 +23,7 @@ Node *fusableReduce(const Graph &graph, const Node &conv) {
   if (conv.op != OpKind::Conv) return nullptr;
   ConvParams p = ConvParams::of(conv);
   if (p.groups != 1 || p.inputMaxPool != 0 || p.reduce != 0) return nullptr;
-  Node *reduce = conv.inputs[0];
+  Node *reduce = conv.inputs()[0];
   return isReduce(graph, *reduce) ? reduce : nullptr;
 }
 
@@ -46,7 +46,7 @@ void fuse(Graph &graph, Node &reduce, Node &conv) {
   }
   conv.attrs["reduce"] = reduce.attrInt("out");
   conv.attrs["reduce_relu"] = reduce.attrBool("relu");
-  conv.inputs[0] = reduce.inputs[0];
+  graph.setInput(&conv, 0, reduce.inputs()[0]);
 }
 
 bool fuseWhere(Graph &graph, bool everywhere) {

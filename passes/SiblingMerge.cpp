@@ -35,7 +35,7 @@ std::vector<std::vector<Node *>> siblingGroups(const Graph &graph) {
   std::vector<std::pair<const Node *, bool>> order;
   for (Node *conv : graph.nodesOfOp(OpKind::Conv)) {
     if (!isSibling(graph, *conv)) continue;
-    auto key = std::make_pair(static_cast<const Node *>(conv->inputs[0]), conv->attrBool("relu"));
+    auto key = std::make_pair(static_cast<const Node *>(conv->inputs()[0]), conv->attrBool("relu"));
     if (byInput[key].empty()) order.push_back(key);
     byInput[key].push_back(conv);
   }
@@ -45,13 +45,18 @@ std::vector<std::vector<Node *>> siblingGroups(const Graph &graph) {
   return groups;
 }
 
+/// Siblings named in a merged conv's name; the rest are counted ("_and_5_more"), so that the name, which
+/// every slice repeats, stays short however many siblings merge.
+constexpr size_t kNamedSiblings = 4;
+
 /// "inception_3a/3x3_reduce_and_5x5_reduce": the siblings' names after their common folder.
 std::string mergedName(const Graph &graph, const std::vector<Node *> &siblings) {
   const std::string &first = siblings[0]->name;
   size_t slash = first.rfind('/');
   std::string folder = slash == std::string::npos ? "" : first.substr(0, slash + 1);
   std::string name = first;
-  for (size_t i = 1; i < siblings.size(); ++i) {
+  if (siblings.size() > kNamedSiblings) name += fmt::format("_and_{}_more", siblings.size() - 1);
+  for (size_t i = 1; i < siblings.size() && siblings.size() <= kNamedSiblings; ++i) {
     const std::string &n = siblings[i]->name;
     name += "_and_" + (n.compare(0, folder.size(), folder) == 0 ? n.substr(folder.size()) : n);
   }
@@ -62,7 +67,7 @@ std::string mergedName(const Graph &graph, const std::vector<Node *> &siblings) 
 
 /// Stacks the siblings' weights and biases under the merged conv's names and drops theirs.
 void stackWeights(Graph &graph, const Node &merged, const std::vector<Node *> &siblings) {
-  Tensor weight({merged.attrInt("out"), siblings[0]->inputs[0]->shape[1], 1, 1}), bias({merged.attrInt("out")});
+  Tensor weight({merged.attrInt("out"), siblings[0]->inputs()[0]->shape[1], 1, 1}), bias({merged.attrInt("out")});
   size_t w = 0, b = 0;
   for (const Node *s : siblings) {
     const Tensor &sw = graph.weight(s->name + ".weight");
@@ -78,10 +83,7 @@ void stackWeights(Graph &graph, const Node &merged, const std::vector<Node *> &s
 }
 
 std::unique_ptr<Node> newNode(OpKind op, std::string name, Node *input, const Node &like) {
-  auto node = std::make_unique<Node>();
-  node->op = op;
-  node->name = std::move(name);
-  node->inputs = {input};
+  auto node = std::make_unique<Node>(op, std::move(name), std::vector<Node *>{input});
   node->block = like.block;
   node->blockType = like.blockType;
   node->loc = like.loc;
@@ -90,7 +92,7 @@ std::unique_ptr<Node> newNode(OpKind op, std::string name, Node *input, const No
 
 void merge(Graph &graph, const std::vector<Node *> &siblings) {
   const Node &first = *siblings[0];
-  std::unique_ptr<Node> conv = newNode(OpKind::Conv, mergedName(graph, siblings), first.inputs[0], first);
+  std::unique_ptr<Node> conv = newNode(OpKind::Conv, mergedName(graph, siblings), first.inputs()[0], first);
   conv->attrs = first.attrs;
   int64_t out = 0;
   bool bias = false;

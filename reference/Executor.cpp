@@ -32,7 +32,7 @@ std::vector<std::string> resolveWanted(const Graph &graph, const std::vector<std
     return wanted;
   }
   std::vector<std::string> outputs;
-  for (const GraphOutput &o : graph.outputs) outputs.push_back(o.node->name);  // by value; callers relabel
+  for (const GraphOutput &o : graph.outputs()) outputs.push_back(o.node->name);  // by value; callers relabel
   return outputs;
 }
 
@@ -97,20 +97,20 @@ TensorMap ReferenceExecutor::run(const TensorMap &inputs, const std::vector<std:
   std::set<std::string> keepSet(keep.begin(), keep.end());
   std::map<const Node *, size_t> lastUse;  // node index of the last reader, to free values early
   for (size_t i = 0; i < graph_.nodes().size(); ++i)
-    for (const Node *in : graph_.nodes()[i]->inputs) lastUse[in] = i;
+    for (const Node *in : graph_.nodes()[i]->inputs()) lastUse[in] = i;
 
   std::map<const Node *, Tensor> values;
   TensorMap result;
   for (size_t i = 0; i < graph_.nodes().size(); ++i) {
     const Node &node = *graph_.nodes()[i];
     std::vector<const Tensor *> in;
-    for (const Node *input : node.inputs) in.push_back(&values.at(input));
+    for (const Node *input : node.inputs()) in.push_back(&values.at(input));
     Tensor out = node.op == OpKind::Input ? inputs.at(node.name) : evaluate(node, in);
     DEEPER_CHECK(out.shape == node.shape, "'{}' computed f32[{}], the IR says f32[{}]", node.name,
                  fmt::join(out.shape, ","), fmt::join(node.shape, ","));
     if (keepSet.count(node.name)) result[node.name] = out;
     values.emplace(&node, std::move(out));
-    for (const Node *input : node.inputs)
+    for (const Node *input : node.inputs())
       if (lastUse[input] == i) values.erase(input);
   }
   return result;

@@ -2,6 +2,8 @@
 // model's folder or a silently accepted nonsense before; each must now be a clean UserError.
 #include "OnnxTestUtil.h"
 #include "TestUtil.h"
+#include "frontend/Builder.h"
+#include "passes/PassManager.h"
 
 #include <doctest/doctest.h>
 
@@ -188,10 +190,68 @@ TEST_CASE("deep nesting is a depth error, not a stack overflow") {
   CHECK_MENTIONS(test::userErrorOf([&] { test::parse(dnet); }), "error: blocks instantiate blocks more than 100 levels deep");
   std::string shallow = "block b0(x) {\n  y = relu(x)\n  return y\n}\n";
   for (int i = 1; i < 100; ++i) shallow += fmt::format("block b{}(x) {{\n  y = b{}(x)\n  return y\n}}\n", i, i - 1);
-  CHECK(test::parse(shallow + "data = input(shape=1x2x2)\nz = b99(data)\noutput z\n").outputs.at(0).node->op == OpKind::Relu);
+  CHECK(test::parse(shallow + "data = input(shape=1x2x2)\nz = b99(data)\noutput z\n").outputs().at(0).node->op == OpKind::Relu);
 
   std::string prototxt = std::string(50000 * 3, ' ');
   for (int i = 0; i < 50000; ++i) prototxt.replace(3 * i, 3, "a {");
   prototxt += std::string(50000, '}');
   CHECK_MENTIONS(test::userErrorOf([&] { test::parse(prototxt, "deep.prototxt"); }), "deep.prototxt:1:303: error: messages nest more than 100 deep");
+}
+
+namespace {
+
+/// Every pass, opt-in ones too, in the default order with the opt-in ones where they belong.
+std::vector<std::string> everyPass() {
+  return {"shape-inference", "inference-cleanup",  "batchnorm-folding", "epilogue-fusion", "reduce-conv-fusion-everywhere",
+          "sibling-merge",   "pool-proj-fusion",   "concat-elision",    "branch-schedule-everywhere",
+          "output-copies",   "channels-last"};
+}
+
+/// A graph of one op repeated `n` times in a shape that made some pass quadratic before.
+Graph wideGraph(const std::string &shape, int n) {
+  Graph g;
+  GraphBuilder b(g);
+  Node *x = b.input("x", {4, 2, 2});
+  std::vector<Node *> many;
+  if (shape == "conv+relu into one concat") {  // epilogue-fusion, concat-elision: a users() scan per node
+    for (int i = 0; i < n; ++i) many.push_back(b.relu(fmt::format("r{}", i), b.conv(fmt::format("c{}", i), x, ConvOptions{1, 1})));
+    b.output(b.concat("cat", many));
+  } else if (shape == "1x1 siblings") {  // sibling-merge: a merged name that grew with every sibling
+    for (int i = 0; i < n; ++i) many.push_back(b.maxpool(fmt::format("p{}", i), b.conv(fmt::format("s{}", i), x, ConvOptions{1, 1}), PoolOptions{1}));
+    b.output(b.concat("cat", many));
+  } else if (shape == "relu chain into fc") {  // channels-last: one drop per sweep of every value
+    Node *r = b.relu("r0", x);
+    for (int i = 1; i < n; ++i) r = b.relu(fmt::format("r{}", i), r);
+    b.output(b.fc("fc", r, 2));
+  } else if (shape == "concat chain") {  // branch-schedule: a walk of the whole graph per concat
+    Node *v = b.relu("v0", x);
+    for (int i = 0; i < n / 3; ++i)
+      v = b.conv(fmt::format("v{}", i + 1), b.concat(fmt::format("cat{}", i), {v, b.relu(fmt::format("r{}", i), v)}), ConvOptions{4, 1});
+    b.output(v);
+  } else if (shape == "many outputs") {  // isOutput scanned every output
+    for (int i = 0; i < n; ++i) b.output(b.conv(fmt::format("c{}", i), x, ConvOptions{1, 1}));
+  }
+  return g;
+}
+
+}  // namespace
+
+// No timing threshold: a pass that turned quadratic again would take minutes here (50,000^2 steps)
+// and trip the test's ctest timeout; linear, the whole case takes seconds.
+TEST_CASE("every pass stays near-linear on wide and long graphs of 50,000 nodes") {
+  constexpr int n = 50000;
+  for (const char *shape : {"conv+relu into one concat", "1x1 siblings", "relu chain into fc", "concat chain", "many outputs"}) {
+    INFO(shape);
+    Graph g = wideGraph(shape, n);
+    PassOptions o;
+    o.pipeline = everyPass();
+    o.verifyEach = true;  // also checks the use lists after every pass
+    runPasses(g, o);
+    CHECK(g.checkBookkeeping().empty());
+    if (std::string(shape) == "conv+relu into one concat") CHECK(g.nodesOfOp(OpKind::Relu).empty());
+    if (std::string(shape) == "1x1 siblings") CHECK(g.find("s0_and_49999_more")->attrInt("out") == n);
+    if (std::string(shape) == "relu chain into fc") CHECK(g.find("r0")->attrWord("layout") == "nchw");
+    if (std::string(shape) == "concat chain") CHECK(g.find("cat0")->attrWord("branches") == "concurrent");
+    if (std::string(shape) == "many outputs") CHECK(g.outputs().size() == static_cast<size_t>(n));
+  }
 }

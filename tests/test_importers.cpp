@@ -50,11 +50,11 @@ layer { name: "q" type: "Pooling" bottom: "c" top: "q" pooling_param { pool: MAX
   CHECK(g.name == "tiny");
   CHECK(g.find("c")->attrDims("kernel") == Dims{3, 1});
   CHECK(g.find("c")->attrDims("pad") == Dims{0, 1, 0, 1});
-  CHECK(g.find("p")->inputs[0] == g.find("r"));  // the in-place relu replaced blob "c"
+  CHECK(g.find("p")->inputs()[0] == g.find("r"));  // the in-place relu replaced blob "c"
   CHECK(g.find("p")->attrDims("kernel") == Dims{7, 11});
   CHECK_FALSE(g.find("q")->attrBool("ceil"));
-  REQUIRE(g.outputs.size() == 2);
-  CHECK(g.outputs[0].node->name == "p");
+  REQUIRE(g.outputs().size() == 2);
+  CHECK(g.outputs()[0].node->name == "p");
 }
 
 TEST_CASE("prototxt errors carry file:line:col") {
@@ -148,7 +148,7 @@ TEST_CASE("ONNX: Gemm with transA or a per-row C is a matmul or fc plus an add")
   Graph g = importOne(gemm);
   CHECK(g.nodesOfOp(OpKind::MatMul).size() == 1);
   CHECK(g.nodesOfOp(OpKind::Add).size() == 1);
-  CHECK(g.outputs.at(0).node->shape == Dims{2, 3});
+  CHECK(g.outputs().at(0).node->shape == Dims{2, 3});
 }
 
 TEST_CASE("ONNX: export then import gives back GoogLeNet's IR and weights") {

@@ -66,8 +66,8 @@ TEST_CASE("a statement builds a node with defaults filled in and its shape infer
   CHECK(c->attrBool("bias"));
   CHECK(c->shape == Dims{1, 4, 8, 8});
   CHECK(c->loc.line == 4);
-  REQUIRE(g.outputs.size() == 1);
-  CHECK(g.outputs[0].node == c);
+  REQUIRE(g.outputs().size() == 1);
+  CHECK(g.outputs()[0].node == c);
 }
 
 TEST_CASE("the graph name defaults to the file stem; batch comes from the file or the caller") {
@@ -101,8 +101,8 @@ output y
   REQUIRE(g.find("b1/reduce") != nullptr);
   CHECK(g.find("b1/reduce")->attrInt("out") == 2);
   CHECK(g.find("b2/reduce")->attrInt("out") == 3);
-  CHECK(g.find("b2/reduce")->inputs[0] == g.find("b1/wide"));
-  CHECK(g.find("y")->inputs[0] == g.find("b2/wide"));
+  CHECK(g.find("b2/reduce")->inputs()[0] == g.find("b1/wide"));
+  CHECK(g.find("y")->inputs()[0] == g.find("b2/wide"));
   CHECK(g.find("b1/wide")->block == "b1");
   CHECK(g.find("b1/wide")->blockType == "branch");
 }
@@ -123,9 +123,9 @@ o = outer(x)
 output o
 )");
   CHECK(g.find("o/a/r") != nullptr);
-  CHECK(g.find("o/b/r")->inputs[0] == g.find("o/a/r"));
+  CHECK(g.find("o/b/r")->inputs()[0] == g.find("o/a/r"));
   CHECK(g.find("o/b/r")->block == "o/b");
-  CHECK(g.outputs[0].node == g.find("o/b/r"));
+  CHECK(g.outputs()[0].node == g.find("o/b/r"));
 }
 
 TEST_CASE("layers inside an instance can be referenced by path") {
@@ -140,27 +140,27 @@ i = b(x)
 tap = relu(i/hidden)
 output tap
 )");
-  CHECK(g.find("tap")->inputs[0] == g.find("i/hidden"));
+  CHECK(g.find("tap")->inputs()[0] == g.find("i/hidden"));
 }
 
 TEST_CASE("outputs may be named apart from their value, and passes keep the name") {
   Graph g = parse("x = input(shape=2)\nr = relu(x)\nd = dropout(r, ratio=0.5)\noutput y = r\noutput d\n");
-  REQUIRE(g.outputs.size() == 2);
-  CHECK(g.outputs[0].label() == "y");
-  CHECK(g.outputs[0].node == g.find("r"));
+  REQUIRE(g.outputs().size() == 2);
+  CHECK(g.outputs()[0].label() == "y");
+  CHECK(g.outputs()[0].node == g.find("r"));
   CHECK(g.findOutput("y") == g.find("r"));
   g.replaceAllUses(g.find("d"), g.find("r"));  // what inference-cleanup does to a dropout
-  CHECK(g.outputs[1].label() == "d");
-  CHECK(g.outputs[1].node == g.find("r"));
+  CHECK(g.outputs()[1].label() == "d");
+  CHECK(g.outputs()[1].node == g.find("r"));
   CHECK(printGraph(g).find("output y = r\noutput d = r\n") != std::string::npos);
   CHECK(printGraph(parse(printGraph(g), "g.ir")) == printGraph(g));
 }
 
 TEST_CASE("training-only outputs are marked") {
   Graph g = parse("x = input(shape=2)\na = relu(x)\nb = relu(x)\noutput a\noutput b training\n");
-  REQUIRE(g.outputs.size() == 2);
-  CHECK_FALSE(g.outputs[0].training);
-  CHECK(g.outputs[1].training);
+  REQUIRE(g.outputs().size() == 2);
+  CHECK_FALSE(g.outputs()[0].training);
+  CHECK(g.outputs()[1].training);
 }
 
 TEST_CASE("googlenet.dnet uses the BVLC layer names") {

@@ -59,7 +59,7 @@ void checkEquivalent(const std::string &text, const std::string &pass) {
   for (const Node *in : before.nodesOfOp(OpKind::Input)) inputs[in->name] = syntheticInput(in->shape, in->name, 7);
   TensorMap a = ReferenceExecutor(before, initWeights(before, 3)).run(inputs);
   TensorMap b = ReferenceExecutor(after, after.weights).run(inputs);
-  for (const GraphOutput &o : after.outputs) {
+  for (const GraphOutput &o : after.outputs()) {
     INFO(pass << ": output " << o.node->name);
     REQUIRE(a.count(o.node->name));
     CHECK(maxAbsDiff(a.at(o.node->name), b.at(o.node->name)) <= 1e-6f);
@@ -125,15 +125,15 @@ TEST_CASE("shape-inference follows a batch change") {
 TEST_CASE("inference-cleanup on GoogLeNet: no dropout, no auxiliary classifiers, 57 convolutions") {
   Graph g = loadModel(test::googlenetPath());
   CHECK(g.nodesOfOp(OpKind::Dropout).size() == 3);
-  CHECK(g.outputs.size() == 3);
+  CHECK(g.outputs().size() == 3);
   runPass(g, "inference-cleanup");
   CHECK(g.nodesOfOp(OpKind::Dropout).empty());
   CHECK(g.nodesOfOp(OpKind::Conv).size() == 57);
   CHECK(g.nodesOfOp(OpKind::Fc).size() == 1);
-  CHECK(g.outputs.size() == 1);
-  CHECK(g.outputs[0].node->name == "prob");
+  CHECK(g.outputs().size() == 1);
+  CHECK(g.outputs()[0].node->name == "prob");
   for (const auto &n : g.nodes()) CHECK(n->name.rfind("loss1/", 0) != 0);
-  CHECK(g.find("loss3/classifier")->inputs[0] == g.find("pool5/7x7_s1"));
+  CHECK(g.find("loss3/classifier")->inputs()[0] == g.find("pool5/7x7_s1"));
 }
 
 TEST_CASE("epilogue-fusion folds only relus nothing else observes") {
@@ -145,7 +145,7 @@ TEST_CASE("epilogue-fusion folds only relus nothing else observes") {
   CHECK(g.find("r1") == nullptr);
   CHECK(g.find("r2") != nullptr);
   CHECK(g.find("r3") != nullptr);  // after a pool: nothing to fuse into
-  CHECK(g.find("c2")->inputs[0] == g.find("c1"));
+  CHECK(g.find("c2")->inputs()[0] == g.find("c1"));
   CHECK(g.nodesOfOp(OpKind::Relu).size() == 2);
 }
 
@@ -225,8 +225,8 @@ TEST_CASE("sibling-merge: the reduces of a module become one conv, its slices ke
   CHECK(merged->attrInt("out") == 16);
   CHECK(g.find("r3")->op == OpKind::Slice);
   CHECK(g.find("r5")->attrInt("begin") == 12);
-  CHECK(g.find("b5")->inputs[0] == g.find("r5"));
-  CHECK(g.find("b1")->inputs[0] == g.find("x"));  // feeds the concat: left alone
+  CHECK(g.find("b5")->inputs()[0] == g.find("r5"));
+  CHECK(g.find("b1")->inputs()[0] == g.find("x"));  // feeds the concat: left alone
   // The stacked weights: r5's after r3's, and a zero bias for r5, which had none.
   const Tensor &w = g.weights.at("r3_and_r5.weight"), &b = g.weights.at("r3_and_r5.bias");
   CHECK(std::equal(r5.data.begin(), r5.data.end(), w.data.begin() + 12 * 16));
@@ -255,7 +255,7 @@ output c
   runPass(g, "reduce-conv-fusion");
   REQUIRE(g.find("r") == nullptr);
   const Node *c = g.find("c");
-  CHECK(c->inputs[0] == g.find("x"));
+  CHECK(c->inputs()[0] == g.find("x"));
   CHECK(c->attrInt("reduce") == 16);
   CHECK(c->attrBool("reduce_relu"));
   CHECK(g.weights.at("c.reduce_weight").data == reduceWeight.data);

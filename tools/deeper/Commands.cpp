@@ -43,11 +43,11 @@ PassOptions passOptions(const Options &o, std::vector<std::string> pipeline) {
 /// --outputs: the values to compute instead of the declared outputs.
 void overrideOutputs(Graph &graph, const std::vector<std::string> &names) {
   if (names.empty()) fail("--outputs needs at least one value name");
-  graph.outputs.clear();
+  graph.removeOutputs([](const GraphOutput &) { return true; });
   for (const std::string &name : names) {
     Node *node = graph.find(name);
     if (!node) fail(fmt::format("--outputs: the model has no value '{}'", name));
-    graph.outputs.push_back(GraphOutput{node, false, ""});
+    graph.addOutput(GraphOutput{node, false, ""});
   }
 }
 
@@ -144,7 +144,7 @@ std::vector<std::string> inputNames(const Graph &g) {
 
 std::vector<std::string> outputNames(const Graph &g) {
   std::vector<std::string> names;
-  for (const GraphOutput &out : g.outputs) names.push_back(out.label());
+  for (const GraphOutput &out : g.outputs()) names.push_back(out.label());
   return names;
 }
 
@@ -183,7 +183,7 @@ int commandRun(const Options &o) {
     return n ? n->name : label;
   };
   std::vector<std::string> written, wanted;
-  for (const GraphOutput &out : graph.outputs) wanted.push_back(out.node->name);  // always computed
+  for (const GraphOutput &out : graph.outputs()) wanted.push_back(out.node->name);  // always computed
   for (const NamedFile &f : o.outputs) {
     written.push_back(valueOf(f.name.empty() ? soleName(outputNames(graph), "output", "--output") : f.name));
     if (std::find(wanted.begin(), wanted.end(), written.back()) == wanted.end()) wanted.push_back(written.back());
