@@ -66,7 +66,7 @@ Options parse(int argc, char **argv) {
     else if (a == "--input") o.inputs.push_back(named(argv[++i]));
     else if (a == "--output") o.outputs.push_back(named(argv[++i]));
     else if (a == "--weights") o.weights = argv[++i];
-    else if (a == "--threads") o.threads = positive("--threads", argv[++i]);
+    else if (a == "--threads") o.threads = positive("--threads", argv[++i]);  // deeper_set_num_threads checks the range
     else if (a == "--bench") o.bench = positive("--bench", argv[++i]);
     else if (a == "--profile") o.profile = positive("--profile", argv[++i]);
     else if (a == "--peak") o.peakGflops = positive("--peak", argv[++i]);
@@ -182,7 +182,7 @@ void profile(deeper_context *ctx, int runs, double peak, const float *const *ins
 int main(int argc, char **argv) {
   Options o = parse(argc, argv);
   const deeper_model &m = *deeper_main_model;
-  if (o.threads) deeper_set_num_threads(o.threads);
+  if (o.threads && deeper_set_num_threads(o.threads) != DEEPER_OK) die(deeper_last_error());
   std::vector<std::vector<float>> inputs(m.num_inputs), outputs(m.num_outputs);
   for (auto &[name, path] : o.inputs) {
     int i = find(m.inputs, m.num_inputs, name, "input");

@@ -12,7 +12,8 @@
  *   googlenet_run(ctx, image, probabilities);   // image: [N,3,224,224] floats, C order
  *   googlenet_destroy(ctx);
  *
- * Contexts are independent: two threads may run two contexts of one model at once.
+ * Contexts are independent: two threads may run two contexts of one model at once. One context runs
+ * one call at a time: a deeper_run on a context already running elsewhere returns DEEPER_ERROR_BUSY.
  */
 #ifndef DEEPER_RUNTIME_H
 #define DEEPER_RUNTIME_H
@@ -30,7 +31,8 @@ typedef enum deeper_status {
   DEEPER_ERROR_MISMATCH = 3,  /* the weights file belongs to another model */
   DEEPER_ERROR_MEMORY = 4,    /* the arena cannot be allocated */
   DEEPER_ERROR_ARGUMENT = 5,  /* a null or otherwise invalid argument */
-  DEEPER_ERROR_KERNEL = 6     /* a kernel reported an error */
+  DEEPER_ERROR_KERNEL = 6,    /* a kernel reported an error */
+  DEEPER_ERROR_BUSY = 7       /* the context is running on another thread: use one context per thread */
 } deeper_status;
 
 /* Where an operand of a step lives. */
@@ -100,8 +102,9 @@ const deeper_model *deeper_context_model(const deeper_context *ctx);
 const char *deeper_last_error(void);
 const char *deeper_status_name(deeper_status status);
 /* Threads of the pool shared by every context of the process (kernels' parallel loops and branch
-   lanes run on it); 0: one per core, or HL_NUM_THREADS when set. */
-void deeper_set_num_threads(int threads);
+   lanes run on it), 1 to 256; 0: one per core, or HL_NUM_THREADS when set. When the system starts
+   fewer, the pool runs with those it has. */
+deeper_status deeper_set_num_threads(int threads);
 
 #ifdef __cplusplus
 }

@@ -68,14 +68,16 @@ deeper_status checkHeader(const deeper_model &model, const Mapping &m, const cha
   std::memcpy(&h, m.data, sizeof h);
   if (std::memcmp(h.magic, wf::kMagic, sizeof h.magic) != 0)
     return failWith(DEEPER_ERROR_FORMAT, "'%s' is not a Deeper weights file (bad magic)", path);
-  if (h.version != wf::kVersion)
-    return failWith(DEEPER_ERROR_FORMAT, "'%s' has format version %u; this runtime reads version %u", path, h.version, wf::kVersion);
+  if (h.version != wf::kVersion || h.reserved != 0)
+    return failWith(DEEPER_ERROR_FORMAT, "'%s' has format version %u (reserved bytes %s); this runtime reads version %u", path, h.version,
+                    h.reserved ? "set" : "zero", wf::kVersion);
   if (h.fileSize != m.size)
     return failWith(DEEPER_ERROR_FORMAT, "'%s' is %zu bytes, its header says %llu: truncated or padded", path, m.size,
                     static_cast<unsigned long long>(h.fileSize));
   if (h.modelHash != model.hash || h.tensorCount != static_cast<uint32_t>(model.num_weights))
     return failWith(DEEPER_ERROR_MISMATCH, "'%s' holds the weights of another model (or batch, or build) than %s", path, model.name);
-  if (h.tableOffset < wf::kHeaderBytes || h.tableOffset > h.dataOffset || h.dataOffset > m.size)
+  // The checksum covers what follows the header; the header's own fields must each be exact.
+  if (h.tableOffset != wf::kHeaderBytes || h.tableOffset > h.dataOffset || h.dataOffset > m.size)
     return failWith(DEEPER_ERROR_FORMAT, "'%s' has table or data offsets outside the file", path);
   if (wf::checksum(m.data + wf::kHeaderBytes, m.size - wf::kHeaderBytes) != h.checksum)
     return failWith(DEEPER_ERROR_FORMAT, "'%s' is corrupt: checksum mismatch", path);
@@ -116,6 +118,7 @@ struct StepBuffers {
 
 struct deeper_context {
   const deeper_model *model = nullptr;
+  std::atomic<bool> running{false};
   Mapping weights;
   std::vector<const float *> tensors;
   unsigned char *arena = nullptr;
@@ -134,6 +137,7 @@ deeper_status loadWeights(deeper_context &ctx, const char *path) {
   size_t at = h.tableOffset;
   for (int i = 0; i < ctx.model->num_weights; ++i)
     if (deeper_status s = readEntry(*ctx.model, ctx.weights, h, i, at, ctx.tensors[i], path)) return s;
+  if (wf::alignUp(at, wf::kAlignment) != h.dataOffset) return failWith(DEEPER_ERROR_FORMAT, "'%s': the data does not start after the table", path);
   return DEEPER_OK;
 }
 
@@ -194,6 +198,38 @@ int runLane(void *, int lane, uint8_t *closure) {
   return 0;
 }
 
+/// One run's steps: the caller's buffers bound, then each step alone or each group's lanes side by side.
+deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms) {
+  const deeper_model &model = *ctx->model;
+  for (int s = 0; s < model.num_steps; ++s) {
+    const deeper_step &step = model.steps[s];
+    StepBuffers &sb = ctx->steps[s];
+    for (int o = 0; o < step.num_operands; ++o) {
+      const deeper_operand &op = step.operands[o];
+      if (op.kind == DEEPER_INPUT || op.kind == DEEPER_OUTPUT) {  // the caller's buffer, `offset` bytes in
+        const float *base = op.kind == DEEPER_INPUT ? inputs[op.index] : outputs[op.index];
+        sb.buffers[o].host = base ? reinterpret_cast<uint8_t *>(const_cast<float *>(base)) + op.offset : nullptr;
+      }
+      if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
+    }
+  }
+  for (int s = 0; s < model.num_steps;) {
+    Steps group{ctx, step_ms, s, s + 1, -1};
+    int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on the thread pool
+    if (id > 0)
+      for (; group.end < model.num_steps && model.steps[group.end].group == id; ++group.end)
+        lanes = std::max(lanes, model.steps[group.end].lane);
+    uint8_t *closure = reinterpret_cast<uint8_t *>(&group);
+    int err = id > 0 ? deeper::runtime::parallelFor(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
+    if (err) {  // no failed step: the thread pool itself failed
+      int failed = group.failed;
+      return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", failed >= 0 ? model.steps[failed].name : "a lane group", err);
+    }
+    s = group.end;
+  }
+  return DEEPER_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -225,34 +261,12 @@ deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float 
 
 deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms) {
   if (!ctx || !inputs || !outputs) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null argument");
-  const deeper_model &model = *ctx->model;
-  for (int s = 0; s < model.num_steps; ++s) {
-    const deeper_step &step = model.steps[s];
-    StepBuffers &sb = ctx->steps[s];
-    for (int o = 0; o < step.num_operands; ++o) {
-      const deeper_operand &op = step.operands[o];
-      if (op.kind == DEEPER_INPUT || op.kind == DEEPER_OUTPUT) {  // the caller's buffer, `offset` bytes in
-        const float *base = op.kind == DEEPER_INPUT ? inputs[op.index] : outputs[op.index];
-        sb.buffers[o].host = base ? reinterpret_cast<uint8_t *>(const_cast<float *>(base)) + op.offset : nullptr;
-      }
-      if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
-    }
-  }
-  for (int s = 0; s < model.num_steps;) {
-    Steps group{ctx, step_ms, s, s + 1, -1};
-    int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on the thread pool
-    if (id > 0)
-      for (; group.end < model.num_steps && model.steps[group.end].group == id; ++group.end)
-        lanes = std::max(lanes, model.steps[group.end].lane);
-    uint8_t *closure = reinterpret_cast<uint8_t *>(&group);
-    int err = id > 0 ? deeper::runtime::parallelFor(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
-    if (err) {  // no failed step: the thread pool itself failed
-      int failed = group.failed;
-      return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", failed >= 0 ? model.steps[failed].name : "a lane group", err);
-    }
-    s = group.end;
-  }
-  return DEEPER_OK;
+  // The step buffers hold this run's pointers: a second run meanwhile would race, so it is refused.
+  if (ctx->running.exchange(true, std::memory_order_acquire))
+    return failWith(DEEPER_ERROR_BUSY, "deeper_run: the context is running on another thread; use one context per thread");
+  deeper_status s = runSteps(ctx, inputs, outputs, step_ms);
+  ctx->running.store(false, std::memory_order_release);
+  return s;
 }
 
 void deeper_destroy(deeper_context *ctx) { delete ctx; }
@@ -270,13 +284,17 @@ const char *deeper_status_name(deeper_status status) {
     case DEEPER_ERROR_MEMORY: return "out of memory";
     case DEEPER_ERROR_ARGUMENT: return "invalid argument";
     case DEEPER_ERROR_KERNEL: return "kernel error";
+    case DEEPER_ERROR_BUSY: return "context busy";
   }
   return "unknown status";
 }
 
-void deeper_set_num_threads(int threads) {
+deeper_status deeper_set_num_threads(int threads) {
+  if (threads < 0 || threads > deeper::runtime::kMaxThreads)
+    return failWith(DEEPER_ERROR_ARGUMENT, "deeper_set_num_threads: %d threads; 0 (one per core) to %d", threads, deeper::runtime::kMaxThreads);
   installThreadPool();
   deeper::runtime::setThreadCount(threads);
+  return DEEPER_OK;
 }
 
 }  // extern "C"

@@ -63,7 +63,7 @@ Pool &pool() {
 int defaultThreadCount() {
   const char *env = std::getenv("HL_NUM_THREADS");
   int n = env ? std::atoi(env) : 0;
-  return n > 0 ? n : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return std::min(kMaxThreads, n > 0 ? n : std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
 }
 
 int threadCount(Pool &p) {
@@ -132,7 +132,11 @@ void enqueue(Pool &p, Job &job) {
   bool wakeSleepers;
   {
     std::lock_guard<std::mutex> lock(p.mutex);
-    for (; p.workers < threadCount(p) - 1; ++p.workers) std::thread(workerLoop, std::ref(p), p.workers).detach();
+    for (; p.workers < threadCount(p) - 1; ++p.workers) try {
+        std::thread(workerLoop, std::ref(p), p.workers).detach();
+      } catch (const std::system_error &) {  // out of threads: run with those started (and the caller)
+        p.threads.store(p.workers + 1);
+      }
     job.link = p.jobs;
     p.jobs = &job;
     p.queued.fetch_add(1, std::memory_order_relaxed);
@@ -170,7 +174,7 @@ int parallelFor(void *user_context, halide_task_t f, int min, int size, uint8_t 
 
 void setThreadCount(int threads) {
   Pool &p = pool();
-  p.threads.store(threads > 0 ? threads : defaultThreadCount());
+  p.threads.store(threads > 0 ? std::min(threads, kMaxThreads) : defaultThreadCount());
   std::lock_guard<std::mutex> lock(p.mutex);  // workers now wanted may be asleep
   p.wake.notify_all();
 }

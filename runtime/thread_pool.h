@@ -24,7 +24,11 @@ namespace deeper::runtime {
 /// Returns the first non-zero result of an iteration, else 0.
 int parallelFor(void *user_context, halide_task_t f, int min, int size, uint8_t *closure);
 
-/// Threads that run iterations, the callers included; 0: one per core (HL_NUM_THREADS when set).
+/// More threads than this are a typo (or an attack): the system refuses them long before.
+constexpr int kMaxThreads = 256;
+
+/// Threads that run iterations, the callers included, at most kMaxThreads; 0: one per core
+/// (HL_NUM_THREADS when set). A worker the system cannot start lowers the count to those running.
 void setThreadCount(int threads);
 
 }  // namespace deeper::runtime

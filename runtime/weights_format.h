@@ -6,7 +6,8 @@
 //   table    per tensor: u64 offset from the data start, u64 bytes, u32 name length, name, zero padding to 8
 //   data     each tensor 64-byte aligned (a cache line; an AVX-512 vector)
 //
-// The checksum covers everything after the header.
+// The checksum covers everything after the header; the reader checks every header field exactly
+// (the table at 64, the data right after it, the reserved bytes zero), so no byte can change unnoticed.
 #pragma once
 
 #include <cstddef>
