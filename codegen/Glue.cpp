@@ -20,11 +20,10 @@ std::string braced(const std::vector<T> &v, size_t pad) {
   return fmt::format("{{{}}}", fmt::join(items, ", "));
 }
 
-/// One operand row: where it lives (`skip` bytes further in: a channel slice) and its Halide view, with
-/// the batch set to the compiled batch.
-std::string operandRow(const Placement &p, int index, OperandView view, int64_t batch, bool batchLast,
-                       const std::string &comment, int64_t skip = 0) {
-  if (batchLast && view.batchLast) view.extent.back() = static_cast<int32_t>(batch);
+/// One operand row: where it lives (`skip` bytes further in: a channel slice) and its Halide view. The
+/// view's extents are the value's own, its first axis included: that is the compiled batch for most
+/// values, but not for a concat along axis 0 or a flatten that folds axes into the first.
+std::string operandRow(const Placement &p, int index, const OperandView &view, const std::string &comment, int64_t skip = 0) {
   static const char *kinds[] = {"DEEPER_ARENA", "DEEPER_INPUT", "DEEPER_OUTPUT"};
   std::string kind = index >= 0 ? "DEEPER_WEIGHT" : kinds[static_cast<int>(p.storage)];
   int32_t idx = index >= 0 ? index : (p.storage == Storage::Arena ? 0 : static_cast<int32_t>(p.offset));
@@ -63,13 +62,13 @@ std::string stepOperands(const GlueInput &in, size_t s, int &weightIndex) {
   std::string rows;
   for (size_t i = 0; i < k.inputs.size(); ++i) {
     int64_t skip = 4 * k.inputOffsets[i];
-    rows += operandRow(in.plan->placement.at(k.inputs[i]), -1, k.inputViews[i], in.graph->batch, true,
+    rows += operandRow(in.plan->placement.at(k.inputs[i]), -1, k.inputViews[i],
                        skip ? fmt::format("{} from byte {}", k.inputs[i]->name, skip) : k.inputs[i]->name, skip);
   }
   for (const PackedParam &p : k.params)
-    rows += operandRow({}, weightIndex++, p.view, 0, false, p.spec.tensorName(*k.node));
+    rows += operandRow({}, weightIndex++, p.view, p.spec.tensorName(*k.node));
   const Placement &out = in.plan->placement.at(k.node);
-  rows += operandRow(out, -1, k.outputView, in.graph->batch, true,
+  rows += operandRow(out, -1, k.outputView,
                      out.storage == Storage::Arena ? fmt::format("{} (arena bytes {}..{})", k.node->name, out.offset, out.offset + out.bytes)
                                                    : k.node->name);
   return rows;

@@ -129,9 +129,10 @@ OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
 
 /// How `node`'s kernel reads its input `in`: its view, and its offset into the input's storage root.
 /// A slice (sibling-merge) reads its channels in place: each dimension of the view covers consecutive
-/// axes of the slice and takes the stride the innermost of them has in the whole tensor, which is
-/// only a strided view when the batch and the sliced channels never share a dimension (a reshape of
-/// the whole shape would; it is refused).
+/// axes of the slice and takes the stride the innermost of them has in the whole tensor. That is a
+/// strided view only where the axes a dimension covers lie evenly in the whole tensor (not the batch
+/// and a part of the channels together, as a flat view of the whole slice would need: refused). Axes
+/// of size 1 go with whichever dimension reaches them: their stride never matters.
 std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
   OperandView view = viewOf(node, in, in.shape);
   if (in.op != OpKind::Slice) {
@@ -150,16 +151,18 @@ std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
   size_t axis = shape.size();  // the next axis to cover, counted from the innermost
   for (size_t d = 0; d < view.extent.size(); ++d) {
     int64_t covered = 1;
-    size_t innermost = axis;
+    size_t innermost = shape.size(), inner = 0;  // the first and the latest covered axis of size > 1
     while (covered < view.extent[d] && axis > 0) {
-      --axis;
-      if (axis == 0 && innermost > 1 && shape[1] != whole.shape[1])  // batch and channels in one dimension
+      if (shape[--axis] == 1) continue;
+      if (innermost == shape.size()) innermost = axis;
+      else if (strides[inner] * shape[inner] != strides[axis])
         failAtNode(node, fmt::format("a {} kernel cannot read the channel slice '{}' in place (it merges channels with other axes)",
                                      node.info().name, in.name));
+      inner = axis;
       covered *= shape[axis];
     }
     DEEPER_CHECK(covered == view.extent[d], "view extent {} of '{}' does not follow its axes", view.extent[d], in.name);
-    if (innermost > axis) view.stride[d] = strides[innermost - 1];
+    if (innermost < shape.size()) view.stride[d] = strides[innermost];
   }
   return {view, in.attrInt("begin") * strides[1]};
 }

@@ -88,7 +88,7 @@ Dims reshapeTarget(const Node &node) {
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t padBegin, int64_t padEnd, bool ceil) {
   int64_t span = in + padBegin + padEnd - kernel;
   int64_t out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
-  if (ceil && padBegin + padEnd > 0 && (out - 1) * stride >= in + padBegin) --out;
+  if (ceil && (out - 1) * stride >= in + padBegin) --out;
   return out;
 }
 

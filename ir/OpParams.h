@@ -76,7 +76,9 @@ std::optional<Dims> broadcastShapes(const Dims &a, const Dims &b);
 Dims reshapeTarget(const Node &node);
 
 /// Output extent of a convolution (ceil=false) or pooling window along one axis. In ceil mode the last
-/// window must start inside the input or its leading padding (Caffe and PyTorch drop it otherwise).
+/// window must start inside the input or its leading padding, as PyTorch and ONNX rule: otherwise it
+/// would hold no input value (a kernel narrower than its stride), and is dropped. Caffe drops it only
+/// when there is padding, and without fills it with -FLT_MAX (max) or divides by zero (average).
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t padBegin, int64_t padEnd, bool ceil);
 
 /// A learned tensor: `<node>.<role>` in weight files, e.g. "conv1/7x7_s2.weight".

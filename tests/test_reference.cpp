@@ -69,6 +69,7 @@ TEST_CASE("ceil-mode output sizes follow Caffe") {
   CHECK(windowOutputSize(14, 5, 3, 0, 0, true) == 4);    // the auxiliary classifiers' pool
   CHECK(windowOutputSize(224, 7, 2, 3, 3, false) == 112);
   CHECK(windowOutputSize(4, 4, 3, 2, 2, true) == 2);     // the last window would start in the right padding
+  CHECK(windowOutputSize(10, 1, 2, 0, 0, true) == 5);    // ... or past the input: empty, a -inf (NaN after a conv) before
 }
 
 TEST_CASE("maxPool2d: ceil-mode tails are clipped windows") {
