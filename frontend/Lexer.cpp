@@ -1,11 +1,13 @@
 #include "frontend/Lexer.h"
 
+#include "ir/Names.h"
+
 #include <cctype>
 
 namespace deeper {
 namespace {
 
-bool isWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '/' || c == '.'; }
+bool isWordChar(char c) { return isNameChar(c); }
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 class Lexer {
@@ -35,6 +37,8 @@ class Lexer {
       size_t end = pos_;
       while (end < text_.size() && isWordChar(text_[end])) ++end;
       take(TokenKind::Word, end);
+    } else if (c == '"') {
+      quotedName();
     } else {
       punctuation(c);
     }
@@ -54,6 +58,27 @@ class Lexer {
     if (c == '(') ++depth_;
     if (c == ')' && depth_ > 0) --depth_;
     take(kinds[i], pos_ + 1);
+  }
+
+  /// "any name": a Word, with \xHH, \" and \\ unescaped (ir/Names.h); on one line, not empty.
+  void quotedName() {
+    std::string name;
+    size_t end = pos_ + 1;
+    for (; end < text_.size() && text_[end] != '"' && text_[end] != '\n'; ++end) {
+      if (text_[end] == '\\' && end + 3 < text_.size() && text_[end + 1] == 'x' && std::isxdigit(static_cast<unsigned char>(text_[end + 2])) &&
+          std::isxdigit(static_cast<unsigned char>(text_[end + 3]))) {
+        name += static_cast<char>(std::stoi(text_.substr(end + 2, 2), nullptr, 16));
+        end += 3;
+        continue;
+      }
+      if (text_[end] == '\\' && end + 1 < text_.size() && text_[end + 1] != '\n') ++end;
+      name += text_[end];
+    }
+    if (end >= text_.size() || text_[end] != '"') failAt(here(pos_), "unterminated quoted name", "close it with '\"' on the same line");
+    if (name.empty()) failAt(here(pos_), "a quoted name must not be empty");
+    emit(TokenKind::Word, std::move(name), pos_);
+    tokens_.back().loc.length = static_cast<int>(end + 1 - pos_);
+    while (pos_ <= end) advance();
   }
 
   /// End of a number starting at pos_, or pos_ when there is none (or it runs on into a word).

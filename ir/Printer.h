@@ -7,7 +7,8 @@
 //   output loss1/classifier training
 //   output y = x                      (an output named apart from its value, as ONNX allows)
 //
-// Attributes equal to their op-table default are left out. print(parse(print(g))) == print(g).
+// Attributes equal to their op-table default are left out; names that are not plain are quoted
+// (ir/Names.h). print(parse(print(g))) == print(g).
 #pragma once
 
 #include "ir/Graph.h"

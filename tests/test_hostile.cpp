@@ -3,10 +3,12 @@
 #include "OnnxTestUtil.h"
 #include "TestUtil.h"
 #include "frontend/Builder.h"
+#include "ir/Printer.h"
 #include "passes/PassManager.h"
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -254,4 +256,45 @@ TEST_CASE("every pass stays near-linear on wide and long graphs of 50,000 nodes"
     if (std::string(shape) == "concat chain") CHECK(g.find("cat0")->attrWord("branches") == "concurrent");
     if (std::string(shape) == "many outputs") CHECK(g.outputs().size() == static_cast<size_t>(n));
   }
+}
+
+TEST_CASE("names from model files print as IR that parses back, quoted where they are not plain") {
+  onnx::ModelProto m = oneNode("Relu");
+  m.mutable_graph()->set_name("net \"v1\"\nwith a */ in it");
+  m.mutable_graph()->mutable_node(0)->set_name("onnx::Relu_3 & \\co");
+  m.mutable_graph()->mutable_node(0)->set_output(0, "1.5e3");  // reads as a number when plain
+  m.mutable_graph()->mutable_output(0)->set_name("1.5e3");
+  Graph g = importOne(m);
+  std::string text = printGraph(g);
+  CHECK_MENTIONS(text, "\"onnx::Relu_3 & \\\\co\" = relu(x)");
+  CHECK_MENTIONS(text, "output \"1.5e3\" = \"onnx::Relu_3 & \\\\co\"");
+  CHECK(printGraph(test::parse(text, "odd.ir")) == text);
+  CHECK_MENTIONS(test::userErrorOf([] { test::parse("x = input(shape=1)\n\"y = relu(x)\n"); }), "test.dnet:2:1: error: unterminated quoted name");
+  CHECK_MENTIONS(test::userErrorOf([] { test::parse("x = input(shape=1)\n\"\" = relu(x)\n"); }), "a quoted name must not be empty");
+}
+
+TEST_CASE("names from model files cannot become code in the generated C++") {
+  test::TempDir tmp;
+  onnx::ModelProto m = oneNode("Relu");
+  m.mutable_graph()->set_name("net */ int injected_header = 1; /*");
+  m.mutable_graph()->mutable_node(0)->set_name("n\n}; int injected_glue = 1; //");
+  m.mutable_graph()->mutable_node(0)->set_output(0, "y\"\\\n");
+  m.mutable_graph()->mutable_output(0)->set_name("y\"\\\n");
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  writeFileAtomic(tmp.path + "/odd.onnx", bytes);
+  test::CliResult r = test::runDeeper("compile " + tmp.path + "/odd.onnx -o " + tmp.path + "/out");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  std::string glue, header;
+  for (const auto &f : std::filesystem::directory_iterator(tmp.path + "/out")) {
+    std::string name = f.path().filename().string();
+    if (name.size() > 9 && name.compare(name.size() - 9, 9, "_glue.cpp") == 0) glue = readFile(f.path().string());
+    if (name.size() > 2 && name.compare(name.size() - 2, 2, ".h") == 0 && name != "deeper_runtime.h") header = readFile(f.path().string());
+  }
+  REQUIRE(!glue.empty());
+  REQUIRE(!header.empty());
+  CHECK(glue.find("\nint injected_glue") == std::string::npos);
+  CHECK(glue.find("\"n\\012}; int injected_glue = 1; //\"") != std::string::npos);  // a string literal
+  CHECK(header.find("*/ int injected_header") == std::string::npos);
 }
