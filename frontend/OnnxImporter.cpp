@@ -236,7 +236,11 @@ class OnnxImporter {
       if (!shape.dim(d).has_dim_value()) fail(fmt::format("{}: input '{}' has a symbolic dimension {}; only the batch may be symbolic", path_, in.name(), d));
       perSample.push_back(shape.dim(d).dim_value());
     }
-    if (shape.dim_size() > 0 && shape.dim(0).has_dim_value() && graph_.nodes().empty()) graph_.batch = std::max<int64_t>(1, shape.dim(0).dim_value());
+    if (shape.dim_size() > 0 && shape.dim(0).has_dim_value() && graph_.nodes().empty()) {
+      int64_t batch = shape.dim(0).dim_value();
+      if (batch > kMaxAttrInt) fail(fmt::format("{}: input '{}' has a batch of {}; at most 2^31 - 1", path_, in.name(), batch));
+      graph_.batch = std::max<int64_t>(1, batch);
+    }
     if (!producers_.emplace(in.name(), "graph input").second) fail(fmt::format("{}: input '{}' is declared twice", path_, in.name()));
     values_[in.name()] = builder_.add(OpKind::Input, in.name(), {}, {{"shape", perSample}});
   }

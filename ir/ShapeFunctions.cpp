@@ -239,9 +239,10 @@ void checkLayout(const Node &node, const Dims &out) {
 
 Dims inferShape(const Node &node, int64_t batch) {
   Dims out = shapeOfOp(node, batch);
-  for (int64_t d : out)
-    if (d <= 0)
-      failAtNode(node, fmt::format("output size f32[{}] has a zero or negative dimension", fmt::join(out, ",")));
+  for (int64_t d : out) {
+    if (d <= 0) failAtNode(node, fmt::format("output size f32[{}] has a zero or negative dimension", fmt::join(out, ",")));
+    if (d > kMaxAttrInt) failAtNode(node, fmt::format("output size f32[{}] has a dimension of 2^31 or more", fmt::join(out, ",")));
+  }
   if (!checkedNumel(out))
     failAtNode(node, fmt::format("output size f32[{}] overflows: the element count exceeds 64 bits", fmt::join(out, ",")));
   checkWorkFits(node, out);

@@ -298,3 +298,11 @@ TEST_CASE("names from model files cannot become code in the generated C++") {
   CHECK(glue.find("\"n\\012}; int injected_glue = 1; //\"") != std::string::npos);  // a string literal
   CHECK(header.find("*/ int injected_header") == std::string::npos);
 }
+
+TEST_CASE("sizes of 2^31 or more are refused, as the IR's types and compiled extents allow") {
+  onnx::ModelProto m = oneNode("Relu");  // found by the ONNX fuzz target: printed IR that did not parse back
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_value(int64_t(1) << 31);
+  CHECK_MENTIONS(onnxError(m), "input 'x' has a batch of 2147483648; at most 2^31 - 1");
+  CHECK_MENTIONS(test::userErrorOf([] { test::parse("network n batch=2\nx = input(shape=1073741824)\nc = concat(x, x, x, axis=1)\noutput c\n"); }),
+                 "has a dimension of 2^31 or more");
+}
