@@ -46,6 +46,7 @@ Attrs windowAttrs(int64_t kernel, int64_t stride, int64_t pad) {
 Node *GraphBuilder::add(OpKind op, const std::string &name, std::vector<Node *> inputs, Attrs attrs,
                         const NodeOrigin &origin) {
   auto node = std::make_unique<Node>(op, name, std::move(inputs));
+  if (name.empty()) failAtNode(*node, "an empty name; every value needs one");
   node->attrs = std::move(attrs);
   node->block = origin.block;
   node->blockType = origin.blockType;
@@ -61,6 +62,7 @@ Node *GraphBuilder::add(OpKind op, const std::string &name, std::vector<Node *> 
 
 void GraphBuilder::output(Node *node, bool training, const std::string &name) {
   DEEPER_CHECK(graph_.find(node->name) == node, "output '{}' is not in this graph", node->name);
+  if (name.empty() && node->name.empty()) fail("an output has an empty name");
   graph_.addOutput(GraphOutput{node, training, name == node->name ? "" : name});
 }
 

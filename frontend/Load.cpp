@@ -41,6 +41,7 @@ Graph parseModel(const std::string &text, const std::string &path, const Elabora
   auto source = std::make_shared<SourceFile>(SourceFile{path, text});
   ElaborateOptions opts = options;
   if (opts.defaultName.empty()) opts.defaultName = stemOf(path);
+  if (opts.defaultName.empty()) opts.defaultName = "model";  // a file called ".onnx"
   Graph graph = format == Format::Caffe  ? importCaffe(source, opts)
                 : format == Format::Onnx ? importOnnx(path, text, opts)
                                          : elaborate(parseFile(source, format == Format::Dnet ? SourceKind::Dnet : SourceKind::Ir), opts);

@@ -306,3 +306,12 @@ TEST_CASE("sizes of 2^31 or more are refused, as the IR's types and compiled ext
   CHECK_MENTIONS(test::userErrorOf([] { test::parse("network n batch=2\nx = input(shape=1073741824)\nc = concat(x, x, x, axis=1)\noutput c\n"); }),
                  "has a dimension of 2^31 or more");
 }
+
+TEST_CASE("empty names are refused: they cannot be printed or referred to") {
+  onnx::ModelProto m = oneNode("Relu");  // found by the ONNX fuzz target: IR that did not parse back
+  m.mutable_graph()->mutable_input(0)->set_name("");
+  m.mutable_graph()->mutable_node(0)->set_input(0, "");
+  CHECK_MENTIONS(onnxError(m), "node '' (input): an empty name; every value needs one");
+  Graph unnamed = parseModel("x = input(shape=2)\noutput x\n", "dir/.dnet");
+  CHECK(unnamed.name == "model");
+}
