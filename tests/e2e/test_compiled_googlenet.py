@@ -100,6 +100,8 @@ def clients(args, work):
     b = run([os.path.join(out, "googlenet"), "--bench", "5", "--threads", "2"])
     check("--bench prints a parseable line", bool(re.fullmatch(
         r"median_ms=[0-9.]+ min_ms=[0-9.]+ max_ms=[0-9.]+ images_per_s=[0-9.]+", b.stdout.strip().splitlines()[-1])), b.stdout.strip())
+    many = run([os.path.join(out, "googlenet"), "--threads", "100000"])  # aborted on std::system_error before
+    check("--threads 100000 is a clear error", many.returncode == 1 and "0 (one per core) to 256" in many.stderr, many.stderr.strip())
     bad_weights(out, weights, work)
 
 
