@@ -6,6 +6,10 @@ namespace deeper {
 namespace {
 
 bool dropTrainingOutputs(Graph &graph) {
+  bool inference = std::any_of(graph.outputs().begin(), graph.outputs().end(), [](const GraphOutput &o) { return !o.training; });
+  if (!inference && !graph.outputs().empty())
+    fail(fmt::format("every output of '{}' is training-only ('{}'...), so inference computes nothing", graph.name, graph.outputs()[0].label()) +
+         "\nnote: declare an output without 'training', e.g. 'output prob'");
   return graph.removeOutputs([](const GraphOutput &o) { return o.training; }) > 0;
 }
 

@@ -315,3 +315,15 @@ TEST_CASE("empty names are refused: they cannot be printed or referred to") {
   Graph unnamed = parseModel("x = input(shape=2)\noutput x\n", "dir/.dnet");
   CHECK(unnamed.name == "model");
 }
+
+TEST_CASE("graphs the passes would leave empty, and empty size lists, are user errors") {
+  // Found by the .dnet fuzz target: the verifier aborted after inference-cleanup removed every output.
+  Graph training = test::parse("x = input(shape=2)\nf = fc(x, out=2)\noutput f training\n");
+  CHECK_MENTIONS(test::userErrorOf([&] { runPasses(training, PassOptions{}); }),
+                 "every output of 'test' is training-only ('f'...), so inference computes nothing");
+  // Found by the ONNX fuzz target: an input of the batch axis alone printed as 'shape=', which does not parse.
+  onnx::ModelProto m = oneNode("Relu");
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->clear_dim();
+  m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(2);
+  CHECK_MENTIONS(onnxError(m), "attribute 'shape' lists no sizes; a value has at least one axis besides the batch");
+}
