@@ -278,16 +278,19 @@ class OnnxImporter {
     if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
       unsupported(n, fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", autoPad));
     if (in.size() != 4) unsupported(n, fmt::format("2-D windows need an N,C,H,W input, it is f32[{}]", fmt::join(in, ",")));
-    std::vector<int64_t> pads = a.ints("pads", {0, 0, 0, 0});
-    if (autoPad == "VALID") pads = {0, 0, 0, 0};
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
-      for (int d = 0; d < 2; ++d) {
-        int64_t out = (in[2 + d] + stride[d] - 1) / stride[d];
-        int64_t total = std::max<int64_t>(0, (out - 1) * stride[d] + kernel[d] - in[2 + d]);
-        pads[d] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-        pads[d + 2] = total - pads[d];
-      }
-    if (pads.size() != 4) unsupported(n, "'pads' must have 4 values (2-D only)");
+    if (autoPad == "VALID") return {0, 0, 0, 0};
+    if (autoPad == "NOTSET") {
+      std::vector<int64_t> pads = a.ints("pads", {0, 0, 0, 0});
+      if (pads.size() != 4) unsupported(n, "'pads' must have 4 values (2-D only)");
+      return pads;
+    }
+    Dims pads(4);  // SAME: the output covers ceil(input / stride), the odd pixel of padding at the end (UPPER) or start
+    for (int d = 0; d < 2; ++d) {
+      int64_t out = (in[2 + d] + stride[d] - 1) / stride[d];
+      int64_t total = std::max<int64_t>(0, (out - 1) * stride[d] + kernel[d] - in[2 + d]);
+      pads[d] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      pads[d + 2] = total - pads[d];
+    }
     return pads;
   }
 

@@ -327,3 +327,11 @@ TEST_CASE("graphs the passes would leave empty, and empty size lists, are user e
   m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(2);
   CHECK_MENTIONS(onnxError(m), "attribute 'shape' lists no sizes; a value has at least one axis besides the batch");
 }
+
+TEST_CASE("ONNX SAME padding with a short 'pads' list writes only its own four values") {
+  onnx::ModelProto pool = oneNode("MaxPool");  // found by the ONNX fuzz target: a heap write past an empty 'pads'
+  setAttr(pool, "kernel_shape", {2, 2});
+  setAttr(pool, "pads", {});
+  setStringAttr(pool, "auto_pad", "SAME_LOWER");
+  CHECK(importOne(pool).find("n1")->attrDims("pad") == Dims{1, 1, 0, 0});
+}
