@@ -2,6 +2,7 @@
 
 #include "frontend/BlockRecognition.h"
 #include "frontend/Builder.h"
+#include "ir/OpParams.h"
 #include "support/Files.h"
 
 #include <onnx/onnx_pb.h>
@@ -251,11 +252,16 @@ class OnnxImporter {
     return name;
   }
 
-  /// Adds a node and stores its learned tensors under Deeper's names.
+  /// Adds a node and stores its learned tensors under Deeper's names, each checked against the shape
+  /// the node reads it as (a batchnorm's scale shorter than its channels would be read past its end).
   Node *add(OpKind op, const onnx::NodeProto &n, std::vector<Node *> inputs, Attrs attrs, std::vector<std::pair<std::string, Tensor>> params = {}) {
     std::string name = nodeName(n);
-    for (auto &[role, t] : params) graph_.weights[name + "." + role] = std::move(t);
     Node *node = builder_.add(op, name, std::move(inputs), std::move(attrs));
+    for (const ParamSpec &spec : paramsOf(*node))
+      for (auto &[role, t] : params)
+        if (role == spec.role && t.shape != spec.shape)
+          unsupported(n, fmt::format("its {} is f32[{}]; the node needs f32[{}]", role, fmt::join(t.shape, ","), fmt::join(spec.shape, ",")));
+    for (auto &[role, t] : params) graph_.weights[name + "." + role] = std::move(t);
     values_[n.output(0)] = node;
     return node;
   }

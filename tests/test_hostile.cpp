@@ -335,3 +335,12 @@ TEST_CASE("ONNX SAME padding with a short 'pads' list writes only its own four v
   setStringAttr(pool, "auto_pad", "SAME_LOWER");
   CHECK(importOne(pool).find("n1")->attrDims("pad") == Dims{1, 1, 0, 0});
 }
+
+TEST_CASE("ONNX learned tensors must have the shapes their nodes read them as") {
+  onnx::ModelProto bn = oneNode("BatchNormalization");  // found by the ONNX fuzz target: folding read past a short scale
+  for (const char *name : {"scale", "bias", "mean", "var"}) {
+    bn.mutable_graph()->mutable_node(0)->add_input(name);
+    addInitializer(bn, name, {std::string(name) == "scale" ? 2 : 3});
+  }
+  CHECK_MENTIONS(onnxError(bn), "node 'n1' (BatchNormalization): its scale is f32[2]; the node needs f32[3]");
+}
