@@ -13,6 +13,13 @@ namespace deeper::test {
 std::string sourcePath(const std::string &relative) { return std::string(DEEPER_SOURCE_DIR) + "/" + relative; }
 std::string googlenetPath() { return sourcePath("models/googlenet.dnet"); }
 
+std::string sharedFile(const std::string &relative) {
+  std::string path = sourcePath("../shared/" + relative);
+  if (std::filesystem::exists(path)) return path;
+  MESSAGE("skipped: " << path << " is not there (a clone without ../shared beside it)");
+  return "";
+}
+
 Graph parse(const std::string &text, const std::string &path) { return parseModel(text, path); }
 
 std::string userErrorOf(const std::function<void()> &fn) {

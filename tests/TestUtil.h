@@ -12,6 +12,9 @@ namespace deeper::test {
 
 std::string sourcePath(const std::string &relative);  ///< inside the repository
 std::string googlenetPath();
+/// `relative` in the shared folder beside the checkout (../shared), or "" when this clone has none
+/// beside it (a user's clone): the caller then skips, and this says so in the test's output.
+std::string sharedFile(const std::string &relative);
 Graph parse(const std::string &text, const std::string &path = "test.dnet");
 
 /// The message of the UserError `fn` throws; fails the test when it throws none.

