@@ -45,6 +45,7 @@ Graph parseModel(const std::string &text, const std::string &path, const Elabora
   Graph graph = format == Format::Caffe  ? importCaffe(source, opts)
                 : format == Format::Onnx ? importOnnx(path, text, opts)
                                          : elaborate(parseFile(source, format == Format::Dnet ? SourceKind::Dnet : SourceKind::Ir), opts);
+  if (graph.name.empty()) graph.name = opts.defaultName;  // a Caffe `name: ""` or an ONNX graph's: no name to print
   // Every front end builds at the file's batch (so declared types check); a requested batch re-infers.
   if (opts.batch && *opts.batch != graph.batch) {
     graph.batch = *opts.batch;

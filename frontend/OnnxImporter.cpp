@@ -38,6 +38,8 @@ class TensorReader {
     if (t.data_type() != onnx::TensorProto::FLOAT)
       fail(fmt::format("{}: node '{}': tensor '{}' has data type {}; Deeper reads float32", model_, node, t.name(), t.data_type()));
     int64_t count = numel(t);
+    // Weights and operands hold values; an empty one with a huge other dim would cost loops, not memory.
+    if (count == 0) bad(t, "has no elements (a dim is 0)");
     if (t.float_data_size()) {
       if (t.float_data_size() != count) bad(t, "float_data size does not match its dims");
       Tensor out(dims(t));

@@ -148,11 +148,11 @@ TEST_CASE("ONNX: huge or empty shapes are errors, not overflows or reads of noth
   onnx::ModelProto empty = oneNode("Conv");
   empty.mutable_graph()->mutable_node(0)->add_input("w");
   addInitializer(empty, "w", {0, 3, 1, 1});  // memcpy from a null pointer before
-  CHECK_MENTIONS(onnxError(empty), "out must be positive, got 0");
+  CHECK_MENTIONS(onnxError(empty), "tensor 'w': has no elements (a dim is 0)");
   onnx::ModelProto emptyRaw = oneNode("Conv");
   emptyRaw.mutable_graph()->mutable_node(0)->add_input("w");
   addInitializer(emptyRaw, "w", {0, 3, 1, 1})->set_raw_data("");
-  CHECK_MENTIONS(onnxError(emptyRaw), "out must be positive, got 0");
+  CHECK_MENTIONS(onnxError(emptyRaw), "tensor 'w': has no elements (a dim is 0)");
 
   onnx::ModelProto legacy = oneNode("Add", 6);  // a legacy broadcast axis far outside the input's rank
   legacy.mutable_graph()->mutable_node(0)->add_input("b");
@@ -343,4 +343,17 @@ TEST_CASE("ONNX learned tensors must have the shapes their nodes read them as") 
     addInitializer(bn, name, {std::string(name) == "scale" ? 2 : 3});
   }
   CHECK_MENTIONS(onnxError(bn), "node 'n1' (BatchNormalization): its scale is f32[2]; the node needs f32[3]");
+}
+
+TEST_CASE("empty graph names and empty learned tensors are refused or replaced, found by the fuzz campaign") {
+  Graph unnamed = test::parse("name: \"\"\ninput: \"x\"\ninput_dim: 1 input_dim: 2 input_dim: 3 input_dim: 3\n"
+                              "layer { name: \"r\" type: \"ReLU\" bottom: \"x\" top: \"r\" }\n",
+                              "net.prototxt");
+  CHECK(unnamed.name == "net");  // printed as `network ""`, which does not parse, before
+  onnx::ModelProto gemm = oneNode("Gemm");  // B of 0 x 2^31 - 1: a transpose of 2^31 empty rows took seconds
+  gemm.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->clear_dim();
+  for (int d : {1, 2}) gemm.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  gemm.mutable_graph()->mutable_node(0)->add_input("b");
+  addInitializer(gemm, "b", {0, (int64_t(1) << 31) - 1});
+  CHECK_MENTIONS(onnxError(gemm), "tensor 'b': has no elements (a dim is 0)");
 }
