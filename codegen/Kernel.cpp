@@ -141,9 +141,12 @@ std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
                                    in.info().name, in.name));
     return {view, 0};
   }
+  // A view of a computed value (a flatten or reshape of it) is the same dense storage in another
+  // shape, so its channels slice as the value's would; a view with a slice of its own, or of a value
+  // stored channels-last, is not.
   const Node &whole = *in.inputs()[0];
-  if (isAlias(whole))
-    failAtNode(in, fmt::format("compiled code slices only a computed value, not the {} '{}'", whole.info().name, whole.name));
+  if (isAlias(whole) && (sliceOnAliasChain(&whole) || storedChannelsLast(whole)))
+    failAtNode(in, fmt::format("compiled code slices a computed value or a plain view of one, not the {} '{}'", whole.info().name, whole.name));
   if (storedChannelsLast(whole)) return {nhwc(in.shape, whole.shape[1]), in.attrInt("begin")};  // only the start moves
   const Dims &shape = in.shape;
   std::vector<int64_t> strides(shape.size());  // of the whole tensor, per axis
