@@ -9,14 +9,10 @@
 #include "support/Hash.h"
 
 #include <chrono>
-#include <filesystem>
 #include <set>
-#include <unistd.h>
 
 namespace deeper {
 namespace {
-
-namespace fs = std::filesystem;
 
 /// The graph, batch and every kernel's layout: what a weights file must have been written for.
 uint64_t modelHash(const Graph &graph, const std::vector<Kernel> &kernels) {
@@ -48,8 +44,6 @@ std::vector<std::pair<std::string, Tensor>> packedWeights(const std::vector<Kern
   return out;
 }
 
-/// Compiles the glue and the runtime, archives them with the kernels, links the executable. Every
-/// file lands under a temporary name first and is renamed into place at the end.
 std::string compilerCommand(const std::string &dir) {
   return fmt::format("c++ -std=c++17 -O2 -fPIC -I{} -I{} -I{}", quote(dir), quote(DEEPER_RUNTIME_DIR), quote(DEEPER_HALIDE_INCLUDE));
 }
@@ -65,26 +59,25 @@ std::string cachedRuntimeObject(const std::string &source) {
   });
 }
 
-void buildNative(const std::string &dir, const std::string &id, const std::vector<CompiledKernel> &compiled,
+/// Compiles the glue, archives it with the runtime and the kernels, links the executable: the library
+/// and the executable are staged in `out`, the objects are scratch files beside them.
+void buildNative(StagedFolder &out, const std::string &id, const std::vector<CompiledKernel> &compiled,
                  const std::string &runtimeObject) {
-  std::string tmp = fmt::format("{}/.build-{}", dir, getpid());
-  fs::create_directories(tmp);
-  std::string cxx = compilerCommand(dir);
-  run(fmt::format("{} -c {} -o {}", cxx, quote(dir + "/" + id + "_glue.cpp"), quote(tmp + "/glue.o")), "compiling the step table");
-  std::string objects = quote(tmp + "/glue.o") + " " + quote(cachedRuntimeObject("runtime.cpp")) + " " +
+  const std::string scratch = out.stagingPath();
+  std::string cxx = compilerCommand(scratch);
+  run(fmt::format("{} -c {} -o {}", cxx, quote(scratch + "/" + id + "_glue.cpp"), quote(scratch + "/glue.o")), "compiling the step table");
+  std::string objects = quote(scratch + "/glue.o") + " " + quote(cachedRuntimeObject("runtime.cpp")) + " " +
                         quote(cachedRuntimeObject("thread_pool.cpp")) + " " + quote(runtimeObject);
   std::set<std::string> unique;
   for (const CompiledKernel &ck : compiled)
     if (unique.insert(ck.object).second) objects += " " + quote(ck.object);
-  run(fmt::format("ar rcs {} {}", quote(tmp + "/lib.a"), objects), "archiving the library");
+  std::string library = out.staged("lib" + id + ".a");
+  run(fmt::format("ar rcs {} {}", quote(library), objects), "archiving the library");
   // The executable: the generic main, plus one line telling it which model it runs.
-  writeFileAtomic(tmp + "/entry.cpp", fmt::format("#include \"{}.h\"\nextern \"C\" const deeper_model *const deeper_main_model = &{}_model;\n", id, id));
-  run(fmt::format("{} {} {} {} -lpthread -ldl -o {}", cxx, quote(tmp + "/entry.cpp"), quote(cachedRuntimeObject("deeper_main.cpp")),
-                  quote(tmp + "/lib.a"), quote(tmp + "/exe")),
+  writeFileAtomic(scratch + "/entry.cpp", fmt::format("#include \"{}.h\"\nextern \"C\" const deeper_model *const deeper_main_model = &{}_model;\n", id, id));
+  run(fmt::format("{} {} {} {} -lpthread -ldl -o {}", cxx, quote(scratch + "/entry.cpp"), quote(cachedRuntimeObject("deeper_main.cpp")),
+                  quote(library), quote(out.staged(id))),
       "linking the executable");
-  fs::rename(tmp + "/lib.a", dir + "/lib" + id + ".a");
-  fs::rename(tmp + "/exe", dir + "/" + id);
-  fs::remove_all(tmp);
 }
 
 }  // namespace
@@ -108,20 +101,19 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>());
   ArenaPlan plan = planArena(graph, kernels);
   auto packed = packedWeights(kernels, weights);  // before any slow work: missing weights fail fast
-  std::error_code ec;
-  fs::create_directories(options.outDir, ec);
-  if (ec) fail(fmt::format("cannot create '{}': {}", options.outDir, ec.message()));
+  StagedFolder out(options.outDir);  // every output appears at the end, or none does
 
   std::vector<CompiledKernel> compiled = compileKernels(kernels, target, CompileJobsOptions{options.jobs, options.progress});
   std::string runtimeObject = compileRuntime(target);
   uint64_t hash = modelHash(graph, kernels);
   GlueInput glue{report.identifier, options.source, target.to_string(), hash, &graph, &kernels, &compiled, &plan};
-  const std::string base = options.outDir + "/" + report.identifier;
-  writeFileAtomic(options.outDir + "/deeper_runtime.h", readFile(std::string(DEEPER_RUNTIME_DIR) + "/deeper_runtime.h"));
-  writeFileAtomic(base + ".h", emitHeader(glue));
-  writeFileAtomic(base + "_glue.cpp", emitGlueSource(glue));
-  writeWeightsFile(base + ".weights", hash, packed);
-  buildNative(options.outDir, report.identifier, compiled, runtimeObject);
+  const std::string &id = report.identifier;
+  writeFileAtomic(out.staged("deeper_runtime.h"), readFile(std::string(DEEPER_RUNTIME_DIR) + "/deeper_runtime.h"));
+  writeFileAtomic(out.staged(id + ".h"), emitHeader(glue));
+  writeFileAtomic(out.staged(id + "_glue.cpp"), emitGlueSource(glue));
+  writeWeightsFile(out.staged(id + ".weights"), hash, packed);
+  buildNative(out, id, compiled, runtimeObject);
+  out.commit();
 
   report.kernels = kernels.size();
   std::set<std::string> fresh;

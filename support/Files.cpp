@@ -2,6 +2,7 @@
 
 #include "support/Diagnostics.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -64,6 +65,34 @@ void writeFileAtomic(const std::string &path, const std::string &bytes) {
     std::remove(tmp.c_str());
     fail(fmt::format("cannot write '{}': {}", path, std::strerror(err)));
   }
+}
+
+StagedFolder::StagedFolder(const std::string &folder) : folder_(folder.empty() ? "." : folder) {
+  std::error_code ec;
+  std::filesystem::create_directories(folder_, ec);
+  if (ec) fail(fmt::format("cannot create '{}': {}", folder_, ec.message()));
+  std::string pattern = folder_ + "/.deeper-staging-XXXXXX";
+  if (!mkdtemp(pattern.data())) fail(fmt::format("cannot write in '{}': {}", folder_, std::strerror(errno)));
+  staging_ = pattern;
+}
+
+StagedFolder::~StagedFolder() {
+  std::error_code ignored;  // a destructor must not throw; what cannot be removed stays as a hidden folder
+  std::filesystem::remove_all(staging_, ignored);
+}
+
+std::string StagedFolder::staged(const std::string &name) {
+  DEEPER_CHECK(!name.empty() && name.find('/') == std::string::npos, "staged output names are file names: '{}'", name);
+  if (std::find(names_.begin(), names_.end(), name) == names_.end()) names_.push_back(name);
+  return staging_ + "/" + name;
+}
+
+void StagedFolder::commit() {
+  for (const std::string &name : names_) {
+    std::string from = staging_ + "/" + name, to = folder_ + "/" + name;
+    if (std::rename(from.c_str(), to.c_str()) != 0) fail(fmt::format("cannot write '{}': {}", to, std::strerror(errno)));
+  }
+  names_.clear();
 }
 
 FileInFolder::FileInFolder(const std::string &folder, const std::string &relative, const std::string &what) : what_(what) {

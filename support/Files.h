@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace deeper {
 
@@ -15,6 +16,30 @@ std::string readFile(const std::string &path);
 /// Writes `bytes` to a temporary beside `path` and renames it over `path`, so a failed run never leaves a
 /// half-written output. UserError when the directory is not writable.
 void writeFileAtomic(const std::string &path, const std::string &bytes);
+
+/// Outputs that land in a folder together or not at all: each is written under `staged(name)`, in a
+/// private folder inside the destination, and `commit()` renames them all into place. Destroyed
+/// without a commit (a failed compile), it removes what was staged, so the destination keeps exactly
+/// what it had before: never a new weights file beside an old executable.
+class StagedFolder {
+ public:
+  /// Creates `folder` when missing. UserError when it cannot be created or written.
+  explicit StagedFolder(const std::string &folder);
+  ~StagedFolder();
+  StagedFolder(const StagedFolder &) = delete;
+  StagedFolder &operator=(const StagedFolder &) = delete;
+
+  /// Where to write the output `name` (a file name, no folders) before the commit.
+  std::string staged(const std::string &name);
+  /// The private folder itself (for scratch files, and as an include path).
+  const std::string &stagingPath() const { return staging_; }
+  /// Renames every staged output into the folder, in the order they were first named.
+  void commit();
+
+ private:
+  std::string folder_, staging_;
+  std::vector<std::string> names_;
+};
 
 /// A regular file inside a folder, opened without following a symbolic link at any step of its
 /// relative path, so it cannot lie outside the folder: what a model's external data may name.

@@ -7,13 +7,23 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <sys/stat.h>
 
 using namespace deeper;
 using test::runDeeper;
 
 namespace {
+
+/// Every entry of a folder: a file's bytes, or "<folder>".
+std::map<std::string, std::string> folderContents(const std::string &folder) {
+  std::map<std::string, std::string> contents;
+  for (const auto &entry : std::filesystem::directory_iterator(folder))
+    contents[entry.path().filename()] = entry.is_directory() ? "<folder>" : readFile(entry.path());
+  return contents;
+}
 
 bool exists(const std::string &path) {
   struct stat st;
@@ -177,6 +187,18 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   auto exe = std::system((dir + "/out/small --input " + dir + "/x.npy --output " + dir + "/y.npy > /dev/null").c_str());
   CHECK(exe == 0);
   CHECK(readNpy(dir + "/y.npy").shape == Dims{1, 5});
+
+  // A compile that fails late (here the C++ compiler, after the kernels and the weights are done)
+  // leaves the folder as it was: no new weights file beside the old executable, no scratch files.
+  std::map<std::string, std::string> before = folderContents(dir + "/out");
+  std::filesystem::create_directories(dir + "/fakebin");
+  std::ofstream(dir + "/fakebin/c++") << "#!/bin/sh\necho 'c++: out of disk space' >&2\nexit 1\n";
+  std::filesystem::permissions(dir + "/fakebin/c++", std::filesystem::perms::owner_all);
+  int late = std::system(("PATH=" + dir + "/fakebin:$PATH DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir +
+                          "/small.dnet --seed 7 -o " + dir + "/out > " + dir + "/late.txt 2>&1").c_str());
+  CHECK(late != 0);
+  CHECK(readFile(dir + "/late.txt").find("compiling the step table failed") != std::string::npos);
+  CHECK(folderContents(dir + "/out") == before);
 }
 
 TEST_CASE("compile: pointwise kernels overwrite their input in place and still match the reference") {
