@@ -3,6 +3,7 @@
 #include "CodegenHash.h"
 
 #include "codegen/Generators.h"
+#include "runtime/printable.h"
 #include "support/Hash.h"
 #include "support/Diagnostics.h"
 
@@ -47,12 +48,12 @@ struct Job {
     try {
       compileOne(k, jobs[j].function, jobs[j].object, target);
     } catch (const std::exception &e) {
-      fmt::print(stderr, "error: compiling kernel of '{}' failed: {}\n", k.node->name, e.what());
+      fmt::print(stderr, "error: compiling kernel of '{}' failed: {}\n", printableText(k.node->name), printableText(e.what()));
       status = 1;
       break;
     }
     if (progress)
-      fmt::print(stderr, "[{}/{}] compiled {} ({:.1f} s)\n", j + 1, jobs.size(), k.node->name,
+      fmt::print(stderr, "[{}/{}] compiled {} ({:.1f} s)\n", j + 1, jobs.size(), printableText(k.node->name),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::fflush(stderr);

@@ -34,7 +34,7 @@ struct Options {
 };
 
 [[noreturn]] void die(const std::string &message) {
-  std::fprintf(stderr, "error: %s\n", message.c_str());
+  std::fprintf(stderr, "error: %s\n", deeper::printableText(message).c_str());
   std::exit(1);
 }
 
@@ -171,7 +171,7 @@ void profile(deeper_context *ctx, int runs, double peak, const float *const *ins
   std::printf("%-32s %-16s %9s %6s %9s %7s %5s\n", "step", "output", "ms", "share", "GFLOP/s", "%peak", "lane");
   for (auto [t, s] : order) {
     double gflops = 2e-6 * static_cast<double>(m.steps[s].macs) / t;
-    std::printf("%-32s %-16s %9.3f %5.1f%% %9.1f %6.1f%% %5s\n", m.steps[s].name, outputShape(m.steps[s]).c_str(), t, 100 * t / total,
+    std::printf("%-32s %-16s %9.3f %5.1f%% %9.1f %6.1f%% %5s\n", deeper::printableText(m.steps[s].name).c_str(), outputShape(m.steps[s]).c_str(), t, 100 * t / total,
                 gflops, peak > 0 ? 100 * gflops / peak : 0.0, m.steps[s].lane ? std::to_string(m.steps[s].lane).c_str() : "-");
   }
   std::printf("total_ms=%.3f steps=%d (steps in lanes run side by side: their times overlap)\n", total, m.num_steps);

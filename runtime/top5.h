@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "printable.h"
+
 namespace deeper {
 
 /// The line for row `row` of `name`: the five largest of `values[0..count)`, index and value, best first.
@@ -19,7 +21,7 @@ inline std::string top5Line(const std::string &name, int64_t row, const float *v
   std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) { return values[a] > values[b]; });
   char item[64];
   std::snprintf(item, sizeof item, "[%lld] top-%lld:", static_cast<long long>(row), static_cast<long long>(k));
-  std::string line = name + item;
+  std::string line = printableText(name) + item;
   for (int64_t i = 0; i < k; ++i) {
     std::snprintf(item, sizeof item, "  %lld:%.6f", static_cast<long long>(idx[i]), values[idx[i]]);
     line += item;

@@ -1,5 +1,7 @@
 #include "support/Diagnostics.h"
 
+#include "runtime/printable.h"
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -44,7 +46,7 @@ void failAt(const SourceLoc &loc, const std::string &message, const std::string 
 void fail(const std::string &message) { throw UserError("error: " + message); }
 
 void internalFailure(const char *file, int line, const char *condition, const std::string &message) {
-  std::fprintf(stderr, "%s:%d: internal error: %s (check '%s' failed)\n", file, line, message.c_str(), condition);
+  std::fprintf(stderr, "%s:%d: internal error: %s (check '%s' failed)\n", file, line, printableText(message).c_str(), condition);
   std::fflush(stderr);
   std::abort();
 }

@@ -32,9 +32,10 @@ std::string userErrorOf(const std::function<void()> &fn) {
   return "";
 }
 
-CliResult runDeeper(const std::string &args) {
-  std::string cmd = std::string(DEEPER_BINARY) + " " + args + " 2>&1";
-  FILE *pipe = popen(cmd.c_str(), "r");
+CliResult runDeeper(const std::string &args) { return runShell(std::string(DEEPER_BINARY) + " " + args + " 2>&1"); }
+
+CliResult runShell(const std::string &command) {
+  FILE *pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string out;
   std::array<char, 4096> buf;

@@ -26,6 +26,8 @@ struct CliResult {
 };
 /// Runs the deeper binary with `args` (a shell-quoted string).
 CliResult runDeeper(const std::string &args);
+/// Runs a shell command line; `output` is what it writes to stdout.
+CliResult runShell(const std::string &command);
 
 /// A fresh, empty directory for the files a test writes; removed with everything in it at scope exit.
 struct TempDir {

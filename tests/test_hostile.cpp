@@ -299,6 +299,31 @@ TEST_CASE("names from model files cannot become code in the generated C++") {
   CHECK(header.find("*/ int injected_header") == std::string::npos);
 }
 
+TEST_CASE("names print on a terminal as escapes, never as control characters") {
+  // ESC ] ... BEL retitles a terminal, ESC [2J clears it, U+009B is a one-character CSI to some.
+  test::TempDir tmp;
+  std::ofstream(tmp.path + "/esc.dnet") << "network \"net\\x1b]2;owned\\x07\"\nx = input(shape=5)\n"
+                                           "\"\\x1b[2Jy\\xc2\\x9b\" = softmax(x)\noutput \"\\x1b[2Jy\\xc2\\x9b\"\n";
+  std::ofstream(tmp.path + "/bad.dnet") << "network n\nx = input(shape=2x5x5)\n\"\\x1b[2Jz\" = maxpool(x, kernel=9x9)\noutput \"\\x1b[2Jz\"\n";
+  auto printable = [](const std::string &text) {
+    INFO(text);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find('\x07') == std::string::npos);
+    CHECK(text.find("\xc2\x9b") == std::string::npos);
+    CHECK(text.find("\\x1b") != std::string::npos);  // the name is there, escaped
+  };
+  const std::string model = tmp.path + "/esc.dnet";
+  for (const std::string &args : {"summary " + model, "run " + model + " --synthetic-input", "run " + model + " --synthetic-input --top5",
+                                  "run " + tmp.path + "/bad.dnet --synthetic-input"})
+    printable(test::runDeeper(args).output);
+  test::CliResult compiled = test::runDeeper("compile " + model + " -o " + tmp.path + "/out");
+  REQUIRE(compiled.status == 0);
+  printable(compiled.output);
+  std::string exe = tmp.path + "/out/net__2_owned_";
+  for (const char *args : {" --top5", " --profile 1", " --output \"$(printf 'y\\033[2J')=y.npy\""})
+    printable(test::runShell(exe + args + " 2>&1").output);
+}
+
 TEST_CASE("sizes of 2^31 or more are refused, as the IR's types and compiled extents allow") {
   onnx::ModelProto m = oneNode("Relu");  // found by the ONNX fuzz target: printed IR that did not parse back
   m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_value(int64_t(1) << 31);

@@ -10,6 +10,7 @@
 #include "passes/PassManager.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
+#include "runtime/printable.h"
 #include "runtime/top5.h"
 #include "support/Files.h"
 #include "support/Npy.h"
@@ -81,7 +82,7 @@ Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipel
 }
 
 void emit(const Options &o, const std::string &text) {
-  if (o.outFile.empty()) fmt::print("{}", text);
+  if (o.outFile.empty()) fmt::print("{}", printableText(text));
   else writeFileAtomic(o.outFile, text);
 }
 
@@ -126,7 +127,7 @@ int commandTensor(const Options &o) {
   std::string name;
   Tensor t = readTensorFile(o.model, &name);
   if (!o.outFile.empty()) writeNpy(o.outFile, t);
-  fmt::print("{} f32[{}]\n", name.empty() ? "-" : name, fmt::join(t.shape, ","));
+  fmt::print("{} f32[{}]\n", name.empty() ? "-" : printableText(name), fmt::join(t.shape, ","));
   return 0;
 }
 
@@ -194,7 +195,7 @@ int commandRun(const Options &o) {
   for (const std::string &name : outputNames(graph)) {
     const Tensor &t = results.at(valueOf(name));
     if (o.top5) printTop5(name, t);
-    else fmt::print("{}: f32[{}]\n", name, fmt::join(t.shape, ","));
+    else fmt::print("{}: f32[{}]\n", printableText(name), fmt::join(t.shape, ","));
   }
   return 0;
 }
@@ -211,7 +212,7 @@ int commandCompile(const Options &o) {
   CompileReport r = compileModel(graph, graph.weights, co);
   fmt::print("compiled {} for {} (batch {}): {} kernels, {} distinct compiled now, the rest cached; arena {} bytes ({} without reuse); "
              "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
-             graph.name, o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
+             printableText(graph.name), o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
              r.identifier, r.identifier, r.identifier, r.identifier);
   return 0;
 }
@@ -222,7 +223,7 @@ int commandExportOnnx(const Options &o) {
   std::vector<std::string> pipeline = {"shape-inference", "inference-cleanup"};
   Graph graph = prepare(o, pipeline, true);
   writeFileAtomic(o.outFile, exportOnnx(graph, graph.weights));
-  fmt::print("wrote {} (ONNX opset 13, batch {}, outputs {})\n", o.outFile, graph.batch, fmt::join(outputNames(graph), ", "));
+  fmt::print("wrote {} (ONNX opset 13, batch {}, outputs {})\n", printableText(o.outFile), graph.batch, printableText(fmt::format("{}", fmt::join(outputNames(graph), ", "))));
   return 0;
 }
 

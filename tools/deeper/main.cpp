@@ -1,6 +1,7 @@
 // deeper: the Deeper command-line tool. See `deeper --help`.
 #include "tools/deeper/Commands.h"
 
+#include "runtime/printable.h"
 #include "support/Diagnostics.h"
 
 #include <cstring>
@@ -20,12 +21,12 @@ int main(int argc, char **argv) {
     model = options.model;
     return deeper::cli::runCommand(options);
   } catch (const deeper::UserError &e) {
-    fmt::print(stderr, "{}\n", e.what());
+    fmt::print(stderr, "{}\n", deeper::printableText(e.what()));
   } catch (const std::bad_alloc &) {
-    fmt::print(stderr, "error: out of memory{}\n", model.empty() ? "" : fmt::format(" while processing '{}'", model));
+    fmt::print(stderr, "error: out of memory{}\n", model.empty() ? "" : fmt::format(" while processing '{}'", deeper::printableText(model)));
   } catch (const std::exception &e) {
     fmt::print(stderr, "error: internal error{}: {}\nnote: this is a bug in Deeper; please report it with the file\n",
-               model.empty() ? "" : fmt::format(" while processing '{}'", model), e.what());
+               model.empty() ? "" : fmt::format(" while processing '{}'", deeper::printableText(model)), deeper::printableText(e.what()));
   }
   return 1;
 }
