@@ -2,6 +2,8 @@
 
 #include "ir/ShapeFunctions.h"
 
+#include <cmath>
+
 namespace deeper {
 namespace {
 
@@ -27,13 +29,15 @@ void fillAttrs(Node &n) {
                  fmt::format("write {}={}", spec.name, attrTypeSyntax(spec.type)));
     n.attrs[spec.name] = spec.defaultValue();
   }
-  // Importers build attributes from numbers in the file, not from the .dnet parser that bounds them
-  // and that cannot read an empty list of sizes back.
+  // Importers build attributes from numbers in the file, not from the .dnet parser that bounds them,
+  // reads only finite floats and cannot read an empty list of sizes back.
   for (const auto &[name, value] : n.attrs) {
     Dims ints = std::holds_alternative<Dims>(value) ? std::get<Dims>(value) : Dims{};
     if (std::holds_alternative<Dims>(value) && ints.empty())
       failAtNode(n, fmt::format("attribute '{}' lists no sizes; a value has at least one axis besides the batch", name));
     if (const int64_t *i = std::get_if<int64_t>(&value)) ints.push_back(*i);
+    if (const double *f = std::get_if<double>(&value); f && !std::isfinite(*f))
+      failAtNode(n, fmt::format("attribute '{}' is {}; a float attribute must be a finite number", name, *f));
     for (int64_t v : ints)
       if (v > kMaxAttrInt || v < -kMaxAttrInt)
         failAtNode(n, fmt::format("attribute '{}' holds {}, beyond the magnitude 2^31 that sizes and indices may have", name, v));

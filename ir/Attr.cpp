@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace deeper {
@@ -70,7 +71,7 @@ std::optional<AttrValue> parseAttrValue(AttrType type, const std::string &text) 
       char *end = nullptr;
       errno = 0;
       double v = std::strtod(text.c_str(), &end);
-      if (*end != '\0' || errno == ERANGE) return std::nullopt;
+      if (*end != '\0' || errno == ERANGE || !std::isfinite(v)) return std::nullopt;  // no "nan", "inf"
       return AttrValue(v);
     }
     case AttrType::Bool:

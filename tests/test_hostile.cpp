@@ -8,6 +8,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
@@ -381,4 +382,22 @@ TEST_CASE("empty graph names and empty learned tensors are refused or replaced, 
   gemm.mutable_graph()->mutable_node(0)->add_input("b");
   addInitializer(gemm, "b", {0, (int64_t(1) << 31) - 1});
   CHECK_MENTIONS(onnxError(gemm), "tensor 'b': has no elements (a dim is 0)");
+}
+
+TEST_CASE("float attributes are finite numbers: NaN printed as IR that did not parse back, found by the fuzz campaign") {
+  for (float bad : {std::nanf(""), -std::nanf(""), INFINITY, -INFINITY}) {
+    onnx::ModelProto lrn = oneNode("LRN");
+    setAttr(lrn, "size", {3}, false);
+    onnx::AttributeProto *beta = lrn.mutable_graph()->mutable_node(0)->add_attribute();
+    beta->set_name("beta");
+    beta->set_type(onnx::AttributeProto::FLOAT);
+    beta->set_f(bad);
+    CHECK_MENTIONS(onnxError(lrn), "attribute 'beta' is ");
+    CHECK_MENTIONS(onnxError(lrn), "a float attribute must be a finite number");
+  }
+  for (const char *bad : {"nan", "inf", "1e999"}) {
+    std::string text = fmt::format("x = input(shape=2x3x3)\ny = lrn(x, beta={})\noutput y\n", bad);
+    CHECK_MENTIONS(test::userErrorOf([&] { test::parse(text); }), "test.dnet:2:17: error: invalid value");
+  }
+  CHECK(printGraph(test::parse("x = input(shape=2x3x3)\ny = lrn(x, beta=-1e-30)\noutput y\n")).find("beta=-1e-30") != std::string::npos);
 }
