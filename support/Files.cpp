@@ -88,6 +88,14 @@ std::string StagedFolder::staged(const std::string &name) {
 }
 
 void StagedFolder::commit() {
+  // A rename over a file cannot fail on one filesystem; over a folder it does. Check those first, so
+  // that a commit never stops halfway.
+  for (const std::string &name : names_) {
+    struct stat st;
+    std::string to = folder_ + "/" + name;
+    if (lstat(to.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+      fail(fmt::format("cannot write '{}': a folder of that name is in the way; remove it or choose another -o", to));
+  }
   for (const std::string &name : names_) {
     std::string from = staging_ + "/" + name, to = folder_ + "/" + name;
     if (std::rename(from.c_str(), to.c_str()) != 0) fail(fmt::format("cannot write '{}': {}", to, std::strerror(errno)));

@@ -199,6 +199,14 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   CHECK(late != 0);
   CHECK(readFile(dir + "/late.txt").find("compiling the step table failed") != std::string::npos);
   CHECK(folderContents(dir + "/out") == before);
+  // A folder where an output goes: refused before anything is renamed in.
+  std::filesystem::remove(dir + "/out/small.h");
+  std::filesystem::create_directories(dir + "/out/small.h");
+  before = folderContents(dir + "/out");
+  auto blocked = runDeeper("compile " + dir + "/small.dnet --seed 7 -o " + dir + "/out");
+  CHECK(blocked.status == 1);
+  CHECK(blocked.output.find("a folder of that name is in the way") != std::string::npos);
+  CHECK(folderContents(dir + "/out") == before);
 }
 
 TEST_CASE("compile: pointwise kernels overwrite their input in place and still match the reference") {
