@@ -98,7 +98,7 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   Halide::Target target = parseTarget(options.target);
   CompileReport report;
   report.identifier = cIdentifier(graph.name);
-  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>());
+  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>(), options.schedules);
   ArenaPlan plan = planArena(graph, kernels);
   auto packed = packedWeights(kernels, weights);  // before any slow work: missing weights fail fast
   StagedFolder out(options.outDir);  // every output appears at the end, or none does

@@ -18,12 +18,16 @@
 
 namespace deeper {
 
+struct ScheduleChoices;
+
 struct CompileOptions {
   std::string outDir;
   std::string target = "host";
   std::string source;  ///< the model file, for comments
   int jobs = 0;        ///< parallel kernel compiles; 0: one per core
   bool progress = true;
+  /// Schedules given by hand for some kernels (codegen/ScheduleFile.h); null: every kernel's default.
+  const ScheduleChoices *schedules = nullptr;
 };
 
 struct CompileReport {

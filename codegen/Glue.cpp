@@ -124,9 +124,10 @@ std::string emitGlueSource(const GlueInput &in) {
   out += "}\n\nnamespace {\n\n// Operands: kind, index, arena offset, rank, extents and strides (innermost first).\n";
   int weightIndex = 0;
   for (size_t s = 0; s < kernels.size(); ++s)
-    out += fmt::format("// step {}: {}{}\nconst deeper_operand step{}[] = {{\n{}}};\n\n", s, commentText(kernels[s].node->name),
-                       kernels[s].group ? fmt::format(" (group {}, lane {})", kernels[s].group, kernels[s].lane) : "", s,
-                       stepOperands(in, s, weightIndex));
+    out += fmt::format("// step {}: {}{}\n// schedule: {}\nconst deeper_operand step{}[] = {{\n{}}};\n\n", s,
+                       commentText(kernels[s].node->name),
+                       kernels[s].group ? fmt::format(" (group {}, lane {})", kernels[s].group, kernels[s].lane) : "",
+                       kernels[s].schedule.print(), s, stepOperands(in, s, weightIndex));
   out += "const deeper_step steps[] = {\n";
   for (size_t s = 0; s < kernels.size(); ++s)
     out += fmt::format("    {{{}, {}_argv, {}, step{}, {}, {}, {}}},\n", cString(kernels[s].node->name), (*in.compiled)[s].function,

@@ -1,4 +1,5 @@
 #include "codegen/Kernel.h"
+#include "codegen/ScheduleFile.h"
 
 #include "ir/Printer.h"
 #include "ir/Branches.h"
@@ -214,6 +215,29 @@ Schedule defaultSchedule(const Node &node, int lanes) {
   return s;
 }
 
+std::string scheduleProblem(const Node &node, const Schedule &s) {
+  bool conv = node.op == OpKind::Conv, fc = node.op == OpKind::Fc;
+  if (s.vector & (s.vector - 1)) return fmt::format("vector={} is not a power of two; vectors hold 1, 2, 4, ... 64 floats", s.vector);
+  if (s.winograd && !(conv && ConvParams::of(node).winogradApplies()))
+    return "winograd=true needs a 3x3 conv with stride 1, pad 1, one group and no fused reduce or pool";
+  Schedule plain;  // what the fields a kernel ignores must say, so that no two texts mean one kernel
+  if (!conv && (s.tileWidth != 1 || s.chunkInputs != plain.chunkInputs || s.blockTasks))
+    return fmt::format("{} has no register tile along x, input chunks or block tasks: tile_x=1 chunk_i={} block_tasks=false",
+                       node.info().name, plain.chunkInputs);
+  if (!conv && !fc && s.tileChannels != 1) return fmt::format("{} has no register tile of channels: tile_c=1", node.info().name);
+  if (conv || fc) {
+    // A tile of whole vectors of padding computes nothing and reads padded weights.
+    int64_t channels = node.shape[1], vectors = (channels + s.vector - 1) / s.vector;
+    if (s.tileChannels > vectors)
+      return fmt::format("tile_c={} vectors of {} is wider than the {} output channels: tile_c at most {}", s.tileChannels, s.vector,
+                         channels, vectors);
+  }
+  // (Winograd reads tile_x as the widest tile of 2x2 output tiles it may use, and fits it to the row.)
+  if (conv && !s.winograd && s.tileWidth > node.shape[3])
+    return fmt::format("tile_x={} is wider than the output row of {} pixels", s.tileWidth, node.shape[3]);
+  return "";
+}
+
 /// The producers of an in-place concat write into its slices (see passes/ConcatElision.h); the concat
 /// itself runs no kernel.
 void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
@@ -273,7 +297,7 @@ void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
   }
 }
 
-std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
+std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoices *choices) {
   std::vector<Kernel> kernels;
   for (const GraphOutput &o : graph.outputs())
     if (storedChannelsLast(*o.node))
@@ -283,7 +307,10 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
       failAtNode(*node, fmt::format("f32[{}] has rank {}; compiled code handles rank {} at most", fmt::join(node->shape, ","),
                                     node->shape.size(), kMaxRank));
     if (!runsKernel(*node)) continue;
-    Kernel k{node.get(), defaultSchedule(*node, lanes), {}, {}, {}, {}, viewOf(*node, *node, node->shape)};
+    Schedule schedule = defaultSchedule(*node, lanes);
+    DEEPER_CHECK(scheduleProblem(*node, schedule).empty(), "default schedule of '{}': {}", node->name, scheduleProblem(*node, schedule));
+    if (choices) schedule = chosenSchedule(*choices, *node, schedule);
+    Kernel k{node.get(), schedule, {}, {}, {}, {}, viewOf(*node, *node, node->shape)};
     for (const Node *in : node->inputs()) {
       auto [view, offset] = inputViewOf(*node, *in);
       k.inputs.push_back(storageRoot(in));
@@ -294,6 +321,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes) {
     k.outputStorage = node.get();
     kernels.push_back(std::move(k));
   }
+  if (choices) checkEveryLineUsed(*choices, kernels, graph);
   writeIntoConcats(graph, kernels);
   scheduleBranches(graph, kernels);
   return kernels;

@@ -65,6 +65,11 @@ struct Kernel {
 /// The default schedule of `node` for a target whose vectors hold `lanes` floats.
 Schedule defaultSchedule(const Node &node, int lanes);
 
+/// What makes `s` no schedule for `node`'s kernel, or "": vectors are powers of two, Winograd only
+/// where it computes the conv, fields the op ignores at their defaults, tiles no wider than the layer.
+/// Every schedule compiled (defaults, hand-written files, the tuner's candidates) passes this.
+std::string scheduleProblem(const Node &node, const Schedule &s);
+
 /// The multiply-adds `k` executes at the node's batch: the node's (macsOf), but for a Winograd conv
 /// those of its 16 matrix products (16 x 2x2 tiles x input x output channels), 2.25x fewer on even maps.
 int64_t executedMacs(const Kernel &k);
@@ -72,8 +77,11 @@ int64_t executedMacs(const Kernel &k);
 /// The widest tile of at most `widest` elements that wastes least of a row `width` elements wide.
 int tileWidthFor(int64_t width, int widest);
 
-/// Kernels in execution order for every computing node; `lanes` picks default schedules.
-std::vector<Kernel> kernelsOf(const Graph &graph, int lanes);
+struct ScheduleChoices;
+
+/// Kernels in execution order for every computing node; `lanes` picks default schedules, which
+/// `choices` (codegen/ScheduleFile.h), when given, override kernel by kernel.
+std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoices *choices = nullptr);
 
 /// Packs `t` (in ParamSpec's logical layout) into the kernel's layout: conv weights to
 /// [I][KH][KW][O padded], fc weights to [I][O padded], biases to [O padded], padding zero.

@@ -6,10 +6,37 @@
 #include <sstream>
 
 namespace deeper {
+namespace {
+
+const char *const kFields = "vector=N tile_c=N tile_x=N chunk_i=N block_tasks=true|false parallel=true|false winograd=true|false";
+
+}  // namespace
 
 std::string Schedule::print() const {
   return fmt::format("vector={} tile_c={} tile_x={} chunk_i={} block_tasks={} parallel={} winograd={}", vector, tileChannels,
                      tileWidth, chunkInputs, blockTasks, parallel, winograd);
+}
+
+std::string Schedule::assign(const std::string &key, const std::string &value) {
+  auto positive = [&](int &field) {
+    auto v = parseAttrValue(AttrType::Int, value);
+    if (!v || std::get<int64_t>(*v) <= 0 || std::get<int64_t>(*v) > 64) return fmt::format("{} must be an integer in 1..64", key);
+    field = static_cast<int>(std::get<int64_t>(*v));
+    return std::string();
+  };
+  auto flag = [&](bool &field) {
+    if (value != "true" && value != "false") return fmt::format("{} must be true or false", key);
+    field = value == "true";
+    return std::string();
+  };
+  if (key == "vector") return positive(vector);
+  if (key == "tile_c") return positive(tileChannels);
+  if (key == "tile_x") return positive(tileWidth);
+  if (key == "chunk_i") return positive(chunkInputs);
+  if (key == "block_tasks") return flag(blockTasks);
+  if (key == "parallel") return flag(parallel);
+  if (key == "winograd") return flag(winograd);
+  return fmt::format("unknown field '{}'; fields: {}", key, kFields);
 }
 
 Schedule Schedule::parse(const std::string &text) {
@@ -18,22 +45,9 @@ Schedule Schedule::parse(const std::string &text) {
   std::string item;
   while (in >> item) {
     size_t eq = item.find('=');
-    std::string key = item.substr(0, eq), value = eq == std::string::npos ? "" : item.substr(eq + 1);
-    auto positive = [&](int &field) {
-      auto v = parseAttrValue(AttrType::Int, value);
-      if (!v || std::get<int64_t>(*v) <= 0 || std::get<int64_t>(*v) > 64)
-        fail(fmt::format("schedule '{}': {} must be an integer in 1..64", text, key));
-      field = static_cast<int>(std::get<int64_t>(*v));
-    };
-    if (key == "vector") positive(s.vector);
-    else if (key == "tile_c") positive(s.tileChannels);
-    else if (key == "tile_x") positive(s.tileWidth);
-    else if (key == "chunk_i") positive(s.chunkInputs);
-    else if (key == "block_tasks" && (value == "true" || value == "false")) s.blockTasks = value == "true";
-    else if (key == "parallel" && (value == "true" || value == "false")) s.parallel = value == "true";
-    else if (key == "winograd" && (value == "true" || value == "false")) s.winograd = value == "true";
-    else fail(fmt::format("schedule '{}': unknown or malformed '{}'; fields: vector=N tile_c=N tile_x=N chunk_i=N "
-                          "block_tasks=true|false parallel=true|false winograd=true|false", text, item));
+    if (eq == std::string::npos) fail(fmt::format("schedule '{}': '{}' is not FIELD=VALUE; fields: {}", text, item, kFields));
+    std::string problem = s.assign(item.substr(0, eq), item.substr(eq + 1));
+    if (!problem.empty()) fail(fmt::format("schedule '{}': {}", text, problem));
   }
   return s;
 }

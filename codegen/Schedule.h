@@ -33,8 +33,10 @@ struct Schedule {
   /// Output channels are padded to a multiple of this in packed weights (conv, fc).
   int channelBlock() const { return vector * tileChannels; }
   std::string print() const;
-  /// UserError when `text` is not a schedule.
+  /// UserError when `text` is not a schedule; fields it leaves out keep the defaults above.
   static Schedule parse(const std::string &text);
+  /// Sets field `key` (as printed: "tile_c") from `value`; what is wrong with them, or "".
+  std::string assign(const std::string &key, const std::string &value);
   bool operator==(const Schedule &o) const { return print() == o.print(); }
 };
 

@@ -39,3 +39,11 @@ struct TempDir {
 };
 
 }  // namespace deeper::test
+
+/// CHECKs that `text` contains `part`, and shows `text` when it does not.
+#define CHECK_MENTIONS(text, part)                   \
+  do {                                               \
+    std::string text_ = (text);                      \
+    INFO(text_);                                     \
+    CHECK(text_.find(part) != std::string::npos);    \
+  } while (0)

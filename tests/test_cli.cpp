@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -207,6 +208,35 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   CHECK(blocked.status == 1);
   CHECK(blocked.output.find("a folder of that name is in the way") != std::string::npos);
   CHECK(folderContents(dir + "/out") == before);
+}
+
+TEST_CASE("schedules: printed, edited by hand, compiled; the executable still computes the reference") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
+  auto printed = runDeeper("schedules " + dir + "/small.dnet --target x86-64-linux-avx2 -o " + dir + "/default.schedules");
+  REQUIRE(printed.status == 0);
+  std::string file = readFile(dir + "/default.schedules");
+  CHECK(file.find("\nc: vector=8 tile_c=1 tile_x=3 chunk_i=32 block_tasks=true parallel=true winograd=true\n") != std::string::npos);
+  // By hand: the direct conv instead of Winograd, in 2-pixel tiles over 1-channel weight chunks.
+  std::ofstream(dir + "/hand.schedules") << "c: winograd=false tile_x=2 chunk_i=1  # try the direct conv\n";
+  auto reference = runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy");
+  REQUIRE(reference.status == 0);
+  auto compiled = runDeeper("compile " + dir + "/small.dnet --schedules " + dir + "/hand.schedules -o " + dir + "/out");
+  INFO(compiled.output);
+  REQUIRE(compiled.status == 0);
+  CHECK(readFile(dir + "/out/small_glue.cpp").find("// schedule: vector=16 tile_c=1 tile_x=2 chunk_i=1 block_tasks=true parallel=true winograd=false") !=
+        std::string::npos);
+  REQUIRE(std::system((dir + "/out/small --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
+  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
+  REQUIRE(a.shape == b.shape);
+  for (size_t i = 0; i < a.data.size(); ++i) CHECK(std::fabs(a.data[i] - b.data[i]) <= 1e-5f);
+
+  std::ofstream(dir + "/bad.schedules") << "# a typo\nd: vector=8\n";
+  auto bad = runDeeper("compile " + dir + "/small.dnet --schedules " + dir + "/bad.schedules -o " + dir + "/out2");
+  CHECK(bad.status == 1);
+  CHECK_MENTIONS(bad.output, "bad.schedules:2:1: error: the model has no kernel 'd'");  // inference-cleanup dropped it
+  CHECK_FALSE(exists(dir + "/out2/small"));
 }
 
 TEST_CASE("compile: pointwise kernels overwrite their input in place and still match the reference") {

@@ -4,6 +4,7 @@
 #include "TestUtil.h"
 #include "codegen/ArenaPlan.h"
 #include "codegen/Generators.h"
+#include "codegen/ScheduleFile.h"
 #include "passes/PassManager.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
@@ -58,7 +59,7 @@ std::vector<float> stored(const Node &value, const Tensor &t) {
 }
 
 /// Compiles each kernel of `text` (default schedules, changed by `vary`) and compares it with the reference.
-void checkKernels(const std::string &text, const std::function<void(Schedule &)> &vary = {}) {
+void checkKernels(const std::string &text, const std::function<void(const Node &, Schedule &)> &vary) {
   Graph g = test::parse(text);
   TensorMap weights = initWeights(g, 11);
   TensorMap inputs;
@@ -71,7 +72,7 @@ void checkKernels(const std::string &text, const std::function<void(Schedule &)>
   int32_t batch = static_cast<int32_t>(g.batch);
   for (Kernel &k : kernelsOf(g, lanes)) {
     if (vary) {
-      vary(k.schedule);
+      vary(*k.node, k.schedule);
       k.params = packedParams(*k.node, k.schedule);
     }
     INFO("kernel " << k.node->name << ": " << k.canonical());
@@ -99,6 +100,12 @@ void checkKernels(const std::string &text, const std::function<void(Schedule &)>
     }
     CHECK(diff <= 1e-5f * scale);
   }
+}
+
+void checkKernels(const std::string &text, const std::function<void(Schedule &)> &vary = {}) {
+  checkKernels(text, [&](const Node &, Schedule &s) {
+    if (vary) vary(s);
+  });
 }
 
 }  // namespace
@@ -294,8 +301,8 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
   CHECK(s.print() == "vector=8 tile_c=3 tile_x=4 chunk_i=32 block_tasks=false parallel=false winograd=true");
   CHECK(Schedule::parse(s.print()) == s);
   CHECK(test::userErrorOf([] { Schedule::parse("vector=0"); }).find("vector must be an integer in 1..64") != std::string::npos);
-  CHECK(test::userErrorOf([] { Schedule::parse("tile=3"); }).find("unknown or malformed 'tile=3'") != std::string::npos);
-  CHECK(test::userErrorOf([] { Schedule::parse("winograd=yes"); }).find("unknown or malformed 'winograd=yes'") != std::string::npos);
+  CHECK(test::userErrorOf([] { Schedule::parse("tile=3"); }).find("unknown field 'tile'") != std::string::npos);
+  CHECK(test::userErrorOf([] { Schedule::parse("winograd=yes"); }).find("winograd must be true or false") != std::string::npos);
 }
 
 TEST_CASE("default schedules follow the target's vector width and the layer's width") {
@@ -476,4 +483,74 @@ output d
   checkKernels(text);
   checkKernels(text, [](Schedule &s) { s.parallel = false; });
   checkKernels(text, [](Schedule &s) { s.tileWidth = 4, s.tileChannels = 1, s.chunkInputs = 5; });
+}
+
+TEST_CASE("every schedule that scheduleProblem accepts computes what the reference computes") {
+  // The tuner's search space: a sample of field combinations, each applied where it is a schedule
+  // for the kernel (the rest keep their defaults), compiled and compared.
+  const char *net = R"(network s batch=2
+x = input(shape=5x9x11)
+a = conv(x, out=20, kernel=3, pad=1, relu=true)
+b = conv(a, out=7, kernel=3, stride=2)
+c = conv(b, out=33, kernel=1)
+output c
+)";
+  uint64_t state = 12345;
+  auto pick = [&](std::initializer_list<int> options) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return *(options.begin() + (state >> 33) % options.size());
+  };
+  int applied = 0, refused = 0;
+  for (int trial = 0; trial < 10; ++trial) {
+    Schedule candidate;
+    candidate.vector = pick({4, 8, 16});
+    candidate.tileChannels = pick({1, 2, 3});
+    candidate.tileWidth = pick({1, 2, 5, 11});
+    candidate.chunkInputs = pick({1, 3, 32});
+    candidate.blockTasks = pick({0, 1});
+    candidate.parallel = pick({0, 1});
+    candidate.winograd = pick({0, 1});
+    INFO("candidate " << candidate.print());
+    checkKernels(net, [&](const Node &node, Schedule &s) {
+      if (!scheduleProblem(node, candidate).empty()) return void(++refused);
+      s = candidate;
+      ++applied;
+    });
+  }
+  CHECK(applied >= 8);
+  CHECK(refused >= 8);
+}
+
+TEST_CASE("schedule files: what `deeper schedules` prints reads back; bad lines are errors where they stand") {
+  Graph g = test::parse("network s\nx = input(shape=8x6x6)\na = conv(x, out=24, kernel=3, pad=1)\n"
+                        "p = maxpool(a, kernel=2, stride=2)\nf = flatten(p)\n\"odd name\" = fc(f, out=10)\noutput \"odd name\"\n");
+  std::string file = printScheduleFile(kernelsOf(g, 16));
+  CHECK(file.find("\"odd name\": vector=16 tile_c=1") != std::string::npos);
+  ScheduleChoices same = parseScheduleFile(file, "s.schedules");
+  CHECK(printScheduleFile(kernelsOf(g, 16, &same)) == file);
+
+  ScheduleChoices edited = parseScheduleFile("# by hand\na: vector=8 tile_c=1 tile_x=3 winograd=false  # direct\n\"odd name\": tile_c=1\n", "h.schedules");
+  std::vector<Kernel> kernels = kernelsOf(g, 16, &edited);
+  CHECK(kernels[0].schedule.print() == "vector=8 tile_c=1 tile_x=3 chunk_i=32 block_tasks=true parallel=true winograd=false");
+  CHECK(kernels[0].params[0].view.extent == std::vector<int32_t>{24, 3, 3, 8});  // padded to vectors of 8, not 16
+
+  auto errorOf = [&](const std::string &text) {
+    return test::userErrorOf([&] {
+      ScheduleChoices c = parseScheduleFile(text, "bad.schedules");
+      kernelsOf(g, 16, &c);
+    });
+  };
+  CHECK_MENTIONS(errorOf("a: tile_c=1\nzz: tile_c=1\n"), "bad.schedules:2:1: error: the model has no kernel 'zz'");
+  CHECK_MENTIONS(errorOf("f: vector=8\n"), "bad.schedules:1:1: error: 'f' runs no kernel of its own");
+  CHECK_MENTIONS(errorOf("a: tile_c=1\na: tile_x=2\n"), "bad.schedules:2:1: error: 'a' has a schedule already");
+  CHECK_MENTIONS(errorOf("a: tile_q=1\n"), "bad.schedules:1:4: error: unknown field 'tile_q'");
+  CHECK_MENTIONS(errorOf("a: tile_c=0\n"), "bad.schedules:1:4: error: tile_c must be an integer in 1..64");
+  CHECK_MENTIONS(errorOf("a: tile_c 2\n"), "bad.schedules:1:4: error: expected FIELD=VALUE");
+  CHECK_MENTIONS(errorOf("a tile_c=2\n"), "bad.schedules:1:3: error: expected ':' after 'a'");
+  CHECK_MENTIONS(errorOf("a: vector=12\n"), "vector=12 is not a power of two");
+  CHECK_MENTIONS(errorOf("a: tile_c=3\n"), "tile_c=3 vectors of 16 is wider than the 24 output channels: tile_c at most 2");
+  CHECK_MENTIONS(errorOf("a: winograd=false tile_x=7\n"), "tile_x=7 is wider than the output row of 6 pixels");
+  CHECK_MENTIONS(errorOf("p: tile_x=2\n"), "maxpool has no register tile along x");
+  CHECK_MENTIONS(errorOf("\"odd name\": winograd=true\n"), "winograd=true needs a 3x3 conv with stride 1");
+  CHECK_MENTIONS(errorOf("p: tile_c=2\n"), "note: its default is: vector=16 tile_c=1");
 }

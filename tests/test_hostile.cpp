@@ -42,14 +42,6 @@ void writeFloats(const std::string &path, size_t count) {
 
 }  // namespace
 
-/// CHECKs that `text` contains `part`, and shows `text` when it does not.
-#define CHECK_MENTIONS(text, part)                   \
-  do {                                               \
-    std::string text_ = (text);                      \
-    INFO(text_);                                     \
-    CHECK(text_.find(part) != std::string::npos);    \
-  } while (0)
-
 TEST_CASE("ONNX external data: links, FIFOs and devices are refused, never followed or read") {
   test::TempDir tmp, outside;
   writeFloats(outside.path + "/secret.bin", 6);

@@ -1,10 +1,13 @@
 #include "tools/deeper/Commands.h"
 
 #include "codegen/Compile.h"
+#include "codegen/Kernel.h"
+#include "codegen/ScheduleFile.h"
 #include "frontend/Load.h"
 #include "frontend/OnnxExporter.h"
 #include "frontend/OnnxImporter.h"
 #include "ir/Graphviz.h"
+#include "ir/Names.h"
 #include "ir/Printer.h"
 #include "ir/Summary.h"
 #include "passes/PassManager.h"
@@ -200,11 +203,31 @@ int commandRun(const Options &o) {
   return 0;
 }
 
+/// The --schedules file, or nothing.
+std::optional<ScheduleChoices> scheduleChoices(const Options &o) {
+  if (o.schedules.empty()) return std::nullopt;
+  return parseScheduleFile(readFile(o.schedules), o.schedules);
+}
+
+int commandSchedules(const Options &o) {
+  Halide::Target target = parseTarget(o.target);
+  Graph graph = prepare(o, defaultPipeline());
+  std::optional<ScheduleChoices> choices = scheduleChoices(o);
+  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>(), choices ? &*choices : nullptr);
+  emit(o, fmt::format("# schedules of {} for {} (batch {}): a line per kernel, in execution order; fields a line\n"
+                      "# leaves out keep the default. Edit, then: deeper compile MODEL --schedules FILE -o DIR\n",
+                      printName(graph.name), o.target, graph.batch) +
+              printScheduleFile(kernels));
+  return 0;
+}
+
 int commandCompile(const Options &o) {
   if (o.outFile.empty()) fail("'deeper compile' needs -o DIR, the output folder");
   parseTarget(o.target);  // a bad target fails before the weights are made
+  std::optional<ScheduleChoices> choices = scheduleChoices(o);  // and a bad schedule file
   Graph graph = prepare(o, defaultPipeline(), true);
   CompileOptions co;
+  co.schedules = choices ? &*choices : nullptr;
   co.outDir = o.outFile;
   co.target = o.target;
   co.source = o.model;
@@ -234,6 +257,7 @@ int runCommand(const Options &o) {
       {"summary", commandSummary}, {"ir", commandIr},         {"graph", commandGraph},
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
       {"compile", commandCompile}, {"export-onnx", commandExportOnnx}, {"tensor", commandTensor},
+      {"schedules", commandSchedules},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);

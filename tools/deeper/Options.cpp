@@ -18,6 +18,7 @@ commands:
   graph     print Graphviz dot; block instances are clusters
   run       run the reference executor
   compile   compile to a native library, header, weights file and executable (-o DIR)
+  schedules print every kernel's schedule as a file that compile --schedules takes back
   export-onnx  write the inference graph and its weights as ONNX (-o FILE.onnx; --seed N | --weights F)
   tensor    print a tensor file's name and shape (FILE.npy or ONNX FILE.pb); -o OUT.npy converts it
   passes    list the passes (no MODEL)
@@ -38,8 +39,11 @@ compile:  -o DIR                     output folder (required)
           --target T                 host (default) or a Halide target, e.g. x86-64-linux-avx2
           --jobs N                   parallel kernel compiles (default: one per core)
           --outputs=a,b              compute these values instead of the declared outputs
+          --schedules FILE           schedules for some kernels, as `deeper schedules` prints them
           --seed N | --weights FILE.safetensors   the weights to pack (default: --seed 0)
           kernels are cached in $DEEPER_CACHE_DIR (default ~/.cache/deeper)
+
+schedules: --target T, --outputs, --schedules FILE as for compile; -o FILE writes the file there
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
 run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)
@@ -94,6 +98,7 @@ const std::map<std::string, Setter> &valueOptions() {
       {"--target", [](Options &o, const std::string &v) { o.target = v; }},
       {"--jobs", [](Options &o, const std::string &v) { o.jobs = static_cast<int>(parseCount("--jobs", v, false)); }},
       {"--outputs", [](Options &o, const std::string &v) { o.outputsOverride = splitList(v); }},
+      {"--schedules", [](Options &o, const std::string &v) { o.schedules = v; }},
   };
   return table;
 }

@@ -41,6 +41,7 @@ struct Options {
   std::string target = "host";
   int jobs = 0;
   std::optional<std::vector<std::string>> outputsOverride;
+  std::string schedules;  ///< compile, schedules: a schedule file (codegen/ScheduleFile.h)
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.
