@@ -9,6 +9,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 using namespace deeper;
 
 namespace {
@@ -38,6 +40,27 @@ TEST_CASE("the BVLC GoogLeNet prototxt imports to the same inference IR as googl
   std::string caffe = inferenceIr(bvlc);
   CHECK(caffe == inferenceIr(test::googlenetPath()));
   CHECK(caffe.find("@inception_5b:inception") != std::string::npos);  // modules recognised from the structure
+}
+
+TEST_CASE("models/inception_3a.prototxt, the README's Caffe example, is inception_3a of googlenet.dnet") {
+  // After the cleanup passes: the optimising ones lay out 3a's pool differently when it reads a graph input.
+  auto cleanedIr = [](const std::string &path) {
+    Graph g = loadModel(path);
+    PassOptions o;
+    o.pipeline = {"shape-inference", "inference-cleanup", "batchnorm-folding", "epilogue-fusion"};
+    runPasses(g, o);
+    return printGraph(g);
+  };
+  std::string module = cleanedIr(test::sourcePath("models/inception_3a.prototxt"));
+  std::istringstream googlenet(cleanedIr(test::googlenetPath()));
+  int lines = 0;
+  for (std::string line; std::getline(googlenet, line);) {
+    if (line.find("@inception_3a:inception") == std::string::npos) continue;
+    for (size_t at; (at = line.find("pool2/3x3_s2")) != std::string::npos;) line.replace(at, 12, "data");
+    CHECK_MENTIONS(module, line + "\n");
+    ++lines;
+  }
+  CHECK(lines == 8);
 }
 
 TEST_CASE("prototxt: in-place layers, top-level inputs, pooling variants") {
