@@ -540,17 +540,20 @@ TEST_CASE("schedule files: what `deeper schedules` prints reads back; bad lines 
       kernelsOf(g, 16, &c);
     });
   };
-  CHECK_MENTIONS(errorOf("a: tile_c=1\nzz: tile_c=1\n"), "bad.schedules:2:1: error: the model has no kernel 'zz'");
-  CHECK_MENTIONS(errorOf("f: vector=8\n"), "bad.schedules:1:1: error: 'f' runs no kernel of its own");
-  CHECK_MENTIONS(errorOf("a: tile_c=1\na: tile_x=2\n"), "bad.schedules:2:1: error: 'a' has a schedule already");
-  CHECK_MENTIONS(errorOf("a: tile_q=1\n"), "bad.schedules:1:4: error: unknown field 'tile_q'");
-  CHECK_MENTIONS(errorOf("a: tile_c=0\n"), "bad.schedules:1:4: error: tile_c must be an integer in 1..64");
-  CHECK_MENTIONS(errorOf("a: tile_c 2\n"), "bad.schedules:1:4: error: expected FIELD=VALUE");
-  CHECK_MENTIONS(errorOf("a tile_c=2\n"), "bad.schedules:1:3: error: expected ':' after 'a'");
-  CHECK_MENTIONS(errorOf("a: vector=12\n"), "vector=12 is not a power of two");
-  CHECK_MENTIONS(errorOf("a: tile_c=3\n"), "tile_c=3 vectors of 16 is wider than the 24 output channels: tile_c at most 2");
-  CHECK_MENTIONS(errorOf("a: winograd=false tile_x=7\n"), "tile_x=7 is wider than the output row of 6 pixels");
-  CHECK_MENTIONS(errorOf("p: tile_x=2\n"), "maxpool has no register tile along x");
-  CHECK_MENTIONS(errorOf("\"odd name\": winograd=true\n"), "winograd=true needs a 3x3 conv with stride 1");
-  CHECK_MENTIONS(errorOf("p: tile_c=2\n"), "note: its default is: vector=16 tile_c=1");
+  const std::pair<const char *, const char *> bad[] = {
+      {"a: tile_c=1\nzz: tile_c=1\n", "bad.schedules:2:1: error: the model has no kernel 'zz'"},
+      {"f: vector=8\n", "bad.schedules:1:1: error: 'f' runs no kernel of its own"},
+      {"a: tile_c=1\na: tile_x=2\n", "bad.schedules:2:1: error: 'a' has a schedule already"},
+      {"a: tile_q=1\n", "bad.schedules:1:4: error: unknown field 'tile_q'"},
+      {"a: tile_c=0\n", "bad.schedules:1:4: error: tile_c must be an integer in 1..64"},
+      {"a: tile_c 2\n", "bad.schedules:1:4: error: expected FIELD=VALUE"},
+      {"a tile_c=2\n", "bad.schedules:1:3: error: expected ':' after 'a'"},
+      {"a: vector=12\n", "vector=12 is not a power of two"},
+      {"a: tile_c=3\n", "tile_c=3 vectors of 16 is wider than the 24 output channels: tile_c at most 2"},
+      {"a: winograd=false tile_x=7\n", "tile_x=7 is wider than the output row of 6 pixels"},
+      {"p: tile_x=2\n", "maxpool has no register tile along x"},
+      {"\"odd name\": winograd=true\n", "winograd=true needs a 3x3 conv with stride 1"},
+      {"p: tile_c=2\n", "note: its default is: vector=16 tile_c=1"},
+  };
+  for (auto [text, message] : bad) CHECK_MENTIONS(errorOf(text), message);
 }
