@@ -84,8 +84,14 @@ Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipel
   return graph;
 }
 
+/// Prints to stdout text that may hold names from the model, its control characters escaped.
+template <typename... Args>
+void printForTerminal(fmt::format_string<Args...> format, Args &&...args) {
+  fmt::print("{}", printableText(fmt::format(format, std::forward<Args>(args)...)));
+}
+
 void emit(const Options &o, const std::string &text) {
-  if (o.outFile.empty()) fmt::print("{}", printableText(text));
+  if (o.outFile.empty()) printForTerminal("{}", text);
   else writeFileAtomic(o.outFile, text);
 }
 
@@ -130,7 +136,7 @@ int commandTensor(const Options &o) {
   std::string name;
   Tensor t = readTensorFile(o.model, &name);
   if (!o.outFile.empty()) writeNpy(o.outFile, t);
-  fmt::print("{} f32[{}]\n", name.empty() ? "-" : printableText(name), fmt::join(t.shape, ","));
+  printForTerminal("{} f32[{}]\n", name.empty() ? "-" : name, fmt::join(t.shape, ","));
   return 0;
 }
 
@@ -198,7 +204,7 @@ int commandRun(const Options &o) {
   for (const std::string &name : outputNames(graph)) {
     const Tensor &t = results.at(valueOf(name));
     if (o.top5) printTop5(name, t);
-    else fmt::print("{}: f32[{}]\n", printableText(name), fmt::join(t.shape, ","));
+    else printForTerminal("{}: f32[{}]\n", name, fmt::join(t.shape, ","));
   }
   return 0;
 }
@@ -233,9 +239,9 @@ int commandCompile(const Options &o) {
   co.source = o.model;
   co.jobs = o.jobs;
   CompileReport r = compileModel(graph, graph.weights, co);
-  fmt::print("compiled {} for {} (batch {}): {} kernels, {} distinct compiled now, the rest cached; arena {} bytes ({} without reuse); "
+  printForTerminal("compiled {} for {} (batch {}): {} kernels, {} distinct compiled now, the rest cached; arena {} bytes ({} without reuse); "
              "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
-             printableText(graph.name), o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
+             graph.name, o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
              r.identifier, r.identifier, r.identifier, r.identifier);
   return 0;
 }
@@ -246,7 +252,7 @@ int commandExportOnnx(const Options &o) {
   std::vector<std::string> pipeline = {"shape-inference", "inference-cleanup"};
   Graph graph = prepare(o, pipeline, true);
   writeFileAtomic(o.outFile, exportOnnx(graph, graph.weights));
-  fmt::print("wrote {} (ONNX opset 13, batch {}, outputs {})\n", printableText(o.outFile), graph.batch, printableText(fmt::format("{}", fmt::join(outputNames(graph), ", "))));
+  printForTerminal("wrote {} (ONNX opset 13, batch {}, outputs {})\n", o.outFile, graph.batch, fmt::join(outputNames(graph), ", "));
   return 0;
 }
 
