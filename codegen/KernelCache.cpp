@@ -86,6 +86,10 @@ void runJobs(const std::vector<Kernel> &kernels, const std::vector<Job> &jobs, c
 
 }  // namespace
 
+std::string halideVersion() { return DEEPER_HALIDE_VERSION; }
+
+std::string codeGeneratorHash() { return DEEPER_CODEGEN_SOURCE_HASH; }
+
 std::string cacheDirectory() {
   std::string dir;
   if (const char *d = std::getenv("DEEPER_CACHE_DIR"); d && *d) dir = d;

@@ -31,6 +31,10 @@ struct CompileJobsOptions {
 
 std::string cacheDirectory();
 
+/// What else decides a kernel's code: the Halide version and a hash of the code generator's sources.
+std::string halideVersion();
+std::string codeGeneratorHash();
+
 /// Makes the cache entry `object` unless it exists: `make` writes a temporary file, which is renamed into
 /// place only when complete, so a killed or failed compile never leaves half an object. Returns `object`.
 std::string cachedObject(const std::string &object, const std::function<void(const std::string &tmp)> &make);

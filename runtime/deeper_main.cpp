@@ -3,6 +3,7 @@
 // model, so this file compiles once for every model.
 //
 //   ./googlenet --input x.npy --output y.npy [--weights F] [--threads N] [--top5] [--bench N]
+//   ./googlenet --profile N [--profile-json F]   (each step's and lane group's times: what `deeper tune` reads)
 #include "deeper_runtime.h"
 #include "npy_format.h"
 #include "top5.h"
@@ -29,6 +30,7 @@ struct Options {
   int threads = 0;
   int bench = 0;
   int profile = 0;
+  std::string profileJson;
   double peakGflops = 0;
   bool top5 = false;
 };
@@ -59,8 +61,9 @@ Options parse(int argc, char **argv) {
     if (a == "--top5") o.top5 = true;
     else if (a == "--help" || a == "-h") {
       std::printf("usage: %s [--input [NAME=]x.npy] [--output [NAME=]y.npy] [--weights F] [--threads N] [--top5] [--bench N]\n"
-                  "          [--profile N [--peak GFLOPS]]\n"
-                  "without --input, a fixed synthetic input is used; --profile prints each step's median time\n", argv[0]);
+                  "          [--profile N [--peak GFLOPS] [--profile-json FILE]]\n"
+                  "without --input, a fixed synthetic input is used; --profile prints each step's median time\n"
+                  "over at least N runs (more, up to 8N, while the median moves); --profile-json also writes them\n", argv[0]);
       std::exit(0);
     } else if (!hasValue) die("unknown option or missing value: " + a);
     else if (a == "--input") o.inputs.push_back(named(argv[++i]));
@@ -70,6 +73,7 @@ Options parse(int argc, char **argv) {
     else if (a == "--bench") o.bench = positive("--bench", argv[++i]);
     else if (a == "--profile") o.profile = positive("--profile", argv[++i]);
     else if (a == "--peak") o.peakGflops = positive("--peak", argv[++i]);
+    else if (a == "--profile-json") o.profileJson = argv[++i];
     else die("unknown option: " + a);
   }
   return o;
@@ -106,17 +110,22 @@ std::vector<float> readInput(const std::string &path, const deeper_tensor_info &
   return data;
 }
 
-void writeOutput(const std::string &path, const deeper_tensor_info &info, const std::vector<float> &data) {
+/// Writes `bytes` to a temporary beside `path`, renamed over it when complete.
+void writeFile(const std::string &path, const std::string &bytes) {
   std::string tmp = path + ".tmp";
   std::ofstream out(tmp, std::ios::binary);
-  std::string pre = deeper::npy_format::preamble(std::vector<int64_t>(info.shape, info.shape + info.rank));
-  out.write(pre.data(), static_cast<std::streamsize>(pre.size()));
-  out.write(reinterpret_cast<const char *>(data.data()), static_cast<std::streamsize>(data.size() * 4));
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
     die("cannot write '" + path + "'");
   }
+}
+
+void writeOutput(const std::string &path, const deeper_tensor_info &info, const std::vector<float> &data) {
+  std::string bytes = deeper::npy_format::preamble(std::vector<int64_t>(info.shape, info.shape + info.rank));
+  bytes.append(reinterpret_cast<const char *>(data.data()), data.size() * 4);
+  writeFile(path, bytes);
 }
 
 void printTop5(const deeper_tensor_info &info, const std::vector<float> &data) {
@@ -151,20 +160,73 @@ std::string outputShape(const deeper_step &step) {
   return text;
 }
 
-/// Median time of every step over `runs` runs, slowest first, with GFLOP/s (2 flops per multiply-add
-/// the kernel executes: a Winograd conv's are fewer than its layer's) and, given the machine's peak, its share.
-void profile(deeper_context *ctx, int runs, double peak, const float *const *ins, float *const *outs) {
+/// Times of every run, by step and by lane group: samples[s][run].
+struct Samples {
+  std::vector<std::vector<double>> steps, groups;
+  std::vector<double> totals;
+};
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+}
+
+/// At least `runs` runs after two warm-up runs, then more, up to 8x, while the median total moves by 1%
+/// or more from one batch of runs to the next: a noisy machine gets more samples.
+Samples sample(deeper_context *ctx, int runs, const float *const *ins, float *const *outs) {
   const deeper_model &m = *deeper_context_model(ctx);
-  std::vector<std::vector<double>> ms(m.num_steps);
-  std::vector<double> once(m.num_steps);
-  for (int i = 0; i < runs + 2; ++i) {
-    if (deeper_run_timed(ctx, ins, outs, once.data()) != DEEPER_OK) die(deeper_last_error());
-    if (i >= 2) for (int s = 0; s < m.num_steps; ++s) ms[s].push_back(once[s]);  // two warm-up runs
+  int groups = 0;
+  for (int s = 0; s < m.num_steps; ++s) groups = std::max(groups, m.steps[s].group);
+  Samples out{std::vector<std::vector<double>>(m.num_steps), std::vector<std::vector<double>>(groups), {}};
+  std::vector<double> step(m.num_steps), group(groups);
+  double previous = -1;
+  for (int i = 0; i < 8 * runs + 2; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (deeper_run_profiled(ctx, ins, outs, step.data(), group.data()) != DEEPER_OK) die(deeper_last_error());
+    if (i < 2) continue;  // warm-up
+    out.totals.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    for (int s = 0; s < m.num_steps; ++s) out.steps[s].push_back(step[s]);
+    for (int g = 0; g < groups; ++g) out.groups[g].push_back(group[g]);
+    if (static_cast<int>(out.totals.size()) % runs) continue;
+    double now = median(out.totals);
+    if (previous > 0 && std::fabs(now - previous) < 0.01 * previous) break;
+    previous = now;
   }
+  return out;
+}
+
+/// `"name": {"median": ..., "q1": ..., "q3": ...}` of milliseconds.
+std::string quartilesJson(const char *name, const std::vector<double> &v) {
+  char text[160];
+  std::snprintf(text, sizeof text, "\"%s\": {\"median\": %.6f, \"q1\": %.6f, \"q3\": %.6f}", name, median(v), quantile(v, 0.25), quantile(v, 0.75));
+  return text;
+}
+
+/// The samples' quartiles as JSON; names with every byte outside printable ASCII escaped.
+void writeProfileJson(const std::string &path, const deeper_model &m, const Samples &samples) {
+  std::string json = "{\"runs\": " + std::to_string(samples.totals.size()) + ", " + quartilesJson("total_ms", samples.totals) + ",\n \"steps\": [";
+  for (int s = 0; s < m.num_steps; ++s) {
+    json += s ? ",\n  {\"name\": \"" : "\n  {\"name\": \"";
+    for (unsigned char c : std::string(m.steps[s].name)) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      json += c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ? std::string(escaped) : std::string(1, static_cast<char>(c));
+    }
+    json += "\", \"group\": " + std::to_string(m.steps[s].group) + ", \"lane\": " + std::to_string(m.steps[s].lane) + ", " +
+            quartilesJson("ms", samples.steps[s]) + "}";
+  }
+  json += "],\n \"groups\": [";
+  for (size_t g = 0; g < samples.groups.size(); ++g) json += (g ? ", {" : "{") + quartilesJson("ms", samples.groups[g]) + "}";
+  writeFile(path, json + "]}\n");
+}
+
+/// Median time of every step, slowest first, with GFLOP/s (2 flops per multiply-add the kernel
+/// executes: a Winograd conv's are fewer than its layer's) and, given the machine's peak, its share.
+void printProfile(const deeper_model &m, const Samples &samples, double peak) {
   std::vector<std::pair<double, int>> order;
   double total = 0;
   for (int s = 0; s < m.num_steps; ++s) {
-    order.push_back({median(ms[s]), s});
+    order.push_back({median(samples.steps[s]), s});
     total += order.back().first;
   }
   std::sort(order.rbegin(), order.rend());
@@ -174,7 +236,8 @@ void profile(deeper_context *ctx, int runs, double peak, const float *const *ins
     std::printf("%-32s %-16s %9.3f %5.1f%% %9.1f %6.1f%% %5s\n", deeper::printableText(m.steps[s].name).c_str(), outputShape(m.steps[s]).c_str(), t, 100 * t / total,
                 gflops, peak > 0 ? 100 * gflops / peak : 0.0, m.steps[s].lane ? std::to_string(m.steps[s].lane).c_str() : "-");
   }
-  std::printf("total_ms=%.3f steps=%d (steps in lanes run side by side: their times overlap)\n", total, m.num_steps);
+  std::printf("total_ms=%.3f steps=%d runs=%zu (steps in lanes run side by side: their times overlap)\n", total, m.num_steps,
+              samples.totals.size());
 }
 
 }  // namespace
@@ -210,7 +273,11 @@ int main(int argc, char **argv) {
   if (o.top5)
     for (int i = 0; i < m.num_outputs; ++i) printTop5(m.outputs[i], outputs[i]);
   if (o.bench) bench(ctx, o.bench, ins.data(), outs.data(), m.inputs[0].shape[0]);
-  if (o.profile) profile(ctx, o.profile, o.peakGflops, ins.data(), outs.data());
+  if (o.profile) {
+    Samples samples = sample(ctx, o.profile, ins.data(), outs.data());
+    printProfile(m, samples, o.peakGflops);
+    if (!o.profileJson.empty()) writeProfileJson(o.profileJson, m, samples);
+  }
   deeper_destroy(ctx);
   return 0;
 }

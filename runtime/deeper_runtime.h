@@ -96,6 +96,10 @@ deeper_status deeper_create(const deeper_model *model, const char *weights_path,
 deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float *const *outputs);
 /* deeper_run that also stores each step's wall time in step_ms[0..num_steps) (a profile). */
 deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms);
+/* deeper_run_timed that also stores each group's wall time (its lanes side by side, first to last step)
+   in group_ms[g - 1] for the groups g = 1 .. the largest deeper_step.group. */
+deeper_status deeper_run_profiled(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms,
+                                  double *group_ms);
 void deeper_destroy(deeper_context *ctx);
 const deeper_model *deeper_context_model(const deeper_context *ctx);
 /* The message of the last failed call on this thread ("" if none). */

@@ -199,7 +199,7 @@ int runLane(void *, int lane, uint8_t *closure) {
 }
 
 /// One run's steps: the caller's buffers bound, then each step alone or each group's lanes side by side.
-deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms) {
+deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms, double *group_ms) {
   const deeper_model &model = *ctx->model;
   for (int s = 0; s < model.num_steps; ++s) {
     const deeper_step &step = model.steps[s];
@@ -220,7 +220,9 @@ deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *c
       for (; group.end < model.num_steps && model.steps[group.end].group == id; ++group.end)
         lanes = std::max(lanes, model.steps[group.end].lane);
     uint8_t *closure = reinterpret_cast<uint8_t *>(&group);
+    auto start = std::chrono::steady_clock::now();
     int err = id > 0 ? deeper::runtime::parallelFor(nullptr, runLane, 0, lanes, closure) : runLane(nullptr, -1, closure);
+    if (group_ms && id > 0) group_ms[id - 1] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (err) {  // no failed step: the thread pool itself failed
       int failed = group.failed;
       return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", failed >= 0 ? model.steps[failed].name : "a lane group", err);
@@ -260,11 +262,15 @@ deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float 
 }
 
 deeper_status deeper_run_timed(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms) {
+  return deeper_run_profiled(ctx, inputs, outputs, step_ms, nullptr);
+}
+
+deeper_status deeper_run_profiled(deeper_context *ctx, const float *const *inputs, float *const *outputs, double *step_ms, double *group_ms) {
   if (!ctx || !inputs || !outputs) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null argument");
   // The step buffers hold this run's pointers: a second run meanwhile would race, so it is refused.
   if (ctx->running.exchange(true, std::memory_order_acquire))
     return failWith(DEEPER_ERROR_BUSY, "deeper_run: the context is running on another thread; use one context per thread");
-  deeper_status s = runSteps(ctx, inputs, outputs, step_ms);
+  deeper_status s = runSteps(ctx, inputs, outputs, step_ms, group_ms);
   ctx->running.store(false, std::memory_order_release);
   return s;
 }

@@ -18,8 +18,11 @@
 #include "support/Files.h"
 #include "support/Npy.h"
 #include "support/Safetensors.h"
+#include "tune/Tuner.h"
+#include "tune/Units.h"
 
 #include <algorithm>
+#include <unistd.h>
 #include <numeric>
 
 namespace deeper::cli {
@@ -209,16 +212,25 @@ int commandRun(const Options &o) {
   return 0;
 }
 
-/// The --schedules file, or nothing.
-std::optional<ScheduleChoices> scheduleChoices(const Options &o) {
-  if (o.schedules.empty()) return std::nullopt;
-  return parseScheduleFile(readFile(o.schedules), o.schedules);
+/// The schedules --schedules gives, else the best --db records for `graph`'s kernels, or nothing; with
+/// a database, says on stderr how many kernels it tuned.
+std::optional<ScheduleChoices> scheduleChoices(const Options &o, const Graph &graph, const Halide::Target &target) {
+  if (!o.schedules.empty() && !o.db.empty()) fail("--schedules and --db exclude each other: give one");
+  if (!o.schedules.empty()) return parseScheduleFile(readFile(o.schedules), o.schedules);
+  if (o.db.empty()) return std::nullopt;
+  if (access(o.db.c_str(), F_OK) != 0) fail(fmt::format("--db '{}': no such tuning database; make one with `deeper tune MODEL --db {}`", o.db, o.db));
+  TuningDatabase db(o.db);
+  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>());
+  TunedSchedules tuned = tunedSchedules(kernels, db, tuningContext(target, 0, graph.batch));
+  fmt::print(stderr, "{}: {} of {} kernels tuned ({} of {} units: kernels alone and modules' lanes); the rest keep their defaults\n", o.db,
+             tuned.kernelsTuned, kernels.size(), tuned.unitsTuned, tuned.units);
+  return parseScheduleFile(tuned.scheduleFile, o.db);
 }
 
 int commandSchedules(const Options &o) {
   Halide::Target target = parseTarget(o.target);
   Graph graph = prepare(o, defaultPipeline());
-  std::optional<ScheduleChoices> choices = scheduleChoices(o);
+  std::optional<ScheduleChoices> choices = scheduleChoices(o, graph, target);
   std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>(), choices ? &*choices : nullptr);
   emit(o, fmt::format("# schedules of {} for {} (batch {}): a line per kernel, in execution order; fields a line\n"
                       "# leaves out keep the default. Edit, then: deeper compile MODEL --schedules FILE -o DIR\n",
@@ -229,9 +241,10 @@ int commandSchedules(const Options &o) {
 
 int commandCompile(const Options &o) {
   if (o.outFile.empty()) fail("'deeper compile' needs -o DIR, the output folder");
-  parseTarget(o.target);  // a bad target fails before the weights are made
-  std::optional<ScheduleChoices> choices = scheduleChoices(o);  // and a bad schedule file
+  Halide::Target target = parseTarget(o.target);  // a bad target fails before the weights are made
+  if (!o.schedules.empty()) parseScheduleFile(readFile(o.schedules), o.schedules);  // and a bad schedule file
   Graph graph = prepare(o, defaultPipeline(), true);
+  std::optional<ScheduleChoices> choices = scheduleChoices(o, graph, target);
   CompileOptions co;
   co.schedules = choices ? &*choices : nullptr;
   co.outDir = o.outFile;
@@ -243,6 +256,35 @@ int commandCompile(const Options &o) {
              "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
              graph.name, o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
              r.identifier, r.identifier, r.identifier, r.identifier);
+  return 0;
+}
+
+/// --import, --export and --best work on the database alone; otherwise the MODEL is tuned.
+int commandTune(const Options &o) {
+  if (o.db.empty()) fail("'deeper tune' needs --db FILE.sqlite, the tuning database (created when missing)");
+  if (!o.importFile.empty() && !o.exportFile.empty() && o.importFile == o.exportFile)
+    fail("--import and --export name the same file");
+  TuningDatabase db(o.db);
+  if (!o.importFile.empty()) {
+    size_t added = db.importJsonl(readFile(o.importFile), o.importFile);
+    fmt::print("{}: {} new records from {}\n", o.db, added, o.importFile);
+  }
+  if (!o.exportFile.empty()) {
+    writeFileAtomic(o.exportFile, db.exportJsonl());
+    fmt::print("{}: wrote every record to {}\n", o.db, o.exportFile);
+  }
+  if (o.best) printForTerminal("{}", printBestRecords(db));
+  if (o.model.empty()) {
+    if (o.importFile.empty() && o.exportFile.empty() && !o.best) fail("'deeper tune' needs a MODEL (or --import, --export, --best)");
+    return 0;
+  }
+  if (!o.schedules.empty()) fail("'deeper tune' searches the schedules itself: --schedules is for compile");
+  Graph graph = prepare(o, defaultPipeline(), true);
+  TuneOptions to;
+  to.target = o.target, to.threads = o.threads, to.budgetSeconds = o.budgetSeconds, to.maxTrials = o.trials, to.jobs = o.jobs;
+  to.source = o.model;
+  TuneReport report = tuneModel(graph, graph.weights, db, to);
+  printForTerminal("{}", printTuneReport(report));
   return 0;
 }
 
@@ -263,7 +305,7 @@ int runCommand(const Options &o) {
       {"summary", commandSummary}, {"ir", commandIr},         {"graph", commandGraph},
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
       {"compile", commandCompile}, {"export-onnx", commandExportOnnx}, {"tensor", commandTensor},
-      {"schedules", commandSchedules},
+      {"schedules", commandSchedules}, {"tune", commandTune},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);

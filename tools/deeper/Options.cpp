@@ -19,6 +19,7 @@ commands:
   run       run the reference executor
   compile   compile to a native library, header, weights file and executable (-o DIR)
   schedules print every kernel's schedule as a file that compile --schedules takes back
+  tune      search each kernel's and module's schedules by measuring them (--db FILE.sqlite)
   export-onnx  write the inference graph and its weights as ONNX (-o FILE.onnx; --seed N | --weights F)
   tensor    print a tensor file's name and shape (FILE.npy or ONNX FILE.pb); -o OUT.npy converts it
   passes    list the passes (no MODEL)
@@ -40,10 +41,19 @@ compile:  -o DIR                     output folder (required)
           --jobs N                   parallel kernel compiles (default: one per core)
           --outputs=a,b              compute these values instead of the declared outputs
           --schedules FILE           schedules for some kernels, as `deeper schedules` prints them
+          --db FILE.sqlite           the best schedules `deeper tune` recorded for this target and batch
           --seed N | --weights FILE.safetensors   the weights to pack (default: --seed 0)
           kernels are cached in $DEEPER_CACHE_DIR (default ~/.cache/deeper)
 
-schedules: --target T, --outputs, --schedules FILE as for compile; -o FILE writes the file there
+schedules: --target T, --outputs, --schedules FILE, --db FILE as for compile; -o FILE writes the file there
+
+tune:     --db FILE.sqlite           the tuning database (created when missing; required)
+          --budget T                 stop starting rounds after T: 90s, 10m, 1h (default 10m)
+          --trials N                 or after N candidates
+          --threads N                the thread count measured at (default: every core)
+          --target T, --batch N, --jobs N, --seed N | --weights F   as for compile
+          --export FILE.jsonl        write every record (no MODEL needed); --import FILE.jsonl adds records
+          --best                     print each unit's best record and its gain over the default
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
 run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)
@@ -58,6 +68,17 @@ NamedFile namedFile(const std::string &text) {
   size_t eq = text.find('=');
   if (eq == std::string::npos) return NamedFile{"", text};
   return NamedFile{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+/// "90s", "10m", "1h" or plain seconds.
+double parseDuration(const std::string &flag, const std::string &text) {
+  static const std::map<char, double> units = {{'s', 1}, {'m', 60}, {'h', 3600}};
+  std::string number = text;
+  double unit = 1;
+  if (!text.empty() && units.count(text.back())) unit = units.at(text.back()), number.pop_back();
+  bool digits = !number.empty() && number.size() <= 9 && number.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits) fail(fmt::format("{} expects a duration such as 90s, 10m or 1h, got '{}'", flag, text));
+  return std::stod(number) * unit;
 }
 
 uint64_t parseCount(const std::string &flag, const std::string &text, bool allowZero) {
@@ -99,6 +120,16 @@ const std::map<std::string, Setter> &valueOptions() {
       {"--jobs", [](Options &o, const std::string &v) { o.jobs = static_cast<int>(parseCount("--jobs", v, false)); }},
       {"--outputs", [](Options &o, const std::string &v) { o.outputsOverride = splitList(v); }},
       {"--schedules", [](Options &o, const std::string &v) { o.schedules = v; }},
+      {"--db", [](Options &o, const std::string &v) { o.db = v; }},
+      {"--budget", [](Options &o, const std::string &v) { o.budgetSeconds = parseDuration("--budget", v); }},
+      {"--trials", [](Options &o, const std::string &v) { o.trials = static_cast<int64_t>(parseCount("--trials", v, false)); }},
+      {"--threads", [](Options &o, const std::string &v) {
+         uint64_t n = parseCount("--threads", v, false);
+         if (n > 256) fail(fmt::format("--threads {}: at most 256", v));
+         o.threads = static_cast<int>(n);
+       }},
+      {"--export", [](Options &o, const std::string &v) { o.exportFile = v; }},
+      {"--import", [](Options &o, const std::string &v) { o.importFile = v; }},
   };
   return table;
 }
@@ -110,6 +141,7 @@ const std::map<std::string, bool Options::*> &flagOptions() {
       {"--verify-each", &Options::verifyEach},         {"--json", &Options::json},
       {"--all", &Options::all},                        {"--synthetic-input", &Options::syntheticInput},
       {"--top5", &Options::top5},                      {"--no-fuse-reduce", &Options::noFuseReduce},
+      {"--best", &Options::best},
   };
   return table;
 }

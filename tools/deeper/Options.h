@@ -42,6 +42,13 @@ struct Options {
   int jobs = 0;
   std::optional<std::vector<std::string>> outputsOverride;
   std::string schedules;  ///< compile, schedules: a schedule file (codegen/ScheduleFile.h)
+  std::string db;         ///< tune, compile, schedules: the tuning database (tune/TuningDatabase.h)
+  // tune
+  double budgetSeconds = 600;
+  int64_t trials = 0;
+  int threads = 0;
+  std::string exportFile, importFile;
+  bool best = false;
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.

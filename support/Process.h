@@ -1,0 +1,25 @@
+// Running another program as a child process, with a time limit: what the tuner does with every
+// candidate it measures, so that a candidate which crashes or hangs is recorded, never fatal.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace deeper {
+
+struct ProcessResult {
+  enum class Ending { Exited, Signalled, TimedOut, NotStarted } ending = Ending::NotStarted;
+  int code = 0;        ///< the exit status (Exited) or the signal (Signalled)
+  std::string output;  ///< stdout and stderr together, at most the last 64 KiB
+  double seconds = 0;
+
+  bool ok() const { return ending == Ending::Exited && code == 0; }
+  /// "exit status 3", "killed by signal 11 (Segmentation fault)", "no answer within 12 s", ...
+  std::string describe() const;
+};
+
+/// Runs `argv` (argv[0] a path; no shell) and waits at most `timeoutSeconds`, after which the child and
+/// everything it started are killed.
+ProcessResult runProcess(const std::vector<std::string> &argv, double timeoutSeconds);
+
+}  // namespace deeper

@@ -1,0 +1,312 @@
+// deeper tune: its search space, cost model, database, child processes, and the tuner end to end on
+// small models (no timing is checked: only what was recorded, chosen and computed).
+#include "TestUtil.h"
+
+#include "codegen/Compile.h"
+#include "codegen/Kernel.h"
+#include "passes/PassManager.h"
+#include "support/Npy.h"
+#include "support/Process.h"
+#include "tune/CostModel.h"
+#include "tune/SearchSpace.h"
+#include "tune/TuningDatabase.h"
+#include "tune/Units.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <thread>
+
+using namespace deeper;
+
+namespace {
+
+std::vector<Kernel> googlenetKernels(Graph &g, int lanes) {
+  g = loadModel(test::googlenetPath());
+  runPasses(g, PassOptions{});
+  return kernelsOf(g, lanes);
+}
+
+Trial sampleTrial(const std::string &config, double ms, const std::string &origin = "tuner") {
+  Trial t;
+  t.unit = "kernel", t.problem = "conv out=8 | a problem", t.label = "c";
+  t.context = TuningContext{"x86-64-linux-avx2", "a machine, 2 cores, avx2", "14.0.0", "abc", 2, 1};
+  t.config = config, t.origin = origin, t.medianMs = ms, t.q1Ms = ms * 0.9, t.q3Ms = ms * 1.1;
+  t.created = utcNow();
+  return t;
+}
+
+int countRows(const std::string &db, const std::string &where) {
+  TuningDatabase d(db);
+  int n = 0;
+  for (const Trial &t : d.all()) n += where.empty() || t.origin == where;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("tune space: every neighbour of every GoogLeNet kernel, two moves out, is a valid schedule in the space") {
+  for (int lanes : {16, 8}) {
+    Graph g;
+    std::vector<Kernel> kernels = googlenetKernels(g, lanes);
+    size_t winogradToggles = 0, moves = 0;
+    for (const Kernel &k : kernels) {
+      INFO(k.node->name, " lanes ", lanes);
+      REQUIRE(inSearchSpace(k, k.schedule, lanes));
+      std::vector<Schedule> frontier = {k.schedule}, next;
+      for (int depth = 0; depth < 2; ++depth, frontier.swap(next), next.clear())
+        for (const Schedule &from : frontier)
+          for (const Schedule &n : neighbourSchedules(k, from, lanes)) {
+            CHECK(scheduleProblem(*k.node, n).empty());
+            CHECK(inSearchSpace(k, n, lanes));
+            CHECK_FALSE(n == from);
+            CHECK(Schedule::parse(n.print()) == n);
+            if (k.lane > 1) CHECK_FALSE(n.parallel);  // lanes after the first run serially
+            winogradToggles += n.winograd != from.winograd;
+            ++moves;
+            next.push_back(n);
+          }
+      if (k.node->op == OpKind::Conv) CHECK(neighbourSchedules(k, k.schedule, lanes).size() >= 4);
+    }
+    CHECK(winogradToggles > 0);
+    CHECK(moves > 10 * kernels.size());
+  }
+  // Outside the space: invalid schedules, and tiles that would spill the register file.
+  Graph g;
+  std::vector<Kernel> kernels = googlenetKernels(g, 16);
+  const Kernel &conv = *std::find_if(kernels.begin(), kernels.end(), [](const Kernel &k) { return k.node->name == "conv2/3x3"; });
+  Schedule s = conv.schedule;
+  s.vector = 12;
+  CHECK_FALSE(inSearchSpace(conv, s, 16));
+  s = conv.schedule;
+  s.winograd = false, s.tileChannels = 4, s.tileWidth = 8;
+  CHECK_FALSE(inSearchSpace(conv, s, 16));  // 32 accumulators
+  s.tileWidth = 7;
+  CHECK(inSearchSpace(conv, s, 16));        // 28
+}
+
+TEST_CASE("tune cost model: learns from measurements which field values are faster") {
+  Graph g;
+  std::vector<Kernel> kernels = googlenetKernels(g, 16);
+  std::vector<KernelObservation> data;
+  CostModel model;
+  for (const Kernel &k : kernels) {
+    if (k.node->op != OpKind::Conv || k.schedule.winograd) continue;
+    Schedule narrow = k.schedule, wide = k.schedule;
+    narrow.tileWidth = 1, wide.tileWidth = 5;
+    data.push_back({&k, k.schedule, 0.0});
+    data.push_back({&k, narrow, std::log(3.0)});  // three times slower
+    data.push_back({&k, wide, std::log(0.8)});
+  }
+  CHECK(model.predict(kernels[0], kernels[0].schedule) == 0.0);  // unfitted: no opinion
+  model.fit(data);
+  CHECK(model.observations() == data.size());
+  for (const KernelObservation &o : data) {
+    Schedule narrow = o.schedule, wide = o.schedule;
+    narrow.tileWidth = 1, wide.tileWidth = 5;
+    CHECK(model.predict(*o.kernel, narrow) > model.predict(*o.kernel, o.kernel->schedule) + 0.3);
+    CHECK(model.predict(*o.kernel, wide) < model.predict(*o.kernel, o.kernel->schedule));
+  }
+}
+
+TEST_CASE("tune database: records round-trip, duplicates are one, export and import merge two machines' records") {
+  test::TempDir tmp;
+  const std::string a = tmp.path + "/a.sqlite", b = tmp.path + "/b.sqlite";
+  Trial one = sampleTrial("vector=8 tile_c=1", 1.5, "default"), two = sampleTrial("vector=8 tile_c=2", 1.2);
+  two.status = "ok", two.detail = "";
+  Trial broken = sampleTrial("vector=8 tile_c=3", 0);
+  broken.status = "crash", broken.detail = "killed by signal 11 (Segmentation fault)";
+  {
+    TuningDatabase db(a);
+    CHECK(db.insert(one));
+    CHECK_FALSE(db.insert(one));  // the same trial twice is one record
+    CHECK(db.insert(two));
+    CHECK(db.insert(broken));
+  }
+  TuningDatabase db(a);  // reopened: everything committed
+  std::vector<Trial> all = db.all();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].config == one.config);
+  CHECK(all[0].context.machine == one.context.machine);
+  CHECK(all[0].q3Ms == doctest::Approx(1.65));
+  CHECK(all[2].detail == broken.detail);
+  CHECK(db.trials(one.problem, "x86-64-linux-avx2").size() == 3);
+  CHECK(db.trials(one.problem, "x86-64-linux-avx512").empty());
+
+  // Another machine's records, merged both ways: the union, each record once.
+  TuningDatabase other(b);
+  Trial theirs = sampleTrial("vector=16 tile_c=1", 0.9);
+  theirs.context.machine = "another machine, 8 cores, avx2";
+  other.insert(theirs);
+  CHECK(other.importJsonl(db.exportJsonl(), "a.jsonl") == 3);
+  CHECK(other.importJsonl(db.exportJsonl(), "a.jsonl") == 0);
+  CHECK(db.importJsonl(other.exportJsonl(), "b.jsonl") == 1);
+  CHECK(db.all().size() == 4);
+  CHECK(db.exportJsonl().size() == other.exportJsonl().size());
+
+  // A bad line is refused with its place, and nothing of the file is added.
+  std::string bad = db.exportJsonl() + "{\"unit\": \"kernel\"}\n";
+  CHECK_MENTIONS(test::userErrorOf([&] { other.importJsonl(bad, "bad.jsonl"); }), "bad.jsonl:5: error: not a tuning record");
+  CHECK_MENTIONS(test::userErrorOf([&] { other.importJsonl("[1,2\n", "bad.jsonl"); }), "bad.jsonl:1: error: not a tuning record: not JSON");
+  std::string negative = other.exportJsonl();
+  negative = negative.substr(0, negative.find('\n'));
+  negative.replace(negative.find("\"median_ms\":"), 12, "\"median_ms\":-");
+  CHECK_MENTIONS(test::userErrorOf([&] { other.importJsonl(negative, "neg.jsonl"); }), "times must be finite and not negative");
+  CHECK(other.all().size() == 4);
+
+  // Not a database at all.
+  std::ofstream(tmp.path + "/text.sqlite") << "just some text, long enough to look like a header of something else entirely\n";
+  CHECK_MENTIONS(test::userErrorOf([&] { TuningDatabase nope(tmp.path + "/text.sqlite"); }), "text.sqlite");
+}
+
+TEST_CASE("tune best records: the fastest configuration that never failed, over all of its measurements") {
+  std::vector<ConfigRecord> records = {{"a", {1.0, 1.1, 1.2}, false}, {"b", {0.5}, true}, {"c", {0.9, 1.3, 0.95}, false}};
+  REQUIRE(bestRecord(records));
+  CHECK(bestRecord(records)->config == "c");  // b failed once: never chosen
+  CHECK(records[2].median() == doctest::Approx(0.95));
+  CHECK(bestRecord({}) == nullptr);
+}
+
+TEST_CASE("child processes: exit status, a crash and a hang are told apart, and output is kept") {
+  ProcessResult ok = runProcess({"/bin/sh", "-c", "echo hello; exit 0"}, 10);
+  CHECK(ok.ok());
+  CHECK(ok.output == "hello\n");
+  ProcessResult status = runProcess({"/bin/sh", "-c", "echo oops >&2; exit 3"}, 10);
+  CHECK(status.ending == ProcessResult::Ending::Exited);
+  CHECK(status.code == 3);
+  CHECK(status.output == "oops\n");
+  ProcessResult crash = runProcess({"/bin/sh", "-c", "kill -SEGV $$"}, 10);
+  CHECK(crash.ending == ProcessResult::Ending::Signalled);
+  CHECK_MENTIONS(crash.describe(), "signal 11");
+  // A hang, with a child of its own holding the output open: both killed at the limit.
+  auto start = std::chrono::steady_clock::now();
+  ProcessResult hang = runProcess({"/bin/sh", "-c", "sleep 30 & sleep 30"}, 0.5);
+  CHECK(hang.ending == ProcessResult::Ending::TimedOut);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  ProcessResult missing = runProcess({"/nonexistent/program"}, 10);
+  CHECK(missing.code == 127);
+  CHECK_MENTIONS(missing.output, "cannot run /nonexistent/program");
+}
+
+// A model of two kernels with small search spaces, so that a tune runs to its end in seconds.
+const char *const kPoolModel = "network small\n"
+                               "x = input(shape=24x16x16)\n"
+                               "p = maxpool(x, kernel=3, stride=2, pad=1)\n"
+                               "s = softmax(p)\n"
+                               "output s\n";
+
+TEST_CASE("deeper tune: records every trial, converges, a warm rerun measures nothing, compile --db uses the records") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  std::ofstream(dir + "/small.dnet") << kPoolModel;
+  std::string env = "DEEPER_CACHE_DIR=" + dir + "/cache ";
+  auto first = test::runShell(env + DEEPER_BINARY + " tune " + dir + "/small.dnet --db " + dir + "/t.sqlite --threads 2 2>&1");
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  CHECK_MENTIONS(first.output, "tune: round 0:");
+  CHECK_MENTIONS(first.output, "kernel  p ");
+  CHECK_MENTIONS(first.output, "whole model:");
+  CHECK(countRows(dir + "/t.sqlite", "default") >= 2);
+  CHECK(countRows(dir + "/t.sqlite", "tuner") >= 2);
+  CHECK(countRows(dir + "/t.sqlite", "confirm") >= 2);
+
+  // Converged: a second tune measures nothing and keeps every choice.
+  auto schedulesBefore = test::runShell(std::string(DEEPER_BINARY) + " schedules " + dir + "/small.dnet --db " + dir + "/t.sqlite 2>/dev/null");
+  int rows = countRows(dir + "/t.sqlite", "");
+  auto second = test::runShell(env + DEEPER_BINARY + " tune " + dir + "/small.dnet --db " + dir + "/t.sqlite --threads 2 2>&1");
+  CHECK(second.status == 0);
+  CHECK_MENTIONS(second.output, "0 builds, 0 candidates measured");
+  CHECK(countRows(dir + "/t.sqlite", "") == rows);
+  auto schedulesAfter = test::runShell(std::string(DEEPER_BINARY) + " schedules " + dir + "/small.dnet --db " + dir + "/t.sqlite 2>/dev/null");
+  CHECK(schedulesAfter.output == schedulesBefore.output);
+
+  // --best, --export, --import into a new database: the same best records.
+  auto best = test::runDeeper("tune --db " + dir + "/t.sqlite --best");
+  CHECK_MENTIONS(best.output, "over the default");
+  REQUIRE(test::runDeeper("tune --db " + dir + "/t.sqlite --export " + dir + "/t.jsonl").status == 0);
+  auto imported = test::runDeeper("tune --db " + dir + "/copy.sqlite --import " + dir + "/t.jsonl --best");
+  CHECK_MENTIONS(imported.output, fmt::format("{} new records", rows));
+  CHECK(imported.output.substr(imported.output.find('\n') + 1) == best.output);
+}
+
+TEST_CASE("compile --db: each unit gets its fastest record, the glue says so, and the build computes the reference") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  std::ofstream(dir + "/c.dnet") << "network c\n"
+                                    "x = input(shape=8x12x12)\n"
+                                    "c = conv(x, out=24, kernel=3, pad=1, relu=true)\n"
+                                    "p = maxpool(c, kernel=2, stride=2)\n"
+                                    "output p\n";
+  Graph g = loadModel(dir + "/c.dnet");
+  runPasses(g, PassOptions{});
+  Halide::Target target = parseTarget("host");
+  int lanes = target.natural_vector_size<float>();
+  std::vector<Kernel> kernels = kernelsOf(g, lanes);
+  std::vector<TuningUnit> units = tuningUnits(kernels);
+  REQUIRE(units.size() == 2);
+  // Records as a tuner on some machine would have left them: the default, a faster schedule, and a
+  // still faster one that crashed once (never chosen).
+  Schedule fast = units[0].defaults[0], crashed = units[0].defaults[0];
+  fast.tileWidth = 3, fast.chunkInputs = 4, fast.parallel = false;
+  crashed.tileWidth = 2;
+  {
+    TuningDatabase db(dir + "/t.sqlite");
+    auto record = [&](const Schedule &s, double ms, const char *status) {
+      Trial t;
+      t.unit = "kernel", t.problem = units[0].problem, t.label = "c", t.config = s.print(), t.origin = "tuner", t.status = status;
+      t.context = TuningContext{target.to_string(), "elsewhere", "14", "old", 4, 1};
+      t.medianMs = ms, t.created = utcNow();
+      db.insert(t);
+    };
+    record(units[0].defaults[0], 2.0, "ok");
+    record(fast, 1.0, "ok");
+    record(crashed, 0.5, "ok");
+    record(crashed, 0, "crash");
+  }
+  auto schedules = test::runDeeper("schedules " + dir + "/c.dnet --db " + dir + "/t.sqlite");
+  CHECK_MENTIONS(schedules.output, "1 of 2 kernels tuned");
+  CHECK_MENTIONS(schedules.output, "c: " + fast.print());
+  Tensor in({1, 8, 12, 12});
+  for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 13) * 0.25f - 1.5f;
+  writeNpy(dir + "/x.npy", in);
+  REQUIRE(test::runDeeper("run " + dir + "/c.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
+  auto compiled = test::runShell("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/c.dnet --db " + dir +
+                                 "/t.sqlite -o " + dir + "/out 2>&1");
+  INFO(compiled.output);
+  REQUIRE(compiled.status == 0);
+  CHECK_MENTIONS(readFile(dir + "/out/c_glue.cpp"), "// schedule: " + fast.print());
+  REQUIRE(std::system((dir + "/out/c --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
+  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
+  REQUIRE(a.shape == b.shape);
+  for (size_t i = 0; i < a.data.size(); ++i) CHECK(std::fabs(a.data[i] - b.data[i]) <= 1e-5f);
+
+  CHECK_MENTIONS(test::runDeeper("compile " + dir + "/c.dnet --db " + dir + "/none.sqlite -o " + dir + "/o2").output, "no such tuning database");
+  CHECK_MENTIONS(test::runDeeper("tune " + dir + "/c.dnet").output, "needs --db FILE.sqlite");
+  CHECK_MENTIONS(test::runDeeper("tune --db " + dir + "/t.sqlite --budget 5x").output, "--budget expects a duration");
+}
+
+TEST_CASE("deeper tune after kill -9: the committed trials stay, the rerun goes on from them") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  std::ofstream(dir + "/small.dnet") << kPoolModel;
+  std::string command = "DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " tune " + dir + "/small.dnet --db " + dir + "/t.sqlite --threads 2";
+  // Killed as soon as the first build's records are in.
+  auto killed = test::runShell("(" + command + " > " + dir + "/log 2>&1 & pid=$!; "
+                               "for i in $(seq 600); do grep -q 'round 0' " + dir + "/log && break; sleep 0.1; done; "
+                               "kill -9 $pid; wait $pid; echo status=$?)");
+  CHECK_MENTIONS(killed.output, "status=137");
+  int before = countRows(dir + "/t.sqlite", "default");
+  CHECK(before >= 2);
+  auto rerun = test::runShell(command + " 2>&1");
+  INFO(rerun.output);
+  CHECK(rerun.status == 0);
+  CHECK(rerun.output.find("round 0") == std::string::npos);  // the defaults were measured before the kill
+  // No candidate measured twice as a candidate, across the kill.
+  TuningDatabase db(dir + "/t.sqlite");
+  std::set<std::string> seen;
+  for (const Trial &t : db.all())
+    if (t.origin == "tuner") CHECK(seen.insert(t.problem + "\n" + t.config).second);
+}

@@ -1,0 +1,61 @@
+// Measuring one configuration of a whole model: the tuner's only way to learn a time.
+//
+// Every candidate is compiled exactly as `deeper compile` compiles (the same driver, kernel cache and
+// link; only the schedule file differs) and run as the compiled executable in a child process with a
+// time limit, so a candidate that crashes or hangs is recorded and the tuner goes on. The executable
+// profiles itself (--profile-json: each step's and each lane group's median and quartiles over runs
+// repeated until the median settles) and writes its outputs, which must match the reference executor's
+// on the same fixed inputs and weights before any of its times count.
+#pragma once
+
+#include "ir/Graph.h"
+#include "support/Safetensors.h"
+
+#include <string>
+#include <vector>
+
+namespace deeper {
+
+struct Quartiles {
+  double median = 0, q1 = 0, q3 = 0;
+};
+
+struct Measurement {
+  std::string status = "ok";  ///< ok, compile-error, crash, timeout, mismatch
+  std::string detail;         ///< why, when not ok
+  std::vector<Quartiles> steps;   ///< per kernel, in execution order
+  std::vector<Quartiles> groups;  ///< per lane group, group 1 first
+  Quartiles total;
+  int runs = 0;
+  double maxError = 0;  ///< the largest output difference from the reference, relative to the output's largest value
+  double compileSeconds = 0, runSeconds = 0;
+};
+
+struct MeasureOptions {
+  std::string target = "host";
+  int threads = 1;
+  int jobs = 0;  ///< parallel kernel compiles
+  std::string source;
+  std::string scratch;  ///< a folder of the measurer's own
+};
+
+class Measurer {
+ public:
+  /// Computes the reference outputs for the fixed inputs once.
+  Measurer(const Graph &graph, const TensorMap &weights, MeasureOptions options);
+
+  /// Builds the model with `scheduleFile` (codegen/ScheduleFile.h text) and runs it: at least
+  /// `minimumRuns` profiled runs, killed after `timeoutSeconds`.
+  Measurement measure(const std::string &scheduleFile, int minimumRuns, double timeoutSeconds);
+
+ private:
+  bool outputsMatch(Measurement &m) const;
+
+  const Graph &graph_;
+  const TensorMap &weights_;
+  MeasureOptions options_;
+  std::vector<std::string> inputArgs_, outputArgs_;
+  std::vector<std::pair<std::string, Tensor>> expected_;  ///< (file the executable writes, reference output)
+};
+
+}  // namespace deeper

@@ -1,0 +1,60 @@
+#include "tune/SearchSpace.h"
+
+#include <algorithm>
+
+namespace deeper {
+namespace {
+
+constexpr int kWidestTile = 16;      // output pixels (direct) or 2x2 tiles (Winograd) per register tile
+constexpr int kMostChannelTiles = 8;
+constexpr int kWidestChunk = 512;
+
+/// Accumulator registers of a direct conv's tile, in registers of `lanes` floats.
+int accumulators(const Schedule &s, int lanes) { return s.tileChannels * s.tileWidth * std::max(1, s.vector / lanes); }
+
+}  // namespace
+
+bool inSearchSpace(const Kernel &kernel, const Schedule &s, int lanes) {
+  if (!scheduleProblem(*kernel.node, s).empty()) return false;
+  if (!(Schedule::parse(s.print()) == s)) return false;  // a schedule file must be able to say it
+  if (kernel.lane > 1 && s.parallel) return false;
+  if (s.vector < std::max(4, lanes / 2) || s.vector > 2 * lanes) return false;
+  if (s.tileChannels > kMostChannelTiles || s.tileWidth > kWidestTile || s.chunkInputs > kWidestChunk) return false;
+  bool direct = kernel.node->op == OpKind::Conv && !s.winograd;
+  return !direct || accumulators(s, lanes) <= (lanes >= 16 ? 28 : 12);
+}
+
+std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s, int lanes) {
+  std::vector<Schedule> out;
+  auto consider = [&](Schedule n) {
+    if (!(n == s) && inSearchSpace(kernel, n, lanes) && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  };
+  auto scaled = [&](int Schedule::*field, int factor, bool up) {
+    Schedule n = s;
+    n.*field = up ? s.*field * factor : s.*field / factor;
+    if (n.*field >= 1) consider(n);
+  };
+  auto stepped = [&](int Schedule::*field, int delta) {
+    Schedule n = s;
+    n.*field += delta;
+    if (n.*field >= 1) consider(n);
+  };
+  for (bool up : {false, true}) {
+    scaled(&Schedule::vector, 2, up);
+    scaled(&Schedule::chunkInputs, 2, up);
+  }
+  for (int delta : {-1, 1}) {
+    stepped(&Schedule::tileChannels, delta);
+    stepped(&Schedule::tileWidth, delta);
+  }
+  for (bool Schedule::*flag : {&Schedule::blockTasks, &Schedule::parallel, &Schedule::winograd}) {
+    Schedule n = s;
+    n.*flag = !(s.*flag);
+    // Turning Winograd off, tile_x counts pixels again: the default width fits the row.
+    if (flag == &Schedule::winograd && !n.winograd) n.tileWidth = std::min<int>(n.tileWidth, static_cast<int>(kernel.node->shape[3]));
+    consider(n);
+  }
+  return out;
+}
+
+}  // namespace deeper

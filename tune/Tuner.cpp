@@ -1,0 +1,435 @@
+#include "tune/Tuner.h"
+
+#include "codegen/Compile.h"
+#include "codegen/KernelCache.h"
+#include "support/Diagnostics.h"
+#include "support/Hash.h"
+#include "support/Machine.h"
+#include "tune/CostModel.h"
+#include "tune/Measure.h"
+#include "tune/SearchSpace.h"
+#include "tune/Units.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+namespace deeper {
+namespace {
+
+constexpr double kExploration = 0.2;       // share of candidates picked at random rather than by the model
+constexpr double kRunMilliseconds = 300;   // profiled runs per build: about this long, at least...
+constexpr int kFewestRuns = 5, kMostRuns = 200;
+constexpr size_t kConfirmations = 3;       // measurements of a best configuration before it is trusted
+
+/// Units with the same problem (a layer shape repeated in a model) are searched as one: they share
+/// their records, and a candidate is tried in all of them at once.
+struct ProblemState {
+  std::vector<size_t> units;
+  std::vector<ConfigRecord> records;
+  std::set<std::string> tried;
+  Config best;
+  bool converged = false;
+};
+
+std::string duration(double seconds) {
+  int s = static_cast<int>(seconds + 0.5);
+  return s >= 60 ? fmt::format("{}m{:02d}s", s / 60, s % 60) : fmt::format("{}s", s);
+}
+
+/// The fields of `best` that differ from `base`, "-" when none.
+std::string changedFields(const Schedule &base, const Schedule &best) {
+  std::string a = base.print(), b = best.print(), out;
+  std::istringstream as(a), bs(b);
+  for (std::string x, y; as >> x && bs >> y;)
+    if (x != y) out += (out.empty() ? "" : " ") + y;
+  return out.empty() ? "-" : out;
+}
+
+class Tuner {
+ public:
+  Tuner(const Graph &graph, const TensorMap &weights, TuningDatabase &db, const TuneOptions &options)
+      : graph_(graph), weights_(weights), db_(db), options_(options), target_(parseTarget(options.target)),
+        lanes_(target_.natural_vector_size<float>()), kernels_(kernelsOf(graph, lanes_)), units_(tuningUnits(kernels_)),
+        rng_(options.seed), start_(std::chrono::steady_clock::now()) {
+    int threads = options.threads ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    context_ = tuningContext(target_, threads, graph.batch);
+    for (size_t u = 0; u < units_.size(); ++u) {
+      auto [it, fresh] = stateOf_.insert({units_[u].problem, states_.size()});
+      if (fresh) states_.push_back(ProblemState{});
+      states_[it->second].units.push_back(u);
+    }
+    modelProblem_ = "model";
+    for (const TuningUnit &u : units_) modelProblem_ += "\n" + u.problem;
+  }
+
+  TuneReport run();
+
+ private:
+  double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+  const TuningUnit &unitOf(const ProblemState &s) const { return units_[s.units[0]]; }
+  void load();
+  void refitModel();
+  std::optional<Config> propose(ProblemState &state);
+  std::vector<Config> bestConfigs() const;
+  void evaluate(const std::vector<std::pair<size_t, Config>> &changes, const char *origin);
+  void recordBuild(const Measurement &m, const std::vector<Config> &configs, const std::set<size_t> &changed, const char *origin);
+  double buildDrift(const Measurement &m, const std::vector<Config> &configs) const;
+  const Quartiles &unitTime(const Measurement &m, size_t unit) const;
+  void confirm();
+  void recordFailure(size_t state, const Config &config, const Measurement &m);
+  Trial trial(const std::string &unit, const std::string &problem, const std::string &label, const std::string &config,
+              const std::string &origin) const;
+  void progress(size_t round, size_t candidates);
+  TuneReport report() const;
+
+  const Graph &graph_;
+  const TensorMap &weights_;
+  TuningDatabase &db_;
+  TuneOptions options_;
+  Halide::Target target_;
+  int lanes_;
+  std::vector<Kernel> kernels_;
+  std::vector<TuningUnit> units_;
+  std::vector<ProblemState> states_;
+  std::map<std::string, size_t> stateOf_;
+  std::string modelProblem_;
+  TuningContext context_;
+  CostModel model_;
+  std::mt19937_64 rng_;
+  std::chrono::steady_clock::time_point start_;
+  std::string scratch_;
+  std::unique_ptr<Measurer> measurer_;  // made at the first build: a warm database may need none
+  std::vector<double> stepMs_;          // each kernel's latest time: a module's kernels' weights
+  int runs_ = 10;
+  double timeout_ = 600;
+  size_t builds_ = 0, candidates_ = 0, failed_ = 0;
+  double lastModelMs_ = 0, lastProgress_ = 0;
+};
+
+Trial Tuner::trial(const std::string &unit, const std::string &problem, const std::string &label, const std::string &config,
+                   const std::string &origin) const {
+  Trial t;
+  t.unit = unit, t.problem = problem, t.label = label, t.context = context_, t.config = config, t.origin = origin;
+  t.created = utcNow();
+  return t;
+}
+
+void Tuner::load() {
+  for (ProblemState &s : states_) {
+    const TuningUnit &u = unitOf(s);
+    s.records = unitRecords(db_, u, context_, /*anyThreads=*/false);
+    s.tried.clear();
+    for (const ConfigRecord &r : s.records) s.tried.insert(r.config);
+    const ConfigRecord *best = bestRecord(s.records);
+    s.best = best ? parseConfig(best->config, u.kernels.size()) : u.defaults;
+  }
+}
+
+/// Every measured schedule of this model's kernels, relative to the kernel's default: the cost model's data.
+void Tuner::refitModel() {
+  std::vector<KernelObservation> observations;
+  std::set<std::string> seen;
+  for (const Kernel &k : kernels_) {
+    std::string problem = kernelProblem(k);
+    if (!seen.insert(problem).second) continue;
+    std::map<std::string, std::vector<double>> times;
+    for (const Trial &t : db_.trials(problem, context_.target))
+      if ((t.unit == "kernel" || t.unit == "step") && t.status == "ok" && t.context.machine == context_.machine &&
+          t.context.threads == context_.threads && t.context.batch == context_.batch)
+        times[t.config].push_back(t.comparableMs());
+    auto base = times.find(k.schedule.print());
+    if (base == times.end()) continue;
+    double baseMs = ConfigRecord{"", base->second, false}.median();
+    for (const auto &[config, ms] : times)
+      observations.push_back({&k, Schedule::parse(config), std::log(ConfigRecord{"", ms, false}.median() / baseMs)});
+  }
+  model_.fit(observations);
+}
+
+std::optional<Config> Tuner::propose(ProblemState &state) {
+  const TuningUnit &u = unitOf(state);
+  std::vector<std::pair<double, Config>> candidates;  // (predicted change in ms, configuration)
+  for (size_t j = 0; j < u.kernels.size(); ++j) {
+    const Kernel &k = kernels_[u.kernels[j]];
+    double weight = stepMs_.empty() ? 1.0 : stepMs_[u.kernels[j]];
+    for (const Schedule &n : neighbourSchedules(k, state.best[j], lanes_)) {
+      Config c = state.best;
+      c[j] = n;
+      if (state.tried.count(configText(c))) continue;
+      candidates.push_back({weight * (std::exp(model_.predict(k, n)) - std::exp(model_.predict(k, state.best[j]))), c});
+    }
+  }
+  if (candidates.empty()) return std::nullopt;
+  std::shuffle(candidates.begin(), candidates.end(), rng_);  // ties (an unfitted model) broken at random
+  if (std::uniform_real_distribution<double>(0, 1)(rng_) < kExploration) return candidates[0].second;
+  return std::min_element(candidates.begin(), candidates.end(), [](auto &a, auto &b) { return a.first < b.first; })->second;
+}
+
+std::vector<Config> Tuner::bestConfigs() const {
+  std::vector<Config> configs(units_.size());
+  for (const ProblemState &s : states_)
+    for (size_t u : s.units) configs[u] = s.best;
+  return configs;
+}
+
+void Tuner::evaluate(const std::vector<std::pair<size_t, Config>> &changes, const char *origin) {
+  std::vector<Config> configs = bestConfigs();
+  std::set<size_t> changed;
+  for (const auto &[state, config] : changes)
+    for (size_t u : states_[state].units) configs[u] = config, changed.insert(u);
+  if (!measurer_) {
+    char folder[] = "/tmp/deeper-tune-XXXXXX";
+    if (!mkdtemp(folder)) fail("cannot create a scratch folder in /tmp for the tuner's builds");
+    scratch_ = folder;
+    measurer_ = std::make_unique<Measurer>(graph_, weights_, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_});
+  }
+  Measurement m = measurer_->measure(scheduleFileOf(kernels_, units_, configs), runs_, timeout_);
+  ++builds_;
+  if (m.status == "ok") {
+    recordBuild(m, configs, changed, origin);
+    return;
+  }
+  if (changes.empty())
+    fail(fmt::format("the model fails to build or run with {} schedules ({}): {}", origin, m.status, m.detail));
+  if (changes.size() == 1) {
+    recordFailure(changes[0].first, changes[0].second, m);
+    return;
+  }
+  // Which candidate failed: each half on its own, the other units at their best.
+  size_t half = changes.size() / 2;
+  evaluate({changes.begin(), changes.begin() + static_cast<long>(half)}, origin);
+  evaluate({changes.begin() + static_cast<long>(half), changes.end()}, origin);
+}
+
+/// How much slower than before this build ran: the median ratio of each unit's time to its
+/// configuration's earlier median, over the units whose configuration was measured before.
+double Tuner::buildDrift(const Measurement &m, const std::vector<Config> &configs) const {
+  std::vector<double> ratios;
+  for (size_t u = 0; u < units_.size(); ++u) {
+    const ProblemState &s = states_[stateOf_.at(units_[u].problem)];
+    std::string text = configText(configs[u]);
+    for (const ConfigRecord &r : s.records)
+      if (r.config == text && !r.medians.empty() && r.median() > 0) ratios.push_back(unitTime(m, u).median / r.median());
+  }
+  return ratios.size() >= 3 ? ConfigRecord{"", ratios, false}.median() : 1.0;
+}
+
+const Quartiles &Tuner::unitTime(const Measurement &m, size_t u) const {
+  const TuningUnit &unit = units_[u];
+  const Kernel &first = kernels_[unit.kernels[0]];
+  return unit.kind == TuningUnit::Kind::Kernel ? m.steps[unit.kernels[0]] : m.groups.at(static_cast<size_t>(first.group) - 1);
+}
+
+void Tuner::recordBuild(const Measurement &m, const std::vector<Config> &configs, const std::set<size_t> &changed, const char *origin) {
+  double drift = buildDrift(m, configs);
+  auto quartiles = [drift](Trial t, const Quartiles &q) {
+    t.medianMs = q.median, t.q1Ms = q.q1, t.q3Ms = q.q3, t.drift = drift;
+    return t;
+  };
+  std::vector<Trial> trials;
+  for (size_t u = 0; u < units_.size(); ++u) {
+    const TuningUnit &unit = units_[u];
+    const Quartiles &q = unitTime(m, u);
+    trials.push_back(quartiles(trial(unitKindName(unit.kind), unit.problem, unit.label, configText(configs[u]), changed.empty() || changed.count(u) ? origin : "remeasure"), q));
+    if (unit.kind == TuningUnit::Kind::Module)
+      for (size_t j = 0; j < unit.kernels.size(); ++j)
+        trials.push_back(quartiles(trial("step", kernelProblem(kernels_[unit.kernels[j]]), kernels_[unit.kernels[j]].node->name,
+                                         configs[u][j].print(), trials.back().origin),
+                                   m.steps[unit.kernels[j]]));
+  }
+  trials.push_back(quartiles(trial("model", modelProblem_, graph_.name, fmt::format("{:016x}", fnv1a64(scheduleFileOf(kernels_, units_, configs))), origin), m.total));
+  db_.transaction([&] {
+    for (const Trial &t : trials) db_.insert(t);
+  });
+  if (std::string(origin) == "tuner") {
+    std::set<size_t> searched;
+    for (size_t u : changed) searched.insert(stateOf_.at(units_[u].problem));
+    candidates_ += searched.size();
+  }
+  stepMs_.clear();
+  for (const Quartiles &q : m.steps) stepMs_.push_back(q.median);
+  lastModelMs_ = m.total.median;
+  runs_ = std::clamp(static_cast<int>(kRunMilliseconds / std::max(m.total.median, 1e-3)), kFewestRuns, kMostRuns);
+  timeout_ = std::max(30.0, 20 * m.runSeconds);
+  load();
+}
+
+void Tuner::recordFailure(size_t state, const Config &config, const Measurement &m) {
+  const TuningUnit &u = unitOf(states_[state]);
+  Trial t = trial(unitKindName(u.kind), u.problem, u.label, configText(config), "tuner");
+  t.status = m.status, t.detail = m.detail;
+  db_.insert(t);
+  ++candidates_, ++failed_;
+  if (options_.progress) {
+    std::string detail = m.detail.substr(0, m.detail.find('\n'));
+    fmt::print(stderr, "tune: a candidate of {} failed ({}): {}\n", u.label, m.status, detail.substr(0, 200));
+  }
+  load();
+}
+
+/// A line on stderr every 10 seconds at most (and after round 0).
+void Tuner::progress(size_t round, size_t proposed) {
+  if (!options_.progress || (round > 0 && elapsed() < lastProgress_ + 10)) return;
+  lastProgress_ = elapsed();
+  size_t converged = std::count_if(states_.begin(), states_.end(), [](const ProblemState &s) { return s.converged; });
+  std::string budget = options_.maxTrials ? fmt::format("{} of {} candidates", candidates_, options_.maxTrials)
+                                          : fmt::format("{} of {}", duration(elapsed()), duration(options_.budgetSeconds));
+  double left = std::max(0.0, options_.budgetSeconds - elapsed());
+  fmt::print(stderr, "tune: round {}: {} candidates ({} failed so far), {}/{} units at a local optimum; model {:.3f} ms; {}{}\n", round,
+             proposed, failed_, converged, states_.size(), lastModelMs_, budget,
+             options_.maxTrials ? "" : fmt::format(", at most {} left", duration(left)));
+}
+
+TuneReport Tuner::run() {
+  load();
+  bool defaultsMeasured = std::all_of(states_.begin(), states_.end(), [&](const ProblemState &s) {
+    std::string text = configText(unitOf(s).defaults);
+    return std::any_of(s.records.begin(), s.records.end(), [&](const ConfigRecord &r) { return r.config == text && !r.medians.empty(); });
+  });
+  if (!defaultsMeasured) {
+    // The defaults are the baseline: measured all together, with nothing else changed.
+    for (ProblemState &s : states_) s.best = unitOf(s).defaults;
+    evaluate({}, "default");
+    progress(0, 0);
+  }
+  size_t before = candidates_;
+  for (size_t round = 1;; ++round) {
+    if (elapsed() >= options_.budgetSeconds || (options_.maxTrials && static_cast<int64_t>(candidates_) >= options_.maxTrials)) break;
+    refitModel();
+    std::vector<std::pair<size_t, Config>> changes;
+    for (size_t s = 0; s < states_.size(); ++s) {
+      if (options_.maxTrials && static_cast<int64_t>(candidates_ + changes.size()) >= options_.maxTrials) break;
+      std::optional<Config> c = propose(states_[s]);
+      states_[s].converged = !c;
+      if (c) changes.push_back({s, *c});
+    }
+    if (changes.empty()) break;
+    evaluate(changes, "tuner");
+    progress(round, changes.size());
+  }
+  for (ProblemState &s : states_) s.converged = !propose(s);
+  if (candidates_ > before) confirm();
+  TuneReport r = report();
+  if (!scratch_.empty()) std::system(fmt::format("rm -rf '{}'", scratch_).c_str());
+  return r;
+}
+
+/// The best configurations measured again, interleaved with the defaults, until each best has been
+/// measured kConfirmations times: a configuration that won by a lucky measurement loses its place.
+void Tuner::confirm() {
+  std::vector<std::pair<size_t, Config>> defaults;
+  for (size_t s = 0; s < states_.size(); ++s) defaults.push_back({s, unitOf(states_[s]).defaults});
+  auto unconfirmed = [&] {
+    return std::any_of(states_.begin(), states_.end(), [&](const ProblemState &s) {
+      const ConfigRecord *best = bestRecord(s.records);
+      return best && best->medians.size() < kConfirmations;
+    });
+  };
+  for (size_t i = 0; i < kConfirmations; ++i) {
+    evaluate({}, "confirm");
+    if (i + 1 < kConfirmations) evaluate(defaults, "default");
+  }
+  for (int extra = 0; extra < 3 && unconfirmed(); ++extra) evaluate({}, "confirm");
+}
+
+TuneReport Tuner::report() const {
+  TuneReport r;
+  r.builds = builds_, r.candidates = candidates_, r.failed = failed_, r.seconds = elapsed();
+  std::vector<double> spreads;
+  for (const ProblemState &s : states_) {
+    const TuningUnit &u = unitOf(s);
+    std::string defaults = configText(u.defaults);
+    UnitOutcome o{unitKindName(u.kind), u.label, "", 0, 0, s.records.size(), s.converged};
+    for (const ConfigRecord &rec : s.records)
+      if (rec.config == defaults) o.defaultMs = rec.median();
+    const ConfigRecord *best = bestRecord(s.records);
+    o.bestMs = best ? best->median() : o.defaultMs;
+    for (size_t j = 0; j < u.kernels.size(); ++j) {
+      std::string c = changedFields(u.defaults[j], s.best[j]);
+      if (c != "-") o.changes += (o.changes.empty() ? "" : "; ") + (u.kernels.size() > 1 ? kernels_[u.kernels[j]].node->name + ": " : "") + c;
+    }
+    if (o.changes.empty()) o.changes = "-";
+    r.units.push_back(o);
+  }
+  std::map<std::string, std::vector<double>> model;  // whole-run medians by origin
+  for (const Trial &t : db_.trials(modelProblem_, context_.target))
+    if (t.status == "ok" && t.context.machine == context_.machine && t.context.threads == context_.threads && t.context.batch == context_.batch &&
+        t.context.codegen == context_.codegen) {
+      model[t.origin].push_back(t.medianMs);
+      if (t.q3Ms > 0) spreads.push_back((t.q3Ms - t.q1Ms) / t.medianMs);
+    }
+  r.defaultModelMs = ConfigRecord{"", model["default"], false}.median();
+  r.bestModelMs = ConfigRecord{"", model["confirm"], false}.median();
+  r.noise = ConfigRecord{"", spreads, false}.median();
+  return r;
+}
+
+}  // namespace
+
+TuningContext tuningContext(const Halide::Target &target, int threads, int64_t batch) {
+  return TuningContext{target.to_string(), machineFingerprint(), halideVersion(), codeGeneratorHash(), threads, batch};
+}
+
+TuneReport tuneModel(const Graph &graph, const TensorMap &weights, TuningDatabase &db, const TuneOptions &options) {
+  return Tuner(graph, weights, db, options).run();
+}
+
+std::string printTuneReport(const TuneReport &r) {
+  std::string out = fmt::format("{:<7} {:<28} {:>10} {:>10} {:>6} {:>6}  {}\n", "unit", "name", "default ms", "tuned ms", "gain", "tried", "changed");
+  for (const UnitOutcome &u : r.units)
+    out += fmt::format("{:<7} {:<28} {:>10.3f} {:>10.3f} {:>5.2f}x {:>5}{} {}\n", u.kind, u.label, u.defaultMs, u.bestMs,
+                       u.bestMs > 0 ? u.defaultMs / u.bestMs : 1.0, u.configsTried, u.converged ? " " : "+", u.changes);
+  out += fmt::format("{} builds, {} candidates measured ({} failed) in {}; '+': the search had neighbours left to try\n", r.builds,
+                     r.candidates, r.failed, duration(r.seconds));
+  if (r.defaultModelMs > 0 && r.bestModelMs > 0)
+    out += fmt::format("whole model: {:.3f} ms with the defaults, {:.3f} ms tuned ({:.2f}x); measurement noise (interquartile range / median): {:.1f}%\n",
+                       r.defaultModelMs, r.bestModelMs, r.defaultModelMs / r.bestModelMs, 100 * r.noise);
+  return out;
+}
+
+std::string printBestRecords(const TuningDatabase &db) {
+  struct Entry {
+    std::string kind, label, defaultConfig;
+    std::vector<ConfigRecord> records;
+  };
+  std::map<std::string, Entry> entries;  // by unit kind, problem and context
+  std::vector<std::string> order;
+  for (const Trial &t : db.all()) {
+    if (t.unit != "kernel" && t.unit != "module") continue;
+    std::string key = fmt::format("{}\n{}\n{}\n{}\n{}\n{}", t.unit, t.problem, t.context.target, t.context.machine, t.context.threads, t.context.batch);
+    auto [it, fresh] = entries.insert({key, Entry{t.unit, t.label, "", {}}});
+    if (fresh) order.push_back(key);
+    Entry &e = it->second;
+    if (t.origin == "default") e.defaultConfig = t.config;
+    auto r = std::find_if(e.records.begin(), e.records.end(), [&](const ConfigRecord &c) { return c.config == t.config; });
+    if (r == e.records.end()) r = e.records.insert(e.records.end(), ConfigRecord{t.config, {}, false});
+    if (t.status == "ok") r->medians.push_back(t.comparableMs());
+    else r->failed = true;
+  }
+  std::string out;
+  for (const std::string &key : order) {
+    const Entry &e = entries.at(key);
+    const ConfigRecord *best = bestRecord(e.records);
+    if (!best) continue;
+    double defaultMs = 0;
+    for (const ConfigRecord &r : e.records)
+      if (r.config == e.defaultConfig) defaultMs = r.median();
+    std::string config = best->config;
+    std::replace(config.begin(), config.end(), '\n', ';');
+    std::string gain = defaultMs > 0 ? fmt::format("{:.2f}x", defaultMs / best->median()) : "?";
+    out += fmt::format("{:<7} {:<28} {:>9.3f} ms {:>6} over the default  {}\n", e.kind, e.label, best->median(), gain, config);
+  }
+  return out.empty() ? "the database holds no successful measurement\n" : out;
+}
+
+}  // namespace deeper

@@ -1,0 +1,71 @@
+// `deeper tune`: a measured search for each unit's schedules (tune/Units.h), recorded in a tuning
+// database (tune/TuningDatabase.h) that `deeper compile --db` reads.
+//
+//   round 0   every unit at its default schedule: the baseline, measured once per context
+//   round k   every unit not yet at a local optimum tries one untried neighbour of its best
+//             configuration (tune/SearchSpace.h), the one the cost model (tune/CostModel.h, refitted
+//             to every measurement so far) predicts fastest, or now and then a random one; all the
+//             candidates of a round are compiled together (in parallel, through the kernel cache) into
+//             one build, which runs once (tune/Measure.h) and times every unit at once. A build that
+//             fails (compile error, crash, hang, wrong output) is split in halves, with the other
+//             units at their best, until the failing candidates are found and recorded as such.
+//   confirm   the best configurations and the defaults measured again, interleaved, so that a
+//             configuration that won by noise loses its place
+//
+// A unit's best configuration is the one with the lowest median over all of its measurements that
+// never failed; the defaults are candidates like any other, so the tuned choice is never slower than
+// the default as measured. A unit whose every neighbour has been tried is done: a second tune with a
+// warm database measures nothing and keeps every choice.
+#pragma once
+
+#include "ir/Graph.h"
+#include "support/Safetensors.h"
+#include "tune/TuningDatabase.h"
+
+#include <Halide.h>
+
+#include <string>
+#include <vector>
+
+namespace deeper {
+
+struct TuneOptions {
+  std::string target = "host";
+  int threads = 0;             ///< 0: every core this process may use
+  double budgetSeconds = 600;  ///< no new round starts after this
+  int64_t maxTrials = 0;       ///< candidates to measure at most (0: as many as the budget allows)
+  int jobs = 0;                ///< parallel kernel compiles
+  std::string source;
+  uint64_t seed = 1;  ///< which random neighbours are explored
+  bool progress = true;
+};
+
+struct UnitOutcome {
+  std::string kind, label, changes;  ///< changes: the best configuration's fields that differ from the default
+  double defaultMs = 0, bestMs = 0;
+  size_t configsTried = 0;
+  bool converged = false;
+};
+
+struct TuneReport {
+  std::vector<UnitOutcome> units;
+  size_t builds = 0, candidates = 0, failed = 0;
+  double defaultModelMs = 0, bestModelMs = 0;  ///< whole-run medians of the default and the confirmed builds
+  double noise = 0;                            ///< median relative interquartile range of the units' times
+  double seconds = 0;
+};
+
+/// What a measurement depends on: `target`, this machine, Halide, the code generator, threads, batch.
+TuningContext tuningContext(const Halide::Target &target, int threads, int64_t batch);
+
+/// Tunes `graph` (after the pass pipeline, weights bound) and records every trial in `db`.
+TuneReport tuneModel(const Graph &graph, const TensorMap &weights, TuningDatabase &db, const TuneOptions &options);
+
+/// The report as a table: one line per unit, then totals.
+std::string printTuneReport(const TuneReport &report);
+
+/// `deeper tune --best`: for every unit in `db`, per target, batch and threads, its best configuration
+/// and its gain over the default.
+std::string printBestRecords(const TuningDatabase &db);
+
+}  // namespace deeper
