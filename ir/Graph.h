@@ -115,6 +115,10 @@ class Graph {
   /// Learned tensors that came with the model file (ONNX initializers), "<node>.<role>"; empty for
   /// .dnet models, whose weights are seeded or loaded later. Passes that fold nodes update them.
   TensorMap weights;
+  /// Choices made outside the passes' cost models, by a person or by `deeper tune` (which measures
+  /// them), keyed "<pass> <node>": see passes/Decisions.h. Not part of the IR: what the passes did with
+  /// them is (fused attributes, branches=concurrent).
+  std::map<std::string, bool> decisions;
 
   /// The learned tensor `name`; a UserError naming it when the weights lack it (a weights file that
   /// does not match the model).

@@ -1,5 +1,7 @@
 #include "passes/BranchSchedule.h"
 
+#include "passes/Decisions.h"
+
 #include <algorithm>
 
 namespace deeper {
@@ -31,7 +33,7 @@ bool schedule(Graph &graph, bool everywhere) {
   for (Node *concat : graph.nodesOfOp(OpKind::Concat)) {
     if (concat->attrWord("branches") == "concurrent" || concat->inputs().size() < 2) continue;
     BranchLanes b = branchLanes(graph, *concat);
-    if (!b.schedulable || !(everywhere || concurrentPays(b))) continue;
+    if (!b.schedulable || !decidedOr(graph, "branch-schedule", concat->name, everywhere || concurrentPays(b))) continue;
     concat->attrs["branches"] = std::string("concurrent");
     changed = true;
   }
@@ -43,5 +45,12 @@ bool schedule(Graph &graph, bool everywhere) {
 bool runBranchSchedule(Graph &graph) { return schedule(graph, false); }
 
 bool runBranchScheduleEverywhere(Graph &graph) { return schedule(graph, true); }
+
+std::vector<const Node *> branchScheduleSites(const Graph &graph) {
+  std::vector<const Node *> sites;
+  for (const Node *concat : graph.nodesOfOp(OpKind::Concat))
+    if (concat->inputs().size() >= 2) sites.push_back(concat);
+  return sites;
+}
 
 }  // namespace deeper

@@ -29,4 +29,8 @@ bool runBranchSchedule(Graph &graph);
 /// branch-schedule at every concat it can, whatever the cost model says: to measure it.
 bool runBranchScheduleEverywhere(Graph &graph);
 
+/// The concats of two or more branches: the sites of its decisions (passes/Decisions.h), which
+/// overrule the cost model in both variants (a site whose kernels cannot form one group stays sequential).
+std::vector<const Node *> branchScheduleSites(const Graph &graph);
+
 }  // namespace deeper

@@ -1,6 +1,7 @@
 #include "passes/PoolProjFusion.h"
 
 #include "ir/OpParams.h"
+#include "passes/Decisions.h"
 
 namespace deeper {
 namespace {
@@ -16,14 +17,26 @@ int64_t sameSizeWindow(const Node &pool) {
   return square && same ? k : 0;
 }
 
+bool fusable(const Graph &graph, const Node &conv) {
+  const Node *pool = conv.inputs()[0];
+  return sameSizeWindow(*pool) != 0 && conv.attrInt("input_maxpool") == 0 && graph.hasSingleUse(pool);
+}
+
 }  // namespace
+
+std::vector<const Node *> poolProjFusionSites(const Graph &graph) {
+  std::vector<const Node *> sites;
+  for (const Node *conv : graph.nodesOfOp(OpKind::Conv))
+    if (fusable(graph, *conv)) sites.push_back(conv);
+  return sites;
+}
 
 bool runPoolProjFusion(Graph &graph) {
   bool changed = false;
   for (Node *conv : graph.nodesOfOp(OpKind::Conv)) {
+    if (!fusable(graph, *conv) || !decidedOr(graph, "pool-proj-fusion", conv->name, true)) continue;
     Node *pool = conv->inputs()[0];
     int64_t k = sameSizeWindow(*pool);
-    if (k == 0 || conv->attrInt("input_maxpool") != 0 || !graph.hasSingleUse(pool)) continue;
     conv->attrs["input_maxpool"] = k;
     graph.setInput(conv, 0, pool->inputs()[0]);
     changed = true;

@@ -16,4 +16,8 @@ namespace deeper {
 /// Returns whether any pool was fused.
 bool runPoolProjFusion(Graph &graph);
 
+/// The convs whose input pool could be fused: the sites of its decisions (passes/Decisions.h). Where a
+/// site is decided "no", the pass leaves it alone.
+std::vector<const Node *> poolProjFusionSites(const Graph &graph);
+
 }  // namespace deeper

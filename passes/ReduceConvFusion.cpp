@@ -1,6 +1,7 @@
 #include "passes/ReduceConvFusion.h"
 
 #include "ir/OpParams.h"
+#include "passes/Decisions.h"
 
 namespace deeper {
 namespace {
@@ -53,7 +54,7 @@ bool fuseWhere(Graph &graph, bool everywhere) {
   bool changed = false;
   for (Node *conv : graph.nodesOfOp(OpKind::Conv)) {
     Node *reduce = fusableReduce(graph, *conv);
-    if (!reduce || !(everywhere || pays(*reduce, *conv))) continue;
+    if (!reduce || !decidedOr(graph, "reduce-conv-fusion", conv->name, everywhere || pays(*reduce, *conv))) continue;
     fuse(graph, *reduce, *conv);
     changed = true;
   }
@@ -64,6 +65,13 @@ bool fuseWhere(Graph &graph, bool everywhere) {
 }  // namespace
 
 bool runReduceConvFusion(Graph &graph) { return fuseWhere(graph, false); }
+
+std::vector<const Node *> reduceConvFusionSites(const Graph &graph) {
+  std::vector<const Node *> sites;
+  for (const Node *conv : graph.nodesOfOp(OpKind::Conv))
+    if (fusableReduce(graph, *conv)) sites.push_back(conv);
+  return sites;
+}
 
 bool runReduceConvFusionEverywhere(Graph &graph) { return fuseWhere(graph, true); }
 

@@ -35,4 +35,8 @@ bool runReduceConvFusion(Graph &graph);
 /// The same at every site, whatever the cost model says: to measure what it decides against.
 bool runReduceConvFusionEverywhere(Graph &graph);
 
+/// The convs whose reduce could be fused: the sites of its decisions (passes/Decisions.h), which
+/// overrule the cost model in both variants.
+std::vector<const Node *> reduceConvFusionSites(const Graph &graph);
+
 }  // namespace deeper

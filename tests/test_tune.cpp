@@ -5,6 +5,7 @@
 #include "codegen/Compile.h"
 #include "codegen/Kernel.h"
 #include "passes/PassManager.h"
+#include "reference/Weights.h"
 #include "support/Npy.h"
 #include "support/Process.h"
 #include "tune/CostModel.h"
@@ -37,6 +38,18 @@ Trial sampleTrial(const std::string &config, double ms, const std::string &origi
   t.config = config, t.origin = origin, t.medianMs = ms, t.q1Ms = ms * 0.9, t.q3Ms = ms * 1.1;
   t.created = utcNow();
   return t;
+}
+
+/// Loads `path` as `deeper tune` does: after the cleanup passes, weights seeded.
+TunableModel::Loader cleanLoader(const std::string &path) {
+  return [path] {
+    Graph g = loadModel(path);
+    PassOptions o;
+    o.pipeline = cleanupPipeline();
+    runPasses(g, o);
+    g.weights = initWeights(g, 0);
+    return g;
+  };
 }
 
 int countRows(const std::string &db, const std::string &where) {
@@ -240,16 +253,13 @@ TEST_CASE("compile --db: each unit gets its fastest record, the glue says so, an
                                     "c = conv(x, out=24, kernel=3, pad=1, relu=true)\n"
                                     "p = maxpool(c, kernel=2, stride=2)\n"
                                     "output p\n";
-  Graph g = loadModel(dir + "/c.dnet");
-  runPasses(g, PassOptions{});
   Halide::Target target = parseTarget("host");
-  int lanes = target.natural_vector_size<float>();
-  std::vector<Kernel> kernels = kernelsOf(g, lanes);
-  std::vector<TuningUnit> units = tuningUnits(kernels);
+  TunableModel model(cleanLoader(dir + "/c.dnet"), target.natural_vector_size<float>());
+  const std::vector<TuningUnit> &units = model.units();
   REQUIRE(units.size() == 2);
   // Records as a tuner on some machine would have left them: the default, a faster schedule, and a
   // still faster one that crashed once (never chosen).
-  Schedule fast = units[0].defaults[0], crashed = units[0].defaults[0];
+  Schedule fast = Schedule::parse(model.defaultConfig(units[0])), crashed = fast;
   fast.tileWidth = 3, fast.chunkInputs = 4, fast.parallel = false;
   crashed.tileWidth = 2;
   {
@@ -261,13 +271,13 @@ TEST_CASE("compile --db: each unit gets its fastest record, the glue says so, an
       t.medianMs = ms, t.created = utcNow();
       db.insert(t);
     };
-    record(units[0].defaults[0], 2.0, "ok");
+    record(Schedule::parse(model.defaultConfig(units[0])), 2.0, "ok");
     record(fast, 1.0, "ok");
     record(crashed, 0.5, "ok");
     record(crashed, 0, "crash");
   }
   auto schedules = test::runDeeper("schedules " + dir + "/c.dnet --db " + dir + "/t.sqlite");
-  CHECK_MENTIONS(schedules.output, "1 of 2 kernels tuned");
+  CHECK_MENTIONS(schedules.output, "1 of 2 units tuned");
   CHECK_MENTIONS(schedules.output, "c: " + fast.print());
   Tensor in({1, 8, 12, 12});
   for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 13) * 0.25f - 1.5f;

@@ -43,8 +43,7 @@ bool readProfile(const std::string &path, size_t steps, Measurement &m) {
 
 }  // namespace
 
-Measurer::Measurer(const Graph &graph, const TensorMap &weights, MeasureOptions options)
-    : graph_(graph), weights_(weights), options_(std::move(options)) {
+Measurer::Measurer(const Graph &graph, MeasureOptions options) : options_(std::move(options)) {
   TensorMap inputs;
   auto inputNodes = graph.nodesOfOp(OpKind::Input);
   for (const Node *in : inputNodes) {
@@ -53,7 +52,7 @@ Measurer::Measurer(const Graph &graph, const TensorMap &weights, MeasureOptions 
     writeNpy(path, inputs[in->name]);
     inputArgs_.push_back(fileArg(in->name, path, inputNodes.size()));
   }
-  ReferenceExecutor reference(graph, weights);
+  ReferenceExecutor reference(graph, graph.weights);
   std::vector<std::string> wanted;
   for (const GraphOutput &o : graph.outputs()) wanted.push_back(o.node->name);
   TensorMap results = reference.run(inputs, wanted);
@@ -87,7 +86,7 @@ bool Measurer::outputsMatch(Measurement &m) const {
   return true;
 }
 
-Measurement Measurer::measure(const std::string &scheduleFile, int minimumRuns, double timeoutSeconds) {
+Measurement Measurer::measure(const Graph &graph, const std::string &scheduleFile, int minimumRuns, double timeoutSeconds) {
   Measurement m;
   const std::string schedules = options_.scratch + "/candidate.schedules", out = options_.scratch + "/build";
   writeFileAtomic(schedules, scheduleFile);
@@ -97,7 +96,7 @@ Measurement Measurer::measure(const std::string &scheduleFile, int minimumRuns, 
     CompileOptions co;
     co.outDir = out, co.target = options_.target, co.source = options_.source, co.jobs = options_.jobs;
     co.progress = false, co.schedules = &choices;
-    report = compileModel(graph_, weights_, co);
+    report = compileModel(graph, graph.weights, co);
   } catch (const UserError &e) {
     m.status = "compile-error", m.detail = e.what();
     return m;

@@ -41,18 +41,17 @@ struct MeasureOptions {
 
 class Measurer {
  public:
-  /// Computes the reference outputs for the fixed inputs once.
-  Measurer(const Graph &graph, const TensorMap &weights, MeasureOptions options);
+  /// Computes the reference outputs of `reference` (weights bound) for the fixed inputs once.
+  Measurer(const Graph &reference, MeasureOptions options);
 
-  /// Builds the model with `scheduleFile` (codegen/ScheduleFile.h text) and runs it: at least
-  /// `minimumRuns` profiled runs, killed after `timeoutSeconds`.
-  Measurement measure(const std::string &scheduleFile, int minimumRuns, double timeoutSeconds);
+  /// Builds `graph` (the same model, optimised some way; weights bound) with `scheduleFile`
+  /// (codegen/ScheduleFile.h text) and runs it: at least `minimumRuns` profiled runs, killed after
+  /// `timeoutSeconds`.
+  Measurement measure(const Graph &graph, const std::string &scheduleFile, int minimumRuns, double timeoutSeconds);
 
  private:
   bool outputsMatch(Measurement &m) const;
 
-  const Graph &graph_;
-  const TensorMap &weights_;
   MeasureOptions options_;
   std::vector<std::string> inputArgs_, outputArgs_;
   std::vector<std::pair<std::string, Tensor>> expected_;  ///< (file the executable writes, reference output)

@@ -10,6 +10,8 @@
 #include "tune/SearchSpace.h"
 #include "tune/Units.h"
 
+#include <functional>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -31,13 +33,13 @@ constexpr double kRunMilliseconds = 300;   // profiled runs per build: about thi
 constexpr int kFewestRuns = 5, kMostRuns = 200;
 constexpr size_t kConfirmations = 3;       // measurements of a best configuration before it is trusted
 
-/// Units with the same problem (a layer shape repeated in a model) are searched as one: they share
-/// their records, and a candidate is tried in all of them at once.
+/// Units with the same problem (a layer shape or a module repeated in a model) are searched as one:
+/// they share their records, and a candidate is tried in all of them at once.
 struct ProblemState {
   std::vector<size_t> units;
   std::vector<ConfigRecord> records;
   std::set<std::string> tried;
-  Config best;
+  std::string best;
   bool converged = false;
 };
 
@@ -46,70 +48,85 @@ std::string duration(double seconds) {
   return s >= 60 ? fmt::format("{}m{:02d}s", s / 60, s % 60) : fmt::format("{}s", s);
 }
 
-/// The fields of `best` that differ from `base`, "-" when none.
+/// The fields of `best` that differ from `base`, "" when none.
 std::string changedFields(const Schedule &base, const Schedule &best) {
   std::string a = base.print(), b = best.print(), out;
   std::istringstream as(a), bs(b);
   for (std::string x, y; as >> x && bs >> y;)
     if (x != y) out += (out.empty() ? "" : " ") + y;
-  return out.empty() ? "-" : out;
+  return out;
 }
+
+/// What the best configuration of `unit` changes from its default, for people.
+std::string describeChanges(const TuningUnit &unit, const std::string &defaults, const std::string &best) {
+  if (unit.kind == TuningUnit::Kind::Kernel) return changedFields(Schedule::parse(defaults), Schedule::parse(best));
+  ModuleConfig a = ModuleConfig::parse(defaults), b = ModuleConfig::parse(best);
+  std::vector<std::string> parts;
+  for (const auto &[key, value] : b.decisions)
+    if (a.decisions[key] != value) parts.push_back(fmt::format("{}={}", key, value ? "yes" : "no"));
+  for (const auto &[node, schedule] : b.schedules) {
+    auto old = a.schedules.find(node);
+    std::string c = old == a.schedules.end() ? schedule.print() : changedFields(old->second, schedule);
+    if (!c.empty()) parts.push_back(node + ": " + c);
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
+Quartiles operator+(const Quartiles &a, const Quartiles &b) { return Quartiles{a.median + b.median, a.q1 + b.q1, a.q3 + b.q3}; }
 
 class Tuner {
  public:
-  Tuner(const Graph &graph, const TensorMap &weights, TuningDatabase &db, const TuneOptions &options)
-      : graph_(graph), weights_(weights), db_(db), options_(options), target_(parseTarget(options.target)),
-        lanes_(target_.natural_vector_size<float>()), kernels_(kernelsOf(graph, lanes_)), units_(tuningUnits(kernels_)),
-        rng_(options.seed), start_(std::chrono::steady_clock::now()) {
+  Tuner(TunableModel &model, TuningDatabase &db, const TuneOptions &options)
+      : model_(model), db_(db), options_(options), target_(parseTarget(options.target)), rng_(options.seed),
+        start_(std::chrono::steady_clock::now()) {
     int threads = options.threads ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    context_ = tuningContext(target_, threads, graph.batch);
-    for (size_t u = 0; u < units_.size(); ++u) {
-      auto [it, fresh] = stateOf_.insert({units_[u].problem, states_.size()});
+    context_ = tuningContext(target_, threads, model.batch());
+    const std::vector<TuningUnit> &units = model_.units();
+    for (size_t u = 0; u < units.size(); ++u) {
+      auto [it, fresh] = stateOf_.insert({units[u].problem, states_.size()});
       if (fresh) states_.push_back(ProblemState{});
       states_[it->second].units.push_back(u);
     }
     modelProblem_ = "model";
-    for (const TuningUnit &u : units_) modelProblem_ += "\n" + u.problem;
+    for (const TuningUnit &u : units) modelProblem_ += "\n" + u.problem;
   }
 
   TuneReport run();
 
  private:
   double elapsed() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
-  const TuningUnit &unitOf(const ProblemState &s) const { return units_[s.units[0]]; }
+  const TuningUnit &unitOf(const ProblemState &s) const { return model_.units()[s.units[0]]; }
+  std::string defaultOf(const ProblemState &s) const { return model_.defaultConfig(unitOf(s)); }
   void load();
   void refitModel();
-  std::optional<Config> propose(ProblemState &state);
-  std::vector<Config> bestConfigs() const;
-  void evaluate(const std::vector<std::pair<size_t, Config>> &changes, const char *origin);
-  void recordBuild(const Measurement &m, const std::vector<Config> &configs, const std::set<size_t> &changed, const char *origin);
-  double buildDrift(const Measurement &m, const std::vector<Config> &configs) const;
-  const Quartiles &unitTime(const Measurement &m, size_t unit) const;
-  void confirm();
-  void recordFailure(size_t state, const Config &config, const Measurement &m);
+  std::optional<std::string> propose(ProblemState &state);
+  void scheduleMoves(const Kernel &k, const Schedule &from, const std::function<std::string(const Schedule &)> &configWith,
+                     const ProblemState &state, std::vector<std::pair<double, std::string>> &out) const;
+  void evaluate(const std::vector<std::pair<size_t, std::string>> &changes, const char *origin);
+  Quartiles unitTime(const Measurement &m, const TunableModel::Build &b, size_t unit) const;
+  void recordBuild(const Measurement &m, const TunableModel::Build &b, const std::vector<std::string> &configs,
+                   const std::set<size_t> &changed, const char *origin);
+  void recordFailure(size_t state, const std::string &config, const Measurement &m);
   Trial trial(const std::string &unit, const std::string &problem, const std::string &label, const std::string &config,
               const std::string &origin) const;
   void progress(size_t round, size_t candidates);
+  void confirm();
   TuneReport report() const;
 
-  const Graph &graph_;
-  const TensorMap &weights_;
+  TunableModel &model_;
   TuningDatabase &db_;
   TuneOptions options_;
   Halide::Target target_;
-  int lanes_;
-  std::vector<Kernel> kernels_;
-  std::vector<TuningUnit> units_;
   std::vector<ProblemState> states_;
   std::map<std::string, size_t> stateOf_;
   std::string modelProblem_;
   TuningContext context_;
-  CostModel model_;
+  CostModel costModel_;
   std::mt19937_64 rng_;
   std::chrono::steady_clock::time_point start_;
   std::string scratch_;
   std::unique_ptr<Measurer> measurer_;  // made at the first build: a warm database may need none
-  std::vector<double> stepMs_;          // each kernel's latest time: a module's kernels' weights
+  std::map<std::string, double> stepMs_;  // each kernel's latest time, by node: a module's kernels' weights
   int runs_ = 10;
   double timeout_ = 600;
   size_t builds_ = 0, candidates_ = 0, failed_ = 0;
@@ -126,47 +143,86 @@ Trial Tuner::trial(const std::string &unit, const std::string &problem, const st
 
 void Tuner::load() {
   for (ProblemState &s : states_) {
-    const TuningUnit &u = unitOf(s);
-    s.records = unitRecords(db_, u, context_, /*anyThreads=*/false);
+    s.records = unitRecords(db_, unitOf(s), context_, /*anyThreads=*/false);
     s.tried.clear();
     for (const ConfigRecord &r : s.records) s.tried.insert(r.config);
     const ConfigRecord *best = bestRecord(s.records);
-    s.best = best ? parseConfig(best->config, u.kernels.size()) : u.defaults;
+    s.best = best ? best->config : defaultOf(s);
   }
 }
 
-/// Every measured schedule of this model's kernels, relative to the kernel's default: the cost model's data.
+/// Every measured schedule of the kernels the model has now (defaults, and each module's best
+/// decisions), relative to the kernel's default: the cost model's data.
 void Tuner::refitModel() {
+  std::vector<const Kernel *> kernels;
+  for (const Kernel &k : model_.kernels({})) kernels.push_back(&k);
+  for (const ProblemState &s : states_)
+    if (unitOf(s).kind == TuningUnit::Kind::Module)
+      for (const Kernel *k : model_.moduleKernels(unitOf(s), ModuleConfig::parse(s.best))) kernels.push_back(k);
   std::vector<KernelObservation> observations;
   std::set<std::string> seen;
-  for (const Kernel &k : kernels_) {
-    std::string problem = kernelProblem(k);
+  for (const Kernel *k : kernels) {
+    std::string problem = kernelProblem(*k);
     if (!seen.insert(problem).second) continue;
     std::map<std::string, std::vector<double>> times;
     for (const Trial &t : db_.trials(problem, context_.target))
       if ((t.unit == "kernel" || t.unit == "step") && t.status == "ok" && t.context.machine == context_.machine &&
           t.context.threads == context_.threads && t.context.batch == context_.batch)
         times[t.config].push_back(t.comparableMs());
-    auto base = times.find(k.schedule.print());
+    auto base = times.find(k->schedule.print());
     if (base == times.end()) continue;
     double baseMs = ConfigRecord{"", base->second, false}.median();
     for (const auto &[config, ms] : times)
-      observations.push_back({&k, Schedule::parse(config), std::log(ConfigRecord{"", ms, false}.median() / baseMs)});
+      observations.push_back({k, Schedule::parse(config), std::log(ConfigRecord{"", ms, false}.median() / baseMs)});
   }
-  model_.fit(observations);
+  costModel_.fit(observations);
 }
 
-std::optional<Config> Tuner::propose(ProblemState &state) {
+/// The untried schedule moves of kernel `k` from `from`, scored by the predicted change of its time.
+void Tuner::scheduleMoves(const Kernel &k, const Schedule &from, const std::function<std::string(const Schedule &)> &configWith,
+                          const ProblemState &state, std::vector<std::pair<double, std::string>> &out) const {
+  auto weight = stepMs_.find(k.node->name);
+  double ms = weight == stepMs_.end() ? 1.0 : weight->second;
+  for (const Schedule &n : neighbourSchedules(k, from, model_.lanes())) {
+    std::string config = configWith(n);
+    if (!state.tried.count(config))
+      out.push_back({ms * (std::exp(costModel_.predict(k, n)) - std::exp(costModel_.predict(k, from))), config});
+  }
+}
+
+std::optional<std::string> Tuner::propose(ProblemState &state) {
   const TuningUnit &u = unitOf(state);
-  std::vector<std::pair<double, Config>> candidates;  // (predicted change in ms, configuration)
-  for (size_t j = 0; j < u.kernels.size(); ++j) {
-    const Kernel &k = kernels_[u.kernels[j]];
-    double weight = stepMs_.empty() ? 1.0 : stepMs_[u.kernels[j]];
-    for (const Schedule &n : neighbourSchedules(k, state.best[j], lanes_)) {
-      Config c = state.best;
-      c[j] = n;
-      if (state.tried.count(configText(c))) continue;
-      candidates.push_back({weight * (std::exp(model_.predict(k, n)) - std::exp(model_.predict(k, state.best[j]))), c});
+  std::vector<std::pair<double, std::string>> candidates;  // (predicted change in ms, configuration)
+  if (u.kind == TuningUnit::Kind::Kernel) {
+    for (const Kernel &k : model_.kernels({}))
+      if (k.node->name == u.node) scheduleMoves(k, Schedule::parse(state.best), [](const Schedule &s) { return s.print(); }, state, candidates);
+  } else {
+    ModuleConfig best = ModuleConfig::parse(state.best);
+    std::vector<const Kernel *> kernels = model_.moduleKernels(u, best);
+    std::map<std::string, std::string> problems;  // by relative name, under the best decisions
+    for (const Kernel *k : kernels) problems[relativeName(k->node->name, u.block)] = kernelProblem(*k);
+    // Decisions first, one flipped at a time: kernels whose problem stays keep their schedules.
+    for (const auto &[key, value] : best.decisions) {
+      ModuleConfig flipped = best;
+      flipped.decisions[key] = !value;
+      flipped.schedules.clear();
+      for (const Kernel *k : model_.moduleKernels(u, flipped)) {
+        std::string rel = relativeName(k->node->name, u.block);
+        auto kept = best.schedules.find(rel);
+        bool same = problems.count(rel) && problems[rel] == kernelProblem(*k) && kept != best.schedules.end();
+        flipped.schedules[rel] = same ? kept->second : k->schedule;
+      }
+      if (!state.tried.count(flipped.text())) candidates.push_back({-1e9, flipped.text()});
+    }
+    for (const Kernel *k : kernels) {
+      std::string rel = relativeName(k->node->name, u.block);
+      auto current = best.schedules.find(rel);
+      Schedule from = current == best.schedules.end() ? k->schedule : current->second;
+      scheduleMoves(*k, from, [&](const Schedule &n) {
+        ModuleConfig c = best;
+        c.schedules[rel] = n;
+        return c.text();
+      }, state, candidates);
     }
   }
   if (candidates.empty()) return std::nullopt;
@@ -175,28 +231,25 @@ std::optional<Config> Tuner::propose(ProblemState &state) {
   return std::min_element(candidates.begin(), candidates.end(), [](auto &a, auto &b) { return a.first < b.first; })->second;
 }
 
-std::vector<Config> Tuner::bestConfigs() const {
-  std::vector<Config> configs(units_.size());
+void Tuner::evaluate(const std::vector<std::pair<size_t, std::string>> &changes, const char *origin) {
+  std::vector<std::string> configs(model_.units().size());
   for (const ProblemState &s : states_)
     for (size_t u : s.units) configs[u] = s.best;
-  return configs;
-}
-
-void Tuner::evaluate(const std::vector<std::pair<size_t, Config>> &changes, const char *origin) {
-  std::vector<Config> configs = bestConfigs();
   std::set<size_t> changed;
   for (const auto &[state, config] : changes)
     for (size_t u : states_[state].units) configs[u] = config, changed.insert(u);
+  TunableModel::Build b = model_.build(configs);
+  DEEPER_CHECK(b.misfits == 0, "the tuner built {} configurations that do not fit their units", b.misfits);
   if (!measurer_) {
     char folder[] = "/tmp/deeper-tune-XXXXXX";
     if (!mkdtemp(folder)) fail("cannot create a scratch folder in /tmp for the tuner's builds");
     scratch_ = folder;
-    measurer_ = std::make_unique<Measurer>(graph_, weights_, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_});
+    measurer_ = std::make_unique<Measurer>(b.graph, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_});
   }
-  Measurement m = measurer_->measure(scheduleFileOf(kernels_, units_, configs), runs_, timeout_);
+  Measurement m = measurer_->measure(b.graph, b.scheduleFile, runs_, timeout_);
   ++builds_;
   if (m.status == "ok") {
-    recordBuild(m, configs, changed, origin);
+    recordBuild(m, b, configs, changed, origin);
     return;
   }
   if (changes.empty())
@@ -211,62 +264,64 @@ void Tuner::evaluate(const std::vector<std::pair<size_t, Config>> &changes, cons
   evaluate({changes.begin() + static_cast<long>(half), changes.end()}, origin);
 }
 
-/// How much slower than before this build ran: the median ratio of each unit's time to its
-/// configuration's earlier median, over the units whose configuration was measured before.
-double Tuner::buildDrift(const Measurement &m, const std::vector<Config> &configs) const {
-  std::vector<double> ratios;
-  for (size_t u = 0; u < units_.size(); ++u) {
-    const ProblemState &s = states_[stateOf_.at(units_[u].problem)];
-    std::string text = configText(configs[u]);
-    for (const ConfigRecord &r : s.records)
-      if (r.config == text && !r.medians.empty() && r.median() > 0) ratios.push_back(unitTime(m, u).median / r.median());
+/// A kernel unit's step; a module's steps that run alone plus its group of lanes, if any.
+Quartiles Tuner::unitTime(const Measurement &m, const TunableModel::Build &b, size_t unit) const {
+  const TuningUnit &u = model_.units()[unit];
+  Quartiles sum;
+  std::set<int> groups;
+  for (size_t i = 0; i < b.kernels.size(); ++i) {
+    const Node &n = *b.kernels[i].node;
+    if (u.kind == TuningUnit::Kind::Kernel ? n.name != u.node : n.block != u.block) continue;
+    if (b.kernels[i].group == 0) sum = sum + m.steps[i];
+    else if (groups.insert(b.kernels[i].group).second) sum = sum + m.groups.at(static_cast<size_t>(b.kernels[i].group) - 1);
   }
-  return ratios.size() >= 3 ? ConfigRecord{"", ratios, false}.median() : 1.0;
+  return sum;
 }
 
-const Quartiles &Tuner::unitTime(const Measurement &m, size_t u) const {
-  const TuningUnit &unit = units_[u];
-  const Kernel &first = kernels_[unit.kernels[0]];
-  return unit.kind == TuningUnit::Kind::Kernel ? m.steps[unit.kernels[0]] : m.groups.at(static_cast<size_t>(first.group) - 1);
-}
-
-void Tuner::recordBuild(const Measurement &m, const std::vector<Config> &configs, const std::set<size_t> &changed, const char *origin) {
-  double drift = buildDrift(m, configs);
-  auto quartiles = [drift](Trial t, const Quartiles &q) {
+void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, const std::vector<std::string> &configs,
+                        const std::set<size_t> &changed, const char *origin) {
+  const std::vector<TuningUnit> &units = model_.units();
+  std::vector<Quartiles> times;
+  for (size_t u = 0; u < units.size(); ++u) times.push_back(unitTime(m, b, u));
+  // How much slower than before this build ran: the median ratio of each unit's time to its
+  // configuration's earlier median, over the units whose configuration was measured before.
+  std::vector<double> ratios;
+  for (size_t u = 0; u < units.size(); ++u)
+    for (const ConfigRecord &r : states_[stateOf_.at(units[u].problem)].records)
+      if (r.config == configs[u] && !r.medians.empty() && r.median() > 0) ratios.push_back(times[u].median / r.median());
+  double drift = ratios.size() >= 3 ? ConfigRecord{"", ratios, false}.median() : 1.0;
+  auto measured = [drift](Trial t, const Quartiles &q) {
     t.medianMs = q.median, t.q1Ms = q.q1, t.q3Ms = q.q3, t.drift = drift;
     return t;
   };
   std::vector<Trial> trials;
-  for (size_t u = 0; u < units_.size(); ++u) {
-    const TuningUnit &unit = units_[u];
-    const Quartiles &q = unitTime(m, u);
-    trials.push_back(quartiles(trial(unitKindName(unit.kind), unit.problem, unit.label, configText(configs[u]), changed.empty() || changed.count(u) ? origin : "remeasure"), q));
-    if (unit.kind == TuningUnit::Kind::Module)
-      for (size_t j = 0; j < unit.kernels.size(); ++j)
-        trials.push_back(quartiles(trial("step", kernelProblem(kernels_[unit.kernels[j]]), kernels_[unit.kernels[j]].node->name,
-                                         configs[u][j].print(), trials.back().origin),
-                                   m.steps[unit.kernels[j]]));
+  for (size_t u = 0; u < units.size(); ++u) {
+    const char *how = changed.empty() || changed.count(u) ? origin : "remeasure";
+    trials.push_back(measured(trial(unitKindName(units[u].kind), units[u].problem, units[u].label, configs[u], how), times[u]));
   }
-  trials.push_back(quartiles(trial("model", modelProblem_, graph_.name, fmt::format("{:016x}", fnv1a64(scheduleFileOf(kernels_, units_, configs))), origin), m.total));
+  for (size_t i = 0; i < b.kernels.size(); ++i)  // every kernel's own time: the cost model's data
+    if (!b.kernels[i].node->block.empty())
+      trials.push_back(measured(trial("step", kernelProblem(b.kernels[i]), b.kernels[i].node->name, b.kernels[i].schedule.print(), origin), m.steps[i]));
+  trials.push_back(measured(trial("model", modelProblem_, model_.name(), fmt::format("{:016x}", fnv1a64(b.scheduleFile)), origin), m.total));
   db_.transaction([&] {
     for (const Trial &t : trials) db_.insert(t);
   });
   if (std::string(origin) == "tuner") {
     std::set<size_t> searched;
-    for (size_t u : changed) searched.insert(stateOf_.at(units_[u].problem));
+    for (size_t u : changed) searched.insert(stateOf_.at(units[u].problem));
     candidates_ += searched.size();
   }
   stepMs_.clear();
-  for (const Quartiles &q : m.steps) stepMs_.push_back(q.median);
+  for (size_t i = 0; i < b.kernels.size(); ++i) stepMs_[b.kernels[i].node->name] = m.steps[i].median;
   lastModelMs_ = m.total.median;
   runs_ = std::clamp(static_cast<int>(kRunMilliseconds / std::max(m.total.median, 1e-3)), kFewestRuns, kMostRuns);
   timeout_ = std::max(30.0, 20 * m.runSeconds);
   load();
 }
 
-void Tuner::recordFailure(size_t state, const Config &config, const Measurement &m) {
+void Tuner::recordFailure(size_t state, const std::string &config, const Measurement &m) {
   const TuningUnit &u = unitOf(states_[state]);
-  Trial t = trial(unitKindName(u.kind), u.problem, u.label, configText(config), "tuner");
+  Trial t = trial(unitKindName(u.kind), u.problem, u.label, config, "tuner");
   t.status = m.status, t.detail = m.detail;
   db_.insert(t);
   ++candidates_, ++failed_;
@@ -285,40 +340,49 @@ void Tuner::progress(size_t round, size_t proposed) {
   std::string budget = options_.maxTrials ? fmt::format("{} of {} candidates", candidates_, options_.maxTrials)
                                           : fmt::format("{} of {}", duration(elapsed()), duration(options_.budgetSeconds));
   double left = std::max(0.0, options_.budgetSeconds - elapsed());
-  fmt::print(stderr, "tune: round {}: {} candidates ({} failed so far), {}/{} units at a local optimum; model {:.3f} ms; {}{}\n", round,
-             proposed, failed_, converged, states_.size(), lastModelMs_, budget,
+  fmt::print(stderr, "tune: round {}: {} candidates, {} failed so far; {}/{} units at a local optimum; this build {:.3f} ms; {}{}\n",
+             round, proposed, failed_, converged, states_.size(), lastModelMs_, budget,
              options_.maxTrials ? "" : fmt::format(", at most {} left", duration(left)));
 }
 
 TuneReport Tuner::run() {
   load();
   bool defaultsMeasured = std::all_of(states_.begin(), states_.end(), [&](const ProblemState &s) {
-    std::string text = configText(unitOf(s).defaults);
+    std::string text = defaultOf(s);
     return std::any_of(s.records.begin(), s.records.end(), [&](const ConfigRecord &r) { return r.config == text && !r.medians.empty(); });
   });
   if (!defaultsMeasured) {
     // The defaults are the baseline: measured all together, with nothing else changed.
-    for (ProblemState &s : states_) s.best = unitOf(s).defaults;
+    for (ProblemState &s : states_) s.best = defaultOf(s);
     evaluate({}, "default");
     progress(0, 0);
   }
-  size_t before = candidates_;
-  for (size_t round = 1;; ++round) {
-    if (elapsed() >= options_.budgetSeconds || (options_.maxTrials && static_cast<int64_t>(candidates_) >= options_.maxTrials)) break;
-    refitModel();
-    std::vector<std::pair<size_t, Config>> changes;
-    for (size_t s = 0; s < states_.size(); ++s) {
-      if (options_.maxTrials && static_cast<int64_t>(candidates_ + changes.size()) >= options_.maxTrials) break;
-      std::optional<Config> c = propose(states_[s]);
-      states_[s].converged = !c;
-      if (c) changes.push_back({s, *c});
+  // Search until every unit is at a local optimum or the budget is spent, confirming the winners;
+  // a confirmation may change a unit's best, whose neighbours are then searched in turn.
+  size_t confirmed = candidates_, round = 0;
+  auto spent = [&] {
+    return elapsed() >= options_.budgetSeconds || (options_.maxTrials && static_cast<int64_t>(candidates_) >= options_.maxTrials);
+  };
+  for (;;) {
+    while (!spent()) {
+      refitModel();
+      std::vector<std::pair<size_t, std::string>> changes;
+      for (size_t s = 0; s < states_.size(); ++s) {
+        if (options_.maxTrials && static_cast<int64_t>(candidates_ + changes.size()) >= options_.maxTrials) break;
+        std::optional<std::string> c = propose(states_[s]);
+        states_[s].converged = !c;
+        if (c) changes.push_back({s, *c});
+      }
+      if (changes.empty()) break;
+      evaluate(changes, "tuner");
+      progress(++round, changes.size());
     }
-    if (changes.empty()) break;
-    evaluate(changes, "tuner");
-    progress(round, changes.size());
+    if (candidates_ == confirmed) break;
+    confirm();
+    confirmed = candidates_;
+    for (ProblemState &s : states_) s.converged = !propose(s);
+    if (spent() || std::all_of(states_.begin(), states_.end(), [](const ProblemState &s) { return s.converged; })) break;
   }
-  for (ProblemState &s : states_) s.converged = !propose(s);
-  if (candidates_ > before) confirm();
   TuneReport r = report();
   if (!scratch_.empty()) std::system(fmt::format("rm -rf '{}'", scratch_).c_str());
   return r;
@@ -327,8 +391,8 @@ TuneReport Tuner::run() {
 /// The best configurations measured again, interleaved with the defaults, until each best has been
 /// measured kConfirmations times: a configuration that won by a lucky measurement loses its place.
 void Tuner::confirm() {
-  std::vector<std::pair<size_t, Config>> defaults;
-  for (size_t s = 0; s < states_.size(); ++s) defaults.push_back({s, unitOf(states_[s]).defaults});
+  std::vector<std::pair<size_t, std::string>> defaults;
+  for (size_t s = 0; s < states_.size(); ++s) defaults.push_back({s, defaultOf(states_[s])});
   auto unconfirmed = [&] {
     return std::any_of(states_.begin(), states_.end(), [&](const ProblemState &s) {
       const ConfigRecord *best = bestRecord(s.records);
@@ -345,23 +409,20 @@ void Tuner::confirm() {
 TuneReport Tuner::report() const {
   TuneReport r;
   r.builds = builds_, r.candidates = candidates_, r.failed = failed_, r.seconds = elapsed();
-  std::vector<double> spreads;
   for (const ProblemState &s : states_) {
     const TuningUnit &u = unitOf(s);
-    std::string defaults = configText(u.defaults);
+    std::string defaults = defaultOf(s);
     UnitOutcome o{unitKindName(u.kind), u.label, "", 0, 0, s.records.size(), s.converged};
     for (const ConfigRecord &rec : s.records)
       if (rec.config == defaults) o.defaultMs = rec.median();
     const ConfigRecord *best = bestRecord(s.records);
     o.bestMs = best ? best->median() : o.defaultMs;
-    for (size_t j = 0; j < u.kernels.size(); ++j) {
-      std::string c = changedFields(u.defaults[j], s.best[j]);
-      if (c != "-") o.changes += (o.changes.empty() ? "" : "; ") + (u.kernels.size() > 1 ? kernels_[u.kernels[j]].node->name + ": " : "") + c;
-    }
+    o.changes = describeChanges(u, defaults, s.best);
     if (o.changes.empty()) o.changes = "-";
     r.units.push_back(o);
   }
   std::map<std::string, std::vector<double>> model;  // whole-run medians by origin
+  std::vector<double> spreads;
   for (const Trial &t : db_.trials(modelProblem_, context_.target))
     if (t.status == "ok" && t.context.machine == context_.machine && t.context.threads == context_.threads && t.context.batch == context_.batch &&
         t.context.codegen == context_.codegen) {
@@ -380,9 +441,7 @@ TuningContext tuningContext(const Halide::Target &target, int threads, int64_t b
   return TuningContext{target.to_string(), machineFingerprint(), halideVersion(), codeGeneratorHash(), threads, batch};
 }
 
-TuneReport tuneModel(const Graph &graph, const TensorMap &weights, TuningDatabase &db, const TuneOptions &options) {
-  return Tuner(graph, weights, db, options).run();
-}
+TuneReport tuneModel(TunableModel &model, TuningDatabase &db, const TuneOptions &options) { return Tuner(model, db, options).run(); }
 
 std::string printTuneReport(const TuneReport &r) {
   std::string out = fmt::format("{:<7} {:<28} {:>10} {:>10} {:>6} {:>6}  {}\n", "unit", "name", "default ms", "tuned ms", "gain", "tried", "changed");

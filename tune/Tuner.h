@@ -3,8 +3,10 @@
 //
 //   round 0   every unit at its default schedule: the baseline, measured once per context
 //   round k   every unit not yet at a local optimum tries one untried neighbour of its best
-//             configuration (tune/SearchSpace.h), the one the cost model (tune/CostModel.h, refitted
-//             to every measurement so far) predicts fastest, or now and then a random one; all the
+//             configuration: a module's decisions flipped one at a time first (they are measured, not
+//             modelled), then schedule moves (tune/SearchSpace.h), the one the cost model
+//             (tune/CostModel.h, refitted to every measurement so far) predicts fastest, or now and
+//             then a random one; all the
 //             candidates of a round are compiled together (in parallel, through the kernel cache) into
 //             one build, which runs once (tune/Measure.h) and times every unit at once. A build that
 //             fails (compile error, crash, hang, wrong output) is split in halves, with the other
@@ -18,9 +20,8 @@
 // warm database measures nothing and keeps every choice.
 #pragma once
 
-#include "ir/Graph.h"
-#include "support/Safetensors.h"
 #include "tune/TuningDatabase.h"
+#include "tune/Units.h"
 
 #include <Halide.h>
 
@@ -58,8 +59,8 @@ struct TuneReport {
 /// What a measurement depends on: `target`, this machine, Halide, the code generator, threads, batch.
 TuningContext tuningContext(const Halide::Target &target, int threads, int64_t batch);
 
-/// Tunes `graph` (after the pass pipeline, weights bound) and records every trial in `db`.
-TuneReport tuneModel(const Graph &graph, const TensorMap &weights, TuningDatabase &db, const TuneOptions &options);
+/// Tunes `model` and records every trial in `db`.
+TuneReport tuneModel(TunableModel &model, TuningDatabase &db, const TuneOptions &options);
 
 /// The report as a table: one line per unit, then totals.
 std::string printTuneReport(const TuneReport &report);

@@ -1,41 +1,84 @@
 #include "tune/Units.h"
 
 #include "codegen/ScheduleFile.h"
+#include "ir/Attr.h"
+#include "passes/PassManager.h"
 #include "support/Diagnostics.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
-#include <map>
-#include <optional>
-#include <sstream>
+#include <set>
 
 namespace deeper {
 namespace {
 
-/// "inception_3a" for kernels named inception_3a/...; the first kernel's name otherwise.
-std::string moduleLabel(const std::vector<Kernel> &kernels, const std::vector<size_t> &members) {
-  std::string first = kernels[members[0]].node->name, prefix = first.substr(0, first.find('/'));
-  for (size_t i : members)
-    if (kernels[i].node->name.compare(0, prefix.size(), prefix) != 0) return first;
-  return prefix;
+/// What a module computes, names relative to it and outside values by shape: its problem text.
+std::string moduleProblem(const Graph &clean, const std::string &block) {
+  std::string text = "module";
+  for (const auto &node : clean.nodes()) {
+    if (node->block != block) continue;
+    text += fmt::format("\n{} = {}", relativeName(node->name, block), node->info().name);
+    for (const AttrSpec &spec : node->info().attrs) text += fmt::format(" {}={}", spec.name, formatAttrValue(node->attrs.at(spec.name)));
+    text += fmt::format(" f32[{}] (", fmt::join(node->shape, ","));
+    for (const Node *in : node->inputs())
+      text += in->block == block ? relativeName(in->name, block) + " " : fmt::format("f32[{}] ", fmt::join(in->shape, ","));
+    text += ")";
+  }
+  return text;
 }
 
-bool sameMeasurementContext(const TuningContext &a, const TuningContext &b, bool anyThreads) {
+std::string decisionsText(const std::map<std::string, bool> &decisions) {
+  std::string text;
+  for (const auto &[key, value] : decisions) text += fmt::format("{}={};", key, value);
+  return text;
+}
+
+bool sameContext(const TuningContext &a, const TuningContext &b, bool anyThreads) {
   if (a.target != b.target || a.batch != b.batch) return false;
   return anyThreads || (a.machine == b.machine && a.halide == b.halide && a.codegen == b.codegen && a.threads == b.threads);
 }
 
+/// `text` as a configuration of `unit` that fits it (a schedule for its kernel; decisions at its own
+/// sites), or nothing.
+bool fits(const TuningUnit &unit, const Kernel *kernel, const std::string &text) {
+  try {
+    if (unit.kind == TuningUnit::Kind::Kernel) return kernel && scheduleProblem(*kernel->node, Schedule::parse(text)).empty();
+    ModuleConfig config = ModuleConfig::parse(text);
+    std::set<std::string> sites;
+    for (const DecisionSite &s : unit.sites) sites.insert(decisionKey(s.pass, relativeName(s.node, unit.block)));
+    for (const auto &d : config.decisions)
+      if (!sites.count(d.first)) return false;
+    return true;
+  } catch (const UserError &) {
+    return false;
+  }
+}
+
 }  // namespace
 
-/// `text` as a configuration of `unit` whose every schedule passes scheduleProblem, or nothing.
-static std::optional<Config> validConfig(const std::vector<Kernel> &kernels, const TuningUnit &unit, const std::string &text) {
-  try {
-    Config config = parseConfig(text, unit.kernels.size());
-    for (size_t j = 0; j < config.size(); ++j)
-      if (!scheduleProblem(*kernels[unit.kernels[j]].node, config[j]).empty()) return std::nullopt;
-    return config;
-  } catch (const UserError &) {
-    return std::nullopt;
+std::string ModuleConfig::text() const {
+  nlohmann::json j = {{"decisions", nlohmann::json::object()}, {"schedules", nlohmann::json::object()}};
+  for (const auto &[key, value] : decisions) j["decisions"][key] = value;
+  for (const auto &[node, schedule] : schedules) j["schedules"][node] = schedule.print();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+ModuleConfig ModuleConfig::parse(const std::string &text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("decisions") || !j.contains("schedules") || !j["decisions"].is_object() ||
+      !j["schedules"].is_object())
+    fail("a module's tuning record is not {\"decisions\": {...}, \"schedules\": {...}}");
+  ModuleConfig c;
+  for (const auto &[key, value] : j["decisions"].items()) {
+    if (!value.is_boolean()) fail(fmt::format("a module's tuning record decides '{}' neither true nor false", key));
+    c.decisions[key] = value.get<bool>();
   }
+  for (const auto &[node, value] : j["schedules"].items()) {
+    if (!value.is_string()) fail(fmt::format("a module's tuning record gives '{}' no schedule text", node));
+    c.schedules[node] = Schedule::parse(value.get<std::string>());
+  }
+  return c;
 }
 
 const char *unitKindName(TuningUnit::Kind kind) { return kind == TuningUnit::Kind::Kernel ? "kernel" : "module"; }
@@ -47,46 +90,129 @@ std::string kernelProblem(const Kernel &kernel) {
   return text;
 }
 
-std::vector<TuningUnit> tuningUnits(const std::vector<Kernel> &kernels) {
-  std::vector<TuningUnit> units;
-  std::map<int, size_t> moduleOfGroup;
-  for (size_t i = 0; i < kernels.size(); ++i) {
-    const Kernel &k = kernels[i];
-    if (k.group == 0) {
-      units.push_back(TuningUnit{TuningUnit::Kind::Kernel, kernelProblem(k), k.node->name, {i}, {k.schedule}});
+std::string relativeName(const std::string &node, const std::string &block) {
+  return !block.empty() && node.size() > block.size() + 1 && node.compare(0, block.size() + 1, block + "/") == 0 ? node.substr(block.size() + 1)
+                                                                                                                  : node;
+}
+
+TunableModel::TunableModel(Loader loadClean, int lanes) : loadClean_(std::move(loadClean)), lanes_(lanes) {
+  Graph clean = loadClean_();
+  name_ = clean.name, batch_ = clean.batch;
+  std::vector<DecisionSite> sites = decisionSites(clean);
+  const std::vector<Kernel> &defaults = kernels({});
+  const Graph &optimisedDefault = *variants_.at(decisionsText({})).first;
+  std::map<std::string, size_t> moduleOf;
+  for (const Kernel &k : defaults) {
+    const std::string &block = k.node->block;
+    if (block.empty()) {
+      units_.push_back(TuningUnit{TuningUnit::Kind::Kernel, kernelProblem(k), k.node->name, k.node->name, "", {}});
+      defaults_.push_back(k.schedule.print());
       continue;
     }
-    auto [it, fresh] = moduleOfGroup.insert({k.group, units.size()});
-    if (fresh) units.push_back(TuningUnit{TuningUnit::Kind::Module, "module", "", {}, {}});
-    TuningUnit &u = units[it->second];
-    u.problem += "\n" + kernelProblem(k);
-    u.kernels.push_back(i);
-    u.defaults.push_back(k.schedule);
+    auto [it, fresh] = moduleOf.insert({block, units_.size()});
+    if (!fresh) continue;
+    TuningUnit u{TuningUnit::Kind::Module, moduleProblem(clean, block), block, "", block, {}};
+    ModuleConfig config;
+    for (const DecisionSite &s : sites)
+      if (s.block == block) {
+        u.sites.push_back(s);
+        config.decisions[decisionKey(s.pass, relativeName(s.node, block))] = carriedOut(optimisedDefault, s);
+      }
+    for (const Kernel &m : defaults)
+      if (m.node->block == block) config.schedules[relativeName(m.node->name, block)] = m.schedule;
+    units_.push_back(std::move(u));
+    defaults_.push_back(config.text());
   }
-  for (TuningUnit &u : units)
-    if (u.kind == TuningUnit::Kind::Module) u.label = moduleLabel(kernels, u.kernels);
-  return units;
 }
 
-std::string configText(const Config &config) {
-  std::string text;
-  for (const Schedule &s : config) text += (text.empty() ? "" : "\n") + s.print();
-  return text;
+Graph TunableModel::optimised(const std::map<std::string, bool> &decisions) const {
+  Graph g = loadClean_();
+  std::vector<DecisionSite> sites = decisionSites(g);
+  g.decisions = decisions;
+  PassOptions options;
+  options.pipeline = pipelineFor(sites, g.decisions);
+  std::vector<std::string> done = cleanupPipeline();  // what loadClean ran
+  options.pipeline.erase(std::remove_if(options.pipeline.begin(), options.pipeline.end(),
+                                        [&](const std::string &p) { return std::count(done.begin(), done.end(), p) > 0; }),
+                         options.pipeline.end());
+  runPasses(g, options);
+  return g;
 }
 
-Config parseConfig(const std::string &text, size_t size) {
-  Config config;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) config.push_back(Schedule::parse(line));
-  if (config.size() != size) fail(fmt::format("a tuning record has {} schedules where its unit has {} kernels", config.size(), size));
-  return config;
+const std::vector<Kernel> &TunableModel::kernels(const std::map<std::string, bool> &decisions) {
+  std::string key = decisionsText(decisions);
+  auto it = variants_.find(key);
+  if (it == variants_.end()) {
+    auto graph = std::make_unique<Graph>(optimised(decisions));
+    graph->weights.clear();  // kernels need shapes only; a variant is kept for the tuner's life
+    std::vector<Kernel> ks = kernelsOf(*graph, lanes_);
+    it = variants_.emplace(key, std::make_pair(std::move(graph), std::move(ks))).first;
+  }
+  return it->second.second;
 }
 
-std::string scheduleFileOf(const std::vector<Kernel> &kernels, const std::vector<TuningUnit> &units, const std::vector<Config> &configs) {
-  std::vector<Kernel> chosen = kernels;
-  for (size_t u = 0; u < units.size(); ++u)
-    for (size_t j = 0; j < units[u].kernels.size(); ++j) chosen[units[u].kernels[j]].schedule = configs[u][j];
-  return printScheduleFile(chosen);
+std::string TunableModel::defaultConfig(const TuningUnit &unit) const {
+  return defaults_[static_cast<size_t>(&unit - units_.data())];
+}
+
+std::map<std::string, bool> TunableModel::absoluteDecisions(const TuningUnit &unit, const ModuleConfig &config) const {
+  std::map<std::string, bool> out;
+  for (const DecisionSite &s : unit.sites) {
+    auto it = config.decisions.find(decisionKey(s.pass, relativeName(s.node, unit.block)));
+    if (it != config.decisions.end()) out[decisionKey(s.pass, s.node)] = it->second;
+  }
+  return out;
+}
+
+std::vector<const Kernel *> TunableModel::moduleKernels(const TuningUnit &unit, const ModuleConfig &config) {
+  std::vector<const Kernel *> out;
+  for (const Kernel &k : kernels(absoluteDecisions(unit, config)))
+    if (k.node->block == unit.block) out.push_back(&k);
+  return out;
+}
+
+TunableModel::Build TunableModel::build(const std::vector<std::string> &configs) {
+  Build b;
+  std::map<std::string, size_t> unitOf;  // kernel units by node, modules by block
+  std::vector<std::optional<ModuleConfig>> modules(units_.size());
+  std::map<std::string, bool> decisions;
+  for (size_t u = 0; u < units_.size(); ++u) {
+    const TuningUnit &unit = units_[u];
+    unitOf[unit.kind == TuningUnit::Kind::Kernel ? unit.node : unit.block] = u;
+    if (unit.kind != TuningUnit::Kind::Module) continue;
+    try {
+      modules[u] = ModuleConfig::parse(configs[u]);
+    } catch (const UserError &) {
+      ++b.misfits;
+      continue;
+    }
+    for (const auto &d : absoluteDecisions(unit, *modules[u])) decisions.insert(d);
+  }
+  b.graph = optimised(decisions);
+  b.kernels = kernelsOf(b.graph, lanes_);
+  for (Kernel &k : b.kernels) {
+    const std::string &block = k.node->block;
+    auto it = unitOf.find(block.empty() ? k.node->name : block);
+    if (it == unitOf.end()) continue;
+    std::optional<Schedule> s;
+    try {
+      if (block.empty()) s = Schedule::parse(configs[it->second]);
+      else if (modules[it->second]) {
+        auto found = modules[it->second]->schedules.find(relativeName(k.node->name, block));
+        if (found == modules[it->second]->schedules.end()) continue;
+        s = found->second;
+      }
+    } catch (const UserError &) {
+    }
+    if (!s || !scheduleProblem(*k.node, *s).empty()) {
+      ++b.misfits;
+      continue;
+    }
+    k.schedule = *s;
+    if (k.lane > 1) k.schedule.parallel = false;  // as kernelsOf makes it: lanes after the first run serially
+  }
+  b.scheduleFile = printScheduleFile(b.kernels);
+  return b;
 }
 
 double ConfigRecord::median() const {
@@ -100,7 +226,7 @@ std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit
   std::vector<ConfigRecord> records;
   std::map<std::string, size_t> index;
   for (const Trial &t : db.trials(unit.problem, context.target)) {
-    if (t.unit != unitKindName(unit.kind) || !sameMeasurementContext(t.context, context, anyThreads)) continue;
+    if (t.unit != unitKindName(unit.kind) || !sameContext(t.context, context, anyThreads)) continue;
     auto [it, fresh] = index.insert({t.config, records.size()});
     if (fresh) records.push_back(ConfigRecord{t.config, {}, false});
     ConfigRecord &r = records[it->second];
@@ -117,23 +243,26 @@ const ConfigRecord *bestRecord(const std::vector<ConfigRecord> &records) {
   return best;
 }
 
-TunedSchedules tunedSchedules(const std::vector<Kernel> &kernels, const TuningDatabase &db, const TuningContext &context) {
-  std::vector<TuningUnit> units = tuningUnits(kernels);
-  std::vector<Config> configs;
-  TunedSchedules out;
-  out.units = units.size();
-  for (const TuningUnit &u : units) {
+TunedBuild tunedBuild(TunableModel &model, const TuningDatabase &db, const TuningContext &context) {
+  TunedBuild out;
+  const std::vector<Kernel> &defaults = model.kernels({});
+  std::vector<std::string> configs;
+  for (const TuningUnit &u : model.units()) {
+    const Kernel *kernel = nullptr;
+    for (const Kernel &k : defaults)
+      if (u.kind == TuningUnit::Kind::Kernel && k.node->name == u.node) kernel = &k;
     std::vector<ConfigRecord> records = unitRecords(db, u, context, /*anyThreads=*/true);
-    std::optional<Config> best;
-    // The fastest record that is a schedule for these kernels (an imported file may hold anything).
+    std::optional<std::string> best;
+    // The fastest record that fits (an imported file may hold anything).
     for (const ConfigRecord *r; !best && (r = bestRecord(records));) {
-      best = validConfig(kernels, u, r->config);
+      if (fits(u, kernel, r->config)) best = r->config;
       records.erase(records.begin() + (r - records.data()));
     }
-    configs.push_back(best ? *best : u.defaults);
-    if (best) ++out.unitsTuned, out.kernelsTuned += u.kernels.size();
+    configs.push_back(best ? *best : model.defaultConfig(u));
+    out.unitsTuned += best.has_value();
   }
-  out.scheduleFile = scheduleFileOf(kernels, units, configs);
+  out.units = configs.size();
+  out.build = model.build(configs);
   return out;
 }
 

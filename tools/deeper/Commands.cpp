@@ -212,26 +212,45 @@ int commandRun(const Options &o) {
   return 0;
 }
 
-/// The schedules --schedules gives, else the best --db records for `graph`'s kernels, or nothing; with
-/// a database, says on stderr how many kernels it tuned.
-std::optional<ScheduleChoices> scheduleChoices(const Options &o, const Graph &graph, const Halide::Target &target) {
-  if (!o.schedules.empty() && !o.db.empty()) fail("--schedules and --db exclude each other: give one");
-  if (!o.schedules.empty()) return parseScheduleFile(readFile(o.schedules), o.schedules);
-  if (o.db.empty()) return std::nullopt;
+/// The --schedules file, or nothing.
+std::optional<ScheduleChoices> scheduleChoices(const Options &o) {
+  if (o.schedules.empty()) return std::nullopt;
+  return parseScheduleFile(readFile(o.schedules), o.schedules);
+}
+
+/// The model as `deeper tune` and --db see it: loaded, weights bound, after the cleanup passes; the
+/// optimising passes run with each module's decisions (tune/Units.h).
+TunableModel tunableModel(const Options &o, const Halide::Target &target) {
+  if (o.passes || o.noFuseReduce) fail(fmt::format("'deeper {}' with a tuning database runs the default passes with the database's decisions: "
+                                                   "--passes and --no-fuse-reduce do not apply", o.command));
+  if (!o.schedules.empty()) fail("--schedules and --db exclude each other: give one");
+  return TunableModel([&o] { return prepare(o, cleanupPipeline(), true); }, target.natural_vector_size<float>());
+}
+
+/// The model optimised with the best --db records: each module's decisions and every kernel's schedule.
+TunableModel::Build tunedFromDatabase(const Options &o, const Halide::Target &target) {
   if (access(o.db.c_str(), F_OK) != 0) fail(fmt::format("--db '{}': no such tuning database; make one with `deeper tune MODEL --db {}`", o.db, o.db));
   TuningDatabase db(o.db);
-  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>());
-  TunedSchedules tuned = tunedSchedules(kernels, db, tuningContext(target, 0, graph.batch));
-  fmt::print(stderr, "{}: {} of {} kernels tuned ({} of {} units: kernels alone and modules' lanes); the rest keep their defaults\n", o.db,
-             tuned.kernelsTuned, kernels.size(), tuned.unitsTuned, tuned.units);
-  return parseScheduleFile(tuned.scheduleFile, o.db);
+  TunableModel model = tunableModel(o, target);
+  TunedBuild tuned = tunedBuild(model, db, tuningContext(target, 0, model.batch()));
+  fmt::print(stderr, "{}: {} of {} units tuned (kernels alone, and modules with their decisions); the rest keep their defaults{}\n", o.db,
+             tuned.unitsTuned, tuned.units, tuned.build.misfits ? fmt::format("; {} records did not fit and were ignored", tuned.build.misfits) : "");
+  return std::move(tuned.build);
 }
 
 int commandSchedules(const Options &o) {
   Halide::Target target = parseTarget(o.target);
-  Graph graph = prepare(o, defaultPipeline());
-  std::optional<ScheduleChoices> choices = scheduleChoices(o, graph, target);
-  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>(), choices ? &*choices : nullptr);
+  int lanes = target.natural_vector_size<float>();
+  Graph graph;
+  std::vector<Kernel> kernels;
+  if (!o.db.empty()) {
+    TunableModel::Build b = tunedFromDatabase(o, target);
+    graph = std::move(b.graph), kernels = std::move(b.kernels);
+  } else {
+    graph = prepare(o, defaultPipeline());
+    std::optional<ScheduleChoices> choices = scheduleChoices(o);
+    kernels = kernelsOf(graph, lanes, choices ? &*choices : nullptr);
+  }
   emit(o, fmt::format("# schedules of {} for {} (batch {}): a line per kernel, in execution order; fields a line\n"
                       "# leaves out keep the default. Edit, then: deeper compile MODEL --schedules FILE -o DIR\n",
                       printName(graph.name), o.target, graph.batch) +
@@ -242,9 +261,15 @@ int commandSchedules(const Options &o) {
 int commandCompile(const Options &o) {
   if (o.outFile.empty()) fail("'deeper compile' needs -o DIR, the output folder");
   Halide::Target target = parseTarget(o.target);  // a bad target fails before the weights are made
-  if (!o.schedules.empty()) parseScheduleFile(readFile(o.schedules), o.schedules);  // and a bad schedule file
-  Graph graph = prepare(o, defaultPipeline(), true);
-  std::optional<ScheduleChoices> choices = scheduleChoices(o, graph, target);
+  std::optional<ScheduleChoices> choices = scheduleChoices(o);  // and a bad schedule file
+  Graph graph;
+  if (!o.db.empty()) {
+    TunableModel::Build b = tunedFromDatabase(o, target);
+    graph = std::move(b.graph);
+    choices = parseScheduleFile(b.scheduleFile, o.db);
+  } else {
+    graph = prepare(o, defaultPipeline(), true);
+  }
   CompileOptions co;
   co.schedules = choices ? &*choices : nullptr;
   co.outDir = o.outFile;
@@ -278,12 +303,12 @@ int commandTune(const Options &o) {
     if (o.importFile.empty() && o.exportFile.empty() && !o.best) fail("'deeper tune' needs a MODEL (or --import, --export, --best)");
     return 0;
   }
-  if (!o.schedules.empty()) fail("'deeper tune' searches the schedules itself: --schedules is for compile");
-  Graph graph = prepare(o, defaultPipeline(), true);
+  Halide::Target target = parseTarget(o.target);
+  TunableModel model = tunableModel(o, target);
   TuneOptions to;
   to.target = o.target, to.threads = o.threads, to.budgetSeconds = o.budgetSeconds, to.maxTrials = o.trials, to.jobs = o.jobs;
   to.source = o.model;
-  TuneReport report = tuneModel(graph, graph.weights, db, to);
+  TuneReport report = tuneModel(model, db, to);
   printForTerminal("{}", printTuneReport(report));
   return 0;
 }

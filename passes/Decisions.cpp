@@ -1,0 +1,57 @@
+#include "passes/Decisions.h"
+
+#include "passes/BranchSchedule.h"
+#include "passes/PassManager.h"
+#include "passes/PoolProjFusion.h"
+#include "passes/ReduceConvFusion.h"
+
+#include <algorithm>
+#include <set>
+
+namespace deeper {
+
+std::string decisionKey(const std::string &pass, const std::string &node) { return pass + " " + node; }
+
+bool decidedOr(const Graph &graph, const char *pass, const std::string &node, bool otherwise) {
+  auto it = graph.decisions.find(decisionKey(pass, node));
+  return it == graph.decisions.end() ? otherwise : it->second;
+}
+
+std::vector<DecisionSite> decisionSites(const Graph &graph) {
+  std::vector<std::pair<size_t, DecisionSite>> sites;
+  auto add = [&](const char *pass, const std::vector<const Node *> &nodes) {
+    for (const Node *n : nodes) sites.push_back({graph.position(n), DecisionSite{pass, n->name, n->block}});
+  };
+  add("reduce-conv-fusion", reduceConvFusionSites(graph));
+  add("pool-proj-fusion", poolProjFusionSites(graph));
+  add("branch-schedule", branchScheduleSites(graph));
+  std::stable_sort(sites.begin(), sites.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::vector<DecisionSite> out;
+  for (auto &s : sites) out.push_back(std::move(s.second));
+  return out;
+}
+
+bool carriedOut(const Graph &optimised, const DecisionSite &site) {
+  const Node *node = optimised.find(site.node);
+  if (!node) return false;
+  if (site.pass == "reduce-conv-fusion") return node->op == OpKind::Conv && node->attrInt("reduce") != 0;
+  if (site.pass == "pool-proj-fusion") return node->op == OpKind::Conv && node->attrInt("input_maxpool") != 0;
+  return node->op == OpKind::Concat && node->attrWord("branches") == "concurrent";
+}
+
+std::vector<std::string> pipelineFor(const std::vector<DecisionSite> &sites, std::map<std::string, bool> &decisions) {
+  std::vector<std::string> defaults = defaultPipeline(), pipeline;
+  std::set<std::string> turnedOn;
+  for (const DecisionSite &s : sites) {
+    const PassInfo *pass = findPass(s.pass);
+    auto it = decisions.find(decisionKey(s.pass, s.node));
+    if (pass && pass->inclusion == PassInclusion::OptIn && it != decisions.end() && it->second) turnedOn.insert(s.pass);
+  }
+  for (const DecisionSite &s : sites)
+    if (turnedOn.count(s.pass)) decisions.insert({decisionKey(s.pass, s.node), false});
+  for (const PassInfo &p : allPasses())
+    if (std::find(defaults.begin(), defaults.end(), p.name) != defaults.end() || turnedOn.count(p.name)) pipeline.push_back(p.name);
+  return pipeline;
+}
+
+}  // namespace deeper
