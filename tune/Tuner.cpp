@@ -130,7 +130,7 @@ class Tuner {
   int runs_ = 10;
   double timeout_ = 600;
   size_t builds_ = 0, candidates_ = 0, failed_ = 0;
-  double lastModelMs_ = 0, lastProgress_ = 0;
+  double lastProgress_ = 0;
 };
 
 Trial Tuner::trial(const std::string &unit, const std::string &problem, const std::string &label, const std::string &config,
@@ -192,6 +192,9 @@ void Tuner::scheduleMoves(const Kernel &k, const Schedule &from, const std::func
 
 std::optional<std::string> Tuner::propose(ProblemState &state) {
   const TuningUnit &u = unitOf(state);
+  // A configuration that came out best is measured again before the search moves on from it: one
+  // lucky measurement among hundreds of candidates would otherwise lead the search astray.
+  if (const ConfigRecord *best = bestRecord(state.records); best && best->medians.size() < kConfirmations) return best->config;
   std::vector<std::pair<double, std::string>> candidates;  // (predicted change in ms, configuration)
   if (u.kind == TuningUnit::Kind::Kernel) {
     for (const Kernel &k : model_.kernels({}))
@@ -283,20 +286,26 @@ void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, cons
   const std::vector<TuningUnit> &units = model_.units();
   std::vector<Quartiles> times;
   for (size_t u = 0; u < units.size(); ++u) times.push_back(unitTime(m, b, u));
-  // How much slower than before this build ran: the median ratio of each unit's time to its
-  // configuration's earlier median, over the units whose configuration was measured before.
+  // How much slower than usual this build ran: the median ratio of each unit's time to its
+  // configuration's earlier median, over the units whose configuration is well established (measured
+  // kConfirmations times or more: a configuration that just won by luck would pull the estimate).
   std::vector<double> ratios;
   for (size_t u = 0; u < units.size(); ++u)
     for (const ConfigRecord &r : states_[stateOf_.at(units[u].problem)].records)
-      if (r.config == configs[u] && !r.medians.empty() && r.median() > 0) ratios.push_back(times[u].median / r.median());
+      if (r.config == configs[u] && r.medians.size() >= kConfirmations && r.median() > 0) ratios.push_back(times[u].median / r.median());
   double drift = ratios.size() >= 3 ? ConfigRecord{"", ratios, false}.median() : 1.0;
   auto measured = [drift](Trial t, const Quartiles &q) {
     t.medianMs = q.median, t.q1Ms = q.q1, t.q3Ms = q.q3, t.drift = drift;
     return t;
   };
   std::vector<Trial> trials;
+  std::set<size_t> searched;  // states whose candidate is a configuration never measured before
   for (size_t u = 0; u < units.size(); ++u) {
-    const char *how = changed.empty() || changed.count(u) ? origin : "remeasure";
+    size_t state = stateOf_.at(units[u].problem);
+    bool fresh = !states_[state].tried.count(configs[u]);
+    bool searching = std::string(origin) == "tuner";
+    const char *how = changed.empty() ? origin : !changed.count(u) ? "remeasure" : fresh || !searching ? origin : "recheck";
+    if (changed.count(u) && fresh && searching) searched.insert(state);
     trials.push_back(measured(trial(unitKindName(units[u].kind), units[u].problem, units[u].label, configs[u], how), times[u]));
   }
   for (size_t i = 0; i < b.kernels.size(); ++i)  // every kernel's own time: the cost model's data
@@ -306,14 +315,9 @@ void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, cons
   db_.transaction([&] {
     for (const Trial &t : trials) db_.insert(t);
   });
-  if (std::string(origin) == "tuner") {
-    std::set<size_t> searched;
-    for (size_t u : changed) searched.insert(stateOf_.at(units[u].problem));
-    candidates_ += searched.size();
-  }
+  candidates_ += searched.size();
   stepMs_.clear();
   for (size_t i = 0; i < b.kernels.size(); ++i) stepMs_[b.kernels[i].node->name] = m.steps[i].median;
-  lastModelMs_ = m.total.median;
   runs_ = std::clamp(static_cast<int>(kRunMilliseconds / std::max(m.total.median, 1e-3)), kFewestRuns, kMostRuns);
   timeout_ = std::max(30.0, 20 * m.runSeconds);
   load();
@@ -337,11 +341,19 @@ void Tuner::progress(size_t round, size_t proposed) {
   if (!options_.progress || (round > 0 && elapsed() < lastProgress_ + 10)) return;
   lastProgress_ = elapsed();
   size_t converged = std::count_if(states_.begin(), states_.end(), [](const ProblemState &s) { return s.converged; });
+  double defaults = 0, best = 0;  // summed over the units, each unit's configurations' medians
+  for (const ProblemState &s : states_) {
+    std::string text = defaultOf(s);
+    const ConfigRecord *b = bestRecord(s.records);
+    for (const ConfigRecord &r : s.records)
+      if (r.config == text && b) defaults += r.median() * s.units.size(), best += b->median() * s.units.size();
+  }
   std::string budget = options_.maxTrials ? fmt::format("{} of {} candidates", candidates_, options_.maxTrials)
                                           : fmt::format("{} of {}", duration(elapsed()), duration(options_.budgetSeconds));
   double left = std::max(0.0, options_.budgetSeconds - elapsed());
-  fmt::print(stderr, "tune: round {}: {} candidates, {} failed so far; {}/{} units at a local optimum; this build {:.3f} ms; {}{}\n",
-             round, proposed, failed_, converged, states_.size(), lastModelMs_, budget,
+  fmt::print(stderr, "tune: round {}: {} candidates, {} failed so far; {}/{} units at a local optimum; units' best {:.3f} ms against "
+             "{:.3f} with the defaults ({:.2f}x); {}{}\n",
+             round, proposed, failed_, converged, states_.size(), best, defaults, best > 0 ? defaults / best : 1.0, budget,
              options_.maxTrials ? "" : fmt::format(", at most {} left", duration(left)));
 }
 

@@ -236,10 +236,10 @@ std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit
   return records;
 }
 
-const ConfigRecord *bestRecord(const std::vector<ConfigRecord> &records) {
+const ConfigRecord *bestRecord(const std::vector<ConfigRecord> &records, size_t measurements) {
   const ConfigRecord *best = nullptr;
   for (const ConfigRecord &r : records)
-    if (!r.failed && !r.medians.empty() && (!best || r.median() < best->median())) best = &r;
+    if (!r.failed && !r.medians.empty() && r.medians.size() >= measurements && (!best || r.median() < best->median())) best = &r;
   return best;
 }
 
@@ -254,7 +254,7 @@ TunedBuild tunedBuild(TunableModel &model, const TuningDatabase &db, const Tunin
     std::vector<ConfigRecord> records = unitRecords(db, u, context, /*anyThreads=*/true);
     std::optional<std::string> best;
     // The fastest record that fits (an imported file may hold anything).
-    for (const ConfigRecord *r; !best && (r = bestRecord(records));) {
+    for (const ConfigRecord *r; !best && ((r = bestRecord(records, 3)) || (r = bestRecord(records)));) {
       if (fits(u, kernel, r->config)) best = r->config;
       records.erase(records.begin() + (r - records.data()));
     }

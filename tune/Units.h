@@ -110,11 +110,13 @@ struct ConfigRecord {
 /// on any machine or code generator for that target and batch), by configuration, first measured first.
 std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit &unit, const TuningContext &context, bool anyThreads);
 
-/// The configuration with the lowest median time that never failed, or null.
-const ConfigRecord *bestRecord(const std::vector<ConfigRecord> &records);
+/// The configuration with the lowest median time that never failed and was measured at least
+/// `measurements` times, or null.
+const ConfigRecord *bestRecord(const std::vector<ConfigRecord> &records, size_t measurements = 1);
 
 /// What `deeper compile --db` uses: each unit's best record on `context`'s target and batch (any
-/// machine, thread count or code generator); units without records keep their defaults.
+/// machine, thread count or code generator), among those measured three times or more where there are
+/// any (the tuner confirms its winners so); units without records keep their defaults.
 struct TunedBuild {
   TunableModel::Build build;
   size_t unitsTuned = 0, units = 0;
