@@ -171,9 +171,9 @@ void Tuner::refitModel() {
         times[t.config].push_back(t.comparableMs());
     auto base = times.find(k->schedule.print());
     if (base == times.end()) continue;
-    double baseMs = ConfigRecord{"", base->second, false}.median();
+    double baseMs = medianOf(base->second);
     for (const auto &[config, ms] : times)
-      observations.push_back({k, Schedule::parse(config), std::log(ConfigRecord{"", ms, false}.median() / baseMs)});
+      observations.push_back({k, Schedule::parse(config), std::log(medianOf(ms) / baseMs)});
   }
   costModel_.fit(observations);
 }
@@ -287,13 +287,14 @@ void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, cons
   std::vector<Quartiles> times;
   for (size_t u = 0; u < units.size(); ++u) times.push_back(unitTime(m, b, u));
   // How much slower than usual this build ran: the median ratio of each unit's time to its
-  // configuration's earlier median, over the units whose configuration is well established (measured
-  // kConfirmations times or more: a configuration that just won by luck would pull the estimate).
+  // configuration's earlier median as measured, over the units whose configuration is well established
+  // (measured kConfirmations times or more: a configuration that just won by luck would pull the
+  // estimate). Against raw times, so that one build's estimate never compounds another's.
   std::vector<double> ratios;
   for (size_t u = 0; u < units.size(); ++u)
     for (const ConfigRecord &r : states_[stateOf_.at(units[u].problem)].records)
-      if (r.config == configs[u] && r.medians.size() >= kConfirmations && r.median() > 0) ratios.push_back(times[u].median / r.median());
-  double drift = ratios.size() >= 3 ? ConfigRecord{"", ratios, false}.median() : 1.0;
+      if (r.config == configs[u] && r.raw.size() >= kConfirmations && r.rawMedian() > 0) ratios.push_back(times[u].median / r.rawMedian());
+  double drift = ratios.size() >= 3 ? medianOf(ratios) : 1.0;
   auto measured = [drift](Trial t, const Quartiles &q) {
     t.medianMs = q.median, t.q1Ms = q.q1, t.q3Ms = q.q3, t.drift = drift;
     return t;
@@ -441,9 +442,9 @@ TuneReport Tuner::report() const {
       model[t.origin].push_back(t.medianMs);
       if (t.q3Ms > 0) spreads.push_back((t.q3Ms - t.q1Ms) / t.medianMs);
     }
-  r.defaultModelMs = ConfigRecord{"", model["default"], false}.median();
-  r.bestModelMs = ConfigRecord{"", model["confirm"], false}.median();
-  r.noise = ConfigRecord{"", spreads, false}.median();
+  r.defaultModelMs = medianOf(model["default"]);
+  r.bestModelMs = medianOf(model["confirm"]);
+  r.noise = medianOf(spreads);
   return r;
 }
 
@@ -483,7 +484,7 @@ std::string printBestRecords(const TuningDatabase &db) {
     Entry &e = it->second;
     if (t.origin == "default") e.defaultConfig = t.config;
     auto r = std::find_if(e.records.begin(), e.records.end(), [&](const ConfigRecord &c) { return c.config == t.config; });
-    if (r == e.records.end()) r = e.records.insert(e.records.end(), ConfigRecord{t.config, {}, false});
+    if (r == e.records.end()) r = e.records.insert(e.records.end(), ConfigRecord{t.config, {}, false, {}});
     if (t.status == "ok") r->medians.push_back(t.comparableMs());
     else r->failed = true;
   }

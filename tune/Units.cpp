@@ -215,12 +215,15 @@ TunableModel::Build TunableModel::build(const std::vector<std::string> &configs)
   return b;
 }
 
-double ConfigRecord::median() const {
-  if (medians.empty()) return 0;
-  std::vector<double> v = medians;
+double medianOf(std::vector<double> v) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
+
+double ConfigRecord::median() const { return medianOf(medians); }
+
+double ConfigRecord::rawMedian() const { return medianOf(raw); }
 
 std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit &unit, const TuningContext &context, bool anyThreads) {
   std::vector<ConfigRecord> records;
@@ -228,9 +231,9 @@ std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit
   for (const Trial &t : db.trials(unit.problem, context.target)) {
     if (t.unit != unitKindName(unit.kind) || !sameContext(t.context, context, anyThreads)) continue;
     auto [it, fresh] = index.insert({t.config, records.size()});
-    if (fresh) records.push_back(ConfigRecord{t.config, {}, false});
+    if (fresh) records.push_back(ConfigRecord{t.config, {}, false, {}});
     ConfigRecord &r = records[it->second];
-    if (t.status == "ok") r.medians.push_back(t.comparableMs());
+    if (t.status == "ok") r.medians.push_back(t.comparableMs()), r.raw.push_back(t.medianMs);
     else r.failed = true;
   }
   return records;

@@ -103,8 +103,13 @@ struct ConfigRecord {
   std::string config;
   std::vector<double> medians;  ///< one per successful build that measured it, its drift taken out
   bool failed = false;
+  std::vector<double> raw;      ///< the same as measured, drift left in: what a build's drift is judged against
   double median() const;
+  double rawMedian() const;
 };
+
+/// The median of `v` (0 when empty).
+double medianOf(std::vector<double> v);
 
 /// The records of `unit` in `db` measured in `context` (or, with `anyThreads`, at any thread count and
 /// on any machine or code generator for that target and batch), by configuration, first measured first.
