@@ -168,7 +168,7 @@ void Tuner::refitModel() {
     for (const Trial &t : db_.trials(problem, context_.target))
       if ((t.unit == "kernel" || t.unit == "step") && t.status == "ok" && t.context.machine == context_.machine &&
           t.context.threads == context_.threads && t.context.batch == context_.batch)
-        times[t.config].push_back(t.comparableMs());
+        times[t.config].push_back(t.medianMs);
     auto base = times.find(k->schedule.print());
     if (base == times.end()) continue;
     double baseMs = medianOf(base->second);
@@ -286,17 +286,8 @@ void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, cons
   const std::vector<TuningUnit> &units = model_.units();
   std::vector<Quartiles> times;
   for (size_t u = 0; u < units.size(); ++u) times.push_back(unitTime(m, b, u));
-  // How much slower than usual this build ran: the median ratio of each unit's time to its
-  // configuration's earlier median as measured, over the units whose configuration is well established
-  // (measured kConfirmations times or more: a configuration that just won by luck would pull the
-  // estimate). Against raw times, so that one build's estimate never compounds another's.
-  std::vector<double> ratios;
-  for (size_t u = 0; u < units.size(); ++u)
-    for (const ConfigRecord &r : states_[stateOf_.at(units[u].problem)].records)
-      if (r.config == configs[u] && r.raw.size() >= kConfirmations && r.rawMedian() > 0) ratios.push_back(times[u].median / r.rawMedian());
-  double drift = ratios.size() >= 3 ? medianOf(ratios) : 1.0;
-  auto measured = [drift](Trial t, const Quartiles &q) {
-    t.medianMs = q.median, t.q1Ms = q.q1, t.q3Ms = q.q3, t.drift = drift;
+  auto measured = [](Trial t, const Quartiles &q) {
+    t.medianMs = q.median, t.q1Ms = q.q1, t.q3Ms = q.q3;
     return t;
   };
   std::vector<Trial> trials;
@@ -484,8 +475,8 @@ std::string printBestRecords(const TuningDatabase &db) {
     Entry &e = it->second;
     if (t.origin == "default") e.defaultConfig = t.config;
     auto r = std::find_if(e.records.begin(), e.records.end(), [&](const ConfigRecord &c) { return c.config == t.config; });
-    if (r == e.records.end()) r = e.records.insert(e.records.end(), ConfigRecord{t.config, {}, false, {}});
-    if (t.status == "ok") r->medians.push_back(t.comparableMs());
+    if (r == e.records.end()) r = e.records.insert(e.records.end(), ConfigRecord{t.config, {}, false});
+    if (t.status == "ok") r->medians.push_back(t.medianMs);
     else r->failed = true;
   }
   std::string out;

@@ -15,9 +15,13 @@
 //             configuration that won by noise loses its place
 //
 // A unit's best configuration is the one with the lowest median over all of its measurements that
-// never failed; the defaults are candidates like any other, so the tuned choice is never slower than
-// the default as measured. A unit whose every neighbour has been tried is done: a second tune with a
-// warm database measures nothing and keeps every choice.
+// never failed. A winner is measured three times before the search moves on from it: among hundreds of
+// candidates on a machine whose builds drift by up to 20%, one measurement's best is mostly luck. (A
+// per-build drift correction, from the units a build left unchanged, was tried and dropped: a small
+// kernel's time depends on the kernels around it as much as on the machine.) The defaults are
+// candidates like any other, so the tuned choice is never slower than the default as measured. A
+// unit whose every neighbour has been tried is done: a second tune with a warm database measures
+// nothing and keeps every choice.
 #pragma once
 
 #include "tune/TuningDatabase.h"

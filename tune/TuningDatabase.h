@@ -9,8 +9,8 @@
 //            lanes): equal problems in two models share their records
 //   config   the schedule text (a module's: one per kernel, one per line)
 // with the context it was measured in (target, machine, Halide version, code generator hash, threads,
-// batch), how (origin: default, tuner, remeasure, confirm), and what happened (status, median and quartile
-// times, the build's drift).
+// batch), how (origin: default, tuner, recheck, remeasure, confirm), and what happened (status, median
+// and quartile times).
 #pragma once
 
 #include <cstdint>
@@ -36,13 +36,6 @@ struct Trial {
   /// ok; compile-error, crash, timeout, mismatch (the output differed from the reference): never chosen
   std::string status = "ok";
   double medianMs = 0, q1Ms = 0, q3Ms = 0;
-  /// How much slower than usual the machine ran this trial's build: the median, over the units the
-  /// build left unchanged, of their time now over their earlier median (1 when none was unchanged).
-  /// Machines drift between builds (here, by up to 20% for seconds at a time); medianMs / drift is
-  /// comparable across builds.
-  double drift = 1;
-  /// medianMs with the build's drift taken out.
-  double comparableMs() const { return medianMs / drift; }
   std::string detail;   ///< what went wrong, for a failed trial
   std::string created;  ///< UTC, ISO 8601, to the microsecond: with the rest, what makes a trial unique
 };

@@ -223,17 +223,15 @@ double medianOf(std::vector<double> v) {
 
 double ConfigRecord::median() const { return medianOf(medians); }
 
-double ConfigRecord::rawMedian() const { return medianOf(raw); }
-
 std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit &unit, const TuningContext &context, bool anyThreads) {
   std::vector<ConfigRecord> records;
   std::map<std::string, size_t> index;
   for (const Trial &t : db.trials(unit.problem, context.target)) {
     if (t.unit != unitKindName(unit.kind) || !sameContext(t.context, context, anyThreads)) continue;
     auto [it, fresh] = index.insert({t.config, records.size()});
-    if (fresh) records.push_back(ConfigRecord{t.config, {}, false, {}});
+    if (fresh) records.push_back(ConfigRecord{t.config, {}, false});
     ConfigRecord &r = records[it->second];
-    if (t.status == "ok") r.medians.push_back(t.comparableMs()), r.raw.push_back(t.medianMs);
+    if (t.status == "ok") r.medians.push_back(t.medianMs);
     else r.failed = true;
   }
   return records;

@@ -101,11 +101,9 @@ class TunableModel {
 /// One configuration's measurements in one context.
 struct ConfigRecord {
   std::string config;
-  std::vector<double> medians;  ///< one per successful build that measured it, its drift taken out
+  std::vector<double> medians;  ///< one per successful build that measured it
   bool failed = false;
-  std::vector<double> raw;      ///< the same as measured, drift left in: what a build's drift is judged against
   double median() const;
-  double rawMedian() const;
 };
 
 /// The median of `v` (0 when empty).
