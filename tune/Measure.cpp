@@ -24,21 +24,30 @@ std::string fileArg(const std::string &name, const std::string &path, size_t cou
 
 Quartiles quartilesOf(const nlohmann::json &j) { return Quartiles{j.at("median").get<double>(), j.at("q1").get<double>(), j.at("q3").get<double>()}; }
 
-/// Reads the executable's --profile-json into `m`; false (with the reason) when it is not what it wrote.
-bool readProfile(const std::string &path, size_t steps, Measurement &m) {
+/// Reads an executable's --profile-json; what is wrong with it, or "".
+std::string readProfile(const std::string &path, Profile &p) {
   try {
     nlohmann::json j = nlohmann::json::parse(readFile(path));
-    m.runs = j.at("runs").get<int>();
-    m.total = quartilesOf(j.at("total_ms"));
-    for (const nlohmann::json &s : j.at("steps")) m.steps.push_back(quartilesOf(s.at("ms")));
-    for (const nlohmann::json &g : j.at("groups")) m.groups.push_back(quartilesOf(g.at("ms")));
+    p.runs = j.at("runs").get<int>();
+    p.total = quartilesOf(j.at("total_ms"));
+    for (const nlohmann::json &s : j.at("steps")) p.steps.push_back(quartilesOf(s.at("ms")));
+    for (const nlohmann::json &g : j.at("groups")) p.groups.push_back(quartilesOf(g.at("ms")));
   } catch (const std::exception &e) {
-    m.detail = fmt::format("unreadable profile: {}", e.what());
-    return false;
+    return fmt::format("unreadable profile: {}", e.what());
   }
-  if (m.steps.size() == steps) return true;
-  m.detail = fmt::format("the profile has {} steps, the build {}", m.steps.size(), steps);
-  return false;
+  return "";
+}
+
+Quartiles meanOf(const Quartiles &a, const Quartiles &b) { return {(a.median + b.median) / 2, (a.q1 + b.q1) / 2, (a.q3 + b.q3) / 2}; }
+
+/// The mean of two profiles of one executable.
+Profile meanOf(const Profile &a, const Profile &b) {
+  Profile p = a;
+  for (size_t i = 0; i < p.steps.size(); ++i) p.steps[i] = meanOf(a.steps[i], b.steps[i]);
+  for (size_t i = 0; i < p.groups.size(); ++i) p.groups[i] = meanOf(a.groups[i], b.groups[i]);
+  p.total = meanOf(a.total, b.total);
+  p.runs = a.runs + b.runs;
+  return p;
 }
 
 }  // namespace
@@ -102,22 +111,49 @@ Measurement Measurer::measure(const Graph &graph, const std::string &scheduleFil
     return m;
   }
   m.compileSeconds = report.seconds;
-  std::vector<std::string> argv = {out + "/" + report.identifier, "--threads", std::to_string(options_.threads), "--profile",
-                                   std::to_string(minimumRuns), "--profile-json", options_.scratch + "/profile.json"};
-  for (const std::string &a : inputArgs_) argv.insert(argv.end(), {"--input", a});
-  for (const std::string &a : outputArgs_) argv.insert(argv.end(), {"--output", a});
-  std::remove((options_.scratch + "/profile.json").c_str());
-  ProcessResult run = runProcess(argv, timeoutSeconds);
-  m.runSeconds = run.seconds;
-  if (!run.ok()) {
-    m.status = run.ending == ProcessResult::Ending::TimedOut ? "timeout" : "crash";
-    std::string tail = run.output.substr(run.output.size() > 400 ? run.output.size() - 400 : 0);
-    m.detail = run.describe() + (tail.empty() ? "" : ": " + tail);
+  lastExecutable_ = out + "/" + report.identifier;
+  Profile before, after;
+  std::string problem;
+  if (hasBaseline()) problem = profileRun(baseline_, false, minimumRuns, timeoutSeconds, before, m);
+  if (problem.empty()) problem = profileRun(lastExecutable_, true, minimumRuns, timeoutSeconds, m.profile, m);
+  if (problem.empty() && hasBaseline()) problem = profileRun(baseline_, false, minimumRuns, timeoutSeconds, after, m);
+  if (!problem.empty()) {
+    if (m.status == "ok") m.status = "crash";
+    m.detail = problem;
     return m;
   }
-  if (!readProfile(options_.scratch + "/profile.json", report.kernels, m)) m.status = "crash";
+  if (m.profile.steps.size() != report.kernels) m.status = "crash", m.detail = fmt::format("the profile has {} steps, the build {}", m.profile.steps.size(), report.kernels);
   else if (!outputsMatch(m)) m.status = "mismatch";
+  if (hasBaseline()) m.baseline = meanOf(before, after);
   return m;
+}
+
+std::string Measurer::profileRun(const std::string &executable, bool outputs, int runs, double timeoutSeconds, Profile &profile, Measurement &m) {
+  const std::string json = options_.scratch + "/profile.json";
+  std::vector<std::string> argv = {executable, "--threads", std::to_string(options_.threads), "--profile", std::to_string(runs), "--profile-json", json};
+  for (const std::string &a : inputArgs_) argv.insert(argv.end(), {"--input", a});
+  if (outputs)
+    for (const std::string &a : outputArgs_) argv.insert(argv.end(), {"--output", a});
+  std::remove(json.c_str());
+  ProcessResult run = runProcess(argv, timeoutSeconds);
+  m.runSeconds += run.seconds;
+  if (!run.ok()) {
+    if (run.ending == ProcessResult::Ending::TimedOut) m.status = "timeout";
+    std::string tail = run.output.substr(run.output.size() > 400 ? run.output.size() - 400 : 0);
+    return run.describe() + (tail.empty() ? "" : ": " + tail);
+  }
+  return readProfile(json, profile);
+}
+
+void Measurer::keepAsBaseline() {
+  // The executable finds its weights beside it: both move into a folder of their own.
+  std::string folder = options_.scratch + "/baseline", name = lastExecutable_.substr(lastExecutable_.rfind('/') + 1);
+  DEEPER_CHECK(!lastExecutable_.empty(), "keepAsBaseline before any build");
+  std::system(fmt::format("rm -rf '{}' && mkdir -p '{}'", folder, folder).c_str());
+  if (std::rename(lastExecutable_.c_str(), (folder + "/" + name).c_str()) != 0 ||
+      std::rename((lastExecutable_ + ".weights").c_str(), (folder + "/" + name + ".weights").c_str()) != 0)
+    fail(fmt::format("cannot keep the default build in {} as the tuner's baseline", folder));
+  baseline_ = folder + "/" + name;
 }
 
 }  // namespace deeper

@@ -5,12 +5,15 @@
 // time limit, so a candidate that crashes or hangs is recorded and the tuner goes on. The executable
 // profiles itself (--profile-json: each step's and each lane group's median and quartiles over runs
 // repeated until the median settles) and writes its outputs, which must match the reference executor's
-// on the same fixed inputs and weights before any of its times count.
+// on the same fixed inputs and weights before any of its times count. Once there is a baseline (the
+// default build), it runs just before and after each build: this machine changes speed by 20-40% for
+// seconds or minutes at a time, so times only compare as ratios to a baseline measured beside them.
 #pragma once
 
 #include "ir/Graph.h"
 #include "support/Safetensors.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,13 +23,21 @@ struct Quartiles {
   double median = 0, q1 = 0, q3 = 0;
 };
 
-struct Measurement {
-  std::string status = "ok";  ///< ok, compile-error, crash, timeout, mismatch
-  std::string detail;         ///< why, when not ok
+/// One executable's profile: the times its --profile-json wrote.
+struct Profile {
   std::vector<Quartiles> steps;   ///< per kernel, in execution order
   std::vector<Quartiles> groups;  ///< per lane group, group 1 first
   Quartiles total;
   int runs = 0;
+};
+
+struct Measurement {
+  std::string status = "ok";  ///< ok, compile-error, crash, timeout, mismatch
+  std::string detail;         ///< why, when not ok
+  Profile profile;
+  /// The baseline build's profile, run just before and after this one (the mean of the two), when
+  /// there is a baseline: what this build's times are compared to.
+  std::optional<Profile> baseline;
   double maxError = 0;  ///< the largest output difference from the reference, relative to the output's largest value
   double compileSeconds = 0, runSeconds = 0;
 };
@@ -48,13 +59,19 @@ class Measurer {
   /// (codegen/ScheduleFile.h text) and runs it: at least `minimumRuns` profiled runs, killed after
   /// `timeoutSeconds`.
   Measurement measure(const Graph &graph, const std::string &scheduleFile, int minimumRuns, double timeoutSeconds);
+  /// The build of the last measure() becomes the baseline every later build is run beside.
+  void keepAsBaseline();
+  bool hasBaseline() const { return !baseline_.empty(); }
 
  private:
   bool outputsMatch(Measurement &m) const;
+  /// Runs `executable` with the profile; what went wrong, or "".
+  std::string profileRun(const std::string &executable, bool outputs, int runs, double timeoutSeconds, Profile &profile, Measurement &m);
 
   MeasureOptions options_;
   std::vector<std::string> inputArgs_, outputArgs_;
   std::vector<std::pair<std::string, Tensor>> expected_;  ///< (file the executable writes, reference output)
+  std::string lastExecutable_, baseline_;
 };
 
 }  // namespace deeper

@@ -103,7 +103,10 @@ class Tuner {
   void scheduleMoves(const Kernel &k, const Schedule &from, const std::function<std::string(const Schedule &)> &configWith,
                      const ProblemState &state, std::vector<std::pair<double, std::string>> &out) const;
   void evaluate(const std::vector<std::pair<size_t, std::string>> &changes, const char *origin);
-  Quartiles unitTime(const Measurement &m, const TunableModel::Build &b, size_t unit) const;
+  Quartiles unitTime(const Profile &p, const std::vector<Kernel> &kernels, size_t unit) const;
+  void ensureBaseline();
+  double defaultMs(const ProblemState &s) const;
+  double gain(const ProblemState &s) const;
   void recordBuild(const Measurement &m, const TunableModel::Build &b, const std::vector<std::string> &configs,
                    const std::set<size_t> &changed, const char *origin);
   void recordFailure(size_t state, const std::string &config, const Measurement &m);
@@ -126,6 +129,7 @@ class Tuner {
   std::chrono::steady_clock::time_point start_;
   std::string scratch_;
   std::unique_ptr<Measurer> measurer_;  // made at the first build: a warm database may need none
+  std::optional<TunableModel::Build> baselineBuild_;  // the default build every later build runs beside
   std::map<std::string, double> stepMs_;  // each kernel's latest time, by node: a module's kernels' weights
   int runs_ = 10;
   double timeout_ = 600;
@@ -166,9 +170,9 @@ void Tuner::refitModel() {
     if (!seen.insert(problem).second) continue;
     std::map<std::string, std::vector<double>> times;
     for (const Trial &t : db_.trials(problem, context_.target))
-      if ((t.unit == "kernel" || t.unit == "step") && t.status == "ok" && t.context.machine == context_.machine &&
+      if ((t.unit == "kernel" || t.unit == "step") && t.status == "ok" && t.baselineMs > 0 && t.context.machine == context_.machine &&
           t.context.threads == context_.threads && t.context.batch == context_.batch)
-        times[t.config].push_back(t.medianMs);
+        times[t.config].push_back(t.relative());
     auto base = times.find(k->schedule.print());
     if (base == times.end()) continue;
     double baseMs = medianOf(base->second);
@@ -241,14 +245,9 @@ void Tuner::evaluate(const std::vector<std::pair<size_t, std::string>> &changes,
   std::set<size_t> changed;
   for (const auto &[state, config] : changes)
     for (size_t u : states_[state].units) configs[u] = config, changed.insert(u);
+  ensureBaseline();
   TunableModel::Build b = model_.build(configs);
   DEEPER_CHECK(b.misfits == 0, "the tuner built {} configurations that do not fit their units", b.misfits);
-  if (!measurer_) {
-    char folder[] = "/tmp/deeper-tune-XXXXXX";
-    if (!mkdtemp(folder)) fail("cannot create a scratch folder in /tmp for the tuner's builds");
-    scratch_ = folder;
-    measurer_ = std::make_unique<Measurer>(b.graph, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_});
-  }
   Measurement m = measurer_->measure(b.graph, b.scheduleFile, runs_, timeout_);
   ++builds_;
   if (m.status == "ok") {
@@ -256,7 +255,7 @@ void Tuner::evaluate(const std::vector<std::pair<size_t, std::string>> &changes,
     return;
   }
   if (changes.empty())
-    fail(fmt::format("the model fails to build or run with {} schedules ({}): {}", origin, m.status, m.detail));
+    fail(fmt::format("the model fails to build or run with its {} schedules ({}): {}", origin, m.status, m.detail));
   if (changes.size() == 1) {
     recordFailure(changes[0].first, changes[0].second, m);
     return;
@@ -267,16 +266,57 @@ void Tuner::evaluate(const std::vector<std::pair<size_t, std::string>> &changes,
   evaluate({changes.begin() + static_cast<long>(half), changes.end()}, origin);
 }
 
+/// The unit's default configuration's time as measured (median over its builds): what gains scale.
+double Tuner::defaultMs(const ProblemState &s) const {
+  const TuningUnit &u = unitOf(s);
+  std::string text = defaultOf(s);
+  std::vector<double> ms;
+  for (const Trial &t : db_.trials(u.problem, context_.target))
+    if (t.unit == unitKindName(u.kind) && t.config == text && t.status == "ok" && t.context.machine == context_.machine &&
+        t.context.threads == context_.threads && t.context.batch == context_.batch && t.context.codegen == context_.codegen)
+      ms.push_back(t.medianMs);
+  return medianOf(ms);
+}
+
+/// The default's time over the best's, each relative to the baseline beside it (1 when unmeasured).
+double Tuner::gain(const ProblemState &s) const {
+  std::string text = defaultOf(s);
+  const ConfigRecord *best = bestRecord(s.records);
+  for (const ConfigRecord &r : s.records)
+    if (r.config == text && best && best->median() > 0) return r.median() / best->median();
+  return 1.0;
+}
+
+/// Before the first build of a session: the default build, measured (round 0) and kept as the baseline
+/// that every later build runs beside.
+void Tuner::ensureBaseline() {
+  if (baselineBuild_) return;
+  std::vector<std::string> defaults;
+  for (const TuningUnit &u : model_.units()) defaults.push_back(model_.defaultConfig(u));
+  TunableModel::Build b = model_.build(defaults);
+  char folder[] = "/tmp/deeper-tune-XXXXXX";
+  if (!mkdtemp(folder)) fail("cannot create a scratch folder in /tmp for the tuner's builds");
+  scratch_ = folder;
+  measurer_ = std::make_unique<Measurer>(b.graph, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_});
+  Measurement m = measurer_->measure(b.graph, b.scheduleFile, runs_, timeout_);
+  ++builds_;
+  if (m.status != "ok") fail(fmt::format("the model fails to build or run with its default schedules ({}): {}", m.status, m.detail));
+  measurer_->keepAsBaseline();
+  recordBuild(m, b, defaults, {}, "default");
+  baselineBuild_ = std::move(b);
+  progress(0, 0);
+}
+
 /// A kernel unit's step; a module's steps that run alone plus its group of lanes, if any.
-Quartiles Tuner::unitTime(const Measurement &m, const TunableModel::Build &b, size_t unit) const {
+Quartiles Tuner::unitTime(const Profile &p, const std::vector<Kernel> &kernels, size_t unit) const {
   const TuningUnit &u = model_.units()[unit];
   Quartiles sum;
   std::set<int> groups;
-  for (size_t i = 0; i < b.kernels.size(); ++i) {
-    const Node &n = *b.kernels[i].node;
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    const Node &n = *kernels[i].node;
     if (u.kind == TuningUnit::Kind::Kernel ? n.name != u.node : n.block != u.block) continue;
-    if (b.kernels[i].group == 0) sum = sum + m.steps[i];
-    else if (groups.insert(b.kernels[i].group).second) sum = sum + m.groups.at(static_cast<size_t>(b.kernels[i].group) - 1);
+    if (kernels[i].group == 0) sum = sum + p.steps.at(i);
+    else if (groups.insert(kernels[i].group).second) sum = sum + p.groups.at(static_cast<size_t>(kernels[i].group) - 1);
   }
   return sum;
 }
@@ -284,10 +324,11 @@ Quartiles Tuner::unitTime(const Measurement &m, const TunableModel::Build &b, si
 void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, const std::vector<std::string> &configs,
                         const std::set<size_t> &changed, const char *origin) {
   const std::vector<TuningUnit> &units = model_.units();
-  std::vector<Quartiles> times;
-  for (size_t u = 0; u < units.size(); ++u) times.push_back(unitTime(m, b, u));
-  auto measured = [](Trial t, const Quartiles &q) {
-    t.medianMs = q.median, t.q1Ms = q.q1, t.q3Ms = q.q3;
+  // The baseline's times: the default build run beside this one, or this build itself when it is the baseline.
+  const Profile &base = m.baseline ? *m.baseline : m.profile;
+  const std::vector<Kernel> &baseKernels = m.baseline ? baselineBuild_->kernels : b.kernels;
+  auto measured = [](Trial t, const Quartiles &q, double baseline) {
+    t.medianMs = q.median, t.q1Ms = q.q1, t.q3Ms = q.q3, t.baselineMs = baseline;
     return t;
   };
   std::vector<Trial> trials;
@@ -298,19 +339,27 @@ void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, cons
     bool searching = std::string(origin) == "tuner";
     const char *how = changed.empty() ? origin : !changed.count(u) ? "remeasure" : fresh || !searching ? origin : "recheck";
     if (changed.count(u) && fresh && searching) searched.insert(state);
-    trials.push_back(measured(trial(unitKindName(units[u].kind), units[u].problem, units[u].label, configs[u], how), times[u]));
+    trials.push_back(measured(trial(unitKindName(units[u].kind), units[u].problem, units[u].label, configs[u], how),
+                              unitTime(m.profile, b.kernels, u), unitTime(base, baseKernels, u).median));
   }
-  for (size_t i = 0; i < b.kernels.size(); ++i)  // every kernel's own time: the cost model's data
-    if (!b.kernels[i].node->block.empty())
-      trials.push_back(measured(trial("step", kernelProblem(b.kernels[i]), b.kernels[i].node->name, b.kernels[i].schedule.print(), origin), m.steps[i]));
-  trials.push_back(measured(trial("model", modelProblem_, model_.name(), fmt::format("{:016x}", fnv1a64(b.scheduleFile)), origin), m.total));
+  std::map<std::string, std::pair<std::string, double>> baseSteps;  // by node: (problem, baseline time)
+  for (size_t i = 0; i < baseKernels.size(); ++i) baseSteps[baseKernels[i].node->name] = {kernelProblem(baseKernels[i]), base.steps[i].median};
+  for (size_t i = 0; i < b.kernels.size(); ++i) {  // every module kernel's own time: the cost model's data
+    if (b.kernels[i].node->block.empty()) continue;
+    auto same = baseSteps.find(b.kernels[i].node->name);
+    std::string problem = kernelProblem(b.kernels[i]);
+    double baseline = same != baseSteps.end() && same->second.first == problem ? same->second.second : 0;
+    trials.push_back(measured(trial("step", problem, b.kernels[i].node->name, b.kernels[i].schedule.print(), origin), m.profile.steps[i], baseline));
+  }
+  trials.push_back(measured(trial("model", modelProblem_, model_.name(), fmt::format("{:016x}", fnv1a64(b.scheduleFile)), origin),
+                            m.profile.total, base.total.median));
   db_.transaction([&] {
     for (const Trial &t : trials) db_.insert(t);
   });
   candidates_ += searched.size();
   stepMs_.clear();
-  for (size_t i = 0; i < b.kernels.size(); ++i) stepMs_[b.kernels[i].node->name] = m.steps[i].median;
-  runs_ = std::clamp(static_cast<int>(kRunMilliseconds / std::max(m.total.median, 1e-3)), kFewestRuns, kMostRuns);
+  for (size_t i = 0; i < b.kernels.size(); ++i) stepMs_[b.kernels[i].node->name] = m.profile.steps[i].median;
+  runs_ = std::clamp(static_cast<int>(kRunMilliseconds / std::max(m.profile.total.median, 1e-3)), kFewestRuns, kMostRuns);
   timeout_ = std::max(30.0, 20 * m.runSeconds);
   load();
 }
@@ -333,12 +382,10 @@ void Tuner::progress(size_t round, size_t proposed) {
   if (!options_.progress || (round > 0 && elapsed() < lastProgress_ + 10)) return;
   lastProgress_ = elapsed();
   size_t converged = std::count_if(states_.begin(), states_.end(), [](const ProblemState &s) { return s.converged; });
-  double defaults = 0, best = 0;  // summed over the units, each unit's configurations' medians
+  double defaults = 0, best = 0;  // summed over the units
   for (const ProblemState &s : states_) {
-    std::string text = defaultOf(s);
-    const ConfigRecord *b = bestRecord(s.records);
-    for (const ConfigRecord &r : s.records)
-      if (r.config == text && b) defaults += r.median() * s.units.size(), best += b->median() * s.units.size();
+    double ms = defaultMs(s) * static_cast<double>(s.units.size());
+    defaults += ms, best += ms / gain(s);
   }
   std::string budget = options_.maxTrials ? fmt::format("{} of {} candidates", candidates_, options_.maxTrials)
                                           : fmt::format("{} of {}", duration(elapsed()), duration(options_.budgetSeconds));
@@ -351,16 +398,6 @@ void Tuner::progress(size_t round, size_t proposed) {
 
 TuneReport Tuner::run() {
   load();
-  bool defaultsMeasured = std::all_of(states_.begin(), states_.end(), [&](const ProblemState &s) {
-    std::string text = defaultOf(s);
-    return std::any_of(s.records.begin(), s.records.end(), [&](const ConfigRecord &r) { return r.config == text && !r.medians.empty(); });
-  });
-  if (!defaultsMeasured) {
-    // The defaults are the baseline: measured all together, with nothing else changed.
-    for (ProblemState &s : states_) s.best = defaultOf(s);
-    evaluate({}, "default");
-    progress(0, 0);
-  }
   // Search until every unit is at a local optimum or the budget is spent, confirming the winners;
   // a confirmation may change a unit's best, whose neighbours are then searched in turn.
   size_t confirmed = candidates_, round = 0;
@@ -416,25 +453,23 @@ TuneReport Tuner::report() const {
   for (const ProblemState &s : states_) {
     const TuningUnit &u = unitOf(s);
     std::string defaults = defaultOf(s);
-    UnitOutcome o{unitKindName(u.kind), u.label, "", 0, 0, s.records.size(), s.converged};
-    for (const ConfigRecord &rec : s.records)
-      if (rec.config == defaults) o.defaultMs = rec.median();
-    const ConfigRecord *best = bestRecord(s.records);
-    o.bestMs = best ? best->median() : o.defaultMs;
+    UnitOutcome o{unitKindName(u.kind), u.label, "", defaultMs(s), 0, s.records.size(), s.converged};
+    o.bestMs = o.defaultMs / gain(s);
     o.changes = describeChanges(u, defaults, s.best);
     if (o.changes.empty()) o.changes = "-";
     r.units.push_back(o);
   }
-  std::map<std::string, std::vector<double>> model;  // whole-run medians by origin
+  std::map<std::string, std::vector<double>> relative, ms;  // whole runs by origin
   std::vector<double> spreads;
   for (const Trial &t : db_.trials(modelProblem_, context_.target))
     if (t.status == "ok" && t.context.machine == context_.machine && t.context.threads == context_.threads && t.context.batch == context_.batch &&
         t.context.codegen == context_.codegen) {
-      model[t.origin].push_back(t.medianMs);
+      relative[t.origin].push_back(t.relative()), ms[t.origin].push_back(t.medianMs);
       if (t.q3Ms > 0) spreads.push_back((t.q3Ms - t.q1Ms) / t.medianMs);
     }
-  r.defaultModelMs = medianOf(model["default"]);
-  r.bestModelMs = medianOf(model["confirm"]);
+  r.defaultModelMs = medianOf(ms["default"]);
+  double confirmed = medianOf(relative["confirm"]), baseline = medianOf(relative["default"]);
+  r.bestModelMs = confirmed > 0 && baseline > 0 ? r.defaultModelMs * confirmed / baseline : 0;
   r.noise = medianOf(spreads);
   return r;
 }
@@ -476,7 +511,7 @@ std::string printBestRecords(const TuningDatabase &db) {
     if (t.origin == "default") e.defaultConfig = t.config;
     auto r = std::find_if(e.records.begin(), e.records.end(), [&](const ConfigRecord &c) { return c.config == t.config; });
     if (r == e.records.end()) r = e.records.insert(e.records.end(), ConfigRecord{t.config, {}, false});
-    if (t.status == "ok") r->medians.push_back(t.medianMs);
+    if (t.status == "ok") r->medians.push_back(t.relative());
     else r->failed = true;
   }
   std::string out;
@@ -484,13 +519,13 @@ std::string printBestRecords(const TuningDatabase &db) {
     const Entry &e = entries.at(key);
     const ConfigRecord *best = bestRecord(e.records);
     if (!best) continue;
-    double defaultMs = 0;
+    double defaultRelative = 0;  // relative times: each against the baseline measured beside it
     for (const ConfigRecord &r : e.records)
-      if (r.config == e.defaultConfig) defaultMs = r.median();
+      if (r.config == e.defaultConfig) defaultRelative = r.median();
     std::string config = best->config;
     std::replace(config.begin(), config.end(), '\n', ';');
-    std::string gain = defaultMs > 0 ? fmt::format("{:.2f}x", defaultMs / best->median()) : "?";
-    out += fmt::format("{:<7} {:<28} {:>9.3f} ms {:>6} over the default  {}\n", e.kind, e.label, best->median(), gain, config);
+    std::string gain = defaultRelative > 0 ? fmt::format("{:.2f}x", defaultRelative / best->median()) : "?";
+    out += fmt::format("{:<7} {:<28} {:>6} over the default  {}\n", e.kind, e.label, gain, config);
   }
   return out.empty() ? "the database holds no successful measurement\n" : out;
 }

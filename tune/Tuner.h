@@ -14,14 +14,16 @@
 //   confirm   the best configurations and the defaults measured again, interleaved, so that a
 //             configuration that won by noise loses its place
 //
-// A unit's best configuration is the one with the lowest median over all of its measurements that
-// never failed. A winner is measured three times before the search moves on from it: among hundreds of
-// candidates on a machine whose builds drift by up to 20%, one measurement's best is mostly luck. (A
-// per-build drift correction, from the units a build left unchanged, was tried and dropped: a small
-// kernel's time depends on the kernels around it as much as on the machine.) The defaults are
-// candidates like any other, so the tuned choice is never slower than the default as measured. A
-// unit whose every neighbour has been tried is done: a second tune with a warm database measures
-// nothing and keeps every choice.
+// Times compare as ratios: every build runs between two runs of the default build (the baseline), and
+// each unit's time counts relative to its time in the baseline beside it. This machine changes speed by
+// 20-40% for seconds or minutes at a time; compared raw, the winners were the candidates measured in a
+// fast minute (per-unit gains of 1.3-1.5x that came to 1.04x on the whole model). (Estimating each
+// build's drift from the units it left unchanged was tried and dropped: a small kernel's time depends
+// on the kernels around it as much as on the machine.) A unit's best configuration is the one with the
+// lowest median ratio over its measurements that never failed; a winner is measured three times before
+// the search moves on from it. The defaults are candidates like any other, so the tuned choice is never
+// slower than the default as measured. A unit whose every neighbour has been tried is done: a second
+// tune with a warm database measures nothing and keeps every choice.
 #pragma once
 
 #include "tune/TuningDatabase.h"

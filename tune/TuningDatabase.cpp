@@ -19,14 +19,14 @@ CREATE TABLE IF NOT EXISTS trials (
   target TEXT NOT NULL, machine TEXT NOT NULL, halide TEXT NOT NULL, codegen TEXT NOT NULL,
   threads INTEGER NOT NULL, batch INTEGER NOT NULL,
   config TEXT NOT NULL, origin TEXT NOT NULL, status TEXT NOT NULL,
-  median_ms REAL NOT NULL, q1_ms REAL NOT NULL, q3_ms REAL NOT NULL,
+  median_ms REAL NOT NULL, q1_ms REAL NOT NULL, q3_ms REAL NOT NULL, baseline_ms REAL NOT NULL,
   detail TEXT NOT NULL, created TEXT NOT NULL,
   UNIQUE (problem, target, machine, halide, codegen, threads, batch, config, origin, created, unit));
 CREATE INDEX IF NOT EXISTS trials_by_problem ON trials (problem, target);
 )";
 
 const char *const kColumns =
-    "unit, problem, label, target, machine, halide, codegen, threads, batch, config, origin, status, median_ms, q1_ms, q3_ms, detail, created";
+    "unit, problem, label, target, machine, halide, codegen, threads, batch, config, origin, status, median_ms, q1_ms, q3_ms, baseline_ms, detail, created";
 
 /// A prepared statement, finalized on every path.
 class Statement {
@@ -66,8 +66,8 @@ Trial trialFromRow(const Statement &s) {
   t.unit = s.text(0), t.problem = s.text(1), t.label = s.text(2);
   t.context = TuningContext{s.text(3), s.text(4), s.text(5), s.text(6), static_cast<int>(s.integer(7)), s.integer(8)};
   t.config = s.text(9), t.origin = s.text(10), t.status = s.text(11);
-  t.medianMs = s.real(12), t.q1Ms = s.real(13), t.q3Ms = s.real(14);
-  t.detail = s.text(15), t.created = s.text(16);
+  t.medianMs = s.real(12), t.q1Ms = s.real(13), t.q3Ms = s.real(14), t.baselineMs = s.real(15);
+  t.detail = s.text(16), t.created = s.text(17);
   return t;
 }
 
@@ -76,7 +76,7 @@ nlohmann::json trialJson(const Trial &t) {
   return {{"unit", t.unit},       {"problem", t.problem},   {"label", t.label},     {"target", c.target},   {"machine", c.machine},
           {"halide", c.halide},   {"codegen", c.codegen},   {"threads", c.threads}, {"batch", c.batch},     {"config", t.config},
           {"origin", t.origin},   {"status", t.status},     {"median_ms", t.medianMs}, {"q1_ms", t.q1Ms}, {"q3_ms", t.q3Ms},
-          {"detail", t.detail},   {"created", t.created}};
+          {"baseline_ms", t.baselineMs}, {"detail", t.detail},   {"created", t.created}};
 }
 
 /// The trial a JSON line describes; what is wrong with it in `problem` otherwise.
@@ -99,6 +99,8 @@ Trial trialOfJson(const nlohmann::json &j, std::string &problem) {
   text("config", t.config), text("origin", t.origin), text("status", t.status), text("detail", t.detail), text("created", t.created);
   double threads = 0, batch = 0;
   number("threads", threads), number("batch", batch), number("median_ms", t.medianMs), number("q1_ms", t.q1Ms), number("q3_ms", t.q3Ms);
+  number("baseline_ms", t.baselineMs);
+  if (!(t.baselineMs >= 0 && t.baselineMs < 1e9)) problem = "times must be finite and not negative";
   if (threads < 0 || threads > 4096 || batch < 1 || batch > 1e9 || threads != static_cast<int>(threads) || batch != static_cast<int64_t>(batch))
     problem = "'threads' and 'batch' must be whole numbers in range";
   if (!(t.medianMs >= 0 && t.q1Ms >= 0 && t.q3Ms >= 0 && t.medianMs < 1e9 && t.q1Ms < 1e9 && t.q3Ms < 1e9))
@@ -150,14 +152,14 @@ void TuningDatabase::execute(const std::string &sql) const {
 }
 
 bool TuningDatabase::insert(const Trial &t) {
-  Statement s(db_, fmt::format("INSERT OR IGNORE INTO trials ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns), path_);
+  Statement s(db_, fmt::format("INSERT OR IGNORE INTO trials ({}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns), path_);
   const TuningContext &c = t.context;
   int i = 1;
   for (const std::string *v : {&t.unit, &t.problem, &t.label, &c.target, &c.machine, &c.halide, &c.codegen}) s.bind(i++, *v);
   s.bind(i++, static_cast<int64_t>(c.threads));
   s.bind(i++, c.batch);
   for (const std::string *v : {&t.config, &t.origin, &t.status}) s.bind(i++, *v);
-  for (double v : {t.medianMs, t.q1Ms, t.q3Ms}) s.bind(i++, v);
+  for (double v : {t.medianMs, t.q1Ms, t.q3Ms, t.baselineMs}) s.bind(i++, v);
   s.bind(i++, t.detail);
   s.bind(i++, t.created);
   s.step();

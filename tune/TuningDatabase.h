@@ -10,7 +10,7 @@
 //   config   the schedule text (a module's: one per kernel, one per line)
 // with the context it was measured in (target, machine, Halide version, code generator hash, threads,
 // batch), how (origin: default, tuner, recheck, remeasure, confirm), and what happened (status, median
-// and quartile times).
+// and quartile times, and the default build's time measured beside it).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +36,12 @@ struct Trial {
   /// ok; compile-error, crash, timeout, mismatch (the output differed from the reference): never chosen
   std::string status = "ok";
   double medianMs = 0, q1Ms = 0, q3Ms = 0;
+  /// The same unit's time in the default build, run just before and after this one (the mean of the
+  /// two medians): a shared machine changes speed by 20-40% for seconds or minutes at a time, so times
+  /// are compared as ratios to a baseline measured side by side. 0 when there was none.
+  double baselineMs = 0;
+  /// medianMs over baselineMs: what configurations are compared by (1 where there is no baseline).
+  double relative() const { return baselineMs > 0 ? medianMs / baselineMs : 1.0; }
   std::string detail;   ///< what went wrong, for a failed trial
   std::string created;  ///< UTC, ISO 8601, to the microsecond: with the rest, what makes a trial unique
 };

@@ -231,7 +231,7 @@ std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit
     auto [it, fresh] = index.insert({t.config, records.size()});
     if (fresh) records.push_back(ConfigRecord{t.config, {}, false});
     ConfigRecord &r = records[it->second];
-    if (t.status == "ok") r.medians.push_back(t.medianMs);
+    if (t.status == "ok") r.medians.push_back(t.relative());
     else r.failed = true;
   }
   return records;

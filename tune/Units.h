@@ -101,7 +101,7 @@ class TunableModel {
 /// One configuration's measurements in one context.
 struct ConfigRecord {
   std::string config;
-  std::vector<double> medians;  ///< one per successful build that measured it
+  std::vector<double> medians;  ///< one per successful build that measured it: its time relative to the default's beside it
   bool failed = false;
   double median() const;
 };
@@ -113,7 +113,7 @@ double medianOf(std::vector<double> v);
 /// on any machine or code generator for that target and batch), by configuration, first measured first.
 std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit &unit, const TuningContext &context, bool anyThreads);
 
-/// The configuration with the lowest median time that never failed and was measured at least
+/// The configuration with the lowest median (relative) time that never failed and was measured at least
 /// `measurements` times, or null.
 const ConfigRecord *bestRecord(const std::vector<ConfigRecord> &records, size_t measurements = 1);
 
