@@ -10,12 +10,11 @@
 #include "tune/SearchSpace.h"
 #include "tune/Units.h"
 
-#include <functional>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,8 +28,8 @@ namespace deeper {
 namespace {
 
 constexpr double kExploration = 0.2;       // share of candidates picked at random rather than by the model
-constexpr double kRunMilliseconds = 300;   // profiled runs per build: about this long, at least...
-constexpr int kFewestRuns = 5, kMostRuns = 200;
+constexpr double kRunMilliseconds = 300;   // each executable's profile: about this many ms of runs,
+constexpr int kFewestRuns = 5, kMostRuns = 200;  // but no fewer or more runs than these
 constexpr size_t kConfirmations = 3;       // measurements of a best configuration before it is trusted
 
 /// Units with the same problem (a layer shape or a module repeated in a model) are searched as one:
@@ -71,6 +70,19 @@ std::string describeChanges(const TuningUnit &unit, const std::string &defaults,
   }
   return fmt::format("{}", fmt::join(parts, "; "));
 }
+
+/// A fresh folder in /tmp, removed with everything in it when destroyed.
+struct ScratchFolder {
+  std::string path;
+  ScratchFolder() {
+    char folder[] = "/tmp/deeper-tune-XXXXXX";
+    if (!mkdtemp(folder)) fail("cannot create a scratch folder in /tmp for the tuner's builds");
+    path = folder;
+  }
+  ~ScratchFolder() { std::system(fmt::format("rm -rf '{}'", path).c_str()); }
+  ScratchFolder(const ScratchFolder &) = delete;
+  ScratchFolder &operator=(const ScratchFolder &) = delete;
+};
 
 Quartiles operator+(const Quartiles &a, const Quartiles &b) { return Quartiles{a.median + b.median, a.q1 + b.q1, a.q3 + b.q3}; }
 
@@ -127,7 +139,7 @@ class Tuner {
   CostModel costModel_;
   std::mt19937_64 rng_;
   std::chrono::steady_clock::time_point start_;
-  std::string scratch_;
+  std::unique_ptr<ScratchFolder> scratch_;  // the builds' folder, removed however the tuner ends
   std::unique_ptr<Measurer> measurer_;  // made at the first build: a warm database may need none
   std::optional<TunableModel::Build> baselineBuild_;  // the default build every later build runs beside
   std::map<std::string, double> stepMs_;  // each kernel's latest time, by node: a module's kernels' weights
@@ -294,10 +306,8 @@ void Tuner::ensureBaseline() {
   std::vector<std::string> defaults;
   for (const TuningUnit &u : model_.units()) defaults.push_back(model_.defaultConfig(u));
   TunableModel::Build b = model_.build(defaults);
-  char folder[] = "/tmp/deeper-tune-XXXXXX";
-  if (!mkdtemp(folder)) fail("cannot create a scratch folder in /tmp for the tuner's builds");
-  scratch_ = folder;
-  measurer_ = std::make_unique<Measurer>(b.graph, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_});
+  scratch_ = std::make_unique<ScratchFolder>();
+  measurer_ = std::make_unique<Measurer>(b.graph, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_->path});
   Measurement m = measurer_->measure(b.graph, b.scheduleFile, runs_, timeout_);
   ++builds_;
   if (m.status != "ok") fail(fmt::format("the model fails to build or run with its default schedules ({}): {}", m.status, m.detail));
@@ -424,9 +434,7 @@ TuneReport Tuner::run() {
     for (ProblemState &s : states_) s.converged = !propose(s);
     if (spent() || std::all_of(states_.begin(), states_.end(), [](const ProblemState &s) { return s.converged; })) break;
   }
-  TuneReport r = report();
-  if (!scratch_.empty()) std::system(fmt::format("rm -rf '{}'", scratch_).c_str());
-  return r;
+  return report();
 }
 
 /// The best configurations measured again, interleaved with the defaults, until each best has been
