@@ -189,8 +189,8 @@ TunableModel::Build TunableModel::build(const std::vector<std::string> &configs)
     for (const auto &d : absoluteDecisions(unit, *modules[u])) decisions.insert(d);
   }
   b.graph = optimised(decisions);
-  b.kernels = kernelsOf(b.graph, lanes_);
-  for (Kernel &k : b.kernels) {
+  std::vector<Kernel> chosen = kernelsOf(b.graph, lanes_);
+  for (Kernel &k : chosen) {
     const std::string &block = k.node->block;
     auto it = unitOf.find(block.empty() ? k.node->name : block);
     if (it == unitOf.end()) continue;
@@ -209,9 +209,11 @@ TunableModel::Build TunableModel::build(const std::vector<std::string> &configs)
       continue;
     }
     k.schedule = *s;
-    if (k.lane > 1) k.schedule.parallel = false;  // as kernelsOf makes it: lanes after the first run serially
   }
-  b.scheduleFile = printScheduleFile(b.kernels);
+  // The kernels as compile makes them from that file (packed parameters, lanes' serial kernels).
+  b.scheduleFile = printScheduleFile(chosen);
+  ScheduleChoices choices = parseScheduleFile(b.scheduleFile, "tuned schedules");
+  b.kernels = kernelsOf(b.graph, lanes_, &choices);
   return b;
 }
 
