@@ -320,3 +320,51 @@ TEST_CASE("deeper tune after kill -9: the committed trials stay, the rerun goes 
   for (const Trial &t : db.all())
     if (t.origin == "tuner" && t.unit == "kernel") CHECK(seen.insert(t.problem + "\n" + t.config).second);
 }
+
+TEST_CASE("module decisions overrule the passes' cost models; compile --db builds a module's record and computes the reference") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  std::ofstream(dir + "/m.dnet") << readFile(test::sourcePath("tests/fuzz/records-model.dnet"));
+  TunableModel model(cleanLoader(dir + "/m.dnet"), 16);
+  const TuningUnit &module = *std::find_if(model.units().begin(), model.units().end(),
+                                           [](const TuningUnit &u) { return u.kind == TuningUnit::Kind::Module; });
+  CHECK(module.block == "m");
+  REQUIRE(module.sites.size() == 3);  // the 3x3's reduce, the pool projection, the branches
+  ModuleConfig defaults = ModuleConfig::parse(model.defaultConfig(module));
+  CHECK_FALSE(defaults.decisions.at("pool-proj-fusion pool_proj"));  // opt-in: off by default
+  // Every decision flipped: the optimised graph follows each, and reads back as decided.
+  ModuleConfig flipped = defaults;
+  for (auto &[key, value] : flipped.decisions) value = !value;
+  Graph g = model.optimised(model.absoluteDecisions(module, flipped));
+  for (const DecisionSite &s : module.sites) CHECK(carriedOut(g, s) == flipped.decisions.at(decisionKey(s.pass, relativeName(s.node, "m"))));
+  CHECK(g.find("m/pool") == nullptr);  // fused into the projection
+  // The flipped module, with its kernels' default schedules, as a record compile --db takes.
+  flipped.schedules.clear();
+  for (const Kernel *k : model.moduleKernels(module, flipped)) flipped.schedules[relativeName(k->node->name, "m")] = k->schedule;
+  Halide::Target target = parseTarget("host");
+  {
+    TuningDatabase db(dir + "/t.sqlite");
+    Trial t;
+    t.unit = "module", t.problem = module.problem, t.label = "m", t.config = flipped.text(), t.origin = "tuner";
+    t.context = TuningContext{target.to_string(), "elsewhere", "14", "old", 2, 1};
+    t.medianMs = 1, t.baselineMs = 2, t.created = utcNow();
+    db.insert(t);
+  }
+  auto schedules = test::runDeeper("schedules " + dir + "/m.dnet --db " + dir + "/t.sqlite");
+  CHECK_MENTIONS(schedules.output, "1 of 3 units tuned");
+  CHECK(schedules.output.find("\nm/pool:") == std::string::npos);
+  Tensor in({1, 8, 30, 30});
+  for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 17) * 0.2f - 1.5f;
+  writeNpy(dir + "/x.npy", in);
+  REQUIRE(test::runDeeper("run " + dir + "/m.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
+  auto compiled = test::runShell("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/m.dnet --db " + dir +
+                                 "/t.sqlite -o " + dir + "/out 2>&1");
+  INFO(compiled.output);
+  REQUIRE(compiled.status == 0);
+  REQUIRE(std::system((dir + "/out/fr --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
+  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
+  REQUIRE(a.shape == b.shape);
+  double largest = 0, worst = 0;
+  for (size_t i = 0; i < a.data.size(); ++i) largest = std::max(largest, std::fabs(double(b.data[i]))), worst = std::max(worst, std::fabs(double(a.data[i] - b.data[i])));
+  CHECK(worst <= 1e-4 * largest);
+}
