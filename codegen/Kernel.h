@@ -91,8 +91,8 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
 /// schedule changes must have them again.
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s);
 
-/// A 3x3 conv's weights [O,I,3,3] transformed for Winograd F(2x2,3x3): U = G g G^T for each (o, i),
-/// stored [a + 4b][I][`padded` O] (a along x, b along y).
-void packWinogradWeights(const Tensor &weights, int64_t padded, Tensor &packed);
+/// A 3x3 conv's weights [O,I,3,3] transformed for Winograd F(MxM,3x3), M = `tile` (2 or 4): U = G g G^T
+/// for each (o, i), stored [a + (M+2)b][I][`padded` O] (a along x, b along y).
+void packWinogradWeights(const Tensor &weights, int tile, int64_t padded, Tensor &packed);
 
 }  // namespace deeper

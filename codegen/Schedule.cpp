@@ -8,7 +8,7 @@
 namespace deeper {
 namespace {
 
-const char *const kFields = "vector=N tile_c=N tile_x=N chunk_i=N block_tasks=true|false parallel=true|false winograd=true|false";
+const char *const kFields = "vector=N tile_c=N tile_x=N chunk_i=N block_tasks=true|false parallel=true|false winograd=0|2|4";
 
 }  // namespace
 
@@ -35,7 +35,12 @@ std::string Schedule::assign(const std::string &key, const std::string &value) {
   if (key == "chunk_i") return positive(chunkInputs, 1024);  // GoogLeNet's widest input has 832 channels
   if (key == "block_tasks") return flag(blockTasks);
   if (key == "parallel") return flag(parallel);
-  if (key == "winograd") return flag(winograd);
+  if (key == "winograd") {
+    if (value != "0" && value != "2" && value != "4")
+      return fmt::format("winograd must be 0 (the direct conv), 2 or 4 (Winograd F(2x2,3x3) or F(4x4,3x3)), not '{}'", value);
+    winograd = value[0] - '0';
+    return std::string();
+  }
   return fmt::format("unknown field '{}'; fields: {}", key, kFields);
 }
 

@@ -2,14 +2,14 @@
 // chosen from the kernel's shape and the target. Generators apply it; the autotuner and the comparison
 // tools (later) vary exactly these fields.
 //
-//   vector=16 tile_c=2 tile_x=7 chunk_i=32 block_tasks=false parallel=true winograd=false
+//   vector=16 tile_c=2 tile_x=7 chunk_i=32 block_tasks=false parallel=true winograd=0
 //
 // For conv (the apps/conv_layer recipe): a register tile of tile_c vectors of output channels times
 // tile_x output pixels accumulates over input channels and the kernel window, with the input broadcast.
 // A row of tiles shares each chunk of chunk_i input channels' weights (kept in L1); parallel tasks are
 // rows, or channel blocks with all rows inside (block_tasks: small maps, weights read once per image).
-// winograd: a 3x3 stride-1 conv computed as Winograd F(2x2,3x3) (codegen/WinogradConv.cpp), its
-// register tile tile_c vectors by tile_x 2x2 output tiles. For fc: tile_c vectors of outputs. For
+// winograd=M (2 or 4): a 3x3 stride-1 conv computed as Winograd F(MxM,3x3) (codegen/WinogradConv.cpp),
+// its register tile tile_c vectors by tile_x MxM output tiles; 0 is the direct conv. For fc: tile_c vectors of outputs. For
 // pooling, lrn, concat, relu, softmax: vector lanes along the innermost axis.
 #pragma once
 
@@ -28,7 +28,7 @@ struct Schedule {
   int chunkInputs = 32;  ///< input channels per weight chunk (conv)
   bool blockTasks = false;  ///< tasks are channel blocks rather than rows (conv)
   bool parallel = true;  ///< split the work over the thread pool
-  bool winograd = false;  ///< conv 3x3, stride 1: Winograd F(2x2,3x3), weights packed transformed
+  int winograd = 0;  ///< conv 3x3, stride 1: output tile M of Winograd F(MxM,3x3) (2 or 4), 0: direct
 
   /// Output channels are padded to a multiple of this in packed weights (conv, fc).
   int channelBlock() const { return vector * tileChannels; }

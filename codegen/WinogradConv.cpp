@@ -1,11 +1,13 @@
-// A 3x3 stride-1 convolution as Winograd F(2x2,3x3) (Lavin & Gray, "Fast Algorithms for Convolutional
-// Neural Networks", 2016): each 2x2 tile of outputs comes from a 4x4 tile of inputs with 16
-// multiply-adds per input channel instead of 36.
+// A 3x3 stride-1 convolution as Winograd F(MxM,3x3), M = 2 or 4 (Lavin & Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016): each MxM tile of outputs comes from a TxT tile of inputs,
+// T = M + 2, with T*T multiply-adds per input channel instead of 9*M*M: 16 instead of 36 (2.25x
+// fewer) for F(2x2,3x3), 36 instead of 144 (4x fewer) for F(4x4,3x3), whose larger transforms cost
+// more adds and round a little more (its constants reach 8 and 1/24).
 //
-//   input tile d (4x4, one channel)   V = B^T d B       (adds only, per input channel)
+//   input tile d (TxT, one channel)   V = B^T d B       (adds only, per input channel)
 //   weights g (3x3, per o, i)         U = G g G^T       (once, when the weights are packed)
-//   for each of the 16 positions:     M = sum_i U V     (a matrix product over input channels)
-//   output tile (2x2)                 Y = A^T M A       (adds only, per output channel)
+//   for each of the T*T positions:    M = sum_i U V     (a matrix product over input channels)
+//   output tile (MxM)                 Y = A^T M A       (adds only, per output channel)
 //
 // The matrix products are where the time goes; they run like the direct conv's inner loop: a
 // register tile of tile_c vectors of output channels by tile_x tiles accumulates over the input
@@ -13,28 +15,54 @@
 // blocks of output channels with every tile inside (block_tasks: small maps, each block's U read once).
 #include "codegen/Generators.h"
 
-#include <array>
+#include <vector>
 
 namespace deeper {
 
 namespace {
 
-const double kG[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+using Matrix = std::vector<std::vector<double>>;
+
+/// B^T, G and A^T of F(MxM,3x3) (Lavin & Gray; interpolation points 0, 1, -1 for M = 2 and
+/// additionally 2, -2 for M = 4).
+struct WinogradMatrices {
+  Matrix BT, G, AT;
+};
+
+const WinogradMatrices &winogradMatrices(int m) {
+  static const WinogradMatrices f2{
+      {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}},
+      {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}},
+      {{1, 1, 1, 0}, {0, 1, -1, -1}}};
+  static const WinogradMatrices f4{
+      {{4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}},
+      {{1.0 / 4, 0, 0},
+       {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+       {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+       {1.0 / 24, 1.0 / 12, 1.0 / 6},
+       {1.0 / 24, -1.0 / 12, 1.0 / 6},
+       {0, 0, 1}},
+      {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}};
+  DEEPER_CHECK(m == 2 || m == 4, "Winograd F({0}x{0},3x3) is not implemented; M is 2 or 4", m);
+  return m == 2 ? f2 : f4;
+}
 
 }  // namespace
 
-void packWinogradWeights(const Tensor &weights, int64_t padded, Tensor &packed) {
+void packWinogradWeights(const Tensor &weights, int tile, int64_t padded, Tensor &packed) {
   const Dims &s = weights.shape;  // O, I, 3, 3
-  DEEPER_CHECK(s.size() == 4 && s[2] == 3 && s[3] == 3, "Winograd F(2x2,3x3) packs 3x3 weights, not {}", dimsString(s));
+  DEEPER_CHECK(s.size() == 4 && s[2] == 3 && s[3] == 3, "Winograd F(MxM,3x3) packs 3x3 weights, not {}", dimsString(s));
+  const Matrix &G = winogradMatrices(tile).G;
+  const int t = tile + 2;
   for (int64_t o = 0; o < s[0]; ++o)
     for (int64_t i = 0; i < s[1]; ++i) {
       const float *g = &weights.data[static_cast<size_t>((o * s[1] + i) * 9)];  // g[ky * 3 + kx]
-      for (int a = 0; a < 4; ++a)
-        for (int b = 0; b < 4; ++b) {
+      for (int a = 0; a < t; ++a)
+        for (int b = 0; b < t; ++b) {
           double u = 0;
           for (int kx = 0; kx < 3; ++kx)
-            for (int ky = 0; ky < 3; ++ky) u += kG[a][kx] * g[ky * 3 + kx] * kG[b][ky];
-          packed.data[static_cast<size_t>(((a + 4 * b) * s[1] + i) * padded + o)] = static_cast<float>(u);
+            for (int ky = 0; ky < 3; ++ky) u += G[a][kx] * g[ky * 3 + kx] * G[b][ky];
+          packed.data[static_cast<size_t>(((a + t * b) * s[1] + i) * padded + o)] = static_cast<float>(u);
         }
     }
 }
@@ -47,53 +75,68 @@ using namespace Halide;
 
 namespace {
 
-/// (B^T v)[a] for the 4 values of a tile along one axis.
-Expr inputTransform(const Expr &a, const std::array<Expr, 4> &v) {
-  return mux(a, {v[0] - v[2], v[1] + v[2], v[2] - v[1], v[1] - v[3]});
+/// Row `r` of `matrix` times the column `v`, written without multiplying by 0 or +-1.
+Expr rowTimes(const std::vector<double> &r, const std::vector<Expr> &v) {
+  Expr sum;
+  for (size_t k = 0; k < r.size(); ++k) {
+    if (r[k] == 0) continue;
+    Expr term = r[k] == 1 || r[k] == -1 ? v[k] : static_cast<float>(std::abs(r[k])) * v[k];
+    bool negative = r[k] < 0;
+    sum = !sum.defined() ? (negative ? -term : term) : (negative ? sum - term : sum + term);
+  }
+  return sum;
 }
 
-/// (A^T m)[p] for the 4 values of a tile along one axis.
-Expr outputTransform(const Expr &p, const std::array<Expr, 4> &m) { return mux(p, {m[0] + m[1] + m[2], m[1] - m[2] - m[3]}); }
+/// (matrix v)[row] for a Var or constant `row`: one expression per row, chosen by `row` (unrolled, so
+/// each is a constant choice).
+Expr transform(const Matrix &matrix, const Expr &row, const std::vector<Expr> &v) {
+  std::vector<Expr> rows;
+  for (const std::vector<double> &r : matrix) rows.push_back(rowTimes(r, v));
+  return mux(row, rows);
+}
 
 }  // namespace
 
 Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   ConvParams cp = ConvParams::of(*k.node);
-  DEEPER_CHECK(cp.winogradApplies(), "'{}': winograd=true in the schedule of a conv Winograd F(2x2,3x3) cannot compute", k.node->name);
-  const OperandView &in = k.inputViews[0];
   const Schedule &s = k.schedule;
+  DEEPER_CHECK(cp.winogradApplies(), "'{}': winograd={} in the schedule of a conv Winograd cannot compute", k.node->name, s.winograd);
+  const WinogradMatrices &f = winogradMatrices(s.winograd);
+  const int m = s.winograd, t = m + 2;
+  const OperandView &in = k.inputViews[0];
   int width = k.outputView.extent[0], height = k.outputView.extent[1];
-  int tilesX = (width + 1) / 2, tilesY = (height + 1) / 2;
+  int tilesX = (width + m - 1) / m, tilesY = (height + m - 1) / m;
   Var x("x"), y("y"), c("c"), n("n"), a("a"), b("b"), j("j"), tx("tx"), ty("ty");
+  auto values = [&](auto at) {
+    std::vector<Expr> v;
+    for (int i = 0; i < t; ++i) v.push_back(at(i));
+    return v;
+  };
 
-  // V = B^T d B, d the 4x4 input tile whose top left is (2tx - 1, 2ty - 1): first along x, then y.
+  // V = B^T d B, d the TxT input tile whose top left is (M tx - 1, M ty - 1): first along x, then y.
   Func padded = BoundaryConditions::constant_exterior(p[0], 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}});
-  auto d = [&](int i) { return padded(2 * tx - 1 + i, 2 * ty - 1 + j, c, n); };
   Func rows("wino_rows"), V("wino_in");
-  rows(c, a, j, tx, ty, n) = inputTransform(a, {d(0), d(1), d(2), d(3)});
-  auto row = [&](int jj) { return rows(c, a, jj, tx, ty, n); };
-  V(c, a, b, tx, ty, n) = inputTransform(b, {row(0), row(1), row(2), row(3)});
+  rows(c, a, j, tx, ty, n) = transform(f.BT, a, values([&](int i) { return padded(m * tx - 1 + i, m * ty - 1 + j, c, n); }));
+  V(c, a, b, tx, ty, n) = transform(f.BT, b, values([&](int jj) { return rows(c, a, jj, tx, ty, n); }));
 
-  // M = U V at each of the 16 positions, over the input channels.
+  // M = U V at each of the T*T positions, over the input channels.
   RDom ri(0, in.extent[2], "ri");
   Func M("wino_acc");
   M(c, a, b, tx, ty, n) = 0.0f;
-  M(c, a, b, tx, ty, n) += p[1](c, ri, a + 4 * b) * V(ri, a, b, tx, ty, n);
+  M(c, a, b, tx, ty, n) += p[1](c, ri, a + t * b) * V(ri, a, b, tx, ty, n);
 
-  // Y = A^T M A, plus bias and relu, at output pixel (x, y) of tile (x / 2, y / 2).
-  Var px("px"), py("py");
+  // Y = A^T M A, plus bias and relu, at output pixel (x, y) of tile (x / M, y / M).
+  Var px("px");
   Func cols("wino_cols");
-  auto m = [&](int aa) { return M(c, aa, b, tx, ty, n); };
-  cols(c, px, b, tx, ty, n) = outputTransform(px, {m(0), m(1), m(2), m(3)});
-  auto col = [&](Expr px, int bb) { return cols(c, px, bb, x / 2, y / 2, n); };
-  Expr value = outputTransform(y % 2, {col(x % 2, 0), col(x % 2, 1), col(x % 2, 2), col(x % 2, 3)}) + (cp.bias ? p[2](c) : 0.0f);
+  cols(c, px, b, tx, ty, n) = transform(f.AT, px, values([&](int aa) { return M(c, aa, b, tx, ty, n); }));
+  Expr value = transform(f.AT, y % m, values([&](int bb) { return cols(c, x % m, bb, x / m, y / m, n); })) + (cp.bias ? p[2](c) : 0.0f);
   Func out("conv");
   out(x, y, c, n) = cp.relu ? max(value, 0.0f) : value;
 
-  // Output pixels in 2x2 tiles (unrolled, so x % 2 and y % 2 are constants), channels in blocks.
+  // Output pixels in MxM tiles (unrolled, so x % M and y % M are constants), channels in blocks.
   Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), co("co"), ci("ci");
-  out.split(x, xo, xi, 2, TailStrategy::GuardWithIf)
-      .split(y, yo, yi, 2, TailStrategy::GuardWithIf)
+  out.split(x, xo, xi, m, TailStrategy::GuardWithIf)
+      .split(y, yo, yi, m, TailStrategy::GuardWithIf)
       .split(c, co, ci, s.channelBlock(), TailStrategy::GuardWithIf);
   int blocks = static_cast<int>((cp.out + s.channelBlock() - 1) / s.channelBlock());
   Var block = co;  // one channel block's loop
@@ -115,17 +158,17 @@ Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   // tasks); tile_x tiles of tile_c vectors at a time, over every input channel, per position.
   M.compute_at(out, block).bound_extent(c, s.channelBlock());
   M.vectorize(c, s.vector).unroll(c);
-  Var t("t"), to("to"), ti("ti");
+  Var tile("tile"), to("to"), ti("ti");
   Stage update = M.update();
   int tiles = tilesX;
   if (s.blockTasks) {
-    update.fuse(tx, ty, t);
+    update.fuse(tx, ty, tile);
     tiles = tilesX * tilesY;
   } else {
-    t = tx;
+    tile = tx;
   }
   int tileWidth = tileWidthFor(tiles, s.tileWidth);
-  update.split(t, to, ti, tileWidth, TailStrategy::RoundUp)
+  update.split(tile, to, ti, tileWidth, TailStrategy::RoundUp)
       .reorder(c, ti, ri, to, a, b, n)
       .vectorize(c, s.vector)
       .unroll(c)

@@ -41,7 +41,8 @@ struct ConvParams {
   /// what sibling-merge merges and reduce-conv-fusion fuses.
   bool isPlainPointwise() const;
   /// 3x3, stride 1, no dilation, padding 1 on every side, one group, nothing fused into its input:
-  /// what Winograd F(2x2,3x3) computes (codegen/WinogradConv.cpp) with 2.25x fewer multiply-adds.
+  /// what Winograd F(2x2,3x3) and F(4x4,3x3) compute (codegen/WinogradConv.cpp) with 2.25x and 4x fewer
+  /// multiply-adds.
   bool winogradApplies() const;
   static ConvParams of(const Node &node);
 };

@@ -9,10 +9,10 @@ namespace {
 
 constexpr double kRidge = 1.0;  // prior strength, in observations' worth
 
-/// The op family ("conv", "conv/winograd" has different costs) and map size class of a kernel.
+/// The op family ("conv", "conv/winograd2", "conv/winograd4" have different costs) and map size class of a kernel.
 std::pair<std::string, std::string> kernelClass(const Kernel &k, const Schedule &s) {
   std::string family = k.node->info().name;
-  if (s.winograd) family += "/winograd";
+  if (s.winograd) family += fmt::format("/winograd{}", s.winograd);
   const Dims &shape = k.node->shape;
   int64_t pixels = shape.size() >= 4 ? shape[2] * shape[3] : 1;
   return {family, pixels <= 196 ? "small-map" : "large-map"};

@@ -47,11 +47,16 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
     stepped(&Schedule::tileChannels, delta);
     stepped(&Schedule::tileWidth, delta);
   }
-  for (bool Schedule::*flag : {&Schedule::blockTasks, &Schedule::parallel, &Schedule::winograd}) {
+  for (bool Schedule::*flag : {&Schedule::blockTasks, &Schedule::parallel}) {
     Schedule n = s;
     n.*flag = !(s.*flag);
-    // Turning Winograd off, tile_x counts pixels again: the default width fits the row.
-    if (flag == &Schedule::winograd && !n.winograd) n.tileWidth = std::min<int>(n.tileWidth, static_cast<int>(kernel.node->shape[3]));
+    consider(n);
+  }
+  for (int tile : {0, 2, 4}) {  // the conv's algorithm: direct, Winograd F(2x2,3x3) or F(4x4,3x3)
+    Schedule n = s;
+    n.winograd = tile;
+    // Direct again, tile_x counts pixels: the width must fit the row.
+    if (!n.winograd) n.tileWidth = std::min<int>(n.tileWidth, static_cast<int>(kernel.node->shape[3]));
     consider(n);
   }
   return out;
