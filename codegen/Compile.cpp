@@ -11,6 +11,10 @@
 #include <chrono>
 #include <set>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace deeper {
 namespace {
 
@@ -82,8 +86,21 @@ void buildNative(StagedFolder &out, const std::string &id, const std::vector<Com
 
 }  // namespace
 
+Halide::Target hostTarget() {
+  Halide::Target host = Halide::get_host_target();
+#if defined(__x86_64__) || defined(__i386__)
+  // Halide 14 says avx512_sapphirerapids for any CPU with AVX512-BF16 (AMD Zen 4 and 5 too), and code
+  // for it may use AMX or AVX512-FP16, which those lack: an autoscheduled conv died of SIGILL on Zen 5.
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  bool amx = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (edx & (1u << 24)), fp16 = edx & (1u << 23);
+  if (host.has_feature(Halide::Target::AVX512_SapphireRapids) && !(amx && fp16))
+    host = host.without_feature(Halide::Target::AVX512_SapphireRapids);
+#endif
+  return host;
+}
+
 Halide::Target parseTarget(const std::string &text) {
-  if (text == "host") return Halide::get_host_target();
+  if (text == "host") return hostTarget();
   if (!Halide::Target::validate_target_string(text))
     fail(fmt::format("unknown target '{}'; use host or a Halide target such as x86-64-linux-avx2, "
                      "x86-64-linux-avx512_skylake, x86-64-linux-avx512_sapphirerapids", text));

@@ -39,6 +39,9 @@ struct CompileReport {
 
 /// "host" or a Halide target string (x86-64-linux-avx2, ...); UserError naming valid examples.
 Halide::Target parseTarget(const std::string &text);
+/// This CPU's target: Halide's host detection, less avx512_sapphirerapids where the CPU has no AMX or
+/// AVX512-FP16 (Halide 14 reports it for AMD Zen 4 and 5). What "host" means everywhere.
+Halide::Target hostTarget();
 
 /// Compiles `graph` (after the pass pipeline) with `weights` (by tensor name, logical layout).
 CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options);

@@ -138,6 +138,7 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
                             y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), inChannel, n);
   Func out("conv");
   out(x, y, c, n) = cp.relu ? max(acc(c, x, y, n), 0.0f) : acc(c, x, y, n);
+  if (!s.autoscheduler.empty()) return out;  // the algorithm only: an autoscheduler schedules it (codegen/Autoschedule.cpp)
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
   // Small maps: tasks are channel blocks with every row inside, so each block's weights are read once

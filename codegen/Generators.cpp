@@ -74,7 +74,7 @@ Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, 
   return within;
 }
 
-KernelPipeline generateKernel(const Kernel &k) {
+KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   KernelPipeline kp;
   for (size_t i = 0; i < k.inputViews.size(); ++i)
     kp.params.push_back(declare("input" + std::to_string(i), k.inputViews[i], k.inputViews[i].batchLast));
@@ -99,6 +99,7 @@ KernelPipeline generateKernel(const Kernel &k) {
     default: DEEPER_CHECK(false, "no generator for op {}", k.node->info().name);
   }
   constrainOutput(kp.output, k.outputView);
+  if (!k.schedule.autoscheduler.empty()) autoschedule(kp, k, target);
   return kp;
 }
 

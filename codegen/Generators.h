@@ -17,8 +17,22 @@ struct KernelPipeline {
   std::vector<Halide::Argument> arguments() const;
 };
 
-/// Builds the pipeline for any kernel (dispatches on the op family).
-KernelPipeline generateKernel(const Kernel &kernel);
+/// Builds the pipeline for any kernel (dispatches on the op family), for `target` (which an
+/// autoscheduler named in the schedule schedules it for).
+KernelPipeline generateKernel(const Kernel &kernel, const Halide::Target &target);
+
+/// Schedules `kp`, the algorithm of `k` (whose schedule names the autoscheduler), with that Halide
+/// autoscheduler for `target` (codegen/Autoschedule.cpp).
+void autoschedule(KernelPipeline &kp, const Kernel &k, const Halide::Target &target);
+
+/// While alive, Halide's compile-time warnings are dropped (errors still throw): the autoschedulers'
+/// schedules draw warnings ("Outer dim vectorization") that are not the user's to act on.
+struct HalideWarningsSilenced {
+  HalideWarningsSilenced();
+  ~HalideWarningsSilenced();
+  HalideWarningsSilenced(const HalideWarningsSilenced &) = delete;
+  HalideWarningsSilenced &operator=(const HalideWarningsSilenced &) = delete;
+};
 
 // The families, one per file (codegen/<Family>Generator.cpp). Each receives its params already
 // declared with the operand views' bounds and strides.

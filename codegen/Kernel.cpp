@@ -234,6 +234,12 @@ std::string scheduleProblem(const Node &node, const Schedule &s) {
   if (s.winograd && !(conv && ConvParams::of(node).winogradApplies()))
     return "winograd=2 or 4 needs a 3x3 conv with stride 1, pad 1, one group and no fused reduce or pool";
   Schedule plain;  // what the fields a kernel ignores must say, so that no two texts mean one kernel
+  if (!s.autoscheduler.empty()) {
+    if (!conv) return fmt::format("autoscheduler={}: Halide's autoschedulers schedule convs only here", s.autoscheduler);
+    if (s.tileWidth != 1 || s.chunkInputs != plain.chunkInputs || s.blockTasks || s.winograd)
+      return fmt::format("autoscheduler={} chooses the tiles and tasks of the direct conv itself: tile_x=1 chunk_i={} block_tasks=false winograd=0",
+                         s.autoscheduler, plain.chunkInputs);
+  }
   if (!conv && (s.tileWidth != 1 || s.chunkInputs != plain.chunkInputs || s.blockTasks))
     return fmt::format("{} has no register tile along x, input chunks or block tasks: tile_x=1 chunk_i={} block_tasks=false",
                        node.info().name, plain.chunkInputs);

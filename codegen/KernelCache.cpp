@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -28,8 +29,11 @@ std::string keyOf(const Kernel &k, const Halide::Target &target) {
 /// Compiles one kernel into the cache entry `object`.
 void compileOne(const Kernel &k, const std::string &function, const std::string &object, const Halide::Target &target) {
   cachedObject(object, [&](const std::string &tmp) {
-    codegen::KernelPipeline kp = codegen::generateKernel(k);
-    kp.output.compile_to_object(tmp, kp.arguments(), function, target.with_feature(Halide::Target::NoRuntime));
+    Halide::Target kernelTarget = target.with_feature(Halide::Target::NoRuntime);
+    std::optional<codegen::HalideWarningsSilenced> quiet;
+    if (!k.schedule.autoscheduler.empty()) quiet.emplace();
+    codegen::KernelPipeline kp = codegen::generateKernel(k, kernelTarget);
+    kp.output.compile_to_object(tmp, kp.arguments(), function, kernelTarget);
   });
 }
 

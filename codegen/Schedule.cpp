@@ -3,18 +3,27 @@
 #include "ir/Attr.h"
 #include "support/Diagnostics.h"
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <sstream>
 
 namespace deeper {
 namespace {
 
-const char *const kFields = "vector=N tile_c=N tile_x=N chunk_i=N block_tasks=true|false parallel=true|false winograd=0|2|4";
+const char *const kFields = "vector=N tile_c=N tile_x=N chunk_i=N block_tasks=true|false parallel=true|false winograd=0|2|4 autoscheduler=none|Mullapudi2016|Adams2019|Li2018";
 
 }  // namespace
 
+const std::vector<std::string> &Schedule::autoschedulers() {
+  static const std::vector<std::string> names = {"Mullapudi2016", "Adams2019", "Li2018"};
+  return names;
+}
+
 std::string Schedule::print() const {
-  return fmt::format("vector={} tile_c={} tile_x={} chunk_i={} block_tasks={} parallel={} winograd={}", vector, tileChannels,
-                     tileWidth, chunkInputs, blockTasks, parallel, winograd);
+  std::string text = fmt::format("vector={} tile_c={} tile_x={} chunk_i={} block_tasks={} parallel={} winograd={}", vector, tileChannels,
+                                 tileWidth, chunkInputs, blockTasks, parallel, winograd);
+  return autoscheduler.empty() ? text : text + " autoscheduler=" + autoscheduler;
 }
 
 std::string Schedule::assign(const std::string &key, const std::string &value) {
@@ -39,6 +48,13 @@ std::string Schedule::assign(const std::string &key, const std::string &value) {
     if (value != "0" && value != "2" && value != "4")
       return fmt::format("winograd must be 0 (the direct conv), 2 or 4 (Winograd F(2x2,3x3) or F(4x4,3x3)), not '{}'", value);
     winograd = value[0] - '0';
+    return std::string();
+  }
+  if (key == "autoscheduler") {
+    const std::vector<std::string> &names = autoschedulers();
+    if (value != "none" && std::find(names.begin(), names.end(), value) == names.end())
+      return fmt::format("autoscheduler must be none, {}, not '{}'", fmt::join(names, ", "), value);
+    autoscheduler = value == "none" ? "" : value;
     return std::string();
   }
   return fmt::format("unknown field '{}'; fields: {}", key, kFields);

@@ -9,11 +9,16 @@
 // A row of tiles shares each chunk of chunk_i input channels' weights (kept in L1); parallel tasks are
 // rows, or channel blocks with all rows inside (block_tasks: small maps, weights read once per image).
 // winograd=M (2 or 4): a 3x3 stride-1 conv computed as Winograd F(MxM,3x3) (codegen/WinogradConv.cpp),
-// its register tile tile_c vectors by tile_x MxM output tiles; 0 is the direct conv. For fc: tile_c vectors of outputs. For
+// its register tile tile_c vectors by tile_x MxM output tiles; 0 is the direct conv.
+// autoscheduler=NAME (Mullapudi2016, Adams2019, Li2018; printed only when set): the conv's algorithm
+// scheduled by that Halide 14 autoscheduler instead of by these fields (codegen/Autoschedule.cpp): the
+// baselines the tuner's records are compared with. vector and tile_c still pad the packed weights,
+// parallel says whether it may use threads. For fc: tile_c vectors of outputs. For
 // pooling, lrn, concat, relu, softmax: vector lanes along the innermost axis.
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace Halide {
 struct Target;
@@ -29,7 +34,10 @@ struct Schedule {
   bool blockTasks = false;  ///< tasks are channel blocks rather than rows (conv)
   bool parallel = true;  ///< split the work over the thread pool
   int winograd = 0;  ///< conv 3x3, stride 1: output tile M of Winograd F(MxM,3x3) (2 or 4), 0: direct
+  std::string autoscheduler;  ///< conv: a Halide autoscheduler's name schedules it instead; "" (none): ours
 
+  /// The Halide 14 autoschedulers `autoscheduler` may name.
+  static const std::vector<std::string> &autoschedulers();
   /// Output channels are padded to a multiple of this in packed weights (conv, fc).
   int channelBlock() const { return vector * tileChannels; }
   std::string print() const;

@@ -3,6 +3,7 @@
 // the vector width, batch > 1.
 #include "TestUtil.h"
 #include "codegen/ArenaPlan.h"
+#include "codegen/Compile.h"
 #include "codegen/Generators.h"
 #include "codegen/ScheduleFile.h"
 #include "passes/PassManager.h"
@@ -69,7 +70,8 @@ void checkKernels(const std::string &text, const std::function<void(const Node &
   for (const auto &n : g.nodes()) all.push_back(n->name);
   TensorMap values = ReferenceExecutor(g, weights).run(inputs, all);
 
-  int lanes = Halide::get_host_target().natural_vector_size<float>();
+  Halide::Target host = hostTarget();
+  int lanes = host.natural_vector_size<float>();
   int32_t batch = static_cast<int32_t>(g.batch);
   for (Kernel &k : kernelsOf(g, lanes)) {
     if (vary) {
@@ -77,7 +79,7 @@ void checkKernels(const std::string &text, const std::function<void(const Node &
       k.params = packedParams(*k.node, k.schedule);
     }
     INFO("kernel " << k.node->name << ": " << k.canonical());
-    codegen::KernelPipeline kp = codegen::generateKernel(k);
+    codegen::KernelPipeline kp = codegen::generateKernel(k, host);
     std::vector<std::vector<float>> inputs;
     for (size_t i = 0; i < k.inputs.size(); ++i) {
       inputs.push_back(stored(*k.inputs[i], values.at(k.inputs[i]->name)));
@@ -92,7 +94,7 @@ void checkKernels(const std::string &text, const std::function<void(const Node &
     REQUIRE(k.outputStorage == k.node);
     std::vector<float> storage(want.data.size());
     Halide::Buffer<float> out = viewBuffer(k.outputView, batch, storage, 0);
-    kp.output.realize(Halide::Realization(out));
+    kp.output.realize(Halide::Realization(out), host);
     if (storedChannelsLast(*k.node)) storage = reorderChannels(want.shape, storage, false);
     float scale = 1.0f, diff = 0.0f;
     for (size_t i = 0; i < want.data.size(); ++i) {
@@ -247,6 +249,26 @@ TEST_CASE("winograd F(4x4,3x3) stays within rounding of the direct conv on GoogL
                [](const Node &, Schedule &s) { s.winograd = 4; }, 1e-4f);
 }
 
+TEST_CASE("convs scheduled by each of Halide's autoschedulers compute the reference") {
+  const char *net = R"(network a batch=2
+x  = input(shape=5x9x7)
+c1 = conv(x, out=19, kernel=3, pad=1, relu=true)
+c2 = conv(c1, out=8, kernel=1, layout=nhwc)
+c3 = conv(c2, out=6, kernel=5, stride=2, pad=2, bias=false)
+output c3
+)";
+  for (const std::string &name : Schedule::autoschedulers()) {
+    CAPTURE(name);
+    checkKernels(net, [&](const Node &node, Schedule &s) {
+      // Adams2019's beam search takes seconds even here: one conv, the strided 5x5, is enough.
+      if (name == "Adams2019" && node.name != "c3") return;
+      s.tileWidth = 1, s.chunkInputs = 32, s.blockTasks = false, s.winograd = 0;
+      s.autoscheduler = name;
+      CHECK(scheduleProblem(node, s).empty());
+    });
+  }
+}
+
 TEST_CASE("grouped and depthwise conv, output channels not a multiple of the vector") {
   checkKernels(R"(network g batch=2
 x  = input(shape=6x9x7)
@@ -327,6 +349,11 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
   CHECK(test::userErrorOf([] { Schedule::parse("tile=3"); }).find("unknown field 'tile'") != std::string::npos);
   CHECK(test::userErrorOf([] { Schedule::parse("winograd=yes"); }).find("winograd must be 0 (the direct conv), 2 or 4") != std::string::npos);
   CHECK(test::userErrorOf([] { Schedule::parse("winograd=3"); }).find("not '3'") != std::string::npos);
+  // An autoscheduler is printed only when named; "none" reads back as ours.
+  s.winograd = 0, s.autoscheduler = "Mullapudi2016";
+  CHECK(s.print() == "vector=8 tile_c=3 tile_x=4 chunk_i=32 block_tasks=false parallel=false winograd=0 autoscheduler=Mullapudi2016");
+  CHECK(Schedule::parse(s.print()) == s);
+  CHECK(Schedule::parse("autoscheduler=none").autoscheduler.empty());
 }
 
 TEST_CASE("default schedules follow the target's vector width and the layer's width") {
@@ -578,6 +605,9 @@ TEST_CASE("schedule files: what `deeper schedules` prints reads back; bad lines 
       {"p: tile_x=2\n", "maxpool has no register tile along x"},
       {"\"odd name\": winograd=4\n", "winograd=2 or 4 needs a 3x3 conv with stride 1"},
       {"p: tile_c=2\n", "note: its default is: vector=16 tile_c=1"},
+      {"p: tile_x=1 autoscheduler=Adams2019\n", "autoscheduler=Adams2019: Halide's autoschedulers schedule convs only here"},
+      {"a: autoscheduler=Li2018\n", "autoscheduler=Li2018 chooses the tiles and tasks of the direct conv itself: tile_x=1"},
+      {"a: autoscheduler=Halide\n", "autoscheduler must be none, Mullapudi2016, Adams2019, Li2018, not 'Halide'"},
   };
   for (auto [text, message] : bad) CHECK_MENTIONS(errorOf(text), message);
 }

@@ -246,6 +246,38 @@ TEST_CASE("deeper tune: records every trial, converges, a warm rerun measures no
   CHECK(imported.output.substr(imported.output.find('\n') + 1) == best.output);
 }
 
+TEST_CASE("deeper tune: Halide's autoschedulers are measured on the convs as baselines, reported beside the tuner's") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  std::ofstream(dir + "/conv.dnet") << "network small\nx = input(shape=8x12x12)\nc = conv(x, out=16, kernel=3, pad=1, relu=true)\n"
+                                       "p = maxpool(c, kernel=2, stride=2)\noutput p\n";
+  std::string command = "DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " tune " + dir + "/conv.dnet --threads 2 --trials 2";
+  auto run = test::runShell(command + " --db " + dir + "/t.sqlite --autoschedulers=Mullapudi2016,Li2018 2>&1");
+  INFO(run.output);
+  REQUIRE(run.status == 0);
+  CHECK_MENTIONS(run.output, "tune: Halide's Mullapudi2016 autoscheduler on the convs of 1 unit:");
+  CHECK_MENTIONS(run.output, "default ms Mullapudi2016        Li2018   tuned ms");
+  std::set<std::string> baselines;
+  for (const Trial &t : TuningDatabase(dir + "/t.sqlite").all()) {
+    if (t.origin != "autoscheduler" || t.unit != "kernel") continue;
+    CHECK(t.label == "c");  // the conv's unit, not the pool's
+    CHECK(t.status == "ok");
+    baselines.insert(Schedule::parse(t.config).autoscheduler);
+  }
+  CHECK(baselines == std::set<std::string>{"Mullapudi2016", "Li2018"});
+  // A pool has no autoscheduler baseline: its row says '-'.
+  std::string poolRow = run.output.substr(run.output.find("kernel  p "));
+  CHECK(poolRow.substr(0, poolRow.find("\n")).find(" - ") != std::string::npos);
+  CHECK_MENTIONS(test::runDeeper("tune --db " + dir + "/t.sqlite --best").output, "over the best autoscheduler");
+
+  auto none = test::runShell(command + " --db " + dir + "/none.sqlite --autoschedulers= 2>&1");
+  CHECK(none.status == 0);
+  CHECK(none.output.find("autoscheduler") == std::string::npos);
+  auto unknown = test::runShell(command + " --db " + dir + "/none.sqlite --autoschedulers=Halide 2>&1");
+  CHECK(unknown.status != 0);
+  CHECK_MENTIONS(unknown.output, "no autoscheduler 'Halide'; Halide 14's are Mullapudi2016, Adams2019, Li2018");
+}
+
 TEST_CASE("compile --db: each unit gets its fastest record, the glue says so, and the build computes the reference") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;

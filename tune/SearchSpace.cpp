@@ -26,6 +26,7 @@ bool inSearchSpace(const Kernel &kernel, const Schedule &s, int lanes) {
 
 std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s, int lanes) {
   std::vector<Schedule> out;
+  if (!s.autoscheduler.empty()) return out;
   auto consider = [&](Schedule n) {
     if (!(n == s) && inSearchSpace(kernel, n, lanes) && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
   };
@@ -60,6 +61,14 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
     consider(n);
   }
   return out;
+}
+
+Schedule autoschedulerBaseline(const Schedule &ours, const std::string &name) {
+  Schedule s = ours;
+  Schedule neutral;
+  s.tileWidth = 1, s.chunkInputs = neutral.chunkInputs, s.blockTasks = false, s.winograd = 0;
+  s.autoscheduler = name;
+  return s;
 }
 
 }  // namespace deeper

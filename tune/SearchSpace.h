@@ -19,4 +19,9 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
 /// Whether `s` is in the tuner's space: valid, and within the register budget above.
 bool inSearchSpace(const Kernel &kernel, const Schedule &s, int lanes);
 
+/// `ours` handed to Halide autoscheduler `name` (codegen/Schedule.h): its packing and parallel kept,
+/// the fields the autoscheduler decides at their neutral values. A schedule naming an autoscheduler
+/// is a baseline, a point of the space with no neighbours.
+Schedule autoschedulerBaseline(const Schedule &ours, const std::string &name);
+
 }  // namespace deeper

@@ -115,18 +115,24 @@ class Tuner {
   void scheduleMoves(const Kernel &k, const Schedule &from, const std::function<std::string(const Schedule &)> &configWith,
                      const ProblemState &state, std::vector<std::pair<double, std::string>> &out) const;
   void evaluate(const std::vector<std::pair<size_t, std::string>> &changes, const char *origin);
+  std::string autoscheduledConfig(const ProblemState &s, const std::string &name);
+  void measureAutoschedulers();
+  bool spent() const {
+    return elapsed() >= options_.budgetSeconds || (options_.maxTrials && static_cast<int64_t>(candidates_) >= options_.maxTrials);
+  }
   Quartiles unitTime(const Profile &p, const std::vector<Kernel> &kernels, size_t unit) const;
   void ensureBaseline();
   double defaultMs(const ProblemState &s) const;
   double gain(const ProblemState &s) const;
+  double relativeOf(const ProblemState &s, const std::string &config) const;
   void recordBuild(const Measurement &m, const TunableModel::Build &b, const std::vector<std::string> &configs,
                    const std::set<size_t> &changed, const char *origin);
-  void recordFailure(size_t state, const std::string &config, const Measurement &m);
+  void recordFailure(size_t state, const std::string &config, const Measurement &m, const char *origin);
   Trial trial(const std::string &unit, const std::string &problem, const std::string &label, const std::string &config,
               const std::string &origin) const;
   void progress(size_t round, size_t candidates);
   void confirm();
-  TuneReport report() const;
+  TuneReport report();
 
   TunableModel &model_;
   TuningDatabase &db_;
@@ -189,7 +195,8 @@ void Tuner::refitModel() {
     if (base == times.end()) continue;
     double baseMs = medianOf(base->second);
     for (const auto &[config, ms] : times)
-      observations.push_back({k, Schedule::parse(config), std::log(medianOf(ms) / baseMs)});
+      if (Schedule s = Schedule::parse(config); s.autoscheduler.empty())  // baselines are no points of the model's space
+        observations.push_back({k, s, std::log(medianOf(ms) / baseMs)});
   }
   costModel_.fit(observations);
 }
@@ -212,9 +219,8 @@ std::optional<std::string> Tuner::propose(ProblemState &state) {
   // lucky measurement among hundreds of candidates would otherwise lead the search astray.
   if (const ConfigRecord *best = bestRecord(state.records); best && best->medians.size() < kConfirmations) return best->config;
   std::vector<std::pair<double, std::string>> candidates;  // (predicted change in ms, configuration)
-  if (u.kind == TuningUnit::Kind::Kernel) {
-    for (const Kernel &k : model_.kernels({}))
-      if (k.node->name == u.node) scheduleMoves(k, Schedule::parse(state.best), [](const Schedule &s) { return s.print(); }, state, candidates);
+  if (const Kernel *k = model_.defaultKernel(u)) {
+    scheduleMoves(*k, Schedule::parse(state.best), [](const Schedule &s) { return s.print(); }, state, candidates);
   } else {
     ModuleConfig best = ModuleConfig::parse(state.best);
     std::vector<const Kernel *> kernels = model_.moduleKernels(u, best);
@@ -269,13 +275,55 @@ void Tuner::evaluate(const std::vector<std::pair<size_t, std::string>> &changes,
   if (changes.empty())
     fail(fmt::format("the model fails to build or run with its {} schedules ({}): {}", origin, m.status, m.detail));
   if (changes.size() == 1) {
-    recordFailure(changes[0].first, changes[0].second, m);
+    recordFailure(changes[0].first, changes[0].second, m, origin);
     return;
   }
   // Which candidate failed: each half on its own, the other units at their best.
   size_t half = changes.size() / 2;
   evaluate({changes.begin(), changes.begin() + static_cast<long>(half)}, origin);
   evaluate({changes.begin() + static_cast<long>(half), changes.end()}, origin);
+}
+
+/// The unit's default configuration with its convs scheduled by Halide autoscheduler `name`, or ""
+/// when it has no conv.
+std::string Tuner::autoscheduledConfig(const ProblemState &s, const std::string &name) {
+  const TuningUnit &u = unitOf(s);
+  auto baseline = [&](const Kernel &k, const Schedule &ours) -> std::optional<Schedule> {
+    Schedule a = autoschedulerBaseline(ours, name);
+    if (k.node->op != OpKind::Conv || !inSearchSpace(k, a, model_.lanes())) return std::nullopt;
+    return a;
+  };
+  if (const Kernel *k = model_.defaultKernel(u)) {
+    std::optional<Schedule> a = baseline(*k, k->schedule);
+    return a ? a->print() : "";
+  }
+  ModuleConfig c = ModuleConfig::parse(defaultOf(s));
+  bool any = false;
+  for (const Kernel *k : model_.moduleKernels(u, c)) {
+    auto ours = c.schedules.find(relativeName(k->node->name, u.block));
+    if (ours == c.schedules.end()) continue;
+    if (std::optional<Schedule> a = baseline(*k, ours->second)) ours->second = *a, any = true;
+  }
+  return any ? c.text() : "";
+}
+
+/// Round 0's baselines: each unit with a conv, its convs scheduled by each of Halide's autoschedulers
+/// in turn (one build per autoscheduler, once per context), recorded with the origin "autoscheduler".
+/// They are candidates like the tuner's own: one may win a unit.
+void Tuner::measureAutoschedulers() {
+  for (const std::string &name : options_.autoschedulers) {
+    std::vector<std::pair<size_t, std::string>> changes;
+    for (size_t s = 0; s < states_.size(); ++s) {
+      std::string config = autoscheduledConfig(states_[s], name);
+      if (!config.empty() && !states_[s].tried.count(config)) changes.push_back({s, config});
+    }
+    if (changes.empty() || spent()) continue;
+    auto start = elapsed();
+    evaluate(changes, "autoscheduler");
+    if (options_.progress)
+      fmt::print(stderr, "tune: Halide's {} autoscheduler on the convs of {} unit{}: built and measured in {}\n", name, changes.size(),
+                 changes.size() == 1 ? "" : "s", duration(elapsed() - start));
+  }
 }
 
 /// The unit's default configuration's time as measured (median over its builds): what gains scale.
@@ -290,13 +338,18 @@ double Tuner::defaultMs(const ProblemState &s) const {
   return medianOf(ms);
 }
 
+/// The median time of `config` relative to the baseline beside it (0 when unmeasured).
+double Tuner::relativeOf(const ProblemState &s, const std::string &config) const {
+  for (const ConfigRecord &r : s.records)
+    if (r.config == config) return r.median();
+  return 0;
+}
+
 /// The default's time over the best's, each relative to the baseline beside it (1 when unmeasured).
 double Tuner::gain(const ProblemState &s) const {
-  std::string text = defaultOf(s);
   const ConfigRecord *best = bestRecord(s.records);
-  for (const ConfigRecord &r : s.records)
-    if (r.config == text && best && best->median() > 0) return r.median() / best->median();
-  return 1.0;
+  double defaults = relativeOf(s, defaultOf(s));
+  return defaults > 0 && best && best->median() > 0 ? defaults / best->median() : 1.0;
 }
 
 /// Before the first build of a session: the default build, measured (round 0) and kept as the baseline
@@ -374,9 +427,9 @@ void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, cons
   load();
 }
 
-void Tuner::recordFailure(size_t state, const std::string &config, const Measurement &m) {
+void Tuner::recordFailure(size_t state, const std::string &config, const Measurement &m, const char *origin) {
   const TuningUnit &u = unitOf(states_[state]);
-  Trial t = trial(unitKindName(u.kind), u.problem, u.label, config, "tuner");
+  Trial t = trial(unitKindName(u.kind), u.problem, u.label, config, origin);
   t.status = m.status, t.detail = m.detail;
   db_.insert(t);
   ++candidates_, ++failed_;
@@ -410,10 +463,8 @@ TuneReport Tuner::run() {
   load();
   // Search until every unit is at a local optimum or the budget is spent, confirming the winners;
   // a confirmation may change a unit's best, whose neighbours are then searched in turn.
+  measureAutoschedulers();
   size_t confirmed = candidates_, round = 0;
-  auto spent = [&] {
-    return elapsed() >= options_.budgetSeconds || (options_.maxTrials && static_cast<int64_t>(candidates_) >= options_.maxTrials);
-  };
   for (;;) {
     while (!spent()) {
       refitModel();
@@ -455,14 +506,21 @@ void Tuner::confirm() {
   for (int extra = 0; extra < 3 && unconfirmed(); ++extra) evaluate({}, "confirm");
 }
 
-TuneReport Tuner::report() const {
+TuneReport Tuner::report() {
   TuneReport r;
   r.builds = builds_, r.candidates = candidates_, r.failed = failed_, r.seconds = elapsed();
+  r.autoschedulers = options_.autoschedulers;
   for (const ProblemState &s : states_) {
     const TuningUnit &u = unitOf(s);
     std::string defaults = defaultOf(s);
-    UnitOutcome o{unitKindName(u.kind), u.label, "", defaultMs(s), 0, s.records.size(), s.converged};
+    UnitOutcome o{unitKindName(u.kind), u.label, "", defaultMs(s), 0, {}, s.records.size(), s.converged};
     o.bestMs = o.defaultMs / gain(s);
+    for (const std::string &name : options_.autoschedulers) {
+      std::string config = autoscheduledConfig(s, name);
+      double base = relativeOf(s, defaults);
+      for (const ConfigRecord &r : s.records)
+        if (!config.empty() && r.config == config && base > 0) o.autoschedulerMs[name] = r.failed ? -1 : o.defaultMs * r.median() / base;
+    }
     o.changes = describeChanges(u, defaults, s.best);
     if (o.changes.empty()) o.changes = "-";
     r.units.push_back(o);
@@ -491,12 +549,21 @@ TuningContext tuningContext(const Halide::Target &target, int threads, int64_t b
 TuneReport tuneModel(TunableModel &model, TuningDatabase &db, const TuneOptions &options) { return Tuner(model, db, options).run(); }
 
 std::string printTuneReport(const TuneReport &r) {
-  std::string out = fmt::format("{:<7} {:<28} {:>10} {:>10} {:>6} {:>6}  {}\n", "unit", "name", "default ms", "tuned ms", "gain", "tried", "changed");
-  for (const UnitOutcome &u : r.units)
-    out += fmt::format("{:<7} {:<28} {:>10.3f} {:>10.3f} {:>5.2f}x {:>5}{} {}\n", u.kind, u.label, u.defaultMs, u.bestMs,
-                       u.bestMs > 0 ? u.defaultMs / u.bestMs : 1.0, u.configsTried, u.converged ? " " : "+", u.changes);
-  out += fmt::format("{} builds, {} candidates measured ({} failed) in {}; '+': the search had neighbours left to try\n", r.builds,
+  std::string out = fmt::format("{:<7} {:<28} {:>10}", "unit", "name", "default ms");
+  for (const std::string &name : r.autoschedulers) out += fmt::format(" {:>13}", name);
+  out += fmt::format(" {:>10} {:>6} {:>6}  {}\n", "tuned ms", "gain", "tried", "changed");
+  for (const UnitOutcome &u : r.units) {
+    out += fmt::format("{:<7} {:<28} {:>10.3f}", u.kind, u.label, u.defaultMs);
+    for (const std::string &name : r.autoschedulers) {
+      auto ms = u.autoschedulerMs.find(name);
+      out += ms == u.autoschedulerMs.end() ? fmt::format(" {:>13}", "-") : ms->second < 0 ? fmt::format(" {:>13}", "failed") : fmt::format(" {:>13.3f}", ms->second);
+    }
+    out += fmt::format(" {:>10.3f} {:>5.2f}x {:>5}{} {}\n", u.bestMs, u.bestMs > 0 ? u.defaultMs / u.bestMs : 1.0, u.configsTried,
+                       u.converged ? " " : "+", u.changes);
+  }
+  out += fmt::format("{} builds, {} candidates measured ({} failed) in {}; '+': the search had neighbours left to try", r.builds,
                      r.candidates, r.failed, duration(r.seconds));
+  out += r.autoschedulers.empty() ? "\n" : "; autoschedulers: Halide's, on the unit's convs ('-': none)\n";
   if (r.defaultModelMs > 0 && r.bestModelMs > 0)
     out += fmt::format("whole model: {:.3f} ms with the defaults, {:.3f} ms tuned ({:.2f}x); measurement noise (interquartile range / median): {:.1f}%\n",
                        r.defaultModelMs, r.bestModelMs, r.defaultModelMs / r.bestModelMs, 100 * r.noise);
@@ -533,7 +600,13 @@ std::string printBestRecords(const TuningDatabase &db) {
     std::string config = best->config;
     std::replace(config.begin(), config.end(), '\n', ';');
     std::string gain = defaultRelative > 0 ? fmt::format("{:.2f}x", defaultRelative / best->median()) : "?";
-    out += fmt::format("{:<7} {:<28} {:>6} over the default  {}\n", e.kind, e.label, gain, config);
+    // The fastest of Halide's autoschedulers' baselines (their configurations name them).
+    const ConfigRecord *autoscheduled = nullptr;
+    for (const ConfigRecord &r : e.records)
+      if (r.config.find("autoscheduler=") != std::string::npos && !r.failed && (!autoscheduled || r.median() < autoscheduled->median()))
+        autoscheduled = &r;
+    std::string versus = autoscheduled ? fmt::format(", {:.2f}x over the best autoscheduler", autoscheduled->median() / best->median()) : "";
+    out += fmt::format("{:<7} {:<28} {:>6} over the default{}  {}\n", e.kind, e.label, gain, versus, config);
   }
   return out.empty() ? "the database holds no successful measurement\n" : out;
 }

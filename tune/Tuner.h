@@ -1,7 +1,8 @@
 // `deeper tune`: a measured search for each unit's schedules (tune/Units.h), recorded in a tuning
 // database (tune/TuningDatabase.h) that `deeper compile --db` reads.
 //
-//   round 0   every unit at its default schedule: the baseline, measured once per context
+//   round 0   every unit at its default schedule: the baseline, measured once per context; then
+//             each unit's convs scheduled by each of Halide's autoschedulers (a build per autoscheduler)
 //   round k   every unit not yet at a local optimum tries one untried neighbour of its best
 //             configuration: a module's decisions flipped one at a time first (they are measured, not
 //             modelled), then schedule moves (tune/SearchSpace.h), the one the cost model
@@ -31,6 +32,7 @@
 
 #include <Halide.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,17 +46,24 @@ struct TuneOptions {
   int jobs = 0;                ///< parallel kernel compiles
   std::string source;
   uint64_t seed = 1;  ///< which random neighbours are explored
+  /// Halide autoschedulers measured as baselines in round 0 (Schedule::autoschedulers()). Adams2019 is
+  /// left out by default: its beam search took 4 minutes for one GoogLeNet conv here.
+  std::vector<std::string> autoschedulers = {"Mullapudi2016", "Li2018"};
   bool progress = true;
 };
 
 struct UnitOutcome {
   std::string kind, label, changes;  ///< changes: the best configuration's fields that differ from the default
   double defaultMs = 0, bestMs = 0;
+  /// By Halide autoscheduler, its baseline's time (scaled like bestMs); -1: it failed. Units without a
+  /// conv have none.
+  std::map<std::string, double> autoschedulerMs;
   size_t configsTried = 0;
   bool converged = false;
 };
 
 struct TuneReport {
+  std::vector<std::string> autoschedulers;  ///< measured in this run, in the report's column order
   std::vector<UnitOutcome> units;
   size_t builds = 0, candidates = 0, failed = 0;
   double defaultModelMs = 0, bestModelMs = 0;  ///< whole-run medians of the default and the confirmed builds

@@ -217,6 +217,13 @@ TunableModel::Build TunableModel::build(const std::vector<std::string> &configs)
   return b;
 }
 
+const Kernel *TunableModel::defaultKernel(const TuningUnit &unit) {
+  if (unit.kind != TuningUnit::Kind::Kernel) return nullptr;
+  for (const Kernel &k : kernels({}))
+    if (k.node->name == unit.node) return &k;
+  return nullptr;
+}
+
 double medianOf(std::vector<double> v) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -248,12 +255,9 @@ const ConfigRecord *bestRecord(const std::vector<ConfigRecord> &records, size_t 
 
 TunedBuild tunedBuild(TunableModel &model, const TuningDatabase &db, const TuningContext &context) {
   TunedBuild out;
-  const std::vector<Kernel> &defaults = model.kernels({});
   std::vector<std::string> configs;
   for (const TuningUnit &u : model.units()) {
-    const Kernel *kernel = nullptr;
-    for (const Kernel &k : defaults)
-      if (u.kind == TuningUnit::Kind::Kernel && k.node->name == u.node) kernel = &k;
+    const Kernel *kernel = model.defaultKernel(u);
     std::vector<ConfigRecord> records = unitRecords(db, u, context, /*anyThreads=*/true);
     std::optional<std::string> best;
     // The fastest record that fits (an imported file may hold anything).

@@ -68,6 +68,8 @@ class TunableModel {
   const std::vector<Kernel> &kernels(const std::map<std::string, bool> &decisions);
 
   const std::vector<TuningUnit> &units() const { return units_; }
+  /// A kernel unit's kernel with its default schedule (null for a module unit).
+  const Kernel *defaultKernel(const TuningUnit &unit);
   /// A unit's configuration as the default pipeline and schedules make it: schedule text or module JSON.
   std::string defaultConfig(const TuningUnit &unit) const;
   /// The absolute decisions a module configuration stands for.

@@ -308,6 +308,7 @@ int commandTune(const Options &o) {
   TuneOptions to;
   to.target = o.target, to.threads = o.threads, to.budgetSeconds = o.budgetSeconds, to.maxTrials = o.trials, to.jobs = o.jobs;
   to.source = o.model;
+  if (o.autoschedulers) to.autoschedulers = *o.autoschedulers;
   TuneReport report = tuneModel(model, db, to);
   printForTerminal("{}", printTuneReport(report));
   return 0;

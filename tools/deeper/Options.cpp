@@ -1,7 +1,11 @@
 #include "tools/deeper/Options.h"
 
+#include "codegen/Schedule.h"
 #include "support/Diagnostics.h"
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -51,6 +55,8 @@ tune:     --db FILE.sqlite           the tuning database (created when missing; 
           --budget T                 stop starting rounds after T: 90s, 10m, 1h (default 10m)
           --trials N                 or after N candidates
           --threads N                the thread count measured at (default: every core)
+          --autoschedulers=a,b       Halide autoschedulers measured as baselines in round 0 (default:
+                                     Mullapudi2016,Li2018; also Adams2019, minutes per conv; none: --autoschedulers=)
           --target T, --batch N, --jobs N, --seed N | --weights F   as for compile
           --export FILE.jsonl        write every record (no MODEL needed); --import FILE.jsonl adds records
           --best                     print each unit's best record and its gain over the default
@@ -127,6 +133,13 @@ const std::map<std::string, Setter> &valueOptions() {
          uint64_t n = parseCount("--threads", v, false);
          if (n > 256) fail(fmt::format("--threads {}: at most 256", v));
          o.threads = static_cast<int>(n);
+       }},
+      {"--autoschedulers", [](Options &o, const std::string &v) {
+         o.autoschedulers = splitList(v);
+         const std::vector<std::string> &known = Schedule::autoschedulers();
+         for (const std::string &name : *o.autoschedulers)
+           if (std::find(known.begin(), known.end(), name) == known.end())
+             fail(fmt::format("--autoschedulers: no autoscheduler '{}'; Halide 14's are {}", name, fmt::join(known, ", ")));
        }},
       {"--export", [](Options &o, const std::string &v) { o.exportFile = v; }},
       {"--import", [](Options &o, const std::string &v) { o.importFile = v; }},

@@ -46,6 +46,7 @@ struct Options {
   // tune
   double budgetSeconds = 600;
   int64_t trials = 0;
+  std::optional<std::vector<std::string>> autoschedulers;  ///< tune: unset = TuneOptions' default
   int threads = 0;
   std::string exportFile, importFile;
   bool best = false;
