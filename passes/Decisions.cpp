@@ -4,6 +4,7 @@
 #include "passes/PassManager.h"
 #include "passes/PoolProjFusion.h"
 #include "passes/ReduceConvFusion.h"
+#include "passes/SiblingMerge.h"
 
 #include <algorithm>
 #include <set>
@@ -23,6 +24,7 @@ std::vector<DecisionSite> decisionSites(const Graph &graph) {
     for (const Node *n : nodes) sites.push_back({graph.position(n), DecisionSite{pass, n->name, n->block}});
   };
   add("reduce-conv-fusion", reduceConvFusionSites(graph));
+  add("sibling-merge", siblingMergeSites(graph));
   add("pool-proj-fusion", poolProjFusionSites(graph));
   add("branch-schedule", branchScheduleSites(graph));
   std::stable_sort(sites.begin(), sites.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
@@ -35,6 +37,7 @@ bool carriedOut(const Graph &optimised, const DecisionSite &site) {
   const Node *node = optimised.find(site.node);
   if (!node) return false;
   if (site.pass == "reduce-conv-fusion") return node->op == OpKind::Conv && node->attrInt("reduce") != 0;
+  if (site.pass == "sibling-merge") return node->op == OpKind::Slice;  // the site's name went to its slice
   if (site.pass == "pool-proj-fusion") return node->op == OpKind::Conv && node->attrInt("input_maxpool") != 0;
   return node->op == OpKind::Concat && node->attrWord("branches") == "concurrent";
 }

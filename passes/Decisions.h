@@ -3,6 +3,7 @@
 // yes or no:
 //
 //   reduce-conv-fusion  inception_4a/3x3         yes: the 3x3 computes its reduce; no: the reduce stays a kernel
+//   sibling-merge       inception_4a/3x3_reduce  yes: the module's 1x1 reduces run as one wider conv
 //   pool-proj-fusion    inception_4a/pool_proj   yes: the projection computes its max pool
 //   branch-schedule     inception_4a/output      yes: the module's branches run side by side in lanes
 //

@@ -2,6 +2,7 @@
 
 #include "ir/OpParams.h"
 #include "ir/ShapeFunctions.h"
+#include "passes/Decisions.h"
 
 #include <map>
 
@@ -117,8 +118,16 @@ void merge(Graph &graph, const std::vector<Node *> &siblings) {
 
 bool runSiblingMerge(Graph &graph) {
   std::vector<std::vector<Node *>> groups = siblingGroups(graph);
-  for (const std::vector<Node *> &siblings : groups) merge(graph, siblings);
-  return !groups.empty();
+  bool merged = false;
+  for (const std::vector<Node *> &siblings : groups)
+    if (decidedOr(graph, "sibling-merge", siblings[0]->name, true)) merge(graph, siblings), merged = true;
+  return merged;
+}
+
+std::vector<const Node *> siblingMergeSites(const Graph &graph) {
+  std::vector<const Node *> sites;
+  for (const std::vector<Node *> &siblings : siblingGroups(graph)) sites.push_back(siblings[0]);
+  return sites;
 }
 
 }  // namespace deeper

@@ -25,4 +25,8 @@ namespace deeper {
 /// must run before the lanes, with every thread, where apart each reduce runs inside its own lane.
 bool runSiblingMerge(Graph &graph);
 
+/// The first conv of each group of siblings: the sites of its decisions (passes/Decisions.h). A group
+/// decided "no" stays apart; merged, the site's name names its slice.
+std::vector<const Node *> siblingMergeSites(const Graph &graph);
+
 }  // namespace deeper

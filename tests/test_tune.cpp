@@ -362,15 +362,29 @@ TEST_CASE("module decisions overrule the passes' cost models; compile --db build
   const TuningUnit &module = *std::find_if(model.units().begin(), model.units().end(),
                                            [](const TuningUnit &u) { return u.kind == TuningUnit::Kind::Module; });
   CHECK(module.block == "m");
-  REQUIRE(module.sites.size() == 3);  // the 3x3's reduce, the pool projection, the branches
+  // The 3x3's and 5x5's reduces (fused or not), the reduces merged, the pool projection, the branches.
+  REQUIRE(module.sites.size() == 5);
   ModuleConfig defaults = ModuleConfig::parse(model.defaultConfig(module));
   CHECK_FALSE(defaults.decisions.at("pool-proj-fusion pool_proj"));  // opt-in: off by default
-  // Every decision flipped: the optimised graph follows each, and reads back as decided.
-  ModuleConfig flipped = defaults;
-  for (auto &[key, value] : flipped.decisions) value = !value;
-  Graph g = model.optimised(model.absoluteDecisions(module, flipped));
-  for (const DecisionSite &s : module.sites) CHECK(carriedOut(g, s) == flipped.decisions.at(decisionKey(s.pass, relativeName(s.node, "m"))));
-  CHECK(g.find("m/pool") == nullptr);  // fused into the projection
+  CHECK_FALSE(defaults.decisions.at("sibling-merge 3x3_reduce"));
+  // Every decision flipped (but reduces fused leave none to merge, so once each way): the optimised
+  // graph follows each, and reads back as decided.
+  auto flippedWith = [&](bool fuseReduces) {
+    ModuleConfig c = defaults;
+    for (auto &[key, value] : c.decisions) value = key.rfind("reduce-conv-fusion", 0) == 0 ? fuseReduces : !value;
+    return c;
+  };
+  for (bool fuseReduces : {false, true}) {
+    ModuleConfig c = flippedWith(fuseReduces);
+    Graph g = model.optimised(model.absoluteDecisions(module, c));
+    for (const DecisionSite &s : module.sites) {
+      bool decided = c.decisions.at(decisionKey(s.pass, relativeName(s.node, "m")));
+      CHECK(carriedOut(g, s) == (s.pass == "sibling-merge" ? decided && !fuseReduces : decided));
+    }
+    CHECK(g.find("m/pool") == nullptr);  // fused into the projection
+    if (!fuseReduces) CHECK(g.find("m/3x3_reduce_and_5x5_reduce") != nullptr);
+  }
+  ModuleConfig flipped = flippedWith(false);
   // The flipped module, with its kernels' default schedules, as a record compile --db takes.
   flipped.schedules.clear();
   for (const Kernel *k : model.moduleKernels(module, flipped)) flipped.schedules[relativeName(k->node->name, "m")] = k->schedule;
