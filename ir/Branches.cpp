@@ -97,17 +97,26 @@ BranchLanes branchLanes(const Graph &graph, const Node &concat) {
     else own[static_cast<size_t>(__builtin_ctzll(m))].push_back(n);
   }
   sortByPosition(graph, out.shared);
-  // Longest branch first, each to the lane with the least work so far.
-  std::vector<size_t> order(branches);
-  std::vector<double> work(branches);
-  for (size_t b = 0; b < order.size(); ++b) order[b] = b, work[b] = sumOfMacs(own[b]);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });
   out.lanes.assign(std::min<size_t>(kBranchLanes, branches), {});
-  std::vector<double> load(out.lanes.size(), 0.0);
-  for (size_t b : order) {
-    size_t lightest = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    out.lanes[lightest].insert(out.lanes[lightest].end(), own[b].begin(), own[b].end());
-    load[lightest] += work[b];
+  out.laneOfBranch.assign(branches, 0);
+  const Dims &chosen = concat.attrDims("lanes");
+  if (chosen.size() == branches) {  // as the attribute says (the shape function checked it)
+    for (size_t b = 0; b < branches; ++b) out.laneOfBranch[b] = static_cast<int>(chosen[b]);
+  } else {  // longest branch first, each to the lane with the least work so far
+    std::vector<size_t> order(branches);
+    std::vector<double> work(branches);
+    for (size_t b = 0; b < order.size(); ++b) order[b] = b, work[b] = sumOfMacs(own[b]);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });
+    std::vector<double> load(out.lanes.size(), 0.0);
+    for (size_t b : order) {
+      size_t lightest = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+      out.laneOfBranch[b] = static_cast<int>(lightest) + 1;
+      load[lightest] += work[b];
+    }
+  }
+  for (size_t b = 0; b < branches; ++b) {
+    std::vector<const Node *> &lane = out.lanes[static_cast<size_t>(out.laneOfBranch[b]) - 1];
+    lane.insert(lane.end(), own[b].begin(), own[b].end());
   }
   for (std::vector<const Node *> &lane : out.lanes) sortByPosition(graph, lane);  // back to graph order
   out.schedulable = !interleaved(graph, members, last, edges);

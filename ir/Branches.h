@@ -21,8 +21,11 @@ constexpr int kBranchLanes = 2;
 struct BranchLanes {
   std::vector<const Node *> shared;
   std::vector<std::vector<const Node *>> lanes;
+  std::vector<int> laneOfBranch;  ///< by concat input: its lane, 1-based
   bool schedulable = true;
 };
+/// The concat's `lanes` attribute places each branch; lanes=0 (the default) plans them: the longest
+/// branch (by multiply-adds) first, each to the lane with the least work so far.
 BranchLanes branchLanes(const Graph &graph, const Node &concat);
 
 /// Multiply-adds of all of `nodes` (a lane's work).

@@ -28,6 +28,20 @@ bool concurrentPays(const BranchLanes &b) {
   return concurrent < sequential;
 }
 
+/// The lanes decided for the branches of `concat` ("branch-lane <branch>": yes, lane 1; no, lane 2),
+/// the undecided ones where the plan `b` put them; none (the plan stays) when nothing is decided or
+/// lane 1 would be left without a branch.
+void decideLanes(const Graph &graph, Node &concat, const BranchLanes &b) {
+  Dims lanes;
+  bool decided = false;
+  for (size_t i = 0; i < concat.inputs().size(); ++i) {
+    auto it = graph.decisions.find(decisionKey("branch-lane", concat.inputs()[i]->name));
+    decided = decided || it != graph.decisions.end();
+    lanes.push_back(it == graph.decisions.end() ? b.laneOfBranch[i] : it->second ? 1 : 2);
+  }
+  if (decided && std::count(lanes.begin(), lanes.end(), 1) > 0) concat.attrs["lanes"] = lanes;
+}
+
 bool schedule(Graph &graph, bool everywhere) {
   bool changed = false;
   for (Node *concat : graph.nodesOfOp(OpKind::Concat)) {
@@ -35,6 +49,7 @@ bool schedule(Graph &graph, bool everywhere) {
     BranchLanes b = branchLanes(graph, *concat);
     if (!b.schedulable || !decidedOr(graph, "branch-schedule", concat->name, everywhere || concurrentPays(b))) continue;
     concat->attrs["branches"] = std::string("concurrent");
+    decideLanes(graph, *concat, b);
     changed = true;
   }
   return changed;
@@ -45,6 +60,14 @@ bool schedule(Graph &graph, bool everywhere) {
 bool runBranchSchedule(Graph &graph) { return schedule(graph, false); }
 
 bool runBranchScheduleEverywhere(Graph &graph) { return schedule(graph, true); }
+
+std::vector<const Node *> branchLaneSites(const Graph &graph) {
+  std::vector<const Node *> sites;
+  for (const Node *concat : branchScheduleSites(graph))
+    for (const Node *branch : concat->inputs())
+      if (std::find(sites.begin(), sites.end(), branch) == sites.end()) sites.push_back(branch);
+  return sites;
+}
 
 std::vector<const Node *> branchScheduleSites(const Graph &graph) {
   std::vector<const Node *> sites;

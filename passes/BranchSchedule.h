@@ -33,4 +33,10 @@ bool runBranchScheduleEverywhere(Graph &graph);
 /// overrule the cost model in both variants (a site whose kernels cannot form one group stays sequential).
 std::vector<const Node *> branchScheduleSites(const Graph &graph);
 
+/// The last node of each branch of those concats: the sites of the decisions "branch-lane <node>"
+/// (yes: the branch runs in lane 1, which keeps its parallel loops; no: lane 2). Where a concurrent
+/// concat has any decided, the pass writes every branch's lane (lanes=...), the undecided ones as
+/// planned, unless lane 1 would be left empty.
+std::vector<const Node *> branchLaneSites(const Graph &graph);
+
 }  // namespace deeper

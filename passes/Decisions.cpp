@@ -18,6 +18,21 @@ bool decidedOr(const Graph &graph, const char *pass, const std::string &node, bo
   return it == graph.decisions.end() ? otherwise : it->second;
 }
 
+namespace {
+
+/// The lane of branch `node` of the concurrent concat it feeds, or 0 when it feeds none.
+int laneOf(const Graph &graph, const Node &node) {
+  for (const Node *user : graph.users(&node)) {
+    if (user->op != OpKind::Concat || user->attrWord("branches") != "concurrent") continue;
+    BranchLanes b = branchLanes(graph, *user);
+    for (size_t i = 0; i < user->inputs().size(); ++i)
+      if (user->inputs()[i] == &node) return b.laneOfBranch[i];
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::vector<DecisionSite> decisionSites(const Graph &graph) {
   std::vector<std::pair<size_t, DecisionSite>> sites;
   auto add = [&](const char *pass, const std::vector<const Node *> &nodes) {
@@ -27,6 +42,7 @@ std::vector<DecisionSite> decisionSites(const Graph &graph) {
   add("sibling-merge", siblingMergeSites(graph));
   add("pool-proj-fusion", poolProjFusionSites(graph));
   add("branch-schedule", branchScheduleSites(graph));
+  add("branch-lane", branchLaneSites(graph));
   std::stable_sort(sites.begin(), sites.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
   std::vector<DecisionSite> out;
   for (auto &s : sites) out.push_back(std::move(s.second));
@@ -39,6 +55,7 @@ bool carriedOut(const Graph &optimised, const DecisionSite &site) {
   if (site.pass == "reduce-conv-fusion") return node->op == OpKind::Conv && node->attrInt("reduce") != 0;
   if (site.pass == "sibling-merge") return node->op == OpKind::Slice;  // the site's name went to its slice
   if (site.pass == "pool-proj-fusion") return node->op == OpKind::Conv && node->attrInt("input_maxpool") != 0;
+  if (site.pass == "branch-lane") return laneOf(optimised, *node) == 1;
   return node->op == OpKind::Concat && node->attrWord("branches") == "concurrent";
 }
 

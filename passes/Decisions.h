@@ -6,6 +6,7 @@
 //   sibling-merge       inception_4a/3x3_reduce  yes: the module's 1x1 reduces run as one wider conv
 //   pool-proj-fusion    inception_4a/pool_proj   yes: the projection computes its max pool
 //   branch-schedule     inception_4a/output      yes: the module's branches run side by side in lanes
+//   branch-lane         inception_4a/1x1         yes: that branch runs in lane 1 (decided by branch-schedule)
 //
 // Passes read them from Graph::decisions: a decided site follows its decision; an undecided one, the
 // pass's cost model (an opt-in pass, when it runs, changes every site it can).

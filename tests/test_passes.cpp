@@ -298,6 +298,19 @@ TEST_CASE("branch-schedule: the merged reduce runs before the lanes, branches go
   CHECK(runBranchScheduleEverywhere(three));
 }
 
+TEST_CASE("branch lanes as the concat's lanes attribute says; a plan that is none is an error at the concat") {
+  const char *text = "x = input(shape=8x9x9)\na = conv(x, out=8, kernel=3, pad=1)\nb = conv(x, out=4, kernel=1)\n"
+                     "c = conv(x, out=4, kernel=1)\nout = concat(a, b, c, branches=concurrent, lanes={})\noutput out\n";
+  Graph g = test::parse(fmt::format(text, "2x1x2"));
+  BranchLanes b = branchLanes(g, *g.find("out"));
+  CHECK(b.laneOfBranch == std::vector<int>{2, 1, 2});
+  CHECK(b.lanes[0] == std::vector<const Node *>{g.find("b")});
+  Graph planned = test::parse(fmt::format(text, "0"));
+  CHECK(branchLanes(planned, *planned.find("out")).laneOfBranch == std::vector<int>{1, 2, 2});  // the 3x3 is longest
+  for (const char *bad : {"1x2", "2x2x2", "1x3x1", "1x0x1"})
+    CHECK_MENTIONS(test::userErrorOf([&] { test::parse(fmt::format(text, bad)); }), fmt::format("lanes={} is no lane plan for 3 branches", bad));
+}
+
 TEST_CASE("channels-last on GoogLeNet: every value from conv1 to inception_5b/output, none at the edges") {
   Graph g = loadModel(test::googlenetPath());
   runPasses(g, PassOptions{});

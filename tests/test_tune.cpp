@@ -362,8 +362,9 @@ TEST_CASE("module decisions overrule the passes' cost models; compile --db build
   const TuningUnit &module = *std::find_if(model.units().begin(), model.units().end(),
                                            [](const TuningUnit &u) { return u.kind == TuningUnit::Kind::Module; });
   CHECK(module.block == "m");
-  // The 3x3's and 5x5's reduces (fused or not), the reduces merged, the pool projection, the branches.
-  REQUIRE(module.sites.size() == 5);
+  // The 3x3's and 5x5's reduces (fused or not), the reduces merged, the pool projection, the branches
+  // side by side, and each of the four branches' lanes.
+  REQUIRE(module.sites.size() == 9);
   ModuleConfig defaults = ModuleConfig::parse(model.defaultConfig(module));
   CHECK_FALSE(defaults.decisions.at("pool-proj-fusion pool_proj"));  // opt-in: off by default
   CHECK_FALSE(defaults.decisions.at("sibling-merge 3x3_reduce"));
@@ -379,11 +380,20 @@ TEST_CASE("module decisions overrule the passes' cost models; compile --db build
     Graph g = model.optimised(model.absoluteDecisions(module, c));
     for (const DecisionSite &s : module.sites) {
       bool decided = c.decisions.at(decisionKey(s.pass, relativeName(s.node, "m")));
-      CHECK(carriedOut(g, s) == (s.pass == "sibling-merge" ? decided && !fuseReduces : decided));
+      bool concurrent = c.decisions.at("branch-schedule output");
+      CHECK(carriedOut(g, s) == (s.pass == "sibling-merge" ? decided && !fuseReduces : s.pass == "branch-lane" ? decided && concurrent : decided));
     }
     CHECK(g.find("m/pool") == nullptr);  // fused into the projection
     if (!fuseReduces) CHECK(g.find("m/3x3_reduce_and_5x5_reduce") != nullptr);
   }
+  // Lanes as decided: the 1x1 and the 3x3 in lane 1, the 5x5 and the projection in lane 2.
+  ModuleConfig paired = defaults;
+  paired.decisions["branch-schedule output"] = true;
+  for (const char *branch : {"1x1", "3x3", "5x5", "pool_proj"}) paired.decisions[decisionKey("branch-lane", branch)] = branch[0] != '5' && branch[0] != 'p';
+  Graph pairedGraph = model.optimised(model.absoluteDecisions(module, paired));
+  CHECK(pairedGraph.find("m/output")->attrDims("lanes") == Dims{1, 1, 2, 2});
+  for (const Kernel &k : kernelsOf(pairedGraph, 16))
+    if (k.node->name == "m/1x1" || k.node->name == "m/5x5") CHECK(k.lane == (k.node->name == "m/1x1" ? 1 : 2));
   ModuleConfig flipped = flippedWith(false);
   // The flipped module, with its kernels' default schedules, as a record compile --db takes.
   flipped.schedules.clear();

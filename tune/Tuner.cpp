@@ -226,8 +226,12 @@ std::optional<std::string> Tuner::propose(ProblemState &state) {
     std::vector<const Kernel *> kernels = model_.moduleKernels(u, best);
     std::map<std::string, std::string> problems;  // by relative name, under the best decisions
     for (const Kernel *k : kernels) problems[relativeName(k->node->name, u.block)] = kernelProblem(*k);
-    // Decisions first, one flipped at a time: kernels whose problem stays keep their schedules.
+    // Decisions first, one flipped at a time: kernels whose problem stays keep their schedules. Lanes
+    // matter only where the branches run side by side.
+    bool concurrent = std::any_of(best.decisions.begin(), best.decisions.end(),
+                                  [](const auto &d) { return d.first.rfind("branch-schedule ", 0) == 0 && d.second; });
     for (const auto &[key, value] : best.decisions) {
+      if (key.rfind("branch-lane ", 0) == 0 && !concurrent) continue;
       ModuleConfig flipped = best;
       flipped.decisions[key] = !value;
       flipped.schedules.clear();
