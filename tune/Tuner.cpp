@@ -188,8 +188,7 @@ void Tuner::refitModel() {
     if (!seen.insert(problem).second) continue;
     std::map<std::string, std::vector<double>> times;
     for (const Trial &t : db_.trials(problem, context_.target))
-      if ((t.unit == "kernel" || t.unit == "step") && t.status == "ok" && t.baselineMs > 0 && t.context.machine == context_.machine &&
-          t.context.threads == context_.threads && t.context.batch == context_.batch)
+      if ((t.unit == "kernel" || t.unit == "step") && t.status == "ok" && t.baselineMs > 0 && t.context.sameMeasurement(context_))
         times[t.config].push_back(t.relative());
     auto base = times.find(k->schedule.print());
     if (base == times.end()) continue;
@@ -336,8 +335,7 @@ double Tuner::defaultMs(const ProblemState &s) const {
   std::string text = defaultOf(s);
   std::vector<double> ms;
   for (const Trial &t : db_.trials(u.problem, context_.target))
-    if (t.unit == unitKindName(u.kind) && t.config == text && t.status == "ok" && t.context.machine == context_.machine &&
-        t.context.threads == context_.threads && t.context.batch == context_.batch && t.context.codegen == context_.codegen)
+    if (t.unit == unitKindName(u.kind) && t.config == text && t.status == "ok" && t.context.sameMeasurement(context_))
       ms.push_back(t.medianMs);
   return medianOf(ms);
 }
@@ -532,8 +530,7 @@ TuneReport Tuner::report() {
   std::map<std::string, std::vector<double>> relative, ms;  // whole runs by origin
   std::vector<double> spreads;
   for (const Trial &t : db_.trials(modelProblem_, context_.target))
-    if (t.status == "ok" && t.context.machine == context_.machine && t.context.threads == context_.threads && t.context.batch == context_.batch &&
-        t.context.codegen == context_.codegen) {
+    if (t.status == "ok" && t.context.sameMeasurement(context_)) {
       relative[t.origin].push_back(t.relative()), ms[t.origin].push_back(t.medianMs);
       if (t.q3Ms > 0) spreads.push_back((t.q3Ms - t.q1Ms) / t.medianMs);
     }

@@ -27,6 +27,14 @@ struct TuningContext {
   std::string target, machine, halide, codegen;
   int threads = 0;
   int64_t batch = 1;
+
+  /// Same target and batch: what `deeper compile --db` needs of a record (any machine or thread count).
+  bool sameTargetAndBatch(const TuningContext &o) const { return target == o.target && batch == o.batch; }
+  /// Measured alike: same target, batch, machine, Halide, code generator and threads, so that the
+  /// times compare. What the tuner searches with.
+  bool sameMeasurement(const TuningContext &o) const {
+    return sameTargetAndBatch(o) && machine == o.machine && halide == o.halide && codegen == o.codegen && threads == o.threads;
+  }
 };
 
 struct Trial {

@@ -34,11 +34,6 @@ std::string decisionsText(const std::map<std::string, bool> &decisions) {
   return text;
 }
 
-bool sameContext(const TuningContext &a, const TuningContext &b, bool anyThreads) {
-  if (a.target != b.target || a.batch != b.batch) return false;
-  return anyThreads || (a.machine == b.machine && a.halide == b.halide && a.codegen == b.codegen && a.threads == b.threads);
-}
-
 /// `text` as a configuration of `unit` that fits it (a schedule for its kernel; decisions at its own
 /// sites), or nothing.
 bool fits(const TuningUnit &unit, const Kernel *kernel, const std::string &text) {
@@ -236,7 +231,7 @@ std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit
   std::vector<ConfigRecord> records;
   std::map<std::string, size_t> index;
   for (const Trial &t : db.trials(unit.problem, context.target)) {
-    if (t.unit != unitKindName(unit.kind) || !sameContext(t.context, context, anyThreads)) continue;
+    if (t.unit != unitKindName(unit.kind) || !(anyThreads ? t.context.sameTargetAndBatch(context) : t.context.sameMeasurement(context))) continue;
     auto [it, fresh] = index.insert({t.config, records.size()});
     if (fresh) records.push_back(ConfigRecord{t.config, {}, false});
     ConfigRecord &r = records[it->second];
