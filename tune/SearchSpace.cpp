@@ -5,7 +5,7 @@
 namespace deeper {
 namespace {
 
-constexpr int kWidestTile = 16;      // output pixels (direct) or 2x2 tiles (Winograd) per register tile
+constexpr int kWidestTile = 16;      // output pixels (direct) or MxM tiles (Winograd) per register tile
 constexpr int kMostChannelTiles = 8;
 constexpr int kWidestChunk = 512;
 
@@ -54,6 +54,7 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
     consider(n);
   }
   for (int tile : {0, 2, 4}) {  // the conv's algorithm: direct, Winograd F(2x2,3x3) or F(4x4,3x3)
+    if (kernel.node->op != OpKind::Conv) break;
     Schedule n = s;
     n.winograd = tile;
     // Direct again, tile_x counts pixels: the width must fit the row.
