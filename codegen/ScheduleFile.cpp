@@ -19,7 +19,7 @@ ScheduleLine parseLine(const std::vector<Token> &tokens, size_t &at) {
   while (tokens[at].kind != TokenKind::Newline && tokens[at].kind != TokenKind::End) {
     const Token &key = tokens[at], &eq = tokens[at + 1];
     if (key.kind != TokenKind::Word || eq.kind != TokenKind::Equals)
-      failAt(key.loc, "expected FIELD=VALUE", "fields: vector, tile_c, tile_x, chunk_i, block_tasks, parallel, winograd");
+      failAt(key.loc, "expected FIELD=VALUE", "fields: vector, tile_c, tile_x, chunk_i, block_tasks, parallel, winograd, autoscheduler");
     const Token &value = tokens[at + 2];
     if (value.kind != TokenKind::Word && value.kind != TokenKind::Number) failAt(value.loc, fmt::format("expected a value for '{}'", key.text));
     line.fields.push_back({key.text, value.text, key.loc});
