@@ -59,6 +59,23 @@ int countRows(const std::string &db, const std::string &where) {
   return n;
 }
 
+/// `dir`/`model`.dnet compiled with `--db dir/t.sqlite` into dir/out, its executable `exe` run on
+/// `input`, and the reference executor run on the same input: {compiled, reference}, of equal shapes.
+std::pair<Tensor, Tensor> compiledWithDbAndReference(const std::string &dir, const std::string &model, const std::string &exe,
+                                                     const Tensor &input) {
+  writeNpy(dir + "/x.npy", input);
+  std::string path = dir + "/" + model + ".dnet";
+  REQUIRE(test::runDeeper("run " + path + " --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
+  auto compiled = test::runShell("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + path + " --db " + dir +
+                                 "/t.sqlite -o " + dir + "/out 2>&1");
+  INFO(compiled.output);
+  REQUIRE(compiled.status == 0);
+  REQUIRE(std::system((dir + "/out/" + exe + " --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
+  std::pair<Tensor, Tensor> out{readNpy(dir + "/compiled.npy"), readNpy(dir + "/reference.npy")};
+  REQUIRE(out.first.shape == out.second.shape);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("tune space: every neighbour of every GoogLeNet kernel, two moves out, is a valid schedule in the space") {
@@ -314,16 +331,8 @@ TEST_CASE("compile --db: each unit gets its fastest record, the glue says so, an
   CHECK_MENTIONS(schedules.output, "c: " + fast.print());
   Tensor in({1, 8, 12, 12});
   for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 13) * 0.25f - 1.5f;
-  writeNpy(dir + "/x.npy", in);
-  REQUIRE(test::runDeeper("run " + dir + "/c.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
-  auto compiled = test::runShell("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/c.dnet --db " + dir +
-                                 "/t.sqlite -o " + dir + "/out 2>&1");
-  INFO(compiled.output);
-  REQUIRE(compiled.status == 0);
+  auto [a, b] = compiledWithDbAndReference(dir, "c", "c", in);
   CHECK_MENTIONS(readFile(dir + "/out/c_glue.cpp"), "// schedule: " + fast.print());
-  REQUIRE(std::system((dir + "/out/c --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
-  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
-  REQUIRE(a.shape == b.shape);
   for (size_t i = 0; i < a.data.size(); ++i) CHECK(std::fabs(a.data[i] - b.data[i]) <= 1e-5f);
 
   CHECK_MENTIONS(test::runDeeper("compile " + dir + "/c.dnet --db " + dir + "/none.sqlite -o " + dir + "/o2").output, "no such tuning database");
@@ -412,15 +421,7 @@ TEST_CASE("module decisions overrule the passes' cost models; compile --db build
   CHECK(schedules.output.find("\nm/pool:") == std::string::npos);
   Tensor in({1, 8, 30, 30});
   for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 17) * 0.2f - 1.5f;
-  writeNpy(dir + "/x.npy", in);
-  REQUIRE(test::runDeeper("run " + dir + "/m.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
-  auto compiled = test::runShell("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/m.dnet --db " + dir +
-                                 "/t.sqlite -o " + dir + "/out 2>&1");
-  INFO(compiled.output);
-  REQUIRE(compiled.status == 0);
-  REQUIRE(std::system((dir + "/out/fr --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
-  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
-  REQUIRE(a.shape == b.shape);
+  auto [a, b] = compiledWithDbAndReference(dir, "m", "fr", in);
   double largest = 0, worst = 0;
   for (size_t i = 0; i < a.data.size(); ++i) largest = std::max(largest, std::fabs(double(b.data[i]))), worst = std::max(worst, std::fabs(double(a.data[i] - b.data[i])));
   CHECK(worst <= 1e-4 * largest);
