@@ -78,6 +78,11 @@ void sortByPosition(const Graph &graph, std::vector<const Node *> &nodes) {
 
 double branchMacs(const std::vector<const Node *> &nodes) { return sumOfMacs(nodes); }
 
+bool isLanePlan(const Dims &lanes, size_t branches) {
+  return lanes.size() == branches && std::all_of(lanes.begin(), lanes.end(), [](int64_t l) { return l >= 1 && l <= kBranchLanes; }) &&
+         std::count(lanes.begin(), lanes.end(), 1) > 0;
+}
+
 BranchLanes branchLanes(const Graph &graph, const Node &concat) {
   BranchLanes out;
   size_t branches = concat.inputs().size();

@@ -28,6 +28,9 @@ struct BranchLanes {
 /// branch (by multiply-adds) first, each to the lane with the least work so far.
 BranchLanes branchLanes(const Graph &graph, const Node &concat);
 
+/// Whether `lanes` places each of `branches` branches in a lane, 1 to kBranchLanes, with lane 1 used.
+bool isLanePlan(const Dims &lanes, size_t branches);
+
 /// Multiply-adds of all of `nodes` (a lane's work).
 double branchMacs(const std::vector<const Node *> &nodes);
 

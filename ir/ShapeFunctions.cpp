@@ -58,10 +58,7 @@ Dims concatShape(const Node &node) {
   if (branches != "sequential" && branches != "concurrent")
     failAtNode(node, fmt::format("unknown branches '{}'; sequential or concurrent", branches));
   const Dims &lanes = node.attrDims("lanes");
-  bool planned = lanes == Dims{0};
-  bool assigned = lanes.size() == node.inputs().size() && std::all_of(lanes.begin(), lanes.end(), [](int64_t l) { return l >= 1 && l <= kBranchLanes; }) &&
-                  std::count(lanes.begin(), lanes.end(), 1) > 0;
-  if (!planned && !assigned)
+  if (lanes != Dims{0} && !isLanePlan(lanes, node.inputs().size()))
     failAtNode(node, fmt::format("lanes={} is no lane plan for {} branches", dimsString(lanes), node.inputs().size()),
                fmt::format("give each branch its lane, 1 to {}, lane 1 used (e.g. 1x2x2x2), or 0 for the default plan", kBranchLanes));
   int64_t axis = checkedAxis(node, node.attrInt("axis"), first.shape.size());

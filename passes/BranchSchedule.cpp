@@ -39,7 +39,7 @@ void decideLanes(const Graph &graph, Node &concat, const BranchLanes &b) {
     decided = decided || it != graph.decisions.end();
     lanes.push_back(it == graph.decisions.end() ? b.laneOfBranch[i] : it->second ? 1 : 2);
   }
-  if (decided && std::count(lanes.begin(), lanes.end(), 1) > 0) concat.attrs["lanes"] = lanes;
+  if (decided && isLanePlan(lanes, concat.inputs().size())) concat.attrs["lanes"] = lanes;
 }
 
 bool schedule(Graph &graph, bool everywhere) {
