@@ -236,7 +236,7 @@ std::string scheduleProblem(const Node &node, const Schedule &s) {
   Schedule plain;  // what the fields a kernel ignores must say, so that no two texts mean one kernel
   if (!s.autoscheduler.empty()) {
     if (!conv) return fmt::format("autoscheduler={}: Halide's autoschedulers schedule convs only here", s.autoscheduler);
-    if (s.tileWidth != 1 || s.chunkInputs != plain.chunkInputs || s.blockTasks || s.winograd)
+    if (!(s == s.handedTo(s.autoscheduler)))
       return fmt::format("autoscheduler={} chooses the tiles and tasks of the direct conv itself: tile_x=1 chunk_i={} block_tasks=false winograd=0",
                          s.autoscheduler, plain.chunkInputs);
   }

@@ -20,6 +20,13 @@ const std::vector<std::string> &Schedule::autoschedulers() {
   return names;
 }
 
+Schedule Schedule::handedTo(const std::string &name) const {
+  Schedule s = *this, neutral;
+  s.tileWidth = 1, s.chunkInputs = neutral.chunkInputs, s.blockTasks = false, s.winograd = 0;
+  s.autoscheduler = name;
+  return s;
+}
+
 std::string Schedule::print() const {
   std::string text = fmt::format("vector={} tile_c={} tile_x={} chunk_i={} block_tasks={} parallel={} winograd={}", vector, tileChannels,
                                  tileWidth, chunkInputs, blockTasks, parallel, winograd);

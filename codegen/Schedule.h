@@ -38,6 +38,9 @@ struct Schedule {
 
   /// The Halide 14 autoschedulers `autoscheduler` may name.
   static const std::vector<std::string> &autoschedulers();
+  /// This schedule handed to autoscheduler `name`: vector, tile_c and parallel kept, the fields the
+  /// autoscheduler decides at their neutral values (tile_x=1 chunk_i=32 block_tasks=false winograd=0).
+  Schedule handedTo(const std::string &name) const;
   /// Output channels are padded to a multiple of this in packed weights (conv, fc).
   int channelBlock() const { return vector * tileChannels; }
   std::string print() const;

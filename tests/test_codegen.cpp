@@ -262,8 +262,8 @@ output c3
     checkKernels(net, [&](const Node &node, Schedule &s) {
       // Adams2019's beam search takes seconds even here: one conv, the strided 5x5, is enough.
       if (name == "Adams2019" && node.name != "c3") return;
-      s.tileWidth = 1, s.chunkInputs = 32, s.blockTasks = false, s.winograd = 0;
-      s.autoscheduler = name;
+      s = s.handedTo(name);
+      CHECK(s.print().find("tile_x=1 chunk_i=32 block_tasks=false") != std::string::npos);
       CHECK(scheduleProblem(node, s).empty());
     });
   }

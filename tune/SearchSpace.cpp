@@ -64,12 +64,4 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
   return out;
 }
 
-Schedule autoschedulerBaseline(const Schedule &ours, const std::string &name) {
-  Schedule s = ours;
-  Schedule neutral;
-  s.tileWidth = 1, s.chunkInputs = neutral.chunkInputs, s.blockTasks = false, s.winograd = 0;
-  s.autoscheduler = name;
-  return s;
-}
-
 }  // namespace deeper

@@ -12,16 +12,12 @@
 
 namespace deeper {
 
-/// The neighbours of `s` for `kernel` on a target whose vectors hold `lanes` floats. Kernels in a lane
+/// The neighbours of `s` for `kernel` on a target whose vectors hold `lanes` floats (none for a schedule
+/// naming an autoscheduler: a baseline is a point of the space without moves). Kernels in a lane
 /// after the first run serially (codegen/Kernel.h), so their `parallel` stays false.
 std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s, int lanes);
 
 /// Whether `s` is in the tuner's space: valid, and within the register budget above.
 bool inSearchSpace(const Kernel &kernel, const Schedule &s, int lanes);
-
-/// `ours` handed to Halide autoscheduler `name` (codegen/Schedule.h): its packing and parallel kept,
-/// the fields the autoscheduler decides at their neutral values. A schedule naming an autoscheduler
-/// is a baseline, a point of the space with no neighbours.
-Schedule autoschedulerBaseline(const Schedule &ours, const std::string &name);
 
 }  // namespace deeper

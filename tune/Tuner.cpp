@@ -292,7 +292,7 @@ void Tuner::evaluate(const std::vector<std::pair<size_t, std::string>> &changes,
 std::string Tuner::autoscheduledConfig(const ProblemState &s, const std::string &name) {
   const TuningUnit &u = unitOf(s);
   auto baseline = [&](const Kernel &k, const Schedule &ours) -> std::optional<Schedule> {
-    Schedule a = autoschedulerBaseline(ours, name);
+    Schedule a = ours.handedTo(name);
     if (k.node->op != OpKind::Conv || !inSearchSpace(k, a, model_.lanes())) return std::nullopt;
     return a;
   };
