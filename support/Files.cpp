@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -65,6 +66,36 @@ void writeFileAtomic(const std::string &path, const std::string &bytes) {
     std::remove(tmp.c_str());
     fail(fmt::format("cannot write '{}': {}", path, std::strerror(err)));
   }
+}
+
+namespace {
+
+/// Removes /tmp/<prefix>-<pid>-* folders whose process no longer exists. A pid that was reused by now
+/// keeps its folders until that process ends too; that is rare and costs only disk.
+void removeOrphanedScratch(const std::string &prefix) {
+  std::error_code ec;
+  for (const auto &entry : std::filesystem::directory_iterator("/tmp", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.compare(0, prefix.size() + 1, prefix + "-") != 0) continue;
+    char *end = nullptr;
+    long pid = std::strtol(name.c_str() + prefix.size() + 1, &end, 10);
+    if (pid <= 0 || *end != '-' || !entry.is_directory(ec) || entry.is_symlink(ec)) continue;
+    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+ScratchFolder::ScratchFolder(const std::string &prefix) {
+  removeOrphanedScratch(prefix);
+  std::string pattern = fmt::format("/tmp/{}-{}-XXXXXX", prefix, getpid());
+  if (!mkdtemp(pattern.data())) fail(fmt::format("cannot create a scratch folder in /tmp: {}", std::strerror(errno)));
+  path_ = pattern;
+}
+
+ScratchFolder::~ScratchFolder() {
+  std::error_code ignored;  // a destructor must not throw; a leftover is removed by the next process
+  std::filesystem::remove_all(path_, ignored);
 }
 
 StagedFolder::StagedFolder(const std::string &folder) : folder_(folder.empty() ? "." : folder) {

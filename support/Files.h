@@ -41,6 +41,24 @@ class StagedFolder {
   std::vector<std::string> names_;
 };
 
+/// A fresh private folder in /tmp for scratch files, removed with everything in it when destroyed.
+/// Its name carries the creating process's id (/tmp/<prefix>-<pid>-XXXXXX), so the folders a killed
+/// process left behind (kill -9, a crash) are recognised and removed by the next one made with the
+/// same prefix.
+class ScratchFolder {
+ public:
+  /// UserError when /tmp is not writable.
+  explicit ScratchFolder(const std::string &prefix);
+  ~ScratchFolder();
+  ScratchFolder(const ScratchFolder &) = delete;
+  ScratchFolder &operator=(const ScratchFolder &) = delete;
+
+  const std::string &path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 /// A regular file inside a folder, opened without following a symbolic link at any step of its
 /// relative path, so it cannot lie outside the folder: what a model's external data may name.
 class FileInFolder {

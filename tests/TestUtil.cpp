@@ -45,15 +45,4 @@ CliResult runShell(const std::string &command) {
   return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-TempDir::TempDir() {
-  char pattern[] = "/tmp/deeper-test-XXXXXX";
-  REQUIRE(mkdtemp(pattern) != nullptr);
-  path = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path, ignored);
-}
-
 }  // namespace deeper::test

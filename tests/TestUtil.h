@@ -30,12 +30,10 @@ CliResult runDeeper(const std::string &args);
 CliResult runShell(const std::string &command);
 
 /// A fresh, empty directory for the files a test writes; removed with everything in it at scope exit.
+/// A test that crashed leaves it behind; the next test run removes it (ScratchFolder).
 struct TempDir {
-  std::string path;
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir &) = delete;
-  TempDir &operator=(const TempDir &) = delete;
+  ScratchFolder folder{"deeper-test"};
+  const std::string path = folder.path();
 };
 
 }  // namespace deeper::test

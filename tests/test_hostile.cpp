@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace deeper;
@@ -392,4 +393,35 @@ TEST_CASE("float attributes are finite numbers: NaN printed as IR that did not p
     CHECK_MENTIONS(test::userErrorOf([&] { test::parse(text); }), "test.dnet:2:17: error: invalid value");
   }
   CHECK(printGraph(test::parse("x = input(shape=2x3x3)\ny = lrn(x, beta=-1e-30)\noutput y\n")).find("beta=-1e-30") != std::string::npos);
+}
+
+TEST_CASE("scratch folders a killed process left behind are removed by the next process; a live one's stay") {
+  const std::string prefix = "deeper-test-orphan";
+  int pipeFds[2];
+  REQUIRE(pipe(pipeFds) == 0);
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {  // makes a folder, fills it, then dies the way kill -9 would: no destructors
+    ScratchFolder folder(prefix);
+    std::ofstream(folder.path() + "/partial.o") << "half";
+    std::string path = folder.path();
+    (void)!write(pipeFds[1], path.data(), path.size());
+    _exit(0);
+  }
+  close(pipeFds[1]);
+  char buffer[256] = {};
+  ssize_t got = read(pipeFds[0], buffer, sizeof buffer - 1);
+  close(pipeFds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(got > 0);
+  std::string orphan(buffer, static_cast<size_t>(got));
+  REQUIRE(std::filesystem::exists(orphan + "/partial.o"));
+
+  ScratchFolder live(prefix);
+  CHECK_FALSE(std::filesystem::exists(orphan));
+  CHECK(std::filesystem::is_directory(live.path()));
+  ScratchFolder another(prefix);  // this process is alive: its first folder stays
+  CHECK(std::filesystem::is_directory(live.path()));
+  CHECK(live.path() != another.path());
 }

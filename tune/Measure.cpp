@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <filesystem>
 
 namespace deeper {
 namespace {
@@ -149,7 +150,9 @@ void Measurer::keepAsBaseline() {
   // The executable finds its weights beside it: both move into a folder of their own.
   std::string folder = options_.scratch + "/baseline", name = lastExecutable_.substr(lastExecutable_.rfind('/') + 1);
   DEEPER_CHECK(!lastExecutable_.empty(), "keepAsBaseline before any build");
-  std::system(fmt::format("rm -rf '{}' && mkdir -p '{}'", folder, folder).c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(folder, ignored);
+  std::filesystem::create_directories(folder, ignored);
   if (std::rename(lastExecutable_.c_str(), (folder + "/" + name).c_str()) != 0 ||
       std::rename((lastExecutable_ + ".weights").c_str(), (folder + "/" + name + ".weights").c_str()) != 0)
     fail(fmt::format("cannot keep the default build in {} as the tuner's baseline", folder));

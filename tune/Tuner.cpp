@@ -3,6 +3,7 @@
 #include "codegen/Compile.h"
 #include "codegen/KernelCache.h"
 #include "support/Diagnostics.h"
+#include "support/Files.h"
 #include "support/Hash.h"
 #include "support/Machine.h"
 #include "tune/CostModel.h"
@@ -13,7 +14,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,7 +22,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 namespace deeper {
 namespace {
@@ -70,19 +69,6 @@ std::string describeChanges(const TuningUnit &unit, const std::string &defaults,
   }
   return fmt::format("{}", fmt::join(parts, "; "));
 }
-
-/// A fresh folder in /tmp, removed with everything in it when destroyed.
-struct ScratchFolder {
-  std::string path;
-  ScratchFolder() {
-    char folder[] = "/tmp/deeper-tune-XXXXXX";
-    if (!mkdtemp(folder)) fail("cannot create a scratch folder in /tmp for the tuner's builds");
-    path = folder;
-  }
-  ~ScratchFolder() { std::system(fmt::format("rm -rf '{}'", path).c_str()); }
-  ScratchFolder(const ScratchFolder &) = delete;
-  ScratchFolder &operator=(const ScratchFolder &) = delete;
-};
 
 Quartiles operator+(const Quartiles &a, const Quartiles &b) { return Quartiles{a.median + b.median, a.q1 + b.q1, a.q3 + b.q3}; }
 
@@ -361,8 +347,8 @@ void Tuner::ensureBaseline() {
   std::vector<std::string> defaults;
   for (const TuningUnit &u : model_.units()) defaults.push_back(model_.defaultConfig(u));
   TunableModel::Build b = model_.build(defaults);
-  scratch_ = std::make_unique<ScratchFolder>();
-  measurer_ = std::make_unique<Measurer>(b.graph, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_->path});
+  scratch_ = std::make_unique<ScratchFolder>("deeper-tune");
+  measurer_ = std::make_unique<Measurer>(b.graph, MeasureOptions{options_.target, context_.threads, options_.jobs, options_.source, scratch_->path()});
   Measurement m = measurer_->measure(b.graph, b.scheduleFile, runs_, timeout_);
   ++builds_;
   if (m.status != "ok") fail(fmt::format("the model fails to build or run with its default schedules ({}): {}", m.status, m.detail));

@@ -5,6 +5,7 @@
 // wiring (inputs, outputs, producers twice, order, op types), graph outputs and the opset. Models load
 // from a folder holding a data file, a link out of the folder and a FIFO; then FuzzModel.h.
 #include "FuzzModel.h"
+#include "support/Files.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -146,9 +147,8 @@ void mutateModel(onnx::ModelProto &m, Random &r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  char dir[] = "/tmp/deeper-fuzz-onnx-XXXXXX";
-  if (!mkdtemp(dir)) return 1;
-  std::string d = dir;
+  static const deeper::ScratchFolder folder("deeper-fuzz-onnx");
+  const std::string &d = folder.path();
   std::vector<float> floats(1024, 0.5f);
   std::string data(reinterpret_cast<const char *>(floats.data()), floats.size() * 4);
   std::ofstream(d + "/w.bin", std::ios::binary) << data;

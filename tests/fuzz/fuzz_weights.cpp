@@ -7,7 +7,6 @@
 #include "support/Files.h"
 
 #include <cstring>
-#include <unistd.h>
 
 namespace {
 
@@ -16,9 +15,8 @@ std::string weightsPath;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  char dir[] = "/tmp/deeper-fuzz-weights-XXXXXX";
-  if (!mkdtemp(dir)) return 1;
-  weightsPath = std::string(dir) + "/fuzz.weights";
+  static const deeper::ScratchFolder folder("deeper-fuzz-weights");
+  weightsPath = folder.path() + "/fuzz.weights";
   return 0;
 }
 
