@@ -1,7 +1,8 @@
 // Convolution with its bias and relu epilogue, after apps/conv_layer: a register tile of
 // tile_c x vector output channels by tile_x output pixels accumulates over input channels and the
 // kernel window; each input value is broadcast against a vector of packed weights
-// (packed as [I][KH][KW][O padded], so a vector of output channels is one contiguous load).
+// (packed as [O/B][KH][KW][I][B], B = tile_c x vector: a vector of output channels is one contiguous
+// load, and one block's weights stream from memory in the order the tile reads them).
 #include "codegen/Generators.h"
 
 #include <limits>
@@ -133,7 +134,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   Expr inChannel = cp.groups == 1 ? Expr(r.x) : min(c / groupOut, static_cast<int>(cp.groups) - 1) * groupIn + r.x;
   Func acc("acc");
   acc(c, x, y, n) = cp.bias ? p[2](c) : 0.0f;
-  acc(c, x, y, n) += weight(c, r.y, r.z, r.x) *
+  const int block = s.channelBlock();  // weights are stored a channel block at a time (packParam)
+  acc(c, x, y, n) += weight(c % block, r.x, r.y + static_cast<int>(w.kw) * r.z, c / block) *
                      padded(x * static_cast<int>(w.sw) + r.y * static_cast<int>(w.dw) - static_cast<int>(w.pw),
                             y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), inChannel, n);
   Func out("conv");

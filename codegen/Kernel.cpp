@@ -89,8 +89,11 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
     if (node.op == OpKind::BatchNorm) view = dense({i32(spec.shape[0])});
     else if (isArithmetic(node.op) || node.op == OpKind::MatMul) view = allAxes(spec.shape);
     else if (spec.role == "bias" || spec.role == "reduce_bias") view = dense({padded});
-    else if (node.op == OpKind::Conv && spec.role == "weight" && s.winograd) view = dense({padded, i32(spec.shape[1]), (s.winograd + 2) * (s.winograd + 2)});
-    else if (node.op == OpKind::Conv && spec.role == "weight") view = dense({padded, i32(spec.shape[3]), i32(spec.shape[2]), i32(spec.shape[1])});
+    else if (node.op == OpKind::Conv && spec.role == "weight") {
+      // One channel block's weights are contiguous, in the order its inner loops read them.
+      int32_t taps = s.winograd ? (s.winograd + 2) * (s.winograd + 2) : i32(spec.shape[2] * spec.shape[3]);
+      view = dense({s.channelBlock(), i32(spec.shape[1]), taps, padded / s.channelBlock()});
+    }
     else view = dense({padded, i32(spec.shape[1])});
     out.push_back(PackedParam{spec, view});
   }
@@ -363,13 +366,14 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
   if (!transposed || kernel.node->op == OpKind::MatMul) {  // as they are, zero-padded
     std::copy(t.data.begin(), t.data.end(), packed.data.begin());
   } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight" && kernel.schedule.winograd) {
-    packWinogradWeights(t, kernel.schedule.winograd, padded, packed);
-  } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight") {  // [O,I,KH,KW] -> [I][KH][KW][Opad]
+    packWinogradWeights(t, kernel.schedule.winograd, kernel.schedule.channelBlock(), packed);
+  } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight") {  // [O,I,KH,KW] -> [O/B][KH][KW][I][B]
+    const int64_t block = kernel.schedule.channelBlock();
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i)
         for (int64_t ky = 0; ky < s[2]; ++ky)
           for (int64_t kx = 0; kx < s[3]; ++kx)
-            packed.data[((i * s[2] + ky) * s[3] + kx) * padded + o] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
+            packed.data[(((o / block * s[2] + ky) * s[3] + kx) * s[1] + i) * block + o % block] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
   } else {  // fc and a fused reduce: [O,I(,1,1)] -> [I][Opad]
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i) packed.data[i * padded + o] = t.data[o * s[1] + i];

@@ -83,8 +83,9 @@ struct ScheduleChoices;
 /// `choices` (codegen/ScheduleFile.h), when given, override kernel by kernel.
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoices *choices = nullptr);
 
-/// Packs `t` (in ParamSpec's logical layout) into the kernel's layout: conv weights to
-/// [I][KH][KW][O padded], fc weights to [I][O padded], biases to [O padded], padding zero.
+/// Packs `t` (in ParamSpec's logical layout) into the kernel's layout: conv weights by blocks of B =
+/// channelBlock() output channels to [O/B][KH][KW][I][B] (Winograd's U to [O/B][T*T][I][B]), fc weights
+/// to [I][O padded], biases to [O padded], padding zero.
 Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t);
 
 /// The learned tensors of `node` as a kernel with schedule `s` reads them (their views); a kernel whose
@@ -92,7 +93,8 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s);
 
 /// A 3x3 conv's weights [O,I,3,3] transformed for Winograd F(MxM,3x3), M = `tile` (2 or 4): U = G g G^T
-/// for each (o, i), stored [a + (M+2)b][I][`padded` O] (a along x, b along y).
-void packWinogradWeights(const Tensor &weights, int tile, int64_t padded, Tensor &packed);
+/// for each (o, i), stored by blocks of `block` output channels: [O/block][a + (M+2)b][I][block] (a along
+/// x, b along y).
+void packWinogradWeights(const Tensor &weights, int tile, int64_t block, Tensor &packed);
 
 }  // namespace deeper

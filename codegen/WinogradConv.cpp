@@ -49,7 +49,7 @@ const WinogradMatrices &winogradMatrices(int m) {
 
 }  // namespace
 
-void packWinogradWeights(const Tensor &weights, int tile, int64_t padded, Tensor &packed) {
+void packWinogradWeights(const Tensor &weights, int tile, int64_t block, Tensor &packed) {
   const Dims &s = weights.shape;  // O, I, 3, 3
   DEEPER_CHECK(s.size() == 4 && s[2] == 3 && s[3] == 3, "Winograd F(MxM,3x3) packs 3x3 weights, not {}", dimsString(s));
   const Matrix &G = winogradMatrices(tile).G;
@@ -62,7 +62,8 @@ void packWinogradWeights(const Tensor &weights, int tile, int64_t padded, Tensor
           double u = 0;
           for (int kx = 0; kx < 3; ++kx)
             for (int ky = 0; ky < 3; ++ky) u += G[a][kx] * g[ky * 3 + kx] * G[b][ky];
-          packed.data[static_cast<size_t>(((a + t * b) * s[1] + i) * padded + o)] = static_cast<float>(u);
+          int64_t position = o / block * t * t + a + t * b;
+          packed.data[static_cast<size_t>((position * s[1] + i) * block + o % block)] = static_cast<float>(u);
         }
     }
 }
@@ -123,7 +124,8 @@ Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   RDom ri(0, in.extent[2], "ri");
   Func M("wino_acc");
   M(c, a, b, tx, ty, n) = 0.0f;
-  M(c, a, b, tx, ty, n) += p[1](c, ri, a + t * b) * V(ri, a, b, tx, ty, n);
+  const int channels = s.channelBlock();  // U is stored a channel block at a time (packWinogradWeights)
+  M(c, a, b, tx, ty, n) += p[1](c % channels, ri, a + t * b, c / channels) * V(ri, a, b, tx, ty, n);
 
   // Y = A^T M A, plus bias and relu, at output pixel (x, y) of tile (x / M, y / M).
   Var px("px");

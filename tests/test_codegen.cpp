@@ -583,7 +583,9 @@ TEST_CASE("schedule files: what `deeper schedules` prints reads back; bad lines 
   ScheduleChoices edited = parseScheduleFile("# by hand\na: vector=8 tile_c=1 tile_x=3 winograd=0  # direct\n\"odd name\": tile_c=1\n", "h.schedules");
   std::vector<Kernel> kernels = kernelsOf(g, 16, &edited);
   CHECK(kernels[0].schedule.print() == "vector=8 tile_c=1 tile_x=3 chunk_i=32 block_tasks=true parallel=true winograd=0");
-  CHECK(kernels[0].params[0].view.extent == std::vector<int32_t>{24, 3, 3, 8});  // padded to vectors of 8, not 16
+  // blocks of one vector of 8 output channels (3 of them, where vectors of 16 would pad to 2 blocks),
+  // each holding 8 input channels by 9 taps
+  CHECK(kernels[0].params[0].view.extent == std::vector<int32_t>{8, 8, 9, 3});
 
   auto errorOf = [&](const std::string &text) {
     return test::userErrorOf([&] {
