@@ -182,13 +182,19 @@ std::string viewText(const OperandView &v, bool dropBatch) {
   return text;
 }
 
+/// Multiply-adds per pair of input and output channels of F(MxM,3x3) on `conv`'s map: T*T per tile,
+/// tiles rounding the map up to whole MxM tiles.
+int64_t winogradProducts(const Node &conv, int m) {
+  int64_t t = m + 2;
+  return t * t * ((conv.shape[2] + m - 1) / m) * ((conv.shape[3] + m - 1) / m);
+}
+
 }  // namespace
 
 int64_t executedMacs(const Kernel &k) {
   if (!k.schedule.winograd) return macsOf(*k.node);
   const Dims &out = k.node->shape, &in = k.node->inputs()[0]->shape;  // N,C,H,W
-  int64_t m = k.schedule.winograd, t = m + 2;
-  return out[0] * t * t * ((out[2] + m - 1) / m) * ((out[3] + m - 1) / m) * in[1] * out[1];
+  return out[0] * winogradProducts(*k.node, k.schedule.winograd) * in[1] * out[1];
 }
 
 /// GoogLeNet's widths are 7 * 2^k: 7 divides them all.
@@ -204,11 +210,14 @@ int tileWidthFor(int64_t width, int widest) {
 
 namespace {
 
-/// F(4x4,3x3) executes 36 multiply-adds per 16 outputs against F(2x2,3x3)'s 64, but its tiles
-/// round small maps up (7x7 to 8x8 in 4 tiles: too few to fill a register tile) and its transforms
-/// cost more adds. Measured on GoogLeNet (2 threads, AVX-512): 26% faster on 56x56 and 12-16% on
-/// 28x28, even on 14x14, 12% slower on 7x7. So F(4x4,3x3) from 28x28 maps up.
-int winogradTileFor(const Node &conv) { return conv.shape[2] >= 28 && conv.shape[3] >= 28 ? 4 : 2; }
+/// F(4x4,3x3) executes 36 multiply-adds per 16 outputs against F(2x2,3x3)'s 64, but rounds small maps
+/// up further (7x7 to 8x8) and its transforms cost more adds: the tile executing fewer products wins,
+/// F(2x2,3x3) on a tie. That is F(4x4,3x3) on every GoogLeNet map (7x7: 144 products per channel pair
+/// against 256). Measured in the whole model at batch 1 (2026-11-30, 2 threads, AVX-512, with weights
+/// stored by channel blocks): F(4x4,3x3) on the 14x14 and 7x7 maps too took 1.7% off the total in
+/// three of three alternating runs; before weights were stored by blocks it added 5%, its 4x larger
+/// weights streaming from DRAM at 128 bytes per stride.
+int winogradTileFor(const Node &conv) { return winogradProducts(conv, 4) < winogradProducts(conv, 2) ? 4 : 2; }
 
 }  // namespace
 
