@@ -255,6 +255,8 @@ std::string scheduleProblem(const Node &node, const Schedule &s) {
   if (!conv && (s.tileWidth != 1 || s.chunkInputs != plain.chunkInputs || s.blockTasks))
     return fmt::format("{} has no register tile along x, input chunks or block tasks: tile_x=1 chunk_i={} block_tasks=false",
                        node.info().name, plain.chunkInputs);
+  if (s.winograd && s.chunkInputs != plain.chunkInputs)  // its products run over every input channel at once
+    return fmt::format("winograd={} has no input chunks: chunk_i={}", s.winograd, plain.chunkInputs);
   if (!conv && !fc && s.tileChannels != 1) return fmt::format("{} has no register tile of channels: tile_c=1", node.info().name);
   if (conv || fc) {
     // A tile of whole vectors of padding computes nothing and reads padded weights.

@@ -194,6 +194,7 @@ output c3
         s.blockTasks = blockTasks;
         s.tileWidth = tileWidth;
         s.chunkInputs = 5;
+        s.winograd = 0;  // the direct conv (c1 would be Winograd, which has no input chunks)
       });
 }
 
@@ -497,7 +498,7 @@ output l2
 output c9
 )";
   checkKernels(text);
-  checkKernels(text, [](Schedule &s) { s.parallel = false, s.tileChannels = 1, s.tileWidth = 3, s.chunkInputs = 5; });
+  checkKernels(text, [](Schedule &s) { s.parallel = false, s.tileChannels = 1, s.tileWidth = 3, s.chunkInputs = 5, s.winograd = 0; });
   checkKernels(text, [](Schedule &s) { s.blockTasks = true; });
 
   Graph g = test::parse(text);
@@ -604,6 +605,7 @@ TEST_CASE("schedule files: what `deeper schedules` prints reads back; bad lines 
       {"a: vector=12\n", "vector=12 is not a power of two"},
       {"a: tile_c=3\n", "tile_c=3 vectors of 16 is wider than the 24 output channels: tile_c at most 2"},
       {"a: winograd=0 tile_x=7\n", "tile_x=7 is wider than the output row of 6 pixels"},
+      {"a: chunk_i=64\n", "winograd=2 has no input chunks: chunk_i=32"},
       {"p: tile_x=2\n", "maxpool has no register tile along x"},
       {"\"odd name\": winograd=4\n", "winograd=2 or 4 needs a 3x3 conv with stride 1"},
       {"p: tile_c=2\n", "note: its default is: vector=16 tile_c=1"},

@@ -57,8 +57,9 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
     if (kernel.node->op != OpKind::Conv) break;
     Schedule n = s;
     n.winograd = tile;
-    // Direct again, tile_x counts pixels: the width must fit the row.
+    // Direct again, tile_x counts pixels: the width must fit the row. Winograd has no input chunks.
     if (!n.winograd) n.tileWidth = std::min<int>(n.tileWidth, static_cast<int>(kernel.node->shape[3]));
+    else n.chunkInputs = Schedule().chunkInputs;
     consider(n);
   }
   return out;
