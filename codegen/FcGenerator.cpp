@@ -1,5 +1,6 @@
-// Fully connected layer: a vector of outputs per step, weights packed [I][O padded] so that one
-// input feature broadcasts against contiguous weights; bias and relu in the epilogue.
+// Fully connected layer: a vector of outputs per step, weights packed [O/B][I][B] (B = tile_c x vector)
+// so that one input feature broadcasts against contiguous weights and a block's weights stream from
+// memory in the order they are read; bias and relu in the epilogue.
 #include "codegen/Generators.h"
 
 namespace deeper::codegen {
@@ -13,7 +14,8 @@ Func generateFc(const Kernel &k, const std::vector<ImageParam> &p) {
   RDom r(0, k.inputViews[0].extent[0], "r");
   Func acc("acc");
   acc(o, n) = fp.bias ? p[2](o) : 0.0f;
-  acc(o, n) += weight(o, r) * input(r, n);
+  const int outputsPerBlock = k.schedule.channelBlock();  // weights are stored a block at a time (packParam)
+  acc(o, n) += weight(o % outputsPerBlock, r, o / outputsPerBlock) * input(r, n);
   Func out("fc");
   out(o, n) = fp.relu ? max(acc(o, n), 0.0f) : acc(o, n);
 

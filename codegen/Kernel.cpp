@@ -94,6 +94,7 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
       int32_t taps = s.winograd ? (s.winograd + 2) * (s.winograd + 2) : i32(spec.shape[2] * spec.shape[3]);
       view = dense({s.channelBlock(), i32(spec.shape[1]), taps, padded / s.channelBlock()});
     }
+    else if (node.op == OpKind::Fc && spec.role == "weight") view = dense({s.channelBlock(), i32(spec.shape[1]), padded / s.channelBlock()});
     else view = dense({padded, i32(spec.shape[1])});
     out.push_back(PackedParam{spec, view});
   }
@@ -385,7 +386,11 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
         for (int64_t ky = 0; ky < s[2]; ++ky)
           for (int64_t kx = 0; kx < s[3]; ++kx)
             packed.data[(((o / block * s[2] + ky) * s[3] + kx) * s[1] + i) * block + o % block] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
-  } else {  // fc and a fused reduce: [O,I(,1,1)] -> [I][Opad]
+  } else if (kernel.node->op == OpKind::Fc) {  // [O,I] -> [O/B][I][B]
+    const int64_t block = kernel.schedule.channelBlock();
+    for (int64_t o = 0; o < s[0]; ++o)
+      for (int64_t i = 0; i < s[1]; ++i) packed.data[(o / block * s[1] + i) * block + o % block] = t.data[o * s[1] + i];
+  } else {  // a fused reduce: [O,I,1,1] -> [I][Opad]
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i) packed.data[i * padded + o] = t.data[o * s[1] + i];
   }

@@ -85,7 +85,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
 
 /// Packs `t` (in ParamSpec's logical layout) into the kernel's layout: conv weights by blocks of B =
 /// channelBlock() output channels to [O/B][KH][KW][I][B] (Winograd's U to [O/B][T*T][I][B]), fc weights
-/// to [I][O padded], biases to [O padded], padding zero.
+/// to [O/B][I][B], a fused reduce's to [I][O padded], biases to [O padded], padding zero.
 Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t);
 
 /// The learned tensors of `node` as a kernel with schedule `s` reads them (their views); a kernel whose
