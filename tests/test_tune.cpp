@@ -310,7 +310,7 @@ TEST_CASE("compile --db: each unit gets its fastest record, the glue says so, an
   // Records as a tuner on some machine would have left them: the default, a faster schedule, and a
   // still faster one that crashed once (never chosen).
   Schedule fast = Schedule::parse(model.defaultConfig(units[0])), crashed = fast;
-  fast.tileWidth = 3, fast.chunkInputs = 4, fast.parallel = false;
+  fast.tileWidth = 3, fast.tileChannels = 1, fast.parallel = false;
   crashed.tileWidth = 2;
   {
     TuningDatabase db(dir + "/t.sqlite");
