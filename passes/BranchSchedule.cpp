@@ -35,7 +35,7 @@ void decideLanes(const Graph &graph, Node &concat, const BranchLanes &b) {
   Dims lanes;
   bool decided = false;
   for (size_t i = 0; i < concat.inputs().size(); ++i) {
-    auto it = graph.decisions.find(decisionKey("branch-lane", concat.inputs()[i]->name));
+    auto it = graph.decisions.find(decisionKey(decided::kBranchLane, concat.inputs()[i]->name));
     decided = decided || it != graph.decisions.end();
     lanes.push_back(it == graph.decisions.end() ? b.laneOfBranch[i] : it->second ? 1 : 2);
   }
@@ -47,7 +47,7 @@ bool schedule(Graph &graph, bool everywhere) {
   for (Node *concat : graph.nodesOfOp(OpKind::Concat)) {
     if (concat->attrWord("branches") == "concurrent" || concat->inputs().size() < 2) continue;
     BranchLanes b = branchLanes(graph, *concat);
-    if (!b.schedulable || !decidedOr(graph, "branch-schedule", concat->name, everywhere || concurrentPays(b))) continue;
+    if (!b.schedulable || !decidedOr(graph, decided::kBranchSchedule, concat->name, everywhere || concurrentPays(b))) continue;
     concat->attrs["branches"] = std::string("concurrent");
     decideLanes(graph, *concat, b);
     changed = true;

@@ -13,6 +13,8 @@ namespace deeper {
 
 std::string decisionKey(const std::string &pass, const std::string &node) { return pass + " " + node; }
 
+std::string decisionPass(const std::string &key) { return key.substr(0, key.find(' ')); }
+
 bool decidedOr(const Graph &graph, const char *pass, const std::string &node, bool otherwise) {
   auto it = graph.decisions.find(decisionKey(pass, node));
   return it == graph.decisions.end() ? otherwise : it->second;
@@ -38,11 +40,11 @@ std::vector<DecisionSite> decisionSites(const Graph &graph) {
   auto add = [&](const char *pass, const std::vector<const Node *> &nodes) {
     for (const Node *n : nodes) sites.push_back({graph.position(n), DecisionSite{pass, n->name, n->block}});
   };
-  add("reduce-conv-fusion", reduceConvFusionSites(graph));
-  add("sibling-merge", siblingMergeSites(graph));
-  add("pool-proj-fusion", poolProjFusionSites(graph));
-  add("branch-schedule", branchScheduleSites(graph));
-  add("branch-lane", branchLaneSites(graph));
+  add(decided::kReduceConvFusion, reduceConvFusionSites(graph));
+  add(decided::kSiblingMerge, siblingMergeSites(graph));
+  add(decided::kPoolProjFusion, poolProjFusionSites(graph));
+  add(decided::kBranchSchedule, branchScheduleSites(graph));
+  add(decided::kBranchLane, branchLaneSites(graph));
   std::stable_sort(sites.begin(), sites.end(), [](const auto &a, const auto &b) { return a.first < b.first; });
   std::vector<DecisionSite> out;
   for (auto &s : sites) out.push_back(std::move(s.second));
@@ -52,10 +54,10 @@ std::vector<DecisionSite> decisionSites(const Graph &graph) {
 bool carriedOut(const Graph &optimised, const DecisionSite &site) {
   const Node *node = optimised.find(site.node);
   if (!node) return false;
-  if (site.pass == "reduce-conv-fusion") return node->op == OpKind::Conv && node->attrInt("reduce") != 0;
-  if (site.pass == "sibling-merge") return node->op == OpKind::Slice;  // the site's name went to its slice
-  if (site.pass == "pool-proj-fusion") return node->op == OpKind::Conv && node->attrInt("input_maxpool") != 0;
-  if (site.pass == "branch-lane") return laneOf(optimised, *node) == 1;
+  if (site.pass == decided::kReduceConvFusion) return node->op == OpKind::Conv && node->attrInt("reduce") != 0;
+  if (site.pass == decided::kSiblingMerge) return node->op == OpKind::Slice;  // the site's name went to its slice
+  if (site.pass == decided::kPoolProjFusion) return node->op == OpKind::Conv && node->attrInt("input_maxpool") != 0;
+  if (site.pass == decided::kBranchLane) return laneOf(optimised, *node) == 1;
   return node->op == OpKind::Concat && node->attrWord("branches") == "concurrent";
 }
 

@@ -19,6 +19,16 @@
 
 namespace deeper {
 
+/// The passes decisions name, the first word of their keys. branch-lane is decided by branch-schedule;
+/// the others are passes of Passes.def.
+namespace decided {
+inline constexpr const char kReduceConvFusion[] = "reduce-conv-fusion";
+inline constexpr const char kSiblingMerge[] = "sibling-merge";
+inline constexpr const char kPoolProjFusion[] = "pool-proj-fusion";
+inline constexpr const char kBranchSchedule[] = "branch-schedule";
+inline constexpr const char kBranchLane[] = "branch-lane";
+}  // namespace decided
+
 struct DecisionSite {
   std::string pass, node;
   std::string block;  ///< the node's block instance (module), "" at top level
@@ -26,6 +36,8 @@ struct DecisionSite {
 
 /// "<pass> <node>": the key of a decision in Graph::decisions.
 std::string decisionKey(const std::string &pass, const std::string &node);
+/// The pass of a decision key: "branch-lane" for "branch-lane inception_4a/1x1".
+std::string decisionPass(const std::string &key);
 
 /// What graph.decisions says for `pass` at `node`, else `otherwise` (the pass's cost model).
 bool decidedOr(const Graph &graph, const char *pass, const std::string &node, bool otherwise);

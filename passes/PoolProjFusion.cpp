@@ -34,7 +34,7 @@ std::vector<const Node *> poolProjFusionSites(const Graph &graph) {
 bool runPoolProjFusion(Graph &graph) {
   bool changed = false;
   for (Node *conv : graph.nodesOfOp(OpKind::Conv)) {
-    if (!fusable(graph, *conv) || !decidedOr(graph, "pool-proj-fusion", conv->name, true)) continue;
+    if (!fusable(graph, *conv) || !decidedOr(graph, decided::kPoolProjFusion, conv->name, true)) continue;
     Node *pool = conv->inputs()[0];
     int64_t k = sameSizeWindow(*pool);
     conv->attrs["input_maxpool"] = k;

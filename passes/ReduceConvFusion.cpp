@@ -54,7 +54,7 @@ bool fuseWhere(Graph &graph, bool everywhere) {
   bool changed = false;
   for (Node *conv : graph.nodesOfOp(OpKind::Conv)) {
     Node *reduce = fusableReduce(graph, *conv);
-    if (!reduce || !decidedOr(graph, "reduce-conv-fusion", conv->name, everywhere || pays(*reduce, *conv))) continue;
+    if (!reduce || !decidedOr(graph, decided::kReduceConvFusion, conv->name, everywhere || pays(*reduce, *conv))) continue;
     fuse(graph, *reduce, *conv);
     changed = true;
   }

@@ -120,7 +120,7 @@ bool runSiblingMerge(Graph &graph) {
   std::vector<std::vector<Node *>> groups = siblingGroups(graph);
   bool merged = false;
   for (const std::vector<Node *> &siblings : groups)
-    if (decidedOr(graph, "sibling-merge", siblings[0]->name, true)) merge(graph, siblings), merged = true;
+    if (decidedOr(graph, decided::kSiblingMerge, siblings[0]->name, true)) merge(graph, siblings), merged = true;
   return merged;
 }
 

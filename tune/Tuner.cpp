@@ -214,9 +214,9 @@ std::optional<std::string> Tuner::propose(ProblemState &state) {
     // Decisions first, one flipped at a time: kernels whose problem stays keep their schedules. Lanes
     // matter only where the branches run side by side.
     bool concurrent = std::any_of(best.decisions.begin(), best.decisions.end(),
-                                  [](const auto &d) { return d.first.rfind("branch-schedule ", 0) == 0 && d.second; });
+                                  [](const auto &d) { return decisionPass(d.first) == decided::kBranchSchedule && d.second; });
     for (const auto &[key, value] : best.decisions) {
-      if (key.rfind("branch-lane ", 0) == 0 && !concurrent) continue;
+      if (decisionPass(key) == decided::kBranchLane && !concurrent) continue;
       ModuleConfig flipped = best;
       flipped.decisions[key] = !value;
       flipped.schedules.clear();
