@@ -81,8 +81,13 @@ int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 }  // namespace
 
+int32_t weightBlock(const Node &node, const Schedule &s) {
+  return s.autoscheduler.empty() ? s.channelBlock() : i32(roundUp(node.shape[1], s.channelBlock()));
+}
+
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
   std::vector<PackedParam> out;
+  const int32_t block = weightBlock(node, s);
   for (const ParamSpec &spec : paramsOf(node)) {
     int32_t padded = i32(roundUp(spec.shape[0], s.channelBlock()));
     OperandView view;
@@ -92,9 +97,10 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
     else if (node.op == OpKind::Conv && spec.role == "weight") {
       // One channel block's weights are contiguous, in the order its inner loops read them.
       int32_t taps = s.winograd ? (s.winograd + 2) * (s.winograd + 2) : i32(spec.shape[2] * spec.shape[3]);
-      view = dense({s.channelBlock(), i32(spec.shape[1]), taps, padded / s.channelBlock()});
+      view = dense({block, i32(spec.shape[1]), taps, padded / block});
+    } else if (node.op == OpKind::Fc && spec.role == "weight") {
+      view = dense({block, i32(spec.shape[1]), padded / block});
     }
-    else if (node.op == OpKind::Fc && spec.role == "weight") view = dense({s.channelBlock(), i32(spec.shape[1]), padded / s.channelBlock()});
     else view = dense({padded, i32(spec.shape[1])});
     out.push_back(PackedParam{spec, view});
   }
@@ -365,7 +371,9 @@ std::string Kernel::canonical() const {
   std::string text = node->info().name;
   for (const AttrSpec &spec : node->info().attrs) text += fmt::format(" {}={}", spec.name, formatAttrValue(node->attrs.at(spec.name)));
   for (const OperandView &v : inputViews) text += " in=" + viewText(v, true);
-  for (const PackedParam &p : params) text += fmt::format(" {}={}", p.spec.role, viewText(p.view, false));
+  // Learned tensors by their logical shapes: how they are packed follows from the op and the schedule,
+  // so that the text before " | " is the same for every schedule of one problem (what deeper tune keys).
+  for (const PackedParam &p : params) text += fmt::format(" {}={}", p.spec.role, dimsString(p.spec.shape));
   return text + " out=" + viewText(outputView, true) + " | " + schedule.print();
 }
 
@@ -378,16 +386,16 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
   if (!transposed || kernel.node->op == OpKind::MatMul) {  // as they are, zero-padded
     std::copy(t.data.begin(), t.data.end(), packed.data.begin());
   } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight" && kernel.schedule.winograd) {
-    packWinogradWeights(t, kernel.schedule.winograd, kernel.schedule.channelBlock(), packed);
+    packWinogradWeights(t, kernel.schedule.winograd, weightBlock(*kernel.node, kernel.schedule), packed);
   } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight") {  // [O,I,KH,KW] -> [O/B][KH][KW][I][B]
-    const int64_t block = kernel.schedule.channelBlock();
+    const int64_t block = weightBlock(*kernel.node, kernel.schedule);
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i)
         for (int64_t ky = 0; ky < s[2]; ++ky)
           for (int64_t kx = 0; kx < s[3]; ++kx)
             packed.data[(((o / block * s[2] + ky) * s[3] + kx) * s[1] + i) * block + o % block] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
   } else if (kernel.node->op == OpKind::Fc) {  // [O,I] -> [O/B][I][B]
-    const int64_t block = kernel.schedule.channelBlock();
+    const int64_t block = weightBlock(*kernel.node, kernel.schedule);
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i) packed.data[(o / block * s[1] + i) * block + o % block] = t.data[o * s[1] + i];
   } else {  // a fused reduce: [O,I,1,1] -> [I][Opad]

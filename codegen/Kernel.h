@@ -58,7 +58,8 @@ struct Kernel {
   /// module's group starts only when this one is done.
   int group = 0;
 
-  /// Everything that determines the generated code, batch excluded: op, attributes, shapes, schedule.
+  /// Everything that determines the generated code, batch excluded: op, attributes, shapes, then
+  /// " | " and the schedule. What comes before " | " does not depend on the schedule.
   std::string canonical() const;
 };
 
@@ -84,9 +85,14 @@ struct ScheduleChoices;
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoices *choices = nullptr);
 
 /// Packs `t` (in ParamSpec's logical layout) into the kernel's layout: conv weights by blocks of B =
-/// channelBlock() output channels to [O/B][KH][KW][I][B] (Winograd's U to [O/B][T*T][I][B]), fc weights
+/// weightBlock() output channels to [O/B][KH][KW][I][B] (Winograd's U to [O/B][T*T][I][B]), fc weights
 /// to [O/B][I][B], a fused reduce's to [I][O padded], biases to [O padded], padding zero.
 Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t);
+
+/// Output channels per block of a conv's or fc's stored weights: the register tile's (channelBlock());
+/// under an autoscheduler all of them in one block, since its own splits of the channels would turn
+/// the blocked index (c % B, c / B) into gathers.
+int32_t weightBlock(const Node &node, const Schedule &s);
 
 /// The learned tensors of `node` as a kernel with schedule `s` reads them (their views); a kernel whose
 /// schedule changes must have them again.

@@ -96,6 +96,9 @@ TEST_CASE("tune space: every neighbour of every GoogLeNet kernel, two moves out,
             CHECK_FALSE(n == from);
             CHECK(Schedule::parse(n.print()) == n);
             if (k.lane > 1) CHECK_FALSE(n.parallel);  // lanes after the first run serially
+            Kernel moved = k;  // its measurements are filed under the same problem as the default's
+            moved.schedule = n, moved.params = packedParams(*k.node, n);
+            CHECK(kernelProblem(moved) == kernelProblem(k));
             algorithms.insert(n.winograd);
             ++moves;
             next.push_back(n);
@@ -374,6 +377,11 @@ TEST_CASE("module decisions overrule the passes' cost models; compile --db build
   // The 3x3's and 5x5's reduces (fused or not), the reduces merged, the pool projection, the branches
   // side by side, and each of the four branches' lanes.
   REQUIRE(module.sites.size() == 9);
+  std::set<std::string> passes;  // every decision names a pass of Passes.def, but the lanes branch-schedule decides
+  for (const DecisionSite &s : module.sites) passes.insert(s.pass);
+  CHECK(passes == std::set<std::string>{decided::kReduceConvFusion, decided::kSiblingMerge, decided::kPoolProjFusion,
+                                        decided::kBranchSchedule, decided::kBranchLane});
+  for (const std::string &pass : passes) CHECK((findPass(pass) != nullptr) == (pass != decided::kBranchLane));
   ModuleConfig defaults = ModuleConfig::parse(model.defaultConfig(module));
   CHECK_FALSE(defaults.decisions.at("pool-proj-fusion pool_proj"));  // opt-in: off by default
   CHECK_FALSE(defaults.decisions.at("sibling-merge 3x3_reduce"));
