@@ -134,8 +134,10 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   Expr inChannel = cp.groups == 1 ? Expr(r.x) : min(c / groupOut, static_cast<int>(cp.groups) - 1) * groupIn + r.x;
   Func acc("acc");
   acc(c, x, y, n) = cp.bias ? p[2](c) : 0.0f;
-  const int block = s.channelBlock();  // weights are stored a channel block at a time (packParam)
-  acc(c, x, y, n) += weight(c % block, r.x, r.y + static_cast<int>(w.kw) * r.z, c / block) *
+  // Weights are stored a channel block at a time (packParam); under an autoscheduler, in one block.
+  const int block = weightBlock(*k.node, s);
+  Expr inBlock = s.autoscheduler.empty() ? c % block : Expr(c), blockOf = s.autoscheduler.empty() ? c / block : Expr(0);
+  acc(c, x, y, n) += weight(inBlock, r.x, r.y + static_cast<int>(w.kw) * r.z, blockOf) *
                      padded(x * static_cast<int>(w.sw) + r.y * static_cast<int>(w.dw) - static_cast<int>(w.pw),
                             y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), inChannel, n);
   Func out("conv");

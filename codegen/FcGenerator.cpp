@@ -14,7 +14,7 @@ Func generateFc(const Kernel &k, const std::vector<ImageParam> &p) {
   RDom r(0, k.inputViews[0].extent[0], "r");
   Func acc("acc");
   acc(o, n) = fp.bias ? p[2](o) : 0.0f;
-  const int outputsPerBlock = k.schedule.channelBlock();  // weights are stored a block at a time (packParam)
+  const int outputsPerBlock = weightBlock(*k.node, k.schedule);  // weights are stored a block at a time (packParam)
   acc(o, n) += weight(o % outputsPerBlock, r, o / outputsPerBlock) * input(r, n);
   Func out("fc");
   out(o, n) = fp.relu ? max(acc(o, n), 0.0f) : acc(o, n);

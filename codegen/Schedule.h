@@ -6,14 +6,16 @@
 //
 // For conv (the apps/conv_layer recipe): a register tile of tile_c vectors of output channels times
 // tile_x output pixels accumulates over input channels and the kernel window, with the input broadcast.
-// A row of tiles shares each chunk of chunk_i input channels' weights (kept in L1); parallel tasks are
-// rows, or channel blocks with all rows inside (block_tasks: small maps, weights read once per image).
+// Weights are stored a block of tile_c x vector output channels at a time. A row of tiles shares each
+// chunk of chunk_i input channels' weights (kept in L1); parallel tasks are rows, or channel blocks
+// with all rows inside (block_tasks: small maps, weights read once per image).
 // winograd=M (2 or 4): a 3x3 stride-1 conv computed as Winograd F(MxM,3x3) (codegen/WinogradConv.cpp),
-// its register tile tile_c vectors by tile_x MxM output tiles; 0 is the direct conv.
+// its register tile tile_c vectors by tile_x MxM output tiles, over every input channel at once
+// (chunk_i stays at its neutral 32); 0 is the direct conv.
 // autoscheduler=NAME (Mullapudi2016, Adams2019, Li2018; printed only when set): the conv's algorithm
 // scheduled by that Halide 14 autoscheduler instead of by these fields (codegen/Autoschedule.cpp): the
-// baselines the tuner's records are compared with. vector and tile_c still pad the packed weights,
-// parallel says whether it may use threads. For fc: tile_c vectors of outputs. For
+// baselines the tuner's records are compared with. vector and tile_c still pad the packed weights (in
+// one block: see weightBlock), parallel says whether it may use threads. For fc: tile_c vectors of outputs. For
 // pooling, lrn, concat, relu, softmax: vector lanes along the innermost axis.
 #pragma once
 
@@ -30,7 +32,7 @@ struct Schedule {
   int vector = 16;       ///< lanes per vector (16 on AVX-512, 8 on AVX2)
   int tileChannels = 2;  ///< output-channel vectors per register tile (conv, fc)
   int tileWidth = 4;     ///< output pixels per register tile (conv)
-  int chunkInputs = 32;  ///< input channels per weight chunk (conv)
+  int chunkInputs = 32;  ///< input channels per weight chunk (the direct conv)
   bool blockTasks = false;  ///< tasks are channel blocks rather than rows (conv)
   bool parallel = true;  ///< split the work over the thread pool
   int winograd = 0;  ///< conv 3x3, stride 1: output tile M of Winograd F(MxM,3x3) (2 or 4), 0: direct
@@ -41,7 +43,8 @@ struct Schedule {
   /// This schedule handed to autoscheduler `name`: vector, tile_c and parallel kept, the fields the
   /// autoscheduler decides at their neutral values (tile_x=1 chunk_i=32 block_tasks=false winograd=0).
   Schedule handedTo(const std::string &name) const;
-  /// Output channels are padded to a multiple of this in packed weights (conv, fc).
+  /// Output channels per register tile: packed weights are padded to a multiple of this and stored a
+  /// block of this many channels at a time (conv, fc; codegen/Kernel.h weightBlock).
   int channelBlock() const { return vector * tileChannels; }
   std::string print() const;
   /// UserError when `text` is not a schedule; fields it leaves out keep the defaults above.

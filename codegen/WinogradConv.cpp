@@ -124,7 +124,7 @@ Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   RDom ri(0, in.extent[2], "ri");
   Func M("wino_acc");
   M(c, a, b, tx, ty, n) = 0.0f;
-  const int channels = s.channelBlock();  // U is stored a channel block at a time (packWinogradWeights)
+  const int channels = weightBlock(*k.node, s);  // U is stored a channel block at a time (packWinogradWeights)
   M(c, a, b, tx, ty, n) += p[1](c % channels, ri, a + t * b, c / channels) * V(ri, a, b, tx, ty, n);
 
   // Y = A^T M A, plus bias and relu, at output pixel (x, y) of tile (x / M, y / M).
