@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
@@ -70,17 +72,24 @@ void writeFileAtomic(const std::string &path, const std::string &bytes) {
 
 namespace {
 
-/// Removes /tmp/<prefix>-<pid>-* folders whose process no longer exists. A pid that was reused by now
-/// keeps its folders until that process ends too; that is rare and costs only disk.
+/// Removes /tmp/<prefix>-<pid>-* folders of ours that nobody holds: the process is gone and no process
+/// holds the folder's lock (which also covers a process in another pid namespace sharing /tmp). A
+/// reused pid keeps a folder until that process ends too: rare, and it costs only disk.
 void removeOrphanedScratch(const std::string &prefix) {
   std::error_code ec;
-  for (const auto &entry : std::filesystem::directory_iterator("/tmp", ec)) {
-    std::string name = entry.path().filename().string();
+  std::filesystem::directory_iterator it("/tmp", ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string(), path = it->path().string();
     if (name.compare(0, prefix.size() + 1, prefix + "-") != 0) continue;
-    char *end = nullptr;
-    long pid = std::strtol(name.c_str() + prefix.size() + 1, &end, 10);
-    if (pid <= 0 || *end != '-' || !entry.is_directory(ec) || entry.is_symlink(ec)) continue;
-    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) std::filesystem::remove_all(entry.path(), ec);
+    char *rest = nullptr;
+    long pid = std::strtol(name.c_str() + prefix.size() + 1, &rest, 10);
+    struct stat st;
+    if (pid <= 0 || pid > INT32_MAX || *rest != '-' || lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+      continue;
+    if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    Fd folder{open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
+    std::error_code ignored;
+    if (folder.fd >= 0 && flock(folder.fd, LOCK_EX | LOCK_NB) == 0) std::filesystem::remove_all(path, ignored);
   }
 }
 
@@ -91,11 +100,15 @@ ScratchFolder::ScratchFolder(const std::string &prefix) {
   std::string pattern = fmt::format("/tmp/{}-{}-XXXXXX", prefix, getpid());
   if (!mkdtemp(pattern.data())) fail(fmt::format("cannot create a scratch folder in /tmp: {}", std::strerror(errno)));
   path_ = pattern;
+  // Held until destroyed (not inherited by the processes we start): the folder is in use.
+  lock_ = open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock_ >= 0) flock(lock_, LOCK_EX);
 }
 
 ScratchFolder::~ScratchFolder() {
   std::error_code ignored;  // a destructor must not throw; a leftover is removed by the next process
   std::filesystem::remove_all(path_, ignored);
+  if (lock_ >= 0) close(lock_);
 }
 
 StagedFolder::StagedFolder(const std::string &folder) : folder_(folder.empty() ? "." : folder) {

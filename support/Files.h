@@ -42,9 +42,9 @@ class StagedFolder {
 };
 
 /// A fresh private folder in /tmp for scratch files, removed with everything in it when destroyed.
-/// Its name carries the creating process's id (/tmp/<prefix>-<pid>-XXXXXX), so the folders a killed
-/// process left behind (kill -9, a crash) are recognised and removed by the next one made with the
-/// same prefix.
+/// Its name carries the creating process's id (/tmp/<prefix>-<pid>-XXXXXX) and the process holds a
+/// lock on it, so the folders a killed process left behind (kill -9, a crash) are recognised and
+/// removed by the next one made with the same prefix, and a live one's never are.
 class ScratchFolder {
  public:
   /// UserError when /tmp is not writable.
@@ -57,6 +57,7 @@ class ScratchFolder {
 
  private:
   std::string path_;
+  int lock_ = -1;
 };
 
 /// A regular file inside a folder, opened without following a symbolic link at any step of its

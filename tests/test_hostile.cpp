@@ -11,6 +11,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -424,4 +426,16 @@ TEST_CASE("scratch folders a killed process left behind are removed by the next 
   ScratchFolder another(prefix);  // this process is alive: its first folder stays
   CHECK(std::filesystem::is_directory(live.path()));
   CHECK(live.path() != another.path());
+
+  // A folder whose pid is gone but whose lock is held (its process lives in another pid namespace)
+  // stays; once the lock is let go, it is an orphan.
+  std::string held = orphan + "-held";
+  REQUIRE(std::filesystem::create_directory(held));
+  int lock = open(held.c_str(), O_RDONLY | O_DIRECTORY);
+  REQUIRE(flock(lock, LOCK_EX) == 0);
+  { ScratchFolder third(prefix); }
+  CHECK(std::filesystem::is_directory(held));
+  close(lock);
+  { ScratchFolder fourth(prefix); }
+  CHECK_FALSE(std::filesystem::exists(held));
 }

@@ -147,8 +147,13 @@ void mutateModel(onnx::ModelProto &m, Random &r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  static const deeper::ScratchFolder folder("deeper-fuzz-onnx");
-  const std::string &d = folder.path();
+  std::string d;
+  try {
+    static const deeper::ScratchFolder folder("deeper-fuzz-onnx");
+    d = folder.path();
+  } catch (const std::exception &) {
+    return 1;
+  }
   std::vector<float> floats(1024, 0.5f);
   std::string data(reinterpret_cast<const char *>(floats.data()), floats.size() * 4);
   std::ofstream(d + "/w.bin", std::ios::binary) << data;

@@ -15,8 +15,12 @@ std::string weightsPath;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  static const deeper::ScratchFolder folder("deeper-fuzz-weights");
-  weightsPath = folder.path() + "/fuzz.weights";
+  try {
+    static const deeper::ScratchFolder folder("deeper-fuzz-weights");
+    weightsPath = folder.path() + "/fuzz.weights";
+  } catch (const std::exception &) {
+    return 1;
+  }
   return 0;
 }
 
