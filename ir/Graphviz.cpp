@@ -5,19 +5,28 @@
 namespace deeper {
 namespace {
 
-std::string quoted(const std::string &s) {
-  std::string out = "\"";
+std::string escaped(const std::string &s) {
+  std::string out;
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
     out += c;
   }
-  return out + "\"";
+  return out;
+}
+
+std::string quoted(const std::string &s) { return "\"" + escaped(s) + "\""; }
+
+/// A label of several lines: each escaped, joined by dot's own line break (the two characters \n,
+/// which escaping a joined string would turn into a backslash and an n).
+std::string lines(std::initializer_list<std::string> parts) {
+  std::string out;
+  for (const std::string &p : parts) out += (out.empty() ? "" : "\\n") + escaped(p);
+  return "\"" + out + "\"";
 }
 
 std::string nodeLine(const Node &n) {
   bool fused = n.opLabel() != n.info().name;
-  return fmt::format("    {} [label={}, shape={}{}];\n", quoted(n.name),
-                     quoted(fmt::format("{}\\n{}\\n{}", n.name, n.opLabel(), dimsString(n.shape))),
+  return fmt::format("    {} [label={}, shape={}{}];\n", quoted(n.name), lines({n.name, n.opLabel(), dimsString(n.shape)}),
                      n.op == OpKind::Input ? "box" : "box, style=rounded",
                      fused ? ", peripheries=2, color=\"#1f5fbf\"" : "");
 }

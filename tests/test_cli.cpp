@@ -116,7 +116,12 @@ TEST_CASE("graph writes Graphviz") {
   CHECK(readFile(dir + "/g.dot").find("subgraph cluster_") != std::string::npos);
   // Graphviz itself accepts it (scripts/install-deps installs graphviz).
   CHECK(std::system(("dot -Tsvg " + dir + "/g.dot -o " + dir + "/g.svg").c_str()) == 0);
-  CHECK(readFile(dir + "/g.svg").find("inception_3a (inception)") != std::string::npos);
+  std::string svg = readFile(dir + "/g.svg");
+  CHECK(svg.find("inception_3a (inception)") != std::string::npos);
+  // A node's label is three lines of text, none with a backslash in it.
+  CHECK_MENTIONS(svg, ">inception_3a/1x1</text>");
+  CHECK_MENTIONS(svg, ">conv+relu</text>");
+  CHECK(svg.find("\\n") == std::string::npos);
 }
 
 TEST_CASE("run: writes outputs, batch follows the input, names any value") {

@@ -106,5 +106,8 @@ TEST_CASE("Graphviz: block instances are clusters, fused epilogues are visible")
   CHECK(dot.find("label=\"inception_3a (inception)\"") != std::string::npos);
   CHECK(dot.find("conv+relu") != std::string::npos);
   CHECK(dot.find("\"inception_3a/3x3_reduce\" -> \"inception_3a/3x3\";") != std::string::npos);
+  // Three label lines, broken by dot's \n (one backslash: two would print a literal \n)
+  CHECK_MENTIONS(dot, "[label=\"inception_3a/1x1\\nconv+relu\\n");
+  CHECK(dot.find("\\\\n") == std::string::npos);
   CHECK(dot.back() == '\n');
 }
