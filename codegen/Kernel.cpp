@@ -381,7 +381,6 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
   DEEPER_CHECK(t.shape == param.spec.shape, "'{}' {} has shape {}", kernel.node->name, param.spec.role, dimsString(t.shape));
   Tensor packed(Dims{checkedNumel(Dims(param.view.extent.begin(), param.view.extent.end())).value()});
   const Dims &s = t.shape;
-  int64_t padded = param.view.extent[0];
   bool transposed = param.spec.role == "weight" || param.spec.role == "reduce_weight";
   if (!transposed || kernel.node->op == OpKind::MatMul) {  // as they are, zero-padded
     std::copy(t.data.begin(), t.data.end(), packed.data.begin());
@@ -393,14 +392,11 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
       for (int64_t i = 0; i < s[1]; ++i)
         for (int64_t ky = 0; ky < s[2]; ++ky)
           for (int64_t kx = 0; kx < s[3]; ++kx)
-            packed.data[(((o / block * s[2] + ky) * s[3] + kx) * s[1] + i) * block + o % block] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
-  } else if (kernel.node->op == OpKind::Fc) {  // [O,I] -> [O/B][I][B]
-    const int64_t block = weightBlock(*kernel.node, kernel.schedule);
+            packed.data[blockedOffset(o, (ky * s[3] + kx) * s[1] + i, s[1] * s[2] * s[3], block)] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
+  } else {  // fc: [O,I] -> [O/B][I][B]; a fused reduce: [O,I,1,1] -> [I][Opad], one block
+    const int64_t block = kernel.node->op == OpKind::Fc ? weightBlock(*kernel.node, kernel.schedule) : param.view.extent[0];
     for (int64_t o = 0; o < s[0]; ++o)
-      for (int64_t i = 0; i < s[1]; ++i) packed.data[(o / block * s[1] + i) * block + o % block] = t.data[o * s[1] + i];
-  } else {  // a fused reduce: [O,I,1,1] -> [I][Opad]
-    for (int64_t o = 0; o < s[0]; ++o)
-      for (int64_t i = 0; i < s[1]; ++i) packed.data[i * padded + o] = t.data[o * s[1] + i];
+      for (int64_t i = 0; i < s[1]; ++i) packed.data[blockedOffset(o, i, s[1], block)] = t.data[o * s[1] + i];
   }
   return packed;
 }

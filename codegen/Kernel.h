@@ -94,6 +94,13 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
 /// the blocked index (c % B, c / B) into gathers.
 int32_t weightBlock(const Node &node, const Schedule &s);
 
+/// Where element `within` (of `perChannel` per output channel) of output channel `o` lies in weights
+/// stored by blocks of `block` output channels: [O/block][perChannel][block]. With one block of every
+/// (padded) channel, that is [perChannel][O padded].
+inline int64_t blockedOffset(int64_t o, int64_t within, int64_t perChannel, int64_t block) {
+  return (o / block * perChannel + within) * block + o % block;
+}
+
 /// The learned tensors of `node` as a kernel with schedule `s` reads them (their views); a kernel whose
 /// schedule changes must have them again.
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s);

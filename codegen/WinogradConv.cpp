@@ -62,8 +62,7 @@ void packWinogradWeights(const Tensor &weights, int tile, int64_t block, Tensor 
           double u = 0;
           for (int kx = 0; kx < 3; ++kx)
             for (int ky = 0; ky < 3; ++ky) u += G[a][kx] * g[ky * 3 + kx] * G[b][ky];
-          int64_t position = o / block * t * t + a + t * b;
-          packed.data[static_cast<size_t>((position * s[1] + i) * block + o % block)] = static_cast<float>(u);
+          packed.data[static_cast<size_t>(blockedOffset(o, (a + t * b) * s[1] + i, t * t * s[1], block))] = static_cast<float>(u);
         }
     }
 }
