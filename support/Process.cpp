@@ -26,7 +26,7 @@ constexpr size_t kKeptOutput = 64 * 1024;
   std::vector<char *> args;
   for (const std::string &a : argv) args.push_back(const_cast<char *>(a.c_str()));
   args.push_back(nullptr);
-  execv(args[0], args.data());
+  execvp(args[0], args.data());  // a name without a slash is looked up on PATH
   std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
   _exit(127);
 }

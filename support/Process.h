@@ -18,7 +18,7 @@ struct ProcessResult {
   std::string describe() const;
 };
 
-/// Runs `argv` (argv[0] a path; no shell) and waits at most `timeoutSeconds`, after which the child and
+/// Runs `argv` (argv[0] a path, or a program on PATH; no shell) and waits at most `timeoutSeconds`, after which the child and
 /// everything it started are killed.
 ProcessResult runProcess(const std::vector<std::string> &argv, double timeoutSeconds);
 

@@ -1,9 +1,11 @@
 #include "tools/deeper/Commands.h"
 
 #include "codegen/Compile.h"
+#include "codegen/Glue.h"
 #include "codegen/Kernel.h"
 #include "codegen/ScheduleFile.h"
 #include "frontend/Load.h"
+#include "inspect/Explain.h"
 #include "frontend/OnnxExporter.h"
 #include "frontend/OnnxImporter.h"
 #include "ir/Graphviz.h"
@@ -238,23 +240,70 @@ TunableModel::Build tunedFromDatabase(const Options &o, const Halide::Target &ta
   return std::move(tuned.build);
 }
 
+/// The kernels of the build `deeper compile` would make with these options (--schedules, --db).
+struct KernelBuild {
+  Graph graph;
+  std::vector<Kernel> kernels;  ///< point into `graph`
+};
+
+KernelBuild buildKernels(const Options &o, const Halide::Target &target) {
+  KernelBuild b;
+  if (!o.db.empty()) {
+    TunableModel::Build tuned = tunedFromDatabase(o, target);
+    b.graph = std::move(tuned.graph), b.kernels = std::move(tuned.kernels);
+  } else {
+    b.graph = prepare(o, defaultPipeline());
+    std::optional<ScheduleChoices> choices = scheduleChoices(o);
+    b.kernels = kernelsOf(b.graph, target.natural_vector_size<float>(), choices ? &*choices : nullptr);
+  }
+  return b;
+}
+
 int commandSchedules(const Options &o) {
   Halide::Target target = parseTarget(o.target);
-  int lanes = target.natural_vector_size<float>();
-  Graph graph;
-  std::vector<Kernel> kernels;
-  if (!o.db.empty()) {
-    TunableModel::Build b = tunedFromDatabase(o, target);
-    graph = std::move(b.graph), kernels = std::move(b.kernels);
-  } else {
-    graph = prepare(o, defaultPipeline());
-    std::optional<ScheduleChoices> choices = scheduleChoices(o);
-    kernels = kernelsOf(graph, lanes, choices ? &*choices : nullptr);
-  }
+  KernelBuild b = buildKernels(o, target);
   emit(o, fmt::format("# schedules of {} for {} (batch {}): a line per kernel, in execution order; fields a line\n"
                       "# leaves out keep the default. Edit, then: deeper compile MODEL --schedules FILE -o DIR\n",
-                      printName(graph.name), o.target, graph.batch) +
-              printScheduleFile(kernels));
+                      printName(b.graph.name), o.target, b.graph.batch) +
+              printScheduleFile(b.kernels));
+  return 0;
+}
+
+/// The kernel of node `name`; a UserError saying why a node has none, or naming some that exist.
+const Kernel &kernelNamed(const KernelBuild &b, const std::string &name) {
+  for (const Kernel &k : b.kernels)
+    if (k.node->name == name) return k;
+  if (const Node *n = b.graph.find(name))
+    fail(fmt::format("'{}' ({}) runs no kernel of its own: it computes nothing (an alias or an in-place concat) or a pass fused it "
+                     "into another kernel; `deeper schedules MODEL` lists the kernels",
+                     name, n->info().name));
+  std::vector<std::string> some;
+  for (size_t i = 0; i < b.kernels.size() && some.size() < 6; i += std::max<size_t>(1, b.kernels.size() / 6)) some.push_back(b.kernels[i].node->name);
+  fail(fmt::format("the optimised model has no node '{}' (the passes remove training-only layers and merge others: `deeper ir MODEL` "
+                   "prints what remains); its kernels include {} (`deeper schedules MODEL` lists them all)",
+                   name, fmt::join(some, ", ")));
+}
+
+int commandExplain(const Options &o) {
+  if (o.kernel.empty()) fail("'deeper explain' needs --kernel NAME, the node whose kernel to explain (`deeper schedules MODEL` lists them)");
+  Halide::Target target = parseTarget(o.target);
+  KernelBuild b = buildKernels(o, target);
+  const Kernel &kernel = kernelNamed(b, o.kernel);
+  std::optional<StagedFolder> out;
+  std::string file = cIdentifier(kernel.node->name);
+  inspect::ExplainOptions eo;
+  if (!o.outFile.empty()) out.emplace(o.outFile), eo.htmlStatementPath = out->staged(file + ".stmt.html");
+  inspect::KernelExplanation e = inspect::explainKernel(kernel, target, eo);
+  fmt::print("{}", inspect::printExplanation(e));
+  if (o.stmt) printForTerminal("\n{}", e.loweredStatement);
+  if (o.assembly) fmt::print("\n{}", inspect::printDisassembly(e));
+  if (out) {
+    writeFileAtomic(out->staged(file + ".stmt"), e.loweredStatement);
+    writeFileAtomic(out->staged(file + ".s"), inspect::printDisassembly(e));
+    writeFileAtomic(out->staged(file + ".loop.s"), e.mca ? e.mca->input : "");
+    out->commit();
+    printForTerminal("wrote {0}/{1}.stmt, {0}/{1}.stmt.html, {0}/{1}.s, {0}/{1}.loop.s\n", o.outFile, file);
+  }
   return 0;
 }
 
@@ -331,7 +380,7 @@ int runCommand(const Options &o) {
       {"summary", commandSummary}, {"ir", commandIr},         {"graph", commandGraph},
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
       {"compile", commandCompile}, {"export-onnx", commandExportOnnx}, {"tensor", commandTensor},
-      {"schedules", commandSchedules}, {"tune", commandTune},
+      {"schedules", commandSchedules}, {"tune", commandTune},           {"explain", commandExplain},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);

@@ -23,6 +23,7 @@ commands:
   run       run the reference executor
   compile   compile to a native library, header, weights file and executable (-o DIR)
   schedules print every kernel's schedule as a file that compile --schedules takes back
+  explain   one kernel as generated: work, bytes, lowered loops, instruction mix, llvm-mca (--kernel NAME)
   tune      search each kernel's and module's schedules by measuring them (--db FILE.sqlite)
   export-onnx  write the inference graph and its weights as ONNX (-o FILE.onnx; --seed N | --weights F)
   tensor    print a tensor file's name and shape (FILE.npy or ONNX FILE.pb); -o OUT.npy converts it
@@ -60,6 +61,12 @@ tune:     --db FILE.sqlite           the tuning database (created when missing; 
           --target T, --batch N, --jobs N, --seed N | --weights F   as for compile
           --export FILE.jsonl        write every record (no MODEL needed); --import FILE.jsonl adds records
           --best                     print each unit's best record and its gain over the default
+
+explain:  --kernel NAME               the node whose kernel to explain (required)
+          --target T, --schedules FILE | --db FILE, --batch N   the build to explain, as for compile
+          --stmt                     print Halide's lowered statement of the kernel
+          --asm                      print its disassembly (LLVM MC; the hot loop marked '>')
+          -o DIR                     write NAME.stmt, NAME.stmt.html (Halide's view), NAME.s, NAME.loop.s there
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
 run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)
@@ -143,6 +150,7 @@ const std::map<std::string, Setter> &valueOptions() {
        }},
       {"--export", [](Options &o, const std::string &v) { o.exportFile = v; }},
       {"--import", [](Options &o, const std::string &v) { o.importFile = v; }},
+      {"--kernel", [](Options &o, const std::string &v) { o.kernel = v; }},
   };
   return table;
 }
@@ -154,7 +162,8 @@ const std::map<std::string, bool Options::*> &flagOptions() {
       {"--verify-each", &Options::verifyEach},         {"--json", &Options::json},
       {"--all", &Options::all},                        {"--synthetic-input", &Options::syntheticInput},
       {"--top5", &Options::top5},                      {"--no-fuse-reduce", &Options::noFuseReduce},
-      {"--best", &Options::best},
+      {"--best", &Options::best},                      {"--stmt", &Options::stmt},
+      {"--asm", &Options::assembly},
   };
   return table;
 }

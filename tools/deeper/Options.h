@@ -50,6 +50,10 @@ struct Options {
   int threads = 0;
   std::string exportFile, importFile;
   bool best = false;
+  // explain
+  std::string kernel;           ///< the node whose kernel to explain
+  bool stmt = false;            ///< print Halide's lowered statement
+  bool assembly = false;        ///< print the disassembly
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.

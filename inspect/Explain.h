@@ -1,0 +1,67 @@
+// `deeper explain`: one kernel as generated, read three ways: what it computes (node, shapes,
+// algorithm, work and compulsory bytes), how Halide lowered it (the loop nest), and what the CPU runs
+// (the object's instruction mix, the loop that does the work, llvm-mca's throughput estimate of it).
+// inspect/Compare.h lines two builds' explanations up kernel by kernel.
+#pragma once
+
+#include "codegen/Kernel.h"
+#include "inspect/Disassembly.h"
+#include "inspect/InstructionMix.h"
+#include "inspect/Mca.h"
+
+#include <Halide.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace deeper::inspect {
+
+struct ExplainOptions {
+  bool loweredStatement = true;  ///< lower the pipeline again for its statement (a second or two)
+  std::string htmlStatementPath; ///< when set, Halide's HTML view of the statement is written there
+  bool mca = true;               ///< run llvm-mca-14 on the hot loop
+};
+
+struct KernelExplanation {
+  std::string node;            ///< its name
+  std::string nodeText;        ///< the node as the IR prints it (fusions show as attributes)
+  std::vector<std::string> inputs;  ///< "f32[1,160,14,14] inception_4e/3x3_reduce"
+  std::string output;          ///< "f32[1,320,14,14]"
+  std::string target, schedule, algorithm;
+  int64_t layerMacs = 0, executedMacs = 0;
+  int64_t inputBytes = 0, weightBytes = 0, outputBytes = 0;
+  int lane = 0;
+
+  std::string function, object;  ///< the kernel's symbol and its object in the kernel cache
+  std::vector<DisassembledFunction> code;
+  InstructionMix mix;
+  Loop hotLoop;  ///< points into `code`: an explanation is not copied once explained
+  std::optional<McaEstimate> mca;
+  std::string mcaProblem;        ///< why there is no estimate
+  std::string loweredStatement;
+
+  int64_t bytes() const { return inputBytes + weightBytes + outputBytes; }
+  /// Executed flops per compulsory byte: above the machine's flops / bandwidth a kernel can be
+  /// compute-bound, below it is memory-bound (the roofline).
+  double intensity() const;
+
+  KernelExplanation() = default;
+  KernelExplanation(const KernelExplanation &) = delete;
+  KernelExplanation &operator=(const KernelExplanation &) = delete;
+  KernelExplanation(KernelExplanation &&) = default;
+  KernelExplanation &operator=(KernelExplanation &&) = default;
+};
+
+/// Compiles `kernel` for `target` through the kernel cache (as `deeper compile` does) and reads it back.
+KernelExplanation explainKernel(const Kernel &kernel, const Halide::Target &target, const ExplainOptions &options = {});
+
+/// The algorithm in words: "direct", "Winograd F(4x4,3x3)", "Halide's Mullapudi2016 autoscheduler".
+std::string algorithmName(const Kernel &kernel);
+
+/// The summary printed by `deeper explain`.
+std::string printExplanation(const KernelExplanation &e);
+/// The disassembly, function by function, the hot loop's lines marked with '>'.
+std::string printDisassembly(const KernelExplanation &e);
+
+}  // namespace deeper::inspect

@@ -1,0 +1,162 @@
+// Reading compiled kernels back (inspect/): the instruction mix, the hot loop, llvm-mca's estimate,
+// and `deeper explain` as a user runs it.
+#include "TestUtil.h"
+#include "codegen/Compile.h"
+#include "codegen/Kernel.h"
+#include "inspect/Explain.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+using namespace deeper;
+using namespace deeper::inspect;
+
+namespace {
+
+Instruction instruction(uint64_t address, const std::string &text, const std::string &opcode, bool loads = false, bool stores = false) {
+  Instruction in;
+  in.address = address, in.text = text, in.opcode = opcode, in.loads = loads, in.stores = stores;
+  return in;
+}
+
+Instruction branchTo(uint64_t address, uint64_t target) {
+  Instruction in = instruction(address, "jne", "JCC_1");
+  in.branches = true, in.branchTarget = target;
+  return in;
+}
+
+/// A 3x3 conv of 32 to 64 channels on a 14x14 map: a kernel whose loop is FMAs.
+const char *kConv = "network c\nx = input(shape=32x14x14)\ny = conv(x, out=64, kernel=3, pad=1)\noutput y\n";
+
+/// The conv's kernel, direct (winograd 0) or Winograd F(MxM,3x3).
+KernelExplanation explainConv(const std::string &target, int winograd) {
+  static Graph g = test::parse(kConv);
+  Halide::Target t = parseTarget(target);
+  std::vector<Kernel> kernels = kernelsOf(g, t.natural_vector_size<float>());
+  REQUIRE(kernels.size() == 1);
+  kernels[0].schedule.winograd = winograd;
+  kernels[0].params = packedParams(*kernels[0].node, kernels[0].schedule);
+  return explainKernel(kernels[0], t);
+}
+
+}  // namespace
+
+TEST_CASE("the instruction mix: FMA widths, scalar ops, broadcasts, spills against other stack use") {
+  std::vector<Instruction> code = {
+      instruction(0, "vfmadd231ps zmm0, zmm1, zmm2", "VFMADD231PSZr"),
+      instruction(6, "vfmadd231ps ymm0, ymm1, dword ptr [rax]{1to8}", "VFMADD231PSZ256mb", true),
+      instruction(12, "vfmadd231ss xmm0, xmm1, xmm2", "VFMADD231SSZr"),
+      instruction(18, "vaddps xmm0, xmm1, xmm2", "VADDPSrr"),
+      instruction(22, "vbroadcastss zmm3, dword ptr [rdi]", "VBROADCASTSSZrm", true),
+      instruction(28, "vmovups zmmword ptr [rsp + 64], zmm4", "VMOVUPSZmr", false, true),  // a spill
+      instruction(36, "vmovups zmm4, zmmword ptr [rsp + 64]", "VMOVUPSZrm", true),         // its reload
+      instruction(44, "mov qword ptr [rsp + 8], rax", "MOV64mr", false, true),             // not a vector: no spill
+      instruction(49, "vmovups zmmword ptr [rdi], zmm0", "VMOVUPSZmr", false, true),       // not the stack: no spill
+      instruction(55, "add rax, 1", "ADD64ri8"),
+  };
+  InstructionMix m = mixOf(code, 0, code.size());
+  CHECK(m.instructions == 10);
+  CHECK(m.fmaByBits == std::map<int, int>{{32, 1}, {256, 1}, {512, 1}});
+  CHECK(m.fmas() == 3);
+  CHECK(m.widestFma() == 512);
+  CHECK(m.vectorByBits == std::map<int, int>{{32, 1}, {128, 1}, {256, 1}, {512, 5}});
+  CHECK(m.broadcasts == 2);  // the instruction and the {1to8} operand
+  CHECK(m.spills == 1);
+  CHECK(m.reloads == 1);
+  CHECK(m.loads == 3);
+  CHECK(m.stores == 3);
+  CHECK(widthsText(m.fmaByBits) == "512-bit x 1, 256-bit x 1, 32-bit x 1");
+  CHECK(widthsText({}) == "none");
+}
+
+TEST_CASE("the hot loop: the innermost loop densest in FMAs, not the outer one around it nor a long unrolled body") {
+  DisassembledFunction f{"k", {}};
+  auto add = [&](const Instruction &in) { f.instructions.push_back(in); };
+  add(instruction(0, "xor eax, eax", "XOR32rr"));
+  // an outer loop [4, 40] around an inner one [8, 20] of two FMAs and a load
+  add(instruction(4, "mov rcx, 0", "MOV64ri"));
+  add(instruction(8, "vfmadd231ps zmm0, zmm1, zmm2", "VFMADD231PSZr"));
+  add(instruction(14, "vfmadd231ps zmm3, zmm1, zmm2", "VFMADD231PSZr"));
+  add(instruction(18, "vmovups zmm1, zmmword ptr [rsi]", "VMOVUPSZrm", true));
+  add(branchTo(20, 8));
+  add(instruction(24, "vfmadd231ps zmm5, zmm1, zmm2", "VFMADD231PSZr"));
+  add(branchTo(40, 4));
+  // a loop [44, 70] with more FMAs in a longer body, mostly other work
+  add(instruction(44, "vfmadd231ps zmm6, zmm1, zmm2", "VFMADD231PSZr"));
+  add(instruction(50, "vfmadd231ps zmm7, zmm1, zmm2", "VFMADD231PSZr"));
+  add(instruction(56, "vfmadd231ps zmm8, zmm1, zmm2", "VFMADD231PSZr"));
+  for (uint64_t a = 60; a < 70; ++a) add(instruction(a, "vmovups zmm9, zmmword ptr [rsi]", "VMOVUPSZrm", true));
+  add(branchTo(70, 44));
+  add(branchTo(74, 100));  // forward: no loop
+  Loop loop = hottestInnermostLoop({f});
+  REQUIRE(loop.found());
+  CHECK(f.instructions[loop.begin].address == 8);
+  CHECK(f.instructions[loop.end - 1].address == 20);
+  CHECK(loop.mix.fmas() == 2);
+
+  DisassembledFunction straight{"s", {instruction(0, "vaddps zmm0, zmm1, zmm2", "VADDPSZrr"), branchTo(6, 30)}};
+  CHECK_FALSE(hottestInnermostLoop({straight}).found());
+}
+
+TEST_CASE("explain: a conv's FMAs at the target's vector width, its work and bytes, llvm-mca's estimate of its loop") {
+  for (auto [target, bits] : {std::pair<const char *, int>{"x86-64-linux-avx2-fma", 256}, {"x86-64-linux-avx512_skylake-avx2-fma", 512}}) {
+    CAPTURE(target);
+    KernelExplanation e = explainConv(target, 0);
+    CHECK(e.node == "y");
+    CHECK(e.algorithm == "direct");
+    CHECK(e.output == "f32[1,64,14,14]");
+    CHECK(e.layerMacs == int64_t{14} * 14 * 9 * 32 * 64);
+    CHECK(e.executedMacs == e.layerMacs);
+    CHECK(e.inputBytes == 4 * 32 * 14 * 14);
+    CHECK(e.outputBytes == 4 * 64 * 14 * 14);
+    CHECK(e.weightBytes >= 4 * 9 * 32 * 64);  // packed: padded to whole channel blocks
+    CHECK(e.mix.widestFma() == bits);
+    CHECK(e.mix.fmaByBits.size() == 1);  // no narrower FMAs: the whole conv is vectorised
+    REQUIRE(e.hotLoop.found());
+    CHECK(e.hotLoop.mix.fmas() > 0);
+    CHECK(e.hotLoop.mix.widestFma() == bits);
+    REQUIRE(e.mca);  // llvm-mca-14 comes with llvm-14 (scripts/install-deps)
+    CHECK(e.mca->cyclesPerIteration > 0);
+    CHECK(e.mca->fmasPerCycle > 0);
+    CHECK_MENTIONS(e.loweredStatement, "module name=");
+    CHECK_MENTIONS(e.loweredStatement, "produce ");
+    std::string text = printExplanation(e);
+    CHECK_MENTIONS(text, bits == 512 ? "FMAs 512-bit" : "FMAs 256-bit");
+    CHECK_MENTIONS(printDisassembly(e), bits == 512 ? "zmm" : "ymm");
+  }
+}
+
+TEST_CASE("explain: Winograd executes fewer multiply-adds than the layer has, and says so") {
+  KernelExplanation e = explainConv("x86-64-linux-avx512_skylake-avx2-fma", 4);
+  CHECK(e.algorithm == "Winograd F(4x4,3x3)");
+  CHECK(e.executedMacs == int64_t{16} * 36 * 32 * 64);  // 4x4 tiles of 4x4 outputs, 36 products each
+  CHECK(e.executedMacs < e.layerMacs);
+  CHECK(e.weightBytes >= 4 * 36 * 32 * 64);  // U: 36 values per channel pair
+  CHECK_MENTIONS(printExplanation(e), "executed (3.06x fewer)");
+}
+
+TEST_CASE("deeper explain: files written together, kernels that do not exist or run inside others") {
+  test::TempDir dir;
+  writeFileAtomic(dir.path + "/c.dnet", "network c\nx = input(shape=8x6x6)\nr = conv(x, out=8, kernel=1)\n"
+                                        "y = conv(r, out=16, kernel=3, pad=1, relu=true)\nd = flatten(y)\noutput d\n");
+  std::string model = dir.path + "/c.dnet";
+  test::CliResult r = test::runDeeper("explain " + model + " --kernel y --stmt --asm -o " + dir.path + "/out");
+  REQUIRE(r.status == 0);
+  CHECK_MENTIONS(r.output, "kernel y");
+  CHECK_MENTIONS(r.output, "module name=");  // --stmt
+  CHECK_MENTIONS(r.output, "vfmadd");     // --asm
+  for (const char *file : {"y.stmt", "y.stmt.html", "y.s", "y.loop.s"}) CHECK_MENTIONS(readFile(dir.path + "/out/" + file), "");
+  CHECK_MENTIONS(readFile(dir.path + "/out/y.stmt.html"), "<head>");
+
+  r = test::runDeeper("explain " + model + " --kernel d");
+  CHECK(r.status == 1);
+  CHECK_MENTIONS(r.output, "'d' (flatten) runs no kernel of its own");
+  r = test::runDeeper("explain " + model + " --kernel nope -o " + dir.path + "/never");
+  CHECK(r.status == 1);
+  CHECK_MENTIONS(r.output, "the optimised model has no node 'nope'");
+  CHECK_FALSE(std::filesystem::exists(dir.path + "/never"));
+  r = test::runDeeper("explain " + model);
+  CHECK(r.status == 1);
+  CHECK_MENTIONS(r.output, "needs --kernel NAME");
+}
