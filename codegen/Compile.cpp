@@ -55,7 +55,7 @@ std::string compilerCommand(const std::string &dir) {
 /// Compiles runtime/<source> once per content and compiler flags, into the kernel cache.
 std::string cachedRuntimeObject(const std::string &source) {
   std::string path = std::string(DEEPER_RUNTIME_DIR) + "/" + source, text = readFile(path);
-  for (const char *header : {"deeper_runtime.h", "thread_pool.h", "weights_format.h", "npy_format.h", "top5.h", "printable.h"})
+  for (const char *header : {"deeper_runtime.h", "thread_pool.h", "weights_format.h", "npy_format.h", "top5.h", "printable.h", "machine_rates.h"})
     text += readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + header);
   std::string object = fmt::format("{}/{}-{:016x}.o", cacheDirectory(), source, fnv1a64(text + compilerCommand("")));
   return cachedObject(object, [&](const std::string &tmp) {

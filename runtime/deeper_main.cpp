@@ -3,8 +3,10 @@
 // model, so this file compiles once for every model.
 //
 //   ./googlenet --input x.npy --output y.npy [--weights F] [--threads N] [--top5] [--bench N]
-//   ./googlenet --profile N [--profile-json F]   (each step's and lane group's times: what `deeper tune` reads)
+//   ./googlenet --profile N [--profile-json F] [--profile-csv F]   (each step's and lane group's times: what
+//   `deeper tune` reads; rates against this machine's FMA peak and memory bandwidth, measured unless --peak)
 #include "deeper_runtime.h"
+#include "machine_rates.h"
 #include "npy_format.h"
 #include "top5.h"
 
@@ -30,8 +32,9 @@ struct Options {
   int threads = 0;
   int bench = 0;
   int profile = 0;
-  std::string profileJson;
-  double peakGflops = 0;
+  std::string profileJson, profileCsv;
+  double peakGflops = 0;  ///< given with --peak; else measured
+  bool rates = true;      ///< measure the machine's rates for the profile (--no-rates: times only, as the tuner wants)
   bool top5 = false;
 };
 
@@ -59,11 +62,14 @@ Options parse(int argc, char **argv) {
     std::string a = argv[i];
     bool hasValue = i + 1 < argc;
     if (a == "--top5") o.top5 = true;
+    else if (a == "--no-rates") o.rates = false;
     else if (a == "--help" || a == "-h") {
       std::printf("usage: %s [--input [NAME=]x.npy] [--output [NAME=]y.npy] [--weights F] [--threads N] [--top5] [--bench N]\n"
-                  "          [--profile N [--peak GFLOPS] [--profile-json FILE]]\n"
+                  "          [--profile N [--peak GFLOPS | --no-rates] [--profile-json FILE] [--profile-csv FILE]]\n"
                   "without --input, a fixed synthetic input is used; --profile prints each step's median time\n"
-                  "over at least N runs (more, up to 8N, while the median moves); --profile-json also writes them\n", argv[0]);
+                  "over at least N runs (more, up to 8N, while the median moves) and its share of this machine's\n"
+                  "FMA peak (measured on the same threads unless --peak gives it; memory bandwidth too); --profile-json\n"
+                  "and --profile-csv also write them; --no-rates measures times only\n", argv[0]);
       std::exit(0);
     } else if (!hasValue) die("unknown option or missing value: " + a);
     else if (a == "--input") o.inputs.push_back(named(argv[++i]));
@@ -74,6 +80,7 @@ Options parse(int argc, char **argv) {
     else if (a == "--profile") o.profile = positive("--profile", argv[++i]);
     else if (a == "--peak") o.peakGflops = positive("--peak", argv[++i]);
     else if (a == "--profile-json") o.profileJson = argv[++i];
+    else if (a == "--profile-csv") o.profileCsv = argv[++i];
     else die("unknown option: " + a);
   }
   return o;
@@ -152,11 +159,12 @@ void bench(deeper_context *ctx, int runs, const float *const *ins, float *const 
               1000.0 * static_cast<double>(batch) / mid);
 }
 
-/// A step's output extents, outermost first ("1x192x28x28" for N,C,H,W).
+/// A step's output extents as the model's header writes shapes, outermost first ("[1][192][28][28]" for
+/// N,C,H,W).
 std::string outputShape(const deeper_step &step) {
   const deeper_operand &out = step.operands[step.num_operands - 1];
   std::string text;
-  for (int d = out.rank - 1; d >= 0; --d) text += std::to_string(out.extent[d]) + (d ? "x" : "");
+  for (int d = out.rank - 1; d >= 0; --d) text += "[" + std::to_string(out.extent[d]) + "]";
   return text;
 }
 
@@ -195,6 +203,24 @@ Samples sample(deeper_context *ctx, int runs, const float *const *ins, float *co
   return out;
 }
 
+/// What the profile's rates are relative to: this machine's FMA peak and memory read bandwidth on the
+/// pool's threads (runtime/machine_rates.h), each measured here unless given.
+struct Rates {
+  int threads = 0;
+  double peakGflops = 0, readGBps = 0;  ///< 0: not known (--no-rates)
+  bool peakMeasured = false;
+};
+
+Rates machineRates(const Options &o) {
+  Rates r;
+  r.threads = deeper_get_num_threads();
+  if (!o.rates) return r;
+  r.peakMeasured = o.peakGflops <= 0;
+  r.peakGflops = r.peakMeasured ? deeper::machine_rates::fmaPeakGflops(r.threads) : o.peakGflops;
+  r.readGBps = deeper::machine_rates::readBandwidthGBps(r.threads);
+  return r;
+}
+
 /// `"name": {"median": ..., "q1": ..., "q3": ...}` of milliseconds.
 std::string quartilesJson(const char *name, const std::vector<double> &v) {
   char text[160];
@@ -202,27 +228,62 @@ std::string quartilesJson(const char *name, const std::vector<double> &v) {
   return text;
 }
 
-/// The samples' quartiles as JSON; names with every byte outside printable ASCII escaped.
-void writeProfileJson(const std::string &path, const deeper_model &m, const Samples &samples) {
-  std::string json = "{\"runs\": " + std::to_string(samples.totals.size()) + ", " + quartilesJson("total_ms", samples.totals) + ",\n \"steps\": [";
+/// `text` as a JSON string's contents: every byte outside printable ASCII, quotes and backslashes escaped.
+std::string jsonEscaped(const std::string &text) {
+  std::string out;
+  for (unsigned char c : text) {
+    char escaped[8];
+    std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+    out += c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ? std::string(escaped) : std::string(1, static_cast<char>(c));
+  }
+  return out;
+}
+
+/// The samples' quartiles and the rates as JSON.
+void writeProfileJson(const std::string &path, const deeper_model &m, const Samples &samples, const Rates &rates) {
+  char head[200];
+  std::snprintf(head, sizeof head, "\"threads\": %d, \"peak_gflops\": %.1f, \"peak_measured\": %s, \"read_gbps\": %.1f, ", rates.threads,
+                rates.peakGflops, rates.peakMeasured ? "true" : "false", rates.readGBps);
+  std::string json = "{\"runs\": " + std::to_string(samples.totals.size()) + ", " + head + quartilesJson("total_ms", samples.totals) + ",\n \"steps\": [";
   for (int s = 0; s < m.num_steps; ++s) {
-    json += s ? ",\n  {\"name\": \"" : "\n  {\"name\": \"";
-    for (unsigned char c : std::string(m.steps[s].name)) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-      json += c < 0x20 || c >= 0x7f || c == '"' || c == '\\' ? std::string(escaped) : std::string(1, static_cast<char>(c));
-    }
-    json += "\", \"group\": " + std::to_string(m.steps[s].group) + ", \"lane\": " + std::to_string(m.steps[s].lane) + ", " +
-            quartilesJson("ms", samples.steps[s]) + "}";
+    json += std::string(s ? ",\n" : "\n") + "  {\"name\": \"" + jsonEscaped(m.steps[s].name) + "\", \"output\": \"" + outputShape(m.steps[s]) +
+            "\", \"macs\": " + std::to_string(m.steps[s].macs) + ", \"group\": " + std::to_string(m.steps[s].group) +
+            ", \"lane\": " + std::to_string(m.steps[s].lane) + ", " + quartilesJson("ms", samples.steps[s]) + "}";
   }
   json += "],\n \"groups\": [";
   for (size_t g = 0; g < samples.groups.size(); ++g) json += (g ? ", {" : "{") + quartilesJson("ms", samples.groups[g]) + "}";
   writeFile(path, json + "]}\n");
 }
 
+/// `text` as a CSV field: quoted, its quotes doubled, control bytes escaped.
+std::string csvField(const std::string &text) {
+  std::string out = "\"";
+  for (char c : deeper::printableText(text)) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+double gflopsOf(const deeper_step &step, double ms) { return ms > 0 ? 2e-6 * static_cast<double>(step.macs) / ms : 0.0; }
+
+/// A row per step in execution order, for spreadsheets and plotting scripts.
+void writeProfileCsv(const std::string &path, const deeper_model &m, const Samples &samples, const Rates &rates) {
+  std::string csv = "step,output,group,lane,ms_median,ms_q1,ms_q3,macs,gflops,percent_peak\n";
+  for (int s = 0; s < m.num_steps; ++s) {
+    double ms = median(samples.steps[s]), gflops = gflopsOf(m.steps[s], ms);
+    char row[256];
+    std::snprintf(row, sizeof row, ",%s,%d,%d,%.6f,%.6f,%.6f,%lld,%.2f,%.2f\n", outputShape(m.steps[s]).c_str(), m.steps[s].group, m.steps[s].lane, ms,
+                  quantile(samples.steps[s], 0.25), quantile(samples.steps[s], 0.75), static_cast<long long>(m.steps[s].macs), gflops,
+                  rates.peakGflops > 0 ? 100 * gflops / rates.peakGflops : 0.0);
+    csv += csvField(m.steps[s].name) + row;
+  }
+  writeFile(path, csv);
+}
+
 /// Median time of every step, slowest first, with GFLOP/s (2 flops per multiply-add the kernel
-/// executes: a Winograd conv's are fewer than its layer's) and, given the machine's peak, its share.
-void printProfile(const deeper_model &m, const Samples &samples, double peak) {
+/// executes: a Winograd conv's are fewer than its layer's) and its share of the machine's peak.
+void printProfile(const deeper_model &m, const Samples &samples, const Rates &rates) {
+  if (rates.peakGflops > 0)
+    std::printf("rates on %d threads: FMA peak %.1f GFLOP/s (%s), memory read %.1f GB/s (measured)\n", rates.threads, rates.peakGflops,
+                rates.peakMeasured ? "measured" : "given by --peak", rates.readGBps);
   std::vector<std::pair<double, int>> order;
   double total = 0;
   for (int s = 0; s < m.num_steps; ++s) {
@@ -230,14 +291,17 @@ void printProfile(const deeper_model &m, const Samples &samples, double peak) {
     total += order.back().first;
   }
   std::sort(order.rbegin(), order.rend());
-  std::printf("%-32s %-16s %9s %6s %9s %7s %5s\n", "step", "output", "ms", "share", "GFLOP/s", "%peak", "lane");
+  std::printf("%-32s %-20s %9s %6s %9s %7s %5s\n", "step", "output", "ms", "share", "GFLOP/s", "%peak", "lane");
   for (auto [t, s] : order) {
-    double gflops = 2e-6 * static_cast<double>(m.steps[s].macs) / t;
-    std::printf("%-32s %-16s %9.3f %5.1f%% %9.1f %6.1f%% %5s\n", deeper::printableText(m.steps[s].name).c_str(), outputShape(m.steps[s]).c_str(), t, 100 * t / total,
-                gflops, peak > 0 ? 100 * gflops / peak : 0.0, m.steps[s].lane ? std::to_string(m.steps[s].lane).c_str() : "-");
+    double gflops = gflopsOf(m.steps[s], t);
+    char peak[16] = "-";
+    if (rates.peakGflops > 0) std::snprintf(peak, sizeof peak, "%.1f%%", 100 * gflops / rates.peakGflops);
+    std::printf("%-32s %-20s %9.3f %5.1f%% %9.1f %7s %5s\n", deeper::printableText(m.steps[s].name).c_str(), outputShape(m.steps[s]).c_str(), t,
+                100 * t / total, gflops, peak, m.steps[s].lane ? std::to_string(m.steps[s].lane).c_str() : "-");
   }
-  std::printf("total_ms=%.3f steps=%d runs=%zu (steps in lanes run side by side: their times overlap)\n", total, m.num_steps,
-              samples.totals.size());
+  std::printf("total_ms=%.3f steps=%d runs=%zu (steps in lanes run side by side: their times overlap, and their shares of the\n"
+              "peak, each of all %d threads', add up)\n",
+              total, m.num_steps, samples.totals.size(), rates.threads);
 }
 
 }  // namespace
@@ -275,8 +339,10 @@ int main(int argc, char **argv) {
   if (o.bench) bench(ctx, o.bench, ins.data(), outs.data(), m.inputs[0].shape[0]);
   if (o.profile) {
     Samples samples = sample(ctx, o.profile, ins.data(), outs.data());
-    printProfile(m, samples, o.peakGflops);
-    if (!o.profileJson.empty()) writeProfileJson(o.profileJson, m, samples);
+    Rates rates = machineRates(o);
+    printProfile(m, samples, rates);
+    if (!o.profileJson.empty()) writeProfileJson(o.profileJson, m, samples, rates);
+    if (!o.profileCsv.empty()) writeProfileCsv(o.profileCsv, m, samples, rates);
   }
   deeper_destroy(ctx);
   return 0;

@@ -109,6 +109,8 @@ const char *deeper_status_name(deeper_status status);
    lanes run on it), 1 to 256; 0: one per core, or HL_NUM_THREADS when set. When the system starts
    fewer, the pool runs with those it has. */
 deeper_status deeper_set_num_threads(int threads);
+/* The pool's thread count as set (or its default): what a profile's rates are per. */
+int deeper_get_num_threads(void);
 
 #ifdef __cplusplus
 }

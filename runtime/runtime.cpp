@@ -303,4 +303,6 @@ deeper_status deeper_set_num_threads(int threads) {
   return DEEPER_OK;
 }
 
+int deeper_get_num_threads(void) { return deeper::runtime::threadCount(); }
+
 }  // extern "C"

@@ -172,6 +172,8 @@ int parallelFor(void *user_context, halide_task_t f, int min, int size, uint8_t 
   return job.status.load();
 }
 
+int threadCount() { return threadCount(pool()); }
+
 void setThreadCount(int threads) {
   Pool &p = pool();
   p.threads.store(threads > 0 ? std::min(threads, kMaxThreads) : defaultThreadCount());

@@ -30,5 +30,7 @@ constexpr int kMaxThreads = 256;
 /// Threads that run iterations, the callers included, at most kMaxThreads; 0: one per core
 /// (HL_NUM_THREADS when set). A worker the system cannot start lowers the count to those running.
 void setThreadCount(int threads);
+/// The count setThreadCount set, or the default it stands for.
+int threadCount();
 
 }  // namespace deeper::runtime

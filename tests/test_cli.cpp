@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <sys/stat.h>
 
 using namespace deeper;
@@ -273,6 +274,38 @@ TEST_CASE("compile: pointwise kernels overwrite their input in place and still m
   for (const char *step : {"\np ", "\nr ", "\nb ", "\nm ", "\ny "}) CHECK(profile.find(step) != std::string::npos);
   CHECK(profile.find("total_ms=") != std::string::npos);
   CHECK(profile.find("steps=5") != std::string::npos);
+  CHECK_MENTIONS(profile, "FMA peak 100.0 GFLOP/s (given by --peak)");
+  // Shapes as the header writes them.
+  CHECK_MENTIONS(readFile(dir + "/out/chain.h"), "float[1][3][6][6]");
+  CHECK_MENTIONS(profile, "\ny                                [1][3][6][6] ");
+
+  // Without --peak the rates are measured; the JSON and CSV carry every step with them.
+  REQUIRE(std::system((dir + "/out/chain --threads 1 --profile 3 --profile-json " + dir + "/p.json --profile-csv " + dir + "/p.csv > " + dir +
+                       "/measured.txt").c_str()) == 0);
+  CHECK_MENTIONS(readFile(dir + "/measured.txt"), "rates on 1 threads: FMA peak ");
+  nlohmann::json json = nlohmann::json::parse(readFile(dir + "/p.json"));
+  CHECK(json["threads"] == 1);
+  CHECK(json["peak_measured"] == true);
+  CHECK(json["peak_gflops"].get<double>() > 1);
+  CHECK(json["read_gbps"].get<double>() > 0.1);
+  REQUIRE(json["steps"].size() == 5);
+  CHECK(json["steps"][4]["name"] == "y");
+  CHECK(json["steps"][4]["output"] == "[1][3][6][6]");
+  CHECK(json["steps"][4]["macs"] == 3 * 2 * 36);
+  std::vector<std::string> rows;
+  std::istringstream csv(readFile(dir + "/p.csv"));
+  for (std::string line; std::getline(csv, line);) rows.push_back(line);
+  REQUIRE(rows.size() == 6);
+  CHECK(rows[0] == "step,output,group,lane,ms_median,ms_q1,ms_q3,macs,gflops,percent_peak");
+  CHECK(rows[5].rfind("\"y\",[1][3][6][6],0,0,", 0) == 0);
+  double percent = std::stod(rows[5].substr(rows[5].rfind(',') + 1));
+  CHECK(percent > 0);
+  CHECK(percent < 150);  // of one thread's peak; the share can pass 100% only by noise
+
+  // --no-rates (what the tuner runs): times only.
+  REQUIRE(std::system((dir + "/out/chain --profile 3 --no-rates --profile-json " + dir + "/t.json > " + dir + "/times.txt").c_str()) == 0);
+  CHECK(nlohmann::json::parse(readFile(dir + "/t.json"))["peak_gflops"] == 0.0);
+  CHECK(readFile(dir + "/times.txt").find("FMA peak") == std::string::npos);
 }
 
 TEST_CASE("compile: merged siblings, fused reduces, branches in lanes: all match the unoptimised reference, batch 2") {

@@ -131,7 +131,7 @@ Measurement Measurer::measure(const Graph &graph, const std::string &scheduleFil
 
 std::string Measurer::profileRun(const std::string &executable, bool outputs, int runs, double timeoutSeconds, Profile &profile, Measurement &m) {
   const std::string json = options_.scratch + "/profile.json";
-  std::vector<std::string> argv = {executable, "--threads", std::to_string(options_.threads), "--profile", std::to_string(runs), "--profile-json", json};
+  std::vector<std::string> argv = {executable, "--threads", std::to_string(options_.threads), "--profile", std::to_string(runs), "--no-rates", "--profile-json", json};
   for (const std::string &a : inputArgs_) argv.insert(argv.end(), {"--input", a});
   if (outputs)
     for (const std::string &a : outputArgs_) argv.insert(argv.end(), {"--output", a});

@@ -144,9 +144,13 @@ TEST_CASE("runtime: thread counts beyond 256 or below 0 are refused; 0 means one
   CHECK(std::string(deeper_last_error()).find("0 (one per core) to 256") != std::string::npos);
   CHECK(deeper_set_num_threads(-1) == DEEPER_ERROR_ARGUMENT);
   CHECK(deeper_set_num_threads(256) == DEEPER_OK);
+  CHECK(deeper_get_num_threads() == 256);
   WeightsOnDisk file;
   std::string weights = tinyWeightsFile();
   std::vector<float> y;
   CHECK(loadAndRun(file, weights, y) == DEEPER_OK);
+  CHECK(deeper_set_num_threads(100000) == DEEPER_ERROR_ARGUMENT);
+  CHECK(deeper_get_num_threads() == 256);  // a refused count changes nothing
   CHECK(deeper_set_num_threads(0) == DEEPER_OK);
+  CHECK(deeper_get_num_threads() >= 1);
 }
