@@ -8,7 +8,6 @@
 #include "support/Npy.h"
 #include "support/Process.h"
 
-#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -23,18 +22,12 @@ constexpr double kTolerance = 1e-3;
 /// "NAME=PATH", or plain PATH when the executable has one tensor of the kind (names may hold '=').
 std::string fileArg(const std::string &name, const std::string &path, size_t count) { return count == 1 ? path : name + "=" + path; }
 
-Quartiles quartilesOf(const nlohmann::json &j) { return Quartiles{j.at("median").get<double>(), j.at("q1").get<double>(), j.at("q3").get<double>()}; }
-
 /// Reads an executable's --profile-json; what is wrong with it, or "".
 std::string readProfile(const std::string &path, Profile &p) {
   try {
-    nlohmann::json j = nlohmann::json::parse(readFile(path));
-    p.runs = j.at("runs").get<int>();
-    p.total = quartilesOf(j.at("total_ms"));
-    for (const nlohmann::json &s : j.at("steps")) p.steps.push_back(quartilesOf(s.at("ms")));
-    for (const nlohmann::json &g : j.at("groups")) p.groups.push_back(quartilesOf(g.at("ms")));
-  } catch (const std::exception &e) {
-    return fmt::format("unreadable profile: {}", e.what());
+    p = parseProfile(readFile(path), path);
+  } catch (const UserError &e) {
+    return e.what();
   }
   return "";
 }
@@ -44,7 +37,7 @@ Quartiles meanOf(const Quartiles &a, const Quartiles &b) { return {(a.median + b
 /// The mean of two profiles of one executable.
 Profile meanOf(const Profile &a, const Profile &b) {
   Profile p = a;
-  for (size_t i = 0; i < p.steps.size(); ++i) p.steps[i] = meanOf(a.steps[i], b.steps[i]);
+  for (size_t i = 0; i < p.steps.size(); ++i) p.steps[i].ms = meanOf(a.steps[i].ms, b.steps[i].ms);
   for (size_t i = 0; i < p.groups.size(); ++i) p.groups[i] = meanOf(a.groups[i], b.groups[i]);
   p.total = meanOf(a.total, b.total);
   p.runs = a.runs + b.runs;

@@ -10,6 +10,7 @@
 // seconds or minutes at a time, so times only compare as ratios to a baseline measured beside them.
 #pragma once
 
+#include "codegen/ExecutableProfile.h"
 #include "ir/Graph.h"
 #include "support/Safetensors.h"
 
@@ -18,18 +19,6 @@
 #include <vector>
 
 namespace deeper {
-
-struct Quartiles {
-  double median = 0, q1 = 0, q3 = 0;
-};
-
-/// One executable's profile: the times its --profile-json wrote.
-struct Profile {
-  std::vector<Quartiles> steps;   ///< per kernel, in execution order
-  std::vector<Quartiles> groups;  ///< per lane group, group 1 first
-  Quartiles total;
-  int runs = 0;
-};
 
 struct Measurement {
   std::string status = "ok";  ///< ok, compile-error, crash, timeout, mismatch

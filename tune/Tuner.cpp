@@ -366,7 +366,7 @@ Quartiles Tuner::unitTime(const Profile &p, const std::vector<Kernel> &kernels, 
   for (size_t i = 0; i < kernels.size(); ++i) {
     const Node &n = *kernels[i].node;
     if (u.kind == TuningUnit::Kind::Kernel ? n.name != u.node : n.block != u.block) continue;
-    if (kernels[i].group == 0) sum = sum + p.steps.at(i);
+    if (kernels[i].group == 0) sum = sum + p.steps.at(i).ms;
     else if (groups.insert(kernels[i].group).second) sum = sum + p.groups.at(static_cast<size_t>(kernels[i].group) - 1);
   }
   return sum;
@@ -394,13 +394,13 @@ void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, cons
                               unitTime(m.profile, b.kernels, u), unitTime(base, baseKernels, u).median));
   }
   std::map<std::string, std::pair<std::string, double>> baseSteps;  // by node: (problem, baseline time)
-  for (size_t i = 0; i < baseKernels.size(); ++i) baseSteps[baseKernels[i].node->name] = {kernelProblem(baseKernels[i]), base.steps[i].median};
+  for (size_t i = 0; i < baseKernels.size(); ++i) baseSteps[baseKernels[i].node->name] = {kernelProblem(baseKernels[i]), base.steps[i].ms.median};
   for (size_t i = 0; i < b.kernels.size(); ++i) {  // every module kernel's own time: the cost model's data
     if (b.kernels[i].node->block.empty()) continue;
     auto same = baseSteps.find(b.kernels[i].node->name);
     std::string problem = kernelProblem(b.kernels[i]);
     double baseline = same != baseSteps.end() && same->second.first == problem ? same->second.second : 0;
-    trials.push_back(measured(trial("step", problem, b.kernels[i].node->name, b.kernels[i].schedule.print(), origin), m.profile.steps[i], baseline));
+    trials.push_back(measured(trial("step", problem, b.kernels[i].node->name, b.kernels[i].schedule.print(), origin), m.profile.steps[i].ms, baseline));
   }
   trials.push_back(measured(trial("model", modelProblem_, model_.name(), fmt::format("{:016x}", fnv1a64(b.scheduleFile)), origin),
                             m.profile.total, base.total.median));
@@ -409,7 +409,7 @@ void Tuner::recordBuild(const Measurement &m, const TunableModel::Build &b, cons
   });
   candidates_ += searched.size();
   stepMs_.clear();
-  for (size_t i = 0; i < b.kernels.size(); ++i) stepMs_[b.kernels[i].node->name] = m.profile.steps[i].median;
+  for (size_t i = 0; i < b.kernels.size(); ++i) stepMs_[b.kernels[i].node->name] = m.profile.steps[i].ms.median;
   runs_ = std::clamp(static_cast<int>(kRunMilliseconds / std::max(m.profile.total.median, 1e-3)), kFewestRuns, kMostRuns);
   timeout_ = std::max(30.0, 20 * m.runSeconds);
   load();

@@ -1,0 +1,57 @@
+#include "codegen/ExecutableProfile.h"
+
+#include "support/Diagnostics.h"
+#include "support/Files.h"
+#include "support/Process.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace deeper {
+namespace {
+
+Quartiles quartilesOf(const nlohmann::json &j) { return Quartiles{j.at("median").get<double>(), j.at("q1").get<double>(), j.at("q3").get<double>()}; }
+
+}  // namespace
+
+const StepProfile *Profile::step(const std::string &name) const {
+  for (const StepProfile &s : steps)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+Profile parseProfile(const std::string &text, const std::string &what) {
+  Profile p;
+  try {
+    nlohmann::json j = nlohmann::json::parse(text);
+    p.runs = j.at("runs").get<int>();
+    p.total = quartilesOf(j.at("total_ms"));
+    p.threads = j.value("threads", 0);
+    p.peakGflops = j.value("peak_gflops", 0.0);
+    p.readGBps = j.value("read_gbps", 0.0);
+    for (const nlohmann::json &s : j.at("steps"))
+      p.steps.push_back(StepProfile{s.at("name").get<std::string>(), s.value("output", ""), s.value("macs", int64_t{0}), s.value("group", 0),
+                                    s.value("lane", 0), quartilesOf(s.at("ms"))});
+    for (const nlohmann::json &g : j.at("groups")) p.groups.push_back(quartilesOf(g.at("ms")));
+  } catch (const std::exception &e) {
+    fail(fmt::format("{}: unreadable profile: {}", what, e.what()));
+  }
+  return p;
+}
+
+Profile runProfile(const std::string &executable, const ProfileRunOptions &o) {
+  ScratchFolder scratch("deeper-profile");
+  const std::string json = scratch.path() + "/profile.json";
+  std::vector<std::string> argv = {executable, "--profile", std::to_string(o.runs), "--profile-json", json};
+  if (o.threads > 0) argv.insert(argv.end(), {"--threads", std::to_string(o.threads)});
+  if (!o.rates) argv.push_back("--no-rates");
+  argv.insert(argv.end(), o.extraArgs.begin(), o.extraArgs.end());
+  ProcessResult run = runProcess(argv, o.timeoutSeconds);
+  if (!run.ok()) {
+    std::string tail = run.output.substr(run.output.size() > 400 ? run.output.size() - 400 : 0);
+    fail(fmt::format("{} --profile: {}{}", executable, run.describe(), tail.empty() ? "" : ": " + tail));
+  }
+  return parseProfile(readFile(json), json);
+}
+
+}  // namespace deeper
