@@ -116,6 +116,35 @@ KernelExplanation explainKernel(const Kernel &k, const Halide::Target &target, c
   return e;
 }
 
+void attachMeasurement(KernelExplanation &e, const Profile &profile) {
+  const StepProfile *step = profile.step(e.node);
+  if (!step) fail(fmt::format("the profiled build has no step '{}'", e.node));
+  e.measured = *step;
+  e.threads = profile.threads, e.peakGflops = profile.peakGflops, e.readGBps = profile.readGBps;
+}
+
+namespace {
+
+/// "measured" and "roofline" lines: the time in the model, its rate against the measured peak, and
+/// what bounds it (the lesser of the peak and intensity x bandwidth).
+std::string measuredText(const KernelExplanation &e) {
+  const Quartiles &ms = e.measured->ms;
+  double gflops = ms.median > 0 ? 2e-6 * static_cast<double>(e.executedMacs) / ms.median : 0;
+  std::string s = fmt::format("  measured    {:.3f} ms median (quartiles {:.3f}-{:.3f}) in the whole model on {} threads", ms.median, ms.q1, ms.q3,
+                              e.threads);
+  if (e.executedMacs) s += fmt::format(": {:.1f} GFLOP/s, {:.1f}% of the measured FMA peak ({:.1f} GFLOP/s)", gflops, 100 * gflops / e.peakGflops, e.peakGflops);
+  s += e.lane ? fmt::format("; it runs in branch lane {}, beside the others\n", e.lane) : "\n";
+  if (e.executedMacs && e.bytes()) {
+    double memoryBound = e.intensity() * e.readGBps;
+    s += fmt::format("  roofline    {:.1f} flops/byte x {:.1f} GB/s read bandwidth = {:.1f} GFLOP/s: {}\n", e.intensity(), e.readGBps, memoryBound,
+                     memoryBound < e.peakGflops ? "memory-bound (below the FMA peak)" : "compute-bound (the FMA peak is lower)");
+  }
+  s += fmt::format("  bytes/time  {:.1f} GB/s of its compulsory bytes\n", static_cast<double>(e.bytes()) / (ms.median * 1e6));
+  return s;
+}
+
+}  // namespace
+
 std::string printExplanation(const KernelExplanation &e) {
   std::string s = fmt::format("kernel {} (target {})\n", e.node, e.target);
   s += fmt::format("  node        {}\n", e.nodeText);
@@ -143,6 +172,7 @@ std::string printExplanation(const KernelExplanation &e) {
                      e.mca->ipc, e.mca->fmasPerCycle, e.mca->cpu, e.mca->why);
   else if (!e.mcaProblem.empty())
     s += fmt::format("  llvm-mca    no estimate: {}\n", e.mcaProblem);
+  if (e.measured) s += measuredText(e);
   return printableText(s);
 }
 

@@ -4,6 +4,7 @@
 // inspect/Compare.h lines two builds' explanations up kernel by kernel.
 #pragma once
 
+#include "codegen/ExecutableProfile.h"
 #include "codegen/Kernel.h"
 #include "inspect/Disassembly.h"
 #include "inspect/InstructionMix.h"
@@ -41,6 +42,12 @@ struct KernelExplanation {
   std::string mcaProblem;        ///< why there is no estimate
   std::string loweredStatement;
 
+  /// Measured in the whole compiled model (`deeper explain --measure`): the kernel's step, and the
+  /// machine rates the executable measured on the same threads.
+  std::optional<StepProfile> measured;
+  int threads = 0;
+  double peakGflops = 0, readGBps = 0;
+
   int64_t bytes() const { return inputBytes + weightBytes + outputBytes; }
   /// Executed flops per compulsory byte: above the machine's flops / bandwidth a kernel can be
   /// compute-bound, below it is memory-bound (the roofline).
@@ -58,6 +65,10 @@ KernelExplanation explainKernel(const Kernel &kernel, const Halide::Target &targ
 
 /// The algorithm in words: "direct", "Winograd F(4x4,3x3)", "Halide's Mullapudi2016 autoscheduler".
 std::string algorithmName(const Kernel &kernel);
+
+/// Takes the kernel's time and the machine's rates from `profile` (of a build holding the kernel).
+/// UserError when the profile has no step of the kernel's node.
+void attachMeasurement(KernelExplanation &e, const Profile &profile);
 
 /// The summary printed by `deeper explain`.
 std::string printExplanation(const KernelExplanation &e);

@@ -149,6 +149,12 @@ TEST_CASE("deeper explain: files written together, kernels that do not exist or 
   for (const char *file : {"y.stmt", "y.stmt.html", "y.s", "y.loop.s"}) CHECK_MENTIONS(readFile(dir.path + "/out/" + file), "");
   CHECK_MENTIONS(readFile(dir.path + "/out/y.stmt.html"), "<head>");
 
+  r = test::runDeeper("explain " + model + " --kernel y --measure --threads 1");
+  REQUIRE(r.status == 0);
+  CHECK_MENTIONS(r.output, "in the whole model on 1 threads: ");
+  CHECK_MENTIONS(r.output, "% of the measured FMA peak (");
+  CHECK_MENTIONS(r.output, "  roofline    ");
+
   r = test::runDeeper("explain " + model + " --kernel d");
   CHECK(r.status == 1);
   CHECK_MENTIONS(r.output, "'d' (flatten) runs no kernel of its own");

@@ -284,31 +284,8 @@ const Kernel &kernelNamed(const KernelBuild &b, const std::string &name) {
                    name, fmt::join(some, ", ")));
 }
 
-int commandExplain(const Options &o) {
-  if (o.kernel.empty()) fail("'deeper explain' needs --kernel NAME, the node whose kernel to explain (`deeper schedules MODEL` lists them)");
-  Halide::Target target = parseTarget(o.target);
-  KernelBuild b = buildKernels(o, target);
-  const Kernel &kernel = kernelNamed(b, o.kernel);
-  std::optional<StagedFolder> out;
-  std::string file = cIdentifier(kernel.node->name);
-  inspect::ExplainOptions eo;
-  if (!o.outFile.empty()) out.emplace(o.outFile), eo.htmlStatementPath = out->staged(file + ".stmt.html");
-  inspect::KernelExplanation e = inspect::explainKernel(kernel, target, eo);
-  fmt::print("{}", inspect::printExplanation(e));
-  if (o.stmt) printForTerminal("\n{}", e.loweredStatement);
-  if (o.assembly) fmt::print("\n{}", inspect::printDisassembly(e));
-  if (out) {
-    writeFileAtomic(out->staged(file + ".stmt"), e.loweredStatement);
-    writeFileAtomic(out->staged(file + ".s"), inspect::printDisassembly(e));
-    writeFileAtomic(out->staged(file + ".loop.s"), e.mca ? e.mca->input : "");
-    out->commit();
-    printForTerminal("wrote {0}/{1}.stmt, {0}/{1}.stmt.html, {0}/{1}.s, {0}/{1}.loop.s\n", o.outFile, file);
-  }
-  return 0;
-}
-
-int commandCompile(const Options &o) {
-  if (o.outFile.empty()) fail("'deeper compile' needs -o DIR, the output folder");
+/// Compiles the model as the options say (--db, --schedules, --target, --jobs) into `outDir`.
+CompileReport compileAsOptions(const Options &o, const std::string &outDir, Graph *compiled = nullptr, bool progress = true) {
   Halide::Target target = parseTarget(o.target);  // a bad target fails before the weights are made
   std::optional<ScheduleChoices> choices = scheduleChoices(o);  // and a bad schedule file
   Graph graph;
@@ -321,15 +298,57 @@ int commandCompile(const Options &o) {
   }
   CompileOptions co;
   co.schedules = choices ? &*choices : nullptr;
-  co.outDir = o.outFile;
+  co.outDir = outDir;
   co.target = o.target;
   co.source = o.model;
   co.jobs = o.jobs;
+  co.progress = progress;
   CompileReport r = compileModel(graph, graph.weights, co);
+  if (compiled) *compiled = std::move(graph);
+  return r;
+}
+
+int commandCompile(const Options &o) {
+  if (o.outFile.empty()) fail("'deeper compile' needs -o DIR, the output folder");
+  Graph graph;
+  CompileReport r = compileAsOptions(o, o.outFile, &graph);
   printForTerminal("compiled {} for {} (batch {}): {} kernels, {} distinct compiled now, the rest cached; arena {} bytes ({} without reuse); "
              "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
              graph.name, o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
              r.identifier, r.identifier, r.identifier, r.identifier);
+  return 0;
+}
+
+/// The whole model built as the options say, in a scratch folder, and profiled (--threads).
+Profile profileAsOptions(const Options &o) {
+  ScratchFolder scratch("deeper-measure");
+  CompileReport r = compileAsOptions(o, scratch.path() + "/build", nullptr, false);
+  ProfileRunOptions po;
+  po.threads = o.threads;
+  return runProfile(scratch.path() + "/build/" + r.identifier, po);
+}
+
+int commandExplain(const Options &o) {
+  if (o.kernel.empty()) fail("'deeper explain' needs --kernel NAME, the node whose kernel to explain (`deeper schedules MODEL` lists them)");
+  Halide::Target target = parseTarget(o.target);
+  KernelBuild b = buildKernels(o, target);
+  const Kernel &kernel = kernelNamed(b, o.kernel);
+  std::optional<StagedFolder> out;
+  std::string file = cIdentifier(kernel.node->name);
+  inspect::ExplainOptions eo;
+  if (!o.outFile.empty()) out.emplace(o.outFile), eo.htmlStatementPath = out->staged(file + ".stmt.html");
+  inspect::KernelExplanation e = inspect::explainKernel(kernel, target, eo);
+  if (o.measure) inspect::attachMeasurement(e, profileAsOptions(o));
+  fmt::print("{}", inspect::printExplanation(e));
+  if (o.stmt) printForTerminal("\n{}", e.loweredStatement);
+  if (o.assembly) fmt::print("\n{}", inspect::printDisassembly(e));
+  if (out) {
+    writeFileAtomic(out->staged(file + ".stmt"), e.loweredStatement);
+    writeFileAtomic(out->staged(file + ".s"), inspect::printDisassembly(e));
+    writeFileAtomic(out->staged(file + ".loop.s"), e.mca ? e.mca->input : "");
+    out->commit();
+    printForTerminal("wrote {0}/{1}.stmt, {0}/{1}.stmt.html, {0}/{1}.s, {0}/{1}.loop.s\n", o.outFile, file);
+  }
   return 0;
 }
 

@@ -67,6 +67,8 @@ explain:  --kernel NAME               the node whose kernel to explain (required
           --stmt                     print Halide's lowered statement of the kernel
           --asm                      print its disassembly (LLVM MC; the hot loop marked '>')
           -o DIR                     write NAME.stmt, NAME.stmt.html (Halide's view), NAME.s, NAME.loop.s there
+          --measure [--threads N]    compile the whole model and time the kernel in it: GFLOP/s, % of this
+                                     machine's FMA peak and the roofline bound, both measured there
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
 run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)
@@ -163,7 +165,7 @@ const std::map<std::string, bool Options::*> &flagOptions() {
       {"--all", &Options::all},                        {"--synthetic-input", &Options::syntheticInput},
       {"--top5", &Options::top5},                      {"--no-fuse-reduce", &Options::noFuseReduce},
       {"--best", &Options::best},                      {"--stmt", &Options::stmt},
-      {"--asm", &Options::assembly},
+      {"--asm", &Options::assembly},                   {"--measure", &Options::measure},
   };
   return table;
 }

@@ -54,6 +54,7 @@ struct Options {
   std::string kernel;           ///< the node whose kernel to explain
   bool stmt = false;            ///< print Halide's lowered statement
   bool assembly = false;        ///< print the disassembly
+  bool measure = false;         ///< time the kernel in the whole compiled model
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.
