@@ -1,4 +1,5 @@
 #include "codegen/Compile.h"
+#include "codegen/KernelManifest.h"
 
 #include "codegen/ArenaPlan.h"
 #include "codegen/Glue.h"
@@ -129,6 +130,9 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   writeFileAtomic(out.staged(id + ".h"), emitHeader(glue));
   writeFileAtomic(out.staged(id + "_glue.cpp"), emitGlueSource(glue));
   writeWeightsFile(out.staged(id + ".weights"), hash, packed);
+  BuildManifest manifest{graph.name, options.source, target.to_string(), graph.batch, {}};
+  for (size_t i = 0; i < kernels.size(); ++i) manifest.kernels.push_back(kernelRecord(kernels[i], compiled[i].function));
+  writeFileAtomic(out.staged(id + ".kernels.json"), manifestJson(manifest));
   buildNative(out, id, compiled, runtimeObject);
   out.commit();
 

@@ -6,6 +6,7 @@
 //   DIR/<model>.weights    packed weights, checked at load
 //   DIR/<model>            executable: --input/--output .npy, --top5, --threads, --bench
 //   DIR/<model>_glue.cpp   the step table, readable
+//   DIR/<model>.kernels.json  each kernel's node, schedule, work and symbol (codegen/KernelManifest.h)
 //   DIR/deeper_runtime.h   the runtime's C API, included by <model>.h
 #pragma once
 

@@ -16,16 +16,6 @@
 namespace deeper::inspect {
 namespace {
 
-int64_t elements(const OperandView &v) {
-  return std::accumulate(v.extent.begin(), v.extent.end(), int64_t{1}, [](int64_t a, int32_t e) { return a * e; });
-}
-
-/// N,C,H,W as the IR writes shapes: the view's extents outermost first.
-std::string shapeText(const OperandView &v) {
-  std::vector<int32_t> dims(v.extent.rbegin(), v.extent.rend());
-  return fmt::format("f32[{}]", fmt::join(dims, ","));
-}
-
 /// The LLVM features the kernel's code may use, for choosing llvm-mca's model.
 std::vector<std::string> llvmFeatures(const Halide::Target &t) {
   using T = Halide::Target;
@@ -54,7 +44,6 @@ void lower(const Kernel &k, const Halide::Target &target, const ExplainOptions &
 }
 
 void readCode(const CompiledKernel &compiled, const Halide::Target &target, const ExplainOptions &o, KernelExplanation &e) {
-  e.function = compiled.function;
   e.object = compiled.object;
   e.code = disassembleObject(compiled.object);
   e.mix = mixOf(e.code);
@@ -83,42 +72,21 @@ std::string mixText(const InstructionMix &m) {
 
 }  // namespace
 
-double KernelExplanation::intensity() const { return bytes() ? 2.0 * static_cast<double>(executedMacs) / static_cast<double>(bytes()) : 0.0; }
-
-std::string algorithmName(const Kernel &k) {
-  if (!k.schedule.autoscheduler.empty()) return fmt::format("Halide's {} autoscheduler", k.schedule.autoscheduler);
-  if (k.schedule.winograd) return fmt::format("Winograd F({0}x{0},3x3)", k.schedule.winograd);
-  if (k.node->op == OpKind::Conv) return "direct";
-  return opInfo(k.node->op).name;
-}
-
 KernelExplanation explainKernel(const Kernel &k, const Halide::Target &target, const ExplainOptions &o) {
   KernelExplanation e;
-  e.node = k.node->name;
-  e.nodeText = printNode(*k.node);
-  for (size_t i = 0; i < k.inputViews.size(); ++i) {
-    e.inputs.push_back(shapeText(k.inputViews[i]) + " " + k.inputs[i]->name);
-    e.inputBytes += 4 * elements(k.inputViews[i]);
-  }
-  for (const PackedParam &p : k.params) e.weightBytes += 4 * elements(p.view);
-  e.output = shapeText(k.outputView);
-  e.outputBytes = 4 * elements(k.outputView);
   e.target = target.to_string();
-  e.schedule = k.schedule.print();
-  e.algorithm = algorithmName(k);
-  e.layerMacs = macsOf(*k.node);
-  e.executedMacs = executedMacs(k);
-  e.lane = k.lane;
   CompileJobsOptions jobs;
   jobs.jobs = 1, jobs.progress = false;
-  readCode(compileKernels({k}, target, jobs).at(0), target, o, e);
+  CompiledKernel compiled = compileKernels({k}, target, jobs).at(0);
+  e.kernel = kernelRecord(k, compiled.function);
+  readCode(compiled, target, o, e);
   lower(k, target, o, e);
   return e;
 }
 
 void attachMeasurement(KernelExplanation &e, const Profile &profile) {
-  const StepProfile *step = profile.step(e.node);
-  if (!step) fail(fmt::format("the profiled build has no step '{}'", e.node));
+  const StepProfile *step = profile.step(e.kernel.node);
+  if (!step) fail(fmt::format("the profiled build has no step '{}'", e.kernel.node));
   e.measured = *step;
   e.threads = profile.threads, e.peakGflops = profile.peakGflops, e.readGBps = profile.readGBps;
 }
@@ -129,39 +97,40 @@ namespace {
 /// what bounds it (the lesser of the peak and intensity x bandwidth).
 std::string measuredText(const KernelExplanation &e) {
   const Quartiles &ms = e.measured->ms;
-  double gflops = ms.median > 0 ? 2e-6 * static_cast<double>(e.executedMacs) / ms.median : 0;
+  double gflops = ms.median > 0 ? 2e-6 * static_cast<double>(e.kernel.executedMacs) / ms.median : 0;
   std::string s = fmt::format("  measured    {:.3f} ms median (quartiles {:.3f}-{:.3f}) in the whole model on {} threads", ms.median, ms.q1, ms.q3,
                               e.threads);
-  if (e.executedMacs) s += fmt::format(": {:.1f} GFLOP/s, {:.1f}% of the measured FMA peak ({:.1f} GFLOP/s)", gflops, 100 * gflops / e.peakGflops, e.peakGflops);
-  s += e.lane ? fmt::format("; it runs in branch lane {}, beside the others\n", e.lane) : "\n";
-  if (e.executedMacs && e.bytes()) {
-    double memoryBound = e.intensity() * e.readGBps;
-    s += fmt::format("  roofline    {:.1f} flops/byte x {:.1f} GB/s read bandwidth = {:.1f} GFLOP/s: {}\n", e.intensity(), e.readGBps, memoryBound,
+  if (e.kernel.executedMacs) s += fmt::format(": {:.1f} GFLOP/s, {:.1f}% of the measured FMA peak ({:.1f} GFLOP/s)", gflops, 100 * gflops / e.peakGflops, e.peakGflops);
+  s += e.kernel.lane ? fmt::format("; it runs in branch lane {}, beside the others\n", e.kernel.lane) : "\n";
+  if (e.kernel.executedMacs && e.kernel.bytes()) {
+    double memoryBound = e.kernel.intensity() * e.readGBps;
+    s += fmt::format("  roofline    {:.1f} flops/byte x {:.1f} GB/s read bandwidth = {:.1f} GFLOP/s: {}\n", e.kernel.intensity(), e.readGBps, memoryBound,
                      memoryBound < e.peakGflops ? "memory-bound (below the FMA peak)" : "compute-bound (the FMA peak is lower)");
   }
-  s += fmt::format("  bytes/time  {:.1f} GB/s of its compulsory bytes\n", static_cast<double>(e.bytes()) / (ms.median * 1e6));
+  s += fmt::format("  bytes/time  {:.1f} GB/s of its compulsory bytes\n", static_cast<double>(e.kernel.bytes()) / (ms.median * 1e6));
   return s;
 }
 
 }  // namespace
 
 std::string printExplanation(const KernelExplanation &e) {
-  std::string s = fmt::format("kernel {} (target {})\n", e.node, e.target);
-  s += fmt::format("  node        {}\n", e.nodeText);
-  for (const std::string &in : e.inputs) s += fmt::format("  input       {}\n", in);
-  s += fmt::format("  output      {}{}\n", e.output, e.lane ? fmt::format(" (branch lane {})", e.lane) : "");
-  s += fmt::format("  schedule    {}\n", e.schedule);
-  s += fmt::format("  algorithm   {}\n", e.algorithm);
-  if (e.layerMacs) {
-    s += fmt::format("  work        {} multiply-adds in the layer", megas(e.layerMacs));
-    s += e.executedMacs != e.layerMacs ? fmt::format(", {} executed ({:.2f}x fewer)\n", megas(e.executedMacs),
-                                                     static_cast<double>(e.layerMacs) / static_cast<double>(e.executedMacs))
+  std::string s = fmt::format("kernel {} (target {})\n", e.kernel.node, e.target);
+  s += fmt::format("  node        {}\n", e.kernel.nodeText);
+  if (!e.kernel.absorbed.empty()) s += fmt::format("  absorbs     {} (folded, fused or merged into it by the passes)\n", fmt::join(e.kernel.absorbed, ", "));
+  for (const std::string &in : e.kernel.inputs) s += fmt::format("  input       {}\n", in);
+  s += fmt::format("  output      {}{}\n", e.kernel.output, e.kernel.lane ? fmt::format(" (branch lane {})", e.kernel.lane) : "");
+  s += fmt::format("  schedule    {}\n", e.kernel.schedule);
+  s += fmt::format("  algorithm   {}\n", e.kernel.algorithm);
+  if (e.kernel.layerMacs) {
+    s += fmt::format("  work        {} multiply-adds in the layer", megas(e.kernel.layerMacs));
+    s += e.kernel.executedMacs != e.kernel.layerMacs ? fmt::format(", {} executed ({:.2f}x fewer)\n", megas(e.kernel.executedMacs),
+                                                     static_cast<double>(e.kernel.layerMacs) / static_cast<double>(e.kernel.executedMacs))
                                        : " (all executed)\n";
   }
-  s += fmt::format("  bytes       in {}, weights {}, out {}: {} each read or written at least once\n", byteText(e.inputBytes),
-                   byteText(e.weightBytes), byteText(e.outputBytes), byteText(e.bytes()));
-  if (e.executedMacs) s += fmt::format("  intensity   {:.1f} flops per byte (executed flops / those bytes)\n", e.intensity());
-  s += fmt::format("  code        {} in {}: {} functions\n", e.function, e.object, e.code.size());
+  s += fmt::format("  bytes       in {}, weights {}, out {}: {} each read or written at least once\n", byteText(e.kernel.inputBytes),
+                   byteText(e.kernel.weightBytes), byteText(e.kernel.outputBytes), byteText(e.kernel.bytes()));
+  if (e.kernel.executedMacs) s += fmt::format("  intensity   {:.1f} flops per byte (executed flops / those bytes)\n", e.kernel.intensity());
+  s += fmt::format("  code        {} in {}: {} functions\n", e.kernel.function, e.object, e.code.size());
   s += fmt::format("  mix         {}\n", mixText(e.mix));
   if (e.hotLoop.found()) {
     const Instruction &first = e.hotLoop.function->instructions[e.hotLoop.begin];

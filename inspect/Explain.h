@@ -6,6 +6,7 @@
 
 #include "codegen/ExecutableProfile.h"
 #include "codegen/Kernel.h"
+#include "codegen/KernelManifest.h"
 #include "inspect/Disassembly.h"
 #include "inspect/InstructionMix.h"
 #include "inspect/Mca.h"
@@ -25,16 +26,10 @@ struct ExplainOptions {
 };
 
 struct KernelExplanation {
-  std::string node;            ///< its name
-  std::string nodeText;        ///< the node as the IR prints it (fusions show as attributes)
-  std::vector<std::string> inputs;  ///< "f32[1,160,14,14] inception_4e/3x3_reduce"
-  std::string output;          ///< "f32[1,320,14,14]"
-  std::string target, schedule, algorithm;
-  int64_t layerMacs = 0, executedMacs = 0;
-  int64_t inputBytes = 0, weightBytes = 0, outputBytes = 0;
-  int lane = 0;
+  KernelRecord kernel;         ///< what it computes and how (codegen/KernelManifest.h)
+  std::string target;
 
-  std::string function, object;  ///< the kernel's symbol and its object in the kernel cache
+  std::string object;          ///< its object in the kernel cache
   std::vector<DisassembledFunction> code;
   InstructionMix mix;
   Loop hotLoop;  ///< points into `code`: an explanation is not copied once explained
@@ -48,11 +43,6 @@ struct KernelExplanation {
   int threads = 0;
   double peakGflops = 0, readGBps = 0;
 
-  int64_t bytes() const { return inputBytes + weightBytes + outputBytes; }
-  /// Executed flops per compulsory byte: above the machine's flops / bandwidth a kernel can be
-  /// compute-bound, below it is memory-bound (the roofline).
-  double intensity() const;
-
   KernelExplanation() = default;
   KernelExplanation(const KernelExplanation &) = delete;
   KernelExplanation &operator=(const KernelExplanation &) = delete;
@@ -62,9 +52,6 @@ struct KernelExplanation {
 
 /// Compiles `kernel` for `target` through the kernel cache (as `deeper compile` does) and reads it back.
 KernelExplanation explainKernel(const Kernel &kernel, const Halide::Target &target, const ExplainOptions &options = {});
-
-/// The algorithm in words: "direct", "Winograd F(4x4,3x3)", "Halide's Mullapudi2016 autoscheduler".
-std::string algorithmName(const Kernel &kernel);
 
 /// Takes the kernel's time and the machine's rates from `profile` (of a build holding the kernel).
 /// UserError when the profile has no step of the kernel's node.

@@ -32,6 +32,11 @@ bool Node::attrBool(const std::string &attr) const { return attrAs<bool>(*this, 
 const Dims &Node::attrDims(const std::string &attr) const { return attrAs<Dims>(*this, attr); }
 const std::string &Node::attrWord(const std::string &attr) const { return attrAs<std::string>(*this, attr); }
 
+void absorb(Node &into, const Node &from) {
+  into.absorbed.push_back(from.name);
+  into.absorbed.insert(into.absorbed.end(), from.absorbed.begin(), from.absorbed.end());
+}
+
 bool isAlias(const Node &node) {
   return node.op == OpKind::Flatten || node.op == OpKind::Reshape || node.op == OpKind::Dropout || node.op == OpKind::Slice;
 }

@@ -51,6 +51,10 @@ struct Node {
   std::string block;      ///< block instance path, e.g. "inception_3a"; empty at top level
   std::string blockType;  ///< the block's name, e.g. "inception"
   SourceLoc loc;
+  /// The layers passes folded, fused or merged into this node, by their names before the passes (its
+  /// provenance, like MLIR's fused locations): how `deeper compare` lines up the kernels of two builds
+  /// that fused differently. Not printed: a printed graph starts its own history.
+  std::vector<std::string> absorbed;
 
   const OpInfo &info() const { return opInfo(op); }
   /// The op as people read it: "conv+relu" when the epilogue carries a relu, else the op's name.
@@ -74,6 +78,9 @@ struct Node {
   int outputCount_ = 0;  ///< graph outputs that are this node
   size_t position_ = 0;  ///< index in Graph::nodes()
 };
+
+/// Records that `from` (and whatever it had absorbed) now lives inside `into`.
+void absorb(Node &into, const Node &from);
 
 /// True for ops whose value is their input's storage, read differently (flatten, reshape, dropout;
 /// slice reads part of it, further in and strided).

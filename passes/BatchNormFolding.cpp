@@ -37,6 +37,7 @@ bool runBatchNormFolding(Graph &graph) {
     if (!conv) continue;
     if (!graph.weights.empty()) foldWeights(graph, *conv, *bn);
     conv->attrs["bias"] = true;
+    absorb(*conv, *bn);
     graph.replaceAllUses(bn, conv);
     changed = true;
   }

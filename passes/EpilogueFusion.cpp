@@ -20,6 +20,7 @@ bool runEpilogueFusion(Graph &graph) {
     Node *producer = fusableProducer(graph, *relu);
     if (!producer) continue;
     producer->attrs["relu"] = true;
+    absorb(*producer, *relu);
     graph.replaceAllUses(relu, producer);
     changed = true;
   }

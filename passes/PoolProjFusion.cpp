@@ -38,6 +38,7 @@ bool runPoolProjFusion(Graph &graph) {
     Node *pool = conv->inputs()[0];
     int64_t k = sameSizeWindow(*pool);
     conv->attrs["input_maxpool"] = k;
+    absorb(*conv, *pool);
     graph.setInput(conv, 0, pool->inputs()[0]);
     changed = true;
   }

@@ -47,6 +47,7 @@ void fuse(Graph &graph, Node &reduce, Node &conv) {
   }
   conv.attrs["reduce"] = reduce.attrInt("out");
   conv.attrs["reduce_relu"] = reduce.attrBool("relu");
+  absorb(conv, reduce);
   graph.setInput(&conv, 0, reduce.inputs()[0]);
 }
 

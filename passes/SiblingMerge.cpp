@@ -106,6 +106,7 @@ void merge(Graph &graph, const std::vector<Node *> &siblings) {
 
   int64_t begin = 0;
   for (Node *s : siblings) {  // each sibling's place and name go to its slice of the merged conv
+    absorb(*merged, *s);
     std::unique_ptr<Node> slice = newNode(OpKind::Slice, s->name, merged, *s);
     slice->attrs = {{"begin", begin}, {"end", begin + s->attrInt("out")}};
     slice->shape = inferShape(*slice, graph.batch);

@@ -1,5 +1,6 @@
 // The deeper binary: exit codes, files written only on success, pass instrumentation.
 #include "TestUtil.h"
+#include "codegen/KernelManifest.h"
 #include "reference/Weights.h"
 #include "support/Npy.h"
 #include "support/Safetensors.h"
@@ -277,6 +278,19 @@ TEST_CASE("compile: pointwise kernels overwrite their input in place and still m
   CHECK_MENTIONS(profile, "FMA peak 100.0 GFLOP/s (given by --peak)");
   // Shapes as the header writes them.
   CHECK_MENTIONS(readFile(dir + "/out/chain.h"), "float[1][3][6][6]");
+  // The kernel manifest: a record per step, in order, with what the passes absorbed.
+  BuildManifest manifest = readManifest(dir + "/out/chain.kernels.json");
+  REQUIRE(manifest.kernels.size() == 5);
+  CHECK(manifest.model == "chain");
+  CHECK(manifest.batch == 1);
+  const KernelRecord &y = manifest.kernels[4];
+  CHECK(y.node == "y");
+  CHECK(y.algorithm == "direct");
+  CHECK(y.output == "f32[1,3,6,6]");
+  CHECK(y.layerMacs == 3 * 2 * 36);
+  CHECK(y.inputBytes == 4 * 2 * 36);
+  CHECK(y.function.rfind("deeper_k_", 0) == 0);
+  CHECK(readFile(dir + "/out/chain_glue.cpp").find(y.function + "_argv") != std::string::npos);
   CHECK_MENTIONS(profile, "\ny                                [1][3][6][6] ");
 
   // Without --peak the rates are measured; the JSON and CSV carry every step with them.

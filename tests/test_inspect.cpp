@@ -103,14 +103,14 @@ TEST_CASE("explain: a conv's FMAs at the target's vector width, its work and byt
   for (auto [target, bits] : {std::pair<const char *, int>{"x86-64-linux-avx2-fma", 256}, {"x86-64-linux-avx512_skylake-avx2-fma", 512}}) {
     CAPTURE(target);
     KernelExplanation e = explainConv(target, 0);
-    CHECK(e.node == "y");
-    CHECK(e.algorithm == "direct");
-    CHECK(e.output == "f32[1,64,14,14]");
-    CHECK(e.layerMacs == int64_t{14} * 14 * 9 * 32 * 64);
-    CHECK(e.executedMacs == e.layerMacs);
-    CHECK(e.inputBytes == 4 * 32 * 14 * 14);
-    CHECK(e.outputBytes == 4 * 64 * 14 * 14);
-    CHECK(e.weightBytes >= 4 * 9 * 32 * 64);  // packed: padded to whole channel blocks
+    CHECK(e.kernel.node == "y");
+    CHECK(e.kernel.algorithm == "direct");
+    CHECK(e.kernel.output == "f32[1,64,14,14]");
+    CHECK(e.kernel.layerMacs == int64_t{14} * 14 * 9 * 32 * 64);
+    CHECK(e.kernel.executedMacs == e.kernel.layerMacs);
+    CHECK(e.kernel.inputBytes == 4 * 32 * 14 * 14);
+    CHECK(e.kernel.outputBytes == 4 * 64 * 14 * 14);
+    CHECK(e.kernel.weightBytes >= 4 * 9 * 32 * 64);  // packed: padded to whole channel blocks
     CHECK(e.mix.widestFma() == bits);
     CHECK(e.mix.fmaByBits.size() == 1);  // no narrower FMAs: the whole conv is vectorised
     REQUIRE(e.hotLoop.found());
@@ -129,10 +129,10 @@ TEST_CASE("explain: a conv's FMAs at the target's vector width, its work and byt
 
 TEST_CASE("explain: Winograd executes fewer multiply-adds than the layer has, and says so") {
   KernelExplanation e = explainConv("x86-64-linux-avx512_skylake-avx2-fma", 4);
-  CHECK(e.algorithm == "Winograd F(4x4,3x3)");
-  CHECK(e.executedMacs == int64_t{16} * 36 * 32 * 64);  // 4x4 tiles of 4x4 outputs, 36 products each
-  CHECK(e.executedMacs < e.layerMacs);
-  CHECK(e.weightBytes >= 4 * 36 * 32 * 64);  // U: 36 values per channel pair
+  CHECK(e.kernel.algorithm == "Winograd F(4x4,3x3)");
+  CHECK(e.kernel.executedMacs == int64_t{16} * 36 * 32 * 64);  // 4x4 tiles of 4x4 outputs, 36 products each
+  CHECK(e.kernel.executedMacs < e.kernel.layerMacs);
+  CHECK(e.kernel.weightBytes >= 4 * 36 * 32 * 64);  // U: 36 values per channel pair
   CHECK_MENTIONS(printExplanation(e), "executed (3.06x fewer)");
 }
 

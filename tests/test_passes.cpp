@@ -328,3 +328,28 @@ TEST_CASE("channels-last on GoogLeNet: every value from conv1 to inception_5b/ou
   CHECK_FALSE(storedChannelsLast(*g.find("data")));
   CHECK_FALSE(runChannelsLast(g));  // a second run changes nothing
 }
+
+TEST_CASE("provenance: a node lists the layers passes folded, fused or merged into it") {
+  Graph g = test::parse("network p\nx = input(shape=16x9x9)\nc = conv(x, out=8, kernel=1)\nbn = batchnorm(c)\nr = relu(bn)\n"
+                        "pool = maxpool(r, kernel=3, pad=1)\nproj = conv(pool, out=4, kernel=1)\noutput proj\n");
+  g.weights = initWeights(g, 2);
+  runPass(g, "batchnorm-folding");
+  runPass(g, "epilogue-fusion");
+  CHECK(g.find("c")->absorbed == std::vector<std::string>{"bn", "r"});
+  runPass(g, "pool-proj-fusion");
+  REQUIRE(g.find("pool") == nullptr);
+  CHECK(g.find("proj")->absorbed == std::vector<std::string>{"pool"});
+  CHECK(g.find("x")->absorbed.empty());
+
+  // Merged siblings, then one of them fused into its consumer: the history travels along.
+  Graph m = test::parse(kModuleCase);
+  m.weights = initWeights(m, 4);
+  runPass(m, "sibling-merge");
+  CHECK(m.find("r3_and_r5")->absorbed == std::vector<std::string>{"r3", "r5"});
+  Graph f = test::parse(kModuleCase);
+  f.weights = initWeights(f, 4);
+  runPass(f, "reduce-conv-fusion-everywhere");
+  CHECK(f.find("b3")->absorbed == std::vector<std::string>{"r3"});
+  CHECK(f.find("b5")->absorbed == std::vector<std::string>{"r5"});
+  CHECK(printGraph(f).find("absorbed") == std::string::npos);  // not printed: a printed graph starts afresh
+}

@@ -1,0 +1,94 @@
+#include "codegen/KernelManifest.h"
+
+#include "ir/Printer.h"
+#include "support/Diagnostics.h"
+#include "support/Files.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include <numeric>
+
+namespace deeper {
+namespace {
+
+int64_t elements(const OperandView &v) {
+  return std::accumulate(v.extent.begin(), v.extent.end(), int64_t{1}, [](int64_t a, int32_t e) { return a * e; });
+}
+
+/// N,C,H,W as the IR writes shapes: the view's extents outermost first.
+std::string shapeText(const OperandView &v) {
+  std::vector<int32_t> dims(v.extent.rbegin(), v.extent.rend());
+  return fmt::format("f32[{}]", fmt::join(dims, ","));
+}
+
+}  // namespace
+
+double KernelRecord::intensity() const { return bytes() ? 2.0 * static_cast<double>(executedMacs) / static_cast<double>(bytes()) : 0.0; }
+
+std::string algorithmName(const Kernel &k) {
+  if (!k.schedule.autoscheduler.empty()) return fmt::format("Halide's {} autoscheduler", k.schedule.autoscheduler);
+  if (k.schedule.winograd) return fmt::format("Winograd F({0}x{0},3x3)", k.schedule.winograd);
+  if (k.node->op == OpKind::Conv) return "direct";
+  return opInfo(k.node->op).name;
+}
+
+KernelRecord kernelRecord(const Kernel &k, const std::string &function) {
+  KernelRecord r;
+  r.node = k.node->name;
+  r.op = k.node->opLabel();
+  r.nodeText = printNode(*k.node);
+  r.absorbed = k.node->absorbed;
+  for (size_t i = 0; i < k.inputViews.size(); ++i) {
+    r.inputs.push_back(shapeText(k.inputViews[i]) + " " + k.inputs[i]->name);
+    r.inputBytes += 4 * elements(k.inputViews[i]);
+  }
+  for (const PackedParam &p : k.params) r.weightBytes += 4 * elements(p.view);
+  r.output = shapeText(k.outputView);
+  r.outputBytes = 4 * elements(k.outputView);
+  r.schedule = k.schedule.print();
+  r.algorithm = algorithmName(k);
+  r.function = function;
+  r.layerMacs = macsOf(*k.node);
+  r.executedMacs = executedMacs(k);
+  r.lane = k.lane, r.group = k.group;
+  return r;
+}
+
+std::string manifestJson(const BuildManifest &m) {
+  nlohmann::json j = {{"model", m.model}, {"source", m.source}, {"target", m.target}, {"batch", m.batch}, {"kernels", nlohmann::json::array()}};
+  for (const KernelRecord &r : m.kernels)
+    j["kernels"].push_back({{"node", r.node}, {"op", r.op}, {"node_text", r.nodeText}, {"absorbed", r.absorbed}, {"inputs", r.inputs},
+                            {"output", r.output}, {"schedule", r.schedule}, {"algorithm", r.algorithm}, {"function", r.function},
+                            {"layer_macs", r.layerMacs}, {"executed_macs", r.executedMacs}, {"input_bytes", r.inputBytes},
+                            {"weight_bytes", r.weightBytes}, {"output_bytes", r.outputBytes}, {"lane", r.lane}, {"group", r.group}});
+  // Names come from model files: the dump escapes what is not ASCII rather than failing on bad UTF-8.
+  return j.dump(1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+BuildManifest readManifest(const std::string &path) {
+  BuildManifest m;
+  try {
+    nlohmann::json j = nlohmann::json::parse(readFile(path));
+    m.model = j.at("model"), m.source = j.at("source"), m.target = j.at("target"), m.batch = j.at("batch");
+    for (const nlohmann::json &k : j.at("kernels")) {
+      KernelRecord r;
+      r.node = k.at("node"), r.op = k.at("op"), r.nodeText = k.at("node_text");
+      r.absorbed = k.at("absorbed").get<std::vector<std::string>>();
+      r.inputs = k.at("inputs").get<std::vector<std::string>>();
+      r.output = k.at("output"), r.schedule = k.at("schedule"), r.algorithm = k.at("algorithm"), r.function = k.at("function");
+      r.layerMacs = k.at("layer_macs"), r.executedMacs = k.at("executed_macs");
+      r.inputBytes = k.at("input_bytes"), r.weightBytes = k.at("weight_bytes"), r.outputBytes = k.at("output_bytes");
+      r.lane = k.at("lane"), r.group = k.at("group");
+      m.kernels.push_back(std::move(r));
+    }
+  } catch (const UserError &) {
+    throw;
+  } catch (const std::exception &e) {
+    fail(fmt::format("{}: not a kernel manifest of `deeper compile` ({})", path, e.what()));
+  }
+  return m;
+}
+
+}  // namespace deeper
