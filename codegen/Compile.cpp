@@ -130,8 +130,10 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   writeFileAtomic(out.staged(id + ".h"), emitHeader(glue));
   writeFileAtomic(out.staged(id + "_glue.cpp"), emitGlueSource(glue));
   writeWeightsFile(out.staged(id + ".weights"), hash, packed);
-  BuildManifest manifest{graph.name, options.source, target.to_string(), graph.batch, {}};
+  BuildManifest manifest{graph.name, options.source, target.to_string(), id, graph.batch, {}};
   for (size_t i = 0; i < kernels.size(); ++i) manifest.kernels.push_back(kernelRecord(kernels[i], compiled[i].function));
+  for (const auto &node : graph.nodes())
+    if (!runsKernel(*node)) manifest.notKernels[node->name] = whyNoKernel(*node);
   writeFileAtomic(out.staged(id + ".kernels.json"), manifestJson(manifest));
   buildNative(out, id, compiled, runtimeObject);
   out.commit();

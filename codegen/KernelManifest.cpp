@@ -34,6 +34,13 @@ std::string algorithmName(const Kernel &k) {
   return opInfo(k.node->op).name;
 }
 
+std::string whyNoKernel(const Node &node) {
+  if (node.op == OpKind::Input) return "a graph input";
+  if (isAlias(node)) return fmt::format("a view of its input's storage ({})", opInfo(node.op).name);
+  if (node.op == OpKind::Concat) return "an in-place concat: its inputs write into it (concat-elision)";
+  return "computes nothing of its own";
+}
+
 KernelRecord kernelRecord(const Kernel &k, const std::string &function) {
   KernelRecord r;
   r.node = k.node->name;
@@ -57,7 +64,9 @@ KernelRecord kernelRecord(const Kernel &k, const std::string &function) {
 }
 
 std::string manifestJson(const BuildManifest &m) {
-  nlohmann::json j = {{"model", m.model}, {"source", m.source}, {"target", m.target}, {"batch", m.batch}, {"kernels", nlohmann::json::array()}};
+  nlohmann::json j = {{"model", m.model},   {"identifier", m.identifier}, {"source", m.source},
+                      {"target", m.target}, {"batch", m.batch},           {"kernels", nlohmann::json::array()},
+                      {"not_kernels", m.notKernels}};
   for (const KernelRecord &r : m.kernels)
     j["kernels"].push_back({{"node", r.node}, {"op", r.op}, {"node_text", r.nodeText}, {"absorbed", r.absorbed}, {"inputs", r.inputs},
                             {"output", r.output}, {"schedule", r.schedule}, {"algorithm", r.algorithm}, {"function", r.function},
@@ -71,7 +80,7 @@ BuildManifest readManifest(const std::string &path) {
   BuildManifest m;
   try {
     nlohmann::json j = nlohmann::json::parse(readFile(path));
-    m.model = j.at("model"), m.source = j.at("source"), m.target = j.at("target"), m.batch = j.at("batch");
+    m.model = j.at("model"), m.identifier = j.at("identifier"), m.source = j.at("source"), m.target = j.at("target"), m.batch = j.at("batch");
     for (const nlohmann::json &k : j.at("kernels")) {
       KernelRecord r;
       r.node = k.at("node"), r.op = k.at("op"), r.nodeText = k.at("node_text");
@@ -83,6 +92,7 @@ BuildManifest readManifest(const std::string &path) {
       r.lane = k.at("lane"), r.group = k.at("group");
       m.kernels.push_back(std::move(r));
     }
+    m.notKernels = j.at("not_kernels").get<std::map<std::string, std::string>>();
   } catch (const UserError &) {
     throw;
   } catch (const std::exception &e) {

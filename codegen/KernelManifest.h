@@ -7,6 +7,7 @@
 #include "codegen/Kernel.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,15 @@ struct KernelRecord {
 
 struct BuildManifest {
   std::string model, source, target;
+  std::string identifier;  ///< the files' names: lib<identifier>.a, the executable <identifier>
   int64_t batch = 1;
   std::vector<KernelRecord> kernels;  ///< in execution order: the profile's steps
+  /// The graph's other nodes and why they run no kernel ("in-place concat: ..."), by name.
+  std::map<std::string, std::string> notKernels;
 };
+
+/// Why `node` runs no kernel of its own (ir/Graph.h runsKernel is false for it).
+std::string whyNoKernel(const Node &node);
 
 /// The algorithm in words: "direct", "Winograd F(4x4,3x3)", "Halide's Mullapudi2016 autoscheduler",
 /// or the op's name for kernels that are not convs.

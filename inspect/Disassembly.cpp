@@ -149,17 +149,25 @@ std::vector<DisassembledFunction> disassembleObject(const std::string &objectPat
   return disassembleObjectBytes(readFile(objectPath), objectPath);
 }
 
-std::vector<DisassembledFunction> disassembleArchiveMember(const std::string &archivePath, const std::string &symbol) {
+std::vector<std::vector<DisassembledFunction>> disassembleArchiveMembers(const std::string &archivePath, const std::vector<std::string> &symbols) {
   std::string bytes = readFile(archivePath);
   llvm::Expected<std::unique_ptr<llvm::object::Archive>> archive =
       llvm::object::Archive::create(llvm::MemoryBufferRef(llvm::StringRef(bytes.data(), bytes.size()), archivePath));
   if (!archive) fail(fmt::format("{}: not a static library ({})", archivePath, errorText(archive.takeError())));
-  llvm::Expected<llvm::Optional<llvm::object::Archive::Child>> child = (*archive)->findSym(symbol);
-  if (!child) fail(fmt::format("{}: unreadable symbol table ({})", archivePath, errorText(child.takeError())));
-  if (!*child) fail(fmt::format("{}: no member defines '{}'", archivePath, symbol));
-  llvm::Expected<llvm::StringRef> member = (*child)->getBuffer();
-  if (!member) fail(fmt::format("{}: unreadable member for '{}' ({})", archivePath, symbol, errorText(member.takeError())));
-  return disassembleObjectBytes(member->str(), fmt::format("{}({})", archivePath, symbol));
+  std::vector<std::vector<DisassembledFunction>> out;
+  for (const std::string &symbol : symbols) {
+    llvm::Expected<llvm::Optional<llvm::object::Archive::Child>> child = (*archive)->findSym(symbol);
+    if (!child) fail(fmt::format("{}: unreadable symbol table ({})", archivePath, errorText(child.takeError())));
+    if (!*child) fail(fmt::format("{}: no member defines '{}'", archivePath, symbol));
+    llvm::Expected<llvm::StringRef> member = (*child)->getBuffer();
+    if (!member) fail(fmt::format("{}: unreadable member for '{}' ({})", archivePath, symbol, errorText(member.takeError())));
+    out.push_back(disassembleObjectBytes(member->str(), fmt::format("{}({})", archivePath, symbol)));
+  }
+  return out;
+}
+
+std::vector<DisassembledFunction> disassembleArchiveMember(const std::string &archivePath, const std::string &symbol) {
+  return std::move(disassembleArchiveMembers(archivePath, {symbol}).at(0));
 }
 
 }  // namespace deeper::inspect

@@ -36,5 +36,7 @@ std::vector<DisassembledFunction> disassembleObjectBytes(const std::string &byte
 /// The members of the static library `archivePath` whose symbol table defines `symbol`, disassembled.
 /// UserError when none does.
 std::vector<DisassembledFunction> disassembleArchiveMember(const std::string &archivePath, const std::string &symbol);
+/// The same for several symbols, the library read once: one result per symbol, in order.
+std::vector<std::vector<DisassembledFunction>> disassembleArchiveMembers(const std::string &archivePath, const std::vector<std::string> &symbols);
 
 }  // namespace deeper::inspect

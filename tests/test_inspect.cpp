@@ -3,6 +3,7 @@
 #include "TestUtil.h"
 #include "codegen/Compile.h"
 #include "codegen/Kernel.h"
+#include "inspect/Compare.h"
 #include "inspect/Explain.h"
 
 #include <doctest/doctest.h>
@@ -165,4 +166,69 @@ TEST_CASE("deeper explain: files written together, kernels that do not exist or 
   r = test::runDeeper("explain " + model);
   CHECK(r.status == 1);
   CHECK_MENTIONS(r.output, "needs --kernel NAME");
+}
+
+namespace {
+
+KernelRecord record(const std::string &node, std::vector<std::string> absorbed = {}) {
+  KernelRecord r;
+  r.node = node, r.absorbed = std::move(absorbed), r.function = "deeper_k_" + node;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("matching kernels: through the layers they absorbed, fused against unfused, and layers one build lacks") {
+  BuildManifest a, b;
+  a.kernels = {record("c1"), record("r3_and_r5", {"r3", "r5"}), record("b3", {"relu3"}), record("out_copy")};
+  b.kernels = {record("c1"), record("r3"), record("r5"), record("b3"), record("relu3"), record("concat")};
+  std::vector<MatchedKernels> rows = matchKernels(a, b);
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0].a == std::vector<size_t>{0});
+  CHECK(rows[0].b == std::vector<size_t>{0});
+  CHECK(rows[1].a == std::vector<size_t>{1});
+  CHECK(rows[1].b == std::vector<size_t>{1, 2});  // the merged conv faces both siblings
+  CHECK(rows[2].a == std::vector<size_t>{2});
+  CHECK(rows[2].b == std::vector<size_t>{3, 4});  // the conv that absorbed its relu faces both
+  CHECK(rows[3].a == std::vector<size_t>{3});
+  CHECK(rows[3].b.empty());
+  CHECK(rows[4].a.empty());
+  CHECK(rows[4].b == std::vector<size_t>{5});
+  // A build against itself: every row one kernel each side.
+  for (const MatchedKernels &row : matchKernels(a, a)) CHECK((row.a.size() == 1 && row.b.size() == 1));
+}
+
+TEST_CASE("deeper compare: a build against itself differs nowhere; against no passes it shows the fusions") {
+  test::TempDir dir;
+  const std::string model = dir.path + "/m.dnet";
+  writeFileAtomic(model, "network m\nx = input(shape=16x9x9)\nb1 = conv(x, out=8, kernel=1)\nr1 = relu(b1)\n"
+                         "r3 = conv(x, out=12, kernel=1, relu=true)\nb3 = conv(r3, out=8, kernel=3, pad=1, relu=true)\n"
+                         "r5 = conv(x, out=4, kernel=1, relu=true)\nb5 = conv(r5, out=4, kernel=5, pad=2, relu=true)\n"
+                         "cat = concat(r1, b3, b5)\ny = conv(cat, out=4, kernel=1)\noutput y\n");
+  REQUIRE(test::runDeeper("compile " + model + " -o " + dir.path + "/a").status == 0);
+  test::CliResult self = test::runDeeper("compare " + dir.path + "/a " + dir.path + "/a --rounds 1 --runs 3");
+  REQUIRE(self.status == 0);
+  CHECK_MENTIONS(self.output, "0 of 6 rows differ in code");
+  CHECK_MENTIONS(self.output, "whole model");
+  CHECK(self.output.find("    A: ") == std::string::npos);  // no row explains a difference
+
+  test::CliResult r = test::runDeeper("compare " + model + " --b \"--passes=\" --rounds 1 --runs 3");
+  REQUIRE(r.status == 0);
+  CHECK_MENTIONS(r.output, "B: " + model + " --passes= (");
+  CHECK_MENTIONS(r.output, "A: b1 (conv+relu, direct), absorbs r1");
+  CHECK_MENTIONS(r.output, "B: 2 kernels: b1, r1");
+  CHECK_MENTIONS(r.output, "(B only) cat");
+  CHECK_MENTIONS(r.output, "A: no kernel: cat is an in-place concat");
+  CHECK_MENTIONS(r.output, "7 of 7 rows differ in code");
+  CHECK_MENTIONS(r.output, "attributes: A only: layout=nhwc");
+
+  test::CliResult bad = test::runDeeper("compare " + dir.path + " " + dir.path + "/a");
+  CHECK(bad.status == 1);
+  CHECK_MENTIONS(bad.output, "holds no <model>.kernels.json");
+  bad = test::runDeeper("compare " + model);
+  CHECK(bad.status == 1);
+  CHECK_MENTIONS(bad.output, "needs two compiled folders");
+  bad = test::runDeeper("compare " + model + " --b \"nonsense\"");
+  CHECK(bad.status == 1);
+  CHECK_MENTIONS(bad.output, "a variant is options only");
 }

@@ -5,6 +5,7 @@
 #include "codegen/Kernel.h"
 #include "codegen/ScheduleFile.h"
 #include "frontend/Load.h"
+#include "inspect/Compare.h"
 #include "inspect/Explain.h"
 #include "frontend/OnnxExporter.h"
 #include "frontend/OnnxImporter.h"
@@ -352,6 +353,35 @@ int commandExplain(const Options &o) {
   return 0;
 }
 
+/// What a variant's options say, for the comparison's header: "MODEL --passes=" or "MODEL (defaults)".
+std::string variantLabel(const Options &o, const std::optional<std::string> &variant) {
+  return variant && !variant->empty() ? fmt::format("{} {}", o.model, *variant) : fmt::format("{} (defaults)", o.model);
+}
+
+int commandCompare(const Options &o) {
+  bool folders = !o.secondModel.empty();
+  if (folders && (o.variantA || o.variantB)) fail("compare takes two folders, or one MODEL with --a/--b: not both");
+  if (!folders && !o.variantA && !o.variantB)
+    fail("'deeper compare' needs two compiled folders (DIR_A DIR_B), or a MODEL and the options of each build (--a \"OPTS\" --b \"OPTS\")");
+  if (o.model.empty()) fail("'deeper compare' needs DIR_A DIR_B, or MODEL --a \"OPTS\" --b \"OPTS\"");
+  std::optional<ScratchFolder> scratch;
+  std::string folderA = o.model, folderB = o.secondModel, labelA = o.model, labelB = o.secondModel;
+  if (!folders) {
+    scratch.emplace("deeper-compare");
+    folderA = scratch->path() + "/a", folderB = scratch->path() + "/b";
+    labelA = variantLabel(o, o.variantA), labelB = variantLabel(o, o.variantB);
+    fmt::print(stderr, "compiling A: {}\n", labelA);
+    compileAsOptions(withOptionText(o, o.variantA.value_or("")), folderA, nullptr, false);
+    fmt::print(stderr, "compiling B: {}\n", labelB);
+    compileAsOptions(withOptionText(o, o.variantB.value_or("")), folderB, nullptr, false);
+  }
+  inspect::ComparedBuild a = inspect::loadBuild(folderA, labelA), b = inspect::loadBuild(folderB, labelB);
+  fmt::print(stderr, "profiling both, {} alternating rounds of {} runs\n", o.rounds, o.runs);
+  inspect::profileTogether({&a, &b}, o.rounds, o.runs, o.threads);
+  fmt::print("{}", inspect::printComparison(a, b, inspect::matchKernels(a.manifest, b.manifest)));
+  return 0;
+}
+
 /// --import, --export and --best work on the database alone; otherwise the MODEL is tuned.
 int commandTune(const Options &o) {
   if (o.db.empty()) fail("'deeper tune' needs --db FILE.sqlite, the tuning database (created when missing)");
@@ -400,6 +430,7 @@ int runCommand(const Options &o) {
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
       {"compile", commandCompile}, {"export-onnx", commandExportOnnx}, {"tensor", commandTensor},
       {"schedules", commandSchedules}, {"tune", commandTune},           {"explain", commandExplain},
+      {"compare", commandCompare},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);

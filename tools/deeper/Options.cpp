@@ -24,6 +24,7 @@ commands:
   compile   compile to a native library, header, weights file and executable (-o DIR)
   schedules print every kernel's schedule as a file that compile --schedules takes back
   explain   one kernel as generated: work, bytes, lowered loops, instruction mix, llvm-mca (--kernel NAME)
+  compare   two builds kernel by kernel: DIR_A DIR_B (compiled folders), or MODEL --a "OPTIONS" --b "OPTIONS"
   tune      search each kernel's and module's schedules by measuring them (--db FILE.sqlite)
   export-onnx  write the inference graph and its weights as ONNX (-o FILE.onnx; --seed N | --weights F)
   tensor    print a tensor file's name and shape (FILE.npy or ONNX FILE.pb); -o OUT.npy converts it
@@ -69,6 +70,12 @@ explain:  --kernel NAME               the node whose kernel to explain (required
           -o DIR                     write NAME.stmt, NAME.stmt.html (Halide's view), NAME.s, NAME.loop.s there
           --measure [--threads N]    compile the whole model and time the kernel in it: GFLOP/s, % of this
                                      machine's FMA peak and the roofline bound, both measured there
+
+compare:  DIR_A DIR_B                 two `deeper compile` output folders
+          MODEL --a "OPTS" --b "OPTS"   two builds of MODEL, each with its options (either may be left out:
+                                     the defaults), e.g. --b "--passes=" or --b "--target x86-64-linux-avx2"
+          --rounds N --runs N        profile both N rounds, alternating, of N runs each (default 3, 20)
+          --threads N                the thread count both run at (default: every core)
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
 run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)
@@ -153,6 +160,10 @@ const std::map<std::string, Setter> &valueOptions() {
       {"--export", [](Options &o, const std::string &v) { o.exportFile = v; }},
       {"--import", [](Options &o, const std::string &v) { o.importFile = v; }},
       {"--kernel", [](Options &o, const std::string &v) { o.kernel = v; }},
+      {"--a", [](Options &o, const std::string &v) { o.variantA = v; }},
+      {"--b", [](Options &o, const std::string &v) { o.variantB = v; }},
+      {"--rounds", [](Options &o, const std::string &v) { o.rounds = static_cast<int>(std::min<uint64_t>(100, parseCount("--rounds", v, false))); }},
+      {"--runs", [](Options &o, const std::string &v) { o.runs = static_cast<int>(std::min<uint64_t>(10000, parseCount("--runs", v, false))); }},
   };
   return table;
 }
@@ -197,6 +208,24 @@ int parseOne(Options &o, int argc, char **argv, int i) {
 
 }  // namespace
 
+Options withOptionText(Options o, const std::string &text) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < text.size();) {
+    size_t begin = text.find_first_not_of(" \t\n", i);
+    if (begin == std::string::npos) break;
+    size_t end = text.find_first_of(" \t\n", begin);
+    words.push_back(text.substr(begin, end == std::string::npos ? std::string::npos : end - begin));
+    i = end == std::string::npos ? text.size() : end;
+  }
+  std::vector<char *> argv;
+  for (std::string &w : words) {
+    if (w.empty() || w[0] != '-') fail(fmt::format("'{}' in \"{}\": a variant is options only (the model is given once)", w, text));
+    argv.push_back(w.data());
+  }
+  for (int i = 0; i < static_cast<int>(argv.size());) i = parseOne(o, static_cast<int>(argv.size()), argv.data(), i);
+  return o;
+}
+
 std::string usage() { return kUsage; }
 
 Options parseOptions(int argc, char **argv) {
@@ -213,9 +242,11 @@ Options parseOptions(int argc, char **argv) {
   }
   if (positional.empty()) fail("no command given; see `deeper --help`");
   o.command = positional[0];
-  if (positional.size() > 2)
-    fail(fmt::format("unexpected argument '{}'; one MODEL per command", positional[2]));
-  if (positional.size() == 2) o.model = positional[1];
+  size_t most = o.command == "compare" ? 3 : 2;  // compare DIR_A DIR_B
+  if (positional.size() > most)
+    fail(fmt::format("unexpected argument '{}'; {}", positional[most], most == 3 ? "compare takes two folders" : "one MODEL per command"));
+  if (positional.size() >= 2) o.model = positional[1];
+  if (positional.size() == 3) o.secondModel = positional[2];
   if (o.seed && !o.weights.empty()) fail("--seed and --weights exclude each other: give one");
   return o;
 }

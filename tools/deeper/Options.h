@@ -55,10 +55,18 @@ struct Options {
   bool stmt = false;            ///< print Halide's lowered statement
   bool assembly = false;        ///< print the disassembly
   bool measure = false;         ///< time the kernel in the whole compiled model
+  // compare
+  std::string secondModel;      ///< compare DIR_A DIR_B: the second folder
+  std::optional<std::string> variantA, variantB;  ///< compare MODEL --a "OPTIONS" --b "OPTIONS"
+  int rounds = 3, runs = 20;    ///< profiling: alternating rounds, runs per round
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.
 Options parseOptions(int argc, char **argv);
+
+/// `base` with the options of `text` (whitespace-separated, as on a command line) applied: a variant
+/// of a model for `deeper compare --a/--b`.
+Options withOptionText(Options base, const std::string &text);
 
 std::string usage();
 
