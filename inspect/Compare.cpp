@@ -3,6 +3,8 @@
 #include "inspect/Disassembly.h"
 #include "runtime/printable.h"
 #include "support/Diagnostics.h"
+#include "support/Files.h"
+#include "support/Process.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -194,6 +196,25 @@ void profileTogether(std::vector<ComparedBuild *> builds, int rounds, int runs, 
                          builds[i]->folder, profiles[i].back().steps.size(), builds[i]->manifest.kernels.size()));
     }
   for (size_t i = 0; i < builds.size(); ++i) builds[i]->profile = combine(profiles[i]);
+}
+
+std::string unifiedDiff(const std::string &a, const std::string &b, const std::string &labelA, const std::string &labelB, size_t maxLines) {
+  if (a == b) return "";
+  ScratchFolder scratch("deeper-diff");
+  writeFileAtomic(scratch.path() + "/a", a);
+  writeFileAtomic(scratch.path() + "/b", b);
+  ProcessResult r = runProcess({"diff", "-u", "--label", labelA, "--label", labelB, scratch.path() + "/a", scratch.path() + "/b"}, 60);
+  if (r.ending != ProcessResult::Ending::Exited || r.code != 1) fail(fmt::format("diff failed ({}): {}", r.describe(), r.output.substr(0, 300)));
+  std::string out;
+  size_t lines = 0, at = 0;
+  for (size_t next; at < r.output.size() && lines < maxLines; at = next + 1, ++lines) {
+    next = r.output.find('\n', at);
+    if (next == std::string::npos) next = r.output.size();
+    out += r.output.substr(at, next - at) + "\n";
+  }
+  size_t rest = static_cast<size_t>(std::count(r.output.begin() + static_cast<long>(std::min(at, r.output.size())), r.output.end(), '\n'));
+  if (rest) out += fmt::format("... {} more lines\n", rest);
+  return out;
 }
 
 std::vector<MatchedKernels> matchKernels(const BuildManifest &a, const BuildManifest &b) {

@@ -47,6 +47,9 @@ std::vector<MatchedKernels> matchKernels(const BuildManifest &a, const BuildMani
 /// not matched one to one.
 int differingRows(const ComparedBuild &a, const ComparedBuild &b, const std::vector<MatchedKernels> &rows);
 
+/// `diff -u` of two texts, cut after `maxLines` lines (saying how many more there were); "" when equal.
+std::string unifiedDiff(const std::string &a, const std::string &b, const std::string &labelA, const std::string &labelB, size_t maxLines);
+
 /// The side-by-side table, totals and a summary of what differs.
 std::string printComparison(const ComparedBuild &a, const ComparedBuild &b, const std::vector<MatchedKernels> &rows);
 

@@ -11,6 +11,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
 #include <numeric>
 
 namespace deeper::inspect {
@@ -29,18 +31,18 @@ std::vector<std::string> llvmFeatures(const Halide::Target &t) {
   return features;
 }
 
-void lower(const Kernel &k, const Halide::Target &target, const ExplainOptions &o, KernelExplanation &e) {
+/// Halide's lowered statement of `k`, as text or HTML, into `path`.
+void writeLoweredStatement(const Kernel &k, const Halide::Target &target, Halide::StmtOutputFormat format, const std::string &path) {
   Halide::Target kernelTarget = target.with_feature(Halide::Target::NoRuntime);
   std::optional<codegen::HalideWarningsSilenced> quiet;
   if (!k.schedule.autoscheduler.empty()) quiet.emplace();
   codegen::KernelPipeline kp = codegen::generateKernel(k, kernelTarget);
-  if (o.loweredStatement) {
-    ScratchFolder scratch("deeper-explain");
-    std::string path = scratch.path() + "/kernel.stmt";
-    kp.output.compile_to_lowered_stmt(path, kp.arguments(), Halide::Text, kernelTarget);
-    e.loweredStatement = readFile(path);
-  }
-  if (!o.htmlStatementPath.empty()) kp.output.compile_to_lowered_stmt(o.htmlStatementPath, kp.arguments(), Halide::HTML, kernelTarget);
+  kp.output.compile_to_lowered_stmt(path, kp.arguments(), format, kernelTarget);
+}
+
+void lower(const Kernel &k, const Halide::Target &target, const ExplainOptions &o, KernelExplanation &e) {
+  if (o.loweredStatement) e.loweredStatement = loweredStatement(k, target);
+  if (!o.htmlStatementPath.empty()) writeLoweredStatement(k, target, Halide::HTML, o.htmlStatementPath);
 }
 
 void readCode(const CompiledKernel &compiled, const Halide::Target &target, const ExplainOptions &o, KernelExplanation &e) {
@@ -71,6 +73,41 @@ std::string mixText(const InstructionMix &m) {
 }
 
 }  // namespace
+
+std::string canonicalStatement(const std::string &stmt) {
+  auto identifierChar = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '$'; };
+  auto digits = [&](size_t at) {
+    size_t end = at;
+    while (end < stmt.size() && std::isdigit(static_cast<unsigned char>(stmt[end]))) ++end;
+    return end;
+  };
+  std::map<std::string, int> temporaries;
+  std::string out;
+  out.reserve(stmt.size());
+  for (size_t i = 0; i < stmt.size();) {
+    if (stmt[i] == '$' && digits(i + 1) > i + 1) {  // a uniquifying suffix: conv$1
+      i = digits(i + 1);
+      continue;
+    }
+    bool wordStart = i == 0 || !identifierChar(stmt[i - 1]);
+    size_t end = digits(i + 1);
+    if (stmt[i] == 't' && wordStart && end > i + 1 && (end == stmt.size() || !identifierChar(stmt[end]))) {
+      auto [it, fresh] = temporaries.emplace(stmt.substr(i, end - i), static_cast<int>(temporaries.size()));
+      out += "t" + std::to_string(it->second);
+      i = end;
+      continue;
+    }
+    out += stmt[i++];
+  }
+  return out;
+}
+
+std::string loweredStatement(const Kernel &k, const Halide::Target &target) {
+  ScratchFolder scratch("deeper-stmt");
+  std::string path = scratch.path() + "/kernel.stmt";
+  writeLoweredStatement(k, target, Halide::Text, path);
+  return canonicalStatement(readFile(path));
+}
 
 KernelExplanation explainKernel(const Kernel &k, const Halide::Target &target, const ExplainOptions &o) {
   KernelExplanation e;

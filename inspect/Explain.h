@@ -53,6 +53,14 @@ struct KernelExplanation {
 /// Compiles `kernel` for `target` through the kernel cache (as `deeper compile` does) and reads it back.
 KernelExplanation explainKernel(const Kernel &kernel, const Halide::Target &target, const ExplainOptions &options = {});
 
+/// Halide's lowered statement of `kernel` for `target` (the loop nest, before LLVM), as text, its
+/// names made independent of what else this process lowered (canonicalStatement).
+std::string loweredStatement(const Kernel &kernel, const Halide::Target &target);
+
+/// `stmt` with the names Halide makes unique per process renamed by first appearance: "conv$1" is
+/// "conv", temporaries "t67" count from t0. Two lowerings of one pipeline then print alike.
+std::string canonicalStatement(const std::string &stmt);
+
 /// Takes the kernel's time and the machine's rates from `profile` (of a build holding the kernel).
 /// UserError when the profile has no step of the kernel's node.
 void attachMeasurement(KernelExplanation &e, const Profile &profile);

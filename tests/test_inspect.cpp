@@ -222,7 +222,16 @@ TEST_CASE("deeper compare: a build against itself differs nowhere; against no pa
   CHECK_MENTIONS(r.output, "7 of 7 rows differ in code");
   CHECK_MENTIONS(r.output, "attributes: A only: layout=nhwc");
 
-  test::CliResult bad = test::runDeeper("compare " + dir.path + " " + dir.path + "/a");
+  // --stmt: diffs of the lowered statements where the code differs (here: channels-last layouts).
+  r = test::runDeeper("compare " + model + " --b \"--passes=\" --rounds 1 --runs 2 --stmt");
+  REQUIRE(r.status == 0);
+  CHECK_MENTIONS(r.output, "=== lowered statement of r3: A against B\n--- A/r3\n+++ B/r3\n@@ ");
+  CHECK_MENTIONS(r.output, "+ assert(conv.stride.0 == 1,");
+  test::CliResult bad = test::runDeeper("compare " + dir.path + "/a " + dir.path + "/a --stmt");
+  CHECK(bad.status == 1);
+  CHECK_MENTIONS(bad.output, "compiled folders do not keep");
+
+  bad = test::runDeeper("compare " + dir.path + " " + dir.path + "/a");
   CHECK(bad.status == 1);
   CHECK_MENTIONS(bad.output, "holds no <model>.kernels.json");
   bad = test::runDeeper("compare " + model);
@@ -231,4 +240,16 @@ TEST_CASE("deeper compare: a build against itself differs nowhere; against no pa
   bad = test::runDeeper("compare " + model + " --b \"nonsense\"");
   CHECK(bad.status == 1);
   CHECK_MENTIONS(bad.output, "a variant is options only");
+}
+
+TEST_CASE("canonical statements: per-process unique names renamed by first appearance, other names kept") {
+  CHECK(canonicalStatement("let t67 = conv$1.s0.x*4\nacc$12[t67] = t68 + t67") == "let t0 = conv.s0.x*4\nacc[t0] = t1 + t0");
+  CHECK(canonicalStatement("for (acc.s1.r$x, 0, 16) { tile_x[t3] = in.t2 }") == "for (acc.s1.r$x, 0, 16) { tile_x[t0] = in.t2 }");
+  CHECK(canonicalStatement("t12x = at5 + t") == "t12x = at5 + t");  // not temporaries
+  CHECK(canonicalStatement("") == "");
+  CHECK(unifiedDiff("a\nb\n", "a\nb\n", "A", "B", 10) == "");
+  std::string diff = unifiedDiff("a\nb\nc\n", "a\nx\nc\n", "A", "B", 100);
+  CHECK_MENTIONS(diff, "--- A\n+++ B\n");
+  CHECK_MENTIONS(diff, "-b\n+x\n");
+  CHECK_MENTIONS(unifiedDiff("a\nb\nc\n", "a\nx\nc\n", "A", "B", 3), "... ");
 }

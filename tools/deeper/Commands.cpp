@@ -358,12 +358,29 @@ std::string variantLabel(const Options &o, const std::optional<std::string> &var
   return variant && !variant->empty() ? fmt::format("{} {}", o.model, *variant) : fmt::format("{} (defaults)", o.model);
 }
 
+/// The lowered statements of the kernels that match one to one but differ in code, as diffs.
+void printStatementDiffs(const Options &o, const inspect::ComparedBuild &a, const inspect::ComparedBuild &b,
+                         const std::vector<inspect::MatchedKernels> &rows) {
+  Options optionsA = withOptionText(o, o.variantA.value_or("")), optionsB = withOptionText(o, o.variantB.value_or(""));
+  Halide::Target targetA = parseTarget(optionsA.target), targetB = parseTarget(optionsB.target);
+  KernelBuild buildA = buildKernels(optionsA, targetA), buildB = buildKernels(optionsB, targetB);
+  for (const inspect::MatchedKernels &row : rows) {
+    if (row.a.size() != 1 || row.b.size() != 1) continue;
+    const KernelRecord &ka = a.manifest.kernels[row.a[0]], &kb = b.manifest.kernels[row.b[0]];
+    if (ka.function == kb.function || ka.node != kb.node) continue;
+    std::string diff = inspect::unifiedDiff(inspect::loweredStatement(kernelNamed(buildA, ka.node), targetA),
+                                            inspect::loweredStatement(kernelNamed(buildB, kb.node), targetB), "A/" + ka.node, "B/" + kb.node, 60);
+    printForTerminal("\n=== lowered statement of {}: A against B\n{}", ka.node, diff.empty() ? "(the same: only the operands' strides differ)\n" : diff);
+  }
+}
+
 int commandCompare(const Options &o) {
   bool folders = !o.secondModel.empty();
   if (folders && (o.variantA || o.variantB)) fail("compare takes two folders, or one MODEL with --a/--b: not both");
   if (!folders && !o.variantA && !o.variantB)
     fail("'deeper compare' needs two compiled folders (DIR_A DIR_B), or a MODEL and the options of each build (--a \"OPTS\" --b \"OPTS\")");
   if (o.model.empty()) fail("'deeper compare' needs DIR_A DIR_B, or MODEL --a \"OPTS\" --b \"OPTS\"");
+  if (folders && o.stmt) fail("--stmt compares lowered statements, which compiled folders do not keep: give a MODEL with --a/--b");
   std::optional<ScratchFolder> scratch;
   std::string folderA = o.model, folderB = o.secondModel, labelA = o.model, labelB = o.secondModel;
   if (!folders) {
@@ -378,7 +395,9 @@ int commandCompare(const Options &o) {
   inspect::ComparedBuild a = inspect::loadBuild(folderA, labelA), b = inspect::loadBuild(folderB, labelB);
   fmt::print(stderr, "profiling both, {} alternating rounds of {} runs\n", o.rounds, o.runs);
   inspect::profileTogether({&a, &b}, o.rounds, o.runs, o.threads);
-  fmt::print("{}", inspect::printComparison(a, b, inspect::matchKernels(a.manifest, b.manifest)));
+  std::vector<inspect::MatchedKernels> rows = inspect::matchKernels(a.manifest, b.manifest);
+  fmt::print("{}", inspect::printComparison(a, b, rows));
+  if (o.stmt) printStatementDiffs(o, a, b, rows);
   return 0;
 }
 

@@ -76,6 +76,7 @@ compare:  DIR_A DIR_B                 two `deeper compile` output folders
                                      the defaults), e.g. --b "--passes=" or --b "--target x86-64-linux-avx2"
           --rounds N --runs N        profile both N rounds, alternating, of N runs each (default 3, 20)
           --threads N                the thread count both run at (default: every core)
+          --stmt                     (MODEL only) diffs of the lowered statements of kernels that differ
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
 run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)
