@@ -237,7 +237,7 @@ TEST_CASE("deeper compare: a build against itself differs nowhere; against no pa
   bad = test::runDeeper("compare " + model);
   CHECK(bad.status == 1);
   CHECK_MENTIONS(bad.output, "needs two compiled folders");
-  bad = test::runDeeper("compare " + model + " --b \"nonsense\"");
+  bad = test::runDeeper("compare " + model + " --b \"--target x86-64-linux-avx2 nonsense\"");
   CHECK(bad.status == 1);
   CHECK_MENTIONS(bad.output, "a variant is options only");
 }

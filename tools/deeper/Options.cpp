@@ -219,11 +219,11 @@ Options withOptionText(Options o, const std::string &text) {
     i = end == std::string::npos ? text.size() : end;
   }
   std::vector<char *> argv;
-  for (std::string &w : words) {
-    if (w.empty() || w[0] != '-') fail(fmt::format("'{}' in \"{}\": a variant is options only (the model is given once)", w, text));
-    argv.push_back(w.data());
+  for (std::string &w : words) argv.push_back(w.data());
+  for (int i = 0; i < static_cast<int>(argv.size());) {
+    if (argv[i][0] != '-') fail(fmt::format("'{}' in \"{}\": a variant is options only (the model is given once)", argv[i], text));
+    i = parseOne(o, static_cast<int>(argv.size()), argv.data(), i);
   }
-  for (int i = 0; i < static_cast<int>(argv.size());) i = parseOne(o, static_cast<int>(argv.size()), argv.data(), i);
   return o;
 }
 
