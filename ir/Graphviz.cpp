@@ -24,16 +24,20 @@ std::string lines(std::initializer_list<std::string> parts) {
   return "\"" + out + "\"";
 }
 
-std::string nodeLine(const Node &n) {
+std::string nodeLine(const Node &n, const DotStyle &style) {
   bool fused = n.opLabel() != n.info().name;
-  return fmt::format("    {} [label={}, shape={}{}];\n", quoted(n.name), lines({n.name, n.opLabel(), dimsString(n.shape)}),
-                     n.op == OpKind::Input ? "box" : "box, style=rounded",
-                     fused ? ", peripheries=2, color=\"#1f5fbf\"" : "");
+  auto fill = style.fill.find(n.name);
+  auto tooltip = style.tooltip.find(n.name);
+  std::string shape = n.op == OpKind::Input ? "box" : fill != style.fill.end() ? "box, style=\"rounded,filled\"" : "box, style=rounded";
+  return fmt::format("    {} [label={}, shape={}{}{}{}];\n", quoted(n.name), lines({n.name, n.opLabel(), dimsString(n.shape)}), shape,
+                     fused ? ", peripheries=2, color=\"#1f5fbf\"" : "",
+                     fill != style.fill.end() ? fmt::format(", fillcolor={}", quoted(fill->second)) : "",
+                     tooltip != style.tooltip.end() ? fmt::format(", tooltip={}", quoted(tooltip->second)) : "");
 }
 
 }  // namespace
 
-std::string graphToDot(const Graph &graph) {
+std::string graphToDot(const Graph &graph, const DotStyle &style) {
   std::string out = fmt::format("digraph {} {{\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n",
                                 quoted(graph.name));
   std::map<std::string, std::vector<const Node *>> byBlock;
@@ -43,7 +47,7 @@ std::string graphToDot(const Graph &graph) {
     if (!block.empty())
       out += fmt::format("  subgraph cluster_{} {{\n    label={};\n    style=rounded;\n", cluster++,
                          quoted(fmt::format("{} ({})", block, nodes.front()->blockType)));
-    for (const Node *n : nodes) out += nodeLine(*n);
+    for (const Node *n : nodes) out += nodeLine(*n, style);
     if (!block.empty()) out += "  }\n";
   }
   for (const auto &n : graph.nodes())

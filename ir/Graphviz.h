@@ -4,10 +4,17 @@
 
 #include "ir/Graph.h"
 
+#include <map>
 #include <string>
 
 namespace deeper {
 
-std::string graphToDot(const Graph &graph);
+/// Per-node additions to the drawing, by node name: a fill colour ("#rrggbb") and a tooltip (SVG
+/// output shows it on hover). `deeper report` colours nodes by their kernels' times.
+struct DotStyle {
+  std::map<std::string, std::string> fill, tooltip;
+};
+
+std::string graphToDot(const Graph &graph, const DotStyle &style = {});
 
 }  // namespace deeper

@@ -5,6 +5,7 @@
 #include "codegen/Kernel.h"
 #include "inspect/Compare.h"
 #include "inspect/Explain.h"
+#include "inspect/Report.h"
 
 #include <doctest/doctest.h>
 
@@ -252,4 +253,99 @@ TEST_CASE("canonical statements: per-process unique names renamed by first appea
   CHECK_MENTIONS(diff, "--- A\n+++ B\n");
   CHECK_MENTIONS(diff, "-b\n+x\n");
   CHECK_MENTIONS(unifiedDiff("a\nb\nc\n", "a\nx\nc\n", "A", "B", 3), "... ");
+}
+
+namespace {
+
+Trial trialOf(const std::string &problem, const std::string &created, double ms, double baseline) {
+  Trial t;
+  t.unit = "module", t.problem = problem, t.label = problem, t.config = created, t.origin = "tuner", t.created = created;
+  t.context.target = "x86-64-linux-avx2", t.context.batch = 1;
+  t.medianMs = ms, t.baselineMs = baseline;
+  return t;
+}
+
+/// How often `needle` occurs in `text`.
+size_t occurrences(const std::string &text, const std::string &needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("tuning convergence: the best time so far per unit, in trial order, relative to the default beside it") {
+  std::vector<Trial> trials = {trialOf("m1", "2026-11-30T10:00:03", 0.9, 1.0), trialOf("m1", "2026-11-30T10:00:01", 1.0, 1.0),
+                               trialOf("m1", "2026-11-30T10:00:05", 0.95, 1.0), trialOf("m2", "2026-11-30T10:00:02", 2.0, 2.0),
+                               trialOf("alone", "2026-11-30T10:00:02", 1.0, 1.0)};
+  Trial failed = trialOf("m2", "2026-11-30T10:00:04", 0.1, 2.0);
+  failed.status = "crash";
+  Trial other = trialOf("m2", "2026-11-30T10:00:06", 1.5, 2.0);
+  other.context.batch = 8;  // another batch: not this build's
+  trials.push_back(failed), trials.push_back(other), trials.push_back(trialOf("m2", "2026-11-30T10:00:07", 1.0, 2.0));
+  std::vector<svg::Series> curves = convergenceCurves(trials, "x86-64-linux-avx2", 1);
+  REQUIRE(curves.size() == 2);  // "alone" has one trial: no curve
+  CHECK(curves[0].label == "m2");  // the largest gain first
+  CHECK(curves[0].points == std::vector<std::pair<double, double>>{{1, 1.0}, {2, 0.5}});
+  CHECK(curves[1].label == "m1");
+  CHECK(curves[1].points == std::vector<std::pair<double, double>>{{1, 1.0}, {2, 0.9}, {3, 0.9}});
+  CHECK(convergenceCurves(trials, "x86-64-linux-avx512", 1).empty());
+}
+
+TEST_CASE("deeper report: one HTML file a headless browser renders with every plot holding its data") {
+  test::TempDir dir;
+  const std::string model = dir.path + "/m.dnet";
+  writeFileAtomic(model, "network m\nx = input(shape=16x9x9)\nb1 = conv(x, out=8, kernel=1)\nr1 = relu(b1)\n"
+                         "r3 = conv(x, out=12, kernel=1, relu=true)\nb3 = conv(r3, out=8, kernel=3, pad=1, relu=true)\n"
+                         "r5 = conv(x, out=4, kernel=1, relu=true)\nb5 = conv(r5, out=4, kernel=5, pad=2, relu=true)\n"
+                         "cat = concat(r1, b3, b5)\ny = conv(cat, out=4, kernel=1)\noutput y\n");
+  {  // a database with one unit tuned over three trials, for the convergence plot
+    TuningDatabase db(dir.path + "/t.sqlite");
+    Halide::Target host = parseTarget("host");
+    for (auto [created, ms] : {std::pair<const char *, double>{"2026-11-30T10:00:01", 1.0}, {"2026-11-30T10:00:02", 0.8}, {"2026-11-30T10:00:03", 0.9}}) {
+      Trial t = trialOf("a module", created, ms, 1.0);
+      t.context.target = host.to_string();
+      db.insert(t);
+    }
+  }
+  test::CliResult r = test::runDeeper("report " + model + " -o " + dir.path + "/r.html --rounds 1 --runs 3 --threads 2");
+  REQUIRE(r.status == 0);
+  CHECK_MENTIONS(r.output, "6 kernels, 6 ablation builds");
+  std::string html = readFile(dir.path + "/r.html");
+  CHECK(html.find("<script") == std::string::npos);  // nothing to run, nothing fetched
+  CHECK(html.find("http://") == html.find("http://www.w3.org/"));
+  CHECK(html.find("https://") == std::string::npos);
+
+  // What a browser builds of it: every chart with its marks.
+  test::CliResult dom = test::runShell("timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir=" + dir.path +
+                                       "/browser --enable-logging=stderr --v=0 --dump-dom file://" + dir.path + "/r.html 2>" + dir.path + "/browser.log");
+  REQUIRE(dom.status == 0);
+  CHECK(occurrences(dom.output, "class=\"bar\"") == 6 + 6);  // a bar per kernel, one per ablation build
+  CHECK(occurrences(dom.output, "class=\"point\"") == 6);    // every kernel here multiplies
+  CHECK(occurrences(dom.output, "class=\"node\"") >= 9);     // Graphviz's nodes: the graph's and the output's
+  CHECK(occurrences(dom.output, "class=\"span\"") >= 3);     // the module's lanes
+  CHECK(occurrences(dom.output, "class=\"ablation\"") == 6);
+  CHECK(occurrences(dom.output, "class=\"kernel\"") == 6);
+  CHECK(occurrences(dom.output, "class=\"roof compute\"") == 1);
+  for (const char *heading : {"Graph", "Kernel times", "Roofline", "Branch lanes", "Fusion ablation", "Tuning convergence", "Kernels"})
+    CHECK_MENTIONS(dom.output, std::string("<h2>") + heading + "</h2>");
+  std::string log = readFile(dir.path + "/browser.log");
+  CHECK(log.find("Uncaught") == std::string::npos);
+  CHECK(log.find("CONSOLE") == std::string::npos);
+
+  // With the database: its convergence curve; and a screenshot of the whole page.
+  r = test::runDeeper("report " + model + " --db " + dir.path + "/t.sqlite -o " + dir.path + "/t.html --rounds 1 --runs 3");
+  REQUIRE(r.status == 0);
+  CHECK_MENTIONS(r.output, "1 tuning curves");
+  REQUIRE(test::runShell("timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir=" + dir.path + "/browser --window-size=1400,2400 --screenshot=" +
+                         dir.path + "/t.png file://" + dir.path + "/t.html > /dev/null 2>&1")
+              .status == 0);
+  std::string png = readFile(dir.path + "/t.png");
+  REQUIRE(png.size() > 24);
+  CHECK(png.compare(1, 3, "PNG") == 0);
+  auto be32 = [&](size_t at) { return (uint32_t(uint8_t(png[at])) << 24) | (uint32_t(uint8_t(png[at + 1])) << 16) | (uint32_t(uint8_t(png[at + 2])) << 8) | uint8_t(png[at + 3]); };
+  CHECK(be32(16) == 1400);  // IHDR: the window's width and height
+  CHECK(be32(20) == 2400);
+  CHECK(png.size() > 40000);  // drawn, not blank
+  CHECK(occurrences(readFile(dir.path + "/t.html"), "class=\"series\"") == 1);
 }

@@ -7,6 +7,8 @@
 #include "frontend/Load.h"
 #include "inspect/Compare.h"
 #include "inspect/Explain.h"
+#include "inspect/Report.h"
+#include "support/Process.h"
 #include "frontend/OnnxExporter.h"
 #include "frontend/OnnxImporter.h"
 #include "ir/Graphviz.h"
@@ -25,6 +27,8 @@
 #include "tune/Units.h"
 
 #include <algorithm>
+#include <ctime>
+#include <set>
 #include <unistd.h>
 #include <numeric>
 
@@ -401,6 +405,86 @@ int commandCompare(const Options &o) {
   return 0;
 }
 
+/// The passes of `pipeline` whose absence still compiles a correct model and only costs time.
+std::vector<std::string> optimisingPasses(const std::vector<std::string> &pipeline) {
+  static const std::set<std::string> required = {"shape-inference", "inference-cleanup", "output-copies"};
+  std::vector<std::string> out;
+  for (const std::string &p : pipeline)
+    if (!required.count(p)) out.push_back(p);
+  return out;
+}
+
+/// Graphviz's SVG of `graph`, nodes coloured by their kernels' times; "" and `problem` when dot fails.
+std::string graphSvg(const Graph &graph, const inspect::ComparedBuild &b, std::string &problem) {
+  DotStyle style;
+  double slowest = 0;
+  for (const StepProfile &s : b.profile.steps) slowest = std::max(slowest, s.ms.median);
+  for (size_t i = 0; i < b.manifest.kernels.size(); ++i) {
+    double ms = b.profile.steps[i].ms.median;
+    style.fill[b.manifest.kernels[i].node] = inspect::svg::heatColor(slowest > 0 ? ms / slowest : 0);
+    style.tooltip[b.manifest.kernels[i].node] = fmt::format("{}: {:.3f} ms", b.manifest.kernels[i].node, ms);
+  }
+  ScratchFolder scratch("deeper-graph");
+  writeFileAtomic(scratch.path() + "/g.dot", graphToDot(graph, style));
+  ProcessResult r = runProcess({"dot", "-Tsvg", scratch.path() + "/g.dot", "-o", scratch.path() + "/g.svg"}, 120);
+  if (!r.ok()) {
+    problem = fmt::format("Graphviz's dot failed ({}; Debian package graphviz)", r.describe());
+    return "";
+  }
+  std::string svgText = readFile(scratch.path() + "/g.svg");
+  size_t start = svgText.find("<svg");  // without the XML prolog and doctype: inline in HTML
+  return start == std::string::npos ? "" : svgText.substr(start);
+}
+
+int commandReport(const Options &o) {
+  if (o.outFile.empty()) fail("'deeper report' needs -o FILE.html");
+  ScratchFolder scratch("deeper-report");
+  Graph graph;
+  fmt::print(stderr, "compiling {}\n", o.model);
+  compileAsOptions(o, scratch.path() + "/build", &graph, false);
+  inspect::ComparedBuild build = inspect::loadBuild(scratch.path() + "/build", o.model);
+  inspect::ReportInput in;
+  in.build = &build;
+  std::vector<inspect::ComparedBuild> variants;
+  std::vector<std::string> left;
+  if (o.noAblation) in.ablationNote = "--no-ablation";
+  else if (!o.db.empty()) in.ablationNote = "the build comes from a tuning database, whose decisions replace the passes' own";
+  else {
+    std::vector<std::string> pipeline = o.passes.value_or(defaultPipeline());
+    for (const std::string &pass : optimisingPasses(pipeline)) {
+      Options without = o;
+      without.passes = pipeline;
+      without.passes->erase(std::find(without.passes->begin(), without.passes->end(), pass));
+      std::string folder = scratch.path() + "/no-" + pass;
+      fmt::print(stderr, "compiling without {}\n", pass);
+      compileAsOptions(without, folder, nullptr, false);
+      variants.push_back(inspect::loadBuild(folder, "without " + pass));
+      left.push_back(pass);
+    }
+    if (left.empty()) in.ablationNote = "the pipeline has no optimising pass to leave out";
+  }
+  std::vector<inspect::ComparedBuild *> all = {&build};
+  for (inspect::ComparedBuild &v : variants) all.push_back(&v);
+  fmt::print(stderr, "profiling {} builds, {} alternating rounds of {} runs\n", all.size(), o.rounds, o.runs);
+  inspect::profileTogether(all, o.rounds, o.runs, o.threads);
+  for (size_t i = 0; i < variants.size(); ++i) in.ablation.push_back({left[i], variants[i].profile.total.median, build.profile.total.median});
+  in.graphSvg = graphSvg(graph, build, in.graphProblem);
+  if (o.db.empty()) in.convergenceNote = "no tuning database given (--db)";
+  else {
+    in.convergence = inspect::convergenceCurves(TuningDatabase(o.db).all(), build.manifest.target, build.manifest.batch);
+    if (in.convergence.empty()) in.convergenceNote = fmt::format("'{}' has no unit tuned over several trials for this target and batch", o.db);
+  }
+  in.command = "deeper report " + o.model + (o.db.empty() ? "" : " --db " + o.db);
+  std::time_t now = std::time(nullptr);
+  char created[32];
+  std::strftime(created, sizeof created, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  in.created = created;
+  writeFileAtomic(o.outFile, inspect::renderReport(in));
+  printForTerminal("wrote {}: {} kernels, {} ablation builds{}\n", o.outFile, build.manifest.kernels.size(), variants.size(),
+                   in.convergence.empty() ? "" : fmt::format(", {} tuning curves", in.convergence.size()));
+  return 0;
+}
+
 /// --import, --export and --best work on the database alone; otherwise the MODEL is tuned.
 int commandTune(const Options &o) {
   if (o.db.empty()) fail("'deeper tune' needs --db FILE.sqlite, the tuning database (created when missing)");
@@ -449,7 +533,7 @@ int runCommand(const Options &o) {
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
       {"compile", commandCompile}, {"export-onnx", commandExportOnnx}, {"tensor", commandTensor},
       {"schedules", commandSchedules}, {"tune", commandTune},           {"explain", commandExplain},
-      {"compare", commandCompare},
+      {"compare", commandCompare},   {"report", commandReport},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);

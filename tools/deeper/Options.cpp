@@ -25,6 +25,7 @@ commands:
   schedules print every kernel's schedule as a file that compile --schedules takes back
   explain   one kernel as generated: work, bytes, lowered loops, instruction mix, llvm-mca (--kernel NAME)
   compare   two builds kernel by kernel: DIR_A DIR_B (compiled folders), or MODEL --a "OPTIONS" --b "OPTIONS"
+  report    one self-contained HTML file: graph, kernel times, roofline, lanes, ablation, tuning (-o FILE.html)
   tune      search each kernel's and module's schedules by measuring them (--db FILE.sqlite)
   export-onnx  write the inference graph and its weights as ONNX (-o FILE.onnx; --seed N | --weights F)
   tensor    print a tensor file's name and shape (FILE.npy or ONNX FILE.pb); -o OUT.npy converts it
@@ -77,6 +78,11 @@ compare:  DIR_A DIR_B                 two `deeper compile` output folders
           --rounds N --runs N        profile both N rounds, alternating, of N runs each (default 3, 20)
           --threads N                the thread count both run at (default: every core)
           --stmt                     (MODEL only) diffs of the lowered statements of kernels that differ
+
+report:   -o FILE.html               where to write it (required)
+          --db FILE.sqlite           build with the database's records and plot its tuning convergence
+          --no-ablation              skip the builds with each optimising pass left out (one compile each)
+          --threads N, --rounds N, --runs N, --target T, --schedules F, --passes=...   as for compare/compile
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
 run:      --input [NAME=]FILE.npy    input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)
@@ -178,6 +184,7 @@ const std::map<std::string, bool Options::*> &flagOptions() {
       {"--top5", &Options::top5},                      {"--no-fuse-reduce", &Options::noFuseReduce},
       {"--best", &Options::best},                      {"--stmt", &Options::stmt},
       {"--asm", &Options::assembly},                   {"--measure", &Options::measure},
+      {"--no-ablation", &Options::noAblation},
   };
   return table;
 }

@@ -59,6 +59,8 @@ struct Options {
   std::string secondModel;      ///< compare DIR_A DIR_B: the second folder
   std::optional<std::string> variantA, variantB;  ///< compare MODEL --a "OPTIONS" --b "OPTIONS"
   int rounds = 3, runs = 20;    ///< profiling: alternating rounds, runs per round
+  // report
+  bool noAblation = false;
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.
