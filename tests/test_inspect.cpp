@@ -5,6 +5,7 @@
 #include "codegen/Kernel.h"
 #include "inspect/Compare.h"
 #include "inspect/Explain.h"
+#include "inspect/OrtProfile.h"
 #include "inspect/Report.h"
 
 #include <doctest/doctest.h>
@@ -348,4 +349,49 @@ TEST_CASE("deeper report: one HTML file a headless browser renders with every pl
   CHECK(be32(20) == 2400);
   CHECK(png.size() > 40000);  // drawn, not blank
   CHECK(occurrences(readFile(dir.path + "/t.html"), "class=\"series\"") == 1);
+}
+
+TEST_CASE("ONNX Runtime's trace: node kernel times by node, median over runs; other events and other text refused or ignored") {
+  std::string trace = R"([
+    {"cat": "Session", "name": "model_run", "dur": 900},
+    {"cat": "Node", "name": "conv1_nchwc_fence_before", "dur": 1},
+    {"cat": "Node", "name": "conv1_nchwc_kernel_time", "dur": 300, "args": {"op_name": "Conv"}},
+    {"cat": "Node", "name": "pool:relu_kernel_time", "dur": 50, "args": {"op_name": "Relu"}},
+    {"cat": "Node", "name": "conv1_nchwc_kernel_time", "dur": 100, "args": {"op_name": "Conv"}},
+    {"cat": "Node", "name": "conv1_nchwc_kernel_time", "dur": 200, "args": {"op_name": "Conv"}}
+  ])";
+  std::vector<OrtNodeTime> nodes = parseOrtTrace(trace, "t.json");
+  REQUIRE(nodes.size() == 2);
+  CHECK(nodes[0].node == "conv1_nchwc");
+  CHECK(nodes[0].op == "Conv");
+  CHECK(nodes[0].ms == doctest::Approx(0.2));
+  CHECK(nodes[0].runs == 3);
+  CHECK(nodes[1].node == "pool:relu");
+  CHECK_MENTIONS(test::userErrorOf([] { parseOrtTrace("{not json", "bad.json"); }), "bad.json: not an ONNX Runtime profile");
+}
+
+TEST_CASE("deeper compare --ort: ONNX Runtime's nodes beside Deeper's kernels, matched through the layers") {
+  test::TempDir dir;
+  // Its own copy of onnxruntime-node: the e2e tests install theirs into build/ort at the same time.
+  std::string modules = std::string(DEEPER_BUILD_DIR) + "/ort-inspect";
+  REQUIRE(test::runShell(std::string(DEEPER_SOURCE_DIR) + "/scripts/install-ort " + modules + " > /dev/null").status == 0);
+  const std::string model = dir.path + "/m.dnet";
+  writeFileAtomic(model, "network m\nx = input(shape=16x9x9)\nb1 = conv(x, out=8, kernel=1)\nr1 = relu(b1)\n"
+                         "r3 = conv(x, out=12, kernel=1, relu=true)\nb3 = conv(r3, out=8, kernel=3, pad=1, relu=true)\n"
+                         "cat = concat(r1, b3)\ny = conv(cat, out=4, kernel=1)\noutput y\n");
+  test::CliResult r = test::runShell("DEEPER_ORT_DIR=" + modules + "/node_modules " + DEEPER_BINARY + " compare " + model + " --ort --threads 1 --rounds 1 --runs 5 2>&1");
+  REQUIRE(r.status == 0);
+  CHECK_MENTIONS(r.output, "B: ONNX Runtime (npm onnxruntime-node) on ");
+  CHECK_MENTIONS(r.output, "whole model: ORT / Deeper = ");
+  for (const char *kernel : {"\nb1 ", "\nr3 ", "\nb3 ", "\ny "}) {
+    size_t line = r.output.find(kernel);
+    REQUIRE(line != std::string::npos);
+    std::string row = r.output.substr(line + 1, r.output.find('\n', line + 1) - line - 1);
+    CHECK_MESSAGE(row.find("(none:") == std::string::npos, row);  // every Deeper kernel found its ORT node
+  }
+  CHECK_MENTIONS(r.output, "Deeper: an in-place concat");
+
+  r = test::runShell("DEEPER_ORT_DIR=" + dir.path + "/nowhere " + DEEPER_BINARY + " compare " + model + " --ort 2>&1");
+  CHECK(r.status == 1);
+  CHECK_MENTIONS(r.output, "install it with scripts/install-ort");
 }

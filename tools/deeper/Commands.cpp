@@ -7,6 +7,7 @@
 #include "frontend/Load.h"
 #include "inspect/Compare.h"
 #include "inspect/Explain.h"
+#include "inspect/OrtProfile.h"
 #include "inspect/Report.h"
 #include "support/Process.h"
 #include "frontend/OnnxExporter.h"
@@ -29,6 +30,7 @@
 #include <algorithm>
 #include <ctime>
 #include <set>
+#include <thread>
 #include <unistd.h>
 #include <numeric>
 
@@ -378,7 +380,35 @@ void printStatementDiffs(const Options &o, const inspect::ComparedBuild &a, cons
   }
 }
 
+/// Deeper's build of MODEL (--a's options) beside ONNX Runtime on the same network and weights.
+int compareWithOrt(const Options &o) {
+  if (!o.secondModel.empty()) fail("--ort compares a MODEL's build with ONNX Runtime: give one MODEL (and --a for Deeper's options)");
+  if (o.variantB) fail("--ort takes B's place: give --a for Deeper's options, not --b");
+  if (o.stmt) fail("--stmt compares two Deeper builds; ONNX Runtime has no lowered statements");
+  Options deeper = withOptionText(o, o.variantA.value_or(""));
+  ScratchFolder scratch("deeper-compare-ort");
+  fmt::print(stderr, "compiling {}\n", variantLabel(o, o.variantA));
+  compileAsOptions(deeper, scratch.path() + "/a", nullptr, false);
+  inspect::ComparedBuild a = inspect::loadBuild(scratch.path() + "/a", variantLabel(o, o.variantA));
+  // ORT runs the ONNX model itself, or Deeper's export of the same network with the same weights.
+  std::string onnx = o.model;
+  Graph graph = prepare(deeper, {"shape-inference", "inference-cleanup"}, true);
+  if (o.model.size() < 5 || o.model.compare(o.model.size() - 5, 5, ".onnx") != 0) {
+    onnx = scratch.path() + "/model.onnx";
+    writeFileAtomic(onnx, exportOnnx(graph, graph.weights));
+  }
+  std::vector<Node *> inputs = graph.nodesOfOp(OpKind::Input);
+  if (inputs.size() != 1) fail(fmt::format("--ort feeds one input; the model has {}", inputs.size()));
+  int threads = o.threads ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  fmt::print(stderr, "profiling Deeper, {} rounds of {} runs, then ONNX Runtime, {} runs\n", o.rounds, o.runs, o.rounds * o.runs);
+  inspect::profileTogether({&a}, o.rounds, o.runs, threads);
+  inspect::OrtProfile ort = inspect::profileWithOrt(onnx, inputs[0]->shape, threads, o.rounds * o.runs);
+  fmt::print("{}", inspect::printOrtComparison(a, ort));
+  return 0;
+}
+
 int commandCompare(const Options &o) {
+  if (o.ort) return compareWithOrt(o);
   bool folders = !o.secondModel.empty();
   if (folders && (o.variantA || o.variantB)) fail("compare takes two folders, or one MODEL with --a/--b: not both");
   if (!folders && !o.variantA && !o.variantB)

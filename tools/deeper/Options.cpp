@@ -78,6 +78,8 @@ compare:  DIR_A DIR_B                 two `deeper compile` output folders
           --rounds N --runs N        profile both N rounds, alternating, of N runs each (default 3, 20)
           --threads N                the thread count both run at (default: every core)
           --stmt                     (MODEL only) diffs of the lowered statements of kernels that differ
+          MODEL --ort [--a "OPTS"]   Deeper's build against ONNX Runtime (npm, scripts/install-ort) on the same
+                                     network and weights: ORT's per-node profile beside Deeper's kernels
 
 report:   -o FILE.html               where to write it (required)
           --db FILE.sqlite           build with the database's records and plot its tuning convergence
@@ -184,7 +186,7 @@ const std::map<std::string, bool Options::*> &flagOptions() {
       {"--top5", &Options::top5},                      {"--no-fuse-reduce", &Options::noFuseReduce},
       {"--best", &Options::best},                      {"--stmt", &Options::stmt},
       {"--asm", &Options::assembly},                   {"--measure", &Options::measure},
-      {"--no-ablation", &Options::noAblation},
+      {"--no-ablation", &Options::noAblation},         {"--ort", &Options::ort},
   };
   return table;
 }

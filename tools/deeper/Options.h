@@ -61,6 +61,7 @@ struct Options {
   int rounds = 3, runs = 20;    ///< profiling: alternating rounds, runs per round
   // report
   bool noAblation = false;
+  bool ort = false;             ///< compare: ONNX Runtime as the second build
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.
