@@ -25,12 +25,17 @@ double median(std::vector<double> v) {
   return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
-/// The layer an ORT node computes: Deeper's export names nodes "<layer>" or "<layer>:<part>", and ORT's
-/// NCHWc layout transformer renames a conv it takes over "<name>_nchwc".
+/// The layer an ORT node computes. Deeper's export names nodes "<layer>" or "<layer>:<part>"; ORT's NCHWc
+/// layout transformer renames a node it takes over "<name>_nchwc", where <name> is the node's or, after a
+/// fusion, its last output value's: PyTorch names values "<node>_output_<i>".
 std::string layerOf(const std::string &ortNode) {
   std::string layer = ortNode.substr(0, ortNode.find(':'));
-  const std::string nchwc = "_nchwc";
+  const std::string nchwc = "_nchwc", output = "_output_";
   if (layer.size() > nchwc.size() && layer.compare(layer.size() - nchwc.size(), nchwc.size(), nchwc) == 0) layer.resize(layer.size() - nchwc.size());
+  size_t at = layer.rfind(output);
+  if (at != std::string::npos && at + output.size() < layer.size() &&
+      layer.find_first_not_of("0123456789", at + output.size()) == std::string::npos)
+    layer.resize(at);
   return layer;
 }
 
