@@ -103,7 +103,9 @@ TEST_CASE("the hot loop: the innermost loop densest in FMAs, not the outer one a
 }
 
 TEST_CASE("explain: a conv's FMAs at the target's vector width, its work and bytes, llvm-mca's estimate of its loop") {
-  for (auto [target, bits] : {std::pair<const char *, int>{"x86-64-linux-avx2-fma", 256}, {"x86-64-linux-avx512_skylake-avx2-fma", 512}}) {
+  for (const auto &targetBits : {std::pair<const char *, int>{"x86-64-linux-avx2-fma", 256}, {"x86-64-linux-avx512_skylake-avx2-fma", 512}}) {
+    const char *target = targetBits.first;  // not a structured binding: clang 14 cannot capture one in CAPTURE's lambda
+    const int bits = targetBits.second;
     CAPTURE(target);
     KernelExplanation e = explainConv(target, 0);
     CHECK(e.kernel.node == "y");
