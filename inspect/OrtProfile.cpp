@@ -104,29 +104,38 @@ OrtProfile profileWithOrt(const std::string &onnx, const std::vector<int64_t> &i
   return p;
 }
 
-std::string printOrtComparison(const ComparedBuild &d, const OrtProfile &ort) {
+std::vector<OrtRow> matchOrt(const ComparedBuild &d, const OrtProfile &ort) {
   // Which Deeper kernel computes each layer.
   std::map<std::string, size_t> kernelOf;
   for (size_t k = 0; k < d.manifest.kernels.size(); ++k) {
     kernelOf[d.manifest.kernels[k].node] = k;
     for (const std::string &layer : d.manifest.kernels[k].absorbed) kernelOf[layer] = k;
   }
-  std::vector<std::vector<size_t>> ortOfKernel(d.manifest.kernels.size());
-  std::map<std::string, std::vector<size_t>> ortOfOther;  // layers Deeper runs no kernel for
-  std::vector<size_t> unmatched, reorders;
+  std::vector<OrtRow> rows;
+  for (size_t k = 0; k < d.manifest.kernels.size(); ++k) rows.push_back({d.manifest.kernels[k].node, d.profile.steps[k].ms.median, {}, 0, ""});
+  std::map<std::string, size_t> otherRow;  // layers Deeper runs no kernel for
+  OrtRow reorders{"(ORT only: layout reorders)", -1, {}, 0, ""}, unmatched{"(ORT only: no Deeper layer)", -1, {}, 0, ""};
   for (size_t i = 0; i < ort.nodes.size(); ++i) {
     std::string layer = layerOf(ort.nodes[i].node);
-    if (auto k = kernelOf.find(layer); k != kernelOf.end()) ortOfKernel[k->second].push_back(i);
-    else if (d.manifest.notKernels.count(layer)) ortOfOther[layer].push_back(i);
-    else if (ort.nodes[i].op.rfind("Reorder", 0) == 0) reorders.push_back(i);
-    else unmatched.push_back(i);
+    OrtRow *row = nullptr;
+    if (auto k = kernelOf.find(layer); k != kernelOf.end()) row = &rows[k->second];
+    else if (auto why = d.manifest.notKernels.find(layer); why != d.manifest.notKernels.end()) {
+      auto [it, fresh] = otherRow.emplace(layer, 0);
+      if (fresh) {
+        it->second = rows.size();
+        rows.push_back({layer, -1, {}, 0, "Deeper: " + why->second});
+      }
+      row = &rows[it->second];
+    } else row = ort.nodes[i].op.rfind("Reorder", 0) == 0 ? &reorders : &unmatched;
+    row->ortNodes.push_back(i);
+    row->ortMs += ort.nodes[i].ms;
   }
-  auto ortText = [&](const std::vector<size_t> &nodes, double &ms) {
-    std::vector<std::string> parts;
-    ms = 0;
-    for (size_t i : nodes) ms += ort.nodes[i].ms, parts.push_back(fmt::format("{} ({})", ort.nodes[i].node, ort.nodes[i].op));
-    return fmt::format("{}", fmt::join(parts, ", "));
-  };
+  for (OrtRow *extra : {&reorders, &unmatched})
+    if (!extra->ortNodes.empty()) rows.push_back(std::move(*extra));
+  return rows;
+}
+
+std::string printOrtComparison(const ComparedBuild &d, const OrtProfile &ort) {
   std::string s = fmt::format("A: Deeper, {} ({}, batch {}, {} kernels): whole model {:.3f} ms\n", d.label, d.manifest.target, d.manifest.batch,
                               d.manifest.kernels.size(), d.profile.total.median);
   s += fmt::format("B: ONNX Runtime (npm onnxruntime-node) on {}: whole model {:.3f} ms (timed without its profiler), {} nodes profiled\n", ort.onnx,
@@ -134,26 +143,16 @@ std::string printOrtComparison(const ComparedBuild &d, const OrtProfile &ort) {
   s += fmt::format("whole model: ORT / Deeper = {:.2f}\n\n", d.profile.total.median > 0 ? ort.wholeMs / d.profile.total.median : 0.0);
   s += fmt::format("{:<36} {:>9} {:>9} {:>7}  {}\n", "Deeper kernel", "Deeper ms", "ORT ms", "ORT/D", "ORT nodes (kernels)");
   double deeperSum = 0, ortSum = 0;
-  for (size_t k = 0; k < d.manifest.kernels.size(); ++k) {
-    double ortMs = 0, ms = d.profile.steps[k].ms.median;
-    std::string nodes = ortText(ortOfKernel[k], ortMs);
-    deeperSum += ms, ortSum += ortMs;
-    s += fmt::format("{:<36} {:>9.3f} {:>9} {:>7}  {}\n", d.manifest.kernels[k].node, ms, nodes.empty() ? "-" : fmt::format("{:.3f}", ortMs),
-                     nodes.empty() || ms <= 0 ? "-" : fmt::format("{:.2f}", ortMs / ms), nodes.empty() ? "(none: fused away or named otherwise)" : nodes);
-  }
-  for (const auto &[layer, nodes] : ortOfOther) {
-    double ortMs = 0;
-    std::string text = ortText(nodes, ortMs);
-    ortSum += ortMs;
-    s += fmt::format("{:<36} {:>9} {:>9.3f} {:>7}  {}; Deeper: {}\n", layer, "-", ortMs, "-", text, d.manifest.notKernels.at(layer));
-  }
-  for (auto [group, label] : {std::pair<const std::vector<size_t> *, const char *>{&reorders, "(ORT only: layout reorders)"},
-                               {&unmatched, "(ORT only: no Deeper layer)"}}) {
-    if (group->empty()) continue;
-    double ortMs = 0;
-    std::string text = ortText(*group, ortMs);
-    ortSum += ortMs;
-    s += fmt::format("{:<36} {:>9} {:>9.3f} {:>7}  {}\n", label, "-", ortMs, "-", group == &reorders ? fmt::format("{} nodes", group->size()) : text);
+  for (const OrtRow &row : matchOrt(d, ort)) {
+    std::vector<std::string> parts;
+    for (size_t i : row.ortNodes) parts.push_back(fmt::format("{} ({})", ort.nodes[i].node, ort.nodes[i].op));
+    std::string nodes = row.label == "(ORT only: layout reorders)" ? fmt::format("{} nodes", parts.size()) : fmt::format("{}", fmt::join(parts, ", "));
+    if (row.ortNodes.empty()) nodes = "(none: fused away or named otherwise)";
+    if (!row.note.empty()) nodes += "; " + row.note;
+    deeperSum += std::max(0.0, row.deeperMs), ortSum += row.ortMs;
+    s += fmt::format("{:<36} {:>9} {:>9} {:>7}  {}\n", row.label, row.deeperMs < 0 ? "-" : fmt::format("{:.3f}", row.deeperMs),
+                     row.ortNodes.empty() ? "-" : fmt::format("{:.3f}", row.ortMs),
+                     row.ortNodes.empty() || row.deeperMs <= 0 ? "-" : fmt::format("{:.2f}", row.ortMs / row.deeperMs), nodes);
   }
   s += fmt::format("\n{:<36} {:>9.3f} {:>9.3f} {:>7.2f}  (Deeper's lanes overlap; ORT runs its nodes one after another)\n", "sum of kernels",
                    deeperSum, ortSum, deeperSum > 0 ? ortSum / deeperSum : 0.0);

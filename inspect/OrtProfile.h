@@ -34,6 +34,20 @@ std::string ortModulesFolder();
 /// UserError when node or onnxruntime-node is missing (saying how to install them) or ORT fails.
 OrtProfile profileWithOrt(const std::string &onnx, const std::vector<int64_t> &inputShape, int threads, int runs);
 
+/// One line of the comparison: a Deeper kernel (or a layer Deeper runs no kernel for, or ORT's nodes
+/// of no Deeper layer) and the ORT nodes that compute the same.
+struct OrtRow {
+  std::string label;
+  double deeperMs = -1;           ///< -1: no Deeper kernel
+  std::vector<size_t> ortNodes;   ///< indices into OrtProfile::nodes
+  double ortMs = 0;
+  std::string note;               ///< why Deeper runs no kernel, or what the ORT nodes are
+};
+
+/// Deeper's kernels in execution order, then the layers Deeper runs no kernel for that ORT ran, then
+/// ORT's layout reorders and its nodes of no Deeper layer.
+std::vector<OrtRow> matchOrt(const ComparedBuild &deeper, const OrtProfile &ort);
+
 /// Deeper's kernels and ORT's nodes side by side, matched by the layers they compute.
 std::string printOrtComparison(const ComparedBuild &deeper, const OrtProfile &ort);
 

@@ -131,6 +131,34 @@ std::string convergenceSection(const ReportInput &in) {
   return s + svg::lineChart("convergence", in.convergence, "trials of the unit", "best time / default");
 }
 
+std::string ortSection(const ReportInput &in) {
+  if (!in.ort) return "";
+  const ComparedBuild &b = *in.build;
+  const OrtProfile &ort = *in.ort;
+  std::string s = fmt::format("<h2>Against ONNX Runtime</h2>\n<p>ONNX Runtime (npm onnxruntime-node, {} threads) on {}: whole model <b>{:.3f} ms</b> "
+                              "against Deeper's {:.3f} ms (ORT / Deeper = <b>{:.2f}</b>; ORT timed without its profiler). Its nodes, profiled, "
+                              "lined up with Deeper's kernels through the layers both compute:</p>\n",
+                              b.profile.threads, escape(in.ortForm), ort.wholeMs, b.profile.total.median,
+                              b.profile.total.median > 0 ? ort.wholeMs / b.profile.total.median : 0.0);
+  std::vector<svg::Bar> bars;
+  s += "<table id=\"ort\"><tr><th>Deeper kernel</th><th>Deeper ms</th><th>ORT ms</th><th>ORT / Deeper</th><th>ORT nodes</th></tr>\n";
+  for (const OrtRow &row : matchOrt(b, ort)) {
+    std::string nodes;
+    for (size_t i : row.ortNodes) nodes += (nodes.empty() ? "" : ", ") + ort.nodes[i].node + " (" + ort.nodes[i].op + ")";
+    if (!row.note.empty()) nodes += (nodes.empty() ? "" : "; ") + row.note;
+    bool both = row.deeperMs > 0 && !row.ortNodes.empty();
+    s += fmt::format("<tr class=\"ort\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", escape(row.label),
+                     row.deeperMs < 0 ? "-" : fmt::format("{:.3f}", row.deeperMs), row.ortNodes.empty() ? "-" : fmt::format("{:.3f}", row.ortMs),
+                     both ? fmt::format("{:.2f}", row.ortMs / row.deeperMs) : "-", escape(nodes));
+    if (both)
+      bars.push_back({row.label, fmt::format("{}: ORT {:.3f} ms, Deeper {:.3f} ms", row.label, row.ortMs, row.deeperMs),
+                      row.ortMs >= row.deeperMs ? "#70ad47" : "#c55a11", row.ortMs / row.deeperMs});
+  }
+  return s + "</table>\n<p class=\"note\">ORT's time over Deeper's, kernel by kernel (above 1: Deeper's kernel is faster; a kernel in a "
+             "branch lane has one thread, ORT's nodes every thread):</p>\n" +
+         svg::barChart("ort-bars", bars, "x");
+}
+
 std::string kernelTable(const ComparedBuild &b) {
   std::string s = "<h2>Kernels</h2>\n<table id=\"kernels\"><tr><th>kernel</th><th>op</th><th>algorithm</th><th>lane</th><th>ms</th><th>GFLOP/s</th>"
                   "<th>% peak</th><th>flops/byte</th><th>widest FMA</th><th>spills + reloads</th><th>absorbs</th></tr>\n";
@@ -184,7 +212,7 @@ std::string renderReport(const ReportInput &in) {
                      "</head>\n<body>\n",
                      escape(b.manifest.model), kStyle) +
          header(in) + graphSection(in) + barsSection(b) + rooflineSection(b) + lanesSection(b) + ablationSection(in) + convergenceSection(in) +
-         kernelTable(b) + "</body>\n</html>\n";
+         ortSection(in) + kernelTable(b) + "</body>\n</html>\n";
 }
 
 }  // namespace deeper::inspect

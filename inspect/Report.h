@@ -1,10 +1,12 @@
 // `deeper report`: one self-contained HTML file about a compiled model (inline SVG and CSS; no script,
 // no network): the graph coloured by kernel time, per-kernel time bars, a roofline against this
 // machine's measured FMA peak and memory bandwidth, each module's branch lanes as a timeline, the
-// fusion ablation (each optimising pass off in turn), and with a tuning database its convergence.
+// fusion ablation (each optimising pass off in turn), with a tuning database its convergence, and with
+// --ort ONNX Runtime's per-node times beside Deeper's.
 #pragma once
 
 #include "inspect/Compare.h"
+#include "inspect/OrtProfile.h"
 #include "inspect/Svg.h"
 #include "tune/TuningDatabase.h"
 
@@ -27,6 +29,8 @@ struct ReportInput {
   std::string ablationNote;
   std::vector<svg::Series> convergence;  ///< empty: no database (convergenceNote says why)
   std::string convergenceNote;
+  const OrtProfile *ort = nullptr;       ///< ONNX Runtime on the same network (--ort), or none
+  std::string ortForm;                   ///< which ONNX model ORT ran, in words
   std::string command, created;          ///< how and when it was made
 };
 

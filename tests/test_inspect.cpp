@@ -43,6 +43,17 @@ KernelExplanation explainConv(const std::string &target, int winograd) {
   return explainKernel(kernels[0], t);
 }
 
+/// onnxruntime-node for these tests, installed once into a folder of their own (the e2e tests install
+/// theirs into build/ort at the same time): the node_modules folder to give as $DEEPER_ORT_DIR.
+std::string ortModules() {
+  static const std::string modules = [] {
+    std::string dir = std::string(DEEPER_BUILD_DIR) + "/ort-inspect";
+    REQUIRE(test::runShell(std::string(DEEPER_SOURCE_DIR) + "/scripts/install-ort " + dir + " > /dev/null").status == 0);
+    return dir + "/node_modules";
+  }();
+  return modules;
+}
+
 }  // namespace
 
 TEST_CASE("the instruction mix: FMA widths, scalar ops, broadcasts, spills against other stack use") {
@@ -337,9 +348,14 @@ TEST_CASE("deeper report: one HTML file a headless browser renders with every pl
   CHECK(log.find("CONSOLE") == std::string::npos);
 
   // With the database: its convergence curve; and a screenshot of the whole page.
-  r = test::runDeeper("report " + model + " --db " + dir.path + "/t.sqlite -o " + dir.path + "/t.html --rounds 1 --runs 3");
+  r = test::runShell("DEEPER_ORT_DIR=" + ortModules() + " " + DEEPER_BINARY + " report " + model + " --db " + dir.path + "/t.sqlite --ort -o " + dir.path +
+                     "/t.html --rounds 1 --runs 3 2>&1");
   REQUIRE(r.status == 0);
   CHECK_MENTIONS(r.output, "1 tuning curves");
+  std::string withOrt = readFile(dir.path + "/t.html");
+  CHECK(occurrences(withOrt, "<tr class=\"ort\">") >= 6);  // a row per Deeper kernel at least
+  CHECK_MENTIONS(withOrt, "<h2>Against ONNX Runtime</h2>");
+  CHECK(occurrences(withOrt, "class=\"chart bars\"") == 2);  // kernel times, ORT ratios (no ablation with --db)
   REQUIRE(test::runShell("timeout 120 chromium --headless --no-sandbox --disable-gpu --user-data-dir=" + dir.path + "/browser --window-size=1400,2400 --screenshot=" +
                          dir.path + "/t.png file://" + dir.path + "/t.html > /dev/null 2>&1")
               .status == 0);
@@ -352,6 +368,7 @@ TEST_CASE("deeper report: one HTML file a headless browser renders with every pl
   CHECK(png.size() > 40000);  // drawn, not blank
   CHECK(occurrences(readFile(dir.path + "/t.html"), "class=\"series\"") == 1);
 }
+
 
 TEST_CASE("ONNX Runtime's trace: node kernel times by node, median over runs; other events and other text refused or ignored") {
   std::string trace = R"([
@@ -374,14 +391,12 @@ TEST_CASE("ONNX Runtime's trace: node kernel times by node, median over runs; ot
 
 TEST_CASE("deeper compare --ort: ONNX Runtime's nodes beside Deeper's kernels, matched through the layers") {
   test::TempDir dir;
-  // Its own copy of onnxruntime-node: the e2e tests install theirs into build/ort at the same time.
-  std::string modules = std::string(DEEPER_BUILD_DIR) + "/ort-inspect";
-  REQUIRE(test::runShell(std::string(DEEPER_SOURCE_DIR) + "/scripts/install-ort " + modules + " > /dev/null").status == 0);
+  std::string modules = ortModules();
   const std::string model = dir.path + "/m.dnet";
   writeFileAtomic(model, "network m\nx = input(shape=16x9x9)\nb1 = conv(x, out=8, kernel=1)\nr1 = relu(b1)\n"
                          "r3 = conv(x, out=12, kernel=1, relu=true)\nb3 = conv(r3, out=8, kernel=3, pad=1, relu=true)\n"
                          "cat = concat(r1, b3)\ny = conv(cat, out=4, kernel=1)\noutput y\n");
-  test::CliResult r = test::runShell("DEEPER_ORT_DIR=" + modules + "/node_modules " + DEEPER_BINARY + " compare " + model + " --ort --threads 1 --rounds 1 --runs 5 2>&1");
+  test::CliResult r = test::runShell("DEEPER_ORT_DIR=" + modules + " " + DEEPER_BINARY + " compare " + model + " --ort --threads 1 --rounds 1 --runs 5 2>&1");
   REQUIRE(r.status == 0);
   CHECK_MENTIONS(r.output, "B: ONNX Runtime (npm onnxruntime-node) on ");
   CHECK_MENTIONS(r.output, "whole model: ORT / Deeper = ");

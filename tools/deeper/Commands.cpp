@@ -380,6 +380,24 @@ void printStatementDiffs(const Options &o, const inspect::ComparedBuild &a, cons
   }
 }
 
+/// ONNX Runtime on the model: the ONNX file itself, or Deeper's export of the network with the same weights
+/// (into `scratch`); `form` says which.
+inspect::OrtProfile profileOrt(const Options &options, const std::string &scratch, int threads, std::string &form) {
+  Options o = options;  // the network as written, whatever passes Deeper's own build ran
+  o.passes.reset(), o.noFuseReduce = false;
+  Graph graph = prepare(o, {"shape-inference", "inference-cleanup"}, true);
+  std::string onnx = o.model;
+  form = fmt::format("{} itself", o.model);
+  if (o.model.size() < 5 || o.model.compare(o.model.size() - 5, 5, ".onnx") != 0) {
+    onnx = scratch + "/model.onnx";
+    writeFileAtomic(onnx, exportOnnx(graph, graph.weights));
+    form = fmt::format("Deeper's ONNX export of {} (same weights)", o.model);
+  }
+  std::vector<Node *> inputs = graph.nodesOfOp(OpKind::Input);
+  if (inputs.size() != 1) fail(fmt::format("--ort feeds one input; the model has {}", inputs.size()));
+  return inspect::profileWithOrt(onnx, inputs[0]->shape, threads, o.rounds * o.runs);
+}
+
 /// Deeper's build of MODEL (--a's options) beside ONNX Runtime on the same network and weights.
 int compareWithOrt(const Options &o) {
   if (!o.secondModel.empty()) fail("--ort compares a MODEL's build with ONNX Runtime: give one MODEL (and --a for Deeper's options)");
@@ -390,19 +408,11 @@ int compareWithOrt(const Options &o) {
   fmt::print(stderr, "compiling {}\n", variantLabel(o, o.variantA));
   compileAsOptions(deeper, scratch.path() + "/a", nullptr, false);
   inspect::ComparedBuild a = inspect::loadBuild(scratch.path() + "/a", variantLabel(o, o.variantA));
-  // ORT runs the ONNX model itself, or Deeper's export of the same network with the same weights.
-  std::string onnx = o.model;
-  Graph graph = prepare(deeper, {"shape-inference", "inference-cleanup"}, true);
-  if (o.model.size() < 5 || o.model.compare(o.model.size() - 5, 5, ".onnx") != 0) {
-    onnx = scratch.path() + "/model.onnx";
-    writeFileAtomic(onnx, exportOnnx(graph, graph.weights));
-  }
-  std::vector<Node *> inputs = graph.nodesOfOp(OpKind::Input);
-  if (inputs.size() != 1) fail(fmt::format("--ort feeds one input; the model has {}", inputs.size()));
   int threads = o.threads ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   fmt::print(stderr, "profiling Deeper, {} rounds of {} runs, then ONNX Runtime, {} runs\n", o.rounds, o.runs, o.rounds * o.runs);
   inspect::profileTogether({&a}, o.rounds, o.runs, threads);
-  inspect::OrtProfile ort = inspect::profileWithOrt(onnx, inputs[0]->shape, threads, o.rounds * o.runs);
+  std::string form;
+  inspect::OrtProfile ort = profileOrt(deeper, scratch.path(), threads, form);
   fmt::print("{}", inspect::printOrtComparison(a, ort));
   return 0;
 }
@@ -504,7 +514,13 @@ int commandReport(const Options &o) {
     in.convergence = inspect::convergenceCurves(TuningDatabase(o.db).all(), build.manifest.target, build.manifest.batch);
     if (in.convergence.empty()) in.convergenceNote = fmt::format("'{}' has no unit tuned over several trials for this target and batch", o.db);
   }
-  in.command = "deeper report " + o.model + (o.db.empty() ? "" : " --db " + o.db);
+  std::optional<inspect::OrtProfile> ort;
+  if (o.ort) {
+    std::string form;
+    ort = profileOrt(o, scratch.path(), build.profile.threads, form);
+    in.ort = &*ort, in.ortForm = form;
+  }
+  in.command = "deeper report " + o.model + (o.db.empty() ? "" : " --db " + o.db) + (o.ort ? " --ort" : "");
   std::time_t now = std::time(nullptr);
   char created[32];
   std::strftime(created, sizeof created, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));

@@ -84,6 +84,7 @@ compare:  DIR_A DIR_B                 two `deeper compile` output folders
 report:   -o FILE.html               where to write it (required)
           --db FILE.sqlite           build with the database's records and plot its tuning convergence
           --no-ablation              skip the builds with each optimising pass left out (one compile each)
+          --ort                      add ONNX Runtime's per-node times on the same network (as compare --ort)
           --threads N, --rounds N, --runs N, --target T, --schedules F, --passes=...   as for compare/compile
 
 summary:  --json  machine-readable;  --all  include training-only parts (no inference-cleanup)
