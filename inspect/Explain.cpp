@@ -2,6 +2,7 @@
 
 #include "codegen/Generators.h"
 #include "codegen/KernelCache.h"
+#include "inspect/Svg.h"
 #include "ir/Printer.h"
 #include "runtime/printable.h"
 #include "support/Diagnostics.h"
@@ -42,7 +43,16 @@ void writeLoweredStatement(const Kernel &k, const Halide::Target &target, Halide
 
 void lower(const Kernel &k, const Halide::Target &target, const ExplainOptions &o, KernelExplanation &e) {
   if (o.loweredStatement) e.loweredStatement = loweredStatement(k, target);
-  if (!o.htmlStatementPath.empty()) writeLoweredStatement(k, target, Halide::HTML, o.htmlStatementPath);
+  if (o.htmlStatementPath.empty()) return;
+  // Halide 14's HTML view shows the statement only: the assembly (as disassembled here, the hot loop
+  // marked) follows it on the same page.
+  writeLoweredStatement(k, target, Halide::HTML, o.htmlStatementPath);
+  std::string html = readFile(o.htmlStatementPath);
+  size_t end = html.rfind("</body>");
+  std::string assembly = "<h2 id=\"assembly\">Assembly (the compiled object, disassembled; the hot loop marked &gt;)</h2>\n<pre>" +
+                         svg::escape(printDisassembly(e)) + "</pre>\n";
+  html.insert(end == std::string::npos ? html.size() : end, assembly);
+  writeFileAtomic(o.htmlStatementPath, html);
 }
 
 void readCode(const CompiledKernel &compiled, const Halide::Target &target, const ExplainOptions &o, KernelExplanation &e) {

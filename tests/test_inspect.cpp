@@ -163,7 +163,10 @@ TEST_CASE("deeper explain: files written together, kernels that do not exist or 
   CHECK_MENTIONS(r.output, "module name=");  // --stmt
   CHECK_MENTIONS(r.output, "vfmadd");     // --asm
   for (const char *file : {"y.stmt", "y.stmt.html", "y.s", "y.loop.s"}) CHECK_MENTIONS(readFile(dir.path + "/out/" + file), "");
-  CHECK_MENTIONS(readFile(dir.path + "/out/y.stmt.html"), "<head>");
+  std::string html = readFile(dir.path + "/out/y.stmt.html");
+  CHECK_MENTIONS(html, "<head>");
+  CHECK_MENTIONS(html, "<h2 id=\"assembly\">");  // the assembly follows Halide's statement
+  CHECK(html.find("vfmadd", html.find("<h2 id=\"assembly\">")) != std::string::npos);
 
   r = test::runDeeper("explain " + model + " --kernel y --measure --threads 1");
   REQUIRE(r.status == 0);
