@@ -29,6 +29,12 @@ Instruction branchTo(uint64_t address, uint64_t target) {
   return in;
 }
 
+/// A small inception-like module: a relu the passes fuse, three branches in lanes, an in-place concat.
+const char *kModule = "network m\nx = input(shape=16x9x9)\nb1 = conv(x, out=8, kernel=1)\nr1 = relu(b1)\n"
+                      "r3 = conv(x, out=12, kernel=1, relu=true)\nb3 = conv(r3, out=8, kernel=3, pad=1, relu=true)\n"
+                      "r5 = conv(x, out=4, kernel=1, relu=true)\nb5 = conv(r5, out=4, kernel=5, pad=2, relu=true)\n"
+                      "cat = concat(r1, b3, b5)\ny = conv(cat, out=4, kernel=1)\noutput y\n";
+
 /// A 3x3 conv of 32 to 64 channels on a 14x14 map: a kernel whose loop is FMAs.
 const char *kConv = "network c\nx = input(shape=32x14x14)\ny = conv(x, out=64, kernel=3, pad=1)\noutput y\n";
 
@@ -219,10 +225,7 @@ TEST_CASE("matching kernels: through the layers they absorbed, fused against unf
 TEST_CASE("deeper compare: a build against itself differs nowhere; against no passes it shows the fusions") {
   test::TempDir dir;
   const std::string model = dir.path + "/m.dnet";
-  writeFileAtomic(model, "network m\nx = input(shape=16x9x9)\nb1 = conv(x, out=8, kernel=1)\nr1 = relu(b1)\n"
-                         "r3 = conv(x, out=12, kernel=1, relu=true)\nb3 = conv(r3, out=8, kernel=3, pad=1, relu=true)\n"
-                         "r5 = conv(x, out=4, kernel=1, relu=true)\nb5 = conv(r5, out=4, kernel=5, pad=2, relu=true)\n"
-                         "cat = concat(r1, b3, b5)\ny = conv(cat, out=4, kernel=1)\noutput y\n");
+  writeFileAtomic(model, kModule);
   REQUIRE(test::runDeeper("compile " + model + " -o " + dir.path + "/a").status == 0);
   test::CliResult self = test::runDeeper("compare " + dir.path + "/a " + dir.path + "/a --rounds 1 --runs 3");
   REQUIRE(self.status == 0);
@@ -312,10 +315,7 @@ TEST_CASE("tuning convergence: the best time so far per unit, in trial order, re
 TEST_CASE("deeper report: one HTML file a headless browser renders with every plot holding its data") {
   test::TempDir dir;
   const std::string model = dir.path + "/m.dnet";
-  writeFileAtomic(model, "network m\nx = input(shape=16x9x9)\nb1 = conv(x, out=8, kernel=1)\nr1 = relu(b1)\n"
-                         "r3 = conv(x, out=12, kernel=1, relu=true)\nb3 = conv(r3, out=8, kernel=3, pad=1, relu=true)\n"
-                         "r5 = conv(x, out=4, kernel=1, relu=true)\nb5 = conv(r5, out=4, kernel=5, pad=2, relu=true)\n"
-                         "cat = concat(r1, b3, b5)\ny = conv(cat, out=4, kernel=1)\noutput y\n");
+  writeFileAtomic(model, kModule);
   {  // a database with one unit tuned over three trials, for the convergence plot
     TuningDatabase db(dir.path + "/t.sqlite");
     Halide::Target host = parseTarget("host");
@@ -396,9 +396,7 @@ TEST_CASE("deeper compare --ort: ONNX Runtime's nodes beside Deeper's kernels, m
   test::TempDir dir;
   std::string modules = ortModules();
   const std::string model = dir.path + "/m.dnet";
-  writeFileAtomic(model, "network m\nx = input(shape=16x9x9)\nb1 = conv(x, out=8, kernel=1)\nr1 = relu(b1)\n"
-                         "r3 = conv(x, out=12, kernel=1, relu=true)\nb3 = conv(r3, out=8, kernel=3, pad=1, relu=true)\n"
-                         "cat = concat(r1, b3)\ny = conv(cat, out=4, kernel=1)\noutput y\n");
+  writeFileAtomic(model, kModule);
   test::CliResult r = test::runShell("DEEPER_ORT_DIR=" + modules + " " + DEEPER_BINARY + " compare " + model + " --ort --threads 1 --rounds 1 --runs 5 2>&1");
   REQUIRE(r.status == 0);
   CHECK_MENTIONS(r.output, "B: ONNX Runtime (npm onnxruntime-node) on ");
