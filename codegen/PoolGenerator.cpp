@@ -8,10 +8,57 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
+/// Windows of more taps than this keep the separable form, which reads kw + kh values per output
+/// instead of kw * kh.
+constexpr int64_t kMostDirectTaps = 25;
+
+namespace {
+
+/// Whether every window of `count` outputs along an axis of `size` inputs overlaps the input.
+bool everyWindowOverlaps(int64_t count, int64_t size, int64_t kernel, int64_t stride, int64_t pad) {
+  for (int64_t o = 0; o < count; ++o)
+    if (o * stride - pad >= size || o * stride - pad + kernel - 1 < 0) return false;
+  return true;
+}
+
+/// A max pool's window clipped to the input has the maximum of the window over clamped coordinates
+/// when the window is contiguous (no dilation) and overlaps the input: a clamped tap repeats the edge
+/// value, which the window holds anyway. Caffe's ceil mode makes every window overlap.
+bool clampedMaxIsExact(const Kernel &k, const Window2d &w) {
+  const OperandView &in = k.inputViews[0], &out = k.outputView;
+  return k.node->op == OpKind::MaxPool && w.dw == 1 && w.dh == 1 && w.kw * w.kh <= kMostDirectTaps &&
+         everyWindowOverlaps(out.extent[0], in.extent[0], w.kw, w.sw, w.pw) && everyWindowOverlaps(out.extent[1], in.extent[1], w.kh, w.sh, w.ph);
+}
+
+/// A channels-last max pool computed window by window: each output vector of channels is the maximum of
+/// its kw*kh taps, read in place at clamped coordinates. No intermediate rows and no per-tap select:
+/// the separable form's row buffer and boundary tests cost more than its saved taps on the GoogLeNet
+/// maps (3x3 windows of 14x14 to 56x56 pixels, hundreds of channels).
+Func directMaxPool(const Kernel &k, const ImageParam &input, const Window2d &w) {
+  const OperandView &in = k.inputViews[0];
+  Var x("x"), y("y"), c("c"), n("n");
+  Expr x0 = x * static_cast<int>(w.sw) - static_cast<int>(w.pw), y0 = y * static_cast<int>(w.sh) - static_cast<int>(w.ph);
+  Expr best;
+  for (int dy = 0; dy < w.kh; ++dy)
+    for (int dx = 0; dx < w.kw; ++dx) {
+      Expr tap = input(clamp(x0 + dx, 0, in.extent[0] - 1), clamp(y0 + dy, 0, in.extent[1] - 1), c, n);
+      best = best.defined() ? max(best, tap) : tap;
+    }
+  Func out("maxpool");
+  out(x, y, c, n) = best;
+  out.reorder(c, x, y, n);
+  vectorizeRow(out, c, k.outputView.extent[2], k.schedule.vector);
+  parallelOuter(out, k.schedule, y, n, k.outputView.extent[1]);
+  return out;
+}
+
+}  // namespace
+
 Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
   PoolParams pp = PoolParams::of(*k.node);
   const Window2d &w = pp.win;
   const OperandView &in = k.inputViews[0];
+  if (channelsLast(in) && clampedMaxIsExact(k, w)) return directMaxPool(k, p[0], w);
   int width = in.extent[0], height = in.extent[1];
   bool isMax = k.node->op == OpKind::MaxPool;
   Var x("x"), y("y"), c("c"), n("n");

@@ -485,6 +485,10 @@ c5 = conv(c2, out=16, kernel=1, input_maxpool=3, layout=nhwc)
 c6 = conv(c3, out=7, kernel=3)
 m1 = maxpool(c4, kernel=3, stride=2, layout=nhwc)
 m2 = maxpool(c5, kernel=3, stride=1, pad=1, layout=nhwc)
+m3 = maxpool(c2, kernel=2, stride=2, pad=0x0x1x1, layout=nhwc)
+m4 = maxpool(c2, kernel=2, dilation=2, layout=nhwc)
+c10 = conv(m3, out=3, kernel=1)
+c11 = conv(m4, out=3, kernel=1)
 a1 = avgpool(c1, kernel=3, stride=2, pad=1, exclude_pad=true, layout=nhwc)
 a2 = avgpool(m2, kernel=5x6)
 l1 = lrn(c3, size=5, alpha=0.01, beta=0.75, layout=nhwc)
@@ -499,6 +503,8 @@ output c8
 output a2
 output l2
 output c9
+output c10
+output c11
 )";
   checkKernels(text);
   checkKernels(text, [](Schedule &s) { s.parallel = false, s.tileChannels = 1, s.tileWidth = 3, s.chunkInputs = 5, s.winograd = 0; });
