@@ -224,7 +224,7 @@ TEST_CASE("schedules: printed, edited by hand, compiled; the executable still co
   auto printed = runDeeper("schedules " + dir + "/small.dnet --target x86-64-linux-avx2 -o " + dir + "/default.schedules");
   REQUIRE(printed.status == 0);
   std::string file = readFile(dir + "/default.schedules");
-  CHECK(file.find("\nc: vector=8 tile_c=1 tile_x=3 chunk_i=32 block_tasks=true parallel=true winograd=2\n") != std::string::npos);
+  CHECK(file.find("\nc: vector=8 tile_c=1 tile_x=4 chunk_i=32 block_tasks=true parallel=true winograd=2\n") != std::string::npos);
   // By hand: the direct conv instead of Winograd, in 2-pixel tiles over 1-channel weight chunks.
   std::ofstream(dir + "/hand.schedules") << "c: winograd=0 tile_x=2 chunk_i=1  # try the direct conv\n";
   auto reference = runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy");

@@ -366,6 +366,10 @@ TEST_CASE("default schedules follow the target's vector width and the layer's wi
   CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=6 chunk_i=32 block_tasks=true parallel=true winograd=0");  // 6-pixel rows
   CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 chunk_i=32 block_tasks=true parallel=true winograd=0");
   CHECK(defaultSchedule(*g.find("narrow"), 16).tileChannels == 1);
+  // Winograd on AVX2: 4 tiles of MxM outputs (2 or 8 spill), on AVX-512 the direct conv's width.
+  Graph w = test::parse("x = input(shape=32x14x14)\ny = conv(x, out=64, kernel=3, pad=1)\noutput y\n");
+  CHECK(defaultSchedule(*w.find("y"), 8).print() == "vector=8 tile_c=2 tile_x=4 chunk_i=32 block_tasks=true parallel=true winograd=4");
+  CHECK(defaultSchedule(*w.find("y"), 16).print() == "vector=16 tile_c=2 tile_x=7 chunk_i=32 block_tasks=true parallel=true winograd=4");
 }
 
 TEST_CASE("the arena plan: values live at the same time never share bytes, and reuse saves memory") {
