@@ -5,13 +5,12 @@
 #include "codegen/Kernel.h"
 #include "codegen/ScheduleFile.h"
 #include "frontend/Load.h"
+#include "frontend/OnnxExporter.h"
+#include "frontend/OnnxImporter.h"
 #include "inspect/Compare.h"
 #include "inspect/Explain.h"
 #include "inspect/OrtProfile.h"
 #include "inspect/Report.h"
-#include "support/Process.h"
-#include "frontend/OnnxExporter.h"
-#include "frontend/OnnxImporter.h"
 #include "ir/Graphviz.h"
 #include "ir/Names.h"
 #include "ir/Printer.h"
@@ -23,6 +22,7 @@
 #include "runtime/top5.h"
 #include "support/Files.h"
 #include "support/Npy.h"
+#include "support/Process.h"
 #include "support/Safetensors.h"
 #include "tune/Tuner.h"
 #include "tune/Units.h"
@@ -291,8 +291,9 @@ const Kernel &kernelNamed(const KernelBuild &b, const std::string &name) {
                    name, fmt::join(some, ", ")));
 }
 
-/// Compiles the model as the options say (--db, --schedules, --target, --jobs) into `outDir`.
-CompileReport compileAsOptions(const Options &o, const std::string &outDir, Graph *compiled = nullptr, bool progress = true) {
+/// Compiles the model as the options say (--db, --schedules, --target, --jobs) into `outDir`; `built`,
+/// when given, receives the compiled graph and its kernels (what buildKernels would make of the options).
+CompileReport compileAsOptions(const Options &o, const std::string &outDir, KernelBuild *built = nullptr, bool progress = true) {
   Halide::Target target = parseTarget(o.target);  // a bad target fails before the weights are made
   std::optional<ScheduleChoices> choices = scheduleChoices(o);  // and a bad schedule file
   Graph graph;
@@ -311,14 +312,18 @@ CompileReport compileAsOptions(const Options &o, const std::string &outDir, Grap
   co.jobs = o.jobs;
   co.progress = progress;
   CompileReport r = compileModel(graph, graph.weights, co);
-  if (compiled) *compiled = std::move(graph);
+  if (built) {
+    built->graph = std::move(graph);
+    built->kernels = kernelsOf(built->graph, target.natural_vector_size<float>(), co.schedules);
+  }
   return r;
 }
 
 int commandCompile(const Options &o) {
   if (o.outFile.empty()) fail("'deeper compile' needs -o DIR, the output folder");
-  Graph graph;
-  CompileReport r = compileAsOptions(o, o.outFile, &graph);
+  KernelBuild built;
+  CompileReport r = compileAsOptions(o, o.outFile, &built);
+  const Graph &graph = built.graph;
   printForTerminal("compiled {} for {} (batch {}): {} kernels, {} distinct compiled now, the rest cached; arena {} bytes ({} without reuse); "
              "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
              graph.name, o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
@@ -326,26 +331,27 @@ int commandCompile(const Options &o) {
   return 0;
 }
 
-/// The whole model built as the options say, in a scratch folder, and profiled (--threads).
-Profile profileAsOptions(const Options &o) {
-  ScratchFolder scratch("deeper-measure");
-  CompileReport r = compileAsOptions(o, scratch.path() + "/build", nullptr, false);
-  ProfileRunOptions po;
-  po.threads = o.threads;
-  return runProfile(scratch.path() + "/build/" + r.identifier, po);
-}
-
 int commandExplain(const Options &o) {
   if (o.kernel.empty()) fail("'deeper explain' needs --kernel NAME, the node whose kernel to explain (`deeper schedules MODEL` lists them)");
   Halide::Target target = parseTarget(o.target);
-  KernelBuild b = buildKernels(o, target);
+  // With --measure the whole model is compiled (in a scratch folder) and profiled: its kernels are the
+  // ones explained, so the model is prepared once.
+  std::optional<ScratchFolder> measured;
+  CompileReport compiled;
+  KernelBuild b;
+  if (o.measure) measured.emplace("deeper-measure"), compiled = compileAsOptions(o, measured->path() + "/build", &b, false);
+  else b = buildKernels(o, target);
   const Kernel &kernel = kernelNamed(b, o.kernel);
   std::optional<StagedFolder> out;
   std::string file = cIdentifier(kernel.node->name);
   inspect::ExplainOptions eo;
   if (!o.outFile.empty()) out.emplace(o.outFile), eo.htmlStatementPath = out->staged(file + ".stmt.html");
   inspect::KernelExplanation e = inspect::explainKernel(kernel, target, eo);
-  if (o.measure) inspect::attachMeasurement(e, profileAsOptions(o));
+  if (measured) {
+    ProfileRunOptions po;
+    po.threads = o.threads;
+    inspect::attachMeasurement(e, runProfile(measured->path() + "/build/" + compiled.identifier, po));
+  }
   fmt::print("{}", inspect::printExplanation(e));
   if (o.stmt) printForTerminal("\n{}", e.loweredStatement);
   if (o.assembly) fmt::print("\n{}", inspect::printDisassembly(e));
@@ -364,12 +370,11 @@ std::string variantLabel(const Options &o, const std::optional<std::string> &var
   return variant && !variant->empty() ? fmt::format("{} {}", o.model, *variant) : fmt::format("{} (defaults)", o.model);
 }
 
-/// The lowered statements of the kernels that match one to one but differ in code, as diffs.
-void printStatementDiffs(const Options &o, const inspect::ComparedBuild &a, const inspect::ComparedBuild &b,
-                         const std::vector<inspect::MatchedKernels> &rows) {
-  Options optionsA = withOptionText(o, o.variantA.value_or("")), optionsB = withOptionText(o, o.variantB.value_or(""));
+/// The lowered statements of the kernels that match one to one but differ in code, as diffs; `builtA`
+/// and `builtB` are the compiled builds with their options.
+void printStatementDiffs(const inspect::ComparedBuild &a, const inspect::ComparedBuild &b, const std::vector<inspect::MatchedKernels> &rows,
+                         const KernelBuild &buildA, const Options &optionsA, const KernelBuild &buildB, const Options &optionsB) {
   Halide::Target targetA = parseTarget(optionsA.target), targetB = parseTarget(optionsB.target);
-  KernelBuild buildA = buildKernels(optionsA, targetA), buildB = buildKernels(optionsB, targetB);
   for (const inspect::MatchedKernels &row : rows) {
     if (row.a.size() != 1 || row.b.size() != 1) continue;
     const KernelRecord &ka = a.manifest.kernels[row.a[0]], &kb = b.manifest.kernels[row.b[0]];
@@ -427,21 +432,23 @@ int commandCompare(const Options &o) {
   if (folders && o.stmt) fail("--stmt compares lowered statements, which compiled folders do not keep: give a MODEL with --a/--b");
   std::optional<ScratchFolder> scratch;
   std::string folderA = o.model, folderB = o.secondModel, labelA = o.model, labelB = o.secondModel;
+  Options optionsA = withOptionText(o, o.variantA.value_or("")), optionsB = withOptionText(o, o.variantB.value_or(""));
+  KernelBuild builtA, builtB;
   if (!folders) {
     scratch.emplace("deeper-compare");
     folderA = scratch->path() + "/a", folderB = scratch->path() + "/b";
     labelA = variantLabel(o, o.variantA), labelB = variantLabel(o, o.variantB);
     fmt::print(stderr, "compiling A: {}\n", labelA);
-    compileAsOptions(withOptionText(o, o.variantA.value_or("")), folderA, nullptr, false);
+    compileAsOptions(optionsA, folderA, &builtA, false);
     fmt::print(stderr, "compiling B: {}\n", labelB);
-    compileAsOptions(withOptionText(o, o.variantB.value_or("")), folderB, nullptr, false);
+    compileAsOptions(optionsB, folderB, &builtB, false);
   }
   inspect::ComparedBuild a = inspect::loadBuild(folderA, labelA), b = inspect::loadBuild(folderB, labelB);
   fmt::print(stderr, "profiling both, {} alternating rounds of {} runs\n", o.rounds, o.runs);
   inspect::profileTogether({&a, &b}, o.rounds, o.runs, o.threads);
   std::vector<inspect::MatchedKernels> rows = inspect::matchKernels(a.manifest, b.manifest);
   fmt::print("{}", inspect::printComparison(a, b, rows));
-  if (o.stmt) printStatementDiffs(o, a, b, rows);
+  if (o.stmt) printStatementDiffs(a, b, rows, builtA, optionsA, builtB, optionsB);
   return 0;
 }
 
@@ -479,9 +486,9 @@ std::string graphSvg(const Graph &graph, const inspect::ComparedBuild &b, std::s
 int commandReport(const Options &o) {
   if (o.outFile.empty()) fail("'deeper report' needs -o FILE.html");
   ScratchFolder scratch("deeper-report");
-  Graph graph;
+  KernelBuild built;
   fmt::print(stderr, "compiling {}\n", o.model);
-  compileAsOptions(o, scratch.path() + "/build", &graph, false);
+  compileAsOptions(o, scratch.path() + "/build", &built, false);
   inspect::ComparedBuild build = inspect::loadBuild(scratch.path() + "/build", o.model);
   inspect::ReportInput in;
   in.build = &build;
@@ -508,7 +515,7 @@ int commandReport(const Options &o) {
   fmt::print(stderr, "profiling {} builds, {} alternating rounds of {} runs\n", all.size(), o.rounds, o.runs);
   inspect::profileTogether(all, o.rounds, o.runs, o.threads);
   for (size_t i = 0; i < variants.size(); ++i) in.ablation.push_back({left[i], variants[i].profile.total.median, build.profile.total.median});
-  in.graphSvg = graphSvg(graph, build, in.graphProblem);
+  in.graphSvg = graphSvg(built.graph, build, in.graphProblem);
   if (o.db.empty()) in.convergenceNote = "no tuning database given (--db)";
   else {
     in.convergence = inspect::convergenceCurves(TuningDatabase(o.db).all(), build.manifest.target, build.manifest.batch);
