@@ -7,12 +7,19 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace deeper {
 namespace {
 
 Quartiles quartilesOf(const nlohmann::json &j) { return Quartiles{j.at("median").get<double>(), j.at("q1").get<double>(), j.at("q3").get<double>()}; }
 
 }  // namespace
+
+double medianOf(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
 
 const StepProfile *Profile::step(const std::string &name) const {
   for (const StepProfile &s : steps)

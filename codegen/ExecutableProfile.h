@@ -33,6 +33,10 @@ struct Profile {
   const StepProfile *step(const std::string &name) const;
 };
 
+/// The median of `values` (the mean of the middle two for an even count); 0 for none. Profiles'
+/// quartiles, the tuner's records and the comparisons all take it.
+double medianOf(std::vector<double> values);
+
 /// Parses --profile-json output; UserError (naming `what`) when it is not one.
 Profile parseProfile(const std::string &json, const std::string &what);
 

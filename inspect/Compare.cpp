@@ -38,16 +38,11 @@ std::string manifestPath(const std::string &folder) {
   return found[0];
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
 /// Each quartile the median of the rounds' values.
-Quartiles medianOf(const std::vector<Quartiles> &rounds) {
+Quartiles quartilesMedian(const std::vector<Quartiles> &rounds) {
   std::vector<double> m, q1, q3;
   for (const Quartiles &q : rounds) m.push_back(q.median), q1.push_back(q.q1), q3.push_back(q.q3);
-  return Quartiles{median(m), median(q1), median(q3)};
+  return Quartiles{medianOf(m), medianOf(q1), medianOf(q3)};
 }
 
 Profile combine(const std::vector<Profile> &rounds) {
@@ -55,13 +50,13 @@ Profile combine(const std::vector<Profile> &rounds) {
   for (size_t s = 0; s < p.steps.size(); ++s) {
     std::vector<Quartiles> q;
     for (const Profile &r : rounds) q.push_back(r.steps.at(s).ms);
-    p.steps[s].ms = medianOf(q);
+    p.steps[s].ms = quartilesMedian(q);
   }
   std::vector<Quartiles> totals;
   std::vector<double> peaks, bandwidths;
   for (const Profile &r : rounds) totals.push_back(r.total), peaks.push_back(r.peakGflops), bandwidths.push_back(r.readGBps);
-  p.total = medianOf(totals);
-  p.peakGflops = median(peaks), p.readGBps = median(bandwidths);
+  p.total = quartilesMedian(totals);
+  p.peakGflops = medianOf(peaks), p.readGBps = medianOf(bandwidths);
   p.runs = 0;
   for (const Profile &r : rounds) p.runs += r.runs;
   return p;

@@ -20,11 +20,6 @@ namespace {
 
 constexpr const char *kKernelTime = "_kernel_time";
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
 /// The layer an ORT node computes. Deeper's export names nodes "<layer>" or "<layer>:<part>"; ORT's NCHWc
 /// layout transformer renames a node it takes over "<name>_nchwc", where <name> is the node's or, after a
 /// fusion, its last output value's: PyTorch names values "<node>_output_<i>".
@@ -71,7 +66,7 @@ std::vector<OrtNodeTime> parseOrtTrace(const std::string &text, const std::strin
   } catch (const std::exception &e) {
     fail(fmt::format("{}: not an ONNX Runtime profile ({})", what, e.what()));
   }
-  for (size_t i = 0; i < nodes.size(); ++i) nodes[i].ms = median(samples[i]), nodes[i].runs = static_cast<int>(samples[i].size());
+  for (size_t i = 0; i < nodes.size(); ++i) nodes[i].ms = medianOf(samples[i]), nodes[i].runs = static_cast<int>(samples[i].size());
   return nodes;
 }
 

@@ -219,12 +219,6 @@ const Kernel *TunableModel::defaultKernel(const TuningUnit &unit) {
   return nullptr;
 }
 
-double medianOf(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
 double ConfigRecord::median() const { return medianOf(medians); }
 
 std::vector<ConfigRecord> unitRecords(const TuningDatabase &db, const TuningUnit &unit, const TuningContext &context, bool anyThreads) {

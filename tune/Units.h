@@ -13,6 +13,7 @@
 // relative to the module ("3x3" for inception_3a/3x3) for the same reason.
 #pragma once
 
+#include "codegen/ExecutableProfile.h"  // medianOf
 #include "codegen/Kernel.h"
 #include "passes/Decisions.h"
 #include "tune/TuningDatabase.h"
@@ -107,9 +108,6 @@ struct ConfigRecord {
   bool failed = false;
   double median() const;
 };
-
-/// The median of `v` (0 when empty).
-double medianOf(std::vector<double> v);
 
 /// The records of `unit` in `db` measured in `context` (or, with `anyThreads`, at any thread count and
 /// on any machine or code generator for that target and batch), by configuration, first measured first.
