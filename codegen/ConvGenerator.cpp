@@ -134,9 +134,12 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   Expr inChannel = cp.groups == 1 ? Expr(r.x) : min(c / groupOut, static_cast<int>(cp.groups) - 1) * groupIn + r.x;
   Func acc("acc");
   acc(c, x, y, n) = cp.bias ? p[2](c) : 0.0f;
-  // Weights are stored a channel block at a time (packParam); under an autoscheduler, in one block.
+  // Weights are stored a channel block at a time (packParam, weightBlock). When one block holds every
+  // output channel (always under an autoscheduler) they are indexed plainly: an autoscheduler's own
+  // splits of c would turn c % B into gathers.
   const int block = weightBlock(*k.node, s);
-  Expr inBlock = s.autoscheduler.empty() ? c % block : Expr(c), blockOf = s.autoscheduler.empty() ? c / block : Expr(0);
+  const bool oneBlock = block >= cp.out;
+  Expr inBlock = oneBlock ? Expr(c) : c % block, blockOf = oneBlock ? Expr(0) : c / block;
   acc(c, x, y, n) += weight(inBlock, r.x, r.y + static_cast<int>(w.kw) * r.z, blockOf) *
                      padded(x * static_cast<int>(w.sw) + r.y * static_cast<int>(w.dw) - static_cast<int>(w.pw),
                             y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), inChannel, n);
