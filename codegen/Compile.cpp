@@ -1,9 +1,9 @@
 #include "codegen/Compile.h"
-#include "codegen/KernelManifest.h"
 
 #include "codegen/ArenaPlan.h"
 #include "codegen/Glue.h"
 #include "codegen/KernelCache.h"
+#include "codegen/KernelManifest.h"
 #include "codegen/WeightsFile.h"
 #include "ir/Printer.h"
 #include "support/Files.h"
@@ -130,7 +130,7 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   writeFileAtomic(out.staged(id + ".h"), emitHeader(glue));
   writeFileAtomic(out.staged(id + "_glue.cpp"), emitGlueSource(glue));
   writeWeightsFile(out.staged(id + ".weights"), hash, packed);
-  BuildManifest manifest{graph.name, options.source, target.to_string(), id, graph.batch, {}};
+  BuildManifest manifest{graph.name, options.source, target.to_string(), id, graph.batch, {}, {}};
   for (size_t i = 0; i < kernels.size(); ++i) manifest.kernels.push_back(kernelRecord(kernels[i], compiled[i].function));
   for (const auto &node : graph.nodes())
     if (!runsKernel(*node)) manifest.notKernels[node->name] = whyNoKernel(*node);

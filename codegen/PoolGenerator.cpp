@@ -8,11 +8,11 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
+namespace {
+
 /// Windows of more taps than this keep the separable form, which reads kw + kh values per output
 /// instead of kw * kh.
 constexpr int64_t kMostDirectTaps = 25;
-
-namespace {
 
 /// Whether every window of `count` outputs along an axis of `size` inputs overlaps the input.
 bool everyWindowOverlaps(int64_t count, int64_t size, int64_t kernel, int64_t stride, int64_t pad) {

@@ -45,12 +45,7 @@ struct McTarget {
   std::unique_ptr<llvm::MCInstPrinter> printer;
 
   McTarget(const llvm::Triple &triple, const std::string &what) {
-    static std::once_flag once;
-    std::call_once(once, [] {
-      llvm::InitializeAllTargetInfos();
-      llvm::InitializeAllTargetMCs();
-      llvm::InitializeAllDisassemblers();
-    });
+    initializeLlvmTargets();
     std::string error;
     const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple.str(), error);
     if (!target) fail(fmt::format("{}: no disassembler for its target '{}' ({})", what, triple.str(), error));
@@ -137,6 +132,15 @@ std::vector<DisassembledFunction> disassemble(const llvm::object::ObjectFile &ob
 }
 
 }  // namespace
+
+void initializeLlvmTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllDisassemblers();
+  });
+}
 
 std::vector<DisassembledFunction> disassembleObjectBytes(const std::string &bytes, const std::string &what) {
   llvm::MemoryBufferRef buffer(llvm::StringRef(bytes.data(), bytes.size()), what);

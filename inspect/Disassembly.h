@@ -25,6 +25,10 @@ struct DisassembledFunction {
   std::vector<Instruction> instructions;
 };
 
+/// Registers every target LLVM was built with (their descriptions, MC tables, disassemblers), once per
+/// process: what looking a target up by triple or CPU needs first.
+void initializeLlvmTargets();
+
 /// Every function of the executable sections of `objectPath` (an ELF object), in address order.
 /// UserError when the file is no object LLVM reads or has code for a target LLVM was not built with.
 std::vector<DisassembledFunction> disassembleObject(const std::string &objectPath);

@@ -9,12 +9,10 @@
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Support/Host.h>
-#include <llvm/Support/TargetSelect.h>
 
 #include <fmt/format.h>
 
 #include <memory>
-#include <mutex>
 #include <sstream>
 
 namespace deeper::inspect {
@@ -25,11 +23,7 @@ constexpr int kIterations = 200;
 
 /// Whether LLVM's model of `cpu` has every one of `features`.
 bool cpuHas(const std::string &cpu, const std::vector<std::string> &features) {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeAllTargetInfos();
-    llvm::InitializeAllTargetMCs();
-  });
+  initializeLlvmTargets();
   std::string triple = llvm::sys::getDefaultTargetTriple(), error;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target) return false;

@@ -31,8 +31,6 @@ std::vector<double> decades(double low, double high) {
   return out;
 }
 
-std::string decadeText(double v) { return v >= 1 ? fmt::format("{:g}", v) : fmt::format("{:g}", v); }
-
 }  // namespace
 
 std::string escape(const std::string &in) {
@@ -82,11 +80,11 @@ std::string roofline(const std::string &id, const std::vector<Point> &points, do
   s += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#888\"/>\n", left, top, width, height);
   for (double v : xs) {
     s += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#ddd\"/>\n", number(X(v)), top, top + height);
-    s += text(X(v), top + height + 16, decadeText(v), "middle");
+    s += text(X(v), top + height + 16, fmt::format("{:g}", v), "middle");
   }
   for (double v : ys) {
     s += fmt::format("<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" stroke=\"#ddd\"/>\n", left, left + width, number(Y(v)));
-    s += text(left - 6, Y(v) + 4, decadeText(v), "end");
+    s += text(left - 6, Y(v) + 4, fmt::format("{:g}", v), "end");
   }
   s += text(left + width / 2, top + height + 38, "arithmetic intensity (flops per compulsory byte)", "middle");
   s += text(16, top + height / 2, "GFLOP/s", "middle", fmt::format(" transform=\"rotate(-90 16 {})\"", number(top + height / 2)));
