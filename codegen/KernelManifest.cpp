@@ -1,5 +1,6 @@
 #include "codegen/KernelManifest.h"
 
+#include "codegen/Glue.h"
 #include "ir/Printer.h"
 #include "support/Diagnostics.h"
 #include "support/Files.h"
@@ -12,6 +13,9 @@
 
 namespace deeper {
 namespace {
+
+/// More lanes than a module has branches (GoogLeNet's have four) is no manifest `deeper compile` wrote.
+constexpr int kMostLanes = 64;
 
 int64_t elements(const OperandView &v) {
   return std::accumulate(v.extent.begin(), v.extent.end(), int64_t{1}, [](int64_t a, int32_t e) { return a * e; });
@@ -76,10 +80,10 @@ std::string manifestJson(const BuildManifest &m) {
   return j.dump(1, ' ', true, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-BuildManifest readManifest(const std::string &path) {
+BuildManifest parseManifest(const std::string &text, const std::string &what) {
   BuildManifest m;
   try {
-    nlohmann::json j = nlohmann::json::parse(readFile(path));
+    nlohmann::json j = nlohmann::json::parse(text);
     m.model = j.at("model"), m.identifier = j.at("identifier"), m.source = j.at("source"), m.target = j.at("target"), m.batch = j.at("batch");
     for (const nlohmann::json &k : j.at("kernels")) {
       KernelRecord r;
@@ -93,12 +97,20 @@ BuildManifest readManifest(const std::string &path) {
       m.kernels.push_back(std::move(r));
     }
     m.notKernels = j.at("not_kernels").get<std::map<std::string, std::string>>();
-  } catch (const UserError &) {
-    throw;
   } catch (const std::exception &e) {
-    fail(fmt::format("{}: not a kernel manifest of `deeper compile` ({})", path, e.what()));
+    fail(fmt::format("{}: not a kernel manifest of `deeper compile` ({})", what, e.what()));
   }
+  // What the readers index or name files by: the identifier names the library and the executable
+  // beside the manifest (no path may hide in it), lanes and groups size the report's timelines.
+  if (m.identifier != cIdentifier(m.identifier) || m.identifier.empty())
+    fail(fmt::format("{}: identifier '{}' is not the C identifier `deeper compile` writes", what, m.identifier));
+  for (const KernelRecord &k : m.kernels)
+    if (k.lane < 0 || k.lane > kMostLanes || k.group < 0 || k.group > static_cast<int64_t>(m.kernels.size()) || k.layerMacs < 0 ||
+        k.executedMacs < 0 || k.inputBytes < 0 || k.weightBytes < 0 || k.outputBytes < 0)
+      fail(fmt::format("{}: kernel '{}' has a lane, group, work or byte count no build has", what, k.node));
   return m;
 }
+
+BuildManifest readManifest(const std::string &path) { return parseManifest(readFile(path), path); }
 
 }  // namespace deeper

@@ -52,7 +52,10 @@ std::string algorithmName(const Kernel &kernel);
 KernelRecord kernelRecord(const Kernel &kernel, const std::string &function);
 
 std::string manifestJson(const BuildManifest &manifest);
-/// UserError naming `path` when the file is missing or is not a manifest.
+/// UserError naming `what` when `text` is not a manifest, or holds an identifier that is no C
+/// identifier, or lanes, groups, work or byte counts no build has.
+BuildManifest parseManifest(const std::string &text, const std::string &what);
+/// parseManifest of the file `path`; UserError also when it cannot be read.
 BuildManifest readManifest(const std::string &path);
 
 }  // namespace deeper

@@ -413,3 +413,28 @@ TEST_CASE("deeper compare --ort: ONNX Runtime's nodes beside Deeper's kernels, m
   CHECK(r.status == 1);
   CHECK_MENTIONS(r.output, "install it with scripts/install-ort");
 }
+
+TEST_CASE("kernel manifests: written and read back alike; identifiers that are paths and impossible counts refused") {
+  BuildManifest m;
+  m.model = "m", m.identifier = "m", m.source = "m.dnet", m.target = "host", m.batch = 2;
+  m.kernels = {record("c1"), record("r3_and_r5", {"r3", "r5"})};
+  m.kernels[1].lane = 2, m.kernels[1].group = 1, m.kernels[1].executedMacs = 7;
+  m.notKernels["cat"] = "an in-place concat";
+  std::string text = manifestJson(m);
+  BuildManifest back = parseManifest(text, "m.kernels.json");
+  CHECK(manifestJson(back) == text);
+  CHECK(back.kernels[1].absorbed == std::vector<std::string>{"r3", "r5"});
+  CHECK(back.notKernels.at("cat") == "an in-place concat");
+
+  auto refused = [&](BuildManifest bad) { return test::userErrorOf([&] { parseManifest(manifestJson(bad), "bad.kernels.json"); }); };
+  BuildManifest path = m;
+  path.identifier = "../../etc/m";  // would name lib../../etc/m.a beside the manifest
+  CHECK_MENTIONS(refused(path), "bad.kernels.json: identifier '../../etc/m' is not the C identifier");
+  BuildManifest lane = m;
+  lane.kernels[0].lane = 1000000000;  // would size the report's lane timeline
+  CHECK_MENTIONS(refused(lane), "bad.kernels.json: kernel 'c1' has a lane, group, work or byte count no build has");
+  BuildManifest bytes = m;
+  bytes.kernels[1].weightBytes = -1;
+  CHECK_MENTIONS(refused(bytes), "kernel 'r3_and_r5' has a lane, group");
+  CHECK_MENTIONS(test::userErrorOf([] { parseManifest("{\"model\": 3}", "x.json"); }), "x.json: not a kernel manifest of `deeper compile`");
+}
