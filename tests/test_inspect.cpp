@@ -409,6 +409,12 @@ TEST_CASE("deeper compare --ort: ONNX Runtime's nodes beside Deeper's kernels, m
   }
   CHECK_MENTIONS(r.output, "Deeper: an in-place concat");
 
+  r = test::runDeeper("compare " + model + " --ort --b \"--passes=\"");
+  CHECK(r.status == 1);
+  CHECK_MENTIONS(r.output, "--ort takes B's place");
+  r = test::runDeeper("report " + model);
+  CHECK(r.status == 1);
+  CHECK_MENTIONS(r.output, "'deeper report' needs -o FILE.html");
   r = test::runShell("DEEPER_ORT_DIR=" + dir.path + "/nowhere " + DEEPER_BINARY + " compare " + model + " --ort 2>&1");
   CHECK(r.status == 1);
   CHECK_MENTIONS(r.output, "install it with scripts/install-ort");
