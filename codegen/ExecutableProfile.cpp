@@ -2,6 +2,7 @@
 
 #include "support/Diagnostics.h"
 #include "support/Files.h"
+#include "support/Json.h"
 #include "support/Process.h"
 
 #include <fmt/format.h>
@@ -31,14 +32,14 @@ Profile parseProfile(const std::string &text, const std::string &what) {
   Profile p;
   try {
     nlohmann::json j = nlohmann::json::parse(text);
-    p.runs = j.at("runs").get<int>();
+    p.runs = jsonInteger<int>(j.at("runs"), "runs");
     p.total = quartilesOf(j.at("total_ms"));
-    p.threads = j.value("threads", 0);
+    p.threads = jsonIntegerOr(j, "threads", 0);
     p.peakGflops = j.value("peak_gflops", 0.0);
     p.readGBps = j.value("read_gbps", 0.0);
     for (const nlohmann::json &s : j.at("steps"))
-      p.steps.push_back(StepProfile{s.at("name").get<std::string>(), s.value("output", ""), s.value("macs", int64_t{0}), s.value("group", 0),
-                                    s.value("lane", 0), quartilesOf(s.at("ms"))});
+      p.steps.push_back(StepProfile{s.at("name").get<std::string>(), s.value("output", ""), jsonIntegerOr(s, "macs", int64_t{0}),
+                                    jsonIntegerOr(s, "group", 0), jsonIntegerOr(s, "lane", 0), quartilesOf(s.at("ms"))});
     for (const nlohmann::json &g : j.at("groups")) p.groups.push_back(quartilesOf(g.at("ms")));
   } catch (const std::exception &e) {
     fail(fmt::format("{}: unreadable profile: {}", what, e.what()));

@@ -4,6 +4,7 @@
 #include "ir/Printer.h"
 #include "support/Diagnostics.h"
 #include "support/Files.h"
+#include "support/Json.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -84,16 +85,20 @@ BuildManifest parseManifest(const std::string &text, const std::string &what) {
   BuildManifest m;
   try {
     nlohmann::json j = nlohmann::json::parse(text);
-    m.model = j.at("model"), m.identifier = j.at("identifier"), m.source = j.at("source"), m.target = j.at("target"), m.batch = j.at("batch");
+    m.model = j.at("model"), m.identifier = j.at("identifier"), m.source = j.at("source"), m.target = j.at("target");
+    m.batch = jsonInteger<int64_t>(j.at("batch"), "batch");
     for (const nlohmann::json &k : j.at("kernels")) {
       KernelRecord r;
       r.node = k.at("node"), r.op = k.at("op"), r.nodeText = k.at("node_text");
       r.absorbed = k.at("absorbed").get<std::vector<std::string>>();
       r.inputs = k.at("inputs").get<std::vector<std::string>>();
       r.output = k.at("output"), r.schedule = k.at("schedule"), r.algorithm = k.at("algorithm"), r.function = k.at("function");
-      r.layerMacs = k.at("layer_macs"), r.executedMacs = k.at("executed_macs");
-      r.inputBytes = k.at("input_bytes"), r.weightBytes = k.at("weight_bytes"), r.outputBytes = k.at("output_bytes");
-      r.lane = k.at("lane"), r.group = k.at("group");
+      r.layerMacs = jsonInteger<int64_t>(k.at("layer_macs"), "layer_macs");
+      r.executedMacs = jsonInteger<int64_t>(k.at("executed_macs"), "executed_macs");
+      r.inputBytes = jsonInteger<int64_t>(k.at("input_bytes"), "input_bytes");
+      r.weightBytes = jsonInteger<int64_t>(k.at("weight_bytes"), "weight_bytes");
+      r.outputBytes = jsonInteger<int64_t>(k.at("output_bytes"), "output_bytes");
+      r.lane = jsonInteger<int>(k.at("lane"), "lane"), r.group = jsonInteger<int>(k.at("group"), "group");
       m.kernels.push_back(std::move(r));
     }
     m.notKernels = j.at("not_kernels").get<std::map<std::string, std::string>>();

@@ -443,4 +443,27 @@ TEST_CASE("kernel manifests: written and read back alike; identifiers that are p
   bytes.kernels[1].weightBytes = -1;
   CHECK_MENTIONS(refused(bytes), "kernel 'r3_and_r5' has a lane, group");
   CHECK_MENTIONS(test::userErrorOf([] { parseManifest("{\"model\": 3}", "x.json"); }), "x.json: not a kernel manifest of `deeper compile`");
+
+  // Numbers no integer field can hold: a plain cast of them is undefined behaviour (found by fuzz.profiles).
+  auto edited = [&](const std::string &from, const std::string &to) {
+    std::string t = text;
+    t.replace(t.find(from), from.size(), to);
+    return test::userErrorOf([&] { parseManifest(t, "edited.kernels.json"); });
+  };
+  CHECK_MENTIONS(edited("\"lane\": 0", "\"lane\": 1e300"), "'lane' must be an integer in -2147483648..2147483647, not 1e+300");
+  CHECK_MENTIONS(edited("\"group\": 0", "\"group\": 0.5"), "'group' must be an integer");
+  CHECK_MENTIONS(edited("\"batch\": 2", "\"batch\": 18446744073709551615"), "'batch' must be an integer");
+}
+
+TEST_CASE("executable profiles: integer fields refuse fractions and numbers beyond their type") {
+  const std::string q = "{\"median\": 1, \"q1\": 1, \"q3\": 1}";
+  auto profile = [&](const std::string &runs, const std::string &lane) {
+    return "{\"runs\": " + runs + ", \"total_ms\": " + q + ", \"steps\": [{\"name\": \"c1\", \"lane\": " + lane + ", \"ms\": " + q +
+           "}], \"groups\": []}";
+  };
+  Profile p = parseProfile(profile("20", "2"), "p.json");
+  CHECK(p.runs == 20);
+  CHECK(p.steps.at(0).lane == 2);
+  CHECK_MENTIONS(test::userErrorOf([&] { parseProfile(profile("2.5", "2"), "p.json"); }), "p.json: unreadable profile: 'runs' must be an integer");
+  CHECK_MENTIONS(test::userErrorOf([&] { parseProfile(profile("20", "-1e40"), "p.json"); }), "'lane' must be an integer");
 }
