@@ -104,6 +104,48 @@ void scheduleSource(Source source, Func padded, bool copy, const Schedule &s, bo
   }
 }
 
+/// (conv-pool-fusion) The conv's output max-pooled KxK, stride S, unpadded, in ceil mode: each window
+/// is the maximum of its taps at clamped coordinates, exact because every window overlaps the conv's
+/// output (windowOutputSize) and a clamped tap repeats a value its window holds anyway.
+Func pooledOutput(const ConvParams &cp, Func conv, int width, int height) {
+  const Window2d &w = cp.outputPool().win;
+  Var x("x"), y("y"), c("c"), n("n");
+  Expr best;
+  for (int dy = 0; dy < w.kh; ++dy)
+    for (int dx = 0; dx < w.kw; ++dx) {
+      Expr tap = conv(clamp(x * static_cast<int>(w.sw) + dx, 0, width - 1), clamp(y * static_cast<int>(w.sh) + dy, 0, height - 1), c, n);
+      best = best.defined() ? max(best, tap) : tap;
+    }
+  Func pooled("pooled_conv");
+  pooled(x, y, c, n) = best;
+  return pooled;
+}
+
+/// Tasks of pooled rows; within a task the conv's rows slide down, each computed once, into a buffer of
+/// the window's rows that stays in cache: the conv's output never goes to memory. Each task recomputes
+/// the K-S rows its windows share with the task before. Returns the pooled row loop, where the conv's
+/// rows are computed, and sets `task`, where they are stored.
+Var schedulePooledOutput(Func pooled, Func conv, const Kernel &k, Var &task) {
+  const Schedule &s = k.schedule;
+  Var x = pooled.args()[0], y = pooled.args()[1], c = pooled.args()[2], n = pooled.args()[3];
+  if (channelsLast(k.outputView)) {
+    pooled.reorder(c, x, y, n);
+    vectorizeRow(pooled, c, k.outputView.extent[2], s.vector);
+  } else {
+    pooled.reorder(x, c, y, n);
+    vectorizeRow(pooled, x, k.outputView.extent[0], s.vector);
+  }
+  task = n;
+  Var row = parallelOuter(pooled, s, y, n, k.outputView.extent[1], kFusedRowBands, &task);
+  conv.store_at(pooled, task).compute_at(pooled, row);
+  // A pooled row reads K conv rows: a ring of them is all the storage the slide needs (Halide does
+  // not fold it itself, as the clamped taps hide the constant footprint).
+  int rows = 1;
+  while (rows < static_cast<int>(k.node->attrInt("output_maxpool"))) rows *= 2;
+  conv.fold_storage(conv.args()[1], rows);
+  return row;
+}
+
 }  // namespace
 
 Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
@@ -119,7 +161,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   // the last tile of a row shifts inwards instead of overhanging the edge. Padded ones (and rows
   // narrower than a tile) read a zero-padded copy stored once per call, which costs one pass over
   // the input against the K multiply-adds each of its values feeds. A fused reduce is its own padding.
-  int outWidth = k.outputView.extent[0];
+  const Dims convShape = convOutputShape(*k.node);  // N,C,H,W before a fused output pool
+  const int outWidth = static_cast<int>(convShape[3]), outHeight = static_cast<int>(convShape[2]);
   bool unpadded = w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
   int rowWidth = (outWidth + s.tileWidth - 1) / s.tileWidth * s.tileWidth;  // whole tiles
   bool direct = unpadded && rowWidth == outWidth;
@@ -145,27 +188,32 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
                             y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), inChannel, n);
   Func out("conv");
   out(x, y, c, n) = cp.relu ? max(acc(c, x, y, n), 0.0f) : acc(c, x, y, n);
-  if (!s.autoscheduler.empty()) return out;  // the algorithm only: an autoscheduler schedules it (codegen/Autoschedule.cpp)
+  const bool pooling = cp.outputMaxPool > 0;
+  Func result = pooling ? pooledOutput(cp, out, outWidth, outHeight) : out;
+  if (!s.autoscheduler.empty()) return result;  // the algorithm only: an autoscheduler schedules it (codegen/Autoschedule.cpp)
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
   // Small maps: tasks are channel blocks with every row inside, so each block's weights are read once
   // per image rather than once per row.
-  int outHeight = k.outputView.extent[1], blocks = (static_cast<int>(cp.out) + s.channelBlock() - 1) / s.channelBlock();
-  bool blockTasks = s.blockTasks && !source.fused();
+  int blocks = (static_cast<int>(cp.out) + s.channelBlock() - 1) / s.channelBlock();
+  bool blockTasks = s.blockTasks && !source.fused() && !pooling;
   // The accumulators hold vectors of channels: stored channels-last they are whole vectors of the
   // output; in N,C,H,W each row of pixels gathers one lane from each of them.
   out.split(c, co, ci, s.channelBlock(), TailStrategy::GuardWithIf);
   if (channelsLast(k.outputView)) {
     out.reorder(ci, x, blockTasks ? y : co, blockTasks ? co : y, n).vectorize(ci, s.vector);
+    if (pooling) out.reorder_storage(c, x, y, n);  // the pool's taps read whole vectors of channels
   } else {
     out.reorder(x, ci, blockTasks ? y : co, blockTasks ? co : y, n);
     vectorizeRow(out, x, outWidth, s.vector);
   }
   Var tile = blockTasks ? y : co;  // the loop one accumulator row belongs to
-  // A conv that computes its input itself runs few tasks of many rows (kFusedRowBands), within which the
-  // source's rows slide down, each computed once; each task recomputes only the K-1 halo rows.
+  // A conv that computes its input itself (or whose output a fused pool reads) runs few tasks of many
+  // rows (kFusedRowBands), within which the rows slide down, each computed once; each task recomputes
+  // only the halo rows.
   Var task = n, row = y;
-  if (blockTasks) parallelOuter(out, s, co, n, blocks);
+  if (pooling) schedulePooledOutput(result, out, k, task);
+  else if (blockTasks) parallelOuter(out, s, co, n, blocks);
   else row = parallelOuter(out, s, y, n, outHeight, source.fused() && !copy ? kFusedRowBands : kParallelTasks, &task);
   scheduleSource(source, padded, copy, s, channelsLast(in), out, row, task);
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
@@ -184,7 +232,7 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
       .unroll(c)
       .unroll(xi)
       .unroll(y);
-  return out;
+  return result;
 }
 
 }  // namespace deeper::codegen

@@ -237,9 +237,10 @@ Schedule defaultSchedule(const Node &node, int lanes) {
     // apps/conv_layer: 32 vector registers (AVX-512) hold a 2x5 tile of accumulators comfortably, 16
     // (AVX2) a 2x3 one; one channel vector when the layer is narrow, so padding stays small.
     s.tileChannels = node.shape[1] > lanes ? 2 : 1;
-    s.tileWidth = tileWidthFor(node.shape[3], lanes >= 16 ? 7 : 3);
+    const Dims map = convOutputShape(node);  // its own rows, before a fused output pool
+    s.tileWidth = tileWidthFor(map[3], lanes >= 16 ? 7 : 3);
     // Maps of 14 rows or fewer: a task per row would read a block's weights 14 times per image.
-    s.blockTasks = node.shape[2] <= 14;
+    s.blockTasks = map[2] <= 14;
     s.winograd = ConvParams::of(node).winogradApplies() ? winogradTileFor(node) : 0;
     // AVX2's 16 registers and a Winograd product's accumulators: tiles of 4 MxM tiles by 2 vectors.
     // Measured (2026-11-30, a 14x14 F(4x4,3x3) conv 160->320 channels in block tasks, AVX2 code on 1
@@ -278,8 +279,8 @@ std::string scheduleProblem(const Node &node, const Schedule &s) {
                          channels, vectors);
   }
   // (Winograd reads tile_x as the widest tile of MxM output tiles it may use, and fits it to the row.)
-  if (conv && !s.winograd && s.tileWidth > node.shape[3])
-    return fmt::format("tile_x={} is wider than the output row of {} pixels", s.tileWidth, node.shape[3]);
+  if (conv && !s.winograd && s.tileWidth > convOutputShape(node)[3])
+    return fmt::format("tile_x={} is wider than the output row of {} pixels", s.tileWidth, convOutputShape(node)[3]);
   return "";
 }
 

@@ -172,10 +172,18 @@ class Exporter {
           params.resize(params.size() - 2);
         }
         for (const std::string &w : params) in.push_back(w);
-        onnx::NodeProto &conv = add("Conv", node.name, in, outputName(node, p.relu));
+        // conv-pool-fusion's pool, as the MaxPool it was, after the conv (and relu)
+        std::string convOut = p.outputMaxPool ? node.name + ":unpooled" : node.name;
+        onnx::NodeProto &conv = add("Conv", node.name, in, p.relu ? node.name + ":preact" : convOut);
         window(conv, p.win);
         if (p.groups != 1) setInt(conv, "group", p.groups);
-        return reluAfter(node, p.relu);
+        if (p.relu) add("Relu", node.name + ":relu", {node.name + ":preact"}, convOut);
+        if (p.outputMaxPool) {
+          onnx::NodeProto &pool = add("MaxPool", node.name + ":output_pool", {convOut}, node.name);
+          window(pool, p.outputPool().win);
+          setInt(pool, "ceil_mode", 1);
+        }
+        return;
       }
       case OpKind::Fc: {
         FcParams p = FcParams::of(node);

@@ -23,20 +23,31 @@ int64_t featuresPerSample(const Dims &shape) {
 
 ConvParams ConvParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Conv, "'{}' is not a conv", node.name);
-  return ConvParams{node.attrInt("out"), windowOf(node), node.attrBool("bias"), node.attrBool("relu"), node.attrInt("groups"),
-                    node.attrInt("input_maxpool"), node.attrInt("reduce"), node.attrBool("reduce_relu")};
+  return ConvParams{node.attrInt("out"),           windowOf(node),         node.attrBool("bias"),
+                    node.attrBool("relu"),           node.attrInt("groups"), node.attrInt("input_maxpool"),
+                    node.attrInt("reduce"),          node.attrBool("reduce_relu"), node.attrInt("output_maxpool"),
+                    node.attrInt("output_maxpool_stride")};
+}
+
+Dims convOutputShape(const Node &conv) {
+  ConvParams p = ConvParams::of(conv);
+  if (p.outputMaxPool == 0) return conv.shape;
+  const Dims &in = conv.inputs().at(0)->shape;
+  const Window2d &w = p.win;
+  return {in[0], p.out, windowOutputSize(in[2], w.extentH(), w.sh, w.ph, w.phEnd, false),
+          windowOutputSize(in[3], w.extentW(), w.sw, w.pw, w.pwEnd, false)};
 }
 
 bool ConvParams::winogradApplies() const {
   bool window = win.kh == 3 && win.kw == 3 && win.sh == 1 && win.sw == 1 && win.dh == 1 && win.dw == 1;
   bool pad = win.ph == 1 && win.pw == 1 && win.phEnd == 1 && win.pwEnd == 1;
-  return window && pad && groups == 1 && inputMaxPool == 0 && reduce == 0;
+  return window && pad && groups == 1 && inputMaxPool == 0 && reduce == 0 && outputMaxPool == 0;
 }
 
 bool ConvParams::isPlainPointwise() const {
   const Window2d &w = win;
   bool unit = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
-  return unit && groups == 1 && inputMaxPool == 0 && reduce == 0;
+  return unit && groups == 1 && inputMaxPool == 0 && reduce == 0 && outputMaxPool == 0;
 }
 
 ConvParams ConvParams::reduceConv() const { return ConvParams{reduce, Window2d{1, 1, 1, 1, 0, 0, 0, 0}, true, reduceRelu}; }
@@ -44,6 +55,11 @@ ConvParams ConvParams::reduceConv() const { return ConvParams{reduce, Window2d{1
 PoolParams ConvParams::inputPool() const {
   int64_t k = inputMaxPool, p = k / 2;
   return PoolParams{Window2d{k, k, 1, 1, p, p, p, p}, false, false};
+}
+
+PoolParams ConvParams::outputPool() const {
+  int64_t k = outputMaxPool, s = outputPoolStride;
+  return PoolParams{Window2d{k, k, s, s, 0, 0, 0, 0}, true, false};
 }
 
 PoolParams PoolParams::of(const Node &node) {
@@ -131,7 +147,7 @@ int64_t macsOf(const Node &node) {
   int64_t perOutput = 1;
   for (size_t i = 1; i < weight.size(); ++i) perOutput *= weight[i];
   int64_t outputs = 1;
-  for (int64_t d : node.shape) outputs *= d;
+  for (int64_t d : node.op == OpKind::Conv ? convOutputShape(node) : node.shape) outputs *= d;
   int64_t reduce = 0;  // the fused 1x1 reduce, over the whole input (halo recompute not counted)
   if (node.op == OpKind::Conv && node.attrInt("reduce") > 0) {
     const Dims &in = node.inputs().at(0)->shape;

@@ -32,20 +32,29 @@ struct ConvParams {
   int64_t inputMaxPool = 0;  ///< K > 0: max pool KxK, stride 1, pad K/2 applied to the input first
   int64_t reduce = 0;        ///< R > 0: a 1x1 conv to R channels (with bias) applied to the input first
   bool reduceRelu = false;
+  int64_t outputMaxPool = 0;     ///< K > 0: the output max-pooled KxK, stride outputPoolStride, unpadded, ceil mode
+  int64_t outputPoolStride = 1;
 
   /// The max pool input_maxpool stands for.
   PoolParams inputPool() const;
+  /// The max pool output_maxpool stands for.
+  PoolParams outputPool() const;
   /// The 1x1 conv `reduce` stands for.
   ConvParams reduceConv() const;
-  /// A 1x1 conv, stride 1, unpadded, one group, reading its input as it is (no fused pool or reduce):
+  /// A 1x1 conv, stride 1, unpadded, one group, reading its input as it is and writing its output as
+  /// it is (no fused pool or reduce):
   /// what sibling-merge merges and reduce-conv-fusion fuses.
   bool isPlainPointwise() const;
-  /// 3x3, stride 1, no dilation, padding 1 on every side, one group, nothing fused into its input:
+  /// 3x3, stride 1, no dilation, padding 1 on every side, one group, nothing fused into its input or output:
   /// what Winograd F(2x2,3x3) and F(4x4,3x3) compute (codegen/WinogradConv.cpp) with 2.25x and 4x fewer
   /// multiply-adds.
   bool winogradApplies() const;
   static ConvParams of(const Node &node);
 };
+
+/// The shape of `conv`'s own output, N,C,H,W: its value's shape, or with a fused output_maxpool the
+/// shape before that pool. Multiply-adds, register tiles and rows are counted on it.
+Dims convOutputShape(const Node &conv);
 
 /// The row bands per image of a conv that computes its own input (reduce or input_maxpool): code
 /// generation runs them as tasks, reduce-conv-fusion's cost model counts the halo each recomputes.

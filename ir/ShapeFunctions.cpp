@@ -98,7 +98,16 @@ Dims convShape(const Node &node) {
   int64_t in = node.inputs()[0]->shape[1];
   if (in % p.groups != 0 || p.out % p.groups != 0)
     failAtNode(node, fmt::format("groups={} must divide the input channels ({}) and the output channels ({})", p.groups, in, p.out));
-  return windowShape(node, p.win, p.out, /*ceil=*/false);
+  Dims out = windowShape(node, p.win, p.out, /*ceil=*/false);
+  if (p.outputMaxPool == 0) return out;
+  if (p.outputMaxPool < 0 || p.outputPoolStride < 1)
+    failAtNode(node, fmt::format("output_maxpool {} stride {} is no pool window", p.outputMaxPool, p.outputPoolStride),
+               "give a positive window and stride, or output_maxpool=0");
+  if (p.reduce > 0 || p.inputMaxPool > 0) failAtNode(node, "a conv with output_maxpool has no fused reduce or input_maxpool");
+  if (p.outputMaxPool > out[2] || p.outputMaxPool > out[3])
+    failAtNode(node, fmt::format("output_maxpool {0}x{0} is larger than the conv's {1}x{2} output", p.outputMaxPool, out[2], out[3]));
+  const Window2d &w = p.outputPool().win;
+  return {out[0], out[1], windowOutputSize(out[2], w.kh, w.sh, 0, 0, true), windowOutputSize(out[3], w.kw, w.sw, 0, 0, true)};
 }
 
 Dims reshapeShape(const Node &node) {

@@ -6,6 +6,7 @@
 #include "passes/BranchSchedule.h"
 #include "passes/ChannelsLast.h"
 #include "passes/ConcatElision.h"
+#include "passes/ConvPoolFusion.h"
 #include "passes/EpilogueFusion.h"
 #include "passes/InferenceCleanup.h"
 #include "passes/OutputCopies.h"

@@ -59,6 +59,7 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
         Tensor reduced = conv2d(*in[0], *param(node, "reduce_weight"), param(node, "reduce_bias"), p.reduceConv());
         return conv2d(reduced, *param(node, "weight"), bias, p);
       }
+      if (p.outputMaxPool) return maxPool2d(conv2d(*in[0], *param(node, "weight"), bias, p), p.outputPool());
       return conv2d(*in[0], *param(node, "weight"), bias, p);
     }
     case OpKind::MaxPool: return maxPool2d(*in[0], PoolParams::of(node));

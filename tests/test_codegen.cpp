@@ -296,6 +296,25 @@ output p3
 )");
 }
 
+TEST_CASE("conv with its output max-pooled (conv-pool-fusion): ceil-mode tails, both layouts, serial and in tasks") {
+  const std::string model = R"(network o batch=2
+x  = input(shape=3x23x19)
+s1 = conv(x, out=20, kernel=7, stride=2, pad=3, relu=true, output_maxpool=3, output_maxpool_stride=2, layout=nhwc)
+s2 = conv(x, out=9, kernel=3, pad=0x1x2x0, output_maxpool=2, output_maxpool_stride=2)
+s3 = conv(x, out=5, kernel=1, output_maxpool=3, output_maxpool_stride=1, layout=nhwc)
+s4 = conv(x, out=33, kernel=5, stride=3, output_maxpool=3, output_maxpool_stride=3, bias=false)
+r1 = conv(s1, out=4, kernel=1)
+r3 = conv(s3, out=4, kernel=1)
+output r1
+output s2
+output r3
+output s4
+)";
+  checkKernels(model);
+  checkKernels(model, [](Schedule &s) { s.parallel = false; });
+  checkKernels(model, [](Schedule &s) { s.tileChannels = 1, s.tileWidth = 3, s.blockTasks = true; });
+}
+
 TEST_CASE("arithmetic with broadcast constants, pad modes, matmul stacks") {
   checkKernels(R"(network a batch=2
 x  = input(shape=3x5x4)

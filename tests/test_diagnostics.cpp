@@ -47,7 +47,7 @@ TEST_CASE("unknown op lists the known ones") {
 TEST_CASE("unknown attribute lists the op's attributes") {
   std::string msg = diagnose(kInput + "c = conv(x, out=4, kernal=1)\noutput c\n", "2:20");
   CHECK(msg.find("conv has no attribute 'kernal'") != std::string::npos);
-  CHECK(msg.find("conv attributes: out, kernel, stride, pad, dilation, groups, input_maxpool, reduce, reduce_relu, bias, relu") != std::string::npos);
+  CHECK(msg.find("conv attributes: out, kernel, stride, pad, dilation, groups, input_maxpool, output_maxpool, output_maxpool_stride, reduce, reduce_relu, bias, relu") != std::string::npos);
 }
 
 TEST_CASE("attribute errors: bad value, missing required, given twice") {

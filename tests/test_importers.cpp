@@ -221,18 +221,29 @@ s2 = slice(m, begin=8, end=12)
 a  = conv(s1, out=5, kernel=3, pad=1, reduce=4, reduce_relu=true, relu=true)
 b  = conv(s2, out=3, kernel=5, pad=2)
 c  = concat(a, b)
+p  = conv(c, out=4, kernel=3, stride=2, relu=true, output_maxpool=3, output_maxpool_stride=2)
 output c
+output p
 )";
   Graph g = test::parse(text);
   TensorMap weights = initWeights(g, 5);
   Graph back = parseModel(exportOnnx(g, weights), "fused.onnx");
   CHECK(back.nodesOfOp(OpKind::Slice).size() == 2);
-  CHECK(back.nodesOfOp(OpKind::Conv).size() == 4);  // the fused reduce is a conv of its own again
+  CHECK(back.nodesOfOp(OpKind::Conv).size() == 5);  // the fused reduce is a conv of its own again
+  CHECK(back.nodesOfOp(OpKind::MaxPool).size() == 1);  // and the fused output pool a pool
   TensorMap inputs = {{"x", syntheticInput({2, 6, 7, 7}, "x", 1)}};
-  Tensor want = ReferenceExecutor(g, weights).run(inputs).at("c");
-  Tensor got = ReferenceExecutor(back, back.weights).run(inputs).at("c");
-  REQUIRE(got.shape == want.shape);
-  for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-6));
+  // Outputs keep their names; the nodes computing them are named after the ONNX nodes ("p:output_pool").
+  auto nodeOf = [&](const std::string &output) {
+    for (const GraphOutput &o : back.outputs())
+      if (o.name == output || (o.name.empty() && o.node->name == output)) return o.node->name;
+    return output;
+  };
+  for (const char *output : {"c", "p"}) {
+    Tensor want = ReferenceExecutor(g, weights).run(inputs).at(output);
+    Tensor got = ReferenceExecutor(back, back.weights).run(inputs).at(nodeOf(output));
+    REQUIRE(got.shape == want.shape);
+    for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-6));
+  }
 }
 
 TEST_CASE("ONNX: unsupported content is an error naming the node and what is supported") {

@@ -1,5 +1,7 @@
 #include "tune/CostModel.h"
 
+#include "ir/OpParams.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -13,7 +15,7 @@ constexpr double kRidge = 1.0;  // prior strength, in observations' worth
 std::pair<std::string, std::string> kernelClass(const Kernel &k, const Schedule &s) {
   std::string family = k.node->info().name;
   if (s.winograd) family += fmt::format("/winograd{}", s.winograd);
-  const Dims &shape = k.node->shape;
+  const Dims shape = k.node->op == OpKind::Conv ? convOutputShape(*k.node) : k.node->shape;
   int64_t pixels = shape.size() >= 4 ? shape[2] * shape[3] : 1;
   return {family, pixels <= 196 ? "small-map" : "large-map"};
 }

@@ -1,5 +1,7 @@
 #include "tune/SearchSpace.h"
 
+#include "ir/OpParams.h"
+
 #include <algorithm>
 
 namespace deeper {
@@ -58,7 +60,7 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
     Schedule n = s;
     n.winograd = tile;
     // Direct again, tile_x counts pixels: the width must fit the row. Winograd has no input chunks.
-    if (!n.winograd) n.tileWidth = std::min<int>(n.tileWidth, static_cast<int>(kernel.node->shape[3]));
+    if (!n.winograd) n.tileWidth = std::min<int>(n.tileWidth, static_cast<int>(convOutputShape(*kernel.node)[3]));
     else n.chunkInputs = Schedule().chunkInputs;
     consider(n);
   }
