@@ -60,18 +60,9 @@ int64_t firstFit(const Interval &v, const std::vector<std::pair<Interval, int64_
   return candidate;
 }
 
-/// Ops whose kernel reads input 0 at exactly the index it writes, so it may overwrite it.
-bool pointwise(const Node &n) {
-  switch (n.op) {
-    case OpKind::Relu:
-    case OpKind::BatchNorm:
-    case OpKind::Add:
-    case OpKind::Sub:
-    case OpKind::Mul:
-    case OpKind::Div: return n.inputs()[0]->shape == n.shape;
-    default: return false;
-  }
-}
+/// A kernel that reads input 0 at exactly the index it writes (the Pointwise trait, and no broadcast
+/// growing the output), so it may overwrite it.
+bool pointwise(const Node &n) { return n.info().has(optrait::Pointwise) && n.inputs()[0]->shape == n.shape; }
 
 /// The offset of the value `v` overwrites in place, or -1: a pointwise kernel whose input is an arena
 /// value of the same size read for the last time by this very step, where nothing else lives.

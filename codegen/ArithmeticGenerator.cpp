@@ -9,7 +9,8 @@ using namespace Halide;
 Func generateArithmetic(const Kernel &k, const std::vector<ImageParam> &p) {
   std::vector<Var> vars = axisVars(k.outputView);
   std::vector<Expr> at(vars.begin(), vars.end());
-  Expr x = broadcastRead(p[0], k.inputViews[0], at), c = broadcastRead(p[1], k.params[0].view, at);
+  const Param operand = k.node->info().params.at(0).param;  // the op's one learned tensor: add's AddOperand, ...
+  Expr x = broadcastRead(p[0], k.inputViews[0], at), c = broadcastRead(learned(k, p, operand), learnedView(k, operand), at);
   bool first = k.node->attrs.count("operand_first") && k.node->attrBool("operand_first");
   Expr a = first ? c : x, b = first ? x : c;
   Func out("arithmetic");

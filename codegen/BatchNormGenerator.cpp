@@ -7,7 +7,8 @@ namespace deeper::codegen {
 using namespace Halide;
 
 Func generateBatchNorm(const Kernel &k, const std::vector<ImageParam> &p) {
-  ImageParam input = p[0], scale = p[1], bias = p[2], mean = p[3], var = p[4];
+  ImageParam input = p[0], scale = learned(k, p, Param::BatchNormScale), bias = learned(k, p, Param::BatchNormBias),
+             mean = learned(k, p, Param::BatchNormMean), var = learned(k, p, Param::BatchNormVar);
   float epsilon = static_cast<float>(k.node->attrFloat("epsilon"));
   Var i("i"), c("c"), n("n");
   Func factor("factor"), out("batchnorm");

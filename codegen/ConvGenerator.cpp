@@ -52,10 +52,8 @@ Source reducedSource(const ConvParams &cp, const ImageParam &input, const Operan
 
 Source convSource(const Kernel &k, const ConvParams &cp, const std::vector<ImageParam> &p) {
   if (cp.inputMaxPool > 0) return pooledSource(cp, p[0], k.inputViews[0]);
-  if (cp.reduce > 0) {
-    size_t at = cp.bias ? 3 : 2;  // after weight and bias
-    return reducedSource(cp, p[0], k.inputViews[0], p[at], p[at + 1]);
-  }
+  if (cp.reduce > 0)
+    return reducedSource(cp, p[0], k.inputViews[0], learned(k, p, Param::ConvReduceWeight), learned(k, p, Param::ConvReduceBias));
   return Source{Func(p[0]), Func(), Func(), false, false, RDom()};
 }
 
@@ -153,7 +151,7 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   ConvParams cp = ConvParams::of(*k.node);
   const OperandView &in = k.inputViews[0];
   const Window2d &w = cp.win;
-  ImageParam weight = p[1];
+  ImageParam weight = learned(k, p, Param::ConvWeight);
   Var x("x"), y("y"), c("c"), n("n");
 
   const Schedule &s = k.schedule;
@@ -176,7 +174,7 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   // have zero weights but must still read in bounds).
   Expr inChannel = cp.groups == 1 ? Expr(r.x) : min(c / groupOut, static_cast<int>(cp.groups) - 1) * groupIn + r.x;
   Func acc("acc");
-  acc(c, x, y, n) = cp.bias ? p[2](c) : 0.0f;
+  acc(c, x, y, n) = cp.bias ? learned(k, p, Param::ConvBias)(c) : 0.0f;
   // Weights are stored a channel block at a time (packParam, weightBlock). When one block holds every
   // output channel (always under an autoscheduler) they are indexed plainly: an autoscheduler's own
   // splits of c would turn c % B into gathers.

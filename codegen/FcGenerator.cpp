@@ -9,11 +9,11 @@ using namespace Halide;
 
 Func generateFc(const Kernel &k, const std::vector<ImageParam> &p) {
   FcParams fp = FcParams::of(*k.node);
-  ImageParam input = p[0], weight = p[1];
+  ImageParam input = p[0], weight = learned(k, p, Param::FcWeight);
   Var o("o"), n("n");
   RDom r(0, k.inputViews[0].extent[0], "r");
   Func acc("acc");
-  acc(o, n) = fp.bias ? p[2](o) : 0.0f;
+  acc(o, n) = fp.bias ? learned(k, p, Param::FcBias)(o) : 0.0f;
   const int outputsPerBlock = weightBlock(*k.node, k.schedule);  // weights are stored a block at a time (packParam)
   acc(o, n) += weight(o % outputsPerBlock, r, o / outputsPerBlock) * input(r, n);
   Func out("fc");

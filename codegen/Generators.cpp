@@ -74,11 +74,27 @@ Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, 
   return within;
 }
 
+namespace {
+
+size_t learnedIndex(const Kernel &k, Param which) {
+  for (size_t j = 0; j < k.params.size(); ++j)
+    if (k.params[j].spec.param == which) return j;
+  internalFailure(__FILE__, __LINE__, "the kernel has the parameter", fmt::format("'{}' has no {}", k.node->name, paramInfo(which).role));
+}
+
+}  // namespace
+
+Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam> &p, Param which) {
+  return p.at(k.inputs.size() + learnedIndex(k, which));
+}
+
+const OperandView &learnedView(const Kernel &k, Param which) { return k.params[learnedIndex(k, which)].view; }
+
 KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   KernelPipeline kp;
   for (size_t i = 0; i < k.inputViews.size(); ++i)
     kp.params.push_back(declare("input" + std::to_string(i), k.inputViews[i], k.inputViews[i].batchLast));
-  for (const PackedParam &p : k.params) kp.params.push_back(declare(p.spec.role, p.view, false));
+  for (const PackedParam &p : k.params) kp.params.push_back(declare(p.spec.role(), p.view, false));
   switch (k.node->op) {
     case OpKind::Conv: kp.output = generateConv(k, kp.params); break;
     case OpKind::Fc: kp.output = generateFc(k, kp.params); break;

@@ -51,6 +51,12 @@ Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> 
 Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 
+/// The pipeline parameter that receives `which`, one of `k`'s learned tensors (they follow its
+/// activations in `p`, in the op table's order): named, so no generator counts positions.
+Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam> &p, Param which);
+/// How `k`'s kernel sees the learned tensor `which`.
+const OperandView &learnedView(const Kernel &k, Param which);
+
 /// One Var per dimension of `view`, innermost first, named d0, d1, ...
 std::vector<Halide::Var> axisVars(const OperandView &view);
 /// Reads `p` (a tensor of rank <= vars.size(), aligned at the last numpy axis, i.e. Halide's first)

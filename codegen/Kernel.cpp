@@ -75,8 +75,6 @@ OperandView allAxes(const Dims &s) {
   return v;
 }
 
-bool isArithmetic(OpKind op) { return op == OpKind::Add || op == OpKind::Sub || op == OpKind::Mul || op == OpKind::Div; }
-
 int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
 }  // namespace
@@ -91,17 +89,17 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
   for (const ParamSpec &spec : paramsOf(node)) {
     int32_t padded = i32(roundUp(spec.shape[0], s.channelBlock()));
     OperandView view;
-    if (node.op == OpKind::BatchNorm) view = dense({i32(spec.shape[0])});
-    else if (isArithmetic(node.op) || node.op == OpKind::MatMul) view = allAxes(spec.shape);
-    else if (spec.role == "bias" || spec.role == "reduce_bias") view = dense({padded});
-    else if (node.op == OpKind::Conv && spec.role == "weight") {
-      // One channel block's weights are contiguous, in the order its inner loops read them.
-      int32_t taps = s.winograd ? (s.winograd + 2) * (s.winograd + 2) : i32(spec.shape[2] * spec.shape[3]);
-      view = dense({block, i32(spec.shape[1]), taps, padded / block});
-    } else if (node.op == OpKind::Fc && spec.role == "weight") {
-      view = dense({block, i32(spec.shape[1]), padded / block});
+    switch (spec.info().packing) {
+      case Packing::AsStored: view = allAxes(spec.shape); break;
+      case Packing::PerChannel: view = dense({padded}); break;
+      case Packing::ConvFilter: {  // one channel block's weights contiguous, in the order its inner loops read them
+        int32_t taps = s.winograd ? (s.winograd + 2) * (s.winograd + 2) : i32(spec.shape[2] * spec.shape[3]);
+        view = dense({block, i32(spec.shape[1]), taps, padded / block});
+        break;
+      }
+      case Packing::FcMatrix: view = dense({block, i32(spec.shape[1]), padded / block}); break;
+      case Packing::ReduceFilter: view = dense({padded, i32(spec.shape[1])}); break;
     }
-    else view = dense({padded, i32(spec.shape[1])});
     out.push_back(PackedParam{spec, view});
   }
   return out;
@@ -379,20 +377,20 @@ std::string Kernel::canonical() const {
   for (const OperandView &v : inputViews) text += " in=" + viewText(v, true);
   // Learned tensors by their logical shapes: how they are packed follows from the op and the schedule,
   // so that the text before " | " is the same for every schedule of one problem (what deeper tune keys).
-  for (const PackedParam &p : params) text += fmt::format(" {}={}", p.spec.role, dimsString(p.spec.shape));
+  for (const PackedParam &p : params) text += fmt::format(" {}={}", p.spec.role(), dimsString(p.spec.shape));
   return text + " out=" + viewText(outputView, true) + " | " + schedule.print();
 }
 
 Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t) {
-  DEEPER_CHECK(t.shape == param.spec.shape, "'{}' {} has shape {}", kernel.node->name, param.spec.role, dimsString(t.shape));
+  DEEPER_CHECK(t.shape == param.spec.shape, "'{}' {} has shape {}", kernel.node->name, param.spec.role(), dimsString(t.shape));
   Tensor packed(Dims{checkedNumel(Dims(param.view.extent.begin(), param.view.extent.end())).value()});
   const Dims &s = t.shape;
-  bool transposed = param.spec.role == "weight" || param.spec.role == "reduce_weight";
-  if (!transposed || kernel.node->op == OpKind::MatMul) {  // as they are, zero-padded
+  const Packing packing = param.spec.info().packing;
+  if (packing == Packing::AsStored || packing == Packing::PerChannel) {  // as they are, zero-padded
     std::copy(t.data.begin(), t.data.end(), packed.data.begin());
-  } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight" && kernel.schedule.winograd) {
+  } else if (packing == Packing::ConvFilter && kernel.schedule.winograd) {
     packWinogradWeights(t, kernel.schedule.winograd, weightBlock(*kernel.node, kernel.schedule), packed);
-  } else if (kernel.node->op == OpKind::Conv && param.spec.role == "weight") {  // [O,I,KH,KW] -> [O/B][KH][KW][I][B]
+  } else if (packing == Packing::ConvFilter) {  // [O,I,KH,KW] -> [O/B][KH][KW][I][B]
     const int64_t block = weightBlock(*kernel.node, kernel.schedule);
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i)
@@ -400,7 +398,7 @@ Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t
           for (int64_t kx = 0; kx < s[3]; ++kx)
             packed.data[blockedOffset(o, (ky * s[3] + kx) * s[1] + i, s[1] * s[2] * s[3], block)] = t.data[((o * s[1] + i) * s[2] + ky) * s[3] + kx];
   } else {  // fc: [O,I] -> [O/B][I][B]; a fused reduce: [O,I,1,1] -> [I][Opad], one block
-    const int64_t block = kernel.node->op == OpKind::Fc ? weightBlock(*kernel.node, kernel.schedule) : param.view.extent[0];
+    const int64_t block = packing == Packing::FcMatrix ? weightBlock(*kernel.node, kernel.schedule) : param.view.extent[0];
     for (int64_t o = 0; o < s[0]; ++o)
       for (int64_t i = 0; i < s[1]; ++i) packed.data[blockedOffset(o, i, s[1], block)] = t.data[o * s[1] + i];
   }

@@ -9,7 +9,7 @@ using namespace Halide;
 
 Func generateMatMul(const Kernel &k, const std::vector<ImageParam> &p) {
   MatMulParams mp = MatMulParams::of(*k.node);
-  const OperandView &xv = k.inputViews[0], &wv = k.params[0].view;
+  const OperandView &xv = k.inputViews[0], &wv = learnedView(k, Param::MatMulWeight);
   std::vector<Var> vars = axisVars(k.outputView);  // j, i, stack...
   RDom r(0, wv.extent[1], "r");
   std::vector<Expr> xAt(vars.begin(), vars.end()), wAt(vars.begin(), vars.end());
@@ -23,7 +23,7 @@ Func generateMatMul(const Kernel &k, const std::vector<ImageParam> &p) {
   for (size_t d = 2; d < wAt.size(); ++d) wAt[d] = wv.extent[d] == 1 ? Expr(0) : wAt[d];
   Func acc("acc"), out("matmul");
   acc(vars) = 0.0f;
-  acc(vars) += p[0](xAt) * p[1](wAt);
+  acc(vars) += p[0](xAt) * learned(k, p, Param::MatMulWeight)(wAt);
   out(vars) = acc(vars);
   out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
   if (k.schedule.parallel) out.parallel(vars.back());

@@ -124,13 +124,13 @@ Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   Func M("wino_acc");
   M(c, a, b, tx, ty, n) = 0.0f;
   const int channels = weightBlock(*k.node, s);  // U is stored a channel block at a time (packWinogradWeights)
-  M(c, a, b, tx, ty, n) += p[1](c % channels, ri, a + t * b, c / channels) * V(ri, a, b, tx, ty, n);
+  M(c, a, b, tx, ty, n) += learned(k, p, Param::ConvWeight)(c % channels, ri, a + t * b, c / channels) * V(ri, a, b, tx, ty, n);
 
   // Y = A^T M A, plus bias and relu, at output pixel (x, y) of tile (x / M, y / M).
   Var px("px");
   Func cols("wino_cols");
   cols(c, px, b, tx, ty, n) = transform(f.AT, px, values([&](int aa) { return M(c, aa, b, tx, ty, n); }));
-  Expr value = transform(f.AT, y % m, values([&](int bb) { return cols(c, x % m, bb, x / m, y / m, n); })) + (cp.bias ? p[2](c) : 0.0f);
+  Expr value = transform(f.AT, y % m, values([&](int bb) { return cols(c, x % m, bb, x / m, y / m, n); })) + (cp.bias ? learned(k, p, Param::ConvBias)(c) : 0.0f);
   Func out("conv");
   out(x, y, c, n) = cp.relu ? max(value, 0.0f) : value;
 

@@ -261,7 +261,7 @@ class OnnxImporter {
     Node *node = builder_.add(op, name, std::move(inputs), std::move(attrs));
     for (const ParamSpec &spec : paramsOf(*node))
       for (auto &[role, t] : params)
-        if (role == spec.role && t.shape != spec.shape)
+        if (role == spec.role() && t.shape != spec.shape)
           unsupported(n, fmt::format("its {} is f32[{}]; the node needs f32[{}]", role, fmt::join(t.shape, ","), fmt::join(spec.shape, ",")));
     for (auto &[role, t] : params) graph_.weights[name + "." + role] = std::move(t);
     values_[n.output(0)] = node;

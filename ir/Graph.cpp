@@ -37,9 +37,7 @@ void absorb(Node &into, const Node &from) {
   into.absorbed.insert(into.absorbed.end(), from.absorbed.begin(), from.absorbed.end());
 }
 
-bool isAlias(const Node &node) {
-  return node.op == OpKind::Flatten || node.op == OpKind::Reshape || node.op == OpKind::Dropout || node.op == OpKind::Slice;
-}
+bool isAlias(const Node &node) { return node.info().has(optrait::Alias); }
 
 const Node *sliceOnAliasChain(const Node *node) {
   for (; isAlias(*node); node = node->inputs()[0])
@@ -48,7 +46,7 @@ const Node *sliceOnAliasChain(const Node *node) {
 }
 
 bool runsKernel(const Node &node) {
-  return node.op != OpKind::Input && !isAlias(node) && !(node.op == OpKind::Concat && node.attrBool("in_place"));
+  return !node.info().has(optrait::NoKernel) && !isAlias(node) && !(node.op == OpKind::Concat && node.attrBool("in_place"));
 }
 
 const Node *storageRoot(const Node *node) {
@@ -56,7 +54,7 @@ const Node *storageRoot(const Node *node) {
   return node;
 }
 
-bool isWindowOp(OpKind op) { return op == OpKind::Conv || op == OpKind::MaxPool || op == OpKind::AvgPool || op == OpKind::Lrn; }
+bool isWindowOp(OpKind op) { return opInfo(op).has(optrait::Window); }
 
 bool storedChannelsLast(const Node &node) {
   const Node *root = storageRoot(&node);
@@ -113,7 +111,8 @@ const Tensor &Graph::weight(const std::string &name) const {
 }
 
 Tensor Graph::biasOrZeros(const Node &layer) const {
-  return layer.attrBool("bias") ? weight(layer.name + ".bias") : Tensor({layer.attrInt("out")});
+  Param bias = layer.op == OpKind::Conv ? Param::ConvBias : Param::FcBias;
+  return layer.attrBool("bias") ? weight(layer, bias) : Tensor({layer.attrInt("out")});
 }
 
 Node *Graph::insertBefore(const Node *before, std::unique_ptr<Node> node) {

@@ -79,18 +79,22 @@ struct Node {
   size_t position_ = 0;  ///< index in Graph::nodes()
 };
 
+/// The name of `node`'s learned tensor `which` in weight files: "<node>.<role>".
+inline std::string tensorName(const Node &node, Param which) { return node.name + "." + paramInfo(which).role; }
+
 /// Records that `from` (and whatever it had absorbed) now lives inside `into`.
 void absorb(Node &into, const Node &from);
 
-/// True for ops whose value is their input's storage, read differently (flatten, reshape, dropout;
-/// slice reads part of it, further in and strided).
+/// True for ops whose value is their input's storage, read differently (the Alias trait: flatten,
+/// reshape, dropout; slice reads part of it, further in and strided).
 bool isAlias(const Node &node);
 /// The node whose storage holds `node`'s value: the first non-alias up its input chain.
 const Node *storageRoot(const Node *node);
 /// The slice on `node`'s alias chain (itself included), or nullptr: where it reads only part of its
 /// storage root's value.
 const Node *sliceOnAliasChain(const Node *node);
-/// Conv, max/avg pool, lrn: their kernels read and write N,C,H,W values in either storage layout.
+/// The Window trait (conv, max/avg pool, lrn): their kernels read and write N,C,H,W values in either
+/// storage layout.
 bool isWindowOp(OpKind op);
 /// True when `node`'s value is stored channels innermost (N,H,W,C in memory: layout=nhwc, see
 /// passes/ChannelsLast.h); for an alias, its storage root's.
@@ -130,6 +134,8 @@ class Graph {
   /// The learned tensor `name`; a UserError naming it when the weights lack it (a weights file that
   /// does not match the model).
   const Tensor &weight(const std::string &name) const;
+  /// The learned tensor `which` of `node` ("<node>.<role>"); a UserError when missing.
+  const Tensor &weight(const Node &node, Param which) const { return weight(tensorName(node, which)); }
   /// A conv's or fc's bias: <name>.bias, or zeros (one per output) when it has none (bias=false), as a
   /// pass that folds or merges it into another layer's bias needs.
   Tensor biasOrZeros(const Node &layer) const;

@@ -108,31 +108,53 @@ int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t pad
   return out;
 }
 
+namespace {
+
+/// The shape of `param` of `node` and the inputs feeding one output it serves (for initialisation).
+std::pair<Dims, int64_t> paramShape(const Node &node, Param param) {
+  const Dims &input = node.inputs().at(0)->shape;
+  switch (param) {
+    case Param::ConvWeight:
+    case Param::ConvBias: {
+      ConvParams p = ConvParams::of(node);
+      int64_t in = p.reduce > 0 ? p.reduce : input.at(1) / p.groups, fanIn = in * p.win.kh * p.win.kw;
+      if (param == Param::ConvBias) return {{p.out}, fanIn};
+      return {{p.out, in, p.win.kh, p.win.kw}, fanIn};
+    }
+    case Param::ConvReduceWeight: return {{node.attrInt("reduce"), input.at(1), 1, 1}, input.at(1)};
+    case Param::ConvReduceBias: return {{node.attrInt("reduce")}, input.at(1)};
+    case Param::BatchNormScale:
+    case Param::BatchNormBias:
+    case Param::BatchNormMean:
+    case Param::BatchNormVar: return {{input.at(1)}, 1};
+    case Param::FcWeight: return {{node.attrInt("out"), featuresPerSample(input)}, featuresPerSample(input)};
+    case Param::FcBias: return {{node.attrInt("out")}, featuresPerSample(input)};
+    case Param::MatMulWeight: {
+      const Dims &w = node.attrDims("weight");
+      return {w, w.size() >= 2 ? w[w.size() - 2] : 1};
+    }
+    case Param::AddOperand:
+    case Param::SubOperand:
+    case Param::MulOperand:
+    case Param::DivOperand: return {node.attrDims("operand"), 1};
+  }
+  internalFailure(__FILE__, __LINE__, "a shape rule for every parameter", fmt::format("{} of '{}'", paramInfo(param).role, node.name));
+}
+
+bool present(const Node &node, const ParamInfo &param) {
+  if (!param.presentWhen) return true;
+  const AttrSpec *when = node.info().findAttr(param.presentWhen);
+  return when->type == AttrType::Bool ? node.attrBool(param.presentWhen) : node.attrInt(param.presentWhen) > 0;
+}
+
+}  // namespace
+
 std::vector<ParamSpec> paramsOf(const Node &node) {
   std::vector<ParamSpec> specs;
-  if (node.op == OpKind::Conv) {
-    ConvParams p = ConvParams::of(node);
-    int64_t channels = node.inputs().at(0)->shape.at(1), in = p.reduce > 0 ? p.reduce : channels / p.groups;
-    int64_t fanIn = in * p.win.kh * p.win.kw;
-    specs.push_back({"weight", {p.out, in, p.win.kh, p.win.kw}, fanIn});
-    if (p.bias) specs.push_back({"bias", {p.out}, fanIn});
-    if (p.reduce > 0) {
-      specs.push_back({"reduce_weight", {p.reduce, channels, 1, 1}, channels});
-      specs.push_back({"reduce_bias", {p.reduce}, channels});
-    }
-  } else if (node.op == OpKind::BatchNorm) {
-    int64_t channels = node.inputs().at(0)->shape.at(1);
-    for (const char *role : {"scale", "bias", "mean", "var"}) specs.push_back({role, {channels}, 1});
-  } else if (node.op == OpKind::Fc) {
-    FcParams p = FcParams::of(node);
-    int64_t in = featuresPerSample(node.inputs().at(0)->shape);
-    specs.push_back({"weight", {p.out, in}, in});
-    if (p.bias) specs.push_back({"bias", {p.out}, in});
-  } else if (node.op == OpKind::MatMul) {
-    const Dims &w = node.attrDims("weight");
-    specs.push_back({"weight", w, w.size() >= 2 ? w[w.size() - 2] : 1});
-  } else if (node.attrs.count("operand")) {  // add, sub, mul, div
-    specs.push_back({"operand", node.attrDims("operand"), 1});
+  for (const ParamInfo &param : node.info().params) {
+    if (!present(node, param)) continue;
+    auto [shape, fanIn] = paramShape(node, param.param);
+    specs.push_back(ParamSpec{param.param, shape, fanIn});
   }
   return specs;
 }

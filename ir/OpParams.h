@@ -91,15 +91,18 @@ Dims reshapeTarget(const Node &node);
 /// when there is padding, and without fills it with -FLT_MAX (max) or divides by zero (average).
 int64_t windowOutputSize(int64_t in, int64_t kernel, int64_t stride, int64_t padBegin, int64_t padEnd, bool ceil);
 
-/// A learned tensor: `<node>.<role>` in weight files, e.g. "conv1/7x7_s2.weight".
+/// A learned tensor of a node: `<node>.<role>` in weight files, e.g. "conv1/7x7_s2.weight".
 struct ParamSpec {
-  std::string role;  ///< "weight" or "bias"
+  Param param;
   Dims shape;
   int64_t fanIn;  ///< inputs feeding one output, for initialisation
-  std::string tensorName(const Node &node) const { return node.name + "." + role; }
+  const ParamInfo &info() const { return paramInfo(param); }
+  const char *role() const { return info().role; }
+  std::string tensorName(const Node &node) const { return node.name + "." + role(); }
 };
 
-/// The parameters of `node` given its input shape: conv weight [O,I/groups,KH,KW] (I: the fused reduce's
+/// The parameters of `node` given its input shape, those of its op's table entry (ir/Ops.def) that it
+/// has, in table order: conv weight [O,I/groups,KH,KW] (I: the fused reduce's
 /// R channels when it has one, then reduce_weight [R,I,1,1] and reduce_bias [R]), fc weight [O,I], bias
 /// [O]; batchnorm scale, bias, mean and var [C]; matmul weight and the arithmetic ops' operand as their
 /// attributes say.

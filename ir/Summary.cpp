@@ -102,7 +102,7 @@ Summary summarize(const Graph &graph) {
   Summary s;
   for (const auto &node : graph.nodes()) {
     LayerSummary l{node.get()};
-    for (const ParamSpec &p : paramsOf(*node)) (p.role == "bias" ? l.biases : l.weights) += numel(p.shape);
+    for (const ParamSpec &p : paramsOf(*node)) (p.info().kind == ParamKind::Bias ? l.biases : l.weights) += numel(p.shape);
     l.macs = macsOf(*node);
     s.weights += l.weights;
     s.biases += l.biases;

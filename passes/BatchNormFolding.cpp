@@ -14,9 +14,9 @@ Node *foldableConv(const Graph &graph, const Node &bn) {
 
 /// Rewrites the conv's weight and bias in graph.weights and drops the batchnorm's tensors.
 void foldWeights(Graph &graph, const Node &conv, const Node &bn) {
-  const Tensor &scale = graph.weight(bn.name + ".scale"), &beta = graph.weight(bn.name + ".bias");
-  const Tensor &mean = graph.weight(bn.name + ".mean"), &var = graph.weight(bn.name + ".var");
-  Tensor &weight = graph.weights.at(conv.name + ".weight");
+  const Tensor &scale = graph.weight(bn, Param::BatchNormScale), &beta = graph.weight(bn, Param::BatchNormBias);
+  const Tensor &mean = graph.weight(bn, Param::BatchNormMean), &var = graph.weight(bn, Param::BatchNormVar);
+  Tensor &weight = graph.weights.at(tensorName(conv, Param::ConvWeight));
   int64_t out = weight.shape[0], perOutput = weight.numel() / out;
   Tensor bias = graph.biasOrZeros(conv);
   for (int64_t o = 0; o < out; ++o) {
@@ -24,8 +24,8 @@ void foldWeights(Graph &graph, const Node &conv, const Node &bn) {
     for (int64_t i = 0; i < perOutput; ++i) weight.data[o * perOutput + i] = static_cast<float>(weight.data[o * perOutput + i] * s);
     bias.data[o] = static_cast<float>((bias.data[o] - mean.data[o]) * s + beta.data[o]);
   }
-  graph.weights[conv.name + ".bias"] = bias;
-  for (const char *role : {".scale", ".bias", ".mean", ".var"}) graph.weights.erase(bn.name + role);
+  graph.weights[tensorName(conv, Param::ConvBias)] = bias;
+  for (const ParamInfo &param : bn.info().params) graph.weights.erase(tensorName(bn, param.param));
 }
 
 }  // namespace

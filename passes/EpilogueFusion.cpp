@@ -3,10 +3,12 @@
 namespace deeper {
 namespace {
 
-/// The conv or fc a relu can be folded into, or nullptr.
+/// The producer a relu can be folded into, or nullptr: one whose pattern kind takes elementwise
+/// consumers into its epilogue and whose op table entry has a relu epilogue (conv, fc).
 Node *fusableProducer(const Graph &graph, const Node &relu) {
   Node *producer = relu.inputs()[0];
-  if (producer->op != OpKind::Conv && producer->op != OpKind::Fc) return nullptr;
+  const OpInfo &op = producer->info();
+  if (op.pattern != PatternKind::OutElementwiseFusable || !op.findAttr("relu")) return nullptr;
   if (producer->attrBool("relu")) return nullptr;
   if (!graph.hasSingleUse(producer)) return nullptr;  // its pre-relu value is observable or needed
   return producer;

@@ -40,10 +40,10 @@ bool pays(const Node &reduce, const Node &conv) {
 
 void fuse(Graph &graph, Node &reduce, Node &conv) {
   if (!graph.weights.empty()) {
-    graph.weights[conv.name + ".reduce_weight"] = graph.weight(reduce.name + ".weight");
-    graph.weights[conv.name + ".reduce_bias"] = graph.biasOrZeros(reduce);
-    graph.weights.erase(reduce.name + ".weight");
-    graph.weights.erase(reduce.name + ".bias");
+    graph.weights[tensorName(conv, Param::ConvReduceWeight)] = graph.weight(reduce, Param::ConvWeight);
+    graph.weights[tensorName(conv, Param::ConvReduceBias)] = graph.biasOrZeros(reduce);
+    graph.weights.erase(tensorName(reduce, Param::ConvWeight));
+    graph.weights.erase(tensorName(reduce, Param::ConvBias));
   }
   conv.attrs["reduce"] = reduce.attrInt("out");
   conv.attrs["reduce_relu"] = reduce.attrBool("relu");

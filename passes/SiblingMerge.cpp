@@ -71,16 +71,16 @@ void stackWeights(Graph &graph, const Node &merged, const std::vector<Node *> &s
   Tensor weight({merged.attrInt("out"), siblings[0]->inputs()[0]->shape[1], 1, 1}), bias({merged.attrInt("out")});
   size_t w = 0, b = 0;
   for (const Node *s : siblings) {
-    const Tensor &sw = graph.weight(s->name + ".weight");
+    const Tensor &sw = graph.weight(*s, Param::ConvWeight);
     std::copy(sw.data.begin(), sw.data.end(), weight.data.begin() + static_cast<long>(w));
     w += sw.data.size();
     Tensor sb = graph.biasOrZeros(*s);
     std::copy(sb.data.begin(), sb.data.end(), bias.data.begin() + static_cast<long>(b));
     b += sb.data.size();
   }
-  for (const Node *s : siblings) graph.weights.erase(s->name + ".weight"), graph.weights.erase(s->name + ".bias");
-  graph.weights[merged.name + ".weight"] = std::move(weight);
-  graph.weights[merged.name + ".bias"] = std::move(bias);
+  for (const Node *s : siblings) graph.weights.erase(tensorName(*s, Param::ConvWeight)), graph.weights.erase(tensorName(*s, Param::ConvBias));
+  graph.weights[tensorName(merged, Param::ConvWeight)] = std::move(weight);
+  graph.weights[tensorName(merged, Param::ConvBias)] = std::move(bias);
 }
 
 std::unique_ptr<Node> newNode(OpKind op, std::string name, Node *input, const Node &like) {

@@ -42,8 +42,8 @@ ReferenceExecutor::ReferenceExecutor(const Graph &graph, TensorMap weights) : gr
   checkWeights(graph_, weights_, "the weights");
 }
 
-const Tensor *ReferenceExecutor::param(const Node &node, const char *role) const {
-  auto it = weights_.find(node.name + "." + role);
+const Tensor *ReferenceExecutor::param(const Node &node, Param which) const {
+  auto it = weights_.find(node.name + "." + paramInfo(which).role);
   return it == weights_.end() ? nullptr : &it->second;
 }
 
@@ -53,21 +53,22 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::Input: break;
     case OpKind::Conv: {
       ConvParams p = ConvParams::of(node);
-      const Tensor *bias = p.bias ? param(node, "bias") : nullptr;
-      if (p.inputMaxPool) return conv2d(maxPool2d(*in[0], p.inputPool()), *param(node, "weight"), bias, p);
+      const Tensor *bias = p.bias ? param(node, Param::ConvBias) : nullptr;
+      if (p.inputMaxPool) return conv2d(maxPool2d(*in[0], p.inputPool()), *param(node, Param::ConvWeight), bias, p);
       if (p.reduce) {
-        Tensor reduced = conv2d(*in[0], *param(node, "reduce_weight"), param(node, "reduce_bias"), p.reduceConv());
-        return conv2d(reduced, *param(node, "weight"), bias, p);
+        Tensor reduced = conv2d(*in[0], *param(node, Param::ConvReduceWeight), param(node, Param::ConvReduceBias), p.reduceConv());
+        return conv2d(reduced, *param(node, Param::ConvWeight), bias, p);
       }
-      if (p.outputMaxPool) return maxPool2d(conv2d(*in[0], *param(node, "weight"), bias, p), p.outputPool());
-      return conv2d(*in[0], *param(node, "weight"), bias, p);
+      if (p.outputMaxPool) return maxPool2d(conv2d(*in[0], *param(node, Param::ConvWeight), bias, p), p.outputPool());
+      return conv2d(*in[0], *param(node, Param::ConvWeight), bias, p);
     }
     case OpKind::MaxPool: return maxPool2d(*in[0], PoolParams::of(node));
     case OpKind::AvgPool: return avgPool2d(*in[0], PoolParams::of(node));
     case OpKind::Lrn: return lrn(*in[0], LrnParams::of(node));
     case OpKind::Relu: return relu(*in[0]);
     case OpKind::BatchNorm:
-      return batchNorm(*in[0], *param(node, "scale"), *param(node, "bias"), *param(node, "mean"), *param(node, "var"),
+      return batchNorm(*in[0], *param(node, Param::BatchNormScale), *param(node, Param::BatchNormBias), *param(node, Param::BatchNormMean),
+                       *param(node, Param::BatchNormVar),
                        node.attrFloat("epsilon"));
     case OpKind::Concat: return concat(in, node.attrInt("axis"));
     case OpKind::Slice: return sliceChannels(*in[0], node.attrInt("begin"), node.attrInt("end"));
@@ -75,18 +76,18 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::Copy: return *in[0];
     case OpKind::Fc: {
       FcParams p = FcParams::of(node);
-      return fullyConnected(*in[0], *param(node, "weight"), p.bias ? param(node, "bias") : nullptr, p.relu);
+      return fullyConnected(*in[0], *param(node, Param::FcWeight), p.bias ? param(node, Param::FcBias) : nullptr, p.relu);
     }
     case OpKind::Softmax: return softmax(*in[0], node.attrInt("axis"));
     case OpKind::Flatten:
     case OpKind::Reshape: return reshape(*in[0], node.shape);
     case OpKind::Pad:
       return pad(*in[0], node.attrDims("pads"), node.attrWord("mode"), static_cast<float>(node.attrFloat("value")));
-    case OpKind::Add: return arithmetic(*in[0], *param(node, "operand"), Arithmetic::Add, false);
-    case OpKind::Sub: return arithmetic(*in[0], *param(node, "operand"), Arithmetic::Sub, node.attrBool("operand_first"));
-    case OpKind::Mul: return arithmetic(*in[0], *param(node, "operand"), Arithmetic::Mul, false);
-    case OpKind::Div: return arithmetic(*in[0], *param(node, "operand"), Arithmetic::Div, node.attrBool("operand_first"));
-    case OpKind::MatMul: return matmul(*in[0], *param(node, "weight"), node.attrBool("trans_a"));
+    case OpKind::Add: return arithmetic(*in[0], *param(node, Param::AddOperand), Arithmetic::Add, false);
+    case OpKind::Sub: return arithmetic(*in[0], *param(node, Param::SubOperand), Arithmetic::Sub, node.attrBool("operand_first"));
+    case OpKind::Mul: return arithmetic(*in[0], *param(node, Param::MulOperand), Arithmetic::Mul, false);
+    case OpKind::Div: return arithmetic(*in[0], *param(node, Param::DivOperand), Arithmetic::Div, node.attrBool("operand_first"));
+    case OpKind::MatMul: return matmul(*in[0], *param(node, Param::MatMulWeight), node.attrBool("trans_a"));
   }
   DEEPER_CHECK(false, "no reference kernel for op {}", node.info().name);
   return {};

@@ -24,7 +24,7 @@ class ReferenceExecutor {
 
  private:
   Tensor evaluate(const Node &node, const std::vector<const Tensor *> &inputs) const;
-  const Tensor *param(const Node &node, const char *role) const;
+  const Tensor *param(const Node &node, Param which) const;
 
   const Graph &graph_;
   TensorMap weights_;

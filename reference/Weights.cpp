@@ -27,17 +27,18 @@ Tensor uniformTensor(const Dims &shape, const std::string &name, uint64_t seed, 
 }
 
 Tensor seededTensor(const std::string &name, const ParamSpec &spec, uint64_t seed) {
-  // Batch normalisation statistics and arithmetic constants: near one, so a divisor is never near 0.
-  if (spec.role == "scale" || spec.role == "var" || spec.role == "operand") {
-    Tensor t = uniformTensor(spec.shape, name, seed, 0.25f);
-    for (float &v : t.data) v = 1.0f + std::fabs(v);
-    return t;
-  }
-  if (spec.role == "mean") return uniformTensor(spec.shape, name, seed, 0.25f);
   double fanIn = static_cast<double>(std::max<int64_t>(1, spec.fanIn));
-  bool weight = spec.role == "weight" || spec.role == "reduce_weight";
-  float bound = static_cast<float>(weight ? std::sqrt(6.0 / fanIn) : 1.0 / std::sqrt(fanIn));
-  return uniformTensor(spec.shape, name, seed, bound);
+  switch (spec.info().kind) {
+    case ParamKind::Scale: {  // batchnorm scale and variance, arithmetic constants: near one, never a divisor near 0
+      Tensor t = uniformTensor(spec.shape, name, seed, 0.25f);
+      for (float &v : t.data) v = 1.0f + std::fabs(v);
+      return t;
+    }
+    case ParamKind::Mean: return uniformTensor(spec.shape, name, seed, 0.25f);
+    case ParamKind::Filter: return uniformTensor(spec.shape, name, seed, static_cast<float>(std::sqrt(6.0 / fanIn)));  // He
+    case ParamKind::Bias: break;
+  }
+  return uniformTensor(spec.shape, name, seed, static_cast<float>(1.0 / std::sqrt(fanIn)));
 }
 
 }  // namespace

@@ -66,7 +66,11 @@ TEST_CASE("help, unknown commands and options") {
   CHECK(opt.output == "error: unknown option '--frob'; see `deeper --help`\n");
   CHECK(runDeeper("summary " + test::googlenetPath() + " --batch 0").output.find("--batch expects a positive integer") != std::string::npos);
   CHECK(runDeeper("passes").output.find("epilogue-fusion") != std::string::npos);
-  CHECK(runDeeper("ops").output.find("kernel  int2") != std::string::npos);
+  std::string ops = runDeeper("ops").output;
+  CHECK(ops.find("    kernel                int2  (required) kernel size KHxKW") != std::string::npos);
+  CHECK(ops.find("    <node>.reduce_bias    learned, per-channel, when reduce:") != std::string::npos);
+  CHECK(ops.find("(one of: constant, reflect, edge)") != std::string::npos);
+  CHECK(ops.find("lrn      [opaque; window]") != std::string::npos);
 }
 
 TEST_CASE("a diagnostic exits non-zero with file:line:col") {

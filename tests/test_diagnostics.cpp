@@ -140,13 +140,21 @@ TEST_CASE("shape errors of reshape, pad, arithmetic, matmul and conv's input poo
   CHECK(error("y = reshape(x, shape=5x5)").find("cannot reshape f32[1,3,8,8] to f32[1,5,5]: the element counts differ") !=
         std::string::npos);
   CHECK(error("y = pad(x, pads=1x1)").find("pads needs 8 values (before and after each of 4 axes), has 2") != std::string::npos);
-  CHECK(error("y = pad(x, pads=0x0x1x1x0x0x1x1, mode=wrap)").find("unknown pad mode 'wrap'") != std::string::npos);
+  std::string mode = error("y = pad(x, pads=0x0x1x1x0x0x1x1, mode=wrap)");
+  CHECK(mode.find("unknown mode 'wrap'") != std::string::npos);
+  CHECK(mode.find("pad's mode is one of: constant, reflect, edge") != std::string::npos);  // the op table's choices
   CHECK(error("y = pad(x, pads=0x0x8x0x0x0x0x0, mode=reflect)").find("reflect padding of axis 2 by 8 needs more than 8 values") !=
         std::string::npos);
   CHECK(error("y = add(x, operand=4x1x1)").find("the operand f32[4,1,1] does not broadcast against f32[1,3,8,8]") !=
         std::string::npos);
   CHECK(error("y = matmul(x, weight=7x2)").find("inner sizes differ: x has 8 columns, weight 7 rows") != std::string::npos);
   CHECK(error("y = conv(x, out=2, kernel=1, input_maxpool=2)").find("input_maxpool must be 0 or an odd window, got 2") !=
+        std::string::npos);
+  CHECK(error("y = conv(x, out=2, kernel=7, output_maxpool=3)").find("output_maxpool 3x3 is larger than the conv's 2x2 output") !=
+        std::string::npos);
+  CHECK(error("y = conv(x, out=2, kernel=1, output_maxpool=2, output_maxpool_stride=0)").find("output_maxpool 2 stride 0 is no pool window") !=
+        std::string::npos);
+  CHECK(error("y = conv(x, out=2, kernel=3, reduce=4, output_maxpool=2)").find("a conv with output_maxpool has no fused reduce") !=
         std::string::npos);
 }
 

@@ -2,6 +2,7 @@
 #include "TestUtil.h"
 #include "frontend/Builder.h"
 #include "ir/Graphviz.h"
+#include "ir/OpParams.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "passes/PassManager.h"
@@ -27,6 +28,40 @@ TEST_CASE("the op table: unique names, parseable defaults, lookup by name") {
   CHECK(opInfo(OpKind::Relu).pattern == PatternKind::Elementwise);
   CHECK(opInfo(OpKind::Conv).pattern == PatternKind::OutElementwiseFusable);
   CHECK(opInfo(OpKind::Concat).pattern == PatternKind::Injective);
+}
+
+TEST_CASE("the op table: traits, learned parameters in kernel order, word choices") {
+  CHECK(opInfo(OpKind::Conv).has(optrait::Window));
+  CHECK_FALSE(opInfo(OpKind::Conv).has(optrait::Pointwise));
+  CHECK(opInfo(OpKind::Relu).has(optrait::Pointwise));
+  CHECK(opInfo(OpKind::Flatten).has(optrait::Alias));
+  CHECK(opInfo(OpKind::Input).has(optrait::NoKernel));
+  CHECK(traitNames(opInfo(OpKind::Lrn).traits) == "window");
+
+  std::vector<std::string> roles;
+  for (const ParamInfo &p : opInfo(OpKind::Conv).params) roles.push_back(p.role);
+  CHECK(roles == std::vector<std::string>{"weight", "bias", "reduce_weight", "reduce_bias"});
+  CHECK(paramInfo(Param::ConvReduceBias).packing == Packing::PerChannel);
+  CHECK(paramInfo(Param::FcWeight).packing == Packing::FcMatrix);
+  CHECK(paramInfo(Param::BatchNormMean).kind == ParamKind::Mean);
+  for (const OpInfo &op : allOps())
+    for (const ParamInfo &p : op.params) CHECK(std::string(paramInfo(p.param).role) == p.role);  // the enum follows the table
+
+  // Which parameters a node has follows its attributes: bias=false drops the bias, reduce=R adds two.
+  Graph g = test::parse("x = input(shape=4x6x6)\na = conv(x, out=8, kernel=3, bias=false)\nb = conv(a, out=2, kernel=3, reduce=5)\noutput b\n");
+  std::vector<Param> a, b;
+  for (const ParamSpec &s : paramsOf(*g.find("a"))) a.push_back(s.param);
+  for (const ParamSpec &s : paramsOf(*g.find("b"))) b.push_back(s.param);
+  CHECK(a == std::vector<Param>{Param::ConvWeight});
+  CHECK(b == std::vector<Param>{Param::ConvWeight, Param::ConvBias, Param::ConvReduceWeight, Param::ConvReduceBias});
+  CHECK(paramsOf(*g.find("b"))[2].shape == Dims{5, 8, 1, 1});
+  CHECK(tensorName(*g.find("b"), Param::ConvReduceWeight) == "b.reduce_weight");
+
+  CHECK(opInfo(OpKind::Pad).findAttr("mode")->choiceList() == std::vector<std::string>{"constant", "reflect", "edge"});
+  CHECK(opInfo(OpKind::Concat).findAttr("branches")->choiceList() == std::vector<std::string>{"sequential", "concurrent"});
+  CHECK(opInfo(OpKind::Conv).findAttr("out")->choices == nullptr);
+  CHECK_MENTIONS(test::userErrorOf([] { test::parse("x = input(shape=4x6x6)\nc = concat(x, x, branches=parallel)\noutput c\n"); }),
+                 "unknown branches 'parallel'");
 }
 
 TEST_CASE("attribute values print and parse back") {

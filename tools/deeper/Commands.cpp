@@ -28,6 +28,7 @@
 #include "tune/Units.h"
 
 #include <algorithm>
+#include <cstring>
 #include <ctime>
 #include <set>
 #include <thread>
@@ -133,10 +134,20 @@ int commandPasses(const Options &) {
 }
 
 int commandOps(const Options &) {
+  size_t width = 0;  // the longest attribute or learned tensor name: the columns line up
   for (const OpInfo &op : allOps()) {
-    fmt::print("{:<8} [{}] {}\n", op.name, patternKindName(op.pattern), op.doc);
+    for (const AttrSpec &a : op.attrs) width = std::max(width, std::strlen(a.name));
+    for (const ParamInfo &p : op.params) width = std::max(width, std::strlen(p.role) + 7);
+  }
+  for (const OpInfo &op : allOps()) {
+    std::string traits = traitNames(op.traits);
+    fmt::print("{:<8} [{}{}{}] {}\n", op.name, patternKindName(op.pattern), traits.empty() ? "" : "; ", traits, op.doc);
     for (const AttrSpec &a : op.attrs)
-      fmt::print("    {:<7} {:<5} {:<10} {}\n", a.name, attrTypeName(a.type), a.defaultText ? a.defaultText : "(required)", a.doc);
+      fmt::print("    {:<{}} {:<5} {:<10} {}{}\n", a.name, width, attrTypeName(a.type), a.defaultText ? a.defaultText : "(required)", a.doc,
+                 a.choices ? fmt::format(" (one of: {})", fmt::join(a.choiceList(), ", ")) : "");
+    for (const ParamInfo &p : op.params)
+      fmt::print("    {:<{}} learned, {}{}: {}\n", fmt::format("<node>.{}", p.role), width, packingName(p.packing),
+                 p.presentWhen ? fmt::format(", when {}", p.presentWhen) : "", p.doc);
   }
   return 0;
 }
