@@ -108,7 +108,8 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     case OpKind::Add:
     case OpKind::Sub:
     case OpKind::Mul:
-    case OpKind::Div: kp.output = generateArithmetic(k, kp.params); break;
+    case OpKind::Div:
+    case OpKind::Binary: kp.output = generateArithmetic(k, kp.params); break;
     case OpKind::Pad: kp.output = generatePad(k, kp.params); break;
     case OpKind::MatMul: kp.output = generateMatMul(k, kp.params); break;
     case OpKind::Copy: kp.output = generateCopy(k, kp.params); break;

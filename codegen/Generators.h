@@ -46,7 +46,7 @@ Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImagePara
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div
+Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div, binary
 Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p);

@@ -236,6 +236,13 @@ class Exporter {
       case OpKind::Sub: return exportArithmetic(node, "Sub", in);
       case OpKind::Mul: return exportArithmetic(node, "Mul", in);
       case OpKind::Div: return exportArithmetic(node, "Div", in);
+      case OpKind::Binary: {
+        static const std::map<BinaryFn, const char *> onnxOps = {{BinaryFn::Add, "Add"}, {BinaryFn::Sub, "Sub"}, {BinaryFn::Mul, "Mul"},
+                                                                 {BinaryFn::Div, "Div"}, {BinaryFn::Pow, "Pow"}, {BinaryFn::Max, "Max"},
+                                                                 {BinaryFn::Min, "Min"}};
+        add(onnxOps.at(binaryFnOf(node)), node.name, in, node.name);
+        return;
+      }
       case OpKind::MatMul: return exportMatMul(node, in);
     }
     DEEPER_CHECK(false, "no ONNX export for op {}", node.info().name);

@@ -8,6 +8,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -24,7 +25,7 @@ namespace {
 constexpr int kMinOpset = 1, kMaxOpset = 17;
 const char *kSupported =
     "Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, LRN, Concat, Gemm, MatMul, Flatten, Reshape, Dropout, "
-    "Softmax, BatchNormalization, Identity, Constant, Pad, Slice, Add, Sub, Mul, Div";
+    "Softmax, BatchNormalization, Identity, Constant, Pad, Slice, Add, Sub, Mul, Div, Pow, Max, Min";
 
 /// Reads tensor data (inline, or external: a range of a file inside the model's folder) as float or
 /// int64 values. The dims are checked against the data before anything is allocated, and an external
@@ -410,6 +411,21 @@ class OnnxImporter {
     add(op, n, {x}, attrs, {{"operand", c}});
   }
 
+  /// An elementwise function of two computed values: binary(fn=...), broadcast as numpy.
+  void importBinary(const onnx::NodeProto &n, const Attributes &a) {
+    if (n.input_size() != 2) unsupported(n, "expects two inputs");
+    if (a.i("broadcast", 0) != 0) unsupported(n, "opset 1-6 'broadcast' is supported with a constant operand only");
+    std::vector<Node *> operands;
+    for (int i = 0; i < 2; ++i) {
+      if (!values_.count(n.input(i)))
+        unsupported(n, fmt::format("input '{}' is a constant; {} is supported between two computed values", n.input(i), n.op_type()));
+      operands.push_back(value(n.input(i), fmt::format("node '{}'", n.name())));
+    }
+    std::string fn = n.op_type();
+    std::transform(fn.begin(), fn.end(), fn.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    add(OpKind::Binary, n, operands, {{"fn", fn}});
+  }
+
   static Tensor transposed(const Tensor &w) {
     Tensor t({w.shape[1], w.shape[0]});
     for (int64_t i = 0; i < w.shape[0]; ++i)
@@ -544,7 +560,10 @@ class OnnxImporter {
         {"Add", {"broadcast", "axis", "consumed_inputs"}},
         {"Sub", {"broadcast", "axis", "consumed_inputs"}},
         {"Mul", {"broadcast", "axis", "consumed_inputs"}},
-        {"Div", {"broadcast", "axis", "consumed_inputs"}}};
+        {"Div", {"broadcast", "axis", "consumed_inputs"}},
+        {"Pow", {}},
+        {"Max", {"consumed_inputs"}},
+        {"Min", {"consumed_inputs"}}};
     auto it = known.find(n.op_type());
     if (it == known.end()) unsupported(n, fmt::format("op '{}' is not supported; supported: {}", n.op_type(), kSupported));
     for (const auto &attr : n.attribute())
@@ -571,8 +590,10 @@ class OnnxImporter {
       initializers_[n.output(0)] = &constant(n, 0);
       return;
     }
-    // Either operand of arithmetic may be the constant.
+    // Either operand of arithmetic may be the constant; or both are computed (a residual add).
     static const std::map<std::string, OpKind> arithmetic = {{"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}};
+    bool computed = n.input_size() == 2 && values_.count(n.input(0)) && values_.count(n.input(1));
+    if (computed || op == "Pow" || op == "Max" || op == "Min") return importBinary(n, a);
     if (auto it = arithmetic.find(op); it != arithmetic.end()) return importArithmetic(n, a, it->second);
     Node *x = value(n.input(0), fmt::format("node '{}'", n.name()));
     if (op == "Identity") return alias(n, x);

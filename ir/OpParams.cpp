@@ -1,5 +1,7 @@
 #include "ir/OpParams.h"
 
+#include <map>
+
 namespace deeper {
 namespace {
 
@@ -75,6 +77,20 @@ LrnParams LrnParams::of(const Node &node) {
 FcParams FcParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Fc, "'{}' is not an fc", node.name);
   return FcParams{node.attrInt("out"), node.attrBool("bias"), node.attrBool("relu")};
+}
+
+BinaryFn binaryFnOf(const Node &node) {
+  switch (node.op) {
+    case OpKind::Add: return BinaryFn::Add;
+    case OpKind::Sub: return BinaryFn::Sub;
+    case OpKind::Mul: return BinaryFn::Mul;
+    case OpKind::Div: return BinaryFn::Div;
+    case OpKind::Binary: break;
+    default: DEEPER_CHECK(false, "'{}' is no binary op", node.name);
+  }
+  static const std::map<std::string, BinaryFn> fns = {{"add", BinaryFn::Add}, {"sub", BinaryFn::Sub}, {"mul", BinaryFn::Mul}, {"div", BinaryFn::Div},
+                                                      {"pow", BinaryFn::Pow}, {"max", BinaryFn::Max}, {"min", BinaryFn::Min}};
+  return fns.at(node.attrWord("fn"));  // the op table's choices, checked by shape inference
 }
 
 MatMulParams MatMulParams::of(const Node &node) {

@@ -72,6 +72,10 @@ struct FcParams {
   static FcParams of(const Node &node);
 };
 
+/// The function of a binary op (fn=...) or of add, sub, mul and div with their constant.
+enum class BinaryFn { Add, Sub, Mul, Div, Pow, Max, Min };
+BinaryFn binaryFnOf(const Node &node);
+
 /// A stack of matrices [..., M, K] @ [..., K, N]: stack dims broadcast as numpy's.
 struct MatMulParams {
   Dims weight;

@@ -26,7 +26,7 @@ std::vector<OpInfo> buildTable() {
     for (const AttrSpec &attr : op.attrs) {
       if (attr.defaultText)
         DEEPER_CHECK(parseAttrValue(attr.type, attr.defaultText), "bad default for {}.{}", op.name, attr.name);
-      if (attr.choices) {
+      if (attr.choices && attr.defaultText) {
         std::vector<std::string> choices = attr.choiceList();
         DEEPER_CHECK(std::find(choices.begin(), choices.end(), attr.defaultText) != choices.end(), "{}.{}: default not a choice", op.name,
                      attr.name);

@@ -142,6 +142,18 @@ Dims broadcastShape(const Node &node) {
   return *out;
 }
 
+Dims binaryShape(const Node &node) {
+  const Node &a = *node.inputs()[0], &b = *node.inputs()[1];
+  if (a.shape.size() != b.shape.size())
+    failAtNode(node, fmt::format("'{}' f32[{}] and '{}' f32[{}] differ in rank", a.name, fmt::join(a.shape, ","), b.name, fmt::join(b.shape, ",")),
+               "computed values each have the batch axis first; reshape one to the other's rank");
+  std::optional<Dims> out = broadcastShapes(a.shape, b.shape);
+  if (!out)
+    failAtNode(node, fmt::format("'{}' f32[{}] and '{}' f32[{}] do not broadcast", a.name, fmt::join(a.shape, ","), b.name, fmt::join(b.shape, ",")),
+               "sizes must match or be 1, comparing from the last axis");
+  return *out;
+}
+
 Dims matmulShape(const Node &node) {
   MatMulParams p = MatMulParams::of(node);
   Dims a = node.inputs()[0]->shape;
@@ -228,6 +240,7 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div: return broadcastShape(node);
+    case OpKind::Binary: return binaryShape(node);
     case OpKind::MatMul: return matmulShape(node);
   }
   DEEPER_CHECK(false, "no shape rule for op {}", node.info().name);

@@ -83,10 +83,15 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::Reshape: return reshape(*in[0], node.shape);
     case OpKind::Pad:
       return pad(*in[0], node.attrDims("pads"), node.attrWord("mode"), static_cast<float>(node.attrFloat("value")));
-    case OpKind::Add: return arithmetic(*in[0], *param(node, Param::AddOperand), Arithmetic::Add, false);
-    case OpKind::Sub: return arithmetic(*in[0], *param(node, Param::SubOperand), Arithmetic::Sub, node.attrBool("operand_first"));
-    case OpKind::Mul: return arithmetic(*in[0], *param(node, Param::MulOperand), Arithmetic::Mul, false);
-    case OpKind::Div: return arithmetic(*in[0], *param(node, Param::DivOperand), Arithmetic::Div, node.attrBool("operand_first"));
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div: {
+      const Tensor &operand = *param(node, node.info().params.at(0).param);  // the op's one learned tensor
+      bool first = node.attrs.count("operand_first") && node.attrBool("operand_first");
+      return first ? binary(operand, *in[0], binaryFnOf(node)) : binary(*in[0], operand, binaryFnOf(node));
+    }
+    case OpKind::Binary: return binary(*in[0], *in[1], binaryFnOf(node));
     case OpKind::MatMul: return matmul(*in[0], *param(node, Param::MatMulWeight), node.attrBool("trans_a"));
   }
   DEEPER_CHECK(false, "no reference kernel for op {}", node.info().name);

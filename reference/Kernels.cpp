@@ -227,20 +227,24 @@ void forEachIndex(const Dims &out, const std::vector<std::vector<int64_t>> &stri
 
 }  // namespace
 
-Tensor arithmetic(const Tensor &x, const Tensor &operand, Arithmetic op, bool operandFirst) {
-  std::optional<Dims> shape = broadcastShapes(x.shape, operand.shape);
-  DEEPER_CHECK(shape.has_value(), "{} and {} do not broadcast", dimsString(x.shape), dimsString(operand.shape));
+Tensor binary(const Tensor &a, const Tensor &b, BinaryFn fn) {
+  std::optional<Dims> shape = broadcastShapes(a.shape, b.shape);
+  DEEPER_CHECK(shape.has_value(), "{} and {} do not broadcast", dimsString(a.shape), dimsString(b.shape));
   Tensor y(*shape);
   int64_t e = 0;
-  forEachIndex(*shape, {broadcastStrides(x.shape, *shape), broadcastStrides(operand.shape, *shape)}, [&](const std::vector<int64_t> &at) {
-    float a = x.data[at[0]], b = operand.data[at[1]];
-    if (operandFirst) std::swap(a, b);
-    switch (op) {
-      case Arithmetic::Add: y.data[e++] = a + b; break;
-      case Arithmetic::Sub: y.data[e++] = a - b; break;
-      case Arithmetic::Mul: y.data[e++] = a * b; break;
-      case Arithmetic::Div: y.data[e++] = a / b; break;
+  forEachIndex(*shape, {broadcastStrides(a.shape, *shape), broadcastStrides(b.shape, *shape)}, [&](const std::vector<int64_t> &at) {
+    double x = a.data[at[0]], z = b.data[at[1]];
+    double r = 0;
+    switch (fn) {
+      case BinaryFn::Add: r = x + z; break;
+      case BinaryFn::Sub: r = x - z; break;
+      case BinaryFn::Mul: r = x * z; break;
+      case BinaryFn::Div: r = x / z; break;
+      case BinaryFn::Pow: r = std::pow(x, z); break;
+      case BinaryFn::Max: r = std::max(x, z); break;
+      case BinaryFn::Min: r = std::min(x, z); break;
     }
+    y.data[e++] = static_cast<float>(r);
   });
   return y;
 }

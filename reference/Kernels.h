@@ -30,9 +30,8 @@ Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias,
 Tensor softmax(const Tensor &x, int64_t axis);
 Tensor reshape(const Tensor &x, const Dims &shape);
 
-enum class Arithmetic { Add, Sub, Mul, Div };
-/// x op operand (operand op x when operandFirst), the shapes broadcast as numpy's.
-Tensor arithmetic(const Tensor &x, const Tensor &operand, Arithmetic op, bool operandFirst);
+/// fn(a, b) elementwise, the shapes broadcast as numpy's.
+Tensor binary(const Tensor &a, const Tensor &b, BinaryFn fn);
 /// Grows axis d by pads[d] before and pads[d + rank] after: `value` (constant), the mirror image without
 /// the edge (reflect) or the edge repeated (edge).
 Tensor pad(const Tensor &x, const Dims &pads, const std::string &mode, float value);

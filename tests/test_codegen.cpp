@@ -341,6 +341,30 @@ output m3
 )");
 }
 
+TEST_CASE("binary functions of two computed values, broadcast either way, batch 2") {
+  checkKernels(R"(network b batch=2
+x  = input(shape=3x5x4)
+y  = input(shape=3x1x4)
+z  = input(shape=1x5x1)
+a1 = binary(x, y, fn=add)
+a2 = binary(z, x, fn=sub)
+a3 = binary(x, x, fn=mul)
+a4 = binary(y, z, fn=div)
+r  = relu(x)
+e  = add(y, operand=1)
+a5 = binary(r, e, fn=pow)
+a6 = binary(x, y, fn=max)
+a7 = binary(z, x, fn=min)
+output a1
+output a2
+output a3
+output a4
+output a5
+output a6
+output a7
+)");
+}
+
 TEST_CASE("concat and softmax along every axis") {
   checkKernels(R"(network k batch=2
 x  = input(shape=3x5x4)

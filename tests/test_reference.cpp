@@ -122,12 +122,16 @@ TEST_CASE("conv2d: groups read their own input channels") {
   checkValues(conv2d(x, w, nullptr, p), {1, 2, 1, 1}, {1 + 20, 300 + 4000});
 }
 
-TEST_CASE("arithmetic broadcasts as numpy; the operand may come first") {
+TEST_CASE("binary functions broadcast as numpy; either side may be the smaller") {
   Tensor x = iota({2, 3});  // 1..6
-  checkValues(arithmetic(x, filled({3}, {10, 20, 30}), Arithmetic::Add, false), {2, 3}, {11, 22, 33, 14, 25, 36});
-  checkValues(arithmetic(x, filled({2, 1}, {1, 2}), Arithmetic::Sub, true), {2, 3}, {0, -1, -2, -2, -3, -4});
-  checkValues(arithmetic(x, filled({1}, {2}), Arithmetic::Div, true), {2, 3}, {2, 1, 2.0f / 3, 0.5f, 0.4f, 2.0f / 6});
-  checkValues(arithmetic(filled({3}, {1, 2, 3}), filled({2, 1}, {1, -1}), Arithmetic::Mul, false), {2, 3}, {1, 2, 3, -1, -2, -3});
+  checkValues(binary(x, filled({3}, {10, 20, 30}), BinaryFn::Add), {2, 3}, {11, 22, 33, 14, 25, 36});
+  checkValues(binary(filled({2, 1}, {1, 2}), x, BinaryFn::Sub), {2, 3}, {0, -1, -2, -2, -3, -4});
+  checkValues(binary(filled({1}, {2}), x, BinaryFn::Div), {2, 3}, {2, 1, 2.0f / 3, 0.5f, 0.4f, 2.0f / 6});
+  checkValues(binary(filled({3}, {1, 2, 3}), filled({2, 1}, {1, -1}), BinaryFn::Mul), {2, 3}, {1, 2, 3, -1, -2, -3});
+  checkValues(binary(x, filled({1}, {2}), BinaryFn::Pow), {2, 3}, {1, 4, 9, 16, 25, 36});
+  checkValues(binary(filled({2, 1}, {0.5f, -2}), filled({3}, {1, -1, 0}), BinaryFn::Pow), {2, 3}, {0.5f, 2, 1, -2, -0.5f, 1});
+  checkValues(binary(x, filled({2, 1}, {2.5f, 4.5f}), BinaryFn::Max), {2, 3}, {2.5f, 2.5f, 3, 4.5f, 5, 6});
+  checkValues(binary(x, filled({2, 1}, {2.5f, 4.5f}), BinaryFn::Min), {2, 3}, {1, 2, 2.5f, 4, 4.5f, 4.5f});
 }
 
 TEST_CASE("pad: constant, reflect and edge") {

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """ONNX files from PyTorch, imported, run and compiled by Deeper, against PyTorch itself.
 
-Two networks, exported by Debian's python3-torch (opset 13, symbolic batch):
+Three networks, exported by Debian's python3-torch (opset 13, symbolic batch):
   * torchvision's GoogLeNet (weights=None, init_weights=True, aux_logits=False, eval mode): batch
     normalisation after every conv, 3x3 convs in the "5x5" branch, adaptive average pooling;
-  * the paper GoogLeNet of test_googlenet_torch.py (LRN exported as the ONNX LRN op).
+  * the paper GoogLeNet of test_googlenet_torch.py (LRN exported as the ONNX LRN op);
+  * torchvision's ResNet-18: residual adds of two computed values, strided 1x1 downsampling convs.
 For each, at batch 1 and 3: `deeper run model.onnx` (reference executor, the model's own weights) and
 the binary `deeper compile model.onnx` builds must match PyTorch's logits to 1e-4 relative (max abs
 difference / max abs logit).
@@ -57,13 +58,11 @@ class PaperLogits(torch.nn.Module):
         return self.net(x)[0]
 
 
-def torchvision_googlenet():
-    """init_weights=True draws convs with std 0.01 and leaves batch norms at identity: at depth 57 the
-    activations vanish and the logits are the classifier's bias, which would make the comparison
-    meaningless. So conv weights are redrawn He-style and every batch norm gets random statistics."""
-    import torchvision
-    torch.manual_seed(3)
-    model = torchvision.models.googlenet(weights=None, init_weights=True, aux_logits=False).eval()
+def reinitialised(model):
+    """torchvision's initialisations leave batch norms at identity (and GoogLeNet's init_weights draws
+    convs with std 0.01): deep down the activations vanish and the logits are the classifier's bias,
+    which would make the comparison meaningless. So conv weights are redrawn He-style and every batch
+    norm gets random statistics."""
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, torch.nn.Conv2d):
@@ -76,6 +75,18 @@ def torchvision_googlenet():
             elif isinstance(m, torch.nn.Linear):
                 torch.nn.init.kaiming_uniform_(m.weight)
     return model
+
+
+def torchvision_googlenet():
+    import torchvision
+    torch.manual_seed(3)
+    return reinitialised(torchvision.models.googlenet(weights=None, init_weights=True, aux_logits=False).eval())
+
+
+def torchvision_resnet18():
+    import torchvision
+    torch.manual_seed(4)
+    return reinitialised(torchvision.models.resnet18(weights=None).eval())
 
 
 def export(model, path):
@@ -97,14 +108,14 @@ def relative(ours, ref):
     return float(np.abs(ours - ref).max() / np.abs(ref).max())
 
 
-def compare(args, name, model, work):
+def compare(args, name, model, work, batch_norms=0):
     onnx = os.path.join(work, name + ".onnx")
     with torch.no_grad():
         export(model, onnx)
     r = subprocess.run([args.deeper, "ir", onnx, "--passes="], capture_output=True, text=True)
-    if name.startswith("torchvision"):
+    if batch_norms:
         count = r.stdout.count(" = batchnorm(")
-        check(f"{name}: the ONNX file has its batch norms ({count}) for Deeper to fold", count == 57)
+        check(f"{name}: the ONNX file has its batch norms ({count}) for Deeper to fold", count == batch_norms)
     for batch in (1, 3):
         torch.manual_seed(100 + batch)
         x = torch.rand(batch, 3, 224, 224) * 2 - 1
@@ -132,8 +143,9 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(2)
     with tempfile.TemporaryDirectory() as work:
-        compare(args, "torchvision_googlenet", torchvision_googlenet(), work)
+        compare(args, "torchvision_googlenet", torchvision_googlenet(), work, batch_norms=57)
         compare(args, "paper_googlenet", PaperLogits().eval(), work)
+        compare(args, "torchvision_resnet18", torchvision_resnet18(), work, batch_norms=20)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if results and all(results) else 1
