@@ -593,8 +593,9 @@ class OnnxImporter {
     // Either operand of arithmetic may be the constant; or both are computed (a residual add).
     static const std::map<std::string, OpKind> arithmetic = {{"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}};
     bool computed = n.input_size() == 2 && values_.count(n.input(0)) && values_.count(n.input(1));
-    if (computed || op == "Pow" || op == "Max" || op == "Min") return importBinary(n, a);
-    if (auto it = arithmetic.find(op); it != arithmetic.end()) return importArithmetic(n, a, it->second);
+    auto it = arithmetic.find(op);
+    if ((it != arithmetic.end() && computed) || op == "Pow" || op == "Max" || op == "Min") return importBinary(n, a);
+    if (it != arithmetic.end()) return importArithmetic(n, a, it->second);
     Node *x = value(n.input(0), fmt::format("node '{}'", n.name()));
     if (op == "Identity") return alias(n, x);
     if (op == "Pad") return importPad(n, a, x);
