@@ -40,7 +40,7 @@ TEST_CASE("syntax error: unexpected character") {
 TEST_CASE("unknown op lists the known ones") {
   std::string msg = diagnose(kInput + "c = convv(x, out=4, kernel=1)\noutput c\n", "2:5");
   CHECK(msg.find("unknown op or block 'convv'") != std::string::npos);
-  CHECK(msg.find("note: known ops: add, avgpool, batchnorm, concat, conv") != std::string::npos);
+  CHECK(msg.find("note: known ops: add, avgpool, batchnorm, binary, concat, conv") != std::string::npos);
   CHECK(msg.find("~~~~") != std::string::npos);  // the caret spans the name
 }
 

@@ -125,9 +125,20 @@ TEST_CASE("ONNX: arithmetic with constants, the operand first or broadcast the o
   setAttr(unknown, "alpha", {1}, false);
   CHECK(onnxError(unknown).find("node 'n1' (Relu): attribute 'alpha' is not supported; Relu supports: consumed_inputs") != std::string::npos);
 
+  // Both operands computed: the binary op. Only arithmetic takes that path: a conv's weight must be a constant.
   onnx::ModelProto both = oneNode("Mul");
   both.mutable_graph()->mutable_node(0)->add_input("x");
-  CHECK(onnxError(both).find("input 'x' must be a constant") != std::string::npos);
+  Graph squared = importOne(both);
+  const Node *square = squared.find("n1");
+  CHECK(square->op == OpKind::Binary);
+  CHECK(square->attrWord("fn") == "mul");
+  onnx::ModelProto conv = oneNode("Conv");
+  conv.mutable_graph()->mutable_node(0)->add_input("x");
+  CHECK(onnxError(conv).find("input 'x' must be a constant") != std::string::npos);
+  onnx::ModelProto pow = oneNode("Pow");
+  pow.mutable_graph()->mutable_node(0)->add_input("e");
+  addInitializer(pow, "e", {1});
+  CHECK(onnxError(pow).find("input 'e' is a constant; Pow is supported between two computed values") != std::string::npos);
 }
 
 TEST_CASE("ONNX: reshapes keep the batch axis or fix the whole shape; Pad modes; opset 1") {
