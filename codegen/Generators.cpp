@@ -104,6 +104,7 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     case OpKind::Concat: kp.output = generateConcat(k, kp.params); break;
     case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params); break;
     case OpKind::Relu: kp.output = generateRelu(k, kp.params); break;
+    case OpKind::Unary: kp.output = generateUnary(k, kp.params); break;
     case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params); break;
     case OpKind::Add:
     case OpKind::Sub:

@@ -44,7 +44,8 @@ Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam>
 Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);   // (UnaryGenerator.cpp)
+Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div, binary
 Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);

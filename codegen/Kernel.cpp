@@ -124,7 +124,8 @@ OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
   }
   switch (node.op) {
     case OpKind::Fc:
-    case OpKind::Relu: return rows(s);
+    case OpKind::Relu:
+    case OpKind::Unary: return rows(s);
     case OpKind::Concat:
     case OpKind::Softmax: return aroundAxis(s, node.attrInt("axis"));
     case OpKind::BatchNorm: return aroundAxis1(s);

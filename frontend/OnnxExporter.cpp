@@ -88,6 +88,42 @@ class Exporter {
     return name;
   }
 
+  /// A float scalar initializer (Clip's bounds); returns its name.
+  std::string floatScalar(const std::string &name, double value) {
+    onnx::TensorProto *init = out_.add_initializer();
+    init->set_name(name);
+    init->set_data_type(onnx::TensorProto::FLOAT);
+    init->add_float_data(static_cast<float>(value));
+    return name;
+  }
+
+  /// Unary's functions as the ONNX ops they came from (opset 13: Clip's bounds are inputs; hard-swish,
+  /// opset 14, is x * HardSigmoid(x, 1/6, 1/2)).
+  void exportUnary(const Node &node, std::vector<std::string> in) {
+    UnaryParams u = UnaryParams::of(node);
+    static const std::map<UnaryFn, const char *> plain = {{UnaryFn::Sigmoid, "Sigmoid"}, {UnaryFn::Tanh, "Tanh"}, {UnaryFn::Exp, "Exp"},
+                                                          {UnaryFn::Log, "Log"},         {UnaryFn::Sqrt, "Sqrt"}, {UnaryFn::Neg, "Neg"},
+                                                          {UnaryFn::Abs, "Abs"},         {UnaryFn::Erf, "Erf"}};
+    if (auto it = plain.find(u.fn); it != plain.end()) {
+      add(it->second, node.name, in, node.name);
+    } else if (u.fn == UnaryFn::Clip) {
+      in.push_back(floatScalar(node.name + ".lo", u.lo));
+      in.push_back(floatScalar(node.name + ".hi", u.hi));
+      add("Clip", node.name, in, node.name);
+    } else if (u.fn == UnaryFn::LeakyRelu) {
+      setFloat(add("LeakyRelu", node.name, in, node.name), "alpha", u.alpha);
+    } else if (u.fn == UnaryFn::HardSigmoid) {
+      onnx::NodeProto &n = add("HardSigmoid", node.name, in, node.name);
+      setFloat(n, "alpha", u.alpha);
+      setFloat(n, "beta", u.beta);
+    } else {  // hard-swish
+      onnx::NodeProto &gate = add("HardSigmoid", node.name + ":gate", in, node.name + ":gate");
+      setFloat(gate, "alpha", 1.0 / 6.0);
+      setFloat(gate, "beta", 0.5);
+      add("Mul", node.name, {in[0], node.name + ":gate"}, node.name);
+    }
+  }
+
   void exportArithmetic(const Node &node, const char *op, std::vector<std::string> in) {
     std::string operand = initializers(node).at(0);
     bool first = node.attrs.count("operand_first") && node.attrBool("operand_first");
@@ -215,6 +251,7 @@ class Exporter {
         return;
       }
       case OpKind::Relu: add("Relu", node.name, in, node.name); return;
+      case OpKind::Unary: return exportUnary(node, in);
       case OpKind::BatchNorm: {
         for (const std::string &w : initializers(node)) in.push_back(w);  // scale, bias, mean, var: ONNX's order
         setFloat(add("BatchNormalization", node.name, in, node.name), "epsilon", node.attrFloat("epsilon"));

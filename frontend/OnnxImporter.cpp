@@ -14,6 +14,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -25,7 +26,8 @@ namespace {
 constexpr int kMinOpset = 1, kMaxOpset = 17;
 const char *kSupported =
     "Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, LRN, Concat, Gemm, MatMul, Flatten, Reshape, Dropout, "
-    "Softmax, BatchNormalization, Identity, Constant, Pad, Slice, Add, Sub, Mul, Div, Pow, Max, Min";
+    "Softmax, BatchNormalization, Identity, Constant, Pad, Slice, Add, Sub, Mul, Div, Pow, Max, Min, Sigmoid, Tanh, Exp, Log, "
+    "Sqrt, Neg, Abs, Erf, Clip, LeakyRelu, HardSigmoid, HardSwish";
 
 /// Reads tensor data (inline, or external: a range of a file inside the model's folder) as float or
 /// int64 values. The dims are checked against the data before anything is allocated, and an external
@@ -411,6 +413,38 @@ class OnnxImporter {
     add(op, n, {x}, attrs, {{"operand", c}});
   }
 
+  static const std::map<std::string, std::string> &unaryFns() {
+    static const std::map<std::string, std::string> fns = {
+        {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"}, {"Exp", "exp"},   {"Log", "log"},   {"Sqrt", "sqrt"},           {"Neg", "neg"},
+        {"Abs", "abs"},         {"Erf", "erf"},   {"Clip", "clip"}, {"LeakyRelu", "leakyrelu"}, {"HardSigmoid", "hardsigmoid"}, {"HardSwish", "hardswish"}};
+    return fns;
+  }
+
+  /// A one-value elementwise function: unary(fn=...). Clip's bounds are attributes before opset 11,
+  /// optional constant inputs since (an empty name: no bound).
+  void importUnary(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    const std::string &op = n.op_type();
+    Attrs attrs = {{"fn", unaryFns().at(op)}};
+    if (op == "Clip") {
+      double lo = a.f("min", -std::numeric_limits<float>::max()), hi = a.f("max", std::numeric_limits<float>::max());
+      auto bound = [&](int index, double &value) {
+        if (n.input_size() <= index || n.input(index).empty()) return;
+        Tensor t = reader_.floats(constant(n, index), n.name());
+        if (t.numel() != 1) unsupported(n, fmt::format("input {} is no scalar bound", index));
+        value = t.data[0];
+      };
+      bound(1, lo), bound(2, hi);
+      attrs["lo"] = lo, attrs["hi"] = hi;
+    } else if (op == "LeakyRelu") {
+      attrs["alpha"] = a.f("alpha", 0.01);
+    } else if (op == "HardSigmoid") {
+      attrs["alpha"] = a.f("alpha", 0.2), attrs["beta"] = a.f("beta", 0.5);
+    } else if (n.input_size() != 1) {
+      unsupported(n, "expects one input");
+    }
+    add(OpKind::Unary, n, {x}, attrs);
+  }
+
   /// An elementwise function of two computed values: binary(fn=...), broadcast as numpy.
   void importBinary(const onnx::NodeProto &n, const Attributes &a) {
     if (n.input_size() != 2) unsupported(n, "expects two inputs");
@@ -562,6 +596,18 @@ class OnnxImporter {
         {"Mul", {"broadcast", "axis", "consumed_inputs"}},
         {"Div", {"broadcast", "axis", "consumed_inputs"}},
         {"Pow", {}},
+        {"Sigmoid", {"consumed_inputs"}},
+        {"Tanh", {"consumed_inputs"}},
+        {"Exp", {"consumed_inputs"}},
+        {"Log", {"consumed_inputs"}},
+        {"Sqrt", {"consumed_inputs"}},
+        {"Neg", {"consumed_inputs"}},
+        {"Abs", {"consumed_inputs"}},
+        {"Erf", {}},
+        {"Clip", {"min", "max", "consumed_inputs"}},
+        {"LeakyRelu", {"alpha", "consumed_inputs"}},
+        {"HardSigmoid", {"alpha", "beta", "consumed_inputs"}},
+        {"HardSwish", {}},
         {"Max", {"consumed_inputs"}},
         {"Min", {"consumed_inputs"}}};
     auto it = known.find(n.op_type());
@@ -602,6 +648,7 @@ class OnnxImporter {
     if (op == "Slice") return importSlice(n, a, x);
     if (op == "Conv") return importConv(n, a, x);
     if (op == "Relu") { add(OpKind::Relu, n, {x}, {}); return; }
+    if (unaryFns().count(op)) return importUnary(n, a, x);
     if (op == "MaxPool" || op == "AveragePool") return importPool(n, a, x, op == "MaxPool");
     if (op == "GlobalAveragePool") {
       if (x->shape.size() != 4) unsupported(n, "2-D pooling only");

@@ -79,6 +79,15 @@ FcParams FcParams::of(const Node &node) {
   return FcParams{node.attrInt("out"), node.attrBool("bias"), node.attrBool("relu")};
 }
 
+UnaryParams UnaryParams::of(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::Unary, "'{}' is not unary", node.name);
+  static const std::map<std::string, UnaryFn> fns = {
+      {"sigmoid", UnaryFn::Sigmoid}, {"tanh", UnaryFn::Tanh}, {"exp", UnaryFn::Exp},         {"log", UnaryFn::Log},
+      {"sqrt", UnaryFn::Sqrt},       {"neg", UnaryFn::Neg},   {"abs", UnaryFn::Abs},         {"erf", UnaryFn::Erf},
+      {"clip", UnaryFn::Clip},       {"leakyrelu", UnaryFn::LeakyRelu}, {"hardsigmoid", UnaryFn::HardSigmoid}, {"hardswish", UnaryFn::HardSwish}};
+  return UnaryParams{fns.at(node.attrWord("fn")), node.attrFloat("lo"), node.attrFloat("hi"), node.attrFloat("alpha"), node.attrFloat("beta")};
+}
+
 BinaryFn binaryFnOf(const Node &node) {
   switch (node.op) {
     case OpKind::Add: return BinaryFn::Add;

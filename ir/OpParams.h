@@ -72,6 +72,14 @@ struct FcParams {
   static FcParams of(const Node &node);
 };
 
+/// The function of a unary op (fn=...) and its parameters.
+enum class UnaryFn { Sigmoid, Tanh, Exp, Log, Sqrt, Neg, Abs, Erf, Clip, LeakyRelu, HardSigmoid, HardSwish };
+struct UnaryParams {
+  UnaryFn fn;
+  double lo, hi, alpha, beta;
+  static UnaryParams of(const Node &node);
+};
+
 /// The function of a binary op (fn=...) or of add, sub, mul and div with their constant.
 enum class BinaryFn { Add, Sub, Mul, Div, Pow, Max, Min };
 BinaryFn binaryFnOf(const Node &node);

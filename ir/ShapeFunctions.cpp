@@ -218,6 +218,10 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
     }
     case OpKind::Relu:
     case OpKind::Copy: return node.inputs()[0]->shape;
+    case OpKind::Unary:
+      if (!(node.attrFloat("lo") <= node.attrFloat("hi")))
+        failAtNode(node, fmt::format("clip's lo {} is above its hi {}", node.attrFloat("lo"), node.attrFloat("hi")));
+      return node.inputs()[0]->shape;
     case OpKind::BatchNorm:
       if (node.inputs()[0]->shape.size() < 2) failAtNode(node, "batchnorm expects an input with channels (rank 2 or more)");
       if (!(node.attrFloat("epsilon") >= 0)) failAtNode(node, "epsilon must not be negative");

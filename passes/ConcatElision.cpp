@@ -12,6 +12,7 @@ bool writesSlices(OpKind op) {
     case OpKind::AvgPool:
     case OpKind::Lrn:
     case OpKind::Relu:
+    case OpKind::Unary:
     case OpKind::BatchNorm:
     case OpKind::Fc: return true;
     default: return false;

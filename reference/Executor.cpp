@@ -66,6 +66,7 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::AvgPool: return avgPool2d(*in[0], PoolParams::of(node));
     case OpKind::Lrn: return lrn(*in[0], LrnParams::of(node));
     case OpKind::Relu: return relu(*in[0]);
+    case OpKind::Unary: return unary(*in[0], UnaryParams::of(node));
     case OpKind::BatchNorm:
       return batchNorm(*in[0], *param(node, Param::BatchNormScale), *param(node, Param::BatchNormBias), *param(node, Param::BatchNormMean),
                        *param(node, Param::BatchNormVar),

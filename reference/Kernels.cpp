@@ -127,6 +127,29 @@ Tensor relu(const Tensor &x) {
   return y;
 }
 
+Tensor unary(const Tensor &x, const UnaryParams &u) {
+  Tensor y = x;
+  for (float &v : y.data) {
+    double a = v, r = 0;
+    switch (u.fn) {
+      case UnaryFn::Sigmoid: r = 1.0 / (1.0 + std::exp(-a)); break;
+      case UnaryFn::Tanh: r = std::tanh(a); break;
+      case UnaryFn::Exp: r = std::exp(a); break;
+      case UnaryFn::Log: r = std::log(a); break;
+      case UnaryFn::Sqrt: r = std::sqrt(a); break;
+      case UnaryFn::Neg: r = -a; break;
+      case UnaryFn::Abs: r = std::fabs(a); break;
+      case UnaryFn::Erf: r = std::erf(a); break;
+      case UnaryFn::Clip: r = std::min(std::max(a, u.lo), u.hi); break;
+      case UnaryFn::LeakyRelu: r = a < 0 ? u.alpha * a : a; break;
+      case UnaryFn::HardSigmoid: r = std::min(1.0, std::max(0.0, u.alpha * a + u.beta)); break;
+      case UnaryFn::HardSwish: r = a * std::min(1.0, std::max(0.0, a / 6.0 + 0.5)); break;
+    }
+    v = static_cast<float>(r);
+  }
+  return y;
+}
+
 Tensor batchNorm(const Tensor &x, const Tensor &scale, const Tensor &bias, const Tensor &mean, const Tensor &var, double epsilon) {
   Tensor y(x.shape);
   AxisSplit s(x.shape, 1);

@@ -20,6 +20,8 @@ Tensor avgPool2d(const Tensor &x, const PoolParams &p);
 /// x / (k + alpha/size * sum of x^2 over the `size` channels centred on c)^beta.
 Tensor lrn(const Tensor &x, const LrnParams &p);
 Tensor relu(const Tensor &x);
+/// fn(x) elementwise, in double precision.
+Tensor unary(const Tensor &x, const UnaryParams &u);
 /// (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (axis 1).
 Tensor batchNorm(const Tensor &x, const Tensor &scale, const Tensor &bias, const Tensor &mean, const Tensor &var, double epsilon);
 Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis);

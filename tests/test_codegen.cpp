@@ -341,6 +341,28 @@ output m3
 )");
 }
 
+TEST_CASE("unary functions: activations, exp and friends, clip's bounds") {
+  checkKernels(R"(network u batch=2
+x  = input(shape=3x5x4)
+p  = relu(x)
+u1 = unary(x, fn=sigmoid)
+u2 = unary(x, fn=tanh)
+u3 = unary(x, fn=exp)
+u4 = unary(p, fn=log)
+u5 = unary(p, fn=sqrt)
+u6 = unary(x, fn=neg)
+u7 = unary(x, fn=abs)
+u8 = unary(x, fn=erf)
+u9 = unary(x, fn=clip, lo=-0.25, hi=0.5)
+ua = unary(x, fn=leakyrelu, alpha=0.1)
+ub = unary(x, fn=hardsigmoid, alpha=0.2, beta=0.5)
+uc = unary(x, fn=hardswish)
+ud = unary(x, fn=clip, hi=0.25)
+c  = concat(u1, u2, u3, u4, u5, u6, u7, u8, u9, ua, ub, uc, ud)
+output c
+)");
+}
+
 TEST_CASE("binary functions of two computed values, broadcast either way, batch 2") {
   checkKernels(R"(network b batch=2
 x  = input(shape=3x5x4)

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """ONNX files from PyTorch, imported, run and compiled by Deeper, against PyTorch itself.
 
-Three networks, exported by Debian's python3-torch (opset 13, symbolic batch):
+Four networks, exported by Debian's python3-torch (opset 13, symbolic batch):
   * torchvision's GoogLeNet (weights=None, init_weights=True, aux_logits=False, eval mode): batch
     normalisation after every conv, 3x3 convs in the "5x5" branch, adaptive average pooling;
   * the paper GoogLeNet of test_googlenet_torch.py (LRN exported as the ONNX LRN op);
-  * torchvision's ResNet-18: residual adds of two computed values, strided 1x1 downsampling convs.
+  * torchvision's ResNet-18: residual adds of two computed values, strided 1x1 downsampling convs;
+  * torchvision's MobileNetV2: depthwise convs, ReLU6 (Clip), inverted residuals.
 For each, at batch 1 and 3: `deeper run model.onnx` (reference executor, the model's own weights) and
 the binary `deeper compile model.onnx` builds must match PyTorch's logits to 1e-4 relative (max abs
 difference / max abs logit).
@@ -108,6 +109,12 @@ def relative(ours, ref):
     return float(np.abs(ours - ref).max() / np.abs(ref).max())
 
 
+def torchvision_mobilenet_v2():
+    import torchvision
+    torch.manual_seed(5)
+    return reinitialised(torchvision.models.mobilenet_v2(weights=None).eval())
+
+
 def compare(args, name, model, work, batch_norms=0):
     onnx = os.path.join(work, name + ".onnx")
     with torch.no_grad():
@@ -137,15 +144,24 @@ def compare(args, name, model, work, batch_norms=0):
         check(f"{name} batch {batch}: compiled == PyTorch", rel <= 1e-4, f"logits relative diff {rel:.2e}")
 
 
+NETWORKS = {  # name: (model factory, batch norms the export must keep)
+    "torchvision_googlenet": (torchvision_googlenet, 57),
+    "paper_googlenet": (lambda: PaperLogits().eval(), 0),
+    "torchvision_resnet18": (torchvision_resnet18, 20),
+    "torchvision_mobilenet_v2": (torchvision_mobilenet_v2, 52),
+}
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--deeper", required=True)
+    parser.add_argument("--only", nargs="*", choices=sorted(NETWORKS), help="these networks only (default: all)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     with tempfile.TemporaryDirectory() as work:
-        compare(args, "torchvision_googlenet", torchvision_googlenet(), work, batch_norms=57)
-        compare(args, "paper_googlenet", PaperLogits().eval(), work)
-        compare(args, "torchvision_resnet18", torchvision_resnet18(), work, batch_norms=20)
+        for name in args.only or NETWORKS:
+            factory, batch_norms = NETWORKS[name]
+            compare(args, name, factory(), work, batch_norms=batch_norms)
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if results and all(results) else 1
