@@ -90,6 +90,12 @@ Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam
 
 const OperandView &learnedView(const Kernel &k, Param which) { return k.params[learnedIndex(k, which)].view; }
 
+Halide::Expr convEpilogue(const ConvParams &cp, Halide::Expr value) {
+  if (!cp.relu) return value;
+  if (cp.reluBounded()) return Halide::clamp(value, 0.0f, static_cast<float>(cp.reluMax));
+  return Halide::max(value, 0.0f);
+}
+
 KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   KernelPipeline kp;
   for (size_t i = 0; i < k.inputViews.size(); ++i)

@@ -58,6 +58,9 @@ Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam
 /// How `k`'s kernel sees the learned tensor `which`.
 const OperandView &learnedView(const Kernel &k, Param which);
 
+/// A conv's epilogue on its biased sum: relu, bounded above by relu_max when that bounds anything.
+Halide::Expr convEpilogue(const ConvParams &cp, Halide::Expr value);
+
 /// One Var per dimension of `view`, innermost first, named d0, d1, ...
 std::vector<Halide::Var> axisVars(const OperandView &view);
 /// Reads `p` (a tensor of rank <= vars.size(), aligned at the last numpy axis, i.e. Halide's first)

@@ -374,7 +374,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
 
 std::string Kernel::canonical() const {
   std::string text = node->info().name;
-  for (const AttrSpec &spec : node->info().attrs) text += fmt::format(" {}={}", spec.name, formatAttrValue(node->attrs.at(spec.name)));
+  for (const std::string &attr : printAttrs(*node)) text += " " + attr;
   for (const OperandView &v : inputViews) text += " in=" + viewText(v, true);
   // Learned tensors by their logical shapes: how they are packed follows from the op and the schedule,
   // so that the text before " | " is the same for every schedule of one problem (what deeper tune keys).

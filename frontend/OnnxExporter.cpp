@@ -213,7 +213,12 @@ class Exporter {
         onnx::NodeProto &conv = add("Conv", node.name, in, p.relu ? node.name + ":preact" : convOut);
         window(conv, p.win);
         if (p.groups != 1) setInt(conv, "group", p.groups);
-        if (p.relu) add("Relu", node.name + ":relu", {node.name + ":preact"}, convOut);
+        if (p.relu && p.reluBounded()) {  // ReLU6 and kin: the Clip it came from
+          add("Clip", node.name + ":relu", {node.name + ":preact", floatScalar(node.name + ".relu_min", 0), floatScalar(node.name + ".relu_max", p.reluMax)},
+              convOut);
+        } else if (p.relu) {
+          add("Relu", node.name + ":relu", {node.name + ":preact"}, convOut);
+        }
         if (p.outputMaxPool) {
           onnx::NodeProto &pool = add("MaxPool", node.name + ":output_pool", {convOut}, node.name);
           window(pool, p.outputPool().win);

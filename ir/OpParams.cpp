@@ -28,7 +28,7 @@ ConvParams ConvParams::of(const Node &node) {
   return ConvParams{node.attrInt("out"),           windowOf(node),         node.attrBool("bias"),
                     node.attrBool("relu"),           node.attrInt("groups"), node.attrInt("input_maxpool"),
                     node.attrInt("reduce"),          node.attrBool("reduce_relu"), node.attrInt("output_maxpool"),
-                    node.attrInt("output_maxpool_stride")};
+                    node.attrInt("output_maxpool_stride"), node.attrFloat("relu_max")};
 }
 
 Dims convOutputShape(const Node &conv) {

@@ -5,6 +5,7 @@
 
 #include "ir/Graph.h"
 
+#include <limits>
 #include <optional>
 
 namespace deeper {
@@ -34,6 +35,9 @@ struct ConvParams {
   bool reduceRelu = false;
   int64_t outputMaxPool = 0;     ///< K > 0: the output max-pooled KxK, stride outputPoolStride, unpadded, ceil mode
   int64_t outputPoolStride = 1;
+  double reluMax = std::numeric_limits<float>::max();  ///< with relu: the epilogue's upper bound (ReLU6: 6)
+  /// Whether relu_max bounds anything (a float can exceed it).
+  bool reluBounded() const { return reluMax < std::numeric_limits<float>::max(); }
 
   /// The max pool input_maxpool stands for.
   PoolParams inputPool() const;

@@ -4,14 +4,20 @@
 
 namespace deeper {
 
-std::string printNode(const Node &node) {
-  std::vector<std::string> args;
-  for (const Node *in : node.inputs()) args.push_back(printName(in->name));
+std::vector<std::string> printAttrs(const Node &node) {
+  std::vector<std::string> out;
   for (const AttrSpec &spec : node.info().attrs) {
     const AttrValue &v = node.attrs.at(spec.name);
     if (spec.defaultText && v == spec.defaultValue()) continue;
-    args.push_back(fmt::format("{}={}", spec.name, formatAttr(spec.type, v)));
+    out.push_back(fmt::format("{}={}", spec.name, formatAttr(spec.type, v)));
   }
+  return out;
+}
+
+std::string printNode(const Node &node) {
+  std::vector<std::string> args;
+  for (const Node *in : node.inputs()) args.push_back(printName(in->name));
+  for (std::string &a : printAttrs(node)) args.push_back(std::move(a));
   std::string line = fmt::format("{} = {}({}) : f32[{}]", printName(node.name), node.info().name, fmt::join(args, ", "),
                                  fmt::join(node.shape, ","));
   if (!node.block.empty()) line += fmt::format(" @{}:{}", printName(node.block), printName(node.blockType));

@@ -18,6 +18,10 @@
 namespace deeper {
 
 std::string printNode(const Node &node);
+/// `node`'s attributes as the IR writes them, "name=value", those at their op-table default left out:
+/// what texts that identify a node's computation use, so that a new attribute (at its default)
+/// leaves them as they were.
+std::vector<std::string> printAttrs(const Node &node);
 std::string printGraph(const Graph &graph);
 
 }  // namespace deeper

@@ -69,7 +69,7 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
             }
           }
       for (int64_t i = 0; i < out.h * out.w; ++i) {
-        double v = p.relu ? std::max(acc[i], 0.0) : acc[i];
+        double v = p.relu ? std::min(std::max(acc[i], 0.0), p.reluMax) : acc[i];
         y.data[out.at(n, oc, 0, 0) + i] = static_cast<float>(v);
       }
     }

@@ -341,6 +341,20 @@ output m3
 )");
 }
 
+TEST_CASE("conv epilogue bounded above (ReLU6): direct, depthwise, Winograd") {
+  checkKernels(R"(network r batch=2
+x  = input(shape=6x9x7)
+c1 = conv(x, out=20, kernel=3, stride=2, pad=1, relu=true, relu_max=0.05)
+c2 = conv(x, out=6, kernel=3, pad=1, groups=6, relu=true, relu_max=0.1)
+c3 = conv(x, out=8, kernel=3, pad=1, relu=true, relu_max=0.02)
+output c1
+output c2
+output c3
+)", [](const Node &node, Schedule &s) {
+    if (node.name == "c3") CHECK(s.winograd != 0);  // the Winograd epilogue too
+  });
+}
+
 TEST_CASE("unary functions: activations, exp and friends, clip's bounds") {
   checkKernels(R"(network u batch=2
 x  = input(shape=3x5x4)

@@ -2,6 +2,7 @@
 
 #include "codegen/ScheduleFile.h"
 #include "ir/Attr.h"
+#include "ir/Printer.h"
 #include "passes/PassManager.h"
 #include "support/Diagnostics.h"
 
@@ -19,7 +20,7 @@ std::string moduleProblem(const Graph &clean, const std::string &block) {
   for (const auto &node : clean.nodes()) {
     if (node->block != block) continue;
     text += fmt::format("\n{} = {}", relativeName(node->name, block), node->info().name);
-    for (const AttrSpec &spec : node->info().attrs) text += fmt::format(" {}={}", spec.name, formatAttrValue(node->attrs.at(spec.name)));
+    for (const std::string &attr : printAttrs(*node)) text += " " + attr;
     text += fmt::format(" f32[{}] (", fmt::join(node->shape, ","));
     for (const Node *in : node->inputs())
       text += in->block == block ? relativeName(in->name, block) + " " : fmt::format("f32[{}] ", fmt::join(in->shape, ","));
