@@ -1,0 +1,56 @@
+// A depthwise convolution (groups = input channels = output channels: each output channel filters its
+// own input channel) stored channels-last: each output pixel is a row of channel vectors, each the sum
+// of K*K input vectors times a vector of per-channel weights. 9 multiply-adds per output value is too
+// little work for the dense conv's register tiles and padded input copy (MobileNetV2's depthwise
+// layers ran at 5-18 GFLOP/s through them): here taps outside the input read a clamped pixel and are
+// zeroed by a per-pixel select, and nothing but the output is written.
+#include "codegen/Generators.h"
+
+namespace deeper::codegen {
+
+using namespace Halide;
+
+bool isChannelsLastDepthwise(const Kernel &k) {
+  ConvParams cp = ConvParams::of(*k.node);
+  const OperandView &in = k.inputViews[0];
+  bool depthwise = cp.groups > 1 && cp.groups == in.extent[2] && cp.out == cp.groups;
+  bool plain = cp.reduce == 0 && cp.inputMaxPool == 0 && cp.outputMaxPool == 0;
+  return depthwise && plain && channelsLast(in) && channelsLast(k.outputView) && k.schedule.autoscheduler.empty() && !k.schedule.winograd;
+}
+
+Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
+  ConvParams cp = ConvParams::of(*k.node);
+  const Window2d &w = cp.win;
+  const OperandView &in = k.inputViews[0];
+  const int width = in.extent[0], height = in.extent[1], channels = static_cast<int>(cp.out);
+  Var x("x"), y("y"), c("c"), n("n"), t("tap");
+
+  // The weights one channel vector reads, plain: packing stores them a channel block at a time.
+  ImageParam packed = learned(k, p, Param::ConvWeight);
+  const int block = weightBlock(*k.node, k.schedule);
+  Func weight("depthwise_weight");
+  weight(c, t) = packed(c % block, 0, t, c / block);
+
+  Expr sum = cp.bias ? learned(k, p, Param::ConvBias)(c) : Expr(0.0f);
+  for (int ky = 0; ky < w.kh; ++ky)
+    for (int kx = 0; kx < w.kw; ++kx) {
+      Expr ix = x * static_cast<int>(w.sw) + static_cast<int>(kx * w.dw - w.pw);
+      Expr iy = y * static_cast<int>(w.sh) + static_cast<int>(ky * w.dh - w.ph);
+      Expr inside = ix >= 0 && ix < width && iy >= 0 && iy < height;
+      Expr value = p[0](clamp(ix, 0, width - 1), clamp(iy, 0, height - 1), c, n);
+      sum += select(inside, value, 0.0f) * weight(c, static_cast<int>(ky * w.kw + kx));
+    }
+  Func out("depthwise");
+  out(x, y, c, n) = convEpilogue(cp, sum);
+
+  // The schedule: channel vectors innermost (contiguous loads of input, weights and output), pixels,
+  // then tasks of rows. The weights are unpacked once per call (K*K per channel).
+  weight.compute_root();
+  weight.vectorize(c, k.schedule.vector, TailStrategy::GuardWithIf);
+  out.reorder(c, x, y, n);
+  vectorizeRow(out, c, channels, k.schedule.vector);
+  parallelOuter(out, k.schedule, y, n, k.outputView.extent[1]);
+  return out;
+}
+
+}  // namespace deeper::codegen
