@@ -7,9 +7,12 @@
                to FILE.safetensors for Deeper, so both run one network with one set of weights.
   torchvision  torchvision's GoogLeNet (batch norms, no LRN: what users deploy), exported in eval mode
                (batch norms folded by the exporter, as ORT prefers); Deeper compiles this same file.
+  model NAME   any torchvision classifier by its constructor's name (resnet18, mobilenet_v2, ...), seeded
+               weights, exported the same way.
 
   bench/export_torch.py paper OUT.onnx OUT.safetensors BATCH
   bench/export_torch.py torchvision OUT.onnx BATCH
+  bench/export_torch.py model NAME OUT.onnx BATCH
 """
 import os
 import sys
@@ -45,6 +48,14 @@ def main():
         torch.manual_seed(3)
         model = torchvision.models.googlenet(weights=None, init_weights=True, aux_logits=False).eval()
         export(model, sys.argv[2], int(sys.argv[3]), "logits")
+    elif len(sys.argv) == 5 and sys.argv[1] == "model":
+        import torchvision
+        names = torchvision.models.list_models(module=torchvision.models) if hasattr(torchvision.models, "list_models") else dir(torchvision.models)
+        if sys.argv[2] not in names or not callable(getattr(torchvision.models, sys.argv[2], None)):
+            sys.exit(f"'{sys.argv[2]}' is not a torchvision classifier (e.g. resnet18, mobilenet_v2, squeezenet1_0)")
+        torch.manual_seed(3)
+        model = getattr(torchvision.models, sys.argv[2])(weights=None).eval()
+        export(model, sys.argv[3], int(sys.argv[4]), "logits")
     else:
         sys.exit(__doc__)
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """ONNX files from PyTorch, imported, run and compiled by Deeper, against PyTorch itself.
 
-Four networks, exported by Debian's python3-torch (opset 13, symbolic batch):
+Seven networks, exported by Debian's python3-torch (opset 13, symbolic batch):
   * torchvision's GoogLeNet (weights=None, init_weights=True, aux_logits=False, eval mode): batch
     normalisation after every conv, 3x3 convs in the "5x5" branch, adaptive average pooling;
   * the paper GoogLeNet of test_googlenet_torch.py (LRN exported as the ONNX LRN op);
   * torchvision's ResNet-18: residual adds of two computed values, strided 1x1 downsampling convs;
-  * torchvision's MobileNetV2: depthwise convs, ReLU6 (Clip), inverted residuals.
+  * torchvision's MobileNetV2: depthwise convs, ReLU6 (Clip), inverted residuals;
+  * torchvision's MobileNetV3-Large, EfficientNet-B0 and RegNetY-400MF: hard-swish, SiLU (Sigmoid times
+    its input), squeeze-and-excitation gates (a product broadcast over the pixels), grouped convs.
 For each, at batch 1 and 3: `deeper run model.onnx` (reference executor, the model's own weights) and
 the binary `deeper compile model.onnx` builds must match PyTorch's logits to 1e-4 relative (max abs
 difference / max abs logit).
@@ -115,6 +117,14 @@ def torchvision_mobilenet_v2():
     return reinitialised(torchvision.models.mobilenet_v2(weights=None).eval())
 
 
+def torchvision_model(name, seed):
+    def factory():
+        import torchvision
+        torch.manual_seed(seed)
+        return reinitialised(getattr(torchvision.models, name)(weights=None).eval())
+    return factory
+
+
 def compare(args, name, model, work, batch_norms=0):
     onnx = os.path.join(work, name + ".onnx")
     with torch.no_grad():
@@ -149,6 +159,9 @@ NETWORKS = {  # name: (model factory, batch norms the export must keep)
     "paper_googlenet": (lambda: PaperLogits().eval(), 0),
     "torchvision_resnet18": (torchvision_resnet18, 20),
     "torchvision_mobilenet_v2": (torchvision_mobilenet_v2, 52),
+    "torchvision_mobilenet_v3_large": (torchvision_model("mobilenet_v3_large", 6), 0),
+    "torchvision_efficientnet_b0": (torchvision_model("efficientnet_b0", 7), 0),
+    "torchvision_regnet_y_400mf": (torchvision_model("regnet_y_400mf", 8), 0),
 }
 
 
