@@ -102,20 +102,12 @@ void scheduleSource(Source source, Func padded, bool copy, const Schedule &s, bo
   }
 }
 
-/// (conv-pool-fusion) The conv's output max-pooled KxK, stride S, unpadded, in ceil mode: each window
-/// is the maximum of its taps at clamped coordinates, exact because every window overlaps the conv's
-/// output (windowOutputSize) and a clamped tap repeats a value its window holds anyway.
+/// (conv-pool-fusion) The conv's output max-pooled KxK, stride S, unpadded, in ceil mode: every window
+/// overlaps the conv's output (windowOutputSize), so the clamped-tap maximum is exact.
 Func pooledOutput(const ConvParams &cp, Func conv, int width, int height) {
-  const Window2d &w = cp.outputPool().win;
   Var x("x"), y("y"), c("c"), n("n");
-  Expr best;
-  for (int dy = 0; dy < w.kh; ++dy)
-    for (int dx = 0; dx < w.kw; ++dx) {
-      Expr tap = conv(clamp(x * static_cast<int>(w.sw) + dx, 0, width - 1), clamp(y * static_cast<int>(w.sh) + dy, 0, height - 1), c, n);
-      best = best.defined() ? max(best, tap) : tap;
-    }
   Func pooled("pooled_conv");
-  pooled(x, y, c, n) = best;
+  pooled(x, y, c, n) = clampedWindowMax(conv, cp.outputPool().win, width, height, x, y, c, n);
   return pooled;
 }
 

@@ -90,6 +90,18 @@ Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam
 
 const OperandView &learnedView(const Kernel &k, Param which) { return k.params[learnedIndex(k, which)].view; }
 
+Halide::Expr clampedWindowMax(Halide::Func source, const Window2d &w, int width, int height, Halide::Expr x, Halide::Expr y, Halide::Expr c,
+                              Halide::Expr n) {
+  Halide::Expr x0 = x * static_cast<int>(w.sw) - static_cast<int>(w.pw), y0 = y * static_cast<int>(w.sh) - static_cast<int>(w.ph);
+  Halide::Expr best;
+  for (int dy = 0; dy < w.kh; ++dy)
+    for (int dx = 0; dx < w.kw; ++dx) {
+      Halide::Expr tap = source(Halide::clamp(x0 + dx, 0, width - 1), Halide::clamp(y0 + dy, 0, height - 1), c, n);
+      best = best.defined() ? Halide::max(best, tap) : tap;
+    }
+  return best;
+}
+
 Halide::Expr convEpilogue(const ConvParams &cp, Halide::Expr value) {
   if (!cp.relu) return value;
   if (cp.reluBounded()) return Halide::clamp(value, 0.0f, static_cast<float>(cp.reluMax));

@@ -61,6 +61,12 @@ Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam
 /// How `k`'s kernel sees the learned tensor `which`.
 const OperandView &learnedView(const Kernel &k, Param which);
 
+/// The maximum of the (undilated) window `w` of output pixel (x, y) over `source`, a width x height map,
+/// each tap read at clamped coordinates: exact where every window overlaps the map, since a clamped tap
+/// repeats a value its window holds anyway (Caffe's ceil mode guarantees it).
+Halide::Expr clampedWindowMax(Halide::Func source, const Window2d &w, int width, int height, Halide::Expr x, Halide::Expr y, Halide::Expr c,
+                              Halide::Expr n);
+
 /// A conv's epilogue on its biased sum: relu, bounded above by relu_max when that bounds anything.
 Halide::Expr convEpilogue(const ConvParams &cp, Halide::Expr value);
 

@@ -37,15 +37,8 @@ bool clampedMaxIsExact(const Kernel &k, const Window2d &w) {
 Func directMaxPool(const Kernel &k, const ImageParam &input, const Window2d &w) {
   const OperandView &in = k.inputViews[0];
   Var x("x"), y("y"), c("c"), n("n");
-  Expr x0 = x * static_cast<int>(w.sw) - static_cast<int>(w.pw), y0 = y * static_cast<int>(w.sh) - static_cast<int>(w.ph);
-  Expr best;
-  for (int dy = 0; dy < w.kh; ++dy)
-    for (int dx = 0; dx < w.kw; ++dx) {
-      Expr tap = input(clamp(x0 + dx, 0, in.extent[0] - 1), clamp(y0 + dy, 0, in.extent[1] - 1), c, n);
-      best = best.defined() ? max(best, tap) : tap;
-    }
   Func out("maxpool");
-  out(x, y, c, n) = best;
+  out(x, y, c, n) = clampedWindowMax(input, w, in.extent[0], in.extent[1], x, y, c, n);
   out.reorder(c, x, y, n);
   vectorizeRow(out, c, k.outputView.extent[2], k.schedule.vector);
   parallelOuter(out, k.schedule, y, n, k.outputView.extent[1]);

@@ -1,6 +1,6 @@
 #include "ir/OpParams.h"
 
-#include <map>
+#include <algorithm>
 
 namespace deeper {
 namespace {
@@ -79,13 +79,24 @@ FcParams FcParams::of(const Node &node) {
   return FcParams{node.attrInt("out"), node.attrBool("bias"), node.attrBool("relu")};
 }
 
+namespace {
+
+/// The position of `node`'s word attribute `attr` among the op table's choices for it: the enums of
+/// unary's and binary's functions list them in the same order, so the table stays their one spelling.
+size_t choiceIndex(const Node &node, const char *attr, size_t enumSize) {
+  std::vector<std::string> choices = node.info().findAttr(attr)->choiceList();
+  DEEPER_CHECK(choices.size() == enumSize, "{}'s {} choices and its enum differ", node.info().name, attr);
+  auto it = std::find(choices.begin(), choices.end(), node.attrWord(attr));
+  DEEPER_CHECK(it != choices.end(), "'{}' has {}={}, no choice of the op table", node.name, attr, node.attrWord(attr));
+  return static_cast<size_t>(it - choices.begin());
+}
+
+}  // namespace
+
 UnaryParams UnaryParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Unary, "'{}' is not unary", node.name);
-  static const std::map<std::string, UnaryFn> fns = {
-      {"sigmoid", UnaryFn::Sigmoid}, {"tanh", UnaryFn::Tanh}, {"exp", UnaryFn::Exp},         {"log", UnaryFn::Log},
-      {"sqrt", UnaryFn::Sqrt},       {"neg", UnaryFn::Neg},   {"abs", UnaryFn::Abs},         {"erf", UnaryFn::Erf},
-      {"clip", UnaryFn::Clip},       {"leakyrelu", UnaryFn::LeakyRelu}, {"hardsigmoid", UnaryFn::HardSigmoid}, {"hardswish", UnaryFn::HardSwish}};
-  return UnaryParams{fns.at(node.attrWord("fn")), node.attrFloat("lo"), node.attrFloat("hi"), node.attrFloat("alpha"), node.attrFloat("beta")};
+  auto fn = static_cast<UnaryFn>(choiceIndex(node, "fn", static_cast<size_t>(UnaryFn::HardSwish) + 1));
+  return UnaryParams{fn, node.attrFloat("lo"), node.attrFloat("hi"), node.attrFloat("alpha"), node.attrFloat("beta")};
 }
 
 BinaryFn binaryFnOf(const Node &node) {
@@ -97,9 +108,7 @@ BinaryFn binaryFnOf(const Node &node) {
     case OpKind::Binary: break;
     default: DEEPER_CHECK(false, "'{}' is no binary op", node.name);
   }
-  static const std::map<std::string, BinaryFn> fns = {{"add", BinaryFn::Add}, {"sub", BinaryFn::Sub}, {"mul", BinaryFn::Mul}, {"div", BinaryFn::Div},
-                                                      {"pow", BinaryFn::Pow}, {"max", BinaryFn::Max}, {"min", BinaryFn::Min}};
-  return fns.at(node.attrWord("fn"));  // the op table's choices, checked by shape inference
+  return static_cast<BinaryFn>(choiceIndex(node, "fn", static_cast<size_t>(BinaryFn::Min) + 1));
 }
 
 MatMulParams MatMulParams::of(const Node &node) {

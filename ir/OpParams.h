@@ -76,7 +76,8 @@ struct FcParams {
   static FcParams of(const Node &node);
 };
 
-/// The function of a unary op (fn=...) and its parameters.
+/// The function of a unary op (fn=...) and its parameters. Both function enums list the op table's
+/// choices for fn in its order (ir/Ops.def), HardSwish and Min last.
 enum class UnaryFn { Sigmoid, Tanh, Exp, Log, Sqrt, Neg, Abs, Erf, Clip, LeakyRelu, HardSigmoid, HardSwish };
 struct UnaryParams {
   UnaryFn fn;
@@ -114,7 +115,7 @@ struct ParamSpec {
   int64_t fanIn;  ///< inputs feeding one output, for initialisation
   const ParamInfo &info() const { return paramInfo(param); }
   const char *role() const { return info().role; }
-  std::string tensorName(const Node &node) const { return node.name + "." + role(); }
+  std::string tensorName(const Node &node) const { return deeper::tensorName(node, param); }
 };
 
 /// The parameters of `node` given its input shape, those of its op's table entry (ir/Ops.def) that it

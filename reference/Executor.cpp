@@ -43,7 +43,7 @@ ReferenceExecutor::ReferenceExecutor(const Graph &graph, TensorMap weights) : gr
 }
 
 const Tensor *ReferenceExecutor::param(const Node &node, Param which) const {
-  auto it = weights_.find(node.name + "." + paramInfo(which).role);
+  auto it = weights_.find(tensorName(node, which));
   return it == weights_.end() ? nullptr : &it->second;
 }
 
