@@ -105,9 +105,19 @@ inline int64_t blockedOffset(int64_t o, int64_t within, int64_t perChannel, int6
 /// schedule changes must have them again.
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s);
 
-/// A 3x3 conv's weights [O,I,3,3] transformed for Winograd F(MxM,3x3), M = `tile` (2 or 4): U = G g G^T
-/// for each (o, i), stored by blocks of `block` output channels: [O/block][a + (M+2)b][I][block] (a along
-/// x, b along y).
+/// Winograd F(MxM,RxR)'s transforms (codegen/WinogradConv.cpp), T = M + R - 1: B^T (TxT), G (TxR),
+/// A^T (MxT); Y = A^T [(G g G^T) * (B^T d B)] A.
+struct WinogradMatrices {
+  std::vector<std::vector<double>> BT, G, AT;
+};
+/// The tiles used: F(2x2,3x3), F(4x4,3x3) and F(2x2,5x5).
+bool winogradTileApplies(int m, int r);
+/// F(MxM,RxR)'s transforms; aborts for a tile winogradTileApplies refuses.
+const WinogradMatrices &winogradMatrices(int m, int r);
+
+/// A conv's RxR weights [O,I,R,R] transformed for Winograd F(MxM,RxR), M = `tile`: U = G g G^T for each
+/// (o, i), stored by blocks of `block` output channels: [O/block][a + T b][I][block] (a along x, b along
+/// y, T = M + R - 1).
 void packWinogradWeights(const Tensor &weights, int tile, int64_t block, Tensor &packed);
 
 }  // namespace deeper

@@ -34,7 +34,7 @@ double KernelRecord::intensity() const { return bytes() ? 2.0 * static_cast<doub
 
 std::string algorithmName(const Kernel &k) {
   if (!k.schedule.autoscheduler.empty()) return fmt::format("Halide's {} autoscheduler", k.schedule.autoscheduler);
-  if (k.schedule.winograd) return fmt::format("Winograd F({0}x{0},3x3)", k.schedule.winograd);
+  if (k.schedule.winograd) return fmt::format("Winograd F({0}x{0},{1}x{1})", k.schedule.winograd, ConvParams::of(*k.node).win.kh);
   if (k.node->op == OpKind::Conv) return "direct";
   return opInfo(k.node->op).name;
 }

@@ -53,7 +53,7 @@ std::string Schedule::assign(const std::string &key, const std::string &value) {
   if (key == "parallel") return flag(parallel);
   if (key == "winograd") {
     if (value != "0" && value != "2" && value != "4")
-      return fmt::format("winograd must be 0 (the direct conv), 2 or 4 (Winograd F(2x2,3x3) or F(4x4,3x3)), not '{}'", value);
+      return fmt::format("winograd must be 0 (the direct conv), 2 or 4 (Winograd F(2x2,RxR) or F(4x4,3x3)), not '{}'", value);
     winograd = value[0] - '0';
     return std::string();
   }

@@ -9,7 +9,8 @@
 // Weights are stored a block of tile_c x vector output channels at a time. A row of tiles shares each
 // chunk of chunk_i input channels' weights (kept in L1); parallel tasks are rows, or channel blocks
 // with all rows inside (block_tasks: small maps, weights read once per image).
-// winograd=M (2 or 4): a 3x3 stride-1 conv computed as Winograd F(MxM,3x3) (codegen/WinogradConv.cpp),
+// winograd=M (2 or 4): a 3x3 or 5x5 stride-1 conv computed as Winograd F(MxM,RxR) (codegen/WinogradConv.cpp;
+// F(2x2,3x3), F(4x4,3x3), F(2x2,5x5)),
 // its register tile tile_c vectors by tile_x MxM output tiles, over every input channel at once
 // (chunk_i stays at its neutral 32); 0 is the direct conv.
 // autoscheduler=NAME (Mullapudi2016, Adams2019, Li2018; printed only when set): the conv's algorithm
@@ -35,7 +36,7 @@ struct Schedule {
   int chunkInputs = 32;  ///< input channels per weight chunk (the direct conv)
   bool blockTasks = false;  ///< tasks are channel blocks rather than rows (conv)
   bool parallel = true;  ///< split the work over the thread pool
-  int winograd = 0;  ///< conv 3x3, stride 1: output tile M of Winograd F(MxM,3x3) (2 or 4), 0: direct
+  int winograd = 0;  ///< conv 3x3 or 5x5, stride 1: output tile M of Winograd F(MxM,RxR) (2 or 4), 0: direct
   std::string autoscheduler;  ///< conv: a Halide autoscheduler's name schedules it instead; "" (none): ours
 
   /// The Halide 14 autoschedulers `autoscheduler` may name.

@@ -1,11 +1,12 @@
-// A 3x3 stride-1 convolution as Winograd F(MxM,3x3), M = 2 or 4 (Lavin & Gray, "Fast Algorithms for
+// A 3x3 or 5x5 stride-1 convolution as Winograd F(MxM,RxR) (Lavin & Gray, "Fast Algorithms for
 // Convolutional Neural Networks", 2016): each MxM tile of outputs comes from a TxT tile of inputs,
-// T = M + 2, with T*T multiply-adds per input channel instead of 9*M*M: 16 instead of 36 (2.25x
-// fewer) for F(2x2,3x3), 36 instead of 144 (4x fewer) for F(4x4,3x3), whose larger transforms cost
-// more adds and round a little more (its constants reach 8 and 1/24).
+// T = M + R - 1, with T*T multiply-adds per input channel instead of R*R*M*M: F(2x2,3x3) 16 instead
+// of 36 (2.25x fewer), F(4x4,3x3) 36 instead of 144 (4x fewer), F(2x2,5x5) 36 instead of 100 (2.8x
+// fewer). Larger transforms cost more adds and round a little more (F(4x4,3x3)'s constants reach 8
+// and 1/24; F(2x2,5x5) uses the same five points).
 //
 //   input tile d (TxT, one channel)   V = B^T d B       (adds only, per input channel)
-//   weights g (3x3, per o, i)         U = G g G^T       (once, when the weights are packed)
+//   weights g (RxR, per o, i)         U = G g G^T       (once, when the weights are packed)
 //   for each of the T*T positions:    M = sum_i U V     (a matrix product over input channels)
 //   output tile (MxM)                 Y = A^T M A       (adds only, per output channel)
 //
@@ -15,6 +16,9 @@
 // blocks of output channels with every tile inside (block_tasks: small maps, each block's U read once).
 #include "codegen/Generators.h"
 
+#include <cmath>
+#include <iterator>
+#include <map>
 #include <vector>
 
 namespace deeper {
@@ -23,45 +27,73 @@ namespace {
 
 using Matrix = std::vector<std::vector<double>>;
 
-/// B^T, G and A^T of F(MxM,3x3) (Lavin & Gray; interpolation points 0, 1, -1 for M = 2 and
-/// additionally 2, -2 for M = 4).
-struct WinogradMatrices {
-  Matrix BT, G, AT;
-};
+/// The Toom-Cook points F(M,R) interpolates at besides infinity: the first M + R - 2 of these.
+/// Small integers first: their transforms multiply by small numbers and round least.
+constexpr double kPoints[] = {0, 1, -1, 2, -2, 0.5, -0.5};
 
-const WinogradMatrices &winogradMatrices(int m) {
-  static const WinogradMatrices f2{
-      {{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}},
-      {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}},
-      {{1, 1, 1, 0}, {0, 1, -1, -1}}};
-  static const WinogradMatrices f4{
-      {{4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0}, {0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1}},
-      {{1.0 / 4, 0, 0},
-       {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-       {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-       {1.0 / 24, 1.0 / 12, 1.0 / 6},
-       {1.0 / 24, -1.0 / 12, 1.0 / 6},
-       {0, 0, 1}},
-      {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}};
-  DEEPER_CHECK(m == 2 || m == 4, "Winograd F({0}x{0},3x3) is not implemented; M is 2 or 4", m);
-  return m == 2 ? f2 : f4;
+/// Coefficients (lowest power first, `size` of them) of the product of (x - p) over `points`.
+std::vector<double> polynomialWithRoots(const std::vector<double> &points, size_t size) {
+  std::vector<double> c(size, 0.0);
+  c[0] = 1;
+  for (double p : points)
+    for (size_t k = size - 1; k < size; --k) c[k] = (k ? c[k - 1] : 0.0) - p * c[k];
+  return c;
+}
+
+/// F(M,R) from its points a_0..a_{T-2} and infinity (Toom-Cook; Lavin & Gray's tables are these up
+/// to the signs of rows): A^T[i][j] = a_j^i, G[j][k] = a_j^k / prod_{l!=j} (a_j - a_l), B^T's row j the
+/// coefficients of prod_{l!=j} (x - a_l); infinity adds A^T's last column e_{M-1}, G's last row
+/// e_{R-1} and B^T's last row prod_l (x - a_l).
+WinogradMatrices tables(int m, int r) {
+  const size_t t = static_cast<size_t>(m + r - 1), finite = t - 1;
+  DEEPER_CHECK(finite <= std::size(kPoints), "Winograd F({0}x{0},{1}x{1}) needs more points than kPoints holds", m, r);
+  std::vector<double> a(kPoints, kPoints + finite);
+  WinogradMatrices f;
+  f.BT.assign(t, std::vector<double>(t, 0.0));
+  f.G.assign(t, std::vector<double>(static_cast<size_t>(r), 0.0));
+  f.AT.assign(static_cast<size_t>(m), std::vector<double>(t, 0.0));
+  for (size_t j = 0; j < finite; ++j) {
+    std::vector<double> others;
+    double scale = 1;
+    for (size_t l = 0; l < finite; ++l)
+      if (l != j) others.push_back(a[l]), scale *= a[j] - a[l];
+    for (size_t i = 0; i < static_cast<size_t>(m); ++i) f.AT[i][j] = std::pow(a[j], static_cast<double>(i));
+    for (size_t k = 0; k < static_cast<size_t>(r); ++k) f.G[j][k] = std::pow(a[j], static_cast<double>(k)) / scale;
+    f.BT[j] = polynomialWithRoots(others, t);
+  }
+  f.AT[static_cast<size_t>(m) - 1][finite] = 1;
+  f.G[finite][static_cast<size_t>(r) - 1] = 1;
+  f.BT[finite] = polynomialWithRoots(a, t);
+  return f;
 }
 
 }  // namespace
 
+bool winogradTileApplies(int m, int r) { return (r == 3 && (m == 2 || m == 4)) || (r == 5 && m == 2); }
+
+const WinogradMatrices &winogradMatrices(int m, int r) {
+  DEEPER_CHECK(winogradTileApplies(m, r), "Winograd F({0}x{0},{1}x{1}) is not one of the tiles this compiler uses", m, r);
+  static const std::map<std::pair<int, int>, WinogradMatrices> all = [] {
+    std::map<std::pair<int, int>, WinogradMatrices> made;
+    for (auto [m, r] : {std::pair{2, 3}, {4, 3}, {2, 5}}) made[{m, r}] = tables(m, r);
+    return made;
+  }();
+  return all.at({m, r});
+}
+
 void packWinogradWeights(const Tensor &weights, int tile, int64_t block, Tensor &packed) {
-  const Dims &s = weights.shape;  // O, I, 3, 3
-  DEEPER_CHECK(s.size() == 4 && s[2] == 3 && s[3] == 3, "Winograd F(MxM,3x3) packs 3x3 weights, not {}", dimsString(s));
-  const Matrix &G = winogradMatrices(tile).G;
-  const int t = tile + 2;
+  const Dims &s = weights.shape;  // O, I, R, R
+  DEEPER_CHECK(s.size() == 4 && s[2] == s[3], "Winograd packs square filters, not {}", dimsString(s));
+  const int r = static_cast<int>(s[2]), t = tile + r - 1;
+  const Matrix &G = winogradMatrices(tile, r).G;
   for (int64_t o = 0; o < s[0]; ++o)
     for (int64_t i = 0; i < s[1]; ++i) {
-      const float *g = &weights.data[static_cast<size_t>((o * s[1] + i) * 9)];  // g[ky * 3 + kx]
+      const float *g = &weights.data[static_cast<size_t>((o * s[1] + i) * r * r)];  // g[ky * R + kx]
       for (int a = 0; a < t; ++a)
         for (int b = 0; b < t; ++b) {
           double u = 0;
-          for (int kx = 0; kx < 3; ++kx)
-            for (int ky = 0; ky < 3; ++ky) u += G[a][kx] * g[ky * 3 + kx] * G[b][ky];
+          for (int kx = 0; kx < r; ++kx)
+            for (int ky = 0; ky < r; ++ky) u += G[a][kx] * g[ky * r + kx] * G[b][ky];
           packed.data[static_cast<size_t>(blockedOffset(o, (a + t * b) * s[1] + i, t * t * s[1], block))] = static_cast<float>(u);
         }
     }
@@ -101,8 +133,8 @@ Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   ConvParams cp = ConvParams::of(*k.node);
   const Schedule &s = k.schedule;
   DEEPER_CHECK(cp.winogradApplies(), "'{}': winograd={} in the schedule of a conv Winograd cannot compute", k.node->name, s.winograd);
-  const WinogradMatrices &f = winogradMatrices(s.winograd);
-  const int m = s.winograd, t = m + 2;
+  const int m = s.winograd, r = static_cast<int>(cp.win.kh), t = m + r - 1, pad = static_cast<int>(cp.win.ph);
+  const WinogradMatrices &f = winogradMatrices(m, r);
   const OperandView &in = k.inputViews[0];
   int width = k.outputView.extent[0], height = k.outputView.extent[1];
   int tilesX = (width + m - 1) / m, tilesY = (height + m - 1) / m;
@@ -113,10 +145,10 @@ Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
     return v;
   };
 
-  // V = B^T d B, d the TxT input tile whose top left is (M tx - 1, M ty - 1): first along x, then y.
+  // V = B^T d B, d the TxT input tile whose top left is (M tx - pad, M ty - pad): first along x, then y.
   Func padded = BoundaryConditions::constant_exterior(p[0], 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}});
   Func rows("wino_rows"), V("wino_in");
-  rows(c, a, j, tx, ty, n) = transform(f.BT, a, values([&](int i) { return padded(m * tx - 1 + i, m * ty - 1 + j, c, n); }));
+  rows(c, a, j, tx, ty, n) = transform(f.BT, a, values([&](int i) { return padded(m * tx - pad + i, m * ty - pad + j, c, n); }));
   V(c, a, b, tx, ty, n) = transform(f.BT, b, values([&](int jj) { return rows(c, a, jj, tx, ty, n); }));
 
   // M = U V at each of the T*T positions, over the input channels.

@@ -41,9 +41,10 @@ Dims convOutputShape(const Node &conv) {
 }
 
 bool ConvParams::winogradApplies() const {
-  bool window = win.kh == 3 && win.kw == 3 && win.sh == 1 && win.sw == 1 && win.dh == 1 && win.dw == 1;
-  bool pad = win.ph == 1 && win.pw == 1 && win.phEnd == 1 && win.pwEnd == 1;
-  return window && pad && groups == 1 && inputMaxPool == 0 && reduce == 0 && outputMaxPool == 0;
+  const int64_t r = win.kh, pad = r / 2;
+  bool window = (r == 3 || r == 5) && win.kw == r && win.sh == 1 && win.sw == 1 && win.dh == 1 && win.dw == 1;
+  bool same = win.ph == pad && win.pw == pad && win.phEnd == pad && win.pwEnd == pad;
+  return window && same && groups == 1 && inputMaxPool == 0 && reduce == 0 && outputMaxPool == 0;
 }
 
 bool ConvParams::isPlainPointwise() const {

@@ -49,9 +49,9 @@ struct ConvParams {
   /// it is (no fused pool or reduce):
   /// what sibling-merge merges and reduce-conv-fusion fuses.
   bool isPlainPointwise() const;
-  /// 3x3, stride 1, no dilation, padding 1 on every side, one group, nothing fused into its input or output:
-  /// what Winograd F(2x2,3x3) and F(4x4,3x3) compute (codegen/WinogradConv.cpp) with 2.25x and 4x fewer
-  /// multiply-adds.
+  /// 3x3 or 5x5, stride 1, no dilation, the output as large as the input (padding 1 or 2 on every side),
+  /// one group, nothing fused into its input or output: what Winograd F(2x2,3x3), F(4x4,3x3) and
+  /// F(2x2,5x5) compute (codegen/WinogradConv.cpp) with 2.25x, 4x and 2.8x fewer multiply-adds.
   bool winogradApplies() const;
   static ConvParams of(const Node &node);
 };

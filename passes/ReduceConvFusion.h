@@ -24,8 +24,9 @@ namespace deeper {
 /// and fuses where saved > recompute. Maps of fewer than kMinFusedRows rows are never fused: there the
 /// unfused conv runs its channel blocks as tasks (each block's weights read once per image), which a
 /// fused kernel, whose tasks must be row bands, cannot. Nor is a conv Winograd can compute
-/// (ConvParams::winogradApplies: 3x3, stride 1, pad 1): alone it does 2.25x fewer multiply-adds than
-/// the direct conv a fused kernel has to be (conv2/3x3 on 1 thread: 3.5 ms fused, 1.76 + 0.13 ms unfused).
+/// (ConvParams::winogradApplies: 3x3 or 5x5, stride 1, same-size output): alone it does 2.25-4x (3x3)
+/// or 2.8x (5x5) fewer multiply-adds than the direct conv a fused kernel has to be (conv2/3x3 on 1
+/// thread, F(2x2,3x3): 3.5 ms fused, 1.76 + 0.13 ms unfused).
 ///
 /// Applies to a conv 1x1, stride 1, unpadded, one group, that nothing but one conv (one group, no fused
 /// input of its own) reads, as its input. The weights move with it: <conv>.reduce_weight and

@@ -245,6 +245,64 @@ output c5
   checkKernels(net, [](Schedule &s) { s.winograd = 0; });  // the direct conv on the same layers
 }
 
+TEST_CASE("winograd F(2x2,5x5): odd and even maps, both layouts, row or block tasks; F(4x4,5x5) refused") {
+  const char *net = R"(network w5 batch=2
+x  = input(shape=11x10x11)
+c1 = conv(x, out=21, kernel=5, pad=2, relu=true)
+c2 = conv(c1, out=18, kernel=5, pad=2, bias=false, layout=nhwc)
+c3 = conv(c2, out=5, kernel=5, pad=2, relu=true)
+output c3
+)";
+  Graph g = test::parse(net);
+  // 10x11 maps: F(2x2,5x5) executes 36 x 6x5 tiles = 1080 products per channel pair, 39% of the direct 2750
+  for (const char *name : {"c1", "c2", "c3"}) CHECK(defaultSchedule(*g.find(name), 16).winograd == 2);
+  Graph other = test::parse("x = input(shape=3x7x7)\nsmall = conv(x, out=4, kernel=5, pad=2)\nvalid = conv(x, out=4, kernel=5, pad=1)\noutput small\noutput valid\n");
+  CHECK(defaultSchedule(*other.find("small"), 16).winograd == 0);  // 7x7: 576 products against 1225 (47%)
+  CHECK(defaultSchedule(*other.find("valid"), 16).winograd == 0);  // its output is smaller than its input
+  std::vector<Kernel> kernels = kernelsOf(g, 16);
+  REQUIRE(kernels[0].node->name == "c1");
+  CHECK(executedMacs(kernels[0]) == 2 * 36 * (6 * 5) * 11 * 21);  // 11x10 outputs in 6x5 tiles of 2x2
+  Schedule four = kernels[0].schedule;
+  four.winograd = 4;
+  CHECK(scheduleProblem(*kernels[0].node, four).find("F(4x4,5x5) is not used") != std::string::npos);
+  checkKernels(net);  // block tasks (maps of 14 rows or fewer)
+  checkKernels(net, [&](Schedule &s) {  // serial row tasks in narrow tiles
+    s.blockTasks = false;
+    s.parallel = false;
+    s.tileWidth = 3;
+    s.tileChannels = 1;
+  });
+}
+
+TEST_CASE("winograd transforms compute the correlation exactly: sum_j A^T[i][j] G[j][k] B^T[j][l] = [l == i + k]") {
+  for (auto [m, r] : {std::pair{2, 3}, {4, 3}, {2, 5}}) {
+    CAPTURE(m);
+    CAPTURE(r);
+    const WinogradMatrices &f = winogradMatrices(m, r);
+    const size_t t = static_cast<size_t>(m + r - 1);
+    REQUIRE(f.BT.size() == t);
+    REQUIRE(f.G.size() == t);
+    REQUIRE(f.AT.size() == static_cast<size_t>(m));
+    for (size_t i = 0; i < static_cast<size_t>(m); ++i)
+      for (size_t k = 0; k < static_cast<size_t>(r); ++k)
+        for (size_t l = 0; l < t; ++l) {
+          double sum = 0;
+          for (size_t j = 0; j < t; ++j) sum += f.AT[i][j] * f.G[j][k] * f.BT[j][l];
+          CHECK(sum == doctest::Approx(l == i + k ? 1.0 : 0.0).epsilon(1e-12));
+        }
+  }
+  // Lavin & Gray's F(4x4,3x3): the same points give the same G and B^T rows.
+  CHECK(winogradMatrices(4, 3).G[1][0] == doctest::Approx(-1.0 / 6));
+  CHECK(winogradMatrices(4, 3).BT[0] == std::vector<double>{4, 0, -5, 0, 1, 0});
+  CHECK(!winogradTileApplies(4, 5));
+  CHECK(!winogradTileApplies(2, 7));
+}
+
+TEST_CASE("winograd F(2x2,5x5) stays within rounding of the direct conv on a deep input") {
+  checkKernels("network d\nx = input(shape=192x14x14)\nc = conv(x, out=40, kernel=5, pad=2, relu=true)\noutput c\n",
+               [](const Node &, Schedule &s) { s.winograd = 2; }, 1e-4f);
+}
+
 TEST_CASE("winograd F(4x4,3x3) stays within rounding of the direct conv on GoogLeNet-sized layers") {
   // Its transforms multiply by up to 8 and 1/24, so it rounds more than F(2x2,3x3) (Lavin & Gray
   // measured the same): here within 1e-4 of the output's scale, on a deep input (480 channels,
@@ -718,7 +776,7 @@ TEST_CASE("schedule files: what `deeper schedules` prints reads back; bad lines 
       {"a: winograd=0 tile_x=7\n", "tile_x=7 is wider than the output row of 6 pixels"},
       {"a: chunk_i=64\n", "winograd=2 has no input chunks: chunk_i=32"},
       {"p: tile_x=2\n", "maxpool has no register tile along x"},
-      {"\"odd name\": winograd=4\n", "winograd=2 or 4 needs a 3x3 conv with stride 1"},
+      {"\"odd name\": winograd=4\n", "winograd=2 or 4 needs a 3x3 or 5x5 conv with stride 1"},
       {"p: tile_c=2\n", "note: its default is: vector=16 tile_c=1"},
       {"p: tile_x=1 autoscheduler=Adams2019\n", "autoscheduler=Adams2019: Halide's autoschedulers schedule convs only here"},
       {"a: autoscheduler=Li2018\n", "autoscheduler=Li2018 chooses the tiles and tasks of the direct conv itself: tile_x=1"},

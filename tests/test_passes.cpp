@@ -246,7 +246,7 @@ TEST_CASE("reduce-conv-fusion: the reduce's weights move into the conv; --no-fus
   const char *text = R"(network stem batch=1
 x = input(shape=8x56x56)
 r = conv(x, out=16, kernel=1, relu=true, bias=false)
-c = conv(r, out=24, kernel=5, pad=2, relu=true)
+c = conv(r, out=24, kernel=7, pad=3, relu=true)
 output c
 )";
   Graph g = test::parse(text);
@@ -261,14 +261,15 @@ output c
   CHECK(g.weights.at("c.reduce_weight").data == reduceWeight.data);
   CHECK(g.weights.at("c.reduce_bias").data == std::vector<float>(16, 0.0f));
   CHECK(g.weights.count("r.weight") == 0);
-  CHECK(macsOf(*c) == 56 * 56 * (8 * 16 + 16 * 24 * 25));
+  CHECK(macsOf(*c) == 56 * 56 * (8 * 16 + 16 * 24 * 49));
 
-  // The same conv on a 14-row map, and a 3x3 (Winograd's) on the 56-row one: the cost model keeps the
-  // reduce apart; everywhere fuses it.
-  std::string small = std::string(text), winograd = std::string(text);
+  // The same conv on a 14-row map, and a 3x3 or a 5x5 (Winograd's) on the 56-row one: the cost model
+  // keeps the reduce apart; everywhere fuses it.
+  std::string small = std::string(text), winograd3 = std::string(text), winograd5 = std::string(text);
   small.replace(small.find("8x56x56"), 7, "8x14x14");
-  winograd.replace(winograd.find("kernel=5, pad=2"), 15, "kernel=3, pad=1");
-  for (const std::string &variant : {small, winograd}) {
+  winograd3.replace(winograd3.find("kernel=7, pad=3"), 15, "kernel=3, pad=1");
+  winograd5.replace(winograd5.find("kernel=7, pad=3"), 15, "kernel=5, pad=2");
+  for (const std::string &variant : {small, winograd3, winograd5}) {
     Graph kept = test::parse(variant), forced = test::parse(variant);
     CHECK_FALSE(runReduceConvFusion(kept));
     CHECK(runReduceConvFusionEverywhere(forced));

@@ -55,7 +55,7 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
     n.*flag = !(s.*flag);
     consider(n);
   }
-  for (int tile : {0, 2, 4}) {  // the conv's algorithm: direct, Winograd F(2x2,3x3) or F(4x4,3x3)
+  for (int tile : {0, 2, 4}) {  // the conv's algorithm: direct, Winograd F(2x2,RxR) or F(4x4,3x3)
     if (kernel.node->op != OpKind::Conv) break;
     Schedule n = s;
     n.winograd = tile;
