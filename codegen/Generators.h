@@ -49,6 +49,8 @@ Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImagePara
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);   // (UnaryGenerator.cpp)
 Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div, binary
 Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);

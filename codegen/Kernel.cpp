@@ -66,6 +66,16 @@ OperandView aroundAxis(const Dims &s, int64_t axis) {
   return dense({i32(product(s, a + 1, s.size())), i32(s[a]), i32(product(s, 1, a)), i32(s[0])});
 }
 
+/// Reduce's input [.., first..last, ..] as Halide (inner, reduced, middle, N), the run of axes merged;
+/// its output (either keepdims) as (inner, middle, N).
+OperandView aroundReducedAxes(const Node &reduce, bool output) {
+  const Dims &s = reduce.inputs()[0]->shape;
+  ReduceParams r = ReduceParams::of(reduce);
+  size_t first = static_cast<size_t>(r.first), end = static_cast<size_t>(r.last) + 1;
+  int32_t inner = i32(product(s, end, s.size())), middle = i32(product(s, 1, first));
+  return output ? dense({inner, middle, i32(s[0])}) : dense({inner, i32(product(s, first, end)), middle, i32(s[0])});
+}
+
 /// Every axis as Halide sees it (innermost first), every extent fixed.
 OperandView allAxes(const Dims &s) {
   std::vector<int32_t> extents;
@@ -130,6 +140,7 @@ OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
     case OpKind::Concat:
     case OpKind::Softmax: return aroundAxis(s, node.attrInt("axis"));
     case OpKind::BatchNorm: return aroundAxis1(s);
+    case OpKind::Reduce: return aroundReducedAxes(node, &value == &node);
     case OpKind::Conv:
     case OpKind::MaxPool:
     case OpKind::AvgPool:

@@ -14,7 +14,9 @@
 #include "ir/Graph.h"
 
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 
 namespace deeper {
 
@@ -24,6 +26,11 @@ struct ElaborateOptions {
   /// ONNX: graph inputs to treat as constants with these values (weights passed as inputs, as ONNX's
   /// backend tests do; Deeper compiles weights as constants), by input name.
   std::map<std::string, Tensor> bind;
+  /// ONNX: values for graph inputs (deeper run's --input); an input the model reads where a constant is
+  /// needed (a weight, a shape) is bound to its value, as with `bind`, and leaves the graph's inputs.
+  TensorMap inputValues;
+  /// Filled by the importer: the names of `inputValues` it bound so.
+  std::shared_ptr<std::set<std::string>> boundInputs = std::make_shared<std::set<std::string>>();
 };
 
 Graph elaborate(const ast::File &file, const ElaborateOptions &options);

@@ -124,6 +124,18 @@ class Exporter {
     }
   }
 
+  /// ReduceMean/ReduceMax/ReduceSum over every reduced axis (opset 13: ReduceSum's axes are an input).
+  void exportReduce(const Node &node, std::vector<std::string> in) {
+    ReduceParams r = ReduceParams::of(node);
+    std::vector<int64_t> axes;
+    for (int64_t a = r.first; a <= r.last; ++a) axes.push_back(a);
+    const char *op = r.fn == ReduceFn::Mean ? "ReduceMean" : r.fn == ReduceFn::Max ? "ReduceMax" : "ReduceSum";
+    if (r.fn == ReduceFn::Sum) in.push_back(int64Initializer(node.name + ".axes", axes));
+    onnx::NodeProto &n = add(op, node.name, in, node.name);
+    if (r.fn != ReduceFn::Sum) setInts(n, "axes", axes);
+    setInt(n, "keepdims", r.keepdims ? 1 : 0);
+  }
+
   void exportArithmetic(const Node &node, const char *op, std::vector<std::string> in) {
     std::string operand = initializers(node).at(0);
     bool first = node.attrs.count("operand_first") && node.attrBool("operand_first");
@@ -257,6 +269,8 @@ class Exporter {
       }
       case OpKind::Relu: add("Relu", node.name, in, node.name); return;
       case OpKind::Unary: return exportUnary(node, in);
+      case OpKind::Reduce: return exportReduce(node, in);
+      case OpKind::Transpose: setInts(add("Transpose", node.name, in, node.name), "perm", node.attrDims("perm")); return;
       case OpKind::BatchNorm: {
         for (const std::string &w : initializers(node)) in.push_back(w);  // scale, bias, mean, var: ONNX's order
         setFloat(add("BatchNormalization", node.name, in, node.name), "epsilon", node.attrFloat("epsilon"));

@@ -2,6 +2,7 @@
 
 #include "frontend/BlockRecognition.h"
 #include "frontend/Builder.h"
+#include "frontend/OnnxFolding.h"
 #include "ir/OpParams.h"
 #include "support/Files.h"
 
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <set>
 
 namespace deeper {
@@ -55,9 +57,39 @@ class TensorReader {
     return out;
   }
 
+  /// A constant of any element type folding computes with (float, double, int64, int32, bool, ...).
+  FoldedTensor folded(const onnx::TensorProto &t) const {
+    FoldedTensor out{t.data_type(), dims(t), {}};
+    int64_t count = numel(t);
+    switch (t.data_type()) {
+      case onnx::TensorProto::FLOAT:
+        if (count > 0) {
+          Tensor values = floats(t, t.name());
+          out.values.assign(values.data.begin(), values.data.end());
+        }
+        return out;
+      case onnx::TensorProto::INT64:
+        for (int64_t v : int64s(t)) out.values.push_back(static_cast<double>(v));
+        return out;
+      case onnx::TensorProto::DOUBLE:
+        if (t.double_data_size()) return out.values.assign(t.double_data().begin(), t.double_data().end()), checked(t, out, count);
+        return fromRaw<double>(t, out, count);
+      case onnx::TensorProto::INT32:
+        if (t.int32_data_size()) return out.values.assign(t.int32_data().begin(), t.int32_data().end()), checked(t, out, count);
+        return fromRaw<int32_t>(t, out, count);
+      case onnx::TensorProto::BOOL:
+      case onnx::TensorProto::UINT8:
+      case onnx::TensorProto::INT8:
+        if (t.int32_data_size()) return out.values.assign(t.int32_data().begin(), t.int32_data().end()), checked(t, out, count);
+        return t.data_type() == onnx::TensorProto::INT8 ? fromRaw<int8_t>(t, out, count) : fromRaw<uint8_t>(t, out, count);
+      default: bad(t, fmt::format("has data type {}, which Deeper does not compute with", t.data_type()));
+    }
+  }
+
   std::vector<int64_t> int64s(const onnx::TensorProto &t) const {
     if (t.data_type() == onnx::TensorProto::FLOAT) {  // a value bound with --bind arrives as float32
       std::vector<int64_t> out;
+      if (numel(t) == 0) return out;  // an empty list (of axes, say)
       for (float v : floats(t, t.name()).data) {
         if (!(std::abs(v) < 9.2e18f) || v != std::nearbyint(v)) bad(t, "expected integer values");
         out.push_back(static_cast<int64_t>(v));
@@ -77,6 +109,22 @@ class TensorReader {
   }
 
  private:
+  FoldedTensor checked(const onnx::TensorProto &t, FoldedTensor &out, int64_t count) const {
+    if (static_cast<int64_t>(out.values.size()) != count) bad(t, "data size does not match its dims");
+    return out;
+  }
+
+  template <typename T>
+  FoldedTensor fromRaw(const onnx::TensorProto &t, FoldedTensor &out, int64_t count) const {
+    std::string raw = rawData(t, count, sizeof(T));
+    for (int64_t i = 0; i < count; ++i) {
+      T v;
+      std::memcpy(&v, raw.data() + i * static_cast<int64_t>(sizeof(T)), sizeof(T));
+      out.values.push_back(static_cast<double>(v));
+    }
+    return out;
+  }
+
   [[noreturn]] void bad(const onnx::TensorProto &t, const std::string &what) const {
     fail(fmt::format("{}: tensor '{}': {}", model_, t.name(), what));
   }
@@ -184,12 +232,18 @@ class OnnxImporter {
  public:
   OnnxImporter(Graph &g, const std::string &path, int opset) : graph_(g), builder_(g), reader_(path), path_(path), opset_(opset) {}
 
-  void run(const onnx::GraphProto &g, const std::map<std::string, Tensor> &bind) {
+  void run(const onnx::GraphProto &g, const ElaborateOptions &options) {
     for (const auto &init : g.initializer()) initializers_[init.name()] = &init;
-    for (const auto &[name, t] : bind) bindConstant(g, name, t);
+    for (const auto &[name, t] : options.bind) bindConstant(g, name, t);
+    inputValues_ = &options.inputValues;
     for (const auto &in : g.input())
-      if (!initializers_.count(in.name())) addInput(in);
+      if (!initializers_.count(in.name())) addInput(g, in);
     for (const auto &n : g.node()) importNode(n);
+    for (const std::string &name : boundLate_) {
+      if (Node *input = graph_.find(name); input && input->op == OpKind::Input && graph_.users(input).empty() && !graph_.isOutput(input))
+        graph_.removeUnusedInput(input);
+      options.boundInputs->insert(name);
+    }
     if (g.output_size() == 0) fail(fmt::format("{}: the graph declares no outputs; Deeper computes the values a graph outputs", path_));
     for (const auto &out : g.output()) {
       if (constants_.count(out.name()) || initializers_.count(out.name()))
@@ -206,12 +260,23 @@ class OnnxImporter {
   void bindConstant(const onnx::GraphProto &g, const std::string &name, const Tensor &t) {
     bool isInput = std::any_of(g.input().begin(), g.input().end(), [&](const auto &in) { return in.name() == name; });
     if (!isInput) fail(fmt::format("{}: --bind {}: the model has no input of that name", path_, name));
+    boundProto(name, t);
+  }
+
+  /// Graph input `name` read where a constant is needed, given a value (deeper run's --input): bound to it.
+  const onnx::TensorProto &bindLate(const std::string &name, const Tensor &t) {
+    boundLate_.insert(name);
+    return boundProto(name, t);
+  }
+
+  const onnx::TensorProto &boundProto(const std::string &name, const Tensor &t) {
     onnx::TensorProto &c = bound_.emplace_back();
     c.set_name(name);
     c.set_data_type(onnx::TensorProto::FLOAT);
     for (int64_t d : t.shape) c.add_dims(d);
     c.set_raw_data(std::string(reinterpret_cast<const char *>(t.data.data()), t.data.size() * 4));
     initializers_[name] = &c;
+    return c;
   }
 
   Node *value(const std::string &name, const std::string &user) {
@@ -225,15 +290,28 @@ class OnnxImporter {
     const std::string &name = n.input(index);
     if (auto c = constants_.find(name); c != constants_.end()) return *c->second;
     auto it = initializers_.find(name);
-    if (it == initializers_.end()) unsupported(n, fmt::format("input '{}' must be a constant (an initializer)", name));
-    return *it->second;
+    if (it != initializers_.end()) return *it->second;
+    auto producer = producers_.find(name);
+    if (producer == producers_.end()) unsupported(n, fmt::format("input '{}' must be a constant (an initializer), and nothing defines it", name));
+    bool input = producer->second == "graph input";
+    if (auto given = inputValues_->find(name); input && given != inputValues_->end()) return bindLate(name, given->second);
+    unsupported(n, fmt::format("input {} '{}' must be a constant, but it is {}; {}", index, name,
+                               input ? "a graph input" : fmt::format("computed by node '{}'", producer->second),
+                               input ? fmt::format("bind it with --bind {}=FILE.pb|.npy", name)
+                                     : "Deeper folds only values computed from constants and shapes"));
   }
 
-  void addInput(const onnx::ValueInfoProto &in) {
+  void addInput(const onnx::GraphProto &g, const onnx::ValueInfoProto &in) {
     const auto &shape = in.type().tensor_type().shape();
     // Computed inputs are float32 with a batch axis; anything else (a shape, pads, a ratio) can only
     // be a value fixed at compile time.
-    if (in.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT || shape.dim_size() == 0)
+    bool computable = in.type().tensor_type().elem_type() == onnx::TensorProto::FLOAT && shape.dim_size() > 0;
+    if (auto given = inputValues_->find(in.name()); !computable && given != inputValues_->end()) {
+      bindConstant(g, in.name(), given->second);
+      boundLate_.insert(in.name());
+      return;
+    }
+    if (!computable)
       fail(fmt::format("{}: input '{}' is {}; Deeper's inputs are float32 with a batch axis, so it must be a constant "
                        "(an initializer, or --bind {}=FILE.pb|.npy)",
                        path_, in.name(), shape.dim_size() == 0 ? "a scalar" : "not float32", in.name()));
@@ -539,6 +617,50 @@ class OnnxImporter {
     add(OpKind::Slice, n, {x}, {{"begin", begin}, {"end", end}});
   }
 
+  /// ReduceMean/ReduceMax/ReduceSum: axes from the attribute (opsets before 18; ReduceSum's before 13)
+  /// or a constant input; none given reduces every axis, unless noop_with_empty_axes.
+  void importReduce(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    bool axesInput = n.input_size() > 1 && !n.input(1).empty();
+    std::vector<int64_t> axes = axesInput ? reader_.int64s(constant(n, 1)) : a.ints("axes", {});
+    int64_t rank = static_cast<int64_t>(x->shape.size());
+    if (axes.empty()) {
+      if (a.i("noop_with_empty_axes", 0) != 0) return alias(n, x);
+      for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
+    }
+    for (int64_t &axis : axes) {
+      if (axis < -rank || axis >= rank) unsupported(n, fmt::format("axis {} is out of range for f32[{}]", axis, fmt::join(x->shape, ",")));
+      if (axis < 0) axis += rank;
+    }
+    std::sort(axes.begin(), axes.end());
+    std::string fn = n.op_type() == "ReduceMean" ? "mean" : n.op_type() == "ReduceMax" ? "max" : "sum";
+    add(OpKind::Reduce, n, {x}, {{"fn", fn}, {"axes", Dims(axes)}, {"keepdims", a.i("keepdims", 1) != 0}});
+  }
+
+  /// Split along the channels: one slice (a view, no copy) per output; sizes from the attribute (before
+  /// opset 13) or a constant input, else equal parts.
+  void importSplit(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    int64_t rank = static_cast<int64_t>(x->shape.size()), axis = a.i("axis", 0);
+    if (axis < 0) axis += rank;
+    if (axis != 1) unsupported(n, fmt::format("only a split of the channels (axis 1) is supported, not axis {}", a.i("axis", 0)));
+    bool sizesInput = opset_ >= 13 && n.input_size() > 1 && !n.input(1).empty();
+    std::vector<int64_t> sizes = sizesInput ? reader_.int64s(constant(n, 1)) : a.ints("split", {});
+    const int64_t channels = x->shape[1], parts = n.output_size();
+    if (sizes.empty()) {
+      if (channels % parts != 0) unsupported(n, fmt::format("{} channels do not split into {} equal parts", channels, parts));
+      sizes.assign(static_cast<size_t>(parts), channels / parts);
+    }
+    if (static_cast<int64_t>(sizes.size()) != parts || std::accumulate(sizes.begin(), sizes.end(), int64_t(0)) != channels ||
+        std::any_of(sizes.begin(), sizes.end(), [](int64_t v) { return v <= 0; }))
+      unsupported(n, fmt::format("split sizes [{}] are not {} positive parts of {} channels", fmt::join(sizes, ","), parts, channels));
+    int64_t begin = 0;
+    for (int i = 0; i < n.output_size(); ++i) {
+      if (i > 0) define(n, n.output(i));
+      std::string name = graph_.find(n.output(i)) ? nodeName(n) + "_" + std::to_string(i) : n.output(i);
+      values_[n.output(i)] = builder_.add(OpKind::Slice, name, {x}, {{"begin", begin}, {"end", begin + sizes[static_cast<size_t>(i)]}});
+      begin += sizes[static_cast<size_t>(i)];
+    }
+  }
+
   /// Inference dropout is the identity; its ratio (opset 12 on, an input) must still be a constant.
   void importDropout(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     if (n.output_size() > 1 && !n.output(1).empty())
@@ -609,13 +731,98 @@ class OnnxImporter {
         {"HardSigmoid", {"alpha", "beta", "consumed_inputs"}},
         {"HardSwish", {}},
         {"Max", {"consumed_inputs"}},
-        {"Min", {"consumed_inputs"}}};
+        {"Min", {"consumed_inputs"}},
+        {"ReduceMean", {"axes", "keepdims", "noop_with_empty_axes"}},
+        {"ReduceMax", {"axes", "keepdims", "noop_with_empty_axes"}},
+        {"ReduceSum", {"axes", "keepdims", "noop_with_empty_axes"}},
+        {"Transpose", {"perm"}},
+        {"Split", {"axis", "split"}},
+        {"Shape", {"start", "end"}},
+        {"Gather", {"axis"}},
+        {"Unsqueeze", {"axes"}},
+        {"Squeeze", {"axes"}},
+        {"Cast", {"to", "saturate"}},
+        {"Equal", {}},
+        {"Less", {}},
+        {"Greater", {}},
+        {"Not", {}},
+        {"Where", {}},
+        {"ConstantOfShape", {"value"}},
+        {"Range", {}},
+        {"If", {"then_branch", "else_branch"}}};
     auto it = known.find(n.op_type());
     if (it == known.end()) unsupported(n, fmt::format("op '{}' is not supported; supported: {}", n.op_type(), kSupported));
     for (const auto &attr : n.attribute())
       if (!it->second.count(attr.name()))
         unsupported(n, fmt::format("attribute '{}' is not supported; {} supports: {}", attr.name(), n.op_type(),
                                    it->second.empty() ? "none" : fmt::format("{}", fmt::join(it->second, ", "))));
+  }
+
+  /// Ops that exist here only to be folded: they compute shapes, indices and conditions.
+  static inline const std::set<std::string> kFoldedOnly = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Equal", "Less",
+                                                            "Greater", "Not", "Where", "ConstantOfShape", "Range"};
+
+  bool isConstant(const std::string &name) const { return constants_.count(name) || initializers_.count(name); }
+
+  /// Every input a constant small enough to fold; a Shape's input may be computed (its shape is known).
+  bool foldable(const onnx::NodeProto &n) const {
+    for (int i = 0; i < n.input_size(); ++i) {
+      const std::string &name = n.input(i);
+      if (name.empty()) continue;
+      if (n.op_type() == "Shape" && values_.count(name)) continue;
+      if (!isConstant(name)) return false;
+      const onnx::TensorProto &t = constants_.count(name) ? *constants_.at(name) : *initializers_.at(name);
+      std::optional<int64_t> count = checkedNumel(Dims(t.dims().begin(), t.dims().end()));
+      if (!count || *count > kMaxFoldedElements) return false;
+    }
+    return true;
+  }
+
+  /// `n` evaluated at import: its outputs become constants (frontend/OnnxFolding.h).
+  void fold(const onnx::NodeProto &n) {
+    std::deque<FoldedTensor> read;
+    std::vector<const FoldedTensor *> inputs;
+    for (int i = 0; i < n.input_size(); ++i) {
+      const std::string &name = n.input(i);
+      if (name.empty()) {
+        inputs.push_back(nullptr);
+      } else if (auto it = values_.find(name); it != values_.end()) {
+        inputs.push_back(&read.emplace_back(FoldedTensor{onnx::TensorProto::FLOAT, it->second->shape, {}}));  // a Shape's input
+      } else {
+        inputs.push_back(&read.emplace_back(reader_.folded(constants_.count(name) ? *constants_.at(name) : *initializers_.at(name))));
+      }
+    }
+    std::vector<FoldedTensor> out = foldOnnxNode(n, inputs, opset_, path_);
+    for (size_t i = 0; i < out.size() && static_cast<int>(i) < n.output_size(); ++i) {
+      if (n.output(static_cast<int>(i)).empty()) continue;
+      if (i > 0) define(n, n.output(static_cast<int>(i)));
+      constants_[n.output(static_cast<int>(i))] = &folded_.emplace_back(protoOf(out[i], n.output(static_cast<int>(i))));
+    }
+  }
+
+  /// If with a constant condition (exporters test shapes so): the branch it takes is imported in its
+  /// place, its outputs becoming If's.
+  void importIf(const onnx::NodeProto &n) {
+    if (n.input_size() != 1 || !isConstant(n.input(0)))
+      unsupported(n, "its condition is computed; Deeper imports an If whose condition is known at import (a constant or a shape test)");
+    FoldedTensor cond = reader_.folded(constants_.count(n.input(0)) ? *constants_.at(n.input(0)) : *initializers_.at(n.input(0)));
+    if (cond.values.size() != 1) unsupported(n, "its condition is not one value");
+    const char *taken = cond.values[0] != 0 ? "then_branch" : "else_branch";
+    const onnx::AttributeProto *branch = nullptr;
+    for (const auto &attr : n.attribute())
+      if (attr.name() == taken && attr.has_g()) branch = &attr;
+    if (!branch) unsupported(n, fmt::format("has no {} graph", taken));
+    if (branch->g().output_size() != n.output_size())
+      unsupported(n, fmt::format("its {} has {} outputs, the If {}", taken, branch->g().output_size(), n.output_size()));
+    for (const auto &init : branch->g().initializer()) initializers_[init.name()] = &init;
+    for (const auto &inner : branch->g().node()) importNode(inner);
+    for (int i = 0; i < n.output_size(); ++i) {
+      const std::string &from = branch->g().output(i).name(), &to = n.output(i);
+      if (i > 0) define(n, to);
+      if (auto c = constants_.find(from); c != constants_.end()) constants_[to] = c->second;
+      else if (auto w = initializers_.find(from); w != initializers_.end()) constants_[to] = w->second;
+      else values_[to] = value(from, fmt::format("node '{}' (If)", n.name()));
+    }
   }
 
   void importNode(const onnx::NodeProto &n) {
@@ -631,11 +838,11 @@ class OnnxImporter {
       constants_[n.output(0)] = value;
       return;
     }
+    if (op == "If") return importIf(n);
+    if (isFoldableOp(op) && foldable(n)) return fold(n);
+    if (kFoldedOnly.count(op))
+      unsupported(n, fmt::format("'{}' is computed; Deeper evaluates {} at import, on constants and shapes only", n.input(0), op));
     if (n.input_size() == 0) unsupported(n, "has no inputs");
-    if (op == "Identity" && !values_.count(n.input(0))) {  // a renamed constant (exporters share weights so)
-      initializers_[n.output(0)] = &constant(n, 0);
-      return;
-    }
     // Either operand of arithmetic may be the constant; or both are computed (a residual add).
     static const std::map<std::string, OpKind> arithmetic = {{"Add", OpKind::Add}, {"Sub", OpKind::Sub}, {"Mul", OpKind::Mul}, {"Div", OpKind::Div}};
     bool computed = n.input_size() == 2 && values_.count(n.input(0)) && values_.count(n.input(1));
@@ -676,6 +883,15 @@ class OnnxImporter {
     if (op == "Reshape") return importReshape(n, a, x);
     if (op == "Dropout") return importDropout(n, a, x);
     if (op == "Softmax") return importSoftmax(n, a, x);
+    if (op == "ReduceMean" || op == "ReduceMax" || op == "ReduceSum") return importReduce(n, a, x);
+    if (op == "Split") return importSplit(n, a, x);
+    if (op == "Transpose") {  // no perm: the axes reversed, which moves the batch (refused by the shape rule)
+      Dims perm = a.ints("perm", {});
+      if (perm.empty())
+        for (int64_t d = static_cast<int64_t>(x->shape.size()) - 1; d >= 0; --d) perm.push_back(d);
+      add(OpKind::Transpose, n, {x}, {{"perm", perm}});
+      return;
+    }
     if (op == "BatchNormalization") {
       if (a.i("training_mode", 0) != 0 || (n.output_size() > 1 && !n.output(1).empty()))
         unsupported(n, "training mode (running statistics as outputs) is not supported; Deeper compiles inference");
@@ -697,7 +913,10 @@ class OnnxImporter {
   std::map<std::string, const onnx::TensorProto *> initializers_, constants_;
   std::map<std::string, Node *> values_;
   std::map<std::string, std::string> producers_;  // value name -> the node (or input) that produces it
-  std::deque<onnx::TensorProto> bound_;  // --bind values, stable addresses for initializers_
+  std::deque<onnx::TensorProto> bound_;   // --bind values, stable addresses for initializers_
+  std::deque<onnx::TensorProto> folded_;  // folded values, stable addresses for constants_
+  const std::map<std::string, Tensor> *inputValues_ = nullptr;  // values deeper run was given for graph inputs
+  std::set<std::string> boundLate_;  // those of them bound as constants where a node needed one
 };
 
 int defaultOpset(const onnx::ModelProto &m, const std::string &path) {
@@ -745,7 +964,7 @@ Graph importOnnx(const std::string &path, const std::string &bytes, const Elabor
   if (!model.ParseFromString(bytes)) fail(fmt::format("'{}' is not an ONNX model (its protobuf does not parse)", path));
   Graph graph;
   graph.name = !model.graph().name().empty() ? model.graph().name() : options.defaultName;
-  OnnxImporter(graph, path, defaultOpset(model, path)).run(model.graph(), options.bind);
+  OnnxImporter(graph, path, defaultOpset(model, path)).run(model.graph(), options);
   dropFlattensBeforeFc(graph);
   recognizeConcatModules(graph);
   return graph;

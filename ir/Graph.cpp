@@ -224,6 +224,14 @@ Node *Graph::findOutput(const std::string &label) const {
   return nullptr;
 }
 
+void Graph::removeUnusedInput(Node *input) {
+  DEEPER_CHECK(input->op == OpKind::Input && input->uses_.empty() && !isOutput(input), "'{}' is no unused graph input", input->name);
+  size_t at = position(input);
+  byName_.erase(input->name);
+  nodes_.erase(nodes_.begin() + static_cast<long>(at));
+  renumberFrom(at);
+}
+
 size_t Graph::removeDeadNodes() {
   // Graph inputs stay even when unused: they are the model's interface.
   std::vector<bool> live(nodes_.size(), false);

@@ -174,6 +174,8 @@ class Graph {
   void replaceAllUses(Node *from, Node *to);
   /// Removes nodes no output depends on; returns how many.
   size_t removeDeadNodes();
+  /// Removes graph input `input`, which nothing reads (an importer bound it as a constant).
+  void removeUnusedInput(Node *input);
   std::vector<Node *> nodesOfOp(OpKind op) const;
   /// Problems with the use lists, positions and output counts (each should be none; the verifier
   /// reports them).

@@ -112,6 +112,14 @@ BinaryFn binaryFnOf(const Node &node) {
   return static_cast<BinaryFn>(choiceIndex(node, "fn", static_cast<size_t>(BinaryFn::Min) + 1));
 }
 
+ReduceParams ReduceParams::of(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::Reduce, "'{}' is not a reduce", node.name);
+  auto fn = static_cast<ReduceFn>(choiceIndex(node, "fn", static_cast<size_t>(ReduceFn::Sum) + 1));
+  const Dims &axes = node.attrDims("axes");
+  DEEPER_CHECK(!axes.empty(), "'{}' reduces no axis", node.name);  // the shape rule refuses it first
+  return ReduceParams{fn, axes.front(), axes.back(), node.attrBool("keepdims")};
+}
+
 MatMulParams MatMulParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::MatMul, "'{}' is not a matmul", node.name);
   return MatMulParams{node.attrDims("weight"), node.attrBool("trans_a")};

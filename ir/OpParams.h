@@ -89,6 +89,15 @@ struct UnaryParams {
 enum class BinaryFn { Add, Sub, Mul, Div, Pow, Max, Min };
 BinaryFn binaryFnOf(const Node &node);
 
+/// A reduce's function (fn=..., in the op table's order of choices) and its run of axes [first, last].
+enum class ReduceFn { Mean, Max, Sum };
+struct ReduceParams {
+  ReduceFn fn;
+  int64_t first, last;
+  bool keepdims;
+  static ReduceParams of(const Node &node);
+};
+
 /// A stack of matrices [..., M, K] @ [..., K, N]: stack dims broadcast as numpy's.
 struct MatMulParams {
   Dims weight;

@@ -3,6 +3,8 @@
 #include "ir/Branches.h"
 #include "ir/OpParams.h"
 
+#include <algorithm>
+
 namespace deeper {
 namespace {
 
@@ -70,6 +72,38 @@ Dims concatShape(const Node &node) {
                                    first.name, fmt::join(first.shape, ","), in->name, fmt::join(in->shape, ",")),
                  "every input needs the same size in all other dimensions (e.g. equal spatial size)");
     out[axis] += in->shape[axis];
+  }
+  return out;
+}
+
+Dims transposeShape(const Node &node) {
+  const Dims &in = node.inputs()[0]->shape, &perm = node.attrDims("perm");
+  Dims sorted = perm;
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t d = 0; d < sorted.size(); ++d)
+    if (sorted.size() != in.size() || sorted[d] != static_cast<int64_t>(d))
+      failAtNode(node, fmt::format("perm={} is no permutation of the {} axes of f32[{}]", dimsString(perm), in.size(), fmt::join(in, ",")),
+                 "perm lists every axis once, e.g. 0x2x1x3 for f32[N,A,B,C]");
+  if (perm[0] != 0) failAtNode(node, "moves the batch axis 0; samples stay the first axis", "keep perm[0] = 0");
+  Dims out;
+  for (int64_t a : perm) out.push_back(in[static_cast<size_t>(a)]);
+  return out;
+}
+
+Dims reduceShape(const Node &node) {
+  const Dims &in = node.inputs()[0]->shape, &axes = node.attrDims("axes");
+  const std::string hint = "reduce adjacent axes after the batch axis, in increasing order, e.g. axes=2x3 for H and W of N,C,H,W";
+  if (axes.empty()) failAtNode(node, "reduce needs the axes it reduces", hint);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    checkedAxis(node, axes[i], in.size());
+    if (axes[i] == 0) failAtNode(node, "reduces the batch axis 0; samples are computed independently", hint);
+    if (i > 0 && axes[i] != axes[i - 1] + 1) failAtNode(node, fmt::format("axes={} are not adjacent and increasing", dimsString(axes)), hint);
+  }
+  Dims out;
+  for (size_t d = 0; d < in.size(); ++d) {
+    bool reduced = static_cast<int64_t>(d) >= axes.front() && static_cast<int64_t>(d) <= axes.back();
+    if (!reduced) out.push_back(in[d]);
+    else if (node.attrBool("keepdims")) out.push_back(1);
   }
   return out;
 }
@@ -245,6 +279,8 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
     case OpKind::Mul:
     case OpKind::Div: return broadcastShape(node);
     case OpKind::Binary: return binaryShape(node);
+    case OpKind::Reduce: return reduceShape(node);
+    case OpKind::Transpose: return transposeShape(node);
     case OpKind::MatMul: return matmulShape(node);
   }
   DEEPER_CHECK(false, "no shape rule for op {}", node.info().name);

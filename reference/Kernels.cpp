@@ -218,6 +218,44 @@ Tensor softmax(const Tensor &x, int64_t axis) {
   return y;
 }
 
+Tensor transpose(const Tensor &x, const Dims &perm) {
+  const size_t rank = x.shape.size();
+  Dims shape(rank), strides(rank), inStrides(rank, 1);
+  for (size_t d = rank - 1; d-- > 0;) inStrides[d] = inStrides[d + 1] * x.shape[d + 1];
+  for (size_t d = 0; d < rank; ++d) shape[d] = x.shape[static_cast<size_t>(perm[d])], strides[d] = inStrides[static_cast<size_t>(perm[d])];
+  Tensor y(shape);
+  std::vector<int64_t> idx(rank, 0);
+  for (size_t e = 0; e < y.data.size(); ++e) {
+    int64_t from = 0;
+    for (size_t d = 0; d < rank; ++d) from += idx[d] * strides[d];
+    y.data[e] = x.data[static_cast<size_t>(from)];
+    for (size_t d = rank; d-- > 0;) {  // the next index in C order
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return y;
+}
+
+Tensor reduce(const Tensor &x, const ReduceParams &r, const Dims &out) {
+  Tensor y(out);
+  int64_t outer = 1, extent = 1, inner = 1;
+  for (size_t d = 0; d < x.shape.size(); ++d) {
+    int64_t a = static_cast<int64_t>(d);
+    (a < r.first ? outer : a <= r.last ? extent : inner) *= x.shape[d];
+  }
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      double acc = r.fn == ReduceFn::Max ? -std::numeric_limits<double>::infinity() : 0.0;
+      for (int64_t e = 0; e < extent; ++e) {
+        double v = x.data[static_cast<size_t>((o * extent + e) * inner + i)];
+        acc = r.fn == ReduceFn::Max ? std::max(acc, v) : acc + v;
+      }
+      y.data[static_cast<size_t>(o * inner + i)] = static_cast<float>(r.fn == ReduceFn::Mean ? acc / static_cast<double>(extent) : acc);
+    }
+  return y;
+}
+
 namespace {
 
 /// Row-major strides of `shape`, with 0 where an axis of size 1 is broadcast to `out` (aligned at the end).

@@ -454,6 +454,40 @@ output c
 )");
 }
 
+TEST_CASE("reduce: a spatial mean, channels, every axis after the batch, kept or dropped, batch 2") {
+  checkKernels(R"(network r batch=2
+x  = input(shape=19x5x3)
+v  = input(shape=7x3)
+r1 = reduce(x, fn=mean, axes=2x3, keepdims=false)
+r2 = reduce(x, fn=max, axes=1)
+r3 = reduce(x, fn=sum, axes=1x2x3)
+r4 = reduce(x, fn=mean, axes=3)
+r5 = reduce(v, fn=max, axes=2, keepdims=false)
+output r1
+output r2
+output r3
+output r4
+output r5
+)");
+}
+
+TEST_CASE("transpose: ShuffleNet's channel shuffle (rank 5), channels last and back, rank 3, batch 2") {
+  checkKernels(R"(network t batch=2
+x  = input(shape=6x5x3)
+g  = reshape(x, shape=2x3x5x3)
+s  = transpose(g, perm=0x2x1x3x4)
+f  = reshape(s, shape=6x5x3)
+l  = transpose(x, perm=0x2x3x1)
+b  = transpose(l, perm=0x3x1x2)
+v  = reshape(x, shape=6x15)
+t  = transpose(v, perm=0x2x1)
+output f
+output l
+output b
+output t
+)");
+}
+
 TEST_CASE("binary functions of two computed values, broadcast either way, batch 2") {
   checkKernels(R"(network b batch=2
 x  = input(shape=3x5x4)

@@ -135,7 +135,7 @@ TEST_CASE("shape error: sizes whose product overflows") {
   CHECK(diagnose("x = input(shape=2000000000x1x1)\nc = conv(x, out=2000000000, kernel=1)\noutput c\n", "2:1").find("weights or multiply-adds") != std::string::npos);
 }
 
-TEST_CASE("shape errors of reshape, pad, arithmetic, matmul and conv's input pool") {
+TEST_CASE("shape errors of reshape, pad, arithmetic, matmul, reduce and conv's input pool") {
   auto error = [](const std::string &line) { return diagnose(kInput + line + "\noutput y\n", "2:1"); };
   CHECK(error("y = reshape(x, shape=5x5)").find("cannot reshape f32[1,3,8,8] to f32[1,5,5]: the element counts differ") !=
         std::string::npos);
@@ -156,6 +156,14 @@ TEST_CASE("shape errors of reshape, pad, arithmetic, matmul and conv's input poo
         std::string::npos);
   CHECK(error("y = conv(x, out=2, kernel=3, reduce=4, output_maxpool=2)").find("a conv with output_maxpool has no fused reduce") !=
         std::string::npos);
+  CHECK(error("y = reduce(x, fn=mean, axes=0x1)").find("reduces the batch axis 0") != std::string::npos);
+  std::string gap = error("y = reduce(x, fn=sum, axes=1x3)");
+  CHECK(gap.find("axes=1x3 are not adjacent and increasing") != std::string::npos);
+  CHECK(gap.find("e.g. axes=2x3 for H and W") != std::string::npos);
+  CHECK(error("y = reduce(x, fn=max, axes=4)").find("axis 4 is out of range for rank 4") != std::string::npos);
+  CHECK(error("y = reduce(x, fn=median, axes=1)").find("reduce's fn is one of: mean, max, sum") != std::string::npos);
+  CHECK(error("y = transpose(x, perm=0x1x1x2)").find("perm=0x1x1x2 is no permutation of the 4 axes of f32[1,3,8,8]") != std::string::npos);
+  CHECK(error("y = transpose(x, perm=1x0x2x3)").find("moves the batch axis 0") != std::string::npos);
 }
 
 TEST_CASE("missing outputs") {

@@ -3,17 +3,53 @@
 #include "TestUtil.h"
 #include "ir/Printer.h"
 #include "frontend/OnnxExporter.h"
+#include "frontend/OnnxFolding.h"
 #include "passes/PassManager.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
 
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <sstream>
 
 using namespace deeper;
 
 namespace {
+
+onnx::NodeProto *addNode(onnx::GraphProto *g, const std::string &op, std::vector<std::string> in, const std::string &out) {
+  onnx::NodeProto *n = g->add_node();
+  n->set_op_type(op);
+  n->set_name(out);
+  for (const std::string &i : in) n->add_input(i);
+  n->add_output(out);
+  return n;
+}
+
+void addInt64s(onnx::GraphProto *g, const std::string &name, Dims dims, std::vector<int64_t> values) {
+  onnx::TensorProto *t = g->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  for (int64_t d : dims) t->add_dims(d);
+  for (int64_t v : values) t->add_int64_data(v);
+}
+
+FoldedTensor folded(Dims shape, std::vector<double> values, int32_t type = onnx::TensorProto::INT64) {
+  return FoldedTensor{type, std::move(shape), std::move(values)};
+}
+
+std::vector<double> foldedValues(const std::string &op, std::vector<const FoldedTensor *> in, Dims *shape = nullptr,
+                                 const std::function<void(onnx::NodeProto &)> &attrs = {}) {
+  onnx::NodeProto n;
+  n.set_op_type(op);
+  n.set_name("f");
+  n.add_output("f");
+  if (attrs) attrs(n);
+  FoldedTensor out = foldOnnxNode(n, in, 13, "m.onnx").at(0);
+  if (shape) *shape = out.shape;
+  return out.values;
+}
+
 
 std::string inferenceIr(const std::string &path) {
   Graph g = loadModel(path);
@@ -134,7 +170,11 @@ TEST_CASE("ONNX: arithmetic with constants, the operand first or broadcast the o
   CHECK(square->attrWord("fn") == "mul");
   onnx::ModelProto conv = oneNode("Conv");
   conv.mutable_graph()->mutable_node(0)->add_input("x");
-  CHECK(onnxError(conv).find("input 'x' must be a constant") != std::string::npos);
+  CHECK(onnxError(conv).find("input 1 'x' must be a constant, but it is a graph input; bind it with --bind x=FILE.pb|.npy") != std::string::npos);
+  onnx::ModelProto reluThenConv = oneNode("Relu");
+  addNode(reluThenConv.mutable_graph(), "Conv", {"x", "y"}, "z");
+  reluThenConv.mutable_graph()->mutable_output(0)->set_name("z");
+  CHECK(onnxError(reluThenConv).find("input 1 'y' must be a constant, but it is computed by node 'n1'") != std::string::npos);
   onnx::ModelProto pow = oneNode("Pow");
   pow.mutable_graph()->mutable_node(0)->add_input("e");
   addInitializer(pow, "e", {1});
@@ -213,7 +253,15 @@ r  = reshape(d, shape=6x8x7)
 m  = matmul(r, weight=7x3)
 f  = flatten(m)
 t  = matmul(f, weight=2x5, trans_a=true)
+u  = reduce(g, fn=mean, axes=2x3, keepdims=false)
+v  = reduce(g, fn=sum, axes=1)
+w  = reduce(g, fn=max, axes=3)
+q  = transpose(g, perm=0x3x1x2)
 output t
+output q
+output u
+output v
+output w
 )");
   TensorMap weights = initWeights(g, 3);
   Graph back = parseModel(exportOnnx(g, weights), "newer.onnx");
@@ -255,6 +303,139 @@ output p
     REQUIRE(got.shape == want.shape);
     for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-6));
   }
+}
+
+TEST_CASE("ONNX: ReduceMean by attribute, ReduceSum's axes as an input, no axes: every axis, the batch's refused") {
+  onnx::ModelProto mean = oneNode("ReduceMean");
+  setAttr(mean, "axes", {-1, -2});
+  setAttr(mean, "keepdims", {0}, false);
+  Graph meanGraph = importOne(mean);
+  const Node *n = meanGraph.find("n1");
+  CHECK(n->op == OpKind::Reduce);
+  CHECK(n->attrWord("fn") == "mean");
+  CHECK(n->attrDims("axes") == Dims{2, 3});
+  CHECK(n->shape == Dims{1, 3});
+
+  onnx::ModelProto sum = oneNode("ReduceSum");
+  sum.mutable_graph()->mutable_node(0)->add_input("axes");
+  onnx::TensorProto *axes = sum.mutable_graph()->add_initializer();
+  axes->set_name("axes");
+  axes->set_data_type(onnx::TensorProto::INT64);
+  axes->add_dims(1);
+  axes->add_int64_data(1);
+  Graph sumGraph = importOne(sum);
+  n = sumGraph.find("n1");
+  CHECK(n->attrWord("fn") == "sum");
+  CHECK(n->shape == Dims{1, 1, 4, 4});
+
+  onnx::ModelProto all = oneNode("ReduceMax");
+  CHECK(onnxError(all).find("reduces the batch axis 0") != std::string::npos);
+  setAttr(all, "noop_with_empty_axes", {1}, false);
+  CHECK(importOne(all).find("n1") == nullptr);  // the identity: y is x
+}
+
+TEST_CASE("ONNX: Split of the channels is one slice per output; sizes given or equal") {
+  onnx::ModelProto split = oneNode("Split", 11);
+  auto *node = split.mutable_graph()->mutable_node(0);
+  node->set_output(0, "a");
+  node->add_output("b");
+  split.mutable_graph()->mutable_output(0)->set_name("a");
+  split.mutable_graph()->add_output()->set_name("b");
+  setAttr(split, "axis", {1}, false);
+  setAttr(split, "split", {1, 2});
+  Graph g = importOne(split);
+  REQUIRE(g.find("a") != nullptr);
+  CHECK(g.find("a")->op == OpKind::Slice);
+  CHECK(g.find("a")->shape == Dims{1, 1, 4, 4});
+  CHECK(g.find("b")->attrInt("begin") == 1);
+  CHECK(g.find("b")->shape == Dims{1, 2, 4, 4});
+  node->mutable_attribute(1)->set_ints(1, 3);  // 1 + 3 is not the 3 channels
+  CHECK(onnxError(split).find("split sizes [1,3] are not 2 positive parts of 3 channels") != std::string::npos);
+  node->mutable_attribute(0)->set_i(2);
+  CHECK(onnxError(split).find("only a split of the channels (axis 1) is supported, not axis 2") != std::string::npos);
+}
+
+TEST_CASE("ONNX: shape subgraphs fold at import; an If on a shape test imports the branch it takes") {
+  // y = If(Shape(x)[1] == 3, relu(r), neg(r)), r = Reshape(x, Concat(Unsqueeze(Shape(x)[0]), [3, 16]))
+  onnx::ModelProto m = oneNode("Relu");
+  onnx::GraphProto *g = m.mutable_graph();
+  g->clear_node();
+  addInt64s(g, "zero", {}, {0});
+  addInt64s(g, "one", {}, {1});
+  addInt64s(g, "three", {}, {3});
+  addInt64s(g, "axes", {1}, {0});
+  addInt64s(g, "rest", {2}, {3, 16});
+  addNode(g, "Shape", {"x"}, "s");
+  addNode(g, "Gather", {"s", "zero"}, "batch");
+  addNode(g, "Unsqueeze", {"batch", "axes"}, "batch1");
+  addNode(g, "Concat", {"batch1", "rest"}, "target")->add_attribute()->set_name("axis");
+  addNode(g, "Reshape", {"x", "target"}, "r");
+  addNode(g, "Gather", {"s", "one"}, "channels");
+  addNode(g, "Equal", {"channels", "three"}, "is3");
+  onnx::NodeProto *branch = addNode(g, "If", {"is3"}, "y");
+  for (auto [name, op] : {std::pair{"then_branch", "Relu"}, {"else_branch", "Neg"}}) {
+    onnx::AttributeProto *a = branch->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::GRAPH);
+    a->mutable_g()->set_name(name);
+    addNode(a->mutable_g(), op, {"r"}, std::string(name) + "_out");
+    a->mutable_g()->add_output()->set_name(std::string(name) + "_out");
+  }
+  g->mutable_node(3)->mutable_attribute(0)->set_type(onnx::AttributeProto::INT);
+  g->mutable_node(3)->mutable_attribute(0)->set_i(0);
+  Graph imported = importOne(m);
+  CHECK(printGraph(imported).find("r = reshape(x, shape=3x16)") != std::string::npos);
+  REQUIRE(imported.find("then_branch_out") != nullptr);
+  CHECK(imported.find("then_branch_out")->op == OpKind::Relu);
+  CHECK(imported.find("else_branch_out") == nullptr);
+  CHECK(imported.nodes().size() == 3);  // x, r and the relu: the shape arithmetic left no node
+
+  g->mutable_node(6)->set_input(0, "batch");  // Shape(x)[0] == 3 is false: the else branch
+  Graph other = importOne(m);
+  CHECK(other.find("else_branch_out") != nullptr);
+
+  onnx::ModelProto computed = oneNode("Gather");
+  computed.mutable_graph()->mutable_node(0)->add_input("zero");
+  addInt64s(computed.mutable_graph(), "zero", {}, {0});
+  CHECK(onnxError(computed).find("'x' is computed; Deeper evaluates Gather at import, on constants and shapes only") != std::string::npos);
+  onnx::ModelProto huge = oneNode("ConstantOfShape");
+  huge.mutable_graph()->mutable_node(0)->set_input(0, "shape");
+  addInt64s(huge.mutable_graph(), "shape", {3}, {100000, 100000, 100000});
+  CHECK(onnxError(huge).find("is too large to fold") != std::string::npos);
+  onnx::ModelProto test = oneNode("If");
+  CHECK(onnxError(test).find("its condition is computed") != std::string::npos);
+}
+
+TEST_CASE("ONNX folding computes as ONNX does: slices with negative steps, ranges, where, casts, squeezes") {
+  FoldedTensor ten = folded({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+  FoldedTensor start = folded({1}, {-1}), end = folded({1}, {-100}), axes = folded({1}, {0}), step = folded({1}, {-3});
+  CHECK(foldedValues("Slice", {&ten, &start, &end, &axes, &step}) == std::vector<double>{9, 6, 3, 0});
+  FoldedTensor one = folded({}, {1}), ten0 = folded({}, {10}), three = folded({}, {3});
+  CHECK(foldedValues("Range", {&one, &ten0, &three}) == std::vector<double>{1, 4, 7});
+  FoldedTensor cond = folded({2}, {1, 0}, onnx::TensorProto::BOOL), a = folded({1}, {5}), b = folded({2}, {7, 8});
+  CHECK(foldedValues("Where", {&cond, &a, &b}) == std::vector<double>{5, 8});
+  FoldedTensor real = folded({2}, {2.7, -2.7}, onnx::TensorProto::FLOAT);
+  CHECK(foldedValues("Cast", {&real}, nullptr, [](onnx::NodeProto &n) {
+          auto *to = n.add_attribute();
+          to->set_name("to");
+          to->set_i(onnx::TensorProto::INT64);
+        }) == std::vector<double>{2, -2});
+  Dims shape;
+  FoldedTensor column = folded({1, 3, 1}, {1, 2, 3});
+  foldedValues("Squeeze", {&column}, &shape);
+  CHECK(shape == Dims{3});
+  FoldedTensor two = folded({2}, {4, 5});
+  CHECK(foldedValues("Concat", {&two, &a}, &shape, [](onnx::NodeProto &n) { n.add_attribute()->set_name("axis"); }) ==
+        std::vector<double>{4, 5, 5});
+  FoldedTensor matrix = folded({2, 3}, {1, 2, 3, 4, 5, 6}), index = folded({2}, {-1, 0});
+  CHECK(foldedValues("Gather", {&matrix, &index}, &shape, [](onnx::NodeProto &n) {
+          auto *axis = n.add_attribute();
+          axis->set_name("axis");
+          axis->set_i(1);
+        }) == std::vector<double>{3, 1, 6, 4});
+  CHECK(shape == Dims{2, 2});
+  FoldedTensor zero = folded({1}, {0});
+  CHECK(test::userErrorOf([&] { foldedValues("Div", {&two, &zero}); }).find("m.onnx: node 'f' (Div): divides an integer by zero") != std::string::npos);
 }
 
 TEST_CASE("ONNX: unsupported content is an error naming the node and what is supported") {

@@ -122,6 +122,20 @@ TEST_CASE("conv2d: groups read their own input channels") {
   checkValues(conv2d(x, w, nullptr, p), {1, 2, 1, 1}, {1 + 20, 300 + 4000});
 }
 
+TEST_CASE("transpose: output axis d is input axis perm[d]") {
+  Tensor x = filled({1, 2, 3}, {1, 2, 3, 4, 5, 6});
+  checkValues(transpose(x, {0, 2, 1}), {1, 3, 2}, {1, 4, 2, 5, 3, 6});
+  checkValues(transpose(filled({2, 2, 1, 2}, {1, 2, 3, 4, 5, 6, 7, 8}), {0, 2, 3, 1}), {2, 1, 2, 2}, {1, 3, 2, 4, 5, 7, 6, 8});
+}
+
+TEST_CASE("reduce: mean, max and sum over a run of axes, kept or dropped") {
+  Tensor x = filled({2, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  checkValues(reduce(x, ReduceParams{ReduceFn::Sum, 1, 1, true}, {2, 1, 3}), {2, 1, 3}, {5, 7, 9, 17, 19, 21});
+  checkValues(reduce(x, ReduceParams{ReduceFn::Mean, 2, 2, false}, {2, 2}), {2, 2}, {2, 5, 8, 11});
+  checkValues(reduce(x, ReduceParams{ReduceFn::Max, 1, 2, false}, {2}), {2}, {6, 12});
+  checkValues(reduce(filled({1, 3}, {-3, -1, -2}), ReduceParams{ReduceFn::Max, 1, 1, true}, {1, 1}), {1, 1}, {-1});
+}
+
 TEST_CASE("binary functions broadcast as numpy; either side may be the smaller") {
   Tensor x = iota({2, 3});  // 1..6
   checkValues(binary(x, filled({3}, {10, 20, 30}), BinaryFn::Add), {2, 3}, {11, 22, 33, 14, 25, 36});

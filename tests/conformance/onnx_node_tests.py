@@ -26,14 +26,22 @@ import numpy as np
 IMPORTED = {"conv", "relu", "maxpool", "averagepool", "globalaveragepool", "lrn", "concat", "gemm", "matmul",
             "flatten", "reshape", "dropout", "softmax", "batchnorm", "identity", "constant", "pad", "add", "sub",
             "mul", "div", "pow", "max", "min", "sigmoid", "tanh", "exp", "log", "sqrt", "neg", "abs", "erf", "clip",
-            "leakyrelu", "hardsigmoid", "hardswish"}
+            "leakyrelu", "hardsigmoid", "hardswish", "reducemean", "reducemax", "reducesum"}
 # Tests named after something other than their op.
 RENAMED = {"basic_conv_with_padding": "conv", "basic_conv_without_padding": "conv", "constant_pad": "pad",
            "edge_pad": "pad", "reflect_pad": "pad"}
 
 
+# Ops whose snake-case names have underscores (test_reduce_sum_square_... is ReduceSumSquare), longest first.
+SNAKE_OPS = ["reduce_log_sum_exp", "reduce_log_sum", "reduce_sum_square", "reduce_l1", "reduce_l2", "reduce_max",
+             "reduce_mean", "reduce_min", "reduce_prod", "reduce_sum"]
+
+
 def op_of(test):
     name = os.path.basename(test)[len("test_"):]
+    for op in SNAKE_OPS:
+        if name == op or name.startswith(op + "_"):
+            return op.replace("_", "")
     return RENAMED.get(name, name.split("_")[0])
 
 

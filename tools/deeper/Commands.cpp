@@ -80,16 +80,20 @@ void bindWeights(const Options &o, Graph &graph) {
 }
 
 /// The model after `pipeline`; with `withWeights`, its weights bound and checked against what the
-/// optimised graph reads.
-Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipeline(), bool withWeights = false) {
+/// optimised graph reads. `inputValues` (deeper run's --input): an ONNX input the model needs constant
+/// is bound to its value; `boundInputs` receives their names.
+Graph prepare(const Options &o, std::vector<std::string> pipeline = defaultPipeline(), bool withWeights = false,
+              const TensorMap &inputValues = {}, std::set<std::string> *boundInputs = nullptr) {
   if (o.model.empty()) fail(fmt::format("'deeper {}' needs a MODEL (.dnet, .ir, .onnx or .prototxt)", o.command));
   ElaborateOptions eo;
   eo.batch = o.batch;
+  eo.inputValues = inputValues;
   for (const NamedFile &b : o.bind) {
     if (b.name.empty()) fail("--bind needs NAME=FILE");
     eo.bind[b.name] = readTensorFile(b.path);
   }
   Graph graph = loadModel(o.model, eo);
+  if (boundInputs) *boundInputs = *eo.boundInputs;
   if (o.outputsOverride) overrideOutputs(graph, *o.outputsOverride);
   if (withWeights) bindWeights(o, graph);
   runPasses(graph, passOptions(o, std::move(pipeline)));
@@ -207,7 +211,13 @@ int commandRun(const Options &o) {
   for (const NamedFile &f : o.inputs) files.push_back(readTensorFile(f.path));
   Options opts = o;
   if (!opts.batch && !files.empty() && !files[0].shape.empty()) opts.batch = files[0].shape[0];  // batch follows the input
-  Graph graph = prepare(opts, defaultPipeline(), true);
+  TensorMap named;  // inputs given by name: the model may need some as constants (ONNX weights passed as inputs)
+  for (size_t i = 0; i < o.inputs.size(); ++i)
+    if (!o.inputs[i].name.empty()) named[o.inputs[i].name] = files[i];
+  std::set<std::string> bound;
+  Graph graph = prepare(opts, defaultPipeline(), true, named, &bound);
+  for (size_t i = files.size(); i-- > 0;)  // those bound are constants of the graph now, no longer its inputs
+    if (bound.count(opts.inputs[i].name)) opts.inputs.erase(opts.inputs.begin() + static_cast<long>(i)), files.erase(files.begin() + static_cast<long>(i));
 
   ReferenceExecutor executor(graph, graph.weights);
   // An output label (ONNX `y = Identity(x)`) stands for its value; any other name is a value's own.

@@ -1,0 +1,25 @@
+// transpose: output axis d reads input axis perm[d]. Halide numbers axes innermost first, so C axis a
+// is Halide dimension rank-1-a on both sides. Vectors run along the output's innermost axis: ShuffleNet's
+// channel shuffle keeps H and W innermost, so they are contiguous copies.
+#include "codegen/Generators.h"
+
+namespace deeper::codegen {
+
+using namespace Halide;
+
+Func generateTranspose(const Kernel &k, const std::vector<ImageParam> &p) {
+  const Dims &perm = k.node->attrDims("perm");
+  const size_t rank = perm.size();
+  std::vector<Var> vars = axisVars(k.outputView);  // vars[h]: output C axis rank-1-h
+  std::vector<size_t> outputAxisOf(rank);           // the output axis that reads input axis a
+  for (size_t d = 0; d < rank; ++d) outputAxisOf[static_cast<size_t>(perm[d])] = d;
+  std::vector<Expr> at(rank);
+  for (size_t h = 0; h < rank; ++h) at[h] = vars[rank - 1 - outputAxisOf[rank - 1 - h]];
+  Func out("transpose");
+  out(vars) = p[0](at);
+  out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
+  if (k.schedule.parallel && rank > 1) out.parallel(vars.back());
+  return out;
+}
+
+}  // namespace deeper::codegen
