@@ -405,6 +405,19 @@ TEST_CASE("run: a weights file is checked before any pass reads it, and after th
   CHECK(missing.output.find("no tensor 'r5.weight'") != std::string::npos);
 }
 
+TEST_CASE("run: an --input the model reads as a constant (ONNX weights passed as inputs) is bound to its value") {
+  test::TempDir tmp;
+  const std::string conv = "/usr/share/libonnx-testdata/data/node/test_basic_conv_with_padding", data = conv + "/test_data_set_0/";
+  auto run = runDeeper("run " + conv + "/model.onnx --input x=" + data + "input_0.pb --input W=" + data + "input_1.pb --output " + tmp.path + "/y.npy");
+  REQUIRE(run.status == 0);
+  CHECK(runDeeper("tensor " + data + "output_0.pb -o " + tmp.path + "/want.npy").status == 0);
+  CHECK(readNpy(tmp.path + "/y.npy").data == readNpy(tmp.path + "/want.npy").data);
+  auto unbound = runDeeper("run " + conv + "/model.onnx --input x=" + data + "input_0.pb");
+  CHECK(unbound.status == 1);
+  CHECK(unbound.output.find("node 'y' (Conv): input 1 'W' must be a constant, but it is a graph input; bind it with --bind W=FILE.pb|.npy") !=
+        std::string::npos);
+}
+
 TEST_CASE("tensor and --bind: conversions and their errors") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;
