@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <set>
 
 namespace deeper {
@@ -40,6 +41,7 @@ class Folder {
     if (op == "Slice") return {slice()};
     if (op == "Reshape") return {reshape()};
     if (op == "Identity") return {input(0)};
+    if (op == "Transpose") return {transpose()};
     if (op == "Neg") return {broadcast({&input(0)}, input(0).type, [](auto v) { return -v[0]; })};
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") return {arithmetic(op)};
     DEEPER_CHECK(false, "op '{}' is not foldable", op);  // isFoldableOp and this list disagree
@@ -75,8 +77,10 @@ class Folder {
   std::vector<int64_t> ints(const Tensor &t) const {
     std::vector<int64_t> out;
     for (double v : t.values) {
-      if (!(std::abs(v) < 9e15) || v != std::trunc(v)) bad(fmt::format("expected integer values, got {}", v));
-      out.push_back(static_cast<int64_t>(v));
+      if (!std::isfinite(v) || v != std::trunc(v)) bad(fmt::format("expected integer values, got {}", v));
+      // Exporters write "to the end" as +-(2^63 - 1), which doubles round to 2^63: saturate.
+      constexpr double kLimit = 9.2233720368547758e18;
+      out.push_back(v >= kLimit ? std::numeric_limits<int64_t>::max() : v <= -kLimit ? std::numeric_limits<int64_t>::min() : static_cast<int64_t>(v));
     }
     return out;
   }
@@ -328,6 +332,31 @@ class Folder {
     return out;
   }
 
+  Tensor transpose() const {
+    const Tensor &data = input(0);
+    size_t rank = data.shape.size();
+    std::vector<int64_t> perm = intsAttr("perm");
+    if (perm.empty())
+      for (size_t d = rank; d-- > 0;) perm.push_back(static_cast<int64_t>(d));
+    std::vector<int64_t> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (size_t d = 0; d < sorted.size(); ++d)
+      if (sorted.size() != rank || sorted[d] != static_cast<int64_t>(d)) bad(fmt::format("perm [{}] is no permutation of {} axes", fmt::join(perm, ","), rank));
+    Dims shape(rank), from = strides(data.shape), step(rank), index(rank, 0);
+    for (size_t d = 0; d < rank; ++d) shape[d] = data.shape[static_cast<size_t>(perm[d])], step[d] = from[static_cast<size_t>(perm[d])];
+    Tensor out = make(data.type, shape);
+    for (double &v : out.values) {
+      int64_t at = 0;
+      for (size_t d = 0; d < rank; ++d) at += index[d] * step[d];
+      v = data.values[static_cast<size_t>(at)];
+      for (size_t d = rank; d-- > 0;) {
+        if (++index[d] < shape[d]) break;
+        index[d] = 0;
+      }
+    }
+    return out;
+  }
+
   Tensor reshape() const {
     Tensor out = input(0);
     std::vector<int64_t> target = ints(input(1));
@@ -365,7 +394,8 @@ class Folder {
 bool isFoldableOp(const std::string &op) {
   static const std::set<std::string> ops = {"Shape",           "Gather", "Unsqueeze", "Squeeze", "Concat",   "Cast", "Equal",
                                             "Less",            "Greater", "Not",      "Where",   "Identity", "Neg",  "Range",
-                                            "ConstantOfShape", "Slice",  "Reshape",   "Add",     "Sub",      "Mul",  "Div"};
+                                            "ConstantOfShape", "Slice",  "Reshape",   "Add",     "Sub",      "Mul",  "Div",
+                                            "Transpose"};
   return ops.count(op) > 0;
 }
 

@@ -32,7 +32,8 @@ struct FoldedTensor {
 constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
 
 /// The ops foldOnnxNode evaluates: Shape, Gather, Unsqueeze, Squeeze, Concat, Cast, Equal, Less,
-/// Greater, Not, Where, ConstantOfShape, Range, Slice, Reshape, Identity, Add, Sub, Mul, Div, Neg.
+/// Greater, Not, Where, ConstantOfShape, Range, Slice, Reshape, Transpose, Identity, Add, Sub, Mul, Div,
+/// Neg.
 bool isFoldableOp(const std::string &op);
 
 /// Node `n` evaluated on constant inputs (nullptr for an absent optional input; a Shape's input may

@@ -252,6 +252,7 @@ class OnnxImporter {
       if (graph_.findOutput(out.name())) fail(fmt::format("{}: output '{}' is declared twice", path_, out.name()));
       builder_.output(node, false, out.name());
     }
+    if (recognisedLrn_) graph_.removeDeadNodes();  // the squares x * x its lrn nodes replaced
   }
 
  private:
@@ -758,6 +759,94 @@ class OnnxImporter {
                                    it->second.empty() ? "none" : fmt::format("{}", fmt::join(it->second, ", "))));
   }
 
+  /// PyTorch's LocalResponseNorm as its exporter decomposes it (Deeper's own exports keep one LRN):
+  ///
+  ///   s = Mul(x, x) -> Unsqueeze(1) -> [Reshape to itself] -> Pad(the channel axis: size/2 before,
+  ///       (size-1)/2 after) -> [Pad of zeros] -> AveragePool([size,1,1]) -> Squeeze(1) (an If on its
+  ///       Shape picks Squeeze) -> Mul(alpha) -> Add(k) -> Pow(beta);      y = Div(x, s)
+  ///
+  /// The values between are tracked here, not imported (a 5-D average pool has no kernel here), and the
+  /// Div becomes one lrn node: the same kernel as the model written with lrn.
+  struct PartialLrn {
+    enum Stage { Squared, Padded, Pooled, Summed, Scaled, Shifted, Powered } stage;
+    Node *x;
+    Dims shape;  ///< the value's shape at this stage: Shape nodes read it
+    int64_t before = 0, after = 0, size = 0;
+    double alpha = 0, k = 0, beta = 0;
+  };
+
+  /// One value of the constant input `index` of `n`.
+  double scalarInput(const onnx::NodeProto &n, int index) {
+    Tensor t = reader_.floats(constant(n, index), n.name());
+    if (t.numel() != 1) unsupported(n, fmt::format("input {} must be one value", index));
+    return std::stod(fmt::format("{}", t.data[0]));  // the shortest decimal of the float32, as attributes read
+  }
+
+  /// Whether `n` starts or continues a PyTorch LocalResponseNorm (PartialLrn); it is then imported.
+  bool tracksPartialLrn(const onnx::NodeProto &n) {
+    const std::string &op = n.op_type();
+    if (op == "Unsqueeze" && values_.count(n.input(0))) {
+      const Node *square = values_.at(n.input(0));
+      std::vector<int64_t> axes = opset_ >= 13 && n.input_size() > 1 ? reader_.int64s(constant(n, 1)) : Attributes(n, path_).ints("axes", {});
+      bool squared = square->op == OpKind::Binary && binaryFnOf(*square) == BinaryFn::Mul && square->inputs()[0] == square->inputs()[1];
+      if (!squared || axes != std::vector<int64_t>{1} || square->shape.size() != 4) return false;
+      Dims shape = square->shape;
+      shape.insert(shape.begin() + 1, 1);
+      partialLrn_[n.output(0)] = PartialLrn{PartialLrn::Squared, square->inputs()[0], shape};
+      return true;
+    }
+    int at = -1;
+    for (int i = 0; i < n.input_size() && at < 0; ++i)
+      if (partialLrn_.count(n.input(i))) at = i;
+    if (at < 0 || op == "Shape") return false;  // a Shape of one folds (fold reads its shape)
+    PartialLrn p = partialLrn_.at(n.input(at));
+    auto next = [&](PartialLrn::Stage from, PartialLrn::Stage to) {
+      if (p.stage != from) return false;
+      p.stage = to;
+      return true;
+    };
+    bool ok = false;
+    if (op == "Identity") {
+      ok = true;
+    } else if (op == "Reshape" && at == 0) {
+      ok = resolveReshape(n, p.shape, reader_.int64s(constant(n, 1)), false) == p.shape;
+    } else if (op == "Pad" && at == 0) {
+      std::vector<int64_t> pads = reader_.int64s(constant(n, 1));
+      bool zero = std::all_of(pads.begin(), pads.end(), [](int64_t v) { return v == 0; });
+      bool channelsOnly = pads.size() == 10 && std::count(pads.begin(), pads.end(), 0) >= 8 && pads[2] >= 0 && pads[7] >= 0;
+      bool zeroFill = n.input_size() < 3 || n.input(2).empty() || scalarInput(n, 2) == 0.0;
+      ok = zeroFill && Attributes(n, path_).s("mode", "constant") == "constant" && (zero || (channelsOnly && next(PartialLrn::Squared, PartialLrn::Padded)));
+      if (ok && !zero) p.before = pads[2], p.after = pads[7], p.shape[2] += p.before + p.after;
+    } else if (op == "AveragePool") {
+      Attributes a(n, path_);
+      std::vector<int64_t> kernel = a.ints("kernel_shape", {}), strides = a.ints("strides", {1, 1, 1}), pads = a.ints("pads", {0, 0, 0, 0, 0, 0});
+      p.size = kernel.empty() ? 0 : kernel[0];
+      ok = kernel == std::vector<int64_t>{p.size, 1, 1} && strides == std::vector<int64_t>{1, 1, 1} && pads == std::vector<int64_t>(6, 0) &&
+           p.before == p.size / 2 && p.after == (p.size - 1) / 2 && next(PartialLrn::Padded, PartialLrn::Pooled);
+      p.shape[2] -= p.size - 1;
+    } else if (op == "Squeeze") {
+      std::vector<int64_t> axes = opset_ >= 13 && n.input_size() > 1 ? reader_.int64s(constant(n, 1)) : Attributes(n, path_).ints("axes", {});
+      ok = axes == std::vector<int64_t>{1} && next(PartialLrn::Pooled, PartialLrn::Summed);
+      p.shape.erase(p.shape.begin() + 1);
+    } else if (op == "Mul" && next(PartialLrn::Summed, PartialLrn::Scaled)) {
+      p.alpha = scalarInput(n, 1 - at), ok = true;
+    } else if (op == "Add" && next(PartialLrn::Scaled, PartialLrn::Shifted)) {
+      p.k = scalarInput(n, 1 - at), ok = true;
+    } else if (op == "Pow" && at == 0 && next(PartialLrn::Shifted, PartialLrn::Powered)) {
+      p.beta = scalarInput(n, 1), ok = true;
+    } else if (op == "Div" && at == 1 && p.stage == PartialLrn::Powered && values_.count(n.input(0)) && values_.at(n.input(0)) == p.x) {
+      add(OpKind::Lrn, n, {p.x}, {{"size", p.size}, {"alpha", p.alpha}, {"beta", p.beta}, {"k", p.k}});
+      recognisedLrn_ = true;
+      return true;
+    }
+    if (!ok)
+      unsupported(n, fmt::format("reads '{}', part of a local response normalisation written out in elementwise ops; Deeper recognises "
+                                 "PyTorch's LocalResponseNorm as exported whole, not this variant",
+                                 n.input(at)));
+    partialLrn_[n.output(0)] = p;
+    return true;
+  }
+
   /// Ops that exist here only to be folded: they compute shapes, indices and conditions.
   static inline const std::set<std::string> kFoldedOnly = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Equal", "Less",
                                                             "Greater", "Not", "Where", "ConstantOfShape", "Range"};
@@ -769,7 +858,7 @@ class OnnxImporter {
     for (int i = 0; i < n.input_size(); ++i) {
       const std::string &name = n.input(i);
       if (name.empty()) continue;
-      if (n.op_type() == "Shape" && values_.count(name)) continue;
+      if (n.op_type() == "Shape" && (values_.count(name) || partialLrn_.count(name))) continue;
       if (!isConstant(name)) return false;
       const onnx::TensorProto &t = constants_.count(name) ? *constants_.at(name) : *initializers_.at(name);
       std::optional<int64_t> count = checkedNumel(Dims(t.dims().begin(), t.dims().end()));
@@ -788,6 +877,8 @@ class OnnxImporter {
         inputs.push_back(nullptr);
       } else if (auto it = values_.find(name); it != values_.end()) {
         inputs.push_back(&read.emplace_back(FoldedTensor{onnx::TensorProto::FLOAT, it->second->shape, {}}));  // a Shape's input
+      } else if (auto lrn = partialLrn_.find(name); lrn != partialLrn_.end()) {
+        inputs.push_back(&read.emplace_back(FoldedTensor{onnx::TensorProto::FLOAT, lrn->second.shape, {}}));
       } else {
         inputs.push_back(&read.emplace_back(reader_.folded(constants_.count(name) ? *constants_.at(name) : *initializers_.at(name))));
       }
@@ -820,6 +911,7 @@ class OnnxImporter {
       const std::string &from = branch->g().output(i).name(), &to = n.output(i);
       if (i > 0) define(n, to);
       if (auto c = constants_.find(from); c != constants_.end()) constants_[to] = c->second;
+      else if (auto lrn = partialLrn_.find(from); lrn != partialLrn_.end()) partialLrn_[to] = lrn->second;
       else if (auto w = initializers_.find(from); w != initializers_.end()) constants_[to] = w->second;
       else values_[to] = value(from, fmt::format("node '{}' (If)", n.name()));
     }
@@ -839,6 +931,7 @@ class OnnxImporter {
       return;
     }
     if (op == "If") return importIf(n);
+    if (tracksPartialLrn(n)) return;
     if (isFoldableOp(op) && foldable(n)) return fold(n);
     if (kFoldedOnly.count(op))
       unsupported(n, fmt::format("'{}' is computed; Deeper evaluates {} at import, on constants and shapes only", n.input(0), op));
@@ -917,6 +1010,8 @@ class OnnxImporter {
   std::deque<onnx::TensorProto> folded_;  // folded values, stable addresses for constants_
   const std::map<std::string, Tensor> *inputValues_ = nullptr;  // values deeper run was given for graph inputs
   std::set<std::string> boundLate_;  // those of them bound as constants where a node needed one
+  std::map<std::string, PartialLrn> partialLrn_;  // values inside a PyTorch LocalResponseNorm, by name
+  bool recognisedLrn_ = false;
 };
 
 int defaultOpset(const onnx::ModelProto &m, const std::string &path) {

@@ -406,6 +406,18 @@ TEST_CASE("ONNX: shape subgraphs fold at import; an If on a shape test imports t
   CHECK(onnxError(test).find("its condition is computed") != std::string::npos);
 }
 
+TEST_CASE("ONNX: a square unsqueezed for PyTorch's LocalResponseNorm but read otherwise is an error naming it") {
+  onnx::ModelProto m = oneNode("Mul");
+  onnx::GraphProto *g = m.mutable_graph();
+  g->mutable_node(0)->add_input("x");
+  g->mutable_node(0)->set_output(0, "sq");
+  addInt64s(g, "one", {1}, {1});
+  addNode(g, "Unsqueeze", {"sq", "one"}, "u");
+  addNode(g, "Relu", {"u"}, "y");
+  CHECK(onnxError(m).find("node 'y' (Relu): reads 'u', part of a local response normalisation written out in elementwise ops") !=
+        std::string::npos);
+}
+
 TEST_CASE("ONNX folding computes as ONNX does: slices with negative steps, ranges, where, casts, squeezes") {
   FoldedTensor ten = folded({10}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   FoldedTensor start = folded({1}, {-1}), end = folded({1}, {-100}), axes = folded({1}, {0}), step = folded({1}, {-3});

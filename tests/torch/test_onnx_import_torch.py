@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """ONNX files from PyTorch, imported, run and compiled by Deeper, against PyTorch itself.
 
-Seven networks, exported by Debian's python3-torch (opset 13, symbolic batch):
+Ten networks (two more with --only), exported by Debian's python3-torch (opset 13, symbolic batch):
   * torchvision's GoogLeNet (weights=None, init_weights=True, aux_logits=False, eval mode): batch
     normalisation after every conv, 3x3 convs in the "5x5" branch, adaptive average pooling;
-  * the paper GoogLeNet of test_googlenet_torch.py (LRN exported as the ONNX LRN op);
+  * the paper GoogLeNet of test_googlenet_torch.py, its LRN exported as the ONNX LRN op, and as PyTorch
+    writes LocalResponseNorm (elementwise ops, a pad and a 3-D average pool: Deeper recognises it);
   * torchvision's ResNet-18: residual adds of two computed values, strided 1x1 downsampling convs;
   * torchvision's MobileNetV2: depthwise convs, ReLU6 (Clip), inverted residuals;
   * torchvision's MobileNetV3-Large, EfficientNet-B0 and RegNetY-400MF: hard-swish, SiLU (Sigmoid times
-    its input), squeeze-and-excitation gates (a product broadcast over the pixels), grouped convs.
+    its input), squeeze-and-excitation gates (a product broadcast over the pixels), grouped convs;
+  * torchvision's ShuffleNetV2 and MNASNet: channel shuffles (reshape, transpose), splits, means over
+    the pixels, shape subgraphs (Shape, Gather, Concat: folded at import);
+  * with --only, torchvision's ResNet-50 and ResNeXt-50 (32x4d).
 For each, at batch 1 and 3: `deeper run model.onnx` (reference executor, the model's own weights) and
 the binary `deeper compile model.onnx` builds must match PyTorch's logits to 1e-4 relative (max abs
 difference / max abs logit).
@@ -52,10 +56,11 @@ class ExportableLrn(torch.nn.Module):
 
 
 class PaperLogits(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, onnx_lrn=True):
         super().__init__()
         self.net = paper.seeded_model(7)
-        self.net.lrn = ExportableLrn()
+        if onnx_lrn:
+            self.net.lrn = ExportableLrn()
 
     def forward(self, x):
         return self.net(x)[0]
@@ -130,6 +135,9 @@ def compare(args, name, model, work, batch_norms=0):
     with torch.no_grad():
         export(model, onnx)
     r = subprocess.run([args.deeper, "ir", onnx, "--passes="], capture_output=True, text=True)
+    if name == "paper_googlenet_pytorch_lrn":  # LocalResponseNorm as PyTorch writes it: elementwise ops, a 3-D pool
+        lrns, elementwise = r.stdout.count(" = lrn("), r.stdout.count(" = binary(")
+        check(f"{name}: both decomposed LRNs recognised as lrn ops", lrns == 2 and elementwise == 0, f"{lrns} lrn, {elementwise} binary")
     if batch_norms:
         count = r.stdout.count(" = batchnorm(")
         check(f"{name}: the ONNX file has its batch norms ({count}) for Deeper to fold", count == batch_norms)
@@ -157,6 +165,7 @@ def compare(args, name, model, work, batch_norms=0):
 NETWORKS = {  # name: (model factory, batch norms the export must keep)
     "torchvision_googlenet": (torchvision_googlenet, 57),
     "paper_googlenet": (lambda: PaperLogits().eval(), 0),
+    "paper_googlenet_pytorch_lrn": (lambda: PaperLogits(onnx_lrn=False).eval(), 0),
     "torchvision_resnet18": (torchvision_resnet18, 20),
     "torchvision_mobilenet_v2": (torchvision_mobilenet_v2, 52),
     "torchvision_mobilenet_v3_large": (torchvision_model("mobilenet_v3_large", 6), 0),
