@@ -1,5 +1,6 @@
 // Softmax along any axis, the tensor seen as (inner, axis, middle, outer): exp(x - max) / sum, the max
-// subtracted so large logits cannot overflow.
+// subtracted so large logits cannot overflow. log=true: x - max - log(sum), which stays finite where the
+// softmax itself rounds to 0.
 #include "codegen/Generators.h"
 
 namespace deeper::codegen {
@@ -14,7 +15,8 @@ Func generateSoftmax(const Kernel &k, const std::vector<ImageParam> &p) {
   peak(i, m, n) = maximum(input(i, r, m, n));
   e(i, c, m, n) = exp(input(i, c, m, n) - peak(i, m, n));
   total(i, m, n) = sum(e(i, r, m, n));
-  out(i, c, m, n) = e(i, c, m, n) / total(i, m, n);
+  if (k.node->attrBool("log")) out(i, c, m, n) = input(i, c, m, n) - peak(i, m, n) - log(total(i, m, n));
+  else out(i, c, m, n) = e(i, c, m, n) / total(i, m, n);
   peak.compute_at(out, m);
   total.compute_at(out, m);
   if (k.schedule.parallel) out.parallel(n);

@@ -279,7 +279,7 @@ class Exporter {
       case OpKind::Dropout:
       case OpKind::Copy: add("Identity", node.name, in, node.name); return;
       case OpKind::Concat: setInt(add("Concat", node.name, in, node.name), "axis", node.attrInt("axis")); return;
-      case OpKind::Softmax: setInt(add("Softmax", node.name, in, node.name), "axis", node.attrInt("axis")); return;
+      case OpKind::Softmax: setInt(add(node.attrBool("log") ? "LogSoftmax" : "Softmax", node.name, in, node.name), "axis", node.attrInt("axis")); return;
       case OpKind::Flatten: setInt(add("Flatten", node.name, in, node.name), "axis", node.attrInt("axis")); return;
       case OpKind::Reshape: {
         in.push_back(int64Initializer(node.name + ".shape", node.shape));

@@ -676,7 +676,9 @@ class OnnxImporter {
     add(OpKind::Dropout, n, {x}, {{"ratio", ratio}});
   }
 
+  /// Softmax and LogSoftmax (softmax with log=true).
   void importSoftmax(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    bool log = n.op_type() == "LogSoftmax";
     int64_t rank = static_cast<int64_t>(x->shape.size());
     int64_t axis = a.i("axis", opset_ >= 13 ? -1 : 1);
     if (axis < 0) axis += rank;
@@ -685,11 +687,11 @@ class OnnxImporter {
     // normalise, and restore the shape.
     if (opset_ < 13 && axis != rank - 1) {
       Node *flat = add(OpKind::Flatten, n, {x}, {{"axis", axis}});
-      Node *normalised = add(OpKind::Softmax, n, {flat}, {{"axis", int64_t(1)}});
+      Node *normalised = add(OpKind::Softmax, n, {flat}, {{"axis", int64_t(1)}, {"log", log}});
       add(OpKind::Reshape, n, {normalised}, {{"shape", x->shape}, {"whole", true}});
       return;
     }
-    add(OpKind::Softmax, n, {x}, {{"axis", axis}});
+    add(OpKind::Softmax, n, {x}, {{"axis", axis}, {"log", log}});
   }
 
   /// An attribute Deeper does not read would silently change the meaning: refuse it by name. Legacy
@@ -709,6 +711,7 @@ class OnnxImporter {
         {"Reshape", {"shape", "allowzero", "consumed_inputs"}},
         {"Dropout", {"ratio", "is_test", "seed", "consumed_inputs"}},
         {"Softmax", {"axis"}},
+        {"LogSoftmax", {"axis"}},
         {"BatchNormalization", {"epsilon", "momentum", "spatial", "is_test", "consumed_inputs", "training_mode"}},
         {"Identity", {}},
         {"Constant", {"value"}},
@@ -975,7 +978,7 @@ class OnnxImporter {
     }
     if (op == "Reshape") return importReshape(n, a, x);
     if (op == "Dropout") return importDropout(n, a, x);
-    if (op == "Softmax") return importSoftmax(n, a, x);
+    if (op == "Softmax" || op == "LogSoftmax") return importSoftmax(n, a, x);
     if (op == "ReduceMean" || op == "ReduceMax" || op == "ReduceSum") return importReduce(n, a, x);
     if (op == "Split") return importSplit(n, a, x);
     if (op == "Transpose") {  // no perm: the axes reversed, which moves the batch (refused by the shape rule)

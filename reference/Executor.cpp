@@ -81,7 +81,7 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
       FcParams p = FcParams::of(node);
       return fullyConnected(*in[0], *param(node, Param::FcWeight), p.bias ? param(node, Param::FcBias) : nullptr, p.relu);
     }
-    case OpKind::Softmax: return softmax(*in[0], node.attrInt("axis"));
+    case OpKind::Softmax: return softmax(*in[0], node.attrInt("axis"), node.attrBool("log"));
     case OpKind::Flatten:
     case OpKind::Reshape: return reshape(*in[0], node.shape);
     case OpKind::Pad:

@@ -204,7 +204,7 @@ Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias,
   return y;
 }
 
-Tensor softmax(const Tensor &x, int64_t axis) {
+Tensor softmax(const Tensor &x, int64_t axis, bool log) {
   Tensor y(x.shape);
   AxisSplit s(x.shape, axis);
   for (int64_t o = 0; o < s.outer; ++o)
@@ -213,7 +213,8 @@ Tensor softmax(const Tensor &x, int64_t axis) {
       double m = -std::numeric_limits<double>::infinity(), sum = 0;
       for (int64_t e = 0; e < s.extent; ++e) m = std::max(m, static_cast<double>(x.data[at(e)]));
       for (int64_t e = 0; e < s.extent; ++e) sum += std::exp(x.data[at(e)] - m);
-      for (int64_t e = 0; e < s.extent; ++e) y.data[at(e)] = static_cast<float>(std::exp(x.data[at(e)] - m) / sum);
+      for (int64_t e = 0; e < s.extent; ++e)
+        y.data[at(e)] = static_cast<float>(log ? x.data[at(e)] - m - std::log(sum) : std::exp(x.data[at(e)] - m) / sum);
     }
   return y;
 }

@@ -29,7 +29,8 @@ Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis);
 Tensor sliceChannels(const Tensor &x, int64_t begin, int64_t end);
 /// y[n,o] = bias[o] + sum_i weight[o,i] * x[n,i], x flattened per sample.
 Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias, bool applyRelu);
-Tensor softmax(const Tensor &x, int64_t axis);
+/// Softmax along `axis`; with `log`, its logarithm (x - max - log(sum exp(x - max))).
+Tensor softmax(const Tensor &x, int64_t axis, bool log = false);
 /// y with axis d = x's axis perm[d].
 Tensor transpose(const Tensor &x, const Dims &perm);
 /// fn over the axes [first, last] of x, in double; the output has shape `out` (reduced axes kept as 1 or dropped).

@@ -512,7 +512,7 @@ output a7
 )");
 }
 
-TEST_CASE("concat and softmax along every axis") {
+TEST_CASE("concat, softmax and log-softmax along every axis") {
   checkKernels(R"(network k batch=2
 x  = input(shape=3x5x4)
 y  = input(shape=3x5x2)
@@ -522,11 +522,15 @@ c3 = concat(x, y, axis=3)
 s0 = softmax(x, axis=0)
 s2 = softmax(x, axis=2)
 s3 = softmax(c3, axis=3)
+l1 = softmax(x, axis=1, log=true)
+l3 = softmax(c3, axis=3, log=true)
 output c0
 output c2
 output s0
 output s2
 output s3
+output l1
+output l3
 )");
 }
 

@@ -257,8 +257,10 @@ u  = reduce(g, fn=mean, axes=2x3, keepdims=false)
 v  = reduce(g, fn=sum, axes=1)
 w  = reduce(g, fn=max, axes=3)
 q  = transpose(g, perm=0x3x1x2)
+l  = softmax(g, axis=1, log=true)
 output t
 output q
+output l
 output u
 output v
 output w

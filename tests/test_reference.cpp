@@ -113,6 +113,8 @@ TEST_CASE("relu, concat, fc, softmax") {
   checkValues(fullyConnected(x, w, &bias, false), {2, 3}, {1, 2, 4, 3, 4, 8});
   checkValues(softmax(filled({1, 2}, {0, std::log(3.0f)}), 1), {1, 2}, {0.25f, 0.75f});
   checkValues(softmax(filled({1, 2}, {1000, 1000}), 1), {1, 2}, {0.5f, 0.5f});  // no overflow
+  checkValues(softmax(filled({1, 2}, {0, std::log(3.0f)}), 1, true), {1, 2}, {std::log(0.25f), std::log(0.75f)});
+  checkValues(softmax(filled({1, 2}, {0, -200}), 1, true), {1, 2}, {0, -200});  // finite where the softmax rounds to 0
 }
 
 TEST_CASE("conv2d: groups read their own input channels") {

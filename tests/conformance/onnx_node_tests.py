@@ -24,7 +24,7 @@ import tempfile
 import numpy as np
 
 IMPORTED = {"conv", "relu", "maxpool", "averagepool", "globalaveragepool", "lrn", "concat", "gemm", "matmul",
-            "flatten", "reshape", "dropout", "softmax", "batchnorm", "identity", "constant", "pad", "add", "sub",
+            "flatten", "reshape", "dropout", "softmax", "logsoftmax", "batchnorm", "identity", "constant", "pad", "add", "sub",
             "mul", "div", "pow", "max", "min", "sigmoid", "tanh", "exp", "log", "sqrt", "neg", "abs", "erf", "clip",
             "leakyrelu", "hardsigmoid", "hardswish", "reducemean", "reducemax", "reducesum"}
 # Tests named after something other than their op.
