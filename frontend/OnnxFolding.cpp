@@ -310,13 +310,13 @@ class Folder {
     Dims first(rank, 0), step(rank, 1), shape = data.shape;
     for (size_t i = 0; i < starts.size(); ++i) {
       size_t a = static_cast<size_t>(axis(along[i], rank));
-      int64_t dim = data.shape[a], s = steps[i];
+      int64_t dim = data.shape[a], s = std::max(steps[i], -std::numeric_limits<int64_t>::max());
       if (s == 0) bad("a step is 0");
       auto clampTo = [&](int64_t v, int64_t lo, int64_t hi) { return std::clamp(v < 0 ? v + dim : v, lo, hi); };
       int64_t b = s > 0 ? clampTo(starts[i], 0, dim) : clampTo(starts[i], -1, dim - 1);
       int64_t e = s > 0 ? clampTo(ends[i], 0, dim) : clampTo(ends[i], -1, dim - 1);
       first[a] = b, step[a] = s;
-      shape[a] = s > 0 ? std::max<int64_t>((e - b + s - 1) / s, 0) : std::max<int64_t>((b - e - s - 1) / -s, 0);
+      shape[a] = s > 0 ? (e > b ? (e - b - 1) / s + 1 : 0) : (b > e ? (b - e - 1) / -s + 1 : 0);
     }
     Tensor out = make(data.type, shape);
     Dims from = strides(data.shape), index(rank, 0);
@@ -371,8 +371,8 @@ class Folder {
         infer = static_cast<int64_t>(d);
       } else if (target[d] < 0) {
         bad(fmt::format("its shape has {}", target[d]));
-      } else {
-        known *= target[d];
+      } else if (__builtin_mul_overflow(known, target[d], &known)) {
+        bad(fmt::format("its shape [{}] has too many elements", fmt::join(target, ",")));
       }
     }
     int64_t count = static_cast<int64_t>(out.values.size());
@@ -409,12 +409,18 @@ onnx::TensorProto protoOf(const FoldedTensor &t, const std::string &name) {
   p.set_name(name);
   p.set_data_type(t.type);
   for (int64_t d : t.shape) p.add_dims(d);
+  // Integers saturate: a double of +-2^63 (an exporter's "to the end") has no exact int64.
+  auto saturated = [](double v, auto limit) { return std::clamp(v, static_cast<double>(-limit), static_cast<double>(limit)); };
   for (double v : t.values) {
     switch (t.type) {
       case TensorProto::FLOAT: p.add_float_data(static_cast<float>(v)); break;
       case TensorProto::DOUBLE: p.add_double_data(v); break;
-      case TensorProto::INT64: p.add_int64_data(static_cast<int64_t>(v)); break;
-      default: p.add_int32_data(static_cast<int32_t>(v)); break;  // int32, int16, int8, uint8, bool: ONNX keeps them in int32_data
+      case TensorProto::INT64: {
+        double s = saturated(v, 9.2233720368547748e18);  // the largest double below 2^63
+        p.add_int64_data(static_cast<int64_t>(s));
+        break;
+      }
+      default: p.add_int32_data(static_cast<int32_t>(saturated(v, 2147483647.0))); break;  // int32, int16, int8, uint8, bool: int32_data
     }
   }
   return p;

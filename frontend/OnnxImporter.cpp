@@ -26,11 +26,6 @@ namespace {
 // Opsets 1 to 6 differ from 7 in attributes Deeper reads by version (Reshape's and Pad's attributes,
 // the legacy broadcast of arithmetic, BatchNormalization's spatial) or ignores (consumed_inputs, is_test).
 constexpr int kMinOpset = 1, kMaxOpset = 17;
-const char *kSupported =
-    "Conv, Relu, MaxPool, AveragePool, GlobalAveragePool, LRN, Concat, Gemm, MatMul, Flatten, Reshape, Dropout, "
-    "Softmax, BatchNormalization, Identity, Constant, Pad, Slice, Add, Sub, Mul, Div, Pow, Max, Min, Sigmoid, Tanh, Exp, Log, "
-    "Sqrt, Neg, Abs, Erf, Clip, LeakyRelu, HardSigmoid, HardSwish";
-
 /// Reads tensor data (inline, or external: a range of a file inside the model's folder) as float or
 /// int64 values. The dims are checked against the data before anything is allocated, and an external
 /// read covers exactly the bytes the dims need, so a tensor claiming more than its file holds costs
@@ -755,7 +750,11 @@ class OnnxImporter {
         {"Range", {}},
         {"If", {"then_branch", "else_branch"}}};
     auto it = known.find(n.op_type());
-    if (it == known.end()) unsupported(n, fmt::format("op '{}' is not supported; supported: {}", n.op_type(), kSupported));
+    if (it == known.end()) {
+      std::vector<std::string> names;
+      for (const auto &entry : known) names.push_back(entry.first);
+      unsupported(n, fmt::format("op '{}' is not supported; supported: {}", n.op_type(), fmt::join(names, ", ")));
+    }
     for (const auto &attr : n.attribute())
       if (!it->second.count(attr.name()))
         unsupported(n, fmt::format("attribute '{}' is not supported; {} supports: {}", attr.name(), n.op_type(),
@@ -770,6 +769,7 @@ class OnnxImporter {
   ///
   /// The values between are tracked here, not imported (a 5-D average pool has no kernel here), and the
   /// Div becomes one lrn node: the same kernel as the model written with lrn.
+  static constexpr int64_t kMaxLrnSize = 1024;  ///< a wider pad is not an LRN's
   struct PartialLrn {
     enum Stage { Squared, Padded, Pooled, Summed, Scaled, Shifted, Powered } stage;
     Node *x;
@@ -816,7 +816,8 @@ class OnnxImporter {
     } else if (op == "Pad" && at == 0) {
       std::vector<int64_t> pads = reader_.int64s(constant(n, 1));
       bool zero = std::all_of(pads.begin(), pads.end(), [](int64_t v) { return v == 0; });
-      bool channelsOnly = pads.size() == 10 && std::count(pads.begin(), pads.end(), 0) >= 8 && pads[2] >= 0 && pads[7] >= 0;
+      bool channelsOnly = pads.size() == 10 && std::count(pads.begin(), pads.end(), 0) >= 8 && pads[2] >= 0 && pads[7] >= 0 &&
+                          pads[2] <= kMaxLrnSize && pads[7] <= kMaxLrnSize;
       bool zeroFill = n.input_size() < 3 || n.input(2).empty() || scalarInput(n, 2) == 0.0;
       ok = zeroFill && Attributes(n, path_).s("mode", "constant") == "constant" && (zero || (channelsOnly && next(PartialLrn::Squared, PartialLrn::Padded)));
       if (ok && !zero) p.before = pads[2], p.after = pads[7], p.shape[2] += p.before + p.after;
@@ -826,7 +827,7 @@ class OnnxImporter {
       p.size = kernel.empty() ? 0 : kernel[0];
       ok = kernel == std::vector<int64_t>{p.size, 1, 1} && strides == std::vector<int64_t>{1, 1, 1} && pads == std::vector<int64_t>(6, 0) &&
            p.before == p.size / 2 && p.after == (p.size - 1) / 2 && next(PartialLrn::Padded, PartialLrn::Pooled);
-      p.shape[2] -= p.size - 1;
+      if (ok) p.shape[2] -= p.size - 1;
     } else if (op == "Squeeze") {
       std::vector<int64_t> axes = opset_ >= 13 && n.input_size() > 1 ? reader_.int64s(constant(n, 1)) : Attributes(n, path_).ints("axes", {});
       ok = axes == std::vector<int64_t>{1} && next(PartialLrn::Pooled, PartialLrn::Summed);
