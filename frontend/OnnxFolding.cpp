@@ -123,6 +123,27 @@ class Folder {
     return s;
   }
 
+  /// The index after `index` in C order within `shape` (wrapping to zeros after the last).
+  static void nextIndex(Dims &index, const Dims &shape) {
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d]) return;
+      index[d] = 0;
+    }
+  }
+
+  /// A view of `data`'s values: element `index` of the result (of `shape`) is data[base + sum index * by].
+  Tensor strided(const Tensor &data, const Dims &shape, int64_t base, const Dims &by) const {
+    Tensor out = make(data.type, shape);
+    Dims index(shape.size(), 0);
+    for (double &v : out.values) {
+      int64_t at = base;
+      for (size_t d = 0; d < shape.size(); ++d) at += index[d] * by[d];
+      v = data.values[static_cast<size_t>(at)];
+      nextIndex(index, shape);
+    }
+    return out;
+  }
+
   Tensor gather() const {
     const Tensor &data = input(0), &indices = input(1);
     if (data.shape.empty()) bad("gathers from a scalar");
@@ -246,10 +267,7 @@ class Folder {
         args[k] = operands[k]->values[static_cast<size_t>(at)];
       }
       v = f(args.data());
-      for (size_t d = shape.size(); d-- > 0;) {
-        if (++index[d] < shape[d]) break;
-        index[d] = 0;
-      }
+      nextIndex(index, shape);
     }
     return out;
   }
@@ -318,18 +336,10 @@ class Folder {
       first[a] = b, step[a] = s;
       shape[a] = s > 0 ? (e > b ? (e - b - 1) / s + 1 : 0) : (b > e ? (b - e - 1) / -s + 1 : 0);
     }
-    Tensor out = make(data.type, shape);
-    Dims from = strides(data.shape), index(rank, 0);
-    for (double &v : out.values) {
-      int64_t at = 0;
-      for (size_t d = 0; d < rank; ++d) at += (first[d] + index[d] * step[d]) * from[d];
-      v = data.values[static_cast<size_t>(at)];
-      for (size_t d = rank; d-- > 0;) {
-        if (++index[d] < shape[d]) break;
-        index[d] = 0;
-      }
-    }
-    return out;
+    Dims from = strides(data.shape), by(rank);
+    int64_t base = 0;
+    for (size_t d = 0; d < rank; ++d) base += first[d] * from[d], by[d] = step[d] * from[d];
+    return strided(data, shape, base, by);
   }
 
   Tensor transpose() const {
@@ -342,19 +352,9 @@ class Folder {
     std::sort(sorted.begin(), sorted.end());
     for (size_t d = 0; d < sorted.size(); ++d)
       if (sorted.size() != rank || sorted[d] != static_cast<int64_t>(d)) bad(fmt::format("perm [{}] is no permutation of {} axes", fmt::join(perm, ","), rank));
-    Dims shape(rank), from = strides(data.shape), step(rank), index(rank, 0);
-    for (size_t d = 0; d < rank; ++d) shape[d] = data.shape[static_cast<size_t>(perm[d])], step[d] = from[static_cast<size_t>(perm[d])];
-    Tensor out = make(data.type, shape);
-    for (double &v : out.values) {
-      int64_t at = 0;
-      for (size_t d = 0; d < rank; ++d) at += index[d] * step[d];
-      v = data.values[static_cast<size_t>(at)];
-      for (size_t d = rank; d-- > 0;) {
-        if (++index[d] < shape[d]) break;
-        index[d] = 0;
-      }
-    }
-    return out;
+    Dims shape(rank), from = strides(data.shape), by(rank);
+    for (size_t d = 0; d < rank; ++d) shape[d] = data.shape[static_cast<size_t>(perm[d])], by[d] = from[static_cast<size_t>(perm[d])];
+    return strided(data, shape, 0, by);
   }
 
   Tensor reshape() const {
