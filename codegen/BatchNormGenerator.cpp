@@ -1,5 +1,6 @@
-// A batchnorm that no conv absorbed: per channel, (x - mean) * scale / sqrt(var + epsilon) + bias, the
-// per-channel factor computed once per channel.
+// Per-channel elementwise ops over (inner, C, N): a batchnorm that no conv absorbed, (x - mean) *
+// scale / sqrt(var + epsilon) + bias, the per-channel factor computed once per channel; and prelu,
+// x above 0, slope[c] * x below.
 #include "codegen/Generators.h"
 
 namespace deeper::codegen {
@@ -15,6 +16,17 @@ Func generateBatchNorm(const Kernel &k, const std::vector<ImageParam> &p) {
   factor(c) = scale(c) / sqrt(var(c) + epsilon);
   out(i, c, n) = (input(i, c, n) - mean(c)) * factor(c) + bias(c);
   factor.compute_root();
+  out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
+  parallelOuter(out, k.schedule, c, n, k.outputView.extent[1]);
+  return out;
+}
+
+Func generatePRelu(const Kernel &k, const std::vector<ImageParam> &p) {
+  ImageParam input = p[0], slope = learned(k, p, Param::PReluSlope);
+  Var i("i"), c("c"), n("n");
+  Func out("prelu");
+  Expr x = input(i, c, n);
+  out(i, c, n) = select(x > 0.0f, x, slope(c) * x);
   out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
   parallelOuter(out, k.schedule, c, n, k.outputView.extent[1]);
   return out;

@@ -124,6 +124,7 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     case OpKind::Relu: kp.output = generateRelu(k, kp.params); break;
     case OpKind::Unary: kp.output = generateUnary(k, kp.params); break;
     case OpKind::Reduce: kp.output = generateReduce(k, kp.params); break;
+    case OpKind::PRelu: kp.output = generatePRelu(k, kp.params); break;
     case OpKind::Transpose: kp.output = generateTranspose(k, kp.params); break;
     case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params); break;
     case OpKind::Add:

@@ -50,6 +50,7 @@ Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImagePar
 Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);   // (UnaryGenerator.cpp)
 Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // (BatchNormGenerator.cpp)
 Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div, binary

@@ -139,7 +139,8 @@ OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
     case OpKind::Unary: return rows(s);
     case OpKind::Concat:
     case OpKind::Softmax: return aroundAxis(s, node.attrInt("axis"));
-    case OpKind::BatchNorm: return aroundAxis1(s);
+    case OpKind::BatchNorm:
+    case OpKind::PRelu: return aroundAxis1(s);
     case OpKind::Reduce: return aroundReducedAxes(node, &value == &node);
     case OpKind::Conv:
     case OpKind::MaxPool:

@@ -269,6 +269,13 @@ class Exporter {
       }
       case OpKind::Relu: add("Relu", node.name, in, node.name); return;
       case OpKind::Unary: return exportUnary(node, in);
+      case OpKind::PRelu: {  // the slope [C] as [C, 1, ...]: ONNX broadcasts from the last axis
+        in.push_back(initializers(node).at(0));
+        onnx::TensorProto *slope = out_.mutable_initializer(out_.initializer_size() - 1);
+        for (size_t d = 2; d < node.shape.size(); ++d) slope->add_dims(1);
+        add("PRelu", node.name, in, node.name);
+        return;
+      }
       case OpKind::Reduce: return exportReduce(node, in);
       case OpKind::Transpose: setInts(add("Transpose", node.name, in, node.name), "perm", node.attrDims("perm")); return;
       case OpKind::BatchNorm: {

@@ -241,6 +241,7 @@ class OnnxImporter {
     }
     if (g.output_size() == 0) fail(fmt::format("{}: the graph declares no outputs; Deeper computes the values a graph outputs", path_));
     for (const auto &out : g.output()) {
+      if (auto lrn = partialLrn_.find(out.name()); lrn != partialLrn_.end() && lrn->second.stage == PartialLrn::Squared) materialiseSquare(out.name());
       if (constants_.count(out.name()) || initializers_.count(out.name()))
         fail(fmt::format("{}: output '{}' is a constant; Deeper compiles outputs computed from the inputs", path_, out.name()));
       Node *node = value(out.name(), "graph output");
@@ -567,12 +568,58 @@ class OnnxImporter {
   void importReshape(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     std::vector<int64_t> shape = opset_ < 5 ? a.ints("shape", {}) : reader_.int64s(constant(n, 1));
     Dims target = resolveReshape(n, x->shape, shape, a.i("allowzero", 0) != 0);
-    bool keepsBatch = target.size() >= 2 && x->shape.size() >= 2 && target[0] == x->shape[0];
+    reshapeTo(n, x, target, target.size() >= 2 && x->shape.size() >= 2 && target[0] == x->shape[0]);
+  }
+
+  /// `x` reshaped to `target`: a flatten to [N, features], else a reshape that keeps the batch axis
+  /// (`keepsBatch`) or fixes the whole shape.
+  void reshapeTo(const onnx::NodeProto &n, Node *x, const Dims &target, bool keepsBatch) {
     if (keepsBatch && target.size() == 2) {
       add(OpKind::Flatten, n, {x}, {{"axis", int64_t(1)}});
       return;
     }
     add(OpKind::Reshape, n, {x}, {{"shape", keepsBatch ? Dims(target.begin() + 1, target.end()) : target}, {"whole", !keepsBatch}});
+  }
+
+  /// PRelu with one slope, or a slope per channel (shaped to broadcast along axis 1: [C], [C,1,1], ...).
+  void importPRelu(const onnx::NodeProto &n, Node *x) {
+    Tensor slope = reader_.floats(constant(n, 1), n.name());
+    const int64_t channels = x->shape.size() >= 2 ? x->shape[1] : 0;
+    const int64_t alongChannels = static_cast<int64_t>(slope.shape.size()) - static_cast<int64_t>(x->shape.size()) + 1;  // its axis under axis 1
+    bool perChannel = slope.shape.size() < x->shape.size() && alongChannels >= 0 && slope.shape[static_cast<size_t>(alongChannels)] == channels;
+    for (size_t d = 0; perChannel && d < slope.shape.size(); ++d) perChannel = static_cast<int64_t>(d) == alongChannels || slope.shape[d] == 1;
+    if (channels == 0 || (!perChannel && slope.numel() != 1))
+      unsupported(n, fmt::format("its slope f32[{}] is neither one value nor one per channel of f32[{}]", fmt::join(slope.shape, ","), fmt::join(x->shape, ",")));
+    Tensor perChannelSlope({channels});
+    for (int64_t c = 0; c < channels; ++c) perChannelSlope.data[static_cast<size_t>(c)] = slope.data[perChannel ? static_cast<size_t>(c) : 0];
+    add(OpKind::PRelu, n, {x}, {}, {{"slope", std::move(perChannelSlope)}});
+  }
+
+  /// Squeeze and Unsqueeze of a computed value: reshapes that keep the batch axis first. Axes from the
+  /// attribute (before opset 13) or a constant input.
+  void importSqueeze(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    bool unsqueeze = n.op_type() == "Unsqueeze";
+    bool axesInput = opset_ >= 13 && n.input_size() > 1 && !n.input(1).empty();
+    std::vector<int64_t> axes = axesInput ? reader_.int64s(constant(n, 1)) : a.ints("axes", {});
+    if (axes.empty()) unsupported(n, "give the axes: squeezing every axis of size 1 would squeeze a batch of 1 too");
+    const int64_t rank = static_cast<int64_t>(x->shape.size() + (unsqueeze ? axes.size() : 0));
+    std::set<int64_t> at;
+    for (int64_t axis : axes) {
+      if (axis < -rank || axis >= rank) unsupported(n, fmt::format("axis {} is out of range for rank {}", axis, rank));
+      if (!at.insert(axis < 0 ? axis + rank : axis).second) unsupported(n, fmt::format("axis {} is given twice", axis));
+    }
+    if (at.count(0)) unsupported(n, "moves the batch axis 0; Deeper keeps the batch first");
+    Dims target;
+    for (int64_t d = 0, from = 0; d < rank; ++d) {
+      if (unsqueeze) {
+        target.push_back(at.count(d) ? 1 : x->shape[static_cast<size_t>(from++)]);
+      } else if (!at.count(d)) {
+        target.push_back(x->shape[static_cast<size_t>(d)]);
+      } else if (x->shape[static_cast<size_t>(d)] != 1) {
+        unsupported(n, fmt::format("squeezes axis {} of size {}", d, x->shape[static_cast<size_t>(d)]));
+      }
+    }
+    reshapeTo(n, x, target, true);
   }
 
   /// Pads from attributes (opsets 1 to 10: `paddings`, then `pads` and `value`) or inputs (11 on).
@@ -736,6 +783,7 @@ class OnnxImporter {
         {"ReduceSum", {"axes", "keepdims", "noop_with_empty_axes"}},
         {"Transpose", {"perm"}},
         {"Split", {"axis", "split"}},
+        {"PRelu", {"consumed_inputs"}},
         {"Shape", {"start", "end"}},
         {"Gather", {"axis"}},
         {"Unsqueeze", {"axes"}},
@@ -772,7 +820,7 @@ class OnnxImporter {
   static constexpr int64_t kMaxLrnSize = 1024;  ///< a wider pad is not an LRN's
   struct PartialLrn {
     enum Stage { Squared, Padded, Pooled, Summed, Scaled, Shifted, Powered } stage;
-    Node *x;
+    Node *x, *square;  ///< the input, and x * x
     Dims shape;  ///< the value's shape at this stage: Shape nodes read it
     int64_t before = 0, after = 0, size = 0;
     double alpha = 0, k = 0, beta = 0;
@@ -785,6 +833,15 @@ class OnnxImporter {
     return std::stod(fmt::format("{}", t.data[0]));  // the shortest decimal of the float32, as attributes read
   }
 
+  /// Value `name`, a square unsqueezed that turned out not to be an LRN's, imported as the reshape it is.
+  void materialiseSquare(const std::string &name) {
+    const PartialLrn &p = partialLrn_.at(name);
+    std::string node = name;
+    for (int i = 2; graph_.find(node); ++i) node = fmt::format("{}_{}", name, i);
+    values_[name] = builder_.add(OpKind::Reshape, node, {p.square}, {{"shape", Dims(p.shape.begin() + 1, p.shape.end())}});
+    partialLrn_.erase(name);
+  }
+
   /// Whether `n` starts or continues a PyTorch LocalResponseNorm (PartialLrn); it is then imported.
   bool tracksPartialLrn(const onnx::NodeProto &n) {
     const std::string &op = n.op_type();
@@ -795,7 +852,7 @@ class OnnxImporter {
       if (!squared || axes != std::vector<int64_t>{1} || square->shape.size() != 4) return false;
       Dims shape = square->shape;
       shape.insert(shape.begin() + 1, 1);
-      partialLrn_[n.output(0)] = PartialLrn{PartialLrn::Squared, square->inputs()[0], shape};
+      partialLrn_[n.output(0)] = PartialLrn{PartialLrn::Squared, square->inputs()[0], values_.at(n.input(0)), shape};
       return true;
     }
     int at = -1;
@@ -843,6 +900,10 @@ class OnnxImporter {
       recognisedLrn_ = true;
       return true;
     }
+    if (!ok && partialLrn_.at(n.input(at)).stage == PartialLrn::Squared) {  // a square unsqueezed for another use: import it
+      materialiseSquare(n.input(at));
+      return false;
+    }
     if (!ok)
       unsupported(n, fmt::format("reads '{}', part of a local response normalisation written out in elementwise ops; Deeper recognises "
                                  "PyTorch's LocalResponseNorm as exported whole, not this variant",
@@ -852,8 +913,8 @@ class OnnxImporter {
   }
 
   /// Ops that exist here only to be folded: they compute shapes, indices and conditions.
-  static inline const std::set<std::string> kFoldedOnly = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Cast", "Equal", "Less",
-                                                            "Greater", "Not", "Where", "ConstantOfShape", "Range"};
+  static inline const std::set<std::string> kFoldedOnly = {"Shape", "Gather", "Cast", "Equal", "Less", "Greater", "Not", "Where",
+                                                            "ConstantOfShape", "Range"};
 
   bool isConstant(const std::string &name) const { return constants_.count(name) || initializers_.count(name); }
 
@@ -982,6 +1043,7 @@ class OnnxImporter {
     if (op == "Softmax" || op == "LogSoftmax") return importSoftmax(n, a, x);
     if (op == "ReduceMean" || op == "ReduceMax" || op == "ReduceSum") return importReduce(n, a, x);
     if (op == "Split") return importSplit(n, a, x);
+    if (op == "Squeeze" || op == "Unsqueeze") return importSqueeze(n, a, x);
     if (op == "Transpose") {  // no perm: the axes reversed, which moves the batch (refused by the shape rule)
       Dims perm = a.ints("perm", {});
       if (perm.empty())
@@ -989,6 +1051,7 @@ class OnnxImporter {
       add(OpKind::Transpose, n, {x}, {{"perm", perm}});
       return;
     }
+    if (op == "PRelu") return importPRelu(n, x);
     if (op == "BatchNormalization") {
       if (a.i("training_mode", 0) != 0 || (n.output_size() > 1 && !n.output(1).empty()))
         unsupported(n, "training mode (running statistics as outputs) is not supported; Deeper compiles inference");

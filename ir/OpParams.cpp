@@ -169,7 +169,8 @@ std::pair<Dims, int64_t> paramShape(const Node &node, Param param) {
     case Param::BatchNormScale:
     case Param::BatchNormBias:
     case Param::BatchNormMean:
-    case Param::BatchNormVar: return {{input.at(1)}, 1};
+    case Param::BatchNormVar:
+    case Param::PReluSlope: return {{input.at(1)}, 1};
     case Param::FcWeight: return {{node.attrInt("out"), featuresPerSample(input)}, featuresPerSample(input)};
     case Param::FcBias: return {{node.attrInt("out")}, featuresPerSample(input)};
     case Param::MatMulWeight: {

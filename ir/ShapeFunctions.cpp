@@ -256,6 +256,9 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
       if (!(node.attrFloat("lo") <= node.attrFloat("hi")))
         failAtNode(node, fmt::format("clip's lo {} is above its hi {}", node.attrFloat("lo"), node.attrFloat("hi")));
       return node.inputs()[0]->shape;
+    case OpKind::PRelu:
+      if (node.inputs()[0]->shape.size() < 2) failAtNode(node, "prelu expects an input with channels (rank 2 or more)");
+      return node.inputs()[0]->shape;
     case OpKind::BatchNorm:
       if (node.inputs()[0]->shape.size() < 2) failAtNode(node, "batchnorm expects an input with channels (rank 2 or more)");
       if (!(node.attrFloat("epsilon") >= 0)) failAtNode(node, "epsilon must not be negative");

@@ -66,6 +66,7 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::AvgPool: return avgPool2d(*in[0], PoolParams::of(node));
     case OpKind::Lrn: return lrn(*in[0], LrnParams::of(node));
     case OpKind::Relu: return relu(*in[0]);
+    case OpKind::PRelu: return prelu(*in[0], *param(node, Param::PReluSlope));
     case OpKind::Unary: return unary(*in[0], UnaryParams::of(node));
     case OpKind::Reduce: return reduce(*in[0], ReduceParams::of(node), node.shape);
     case OpKind::Transpose: return transpose(*in[0], node.attrDims("perm"));

@@ -219,6 +219,19 @@ Tensor softmax(const Tensor &x, int64_t axis, bool log) {
   return y;
 }
 
+Tensor prelu(const Tensor &x, const Tensor &slope) {
+  Tensor y(x.shape);
+  AxisSplit s(x.shape, 1);
+  for (int64_t o = 0; o < s.outer; ++o)
+    for (int64_t c = 0; c < s.extent; ++c)
+      for (int64_t i = 0; i < s.inner; ++i) {
+        size_t at = static_cast<size_t>((o * s.extent + c) * s.inner + i);
+        float v = x.data[at];
+        y.data[at] = v > 0 ? v : slope.data[static_cast<size_t>(c)] * v;
+      }
+  return y;
+}
+
 Tensor transpose(const Tensor &x, const Dims &perm) {
   const size_t rank = x.shape.size();
   Dims shape(rank), strides(rank), inStrides(rank, 1);

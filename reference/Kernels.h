@@ -31,6 +31,8 @@ Tensor sliceChannels(const Tensor &x, int64_t begin, int64_t end);
 Tensor fullyConnected(const Tensor &x, const Tensor &weight, const Tensor *bias, bool applyRelu);
 /// Softmax along `axis`; with `log`, its logarithm (x - max - log(sum exp(x - max))).
 Tensor softmax(const Tensor &x, int64_t axis, bool log = false);
+/// x above 0, slope[c] * x below, c the channel (axis 1).
+Tensor prelu(const Tensor &x, const Tensor &slope);
 /// y with axis d = x's axis perm[d].
 Tensor transpose(const Tensor &x, const Dims &perm);
 /// fn over the axes [first, last] of x, in double; the output has shape `out` (reduced axes kept as 1 or dropped).

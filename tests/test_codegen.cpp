@@ -275,7 +275,8 @@ output c3
 }
 
 TEST_CASE("winograd transforms compute the correlation exactly: sum_j A^T[i][j] G[j][k] B^T[j][l] = [l == i + k]") {
-  for (auto [m, r] : {std::pair{2, 3}, {4, 3}, {2, 5}}) {
+  for (std::pair<int, int> tile : {std::pair{2, 3}, {4, 3}, {2, 5}}) {
+    const int m = tile.first, r = tile.second;  // (not a structured binding: clang 14 cannot capture one)
     CAPTURE(m);
     CAPTURE(r);
     const WinogradMatrices &f = winogradMatrices(m, r);
@@ -468,6 +469,20 @@ output r2
 output r3
 output r4
 output r5
+)");
+}
+
+TEST_CASE("prelu: a slope per channel, ranks 2 to 4, batch 2") {
+  checkKernels(R"(network pr batch=2
+x  = input(shape=19x5x3)
+v  = input(shape=7x3)
+f  = input(shape=21)
+a  = prelu(x)
+b  = prelu(v)
+c  = prelu(f)
+output a
+output b
+output c
 )");
 }
 

@@ -258,7 +258,9 @@ v  = reduce(g, fn=sum, axes=1)
 w  = reduce(g, fn=max, axes=3)
 q  = transpose(g, perm=0x3x1x2)
 l  = softmax(g, axis=1, log=true)
+pr = prelu(g)
 output t
+output pr
 output q
 output l
 output u
@@ -408,15 +410,32 @@ TEST_CASE("ONNX: shape subgraphs fold at import; an If on a shape test imports t
   CHECK(onnxError(test).find("its condition is computed") != std::string::npos);
 }
 
-TEST_CASE("ONNX: a square unsqueezed for PyTorch's LocalResponseNorm but read otherwise is an error naming it") {
+TEST_CASE("ONNX: Squeeze and Unsqueeze of computed values are reshapes; a square unsqueezed but not for an LRN too") {
   onnx::ModelProto m = oneNode("Mul");
   onnx::GraphProto *g = m.mutable_graph();
   g->mutable_node(0)->add_input("x");
   g->mutable_node(0)->set_output(0, "sq");
   addInt64s(g, "one", {1}, {1});
+  addInt64s(g, "two", {1}, {2});
   addNode(g, "Unsqueeze", {"sq", "one"}, "u");
-  addNode(g, "Relu", {"u"}, "y");
-  CHECK(onnxError(m).find("node 'y' (Relu): reads 'u', part of a local response normalisation written out in elementwise ops") !=
+  addNode(g, "Squeeze", {"u", "one"}, "y");
+  Graph imported = importOne(m);
+  CHECK(printGraph(imported).find("u = reshape(n1, shape=1x3x4x4)") != std::string::npos);  // n1: x * x
+  CHECK(printGraph(imported).find("y = reshape(u, shape=3x4x4)") != std::string::npos);
+  g->mutable_node(2)->set_input(1, "two");  // axis 2 of [1,1,3,4,4] has size 3
+  CHECK(onnxError(m).find("squeezes axis 2 of size 3") != std::string::npos);
+
+  // Padded along the channels as an LRN is, then read by something else: an error naming it.
+  onnx::ModelProto padded = oneNode("Mul");
+  g = padded.mutable_graph();
+  g->mutable_node(0)->add_input("x");
+  g->mutable_node(0)->set_output(0, "sq");
+  addInt64s(g, "one", {1}, {1});
+  addInt64s(g, "pads", {10}, {0, 0, 1, 0, 0, 0, 0, 1, 0, 0});
+  addNode(g, "Unsqueeze", {"sq", "one"}, "u");
+  addNode(g, "Pad", {"u", "pads"}, "p");
+  addNode(g, "Relu", {"p"}, "y");
+  CHECK(onnxError(padded).find("node 'y' (Relu): reads 'p', part of a local response normalisation written out in elementwise ops") !=
         std::string::npos);
 }
 

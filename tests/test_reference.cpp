@@ -124,6 +124,10 @@ TEST_CASE("conv2d: groups read their own input channels") {
   checkValues(conv2d(x, w, nullptr, p), {1, 2, 1, 1}, {1 + 20, 300 + 4000});
 }
 
+TEST_CASE("prelu: x above 0, the channel's slope times x below") {
+  checkValues(prelu(filled({1, 2, 2}, {-2, 3, -4, 5}), filled({2}, {0.5f, 0.25f})), {1, 2, 2}, {-1, 3, -1, 5});
+}
+
 TEST_CASE("transpose: output axis d is input axis perm[d]") {
   Tensor x = filled({1, 2, 3}, {1, 2, 3, 4, 5, 6});
   checkValues(transpose(x, {0, 2, 1}), {1, 3, 2}, {1, 4, 2, 5, 3, 6});
