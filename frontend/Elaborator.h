@@ -29,7 +29,7 @@ struct ElaborateOptions {
   /// ONNX: values for graph inputs (deeper run's --input); an input the model reads where a constant is
   /// needed (a weight, a shape) is bound to its value, as with `bind`, and leaves the graph's inputs.
   TensorMap inputValues;
-  /// Filled by the importer: the names of `inputValues` it bound so.
+  /// Filled by the importer: the names of `inputValues` it bound so (shared: loading copies the options).
   std::shared_ptr<std::set<std::string>> boundInputs = std::make_shared<std::set<std::string>>();
 };
 

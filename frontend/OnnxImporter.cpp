@@ -282,12 +282,25 @@ class OnnxImporter {
     return it->second;
   }
 
+  /// The constant (a Constant node's, a folded value, an initializer) named `name`, or nullptr.
+  const onnx::TensorProto *findConstant(const std::string &name) const {
+    if (auto c = constants_.find(name); c != constants_.end()) return c->second;
+    auto it = initializers_.find(name);
+    return it == initializers_.end() ? nullptr : it->second;
+  }
+
+  /// Integers from constant input `index` when the opset has it there (from `inputFrom` on) and the
+  /// node gives it, else from attribute `attr` (axes, split sizes, slice bounds).
+  std::vector<int64_t> intsFromInputOrAttribute(const onnx::NodeProto &n, int index, const char *attr, int inputFrom) {
+    if (opset_ < inputFrom) return Attributes(n, path_).ints(attr, {});
+    bool given = n.input_size() > index && !n.input(index).empty();
+    return given ? reader_.int64s(constant(n, index)) : std::vector<int64_t>{};
+  }
+
   const onnx::TensorProto &constant(const onnx::NodeProto &n, int index) {
     if (n.input_size() <= index) unsupported(n, fmt::format("input {} is missing", index));
     const std::string &name = n.input(index);
-    if (auto c = constants_.find(name); c != constants_.end()) return *c->second;
-    auto it = initializers_.find(name);
-    if (it != initializers_.end()) return *it->second;
+    if (const onnx::TensorProto *c = findConstant(name)) return *c;
     auto producer = producers_.find(name);
     if (producer == producers_.end()) unsupported(n, fmt::format("input '{}' must be a constant (an initializer), and nothing defines it", name));
     bool input = producer->second == "graph input";
@@ -581,12 +594,13 @@ class OnnxImporter {
     add(OpKind::Reshape, n, {x}, {{"shape", keepsBatch ? Dims(target.begin() + 1, target.end()) : target}, {"whole", !keepsBatch}});
   }
 
-  /// PRelu with one slope, or a slope per channel (shaped to broadcast along axis 1: [C], [C,1,1], ...).
+  /// PRelu with one slope, or a slope per channel shaped to broadcast along axis 1 (as ONNX broadcasts,
+  /// from the last axis: [C] for [N,C], [C,1,1] or [1,C,1,1] for [N,C,H,W]).
   void importPRelu(const onnx::NodeProto &n, Node *x) {
     Tensor slope = reader_.floats(constant(n, 1), n.name());
     const int64_t channels = x->shape.size() >= 2 ? x->shape[1] : 0;
     const int64_t alongChannels = static_cast<int64_t>(slope.shape.size()) - static_cast<int64_t>(x->shape.size()) + 1;  // its axis under axis 1
-    bool perChannel = slope.shape.size() < x->shape.size() && alongChannels >= 0 && slope.shape[static_cast<size_t>(alongChannels)] == channels;
+    bool perChannel = slope.shape.size() <= x->shape.size() && alongChannels >= 0 && slope.shape[static_cast<size_t>(alongChannels)] == channels;
     for (size_t d = 0; perChannel && d < slope.shape.size(); ++d) perChannel = static_cast<int64_t>(d) == alongChannels || slope.shape[d] == 1;
     if (channels == 0 || (!perChannel && slope.numel() != 1))
       unsupported(n, fmt::format("its slope f32[{}] is neither one value nor one per channel of f32[{}]", fmt::join(slope.shape, ","), fmt::join(x->shape, ",")));
@@ -597,10 +611,9 @@ class OnnxImporter {
 
   /// Squeeze and Unsqueeze of a computed value: reshapes that keep the batch axis first. Axes from the
   /// attribute (before opset 13) or a constant input.
-  void importSqueeze(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+  void importSqueeze(const onnx::NodeProto &n, Node *x) {
     bool unsqueeze = n.op_type() == "Unsqueeze";
-    bool axesInput = opset_ >= 13 && n.input_size() > 1 && !n.input(1).empty();
-    std::vector<int64_t> axes = axesInput ? reader_.int64s(constant(n, 1)) : a.ints("axes", {});
+    std::vector<int64_t> axes = intsFromInputOrAttribute(n, 1, "axes", 13);
     if (axes.empty()) unsupported(n, "give the axes: squeezing every axis of size 1 would squeeze a batch of 1 too");
     const int64_t rank = static_cast<int64_t>(x->shape.size() + (unsqueeze ? axes.size() : 0));
     std::set<int64_t> at;
@@ -645,8 +658,7 @@ class OnnxImporter {
   /// Channels [begin, end) with constant bounds (attributes before opset 10, inputs from 10 on):
   /// Deeper slices along axis 1 only, with step 1; ONNX's out-of-range bounds clamp.
   void importSlice(const onnx::NodeProto &n, const Attributes &a, Node *x) {
-    auto given = [&](int i) { return n.input_size() > i && !n.input(i).empty(); };
-    auto ints = [&](int i, const char *attr) { return opset_ < 10 ? a.ints(attr, {}) : given(i) ? reader_.int64s(constant(n, i)) : std::vector<int64_t>{}; };
+    auto ints = [&](int i, const char *attr) { return intsFromInputOrAttribute(n, i, attr, 10); };
     std::vector<int64_t> starts = ints(1, "starts"), ends = ints(2, "ends"), axes = ints(3, "axes"), steps = ints(4, "steps");
     if (axes.empty()) axes.push_back(0);
     int64_t rank = static_cast<int64_t>(x->shape.size()), axis = axes[0] < 0 ? axes[0] + rank : axes[0];
@@ -663,7 +675,7 @@ class OnnxImporter {
   /// ReduceMean/ReduceMax/ReduceSum: axes from the attribute (opsets before 18; ReduceSum's before 13)
   /// or a constant input; none given reduces every axis, unless noop_with_empty_axes.
   void importReduce(const onnx::NodeProto &n, const Attributes &a, Node *x) {
-    bool axesInput = n.input_size() > 1 && !n.input(1).empty();
+    bool axesInput = n.input_size() > 1 && !n.input(1).empty();  // an input from opset 13 (ReduceSum) or 18 (the others)
     std::vector<int64_t> axes = axesInput ? reader_.int64s(constant(n, 1)) : a.ints("axes", {});
     int64_t rank = static_cast<int64_t>(x->shape.size());
     if (axes.empty()) {
@@ -685,8 +697,7 @@ class OnnxImporter {
     int64_t rank = static_cast<int64_t>(x->shape.size()), axis = a.i("axis", 0);
     if (axis < 0) axis += rank;
     if (axis != 1) unsupported(n, fmt::format("only a split of the channels (axis 1) is supported, not axis {}", a.i("axis", 0)));
-    bool sizesInput = opset_ >= 13 && n.input_size() > 1 && !n.input(1).empty();
-    std::vector<int64_t> sizes = sizesInput ? reader_.int64s(constant(n, 1)) : a.ints("split", {});
+    std::vector<int64_t> sizes = intsFromInputOrAttribute(n, 1, "split", 13);
     const int64_t channels = x->shape[1], parts = n.output_size();
     if (sizes.empty()) {
       if (channels % parts != 0) unsupported(n, fmt::format("{} channels do not split into {} equal parts", channels, parts));
@@ -847,7 +858,7 @@ class OnnxImporter {
     const std::string &op = n.op_type();
     if (op == "Unsqueeze" && values_.count(n.input(0))) {
       const Node *square = values_.at(n.input(0));
-      std::vector<int64_t> axes = opset_ >= 13 && n.input_size() > 1 ? reader_.int64s(constant(n, 1)) : Attributes(n, path_).ints("axes", {});
+      std::vector<int64_t> axes = intsFromInputOrAttribute(n, 1, "axes", 13);
       bool squared = square->op == OpKind::Binary && binaryFnOf(*square) == BinaryFn::Mul && square->inputs()[0] == square->inputs()[1];
       if (!squared || axes != std::vector<int64_t>{1} || square->shape.size() != 4) return false;
       Dims shape = square->shape;
@@ -886,7 +897,7 @@ class OnnxImporter {
            p.before == p.size / 2 && p.after == (p.size - 1) / 2 && next(PartialLrn::Padded, PartialLrn::Pooled);
       if (ok) p.shape[2] -= p.size - 1;
     } else if (op == "Squeeze") {
-      std::vector<int64_t> axes = opset_ >= 13 && n.input_size() > 1 ? reader_.int64s(constant(n, 1)) : Attributes(n, path_).ints("axes", {});
+      std::vector<int64_t> axes = intsFromInputOrAttribute(n, 1, "axes", 13);
       ok = axes == std::vector<int64_t>{1} && next(PartialLrn::Pooled, PartialLrn::Summed);
       p.shape.erase(p.shape.begin() + 1);
     } else if (op == "Mul" && next(PartialLrn::Summed, PartialLrn::Scaled)) {
@@ -916,17 +927,15 @@ class OnnxImporter {
   static inline const std::set<std::string> kFoldedOnly = {"Shape", "Gather", "Cast", "Equal", "Less", "Greater", "Not", "Where",
                                                             "ConstantOfShape", "Range"};
 
-  bool isConstant(const std::string &name) const { return constants_.count(name) || initializers_.count(name); }
-
   /// Every input a constant small enough to fold; a Shape's input may be computed (its shape is known).
   bool foldable(const onnx::NodeProto &n) const {
     for (int i = 0; i < n.input_size(); ++i) {
       const std::string &name = n.input(i);
       if (name.empty()) continue;
       if (n.op_type() == "Shape" && (values_.count(name) || partialLrn_.count(name))) continue;
-      if (!isConstant(name)) return false;
-      const onnx::TensorProto &t = constants_.count(name) ? *constants_.at(name) : *initializers_.at(name);
-      std::optional<int64_t> count = checkedNumel(Dims(t.dims().begin(), t.dims().end()));
+      const onnx::TensorProto *t = findConstant(name);
+      if (!t) return false;
+      std::optional<int64_t> count = checkedNumel(Dims(t->dims().begin(), t->dims().end()));
       if (!count || *count > kMaxFoldedElements) return false;
     }
     return true;
@@ -945,7 +954,7 @@ class OnnxImporter {
       } else if (auto lrn = partialLrn_.find(name); lrn != partialLrn_.end()) {
         inputs.push_back(&read.emplace_back(FoldedTensor{onnx::TensorProto::FLOAT, lrn->second.shape, {}}));
       } else {
-        inputs.push_back(&read.emplace_back(reader_.folded(constants_.count(name) ? *constants_.at(name) : *initializers_.at(name))));
+        inputs.push_back(&read.emplace_back(reader_.folded(*findConstant(name))));
       }
     }
     std::vector<FoldedTensor> out = foldOnnxNode(n, inputs, opset_, path_);
@@ -959,9 +968,10 @@ class OnnxImporter {
   /// If with a constant condition (exporters test shapes so): the branch it takes is imported in its
   /// place, its outputs becoming If's.
   void importIf(const onnx::NodeProto &n) {
-    if (n.input_size() != 1 || !isConstant(n.input(0)))
+    const onnx::TensorProto *condition = n.input_size() == 1 ? findConstant(n.input(0)) : nullptr;
+    if (!condition)
       unsupported(n, "its condition is computed; Deeper imports an If whose condition is known at import (a constant or a shape test)");
-    FoldedTensor cond = reader_.folded(constants_.count(n.input(0)) ? *constants_.at(n.input(0)) : *initializers_.at(n.input(0)));
+    FoldedTensor cond = reader_.folded(*condition);
     if (cond.values.size() != 1) unsupported(n, "its condition is not one value");
     const char *taken = cond.values[0] != 0 ? "then_branch" : "else_branch";
     const onnx::AttributeProto *branch = nullptr;
@@ -975,9 +985,8 @@ class OnnxImporter {
     for (int i = 0; i < n.output_size(); ++i) {
       const std::string &from = branch->g().output(i).name(), &to = n.output(i);
       if (i > 0) define(n, to);
-      if (auto c = constants_.find(from); c != constants_.end()) constants_[to] = c->second;
+      if (const onnx::TensorProto *c = findConstant(from)) constants_[to] = c;
       else if (auto lrn = partialLrn_.find(from); lrn != partialLrn_.end()) partialLrn_[to] = lrn->second;
-      else if (auto w = initializers_.find(from); w != initializers_.end()) constants_[to] = w->second;
       else values_[to] = value(from, fmt::format("node '{}' (If)", n.name()));
     }
   }
@@ -1043,7 +1052,7 @@ class OnnxImporter {
     if (op == "Softmax" || op == "LogSoftmax") return importSoftmax(n, a, x);
     if (op == "ReduceMean" || op == "ReduceMax" || op == "ReduceSum") return importReduce(n, a, x);
     if (op == "Split") return importSplit(n, a, x);
-    if (op == "Squeeze" || op == "Unsqueeze") return importSqueeze(n, a, x);
+    if (op == "Squeeze" || op == "Unsqueeze") return importSqueeze(n, x);
     if (op == "Transpose") {  // no perm: the axes reversed, which moves the batch (refused by the shape rule)
       Dims perm = a.ints("perm", {});
       if (perm.empty())

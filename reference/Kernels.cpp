@@ -232,25 +232,6 @@ Tensor prelu(const Tensor &x, const Tensor &slope) {
   return y;
 }
 
-Tensor transpose(const Tensor &x, const Dims &perm) {
-  const size_t rank = x.shape.size();
-  Dims shape(rank), strides(rank), inStrides(rank, 1);
-  for (size_t d = rank - 1; d-- > 0;) inStrides[d] = inStrides[d + 1] * x.shape[d + 1];
-  for (size_t d = 0; d < rank; ++d) shape[d] = x.shape[static_cast<size_t>(perm[d])], strides[d] = inStrides[static_cast<size_t>(perm[d])];
-  Tensor y(shape);
-  std::vector<int64_t> idx(rank, 0);
-  for (size_t e = 0; e < y.data.size(); ++e) {
-    int64_t from = 0;
-    for (size_t d = 0; d < rank; ++d) from += idx[d] * strides[d];
-    y.data[e] = x.data[static_cast<size_t>(from)];
-    for (size_t d = rank; d-- > 0;) {  // the next index in C order
-      if (++idx[d] < shape[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return y;
-}
-
 Tensor reduce(const Tensor &x, const ReduceParams &r, const Dims &out) {
   Tensor y(out);
   int64_t outer = 1, extent = 1, inner = 1;
@@ -321,6 +302,16 @@ Tensor binary(const Tensor &a, const Tensor &b, BinaryFn fn) {
     }
     y.data[e++] = static_cast<float>(r);
   });
+  return y;
+}
+
+Tensor transpose(const Tensor &x, const Dims &perm) {
+  std::vector<int64_t> strides = broadcastStrides(x.shape, x.shape), permuted;  // row-major strides of x
+  Dims shape;
+  for (int64_t a : perm) shape.push_back(x.shape[static_cast<size_t>(a)]), permuted.push_back(strides[static_cast<size_t>(a)]);
+  Tensor y(shape);
+  int64_t e = 0;
+  forEachIndex(shape, {permuted}, [&](const std::vector<int64_t> &at) { y.data[e++] = x.data[at[0]]; });
   return y;
 }
 

@@ -424,6 +424,11 @@ TEST_CASE("ONNX: Squeeze and Unsqueeze of computed values are reshapes; a square
   CHECK(printGraph(imported).find("y = reshape(u, shape=3x4x4)") != std::string::npos);
   g->mutable_node(2)->set_input(1, "two");  // axis 2 of [1,1,3,4,4] has size 3
   CHECK(onnxError(m).find("squeezes axis 2 of size 3") != std::string::npos);
+  addInt64s(g, "zero", {1}, {0});
+  g->mutable_node(2)->set_input(1, "zero");
+  CHECK(onnxError(m).find("node 'y' (Squeeze): moves the batch axis 0") != std::string::npos);
+  g->mutable_node(2)->mutable_input()->RemoveLast();
+  CHECK(onnxError(m).find("node 'y' (Squeeze): give the axes") != std::string::npos);
 
   // Padded along the channels as an LRN is, then read by something else: an error naming it.
   onnx::ModelProto padded = oneNode("Mul");
@@ -437,6 +442,23 @@ TEST_CASE("ONNX: Squeeze and Unsqueeze of computed values are reshapes; a square
   addNode(g, "Relu", {"p"}, "y");
   CHECK(onnxError(padded).find("node 'y' (Relu): reads 'p', part of a local response normalisation written out in elementwise ops") !=
         std::string::npos);
+}
+
+TEST_CASE("ONNX: PRelu takes one slope or one per channel, broadcast along axis 1; any other slope is refused") {
+  for (Dims slopeShape : {Dims{3, 1, 1}, Dims{1, 3, 1, 1}, Dims{1}}) {
+    onnx::ModelProto prelu = oneNode("PRelu");
+    prelu.mutable_graph()->mutable_node(0)->add_input("slope");
+    addInitializer(prelu, "slope", slopeShape);
+    CAPTURE(dimsString(slopeShape));
+    Graph g = importOne(prelu);
+    REQUIRE(g.find("n1") != nullptr);
+    CHECK(g.find("n1")->op == OpKind::PRelu);
+    CHECK(g.weights.at("n1.slope").shape == Dims{3});
+  }
+  onnx::ModelProto lastAxis = oneNode("PRelu");
+  lastAxis.mutable_graph()->mutable_node(0)->add_input("slope");
+  addInitializer(lastAxis, "slope", {4});  // along W of [1,3,4,4], not the channels
+  CHECK(onnxError(lastAxis).find("its slope f32[4] is neither one value nor one per channel of f32[1,3,4,4]") != std::string::npos);
 }
 
 TEST_CASE("ONNX folding computes as ONNX does: slices with negative steps, ranges, where, casts, squeezes") {
