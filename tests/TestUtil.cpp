@@ -45,4 +45,14 @@ CliResult runShell(const std::string &command) {
   return CliResult{WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+ScopedEnv::ScopedEnv(std::string name, const std::string &value) : name_(std::move(name)) {
+  if (const char *old = std::getenv(name_.c_str())) previous_ = old;
+  setenv(name_.c_str(), value.c_str(), 1);
+}
+
+ScopedEnv::~ScopedEnv() {
+  if (previous_) setenv(name_.c_str(), previous_->c_str(), 1);
+  else unsetenv(name_.c_str());
+}
+
 }  // namespace deeper::test

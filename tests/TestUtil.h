@@ -6,6 +6,7 @@
 #include "support/Files.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace deeper::test {
@@ -34,6 +35,19 @@ CliResult runShell(const std::string &command);
 struct TempDir {
   ScratchFolder folder{"deeper-test"};
   const std::string path = folder.path();
+};
+
+/// Environment variable `name` set to `value` for the scope; its previous state is restored after.
+class ScopedEnv {
+ public:
+  ScopedEnv(std::string name, const std::string &value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv &) = delete;
+  ScopedEnv &operator=(const ScopedEnv &) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> previous_;
 };
 
 }  // namespace deeper::test

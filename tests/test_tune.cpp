@@ -19,6 +19,7 @@
 #include <cmath>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 using namespace deeper;
@@ -272,11 +273,12 @@ TEST_CASE("deeper tune: Halide's autoschedulers are measured on the convs as bas
   std::ofstream(dir + "/conv.dnet") << "network small\nx = input(shape=8x12x12)\nc = conv(x, out=16, kernel=3, pad=1, relu=true)\n"
                                        "p = maxpool(c, kernel=2, stride=2)\noutput p\n";
   std::string command = "DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " tune " + dir + "/conv.dnet --threads 2 --trials 2";
-  auto run = test::runShell(command + " --db " + dir + "/t.sqlite --autoschedulers=Mullapudi2016,Li2018 2>&1");
+  auto run = test::runShell(command + " --db " + dir + "/t.sqlite 2>&1");  // all three by default
   INFO(run.output);
   REQUIRE(run.status == 0);
   CHECK_MENTIONS(run.output, "tune: Halide's Mullapudi2016 autoscheduler on the convs of 1 unit:");
-  CHECK_MENTIONS(run.output, "default ms Mullapudi2016        Li2018   tuned ms");
+  CHECK_MENTIONS(run.output, "default ms Mullapudi2016     Adams2019        Li2018   tuned ms");
+  CHECK(run.output.find("generate_schedule") == std::string::npos);  // Adams2019's own chatter stays out
   std::set<std::string> baselines;
   for (const Trial &t : TuningDatabase(dir + "/t.sqlite").all()) {
     if (t.origin != "autoscheduler" || t.unit != "kernel") continue;
@@ -284,11 +286,25 @@ TEST_CASE("deeper tune: Halide's autoschedulers are measured on the convs as bas
     CHECK(t.status == "ok");
     baselines.insert(Schedule::parse(t.config).autoscheduler);
   }
-  CHECK(baselines == std::set<std::string>{"Mullapudi2016", "Li2018"});
+  CHECK(baselines == std::set<std::string>{"Mullapudi2016", "Adams2019", "Li2018"});
   // A pool has no autoscheduler baseline: its row says '-'.
   std::string poolRow = run.output.substr(run.output.find("kernel  p "));
   CHECK(poolRow.substr(0, poolRow.find("\n")).find(" - ") != std::string::npos);
   CHECK_MENTIONS(test::runDeeper("tune --db " + dir + "/t.sqlite --best").output, "over the best autoscheduler");
+
+  // Round 0 runs whole whatever the budget: a budget spent before it starts still measures the baselines.
+  auto quick = test::runShell("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " tune " + dir + "/conv.dnet --threads 2 --budget 1s --db " +
+                              dir + "/quick.sqlite --autoschedulers=Li2018 2>&1");
+  REQUIRE(quick.status == 0);
+  std::string convRow = quick.output.substr(quick.output.find("kernel  c "));
+  convRow = convRow.substr(0, convRow.find('\n'));
+  INFO(convRow);
+  std::istringstream fields(convRow);
+  std::string kind, name, defaultMs, li2018Ms, tunedMs, gain;
+  int tried = 0;
+  fields >> kind >> name >> defaultMs >> li2018Ms >> tunedMs >> gain >> tried;
+  CHECK(li2018Ms != "-");
+  CHECK(tried == 2);  // the default and Li2018's
 
   auto none = test::runShell(command + " --db " + dir + "/none.sqlite --autoschedulers= 2>&1");
   CHECK(none.status == 0);

@@ -103,9 +103,9 @@ class Tuner {
   void evaluate(const std::vector<std::pair<size_t, std::string>> &changes, const char *origin);
   std::string autoscheduledConfig(const ProblemState &s, const std::string &name);
   void measureAutoschedulers();
-  bool spent() const {
-    return elapsed() >= options_.budgetSeconds || (options_.maxTrials && static_cast<int64_t>(candidates_) >= options_.maxTrials);
-  }
+  /// The search's own candidates: round 0's baselines, measured whatever the budget, are not counted.
+  int64_t searched() const { return static_cast<int64_t>(candidates_ - roundZeroCandidates_); }
+  bool spent() const { return elapsed() >= options_.budgetSeconds || (options_.maxTrials && searched() >= options_.maxTrials); }
   Quartiles unitTime(const Profile &p, const std::vector<Kernel> &kernels, size_t unit) const;
   void ensureBaseline();
   double defaultMs(const ProblemState &s) const;
@@ -137,7 +137,7 @@ class Tuner {
   std::map<std::string, double> stepMs_;  // each kernel's latest time, by node: a module's kernels' weights
   int runs_ = 10;
   double timeout_ = 600;
-  size_t builds_ = 0, candidates_ = 0, failed_ = 0;
+  size_t builds_ = 0, candidates_ = 0, failed_ = 0, roundZeroCandidates_ = 0;
   double lastProgress_ = 0;
 };
 
@@ -298,7 +298,8 @@ std::string Tuner::autoscheduledConfig(const ProblemState &s, const std::string 
 
 /// Round 0's baselines: each unit with a conv, its convs scheduled by each of Halide's autoschedulers
 /// in turn (one build per autoscheduler, once per context), recorded with the origin "autoscheduler".
-/// They are candidates like the tuner's own: one may win a unit.
+/// They are candidates like the tuner's own: one may win a unit. Every gain is read against them, so
+/// they run whole whatever the budget (a resumed run finds them recorded and skips them).
 void Tuner::measureAutoschedulers() {
   for (const std::string &name : options_.autoschedulers) {
     std::vector<std::pair<size_t, std::string>> changes;
@@ -306,7 +307,7 @@ void Tuner::measureAutoschedulers() {
       std::string config = autoscheduledConfig(states_[s], name);
       if (!config.empty() && !states_[s].tried.count(config)) changes.push_back({s, config});
     }
-    if (changes.empty() || spent()) continue;
+    if (changes.empty()) continue;
     auto start = elapsed();
     evaluate(changes, "autoscheduler");
     if (options_.progress)
@@ -438,7 +439,7 @@ void Tuner::progress(size_t round, size_t proposed) {
     double ms = defaultMs(s) * static_cast<double>(s.units.size());
     defaults += ms, best += ms / gain(s);
   }
-  std::string budget = options_.maxTrials ? fmt::format("{} of {} candidates", candidates_, options_.maxTrials)
+  std::string budget = options_.maxTrials ? fmt::format("{} of {} candidates", searched(), options_.maxTrials)
                                           : fmt::format("{} of {}", duration(elapsed()), duration(options_.budgetSeconds));
   double left = std::max(0.0, options_.budgetSeconds - elapsed());
   fmt::print(stderr, "tune: round {}: {} candidates, {} failed so far; {}/{} units at a local optimum; units' best {:.3f} ms against "
@@ -451,14 +452,16 @@ TuneReport Tuner::run() {
   load();
   // Search until every unit is at a local optimum or the budget is spent, confirming the winners;
   // a confirmation may change a unit's best, whose neighbours are then searched in turn.
+  ensureBaseline();
   measureAutoschedulers();
+  roundZeroCandidates_ = candidates_;
   size_t confirmed = candidates_, round = 0;
   for (;;) {
     while (!spent()) {
       refitModel();
       std::vector<std::pair<size_t, std::string>> changes;
       for (size_t s = 0; s < states_.size(); ++s) {
-        if (options_.maxTrials && static_cast<int64_t>(candidates_ + changes.size()) >= options_.maxTrials) break;
+        if (options_.maxTrials && searched() + static_cast<int64_t>(changes.size()) >= options_.maxTrials) break;
         std::optional<std::string> c = propose(states_[s]);
         states_[s].converged = !c;
         if (c) changes.push_back({s, *c});

@@ -41,14 +41,13 @@ namespace deeper {
 struct TuneOptions {
   std::string target = "host";
   int threads = 0;             ///< 0: every core this process may use
-  double budgetSeconds = 600;  ///< no new round starts after this
-  int64_t maxTrials = 0;       ///< candidates to measure at most (0: as many as the budget allows)
+  double budgetSeconds = 600;  ///< no new round starts after this (round 0, the baselines, always runs)
+  int64_t maxTrials = 0;       ///< the search's candidates at most, after round 0 (0: as many as the budget allows)
   int jobs = 0;                ///< parallel kernel compiles
   std::string source;
   uint64_t seed = 1;  ///< which random neighbours are explored
-  /// Halide autoschedulers measured as baselines in round 0 (Schedule::autoschedulers()). Adams2019 is
-  /// left out by default: its beam search took 4 minutes for one GoogLeNet conv here.
-  std::vector<std::string> autoschedulers = {"Mullapudi2016", "Li2018"};
+  /// Halide autoschedulers measured as baselines in round 0 (Schedule::autoschedulers()): all three.
+  std::vector<std::string> autoschedulers = Schedule::autoschedulers();
   bool progress = true;
 };
 

@@ -55,11 +55,12 @@ compile:  -o DIR                     output folder (required)
 schedules: --target T, --outputs, --schedules FILE, --db FILE as for compile; -o FILE writes the file there
 
 tune:     --db FILE.sqlite           the tuning database (created when missing; required)
-          --budget T                 stop starting rounds after T: 90s, 10m, 1h (default 10m)
-          --trials N                 or after N candidates
+          --budget T                 stop starting rounds after T: 90s, 10m, 1h (default 10m); round 0
+                                     (defaults and autoschedulers, the baselines) always runs whole
+          --trials N                 or after N candidates of the search (after round 0)
           --threads N                the thread count measured at (default: every core)
           --autoschedulers=a,b       Halide autoschedulers measured as baselines in round 0 (default:
-                                     Mullapudi2016,Li2018; also Adams2019, minutes per conv; none: --autoschedulers=)
+                                     Mullapudi2016,Adams2019,Li2018; Adams2019 searches greedily; none: --autoschedulers=)
           --target T, --batch N, --jobs N, --seed N | --weights F   as for compile
           --export FILE.jsonl        write every record (no MODEL needed); --import FILE.jsonl adds records
           --best                     print each unit's best record and its gain over the default
