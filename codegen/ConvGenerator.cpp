@@ -178,7 +178,7 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
                      padded(x * static_cast<int>(w.sw) + r.y * static_cast<int>(w.dw) - static_cast<int>(w.pw),
                             y * static_cast<int>(w.sh) + r.z * static_cast<int>(w.dh) - static_cast<int>(w.ph), inChannel, n);
   Func out("conv");
-  out(x, y, c, n) = convEpilogue(cp, acc(c, x, y, n));
+  out(x, y, c, n) = convEpilogue(cp, p, acc(c, x, y, n), x, y, c, n);
   const bool pooling = cp.outputMaxPool > 0;
   Func result = pooling ? pooledOutput(cp, out, outWidth, outHeight) : out;
   if (!s.autoscheduler.empty()) return result;  // the algorithm only: an autoscheduler schedules it (codegen/Autoschedule.cpp)

@@ -41,7 +41,7 @@ Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
       sum += select(inside, value, 0.0f) * weight(c, static_cast<int>(ky * w.kw + kx));
     }
   Func out("depthwise");
-  out(x, y, c, n) = convEpilogue(cp, sum);
+  out(x, y, c, n) = convEpilogue(cp, p, sum, x, y, c, n);
 
   // The schedule: channel vectors innermost (contiguous loads of input, weights and output), pixels,
   // then tasks of rows. The weights are unpacked once per call (K*K per channel).

@@ -70,8 +70,11 @@ const OperandView &learnedView(const Kernel &k, Param which);
 Halide::Expr clampedWindowMax(Halide::Func source, const Window2d &w, int width, int height, Halide::Expr x, Halide::Expr y, Halide::Expr c,
                               Halide::Expr n);
 
-/// A conv's epilogue on its biased sum: relu, bounded above by relu_max when that bounds anything.
-Halide::Expr convEpilogue(const ConvParams &cp, Halide::Expr value);
+/// A conv's epilogue on its biased sum at output (x, y, c, n): the residual operand added (input 1,
+/// read through its view), then relu (bounded above by relu_max when that bounds anything) or the
+/// activation.
+Halide::Expr convEpilogue(const ConvParams &cp, const std::vector<Halide::ImageParam> &p, Halide::Expr value, Halide::Expr x,
+                          Halide::Expr y, Halide::Expr c, Halide::Expr n);
 
 /// One Var per dimension of `view`, innermost first, named d0, d1, ...
 std::vector<Halide::Var> axisVars(const OperandView &view);

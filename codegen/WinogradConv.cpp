@@ -164,7 +164,7 @@ Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   cols(c, px, b, tx, ty, n) = transform(f.AT, px, values([&](int aa) { return M(c, aa, b, tx, ty, n); }));
   Expr value = transform(f.AT, y % m, values([&](int bb) { return cols(c, x % m, bb, x / m, y / m, n); })) + (cp.bias ? learned(k, p, Param::ConvBias)(c) : 0.0f);
   Func out("conv");
-  out(x, y, c, n) = convEpilogue(cp, value);
+  out(x, y, c, n) = convEpilogue(cp, p, value, x, y, c, n);
 
   // Output pixels in MxM tiles (unrolled, so x % M and y % M are constants), channels in blocks.
   Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), co("co"), ci("ci");

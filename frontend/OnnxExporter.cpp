@@ -116,11 +116,37 @@ class Exporter {
       onnx::NodeProto &n = add("HardSigmoid", node.name, in, node.name);
       setFloat(n, "alpha", u.alpha);
       setFloat(n, "beta", u.beta);
-    } else {  // hard-swish
-      onnx::NodeProto &gate = add("HardSigmoid", node.name + ":gate", in, node.name + ":gate");
-      setFloat(gate, "alpha", 1.0 / 6.0);
-      setFloat(gate, "beta", 0.5);
-      add("Mul", node.name, {in[0], node.name + ":gate"}, node.name);
+    } else {
+      exportHardSwish(node.name, in[0], node.name);
+    }
+  }
+
+  /// Hard-swish (opset 14) as x * HardSigmoid(x, 1/6, 1/2), the Mul called `name`.
+  void exportHardSwish(const std::string &name, const std::string &in, const std::string &out) {
+    onnx::NodeProto &gate = add("HardSigmoid", name + ":gate", {in}, name + ":gate");
+    setFloat(gate, "alpha", 1.0 / 6.0);
+    setFloat(gate, "beta", 0.5);
+    add("Mul", name, {in, name + ":gate"}, out);
+  }
+
+  /// A conv's relu or activation as the ONNX ops it came from, from `preact` to `out`.
+  void exportConvEpilogue(const Node &node, const ConvParams &p, const std::string &preact, const std::string &out) {
+    const std::string name = node.name + ":activation";
+    if (p.relu && p.reluBounded()) {  // ReLU6 and kin: the Clip it came from
+      add("Clip", node.name + ":relu", {preact, floatScalar(node.name + ".relu_min", 0), floatScalar(node.name + ".relu_max", p.reluMax)}, out);
+    } else if (p.relu) {
+      add("Relu", node.name + ":relu", {preact}, out);
+    } else if (p.activation == ConvActivation::Sigmoid) {
+      add("Sigmoid", name, {preact}, out);
+    } else if (p.activation == ConvActivation::Silu) {  // x * Sigmoid(x), as exporters write SiLU
+      add("Sigmoid", name + ":gate", {preact}, name + ":gate");
+      add("Mul", name, {preact, name + ":gate"}, out);
+    } else if (p.activation == ConvActivation::HardSwish) {
+      exportHardSwish(name, preact, out);
+    } else if (p.activation == ConvActivation::HardSigmoid) {
+      onnx::NodeProto &n = add("HardSigmoid", name, {preact}, out);
+      setFloat(n, "alpha", p.activationAlpha);
+      setFloat(n, "beta", p.activationBeta);
     }
   }
 
@@ -205,6 +231,8 @@ class Exporter {
       case OpKind::Input: valueInfo(out_.add_input(), node); return;
       case OpKind::Conv: {
         ConvParams p = ConvParams::of(node);
+        std::string residual = p.residual ? in[1] : "";
+        in.resize(1);
         if (p.inputMaxPool) {  // pool-proj-fusion's pool, as the MaxPool it was
           onnx::NodeProto &pool = add("MaxPool", node.name + ":pool", in, node.name + ":pooled");
           window(pool, p.inputPool().win);
@@ -222,15 +250,12 @@ class Exporter {
         for (const std::string &w : params) in.push_back(w);
         // conv-pool-fusion's pool, as the MaxPool it was, after the conv (and relu)
         std::string convOut = p.outputMaxPool ? node.name + ":unpooled" : node.name;
-        onnx::NodeProto &conv = add("Conv", node.name, in, p.relu ? node.name + ":preact" : convOut);
+        std::string sum = p.activated() ? node.name + ":preact" : convOut;  // the biased sum, with the residual
+        onnx::NodeProto &conv = add("Conv", node.name, in, p.residual ? node.name + ":conv" : sum);
         window(conv, p.win);
         if (p.groups != 1) setInt(conv, "group", p.groups);
-        if (p.relu && p.reluBounded()) {  // ReLU6 and kin: the Clip it came from
-          add("Clip", node.name + ":relu", {node.name + ":preact", floatScalar(node.name + ".relu_min", 0), floatScalar(node.name + ".relu_max", p.reluMax)},
-              convOut);
-        } else if (p.relu) {
-          add("Relu", node.name + ":relu", {node.name + ":preact"}, convOut);
-        }
+        if (p.residual) add("Add", node.name + ":residual", {node.name + ":conv", residual}, sum);
+        exportConvEpilogue(node, p, node.name + ":preact", convOut);
         if (p.outputMaxPool) {
           onnx::NodeProto &pool = add("MaxPool", node.name + ":output_pool", {convOut}, node.name);
           window(pool, p.outputPool().win);

@@ -154,6 +154,13 @@ void Graph::setInput(Node *node, size_t operand, Node *value) {
   link(node, operand);
 }
 
+void Graph::addInput(Node *node, Node *value) {
+  DEEPER_CHECK(position(value) < position(node), "'{}' would read '{}', which comes after it", node->name, value->name);
+  node->inputs_.push_back(value);
+  node->useIndex_.push_back(0);
+  link(node, node->inputs_.size() - 1);
+}
+
 Node *Graph::find(const std::string &name) const {
   auto it = byName_.find(name);
   return it == byName_.end() ? nullptr : it->second;

@@ -153,6 +153,8 @@ class Graph {
   Node *replace(Node *old, std::unique_ptr<Node> node);
   /// Makes operand `operand` of `node` read `value`, which must come before `node`.
   void setInput(Node *node, size_t operand, Node *value);
+  /// Gives `node` one more operand, reading `value`, which must come before `node` (epilogue-fusion's residual).
+  void addInput(Node *node, Node *value);
   Node *find(const std::string &name) const;
   /// The distinct nodes that read `node`, in graph order.
   std::vector<Node *> users(const Node *node) const;

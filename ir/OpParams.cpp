@@ -21,14 +21,30 @@ int64_t featuresPerSample(const Dims &shape) {
   return n;
 }
 
+/// The position of `node`'s word attribute `attr` among the op table's choices for it: the enums of
+/// unary's, binary's and reduce's functions and conv's activations list them in the same order, so the
+/// table stays their one spelling.
+size_t choiceIndex(const Node &node, const char *attr, size_t enumSize) {
+  std::vector<std::string> choices = node.info().findAttr(attr)->choiceList();
+  DEEPER_CHECK(choices.size() == enumSize, "{}'s {} choices and its enum differ", node.info().name, attr);
+  auto it = std::find(choices.begin(), choices.end(), node.attrWord(attr));
+  DEEPER_CHECK(it != choices.end(), "'{}' has {}={}, no choice of the op table", node.name, attr, node.attrWord(attr));
+  return static_cast<size_t>(it - choices.begin());
+}
+
 }  // namespace
 
 ConvParams ConvParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Conv, "'{}' is not a conv", node.name);
-  return ConvParams{node.attrInt("out"),           windowOf(node),         node.attrBool("bias"),
-                    node.attrBool("relu"),           node.attrInt("groups"), node.attrInt("input_maxpool"),
-                    node.attrInt("reduce"),          node.attrBool("reduce_relu"), node.attrInt("output_maxpool"),
-                    node.attrInt("output_maxpool_stride"), node.attrFloat("relu_max")};
+  ConvParams p{node.attrInt("out"),           windowOf(node),         node.attrBool("bias"),
+               node.attrBool("relu"),           node.attrInt("groups"), node.attrInt("input_maxpool"),
+               node.attrInt("reduce"),          node.attrBool("reduce_relu"), node.attrInt("output_maxpool"),
+               node.attrInt("output_maxpool_stride"), node.attrFloat("relu_max")};
+  p.activation = static_cast<ConvActivation>(choiceIndex(node, "activation", static_cast<size_t>(ConvActivation::HardSigmoid) + 1));
+  p.activationAlpha = node.attrFloat("activation_alpha");
+  p.activationBeta = node.attrFloat("activation_beta");
+  p.residual = node.inputs().size() > 1;
+  return p;
 }
 
 Dims convOutputShape(const Node &conv) {
@@ -50,7 +66,8 @@ bool ConvParams::winogradApplies() const {
 bool ConvParams::isPlainPointwise() const {
   const Window2d &w = win;
   bool unit = w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 && w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
-  return unit && groups == 1 && inputMaxPool == 0 && reduce == 0 && outputMaxPool == 0;
+  bool plainEpilogue = activation == ConvActivation::None && !reluBounded() && !residual;  // what reduce_relu and a merged relu say
+  return unit && groups == 1 && inputMaxPool == 0 && reduce == 0 && outputMaxPool == 0 && plainEpilogue;
 }
 
 ConvParams ConvParams::reduceConv() const { return ConvParams{reduce, Window2d{1, 1, 1, 1, 0, 0, 0, 0}, true, reduceRelu}; }
@@ -79,20 +96,6 @@ FcParams FcParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Fc, "'{}' is not an fc", node.name);
   return FcParams{node.attrInt("out"), node.attrBool("bias"), node.attrBool("relu")};
 }
-
-namespace {
-
-/// The position of `node`'s word attribute `attr` among the op table's choices for it: the enums of
-/// unary's and binary's functions list them in the same order, so the table stays their one spelling.
-size_t choiceIndex(const Node &node, const char *attr, size_t enumSize) {
-  std::vector<std::string> choices = node.info().findAttr(attr)->choiceList();
-  DEEPER_CHECK(choices.size() == enumSize, "{}'s {} choices and its enum differ", node.info().name, attr);
-  auto it = std::find(choices.begin(), choices.end(), node.attrWord(attr));
-  DEEPER_CHECK(it != choices.end(), "'{}' has {}={}, no choice of the op table", node.name, attr, node.attrWord(attr));
-  return static_cast<size_t>(it - choices.begin());
-}
-
-}  // namespace
 
 UnaryParams UnaryParams::of(const Node &node) {
   DEEPER_CHECK(node.op == OpKind::Unary, "'{}' is not unary", node.name);

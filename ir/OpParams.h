@@ -25,6 +25,10 @@ struct PoolParams {
   static PoolParams of(const Node &node);
 };
 
+/// An activation a conv's epilogue applies after its bias (conv activation=..., epilogue-fusion): the
+/// choices of the op table's word, in its order.
+enum class ConvActivation { None, Sigmoid, Silu, HardSwish, HardSigmoid };
+
 struct ConvParams {
   int64_t out;
   Window2d win;
@@ -38,6 +42,11 @@ struct ConvParams {
   double reluMax = std::numeric_limits<float>::max();  ///< with relu: the epilogue's upper bound (ReLU6: 6)
   /// Whether relu_max bounds anything (a float can exceed it).
   bool reluBounded() const { return reluMax < std::numeric_limits<float>::max(); }
+  bool residual = false;  ///< a second operand, of the output's shape, added after the bias and before relu/activation
+  ConvActivation activation = ConvActivation::None;
+  double activationAlpha = 0.2, activationBeta = 0.5;  ///< hardsigmoid's slope and offset
+  /// Whether the epilogue changes the biased sum at all (relu or an activation).
+  bool activated() const { return relu || activation != ConvActivation::None; }
 
   /// The max pool input_maxpool stands for.
   PoolParams inputPool() const;
@@ -46,7 +55,7 @@ struct ConvParams {
   /// The 1x1 conv `reduce` stands for.
   ConvParams reduceConv() const;
   /// A 1x1 conv, stride 1, unpadded, one group, reading its input as it is and writing its output as
-  /// it is (no fused pool or reduce):
+  /// it is (no fused pool or reduce), its epilogue at most an unbounded relu (no residual):
   /// what sibling-merge merges and reduce-conv-fusion fuses.
   bool isPlainPointwise() const;
   /// 3x3 or 5x5, stride 1, no dilation, the output as large as the input (padding 1 or 2 on every side),

@@ -125,11 +125,17 @@ Dims convShape(const Node &node) {
   if (p.reduce < 0) failAtNode(node, fmt::format("reduce must be 0 or a channel count, got {}", p.reduce));
   if (p.reduce > 0 && (p.groups != 1 || p.inputMaxPool != 0))
     failAtNode(node, "a conv with a fused reduce has one group and no input_maxpool");
+  if (p.relu && p.activation != ConvActivation::None)
+    failAtNode(node, fmt::format("relu=true and activation={} both given", node.attrWord("activation")), "give one of them: the epilogue applies one");
   requireRank(node, *node.inputs()[0], 4);
   int64_t in = node.inputs()[0]->shape[1];
   if (in % p.groups != 0 || p.out % p.groups != 0)
     failAtNode(node, fmt::format("groups={} must divide the input channels ({}) and the output channels ({})", p.groups, in, p.out));
   Dims out = windowShape(node, p.win, p.out, /*ceil=*/false);
+  if (p.residual && node.inputs()[1]->shape != out)
+    failAtNode(node, fmt::format("the residual operand '{}' is f32[{}], the conv's output f32[{}]: they must be equal", node.inputs()[1]->name,
+                                 fmt::join(node.inputs()[1]->shape, ","), fmt::join(out, ",")));
+  if (p.residual && p.outputMaxPool != 0) failAtNode(node, "a conv with a residual operand has no output_maxpool");
   if (p.outputMaxPool == 0) return out;
   if (p.outputMaxPool < 0 || p.outputPoolStride < 1)
     failAtNode(node, fmt::format("output_maxpool {} stride {} is no pool window", p.outputMaxPool, p.outputPoolStride),

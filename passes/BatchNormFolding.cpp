@@ -1,5 +1,7 @@
 #include "passes/BatchNormFolding.h"
 
+#include "ir/OpParams.h"
+
 #include <cmath>
 
 namespace deeper {
@@ -7,7 +9,7 @@ namespace {
 
 Node *foldableConv(const Graph &graph, const Node &bn) {
   Node *conv = bn.inputs()[0];
-  if (conv->op != OpKind::Conv || conv->attrBool("relu")) return nullptr;
+  if (conv->op != OpKind::Conv || ConvParams::of(*conv).activated() || ConvParams::of(*conv).residual) return nullptr;
   if (!graph.hasSingleUse(conv)) return nullptr;
   return conv;
 }

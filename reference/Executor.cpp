@@ -53,14 +53,15 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::Input: break;
     case OpKind::Conv: {
       ConvParams p = ConvParams::of(node);
-      const Tensor *bias = p.bias ? param(node, Param::ConvBias) : nullptr;
-      if (p.inputMaxPool) return conv2d(maxPool2d(*in[0], p.inputPool()), *param(node, Param::ConvWeight), bias, p);
+      const Tensor *bias = p.bias ? param(node, Param::ConvBias) : nullptr, *residual = p.residual ? in[1] : nullptr;
+      const Tensor &weight = *param(node, Param::ConvWeight);
+      if (p.inputMaxPool) return conv2d(maxPool2d(*in[0], p.inputPool()), weight, bias, p, residual);
       if (p.reduce) {
         Tensor reduced = conv2d(*in[0], *param(node, Param::ConvReduceWeight), param(node, Param::ConvReduceBias), p.reduceConv());
-        return conv2d(reduced, *param(node, Param::ConvWeight), bias, p);
+        return conv2d(reduced, weight, bias, p, residual);
       }
-      if (p.outputMaxPool) return maxPool2d(conv2d(*in[0], *param(node, Param::ConvWeight), bias, p), p.outputPool());
-      return conv2d(*in[0], *param(node, Param::ConvWeight), bias, p);
+      if (p.outputMaxPool) return maxPool2d(conv2d(*in[0], weight, bias, p), p.outputPool());
+      return conv2d(*in[0], weight, bias, p, residual);
     }
     case OpKind::MaxPool: return maxPool2d(*in[0], PoolParams::of(node));
     case OpKind::AvgPool: return avgPool2d(*in[0], PoolParams::of(node));

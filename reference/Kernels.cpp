@@ -40,9 +40,22 @@ Tensor pool(const Tensor &x, const PoolParams &p, WindowValue value) {
   return y;
 }
 
+/// The conv's epilogue on a biased sum: relu (bounded by relu_max) or its activation.
+double convEpilogue(const ConvParams &p, double a) {
+  if (p.relu) return std::min(std::max(a, 0.0), p.reluMax);
+  switch (p.activation) {
+    case ConvActivation::None: return a;
+    case ConvActivation::Sigmoid: return 1.0 / (1.0 + std::exp(-a));
+    case ConvActivation::Silu: return a / (1.0 + std::exp(-a));
+    case ConvActivation::HardSwish: return a * std::min(1.0, std::max(0.0, a / 6.0 + 0.5));
+    case ConvActivation::HardSigmoid: return std::min(1.0, std::max(0.0, p.activationAlpha * a + p.activationBeta));
+  }
+  return a;
+}
+
 }  // namespace
 
-Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvParams &p) {
+Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvParams &p, const Tensor *residual) {
   Nchw in(x.shape);
   const Window2d &w = p.win;
   int64_t groupIn = in.c / p.groups, groupOut = p.out / p.groups;
@@ -50,6 +63,7 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
   Tensor y({in.n, p.out, windowOutputSize(in.h, w.extentH(), w.sh, w.ph, w.phEnd, false),
             windowOutputSize(in.w, w.extentW(), w.sw, w.pw, w.pwEnd, false)});
   Nchw out(y.shape);
+  DEEPER_CHECK(!residual || residual->shape == y.shape, "conv residual shape {}", dimsString(residual->shape));
   std::vector<double> acc(out.h * out.w);
   for (int64_t n = 0; n < in.n; ++n)
     for (int64_t oc = 0; oc < p.out; ++oc) {
@@ -69,8 +83,8 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
             }
           }
       for (int64_t i = 0; i < out.h * out.w; ++i) {
-        double v = p.relu ? std::min(std::max(acc[i], 0.0), p.reluMax) : acc[i];
-        y.data[out.at(n, oc, 0, 0) + i] = static_cast<float>(v);
+        int64_t at = out.at(n, oc, 0, 0) + i;
+        y.data[at] = static_cast<float>(convEpilogue(p, acc[i] + (residual ? residual->data[at] : 0.0)));
       }
     }
   return y;

@@ -434,6 +434,53 @@ output c3
   });
 }
 
+TEST_CASE("conv epilogue activations (sigmoid, silu, hardswish, hardsigmoid): direct, depthwise, Winograd, pooled, fused reduce") {
+  checkKernels(R"(network a batch=2
+x  = input(shape=6x9x7)
+c1 = conv(x, out=20, kernel=3, stride=2, pad=1, activation=silu)
+c2 = conv(x, out=6, kernel=3, pad=1, groups=6, activation=hardswish, layout=nhwc)
+c3 = conv(x, out=8, kernel=3, pad=1, activation=sigmoid)
+c4 = conv(x, out=9, kernel=1, activation=hardsigmoid, activation_alpha=0.16666667, activation_beta=0.5)
+c5 = conv(x, out=7, kernel=3, output_maxpool=2, output_maxpool_stride=2, activation=silu)
+c6 = conv(x, out=10, kernel=3, pad=1, reduce=4, reduce_relu=true, activation=hardswish)
+o2 = conv(c2, out=4, kernel=1)
+output c1
+output o2
+output c3
+output c4
+output c5
+output c6
+)", [](const Node &node, Schedule &s) {
+    if (node.name == "c3") CHECK(s.winograd != 0);  // the Winograd epilogue too
+  });
+}
+
+TEST_CASE("conv with a residual operand: direct, Winograd, depthwise, fused reduce and input pool, either layout on each side") {
+  checkKernels(R"(network r batch=2
+x  = input(shape=6x9x7)
+r  = conv(x, out=8, kernel=1)
+rn = conv(x, out=8, kernel=1, layout=nhwc)
+rs = conv(x, out=8, kernel=1, stride=2, layout=nhwc)
+c1 = conv(x, r, out=8, kernel=3, pad=1, relu=true)
+c2 = conv(x, rn, out=8, kernel=3, pad=1, relu=true, layout=nhwc)
+c3 = conv(x, x, out=6, kernel=3, pad=1, groups=6, layout=nhwc)
+c4 = conv(x, rn, out=8, kernel=3, pad=1, reduce=4, activation=silu)
+c5 = conv(x, r, out=8, kernel=3, pad=1, input_maxpool=3, relu=true, relu_max=0.5)
+c6 = conv(x, rs, out=8, kernel=3, stride=2, pad=1)
+o2 = conv(c2, out=4, kernel=1)
+o3 = conv(c3, out=4, kernel=1)
+output c1
+output o2
+output o3
+output c4
+output c5
+output c6
+)", [](const Node &node, Schedule &s) {
+    if (node.name == "c1") s.winograd = 2;  // the Winograd epilogue reads the residual too
+    if (node.name == "c2") s.winograd = 0;
+  });
+}
+
 TEST_CASE("unary functions: activations, exp and friends, clip's bounds") {
   checkKernels(R"(network u batch=2
 x  = input(shape=3x5x4)

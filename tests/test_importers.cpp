@@ -285,14 +285,21 @@ a  = conv(s1, out=5, kernel=3, pad=1, reduce=4, reduce_relu=true, relu=true)
 b  = conv(s2, out=3, kernel=5, pad=2)
 c  = concat(a, b)
 p  = conv(c, out=4, kernel=3, stride=2, relu=true, output_maxpool=3, output_maxpool_stride=2)
+e  = conv(c, c, out=8, kernel=3, pad=1, activation=silu)
+h  = conv(e, out=8, kernel=1, activation=hardswish)
+k  = conv(h, out=8, kernel=1, activation=hardsigmoid, activation_alpha=0.16666667, activation_beta=0.5)
+q  = conv(k, e, out=8, kernel=1, relu=true, relu_max=6)
+sg = conv(q, out=2, kernel=1, activation=sigmoid)
 output c
 output p
+output sg
 )";
   Graph g = test::parse(text);
   TensorMap weights = initWeights(g, 5);
   Graph back = parseModel(exportOnnx(g, weights), "fused.onnx");
   CHECK(back.nodesOfOp(OpKind::Slice).size() == 2);
-  CHECK(back.nodesOfOp(OpKind::Conv).size() == 5);  // the fused reduce is a conv of its own again
+  CHECK(back.nodesOfOp(OpKind::Conv).size() == 10);  // the fused reduce is a conv of its own again
+  CHECK(back.nodesOfOp(OpKind::Binary).size() == 4);  // two residual adds, the products of SiLU and hard-swish
   CHECK(back.nodesOfOp(OpKind::MaxPool).size() == 1);  // and the fused output pool a pool
   TensorMap inputs = {{"x", syntheticInput({2, 6, 7, 7}, "x", 1)}};
   // Outputs keep their names; the nodes computing them are named after the ONNX nodes ("p:output_pool").
@@ -301,7 +308,7 @@ output p
       if (o.name == output || (o.name.empty() && o.node->name == output)) return o.node->name;
     return output;
   };
-  for (const char *output : {"c", "p"}) {
+  for (const char *output : {"c", "p", "sg"}) {
     Tensor want = ReferenceExecutor(g, weights).run(inputs).at(output);
     Tensor got = ReferenceExecutor(back, back.weights).run(inputs).at(nodeOf(output));
     REQUIRE(got.shape == want.shape);

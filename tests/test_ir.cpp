@@ -104,11 +104,11 @@ TEST_CASE("the verifier finds broken invariants") {
   c->attrs["stride"] = int64_t(1);
   CHECK(verifyGraph(g).at(0) == "'c': attribute 'stride' is not of type int2");
   c->attrs["stride"] = Dims{1, 1};
-  auto twoInputs = std::make_unique<Node>(OpKind::Conv, "c2", std::vector<Node *>{g.find("x"), g.find("x")});
-  twoInputs->attrs = c->attrs;
-  twoInputs->shape = c->shape;
-  g.append(std::move(twoInputs));
-  CHECK(verifyGraph(g).at(0) == "'c2': conv takes 1..1 inputs, has 2");
+  auto threeInputs = std::make_unique<Node>(OpKind::Conv, "c2", std::vector<Node *>{g.find("x"), g.find("x"), g.find("x")});
+  threeInputs->attrs = c->attrs;
+  threeInputs->shape = c->shape;
+  g.append(std::move(threeInputs));
+  CHECK(verifyGraph(g).at(0) == "'c2': conv takes 1..2 inputs, has 3");
   g.removeDeadNodes();
   CHECK(verifyGraph(g).empty());
   g.removeOutputs([](const GraphOutput &) { return true; });

@@ -96,6 +96,26 @@ out    = concat(b1, b3, b5, proj)
 output out
 )";
 
+/// What a conv's epilogue takes besides relu: a residual add and the relu after it (ResNet's block),
+/// SiLU as mul(sigmoid(c), c), hard-swish after a depthwise conv, hard-sigmoid gating a product.
+const char *kEpilogueCases = R"(network epilogues batch=2
+x   = input(shape=8x7x7)
+a   = conv(x, out=8, kernel=3, pad=1)
+ar  = relu(a)
+b   = conv(ar, out=8, kernel=3, pad=1)
+s   = binary(b, x, fn=add)
+sr  = relu(s)
+d   = conv(sr, out=8, kernel=1)
+ds  = unary(d, fn=sigmoid)
+dm  = binary(ds, d, fn=mul)
+h   = conv(dm, out=8, kernel=3, pad=1, groups=8)
+hh  = unary(h, fn=hardswish)
+g   = conv(hh, out=8, kernel=1)
+gg  = unary(g, fn=hardsigmoid, alpha=0.16666667, beta=0.5)
+m   = binary(gg, sr, fn=mul)
+output m
+)";
+
 }  // namespace
 
 TEST_CASE("golden IR after each pass") {
@@ -156,6 +176,7 @@ TEST_CASE("every pass keeps the outputs numerically equal") {
     checkEquivalent(kFusionCases, pass.name);
     checkEquivalent(withTraining, pass.name);
     checkEquivalent(kModuleCase, pass.name);
+    checkEquivalent(kEpilogueCases, pass.name);
   }
 }
 

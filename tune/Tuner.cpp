@@ -452,7 +452,8 @@ TuneReport Tuner::run() {
   load();
   // Search until every unit is at a local optimum or the budget is spent, confirming the winners;
   // a confirmation may change a unit's best, whose neighbours are then searched in turn.
-  ensureBaseline();
+  // Round 0: the defaults where the database has no measurement of them, then the autoschedulers.
+  if (std::any_of(states_.begin(), states_.end(), [&](const ProblemState &s) { return defaultMs(s) == 0; })) ensureBaseline();
   measureAutoschedulers();
   roundZeroCandidates_ = candidates_;
   size_t confirmed = candidates_, round = 0;
