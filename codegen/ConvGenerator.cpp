@@ -140,7 +140,7 @@ Var schedulePooledOutput(Func pooled, Func conv, const Kernel &k, Var &task) {
 
 Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   if (k.schedule.winograd) return generateWinogradConv(k, p);
-  if (isChannelsLastDepthwise(k)) return generateDepthwiseConv(k, p);
+  if (isDepthwise(k)) return generateDepthwiseConv(k, p);
   ConvParams cp = ConvParams::of(*k.node);
   const OperandView &in = k.inputViews[0];
   const Window2d &w = cp.win;

@@ -1,21 +1,24 @@
 // A depthwise convolution (groups = input channels = output channels: each output channel filters its
-// own input channel) stored channels-last: each output pixel is a row of channel vectors, each the sum
-// of K*K input vectors times a vector of per-channel weights. 9 multiply-adds per output value is too
-// little work for the dense conv's register tiles and padded input copy (MobileNetV2's depthwise
-// layers ran at 5-18 GFLOP/s through them): here taps outside the input read a clamped pixel and are
-// zeroed by a per-pixel select, and nothing but the output is written.
+// own input channel). 9 multiply-adds per output value is too little work for the dense conv's
+// register tiles and padded input copy (MobileNetV2's depthwise layers ran at 5-18 GFLOP/s through
+// them, MobileNetV3's at 3-4 where squeeze-and-excitation keeps them N,C,H,W). Stored channels-last,
+// each output pixel is a row of channel vectors, each the sum of K*K input vectors times a vector of
+// per-channel weights; taps outside the input read a clamped pixel and are zeroed by a per-pixel
+// select. Stored N,C,H,W, each output row is vectors of pixels, the sum of K*K rows of a zero-padded
+// copy of the plane times one weight.
 #include "codegen/Generators.h"
 
 namespace deeper::codegen {
 
 using namespace Halide;
 
-bool isChannelsLastDepthwise(const Kernel &k) {
+bool isDepthwise(const Kernel &k) {
   ConvParams cp = ConvParams::of(*k.node);
   const OperandView &in = k.inputViews[0];
   bool depthwise = cp.groups > 1 && cp.groups == in.extent[2] && cp.out == cp.groups;
   bool plain = cp.reduce == 0 && cp.inputMaxPool == 0 && cp.outputMaxPool == 0;
-  return depthwise && plain && channelsLast(in) && channelsLast(k.outputView) && k.schedule.autoscheduler.empty() && !k.schedule.winograd;
+  bool oneLayout = channelsLast(in) == channelsLast(k.outputView);
+  return depthwise && plain && oneLayout && k.schedule.autoscheduler.empty() && !k.schedule.winograd;
 }
 
 Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
@@ -23,6 +26,7 @@ Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
   const Window2d &w = cp.win;
   const OperandView &in = k.inputViews[0];
   const int width = in.extent[0], height = in.extent[1], channels = static_cast<int>(cp.out);
+  const bool planes = !channelsLast(in);  // N,C,H,W: each channel a plane of its own
   Var x("x"), y("y"), c("c"), n("n"), t("tap");
 
   // The weights one channel vector reads, plain: packing stores them a channel block at a time.
@@ -31,22 +35,41 @@ Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
   Func weight("depthwise_weight");
   weight(c, t) = packed(c % block, 0, t, c / block);
 
+  // In planes, whose rows are the vectors, the padded copy makes every tap a plain (possibly strided)
+  // row load, where clamped coordinates would make it a gather.
+  Func padded("depthwise_padded");
+  if (planes) padded = BoundaryConditions::constant_exterior(p[0], 0.0f, {{0, width}, {0, height}});
   Expr sum = cp.bias ? learned(k, p, Param::ConvBias)(c) : Expr(0.0f);
   for (int ky = 0; ky < w.kh; ++ky)
     for (int kx = 0; kx < w.kw; ++kx) {
       Expr ix = x * static_cast<int>(w.sw) + static_cast<int>(kx * w.dw - w.pw);
       Expr iy = y * static_cast<int>(w.sh) + static_cast<int>(ky * w.dh - w.ph);
+      Expr tap = weight(c, static_cast<int>(ky * w.kw + kx));
+      if (planes) {
+        sum += padded(ix, iy, c, n) * tap;
+        continue;
+      }
       Expr inside = ix >= 0 && ix < width && iy >= 0 && iy < height;
       Expr value = p[0](clamp(ix, 0, width - 1), clamp(iy, 0, height - 1), c, n);
-      sum += select(inside, value, 0.0f) * weight(c, static_cast<int>(ky * w.kw + kx));
+      sum += select(inside, value, 0.0f) * tap;
     }
   Func out("depthwise");
   out(x, y, c, n) = convEpilogue(cp, p, sum, x, y, c, n);
 
-  // The schedule: channel vectors innermost (contiguous loads of input, weights and output), pixels,
-  // then tasks of rows. The weights are unpacked once per call (K*K per channel).
+  // The schedule. Channels-last: channel vectors innermost (contiguous loads of input, weights and
+  // output), pixels, then tasks of rows. Planes: vectors along each row, tasks of channel planes, the
+  // padded plane computed inside its task. The weights are unpacked once per call (K*K per channel).
   weight.compute_root();
   weight.vectorize(c, k.schedule.vector, TailStrategy::GuardWithIf);
+  if (planes) {
+    out.reorder(x, y, c, n);
+    vectorizeRow(out, x, k.outputView.extent[0], k.schedule.vector);
+    Var task = c;
+    parallelOuter(out, k.schedule, c, n, channels, channels, &task);
+    padded.compute_at(out, task);
+    vectorizeRow(padded, padded.args()[0], width, k.schedule.vector);
+    return out;
+  }
   out.reorder(c, x, y, n);
   vectorizeRow(out, c, channels, k.schedule.vector);
   parallelOuter(out, k.schedule, y, n, k.outputView.extent[1]);

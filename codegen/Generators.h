@@ -39,8 +39,8 @@ struct HalideWarningsSilenced {
 Halide::Func generateConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 /// A conv whose schedule says winograd (codegen/WinogradConv.cpp; generateConv hands it over).
 Halide::Func generateWinogradConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-/// A depthwise conv stored channels-last (codegen/DepthwiseConv.cpp; generateConv hands it over).
-bool isChannelsLastDepthwise(const Kernel &k);
+/// A depthwise conv whose input and output share a layout (codegen/DepthwiseConv.cpp; generateConv hands it over).
+bool isDepthwise(const Kernel &k);
 Halide::Func generateDepthwiseConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateFc(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam> &p);

@@ -3,6 +3,7 @@
 #include "ir/OpParams.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace deeper {
@@ -56,13 +57,23 @@ bool foldActivation(Graph &graph, Node &activation) {
   return true;
 }
 
-/// For mul(c, sigmoid(c)) (either order): the sigmoid, when c is a conv that takes an activation and
-/// nothing but the two reads c; else nullptr.
-Node *siluGate(const Graph &graph, const Node &mul) {
+/// The activation x * gate(x) is: SiLU for a sigmoid gate, hard-swish for hard-sigmoid(x / 6 + 1/2)
+/// (as exporters before opset 14 write it); else None.
+ConvActivation gatedActivation(const Node &gate) {
+  if (gate.op != OpKind::Unary) return ConvActivation::None;
+  UnaryParams u = UnaryParams::of(gate);
+  if (u.fn == UnaryFn::Sigmoid) return ConvActivation::Silu;
+  bool hardSwish = u.fn == UnaryFn::HardSigmoid && std::fabs(u.alpha - 1.0 / 6.0) < 1e-6 && u.beta == 0.5;
+  return hardSwish ? ConvActivation::HardSwish : ConvActivation::None;
+}
+
+/// For mul(c, gate(c)) (either order) whose gate makes an activation (gatedActivation): the gate,
+/// when c is a conv that takes an activation and nothing but the two reads c; else nullptr.
+Node *activationGate(const Graph &graph, const Node &mul) {
   if (mul.op != OpKind::Binary || binaryFnOf(mul) != BinaryFn::Mul) return nullptr;
   for (size_t i = 0; i < 2; ++i) {
     Node *conv = mul.inputs()[i], *gate = mul.inputs()[1 - i];
-    if (gate->op != OpKind::Unary || UnaryParams::of(*gate).fn != UnaryFn::Sigmoid || gate->inputs()[0] != conv) continue;
+    if (gatedActivation(*gate) == ConvActivation::None || gate->inputs()[0] != conv) continue;
     if (!takesEpilogue(*conv, "activation") || !graph.hasSingleUse(gate) || graph.isOutput(conv)) continue;
     std::vector<Node *> readers = graph.users(conv);
     if (readers.size() == 2 && std::count(readers.begin(), readers.end(), gate) == 1) return gate;
@@ -93,9 +104,9 @@ bool foldSweep(Graph &graph) {
     Node *into = nullptr;
     if (node->op == OpKind::Relu || node->op == OpKind::Unary) {
       if (foldActivation(graph, *node)) into = node->inputs()[0];
-    } else if (Node *gate = siluGate(graph, *node)) {
+    } else if (Node *gate = activationGate(graph, *node)) {
       into = gate->inputs()[0];
-      setActivation(*into, ConvActivation::Silu, UnaryParams::of(*gate));
+      setActivation(*into, gatedActivation(*gate), UnaryParams::of(*gate));
       absorb(*into, *gate);
     } else if (Node *conv = residualConv(graph, *node)) {
       into = conv;

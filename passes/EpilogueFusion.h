@@ -18,6 +18,8 @@ namespace deeper {
 ///   unary sigmoid | hardswish | hardsigmoid -> activation=... (conv; hardsigmoid keeps alpha, beta)
 ///   mul(c, sigmoid(c)), sigmoid read only there, c only by both (SiLU as exporters write it)
 ///                                          -> activation=silu
+///   mul(c, hardsigmoid(c, alpha=1/6, beta=1/2)), the same way (hard-swish before opset 14)
+///                                          -> activation=hardswish
 ///   add(c, r), r computed before c, of c's shape (a residual connection)
 ///                                          -> conv(x, r): r added after the bias, before the activation
 ///

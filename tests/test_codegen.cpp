@@ -401,7 +401,7 @@ output m3
 )");
 }
 
-TEST_CASE("depthwise convs stored channels-last: strides, uneven and dilated padding, channels not a multiple of the vector") {
+TEST_CASE("depthwise convs stored channels-last or N,C,H,W: strides, uneven and dilated padding, channels not a multiple of the vector") {
   const std::string model = R"(network d batch=2
 x  = input(shape=20x9x7)
 e  = conv(x, out=37, kernel=1, layout=nhwc)
@@ -415,9 +415,17 @@ output o3
 )";
   Graph g = test::parse(model);
   for (const Kernel &k : kernelsOf(g, 16))
-    CHECK(codegen::isChannelsLastDepthwise(k) == (k.node->name[0] == 'd'));  // the depthwise path is taken
+    CHECK(codegen::isDepthwise(k) == (k.node->name[0] == 'd'));  // the depthwise path is taken
   checkKernels(model);
   checkKernels(model, [](Schedule &s) { s.parallel = false, s.vector = 8; });
+
+  // Stored N,C,H,W (as a squeeze-and-excitation gate keeps them): vectors along the padded plane's rows.
+  std::string planes = model;
+  for (size_t at; (at = planes.find(", layout=nhwc")) != std::string::npos;) planes.erase(at, std::string(", layout=nhwc").size());
+  Graph planesGraph = test::parse(planes);
+  for (const Kernel &k : kernelsOf(planesGraph, 16)) CHECK(codegen::isDepthwise(k) == (k.node->name[0] == 'd'));
+  checkKernels(planes);
+  checkKernels(planes, [](Schedule &s) { s.parallel = false, s.vector = 4; });
 }
 
 TEST_CASE("conv epilogue bounded above (ReLU6): direct, depthwise, Winograd") {
