@@ -45,6 +45,40 @@ Func directMaxPool(const Kernel &k, const ImageParam &input, const Window2d &w) 
   return out;
 }
 
+/// An average over each whole plane stored N,C,H,W (ONNX's GlobalAveragePool; squeeze-and-excitation
+/// reads one per block): each row summed in vectors along x into a vector of partial sums, the rows'
+/// tails added one by one; tasks of planes. The separable path below would sum a vector of windows of
+/// which one exists.
+Func globalAveragePool(const Kernel &k, const ImageParam &input, int width, int height) {
+  int lanes = 1;
+  while (lanes * 2 <= std::min(width, k.schedule.vector)) lanes *= 2;
+  const int whole = width / lanes;
+  Var x("x"), y("y"), c("c"), n("n"), v("v");
+  RDom r(0, whole, 0, height, "r");
+  Func partial("pool_lanes");
+  partial(v, c, n) = 0.0f;
+  partial(v, c, n) += input(r.x * lanes + v, r.y, c, n);
+  Expr total = 0.0f;
+  for (int lane = 0; lane < lanes; ++lane) total += partial(lane, c, n);
+  if (whole * lanes < width) {
+    RDom tail(whole * lanes, width - whole * lanes, 0, height, "tail");
+    total += sum(input(tail.x, tail.y, c, n));
+  }
+  Func out("avgpool");
+  out(x, y, c, n) = total / static_cast<float>(width * height);
+  Var plane = parallelOuter(out, k.schedule, c, n, k.outputView.extent[2]);
+  partial.compute_at(out, plane).vectorize(v);
+  partial.update().vectorize(v);
+  return out;
+}
+
+bool isGlobalAverage(const Kernel &k, const PoolParams &pp, int width, int height) {
+  const Window2d &w = pp.win;
+  bool whole = w.kw == width && w.kh == height && w.dh == 1 && w.dw == 1;
+  bool unpadded = w.ph == 0 && w.pw == 0 && w.phEnd == 0 && w.pwEnd == 0;
+  return k.node->op == OpKind::AvgPool && whole && unpadded && !channelsLast(k.inputViews[0]);
+}
+
 }  // namespace
 
 Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
@@ -53,6 +87,7 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
   const OperandView &in = k.inputViews[0];
   if (channelsLast(in) && clampedMaxIsExact(k, w)) return directMaxPool(k, p[0], w);
   int width = in.extent[0], height = in.extent[1];
+  if (isGlobalAverage(k, pp, width, height)) return globalAveragePool(k, p[0], width, height);
   bool isMax = k.node->op == OpKind::MaxPool;
   Var x("x"), y("y"), c("c"), n("n");
   Func padded = BoundaryConditions::constant_exterior(p[0], isMax ? -std::numeric_limits<float>::infinity() : 0.0f,

@@ -129,8 +129,13 @@ output c7
 }
 
 TEST_CASE("pooling: ceil-mode tails, padding, global average") {
-  checkKernels(R"(network p batch=3
+  const char *model = R"(network p batch=3
 x  = input(shape=5x9x8)
+y  = input(shape=3x5x21)
+g1 = avgpool(x, kernel=9x8)
+g2 = avgpool(y, kernel=5x21)
+output g1
+output g2
 m1 = maxpool(x, kernel=3, stride=2)
 m2 = maxpool(x, kernel=3, stride=1, pad=1)
 a1 = avgpool(x, kernel=3, stride=2, pad=1)
@@ -148,7 +153,10 @@ output m2
 output a1
 output a2
 output a3
-)");
+)";
+  checkKernels(model);
+  // Global averages (a2, g1, g2): rows in vectors of partial sums, with tails of 5 (g2) or 1 (vector 4).
+  checkKernels(model, [](Schedule &s) { s.vector = 4, s.parallel = false; });
 }
 
 TEST_CASE("lrn: windows clipped at the first and last channels") {
@@ -512,10 +520,13 @@ output c
 }
 
 TEST_CASE("reduce: a spatial mean, channels, every axis after the batch, kept or dropped, batch 2") {
-  checkKernels(R"(network r batch=2
+  const char *model = R"(network r batch=2
 x  = input(shape=19x5x3)
 v  = input(shape=7x3)
+w  = input(shape=6x7x7)
 r1 = reduce(x, fn=mean, axes=2x3, keepdims=false)
+r6 = reduce(w, fn=mean, axes=2x3)
+r7 = reduce(w, fn=max, axes=2x3, keepdims=false)
 r2 = reduce(x, fn=max, axes=1)
 r3 = reduce(x, fn=sum, axes=1x2x3)
 r4 = reduce(x, fn=mean, axes=3)
@@ -525,7 +536,12 @@ output r2
 output r3
 output r4
 output r5
-)");
+output r6
+output r7
+)";
+  // Trailing axes of at least a vector (r3, r6, r7) run along the values in vectors, with a tail.
+  checkKernels(model);
+  checkKernels(model, [](Schedule &s) { s.vector = 4, s.parallel = false; });
 }
 
 TEST_CASE("prelu: a slope per channel, ranks 2 to 4, batch 2") {
