@@ -436,23 +436,12 @@ output o3
   checkKernels(planes, [](Schedule &s) { s.parallel = false, s.vector = 4; });
 }
 
-TEST_CASE("conv epilogue bounded above (ReLU6): direct, depthwise, Winograd") {
-  checkKernels(R"(network r batch=2
-x  = input(shape=6x9x7)
-c1 = conv(x, out=20, kernel=3, stride=2, pad=1, relu=true, relu_max=0.05)
-c2 = conv(x, out=6, kernel=3, pad=1, groups=6, relu=true, relu_max=0.1)
-c3 = conv(x, out=8, kernel=3, pad=1, relu=true, relu_max=0.02)
-output c1
-output c2
-output c3
-)", [](const Node &node, Schedule &s) {
-    if (node.name == "c3") CHECK(s.winograd != 0);  // the Winograd epilogue too
-  });
-}
-
-TEST_CASE("conv epilogue activations (sigmoid, silu, hardswish, hardsigmoid): direct, depthwise, Winograd, pooled, fused reduce") {
+TEST_CASE("conv epilogues (ReLU6, sigmoid, silu, hardswish, hardsigmoid): direct, depthwise, Winograd, pooled, fused reduce") {
   checkKernels(R"(network a batch=2
 x  = input(shape=6x9x7)
+b1 = conv(x, out=20, kernel=3, stride=2, pad=1, relu=true, relu_max=0.05)
+b2 = conv(x, out=6, kernel=3, pad=1, groups=6, relu=true, relu_max=0.1)
+b3 = conv(x, out=8, kernel=3, pad=1, relu=true, relu_max=0.02)
 c1 = conv(x, out=20, kernel=3, stride=2, pad=1, activation=silu)
 c2 = conv(x, out=6, kernel=3, pad=1, groups=6, activation=hardswish, layout=nhwc)
 c3 = conv(x, out=8, kernel=3, pad=1, activation=sigmoid)
@@ -460,6 +449,9 @@ c4 = conv(x, out=9, kernel=1, activation=hardsigmoid, activation_alpha=0.1666666
 c5 = conv(x, out=7, kernel=3, output_maxpool=2, output_maxpool_stride=2, activation=silu)
 c6 = conv(x, out=10, kernel=3, pad=1, reduce=4, reduce_relu=true, activation=hardswish)
 o2 = conv(c2, out=4, kernel=1)
+output b1
+output b2
+output b3
 output c1
 output o2
 output c3
@@ -467,7 +459,7 @@ output c4
 output c5
 output c6
 )", [](const Node &node, Schedule &s) {
-    if (node.name == "c3") CHECK(s.winograd != 0);  // the Winograd epilogue too
+    if (node.name == "b3" || node.name == "c3") CHECK(s.winograd != 0);  // the Winograd epilogue too
   });
 }
 

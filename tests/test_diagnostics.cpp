@@ -156,14 +156,13 @@ TEST_CASE("shape errors of reshape, pad, arithmetic, matmul, reduce and conv's i
         std::string::npos);
   CHECK(error("y = conv(x, out=2, kernel=3, reduce=4, output_maxpool=2)").find("a conv with output_maxpool has no fused reduce") !=
         std::string::npos);
-  CHECK(error("y = conv(x, out=2, kernel=1, relu=true, activation=silu)").find("relu=true and activation=silu both given") !=
-        std::string::npos);
-  CHECK(error("y = conv(x, x, out=2, kernel=1)").find("the residual operand 'x' is f32[1,3,8,8], the conv's output f32[1,2,8,8]") !=
-        std::string::npos);
-  CHECK(error("y = conv(x, x, out=3, kernel=1, output_maxpool=2)").find("a conv with a residual operand has no output_maxpool") !=
-        std::string::npos);
-  CHECK(error("y = conv(x, out=2, kernel=1, activation=gelu)").find("conv's activation is one of: none, sigmoid, silu, hardswish, hardsigmoid") !=
-        std::string::npos);
+  // A conv's epilogue: one activation of the op table's, a residual of the output's shape and no pool after it.
+  const std::pair<const char *, const char *> epilogues[] = {
+      {"y = conv(x, out=2, kernel=1, relu=true, activation=silu)", "relu=true and activation=silu both given"},
+      {"y = conv(x, out=2, kernel=1, activation=gelu)", "conv's activation is one of: none, sigmoid, silu, hardswish, hardsigmoid"},
+      {"y = conv(x, x, out=2, kernel=1)", "the residual operand 'x' is f32[1,3,8,8], the conv's output f32[1,2,8,8]"},
+      {"y = conv(x, x, out=3, kernel=1, output_maxpool=2)", "a conv with a residual operand has no output_maxpool"}};
+  for (const auto &line : epilogues) CHECK_MENTIONS(error(line.first), line.second);
   CHECK(error("y = reduce(x, fn=mean, axes=0x1)").find("reduces the batch axis 0") != std::string::npos);
   std::string gap = error("y = reduce(x, fn=sum, axes=1x3)");
   CHECK(gap.find("axes=1x3 are not adjacent and increasing") != std::string::npos);
