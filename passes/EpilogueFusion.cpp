@@ -25,9 +25,9 @@ ConvActivation activationOf(const UnaryParams &u) {
   return it == folded.end() ? ConvActivation::None : it->second;
 }
 
+/// Sets conv's activation word: the op table's choice at the enum's position (ConvParams reads it back).
 void setActivation(Node &conv, ConvActivation a, const UnaryParams &u) {
-  static const char *const names[] = {"none", "sigmoid", "silu", "hardswish", "hardsigmoid"};
-  conv.attrs["activation"] = std::string(names[static_cast<size_t>(a)]);
+  conv.attrs["activation"] = conv.info().findAttr("activation")->choiceList().at(static_cast<size_t>(a));
   if (a == ConvActivation::HardSigmoid) conv.attrs["activation_alpha"] = u.alpha, conv.attrs["activation_beta"] = u.beta;
 }
 
