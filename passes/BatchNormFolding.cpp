@@ -9,7 +9,9 @@ namespace {
 
 Node *foldableConv(const Graph &graph, const Node &bn) {
   Node *conv = bn.inputs()[0];
-  if (conv->op != OpKind::Conv || ConvParams::of(*conv).activated() || ConvParams::of(*conv).residual) return nullptr;
+  if (conv->op != OpKind::Conv) return nullptr;
+  ConvParams p = ConvParams::of(*conv);
+  if (p.activated() || p.residual) return nullptr;
   if (!graph.hasSingleUse(conv)) return nullptr;
   return conv;
 }
