@@ -104,18 +104,11 @@ Halide::Expr clampedWindowMax(Halide::Func source, const Window2d &w, int width,
 
 Halide::Expr convEpilogue(const ConvParams &cp, const std::vector<Halide::ImageParam> &p, Halide::Expr value, Halide::Expr x,
                           Halide::Expr y, Halide::Expr c, Halide::Expr n) {
-  using Halide::clamp, Halide::exp;
   if (cp.residual) value += p[1](x, y, c, n);
-  if (cp.relu) return cp.reluBounded() ? clamp(value, 0.0f, static_cast<float>(cp.reluMax)) : Halide::max(value, 0.0f);
-  switch (cp.activation) {
-    case ConvActivation::None: return value;
-    case ConvActivation::Sigmoid: return 1.0f / (1.0f + exp(-value));
-    case ConvActivation::Silu: return value / (1.0f + exp(-value));
-    case ConvActivation::HardSwish: return value * clamp(value / 6.0f + 0.5f, 0.0f, 1.0f);
-    case ConvActivation::HardSigmoid:
-      return clamp(static_cast<float>(cp.activationAlpha) * value + static_cast<float>(cp.activationBeta), 0.0f, 1.0f);
-  }
-  return value;
+  if (cp.relu) return cp.reluBounded() ? Halide::clamp(value, 0.0f, static_cast<float>(cp.reluMax)) : Halide::max(value, 0.0f);
+  if (cp.activation == ConvActivation::None) return value;
+  Halide::Expr activated = applyUnary(cp.activationUnary(), value);
+  return cp.activation == ConvActivation::Silu ? value * activated : activated;
 }
 
 KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {

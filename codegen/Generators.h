@@ -49,6 +49,8 @@ Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImagePara
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);   // (UnaryGenerator.cpp)
 Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+/// unary's function of one value (the conv epilogue's activations use it too).
+Halide::Expr applyUnary(const UnaryParams &u, Halide::Expr x);
 Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // (BatchNormGenerator.cpp)
 Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);

@@ -8,9 +8,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-namespace {
-
-Expr apply(const UnaryParams &u, Expr x) {
+Expr applyUnary(const UnaryParams &u, Expr x) {
   auto f = [](double v) { return Expr(static_cast<float>(v)); };
   switch (u.fn) {
     case UnaryFn::Sigmoid: return 1.0f / (1.0f + exp(-x));
@@ -28,6 +26,8 @@ Expr apply(const UnaryParams &u, Expr x) {
   }
   return Expr();
 }
+
+namespace {
 
 /// `fn` of input 0 over rows of values (per sample), vectorised along them.
 Func elementwise(const Kernel &k, const ImageParam &input, const std::function<Expr(Expr)> &fn, const char *name) {
@@ -47,7 +47,7 @@ Func generateRelu(const Kernel &k, const std::vector<ImageParam> &p) {
 
 Func generateUnary(const Kernel &k, const std::vector<ImageParam> &p) {
   UnaryParams u = UnaryParams::of(*k.node);
-  return elementwise(k, p[0], [&](Expr x) { return apply(u, x); }, "unary");
+  return elementwise(k, p[0], [&](Expr x) { return applyUnary(u, x); }, "unary");
 }
 
 }  // namespace deeper::codegen

@@ -70,6 +70,18 @@ bool ConvParams::isPlainPointwise() const {
   return unit && groups == 1 && inputMaxPool == 0 && reduce == 0 && outputMaxPool == 0 && plainEpilogue;
 }
 
+UnaryParams ConvParams::activationUnary() const {
+  UnaryParams u{UnaryFn::Sigmoid, 0, 0, activationAlpha, activationBeta};
+  switch (activation) {
+    case ConvActivation::None: DEEPER_CHECK(false, "a conv without activation has no activation function"); break;
+    case ConvActivation::Sigmoid:
+    case ConvActivation::Silu: break;
+    case ConvActivation::HardSwish: u.fn = UnaryFn::HardSwish; break;
+    case ConvActivation::HardSigmoid: u.fn = UnaryFn::HardSigmoid; break;
+  }
+  return u;
+}
+
 ConvParams ConvParams::reduceConv() const { return ConvParams{reduce, Window2d{1, 1, 1, 1, 0, 0, 0, 0}, true, reduceRelu}; }
 
 PoolParams ConvParams::inputPool() const {

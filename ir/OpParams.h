@@ -28,6 +28,7 @@ struct PoolParams {
 /// An activation a conv's epilogue applies after its bias (conv activation=..., epilogue-fusion): the
 /// choices of the op table's word, in its order.
 enum class ConvActivation { None, Sigmoid, Silu, HardSwish, HardSigmoid };
+struct UnaryParams;
 
 struct ConvParams {
   int64_t out;
@@ -47,6 +48,9 @@ struct ConvParams {
   double activationAlpha = 0.2, activationBeta = 0.5;  ///< hardsigmoid's slope and offset
   /// Whether the epilogue changes the biased sum at all (relu or an activation).
   bool activated() const { return relu || activation != ConvActivation::None; }
+  /// The unary function the activation is (SiLU: x times this sigmoid of x), so kernels and the
+  /// reference spell each formula once, in their unary's; only for an activation other than None.
+  UnaryParams activationUnary() const;
 
   /// The max pool input_maxpool stands for.
   PoolParams inputPool() const;

@@ -43,14 +43,9 @@ Tensor pool(const Tensor &x, const PoolParams &p, WindowValue value) {
 /// The conv's epilogue on a biased sum: relu (bounded by relu_max) or its activation.
 double convEpilogue(const ConvParams &p, double a) {
   if (p.relu) return std::min(std::max(a, 0.0), p.reluMax);
-  switch (p.activation) {
-    case ConvActivation::None: return a;
-    case ConvActivation::Sigmoid: return 1.0 / (1.0 + std::exp(-a));
-    case ConvActivation::Silu: return a / (1.0 + std::exp(-a));
-    case ConvActivation::HardSwish: return a * std::min(1.0, std::max(0.0, a / 6.0 + 0.5));
-    case ConvActivation::HardSigmoid: return std::min(1.0, std::max(0.0, p.activationAlpha * a + p.activationBeta));
-  }
-  return a;
+  if (p.activation == ConvActivation::None) return a;
+  double activated = unaryValue(p.activationUnary(), a);
+  return p.activation == ConvActivation::Silu ? a * activated : activated;
 }
 
 }  // namespace
@@ -141,26 +136,27 @@ Tensor relu(const Tensor &x) {
   return y;
 }
 
+double unaryValue(const UnaryParams &u, double a) {
+  switch (u.fn) {
+    case UnaryFn::Sigmoid: return 1.0 / (1.0 + std::exp(-a));
+    case UnaryFn::Tanh: return std::tanh(a);
+    case UnaryFn::Exp: return std::exp(a);
+    case UnaryFn::Log: return std::log(a);
+    case UnaryFn::Sqrt: return std::sqrt(a);
+    case UnaryFn::Neg: return -a;
+    case UnaryFn::Abs: return std::fabs(a);
+    case UnaryFn::Erf: return std::erf(a);
+    case UnaryFn::Clip: return std::min(std::max(a, u.lo), u.hi);
+    case UnaryFn::LeakyRelu: return a < 0 ? u.alpha * a : a;
+    case UnaryFn::HardSigmoid: return std::min(1.0, std::max(0.0, u.alpha * a + u.beta));
+    case UnaryFn::HardSwish: return a * std::min(1.0, std::max(0.0, a / 6.0 + 0.5));
+  }
+  return a;
+}
+
 Tensor unary(const Tensor &x, const UnaryParams &u) {
   Tensor y = x;
-  for (float &v : y.data) {
-    double a = v, r = 0;
-    switch (u.fn) {
-      case UnaryFn::Sigmoid: r = 1.0 / (1.0 + std::exp(-a)); break;
-      case UnaryFn::Tanh: r = std::tanh(a); break;
-      case UnaryFn::Exp: r = std::exp(a); break;
-      case UnaryFn::Log: r = std::log(a); break;
-      case UnaryFn::Sqrt: r = std::sqrt(a); break;
-      case UnaryFn::Neg: r = -a; break;
-      case UnaryFn::Abs: r = std::fabs(a); break;
-      case UnaryFn::Erf: r = std::erf(a); break;
-      case UnaryFn::Clip: r = std::min(std::max(a, u.lo), u.hi); break;
-      case UnaryFn::LeakyRelu: r = a < 0 ? u.alpha * a : a; break;
-      case UnaryFn::HardSigmoid: r = std::min(1.0, std::max(0.0, u.alpha * a + u.beta)); break;
-      case UnaryFn::HardSwish: r = a * std::min(1.0, std::max(0.0, a / 6.0 + 0.5)); break;
-    }
-    v = static_cast<float>(r);
-  }
+  for (float &v : y.data) v = static_cast<float>(unaryValue(u, v));
   return y;
 }
 

@@ -23,6 +23,8 @@ Tensor lrn(const Tensor &x, const LrnParams &p);
 Tensor relu(const Tensor &x);
 /// fn(x) elementwise, in double precision.
 Tensor unary(const Tensor &x, const UnaryParams &u);
+/// unary's function of one value (the conv epilogue's activations use it too).
+double unaryValue(const UnaryParams &u, double a);
 /// (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (axis 1).
 Tensor batchNorm(const Tensor &x, const Tensor &scale, const Tensor &bias, const Tensor &mean, const Tensor &var, double epsilon);
 Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis);
