@@ -54,6 +54,7 @@ Halide::Expr applyUnary(const UnaryParams &u, Halide::Expr x);
 Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // (BatchNormGenerator.cpp)
 Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateExpand(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div, binary
 Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);

@@ -1,6 +1,7 @@
-// transpose: output axis d reads input axis perm[d]. Halide numbers axes innermost first, so C axis a
+// Index remappings. transpose: output axis d reads input axis perm[d]. Halide numbers axes innermost first, so C axis a
 // is Halide dimension rank-1-a on both sides. Vectors run along the output's innermost axis: ShuffleNet's
-// channel shuffle keeps H and W innermost, so they are contiguous copies.
+// channel shuffle keeps H and W innermost, so they are contiguous copies. expand: an axis of size 1
+// is read at 0 along the output's.
 #include "codegen/Generators.h"
 
 namespace deeper::codegen {
@@ -19,6 +20,15 @@ Func generateTranspose(const Kernel &k, const std::vector<ImageParam> &p) {
   out(vars) = p[0](at);
   out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
   if (k.schedule.parallel && rank > 1) out.parallel(vars.back());
+  return out;
+}
+
+Func generateExpand(const Kernel &k, const std::vector<ImageParam> &p) {
+  std::vector<Var> vars = axisVars(k.outputView);
+  Func out("expand");
+  out(vars) = broadcastRead(p[0], k.inputViews[0], std::vector<Expr>(vars.begin(), vars.end()));
+  out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
+  if (k.schedule.parallel && vars.size() > 1) out.parallel(vars.back());
   return out;
 }
 

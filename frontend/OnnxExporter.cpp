@@ -303,6 +303,10 @@ class Exporter {
       }
       case OpKind::Reduce: return exportReduce(node, in);
       case OpKind::Transpose: setInts(add("Transpose", node.name, in, node.name), "perm", node.attrDims("perm")); return;
+      case OpKind::Expand:
+        in.push_back(int64Initializer(node.name + ".shape", node.shape));
+        add("Expand", node.name, in, node.name);
+        return;
       case OpKind::BatchNorm: {
         for (const std::string &w : initializers(node)) in.push_back(w);  // scale, bias, mean, var: ONNX's order
         setFloat(add("BatchNormalization", node.name, in, node.name), "epsilon", node.attrFloat("epsilon"));

@@ -42,6 +42,7 @@ class Folder {
     if (op == "Reshape") return {reshape()};
     if (op == "Identity") return {input(0)};
     if (op == "Transpose") return {transpose()};
+    if (op == "Expand") return {expand()};
     if (op == "Neg") return {broadcast({&input(0)}, input(0).type, [](auto v) { return -v[0]; })};
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") return {arithmetic(op)};
     DEEPER_CHECK(false, "op '{}' is not foldable", op);  // isFoldableOp and this list disagree
@@ -357,6 +358,14 @@ class Folder {
     return strided(data, shape, 0, by);
   }
 
+  /// data broadcast against a tensor of the shape input 1 gives (numpy's rule, so the result may be
+  /// larger than that shape in either operand's axes, as ONNX defines Expand).
+  Tensor expand() const {
+    const Tensor &data = input(0);
+    Tensor target = make(data.type, ints(input(1)));
+    return broadcast({&data, &target}, data.type, [](const double *v) { return v[0]; });
+  }
+
   Tensor reshape() const {
     Tensor out = input(0);
     std::vector<int64_t> target = ints(input(1));
@@ -395,7 +404,7 @@ bool isFoldableOp(const std::string &op) {
   static const std::set<std::string> ops = {"Shape",           "Gather", "Unsqueeze", "Squeeze", "Concat",   "Cast", "Equal",
                                             "Less",            "Greater", "Not",      "Where",   "Identity", "Neg",  "Range",
                                             "ConstantOfShape", "Slice",  "Reshape",   "Add",     "Sub",      "Mul",  "Div",
-                                            "Transpose"};
+                                            "Transpose",       "Expand"};
   return ops.count(op) > 0;
 }
 

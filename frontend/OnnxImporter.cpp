@@ -371,17 +371,18 @@ class OnnxImporter {
                                  fresh ? "an initializer" : fmt::format("node '{}'", it->second)));
   }
 
-  /// ONNX pads [top, left, bottom, right] (explicit, or from auto_pad) for two spatial axes.
-  Dims pads(const onnx::NodeProto &n, const Attributes &a, const Dims &in, const Dims &kernel, const Dims &stride) {
+  /// ONNX pads [top, left, bottom, right] (explicit, or from auto_pad) for two spatial axes, or for
+  /// one (`oneD`: [begin, end] of a width under a height of 1; `in` is already lifted).
+  Dims pads(const onnx::NodeProto &n, const Attributes &a, const Dims &in, const Dims &kernel, const Dims &stride, bool oneD) {
     std::string autoPad = a.s("auto_pad", "NOTSET");
     if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" && autoPad != "SAME_LOWER")
       unsupported(n, fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", autoPad));
     if (in.size() != 4) unsupported(n, fmt::format("2-D windows need an N,C,H,W input, it is f32[{}]", fmt::join(in, ",")));
     if (autoPad == "VALID") return {0, 0, 0, 0};
     if (autoPad == "NOTSET") {
-      std::vector<int64_t> pads = a.ints("pads", {0, 0, 0, 0});
-      if (pads.size() != 4) unsupported(n, "'pads' must have 4 values (2-D only)");
-      return pads;
+      std::vector<int64_t> pads = a.ints("pads", oneD ? Dims{0, 0} : Dims{0, 0, 0, 0});
+      if (pads.size() != (oneD ? 2u : 4u)) unsupported(n, fmt::format("'pads' must have {} values for a {}-D window", oneD ? 2 : 4, oneD ? 1 : 2));
+      return oneD ? Dims{0, pads[0], 0, pads[1]} : pads;
     }
     Dims pads(4);  // SAME: the output covers ceil(input / stride), the odd pixel of padding at the end (UPPER) or start
     for (int d = 0; d < 2; ++d) {
@@ -393,14 +394,46 @@ class OnnxImporter {
     return pads;
   }
 
-  /// Kernel sizes, strides or dilations: two positive values. Bounded like every size in the IR, so
-  /// that the window arithmetic here cannot overflow.
-  Dims pair(const onnx::NodeProto &n, const Attributes &a, const char *name, int64_t fallback) {
-    std::vector<int64_t> v = a.ints(name, {fallback, fallback});
-    if (v.size() != 2) unsupported(n, fmt::format("'{}' must have 2 values (2-D only)", name));
+  /// Kernel sizes, strides or dilations: two positive values, or one (`oneD`: for the width, the
+  /// height's 1 put before it). Bounded like every size in the IR, so that the window arithmetic here
+  /// cannot overflow.
+  Dims pair(const onnx::NodeProto &n, const Attributes &a, const char *name, int64_t fallback, bool oneD) {
+    std::vector<int64_t> v = a.ints(name, oneD ? Dims{fallback} : Dims{fallback, fallback});
+    if (v.size() != (oneD ? 1u : 2u)) unsupported(n, fmt::format("'{}' must have {} values for a {}-D window", name, oneD ? 1 : 2, oneD ? 1 : 2));
     for (int64_t x : v)
       if (a.has(name) && (x < 1 || x > kMaxAttrInt)) unsupported(n, fmt::format("'{}' values must lie in 1..{}, got {}", name, kMaxAttrInt, x));
-    return v;
+    return oneD ? Dims{1, v[0]} : v;
+  }
+
+  /// 1-D windows run as 2-D ones over a height of 1, as TVM lowers conv1d: an input [N,C,L] is read as
+  /// [N,C,1,L] (a reshape, no copy) and the output read back as [N,C',L']. A value that is such an
+  /// output is read as the 2-D value it came from, so a chain of 1-D windows has no reshapes between
+  /// them. Other ranks but 4 are refused.
+  bool liftOneD(const onnx::NodeProto &n, Node *&x) {
+    if (x->shape.size() == 4) return false;
+    if (x->shape.size() != 3)
+      unsupported(n, fmt::format("1-D and 2-D windows only (an N,C,L or N,C,H,W input), it is f32[{}]", fmt::join(x->shape, ",")));
+    auto lifted = heightDropped_.find(x);
+    x = lifted != heightDropped_.end() ? lifted->second
+                                       : builder_.add(OpKind::Reshape, freshName(nodeName(n) + "/as_2d"), {x}, {{"shape", Dims{x->shape[1], 1, x->shape[2]}}});
+    return true;
+  }
+  void dropHeight(const onnx::NodeProto &n, Node *y) {
+    Node *read = builder_.add(OpKind::Reshape, freshName(y->name + "/as_1d"), {y}, {{"shape", Dims{y->shape[1], y->shape[3]}}});
+    heightDropped_[read] = y;
+    values_[n.output(0)] = read;
+  }
+  /// A pointwise op (relu, unary) of x. Of a 1-D window's output it applies to the 2-D value and is
+  /// read back the same way: a relu after a 1-D conv then meets the conv (epilogue-fusion).
+  void addPointwise(OpKind op, const onnx::NodeProto &n, Node *x, Attrs attrs) {
+    auto lifted = heightDropped_.find(x);
+    Node *y = add(op, n, {lifted != heightDropped_.end() ? lifted->second : x}, std::move(attrs));
+    if (lifted != heightDropped_.end()) dropHeight(n, y);
+  }
+  std::string freshName(const std::string &base) {
+    std::string name = base;
+    for (int i = 2; graph_.find(name); ++i) name = fmt::format("{}_{}", base, i);
+    return name;
   }
 
   void requireUnitDilation(const onnx::NodeProto &n, const Attributes &a) {
@@ -410,31 +443,70 @@ class OnnxImporter {
 
   void importConv(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     Tensor w = reader_.floats(constant(n, 1), n.name());
-    if (w.shape.size() != 4) unsupported(n, "2-D convolution only");
-    Dims dilation = pair(n, a, "dilations", 1);
-    Dims kernel = pair(n, a, "kernel_shape", 0);
+    bool oneD = liftOneD(n, x);
+    if (w.shape.size() != (oneD ? 3u : 4u))
+      unsupported(n, fmt::format("W is f32[{}]; a {}-D convolution needs a {}-D W", fmt::join(w.shape, ","), oneD ? 1 : 2, oneD ? 3 : 4));
+    if (oneD) w.shape.insert(w.shape.begin() + 2, 1);
+    Dims dilation = pair(n, a, "dilations", 1, oneD);
+    Dims kernel = pair(n, a, "kernel_shape", 0, oneD);
     if (!a.has("kernel_shape")) kernel = {w.shape[2], w.shape[3]};
-    Dims stride = pair(n, a, "strides", 1);
-    Dims pad = pads(n, a, x->shape, {(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1}, stride);
+    Dims stride = pair(n, a, "strides", 1, oneD);
+    Dims pad = pads(n, a, x->shape, {(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1}, stride, oneD);
     std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
     bool bias = n.input_size() > 2 && !n.input(2).empty();
     if (bias) params.push_back({"bias", reader_.floats(constant(n, 2), n.name())});
-    add(OpKind::Conv, n, {x},
-        {{"out", w.shape[0]}, {"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"dilation", dilation}, {"bias", bias}, {"groups", a.i("group", 1)}},
-        params);
+    Node *y = add(OpKind::Conv, n, {x},
+                  {{"out", w.shape[0]}, {"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"dilation", dilation}, {"bias", bias}, {"groups", a.i("group", 1)}},
+                  params);
+    if (oneD) dropHeight(n, y);
   }
 
   void importPool(const onnx::NodeProto &n, const Attributes &a, Node *x, bool isMax) {
     if (!isMax) requireUnitDilation(n, a);
-    Dims dilation = pair(n, a, "dilations", 1);
+    bool oneD = liftOneD(n, x);
+    Dims dilation = pair(n, a, "dilations", 1, oneD);
     if (isMax && a.i("storage_order", 0) != 0) unsupported(n, "storage_order 1 is not supported");
     if (isMax && n.output_size() > 1 && !n.output(1).empty()) unsupported(n, "the Indices output is not supported");
-    Dims kernel = pair(n, a, "kernel_shape", 1), stride = pair(n, a, "strides", 1);
-    Dims pad = pads(n, a, x->shape, {(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1}, stride);
+    Dims kernel = pair(n, a, "kernel_shape", 1, oneD), stride = pair(n, a, "strides", 1, oneD);
+    Dims pad = pads(n, a, x->shape, {(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1}, stride, oneD);
     Attrs attrs = {{"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"ceil", a.i("ceil_mode", 0) != 0}};
     if (isMax) attrs["dilation"] = dilation;
     else attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
-    add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, attrs);
+    Node *y = add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, attrs);
+    if (oneD) dropHeight(n, y);
+  }
+
+  /// GlobalAveragePool and GlobalMaxPool: a pool over the whole map for N,C,H,W (a window op the
+  /// layout passes know), a reduce over every axis after the channels otherwise.
+  void importGlobalPool(const onnx::NodeProto &n, Node *x) {
+    bool isMax = n.op_type() == "GlobalMaxPool";
+    if (x->shape.size() < 3) unsupported(n, fmt::format("needs an input N,C,D1,..., it is f32[{}]", fmt::join(x->shape, ",")));
+    if (x->shape.size() == 4) {
+      add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, {{"kernel", Dims{x->shape[2], x->shape[3]}}});
+      return;
+    }
+    Dims axes;
+    for (int64_t d = 2; d < static_cast<int64_t>(x->shape.size()); ++d) axes.push_back(d);
+    add(OpKind::Reduce, n, {x}, {{"fn", std::string(isMax ? "max" : "mean")}, {"axes", axes}, {"keepdims", true}});
+  }
+
+  /// Expand to a constant shape, numpy's broadcast (aligned at the last axis). The batch axis stays
+  /// axis 0 and is not repeated: a shape of higher rank than x, or one repeating the batch, is refused.
+  void importExpand(const onnx::NodeProto &n, Node *x) {
+    std::vector<int64_t> shape = reader_.int64s(constant(n, 1));
+    if (shape.size() > x->shape.size())
+      unsupported(n, fmt::format("shape [{}] has more axes than f32[{}]: the batch axis would move", fmt::join(shape, ","), fmt::join(x->shape, ",")));
+    shape.insert(shape.begin(), x->shape.size() - shape.size(), 1);
+    Dims out = x->shape;
+    for (size_t d = 0; d < out.size(); ++d) {
+      if (shape[d] == out[d] || shape[d] == 1) continue;
+      if (out[d] != 1 || shape[d] < 1 || shape[d] > kMaxAttrInt)
+        unsupported(n, fmt::format("f32[{}] does not expand to [{}]: sizes must match or be 1", fmt::join(x->shape, ","), fmt::join(shape, ",")));
+      if (d == 0) unsupported(n, "repeats the batch axis; every sample is computed on its own");
+      out[d] = shape[d];
+    }
+    if (out == x->shape) return alias(n, x);
+    add(OpKind::Expand, n, {x}, {{"shape", Dims(out.begin() + 1, out.end())}});
   }
 
   /// Gemm: alpha is folded into the constant weight and beta into C. Without transA it is an fc whose
@@ -530,7 +602,7 @@ class OnnxImporter {
     } else if (n.input_size() != 1) {
       unsupported(n, "expects one input");
     }
-    add(OpKind::Unary, n, {x}, attrs);
+    addPointwise(OpKind::Unary, n, x, attrs);
   }
 
   /// An elementwise function of two computed values: binary(fn=...), broadcast as numpy.
@@ -756,6 +828,8 @@ class OnnxImporter {
         {"MaxPool", {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}},
         {"AveragePool", {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"}},
         {"GlobalAveragePool", {}},
+        {"GlobalMaxPool", {}},
+        {"Expand", {}},
         {"LRN", {"alpha", "beta", "bias", "size"}},
         {"Concat", {"axis"}},
         {"Gemm", {"alpha", "beta", "transA", "transB", "broadcast"}},
@@ -1021,14 +1095,11 @@ class OnnxImporter {
     if (op == "Pad") return importPad(n, a, x);
     if (op == "Slice") return importSlice(n, a, x);
     if (op == "Conv") return importConv(n, a, x);
-    if (op == "Relu") { add(OpKind::Relu, n, {x}, {}); return; }
+    if (op == "Relu") return addPointwise(OpKind::Relu, n, x, {});
     if (unaryFns().count(op)) return importUnary(n, a, x);
     if (op == "MaxPool" || op == "AveragePool") return importPool(n, a, x, op == "MaxPool");
-    if (op == "GlobalAveragePool") {
-      if (x->shape.size() != 4) unsupported(n, "2-D pooling only");
-      add(OpKind::AvgPool, n, {x}, {{"kernel", Dims{x->shape[2], x->shape[3]}}});
-      return;
-    }
+    if (op == "GlobalAveragePool" || op == "GlobalMaxPool") return importGlobalPool(n, x);
+    if (op == "Expand") return importExpand(n, x);
     if (op == "LRN") {
       add(OpKind::Lrn, n, {x}, {{"size", a.i("size", 5)}, {"alpha", a.f("alpha", 1e-4)}, {"beta", a.f("beta", 0.75)}, {"k", a.f("bias", 1.0)}});
       return;
@@ -1081,6 +1152,7 @@ class OnnxImporter {
   int opset_;
   std::map<std::string, const onnx::TensorProto *> initializers_, constants_;
   std::map<std::string, Node *> values_;
+  std::map<const Node *, Node *> heightDropped_;  ///< a 1-D window's output [N,C,L] -> its 2-D value [N,C,1,L]
   std::map<std::string, std::string> producers_;  // value name -> the node (or input) that produces it
   std::deque<onnx::TensorProto> bound_;   // --bind values, stable addresses for initializers_
   std::deque<onnx::TensorProto> folded_;  // folded values, stable addresses for constants_

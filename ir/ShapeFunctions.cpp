@@ -90,6 +90,18 @@ Dims transposeShape(const Node &node) {
   return out;
 }
 
+Dims expandShape(const Node &node) {
+  const Dims &in = node.inputs()[0]->shape, &shape = node.attrDims("shape");
+  Dims out = {in[0]};
+  out.insert(out.end(), shape.begin(), shape.end());
+  bool fits = out.size() == in.size();
+  for (size_t d = 1; fits && d < in.size(); ++d) fits = in[d] == out[d] || in[d] == 1;
+  if (!fits)
+    failAtNode(node, fmt::format("f32[{}] does not expand to shape={}", fmt::join(in, ","), dimsString(shape)),
+               "shape lists every axis after the batch; each input size must equal it or be 1");
+  return out;
+}
+
 Dims reduceShape(const Node &node) {
   const Dims &in = node.inputs()[0]->shape, &axes = node.attrDims("axes");
   const std::string hint = "reduce adjacent axes after the batch axis, in increasing order, e.g. axes=2x3 for H and W of N,C,H,W";
@@ -290,6 +302,7 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
     case OpKind::Binary: return binaryShape(node);
     case OpKind::Reduce: return reduceShape(node);
     case OpKind::Transpose: return transposeShape(node);
+    case OpKind::Expand: return expandShape(node);
     case OpKind::MatMul: return matmulShape(node);
   }
   DEEPER_CHECK(false, "no shape rule for op {}", node.info().name);

@@ -71,6 +71,7 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
     case OpKind::Unary: return unary(*in[0], UnaryParams::of(node));
     case OpKind::Reduce: return reduce(*in[0], ReduceParams::of(node), node.shape);
     case OpKind::Transpose: return transpose(*in[0], node.attrDims("perm"));
+    case OpKind::Expand: return expand(*in[0], node.shape);
     case OpKind::BatchNorm:
       return batchNorm(*in[0], *param(node, Param::BatchNormScale), *param(node, Param::BatchNormBias), *param(node, Param::BatchNormMean),
                        *param(node, Param::BatchNormVar),

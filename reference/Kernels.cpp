@@ -325,6 +325,13 @@ Tensor transpose(const Tensor &x, const Dims &perm) {
   return y;
 }
 
+Tensor expand(const Tensor &x, const Dims &shape) {
+  Tensor y(shape);
+  int64_t e = 0;
+  forEachIndex(shape, {broadcastStrides(x.shape, shape)}, [&](const std::vector<int64_t> &at) { y.data[e++] = x.data[at[0]]; });
+  return y;
+}
+
 Tensor pad(const Tensor &x, const Dims &pads, const std::string &mode, float value) {
   size_t rank = x.shape.size();
   Dims shape = x.shape;

@@ -38,6 +38,8 @@ Tensor softmax(const Tensor &x, int64_t axis, bool log = false);
 Tensor prelu(const Tensor &x, const Tensor &slope);
 /// y with axis d = x's axis perm[d].
 Tensor transpose(const Tensor &x, const Dims &perm);
+/// x repeated along its axes of size 1 to `shape` (of x's rank).
+Tensor expand(const Tensor &x, const Dims &shape);
 /// fn over the axes [first, last] of x, in double; the output has shape `out` (reduced axes kept as 1 or dropped).
 Tensor reduce(const Tensor &x, const ReduceParams &r, const Dims &out);
 Tensor reshape(const Tensor &x, const Dims &shape);

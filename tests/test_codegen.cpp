@@ -567,6 +567,22 @@ output t
 )");
 }
 
+TEST_CASE("expand: one axis or several, the innermost or not, vector tails, batch 2") {
+  checkKernels(R"(network e batch=2
+x  = input(shape=3x1x5)
+y  = input(shape=1x4x1)
+z  = input(shape=19x1)
+e1 = expand(x, shape=3x7x5)
+e2 = expand(y, shape=6x4x21)
+e3 = expand(z, shape=19x33)
+e4 = expand(e3, shape=19x33)
+output e1
+output e2
+output e3
+output e4
+)");
+}
+
 TEST_CASE("binary functions of two computed values, broadcast either way, batch 2") {
   checkKernels(R"(network b batch=2
 x  = input(shape=3x5x4)

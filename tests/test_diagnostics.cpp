@@ -171,6 +171,8 @@ TEST_CASE("shape errors of reshape, pad, arithmetic, matmul, reduce and conv's i
   CHECK(error("y = reduce(x, fn=median, axes=1)").find("reduce's fn is one of: mean, max, sum") != std::string::npos);
   CHECK(error("y = transpose(x, perm=0x1x1x2)").find("perm=0x1x1x2 is no permutation of the 4 axes of f32[1,3,8,8]") != std::string::npos);
   CHECK(error("y = transpose(x, perm=1x0x2x3)").find("moves the batch axis 0") != std::string::npos);
+  CHECK_MENTIONS(error("y = expand(x, shape=6x8x8)"), "f32[1,3,8,8] does not expand to shape=6x8x8");
+  CHECK_MENTIONS(error("y = expand(x, shape=3x8)"), "shape lists every axis after the batch");
 }
 
 TEST_CASE("missing outputs") {

@@ -259,8 +259,10 @@ w  = reduce(g, fn=max, axes=3)
 q  = transpose(g, perm=0x3x1x2)
 l  = softmax(g, axis=1, log=true)
 pr = prelu(g)
+e  = expand(v, shape=6x5x6)
 output t
 output pr
+output e
 output q
 output l
 output u
@@ -343,6 +345,94 @@ TEST_CASE("ONNX: ReduceMean by attribute, ReduceSum's axes as an input, no axes:
   CHECK(onnxError(all).find("reduces the batch axis 0") != std::string::npos);
   setAttr(all, "noop_with_empty_axes", {1}, false);
   CHECK(importOne(all).find("n1") == nullptr);  // the identity: y is x
+}
+
+namespace {
+
+/// Sets the model's input x to f32[dims] (oneNode's is [1,3,4,4]).
+void setInputShape(onnx::ModelProto &m, std::vector<int64_t> dims) {
+  auto *shape = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+  shape->clear_dim();
+  for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
+}
+
+/// Gives node n1 a constant int64 input named `name`.
+void addInt64Input(onnx::ModelProto &m, const std::string &name, std::vector<int64_t> values) {
+  m.mutable_graph()->mutable_node(0)->add_input(name);
+  onnx::TensorProto *t = m.mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::INT64);
+  t->add_dims(static_cast<int64_t>(values.size()));
+  for (int64_t v : values) t->add_int64_data(v);
+}
+
+}  // namespace
+
+TEST_CASE("ONNX: 1-D convs and pools run as 2-D ones over a height of 1; other ranks are refused") {
+  onnx::ModelProto conv = oneNode("Conv");
+  setInputShape(conv, {1, 3, 9});
+  conv.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(conv, "w", {4, 3, 3});
+  setAttr(conv, "pads", {2, 1});
+  setAttr(conv, "strides", {2});
+  setAttr(conv, "dilations", {1});
+  Graph g = importOne(conv);
+  const Node *c = g.find("n1");
+  CHECK(c->attrDims("kernel") == Dims{1, 3});
+  CHECK(c->attrDims("stride") == Dims{1, 2});
+  CHECK(c->attrDims("pad") == Dims{0, 2, 0, 1});
+  CHECK(c->inputs()[0]->shape == Dims{1, 3, 1, 9});
+  CHECK(g.weights.at("n1.weight").shape == Dims{4, 3, 1, 3});
+  REQUIRE(g.outputs().size() == 1);
+  CHECK(g.outputs()[0].node->shape == Dims{1, 4, 5});  // (9 + 3 - 3) / 2 + 1
+  setAttr(conv, "strides", {2, 2});
+  CHECK_MENTIONS(onnxError(conv), "'strides' must have 1 values for a 1-D window");
+
+  onnx::ModelProto pool = oneNode("MaxPool");
+  setInputShape(pool, {1, 3, 10});
+  setAttr(pool, "kernel_shape", {3});
+  pool.mutable_graph()->mutable_node(0)->add_attribute()->set_name("auto_pad");
+  pool.mutable_graph()->mutable_node(0)->mutable_attribute(1)->set_type(onnx::AttributeProto::STRING);
+  pool.mutable_graph()->mutable_node(0)->mutable_attribute(1)->set_s("SAME_UPPER");
+  Graph p = importOne(pool);
+  CHECK(p.find("n1")->attrDims("pad") == Dims{0, 1, 0, 1});
+  CHECK(p.outputs()[0].node->shape == Dims{1, 3, 10});
+
+  onnx::ModelProto volume = oneNode("AveragePool");
+  setInputShape(volume, {1, 3, 4, 4, 4});
+  setAttr(volume, "kernel_shape", {2, 2, 2});
+  CHECK_MENTIONS(onnxError(volume), "1-D and 2-D windows only (an N,C,L or N,C,H,W input), it is f32[1,3,4,4,4]");
+}
+
+TEST_CASE("ONNX: GlobalMaxPool is a max pool of the whole map, or a reduce for other ranks; Expand broadcasts after the batch") {
+  Graph plane = importOne(oneNode("GlobalMaxPool"));
+  CHECK(plane.find("n1")->op == OpKind::MaxPool);
+  CHECK(plane.find("n1")->shape == Dims{1, 3, 1, 1});
+  onnx::ModelProto volume = oneNode("GlobalMaxPool");
+  setInputShape(volume, {1, 3, 2, 4, 5});
+  Graph reduced = importOne(volume);
+  CHECK(reduced.find("n1")->op == OpKind::Reduce);
+  CHECK(reduced.find("n1")->attrDims("axes") == Dims{2, 3, 4});
+  CHECK(reduced.find("n1")->shape == Dims{1, 3, 1, 1, 1});
+
+  onnx::ModelProto expand = oneNode("Expand");
+  setInputShape(expand, {1, 3, 1, 4});
+  addInt64Input(expand, "shape", {5, 1});  // aligned at the last axis: [1,3,5,4]
+  Graph e = importOne(expand);
+  CHECK(e.find("n1")->op == OpKind::Expand);
+  CHECK(e.find("n1")->shape == Dims{1, 3, 5, 4});
+  onnx::ModelProto same = oneNode("Expand");
+  addInt64Input(same, "shape", {1, 1, 1});
+  CHECK(importOne(same).find("n1") == nullptr);  // nothing repeats: y is x
+  onnx::ModelProto longer = oneNode("Expand");
+  addInt64Input(longer, "shape", {2, 1, 3, 4, 4});
+  CHECK_MENTIONS(onnxError(longer), "shape [2,1,3,4,4] has more axes than f32[1,3,4,4]: the batch axis would move");
+  onnx::ModelProto batch = oneNode("Expand");
+  addInt64Input(batch, "shape", {2, 3, 4, 4});
+  CHECK_MENTIONS(onnxError(batch), "repeats the batch axis");
+  onnx::ModelProto mismatch = oneNode("Expand");
+  addInt64Input(mismatch, "shape", {5, 4});
+  CHECK_MENTIONS(onnxError(mismatch), "f32[1,3,4,4] does not expand to [1,1,5,4]: sizes must match or be 1");
 }
 
 TEST_CASE("ONNX: Split of the channels is one slice per output; sizes given or equal") {

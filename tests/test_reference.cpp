@@ -134,6 +134,12 @@ TEST_CASE("transpose: output axis d is input axis perm[d]") {
   checkValues(transpose(filled({2, 2, 1, 2}, {1, 2, 3, 4, 5, 6, 7, 8}), {0, 2, 3, 1}), {2, 1, 2, 2}, {1, 3, 2, 4, 5, 7, 6, 8});
 }
 
+TEST_CASE("expand: axes of size 1 repeat, the others are copied") {
+  checkValues(expand(filled({1, 2, 1}, {1, 2}), {1, 2, 3}), {1, 2, 3}, {1, 1, 1, 2, 2, 2});
+  checkValues(expand(filled({2, 1, 2}, {1, 2, 3, 4}), {2, 3, 2}), {2, 3, 2}, {1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4});
+  checkValues(expand(filled({1, 2}, {5, 6}), {1, 2}), {1, 2}, {5, 6});
+}
+
 TEST_CASE("reduce: mean, max and sum over a run of axes, kept or dropped") {
   Tensor x = filled({2, 2, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
   checkValues(reduce(x, ReduceParams{ReduceFn::Sum, 1, 1, true}, {2, 1, 3}), {2, 1, 3}, {5, 7, 9, 17, 19, 21});

@@ -122,6 +122,27 @@ def torchvision_mobilenet_v2():
     return reinitialised(torchvision.models.mobilenet_v2(weights=None).eval())
 
 
+class Sequence1d(torch.nn.Module):
+    """1-D convs and pools, as sequence and audio models have them, over each image's rows read as one
+    sequence of 672 channels; a global max pool and an Expand of its result. Deeper runs them as 2-D
+    windows over a height of 1."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.conv1 = nn.Conv1d(672, 48, 5, stride=2, padding=2)
+        self.pool = nn.MaxPool1d(3, stride=2, ceil_mode=True)
+        self.conv2 = nn.Conv1d(48, 48, 3, padding=2, dilation=2, groups=4)
+        self.avg = nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False)
+        self.fc = nn.Linear(48 * 28 * 2, 10)
+
+    def forward(self, x):
+        y = self.pool(torch.relu(self.conv1(x.flatten(1, 2))))
+        y = self.avg(torch.relu(self.conv2(y)))                                # [N, 48, 28]
+        peak = torch.nn.functional.adaptive_max_pool1d(y, 1)                   # [N, 48, 1]: GlobalMaxPool
+        return self.fc(torch.cat([y, peak.expand(-1, -1, 28)], 2).flatten(1))  # Expand along the sequence
+
+
 def torchvision_model(name, seed):
     def factory():
         import torchvision
@@ -138,6 +159,9 @@ def compare(args, name, model, work, batch_norms=0):
     if name == "paper_googlenet_pytorch_lrn":  # LocalResponseNorm as PyTorch writes it: elementwise ops, a 3-D pool
         lrns, elementwise = r.stdout.count(" = lrn("), r.stdout.count(" = binary(")
         check(f"{name}: both decomposed LRNs recognised as lrn ops", lrns == 2 and elementwise == 0, f"{lrns} lrn, {elementwise} binary")
+    if name == "sequence_1d":  # 1-D windows in a chain, and the relus between them, stay 2-D: no reshape back and forth
+        reshapes = r.stdout.count(" = reshape(")
+        check(f"{name}: reshapes only into the first 1-D window and out of the last", reshapes == 3, f"{reshapes} reshapes")
     if batch_norms:
         count = r.stdout.count(" = batchnorm(")
         check(f"{name}: the ONNX file has its batch norms ({count}) for Deeper to fold", count == batch_norms)
@@ -173,6 +197,7 @@ NETWORKS = {  # name: (model factory, batch norms the export must keep)
     "torchvision_regnet_y_400mf": (torchvision_model("regnet_y_400mf", 8), 0),
     "torchvision_shufflenet_v2_x1_0": (torchvision_model("shufflenet_v2_x1_0", 9), 0),
     "torchvision_mnasnet1_0": (torchvision_model("mnasnet1_0", 10), 0),
+    "sequence_1d": (lambda: Sequence1d().eval(), 0),
     "torchvision_resnet50": (torchvision_model("resnet50", 11), 0),
     "torchvision_resnext50_32x4d": (torchvision_model("resnext50_32x4d", 12), 0),
 }
