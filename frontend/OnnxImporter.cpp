@@ -408,11 +408,10 @@ class OnnxImporter {
   /// 1-D windows run as 2-D ones over a height of 1, as TVM lowers conv1d: an input [N,C,L] is read as
   /// [N,C,1,L] (a reshape, no copy) and the output read back as [N,C',L']. A value that is such an
   /// output is read as the 2-D value it came from, so a chain of 1-D windows has no reshapes between
-  /// them. Other ranks but 4 are refused.
-  bool liftOneD(const onnx::NodeProto &n, Node *&x) {
+  /// them. Other ranks but 4 are refused: `supported` says what is.
+  bool liftOneD(const onnx::NodeProto &n, Node *&x, const char *supported) {
     if (x->shape.size() == 4) return false;
-    if (x->shape.size() != 3)
-      unsupported(n, fmt::format("1-D and 2-D windows only (an N,C,L or N,C,H,W input), it is f32[{}]", fmt::join(x->shape, ",")));
+    if (x->shape.size() != 3) unsupported(n, fmt::format("{} only, the input is f32[{}]", supported, fmt::join(x->shape, ",")));
     auto lifted = heightDropped_.find(x);
     x = lifted != heightDropped_.end() ? lifted->second
                                        : builder_.add(OpKind::Reshape, freshName(nodeName(n) + "/as_2d"), {x}, {{"shape", Dims{x->shape[1], 1, x->shape[2]}}});
@@ -443,7 +442,7 @@ class OnnxImporter {
 
   void importConv(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     Tensor w = reader_.floats(constant(n, 1), n.name());
-    bool oneD = liftOneD(n, x);
+    bool oneD = liftOneD(n, x, "1-D and 2-D convolutions (an N,C,L or N,C,H,W input)");
     if (w.shape.size() != (oneD ? 3u : 4u))
       unsupported(n, fmt::format("W is f32[{}]; a {}-D convolution needs a {}-D W", fmt::join(w.shape, ","), oneD ? 1 : 2, oneD ? 3 : 4));
     if (oneD) w.shape.insert(w.shape.begin() + 2, 1);
@@ -463,7 +462,8 @@ class OnnxImporter {
 
   void importPool(const onnx::NodeProto &n, const Attributes &a, Node *x, bool isMax) {
     if (!isMax) requireUnitDilation(n, a);
-    bool oneD = liftOneD(n, x);
+    if (x->shape.size() == 5) return importPool3d(n, a, x, isMax);
+    bool oneD = liftOneD(n, x, "1-D, 2-D and 3-D pools (an N,C,L, N,C,H,W or N,C,D,H,W input)");
     Dims dilation = pair(n, a, "dilations", 1, oneD);
     if (isMax && a.i("storage_order", 0) != 0) unsupported(n, "storage_order 1 is not supported");
     if (isMax && n.output_size() > 1 && !n.output(1).empty()) unsupported(n, "the Indices output is not supported");
@@ -474,6 +474,49 @@ class OnnxImporter {
     else attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
     Node *y = add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, attrs);
     if (oneD) dropHeight(n, y);
+  }
+
+  /// 3-D pools are separable: the max over a box is the max over its depth of the maxes over its
+  /// planes, and an average's divisor (the window's extent along each axis, clipped to the padded
+  /// input or to the input) is a product too. So x [N,C,D,H,W] runs as a 2-D pool of its planes,
+  /// [N,C*D,H,W], then as a KDx1 pool of [N,C,D,H'*W'], between reshapes (no copies).
+  void importPool3d(const onnx::NodeProto &n, const Attributes &a, Node *x, bool isMax) {
+    auto triple = [&](const char *name, int64_t fallback) {
+      std::vector<int64_t> v = a.ints(name, {fallback, fallback, fallback});
+      if (v.size() != 3) unsupported(n, fmt::format("'{}' must have 3 values for a 3-D window", name));
+      for (int64_t s : v)
+        if (s < 1 || s > kMaxAttrInt) unsupported(n, fmt::format("'{}' values must lie in 1..{}, got {}", name, kMaxAttrInt, s));
+      return v;
+    };
+    const Dims &in = x->shape;  // N,C,D,H,W
+    Dims kernel = triple("kernel_shape", 1), stride = triple("strides", 1), dilation = triple("dilations", 1);
+    std::string autoPad = a.s("auto_pad", "NOTSET");
+    Dims pad = autoPad == "NOTSET" ? a.ints("pads", Dims(6, 0)) : Dims(6, 0);
+    if (pad.size() != 6) unsupported(n, "'pads' must have 6 values for a 3-D window");
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+      for (size_t d = 0; d < 3; ++d) {  // as pads(): the output covers ceil(input / stride)
+        int64_t out = (in[2 + d] + stride[d] - 1) / stride[d], extent = (kernel[d] - 1) * dilation[d] + 1;
+        int64_t total = std::max<int64_t>(0, (out - 1) * stride[d] + extent - in[2 + d]);
+        pad[d] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+        pad[d + 3] = total - pad[d];
+      }
+    else if (autoPad != "NOTSET" && autoPad != "VALID")
+      unsupported(n, fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", autoPad));
+    const OpKind op = isMax ? OpKind::MaxPool : OpKind::AvgPool;
+    auto window = [&](Dims k, Dims s, Dims p, Dims dil) {
+      Attrs attrs = {{"kernel", std::move(k)}, {"stride", std::move(s)}, {"pad", std::move(p)}, {"ceil", a.i("ceil_mode", 0) != 0}};
+      if (isMax) attrs["dilation"] = std::move(dil);
+      else attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
+      return attrs;
+    };
+    const std::string name = nodeName(n);
+    Node *planes = builder_.add(OpKind::Reshape, freshName(name + "/planes"), {x}, {{"shape", Dims{in[1] * in[2], in[3], in[4]}}});
+    Node *pooled = builder_.add(op, freshName(name + "/planes_pooled"), {planes},
+                                window({kernel[1], kernel[2]}, {stride[1], stride[2]}, {pad[1], pad[2], pad[4], pad[5]}, {dilation[1], dilation[2]}));
+    const int64_t height = pooled->shape[2], width = pooled->shape[3];
+    Node *depth = builder_.add(OpKind::Reshape, freshName(name + "/depth"), {pooled}, {{"shape", Dims{in[1], in[2], height * width}}});
+    Node *y = add(op, n, {depth}, window({kernel[0], 1}, {stride[0], 1}, {pad[0], 0, pad[3], 0}, {dilation[0], 1}));
+    values_[n.output(0)] = builder_.add(OpKind::Reshape, freshName(name + "/as_3d"), {y}, {{"shape", Dims{in[1], y->shape[2], height, width}}});
   }
 
   /// GlobalAveragePool and GlobalMaxPool: a pool over the whole map for N,C,H,W (a window op the

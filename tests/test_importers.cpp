@@ -368,7 +368,7 @@ void addInt64Input(onnx::ModelProto &m, const std::string &name, std::vector<int
 
 }  // namespace
 
-TEST_CASE("ONNX: 1-D convs and pools run as 2-D ones over a height of 1; other ranks are refused") {
+TEST_CASE("ONNX: 1-D convs and pools run as 2-D ones over a height of 1, 3-D pools as two 2-D ones; other ranks are refused") {
   onnx::ModelProto conv = oneNode("Conv");
   setInputShape(conv, {1, 3, 9});
   conv.mutable_graph()->mutable_node(0)->add_input("w");
@@ -399,9 +399,33 @@ TEST_CASE("ONNX: 1-D convs and pools run as 2-D ones over a height of 1; other r
   CHECK(p.outputs()[0].node->shape == Dims{1, 3, 10});
 
   onnx::ModelProto volume = oneNode("AveragePool");
-  setInputShape(volume, {1, 3, 4, 4, 4});
-  setAttr(volume, "kernel_shape", {2, 2, 2});
-  CHECK_MENTIONS(onnxError(volume), "1-D and 2-D windows only (an N,C,L or N,C,H,W input), it is f32[1,3,4,4,4]");
+  setInputShape(volume, {1, 3, 5, 6, 7});
+  setAttr(volume, "kernel_shape", {3, 2, 2});
+  setAttr(volume, "strides", {2, 1, 2});
+  setAttr(volume, "pads", {1, 0, 1, 1, 1, 0});  // depth 1 and 1, height 0 and 1, width 1 and 0
+  Graph v = importOne(volume);
+  const Node *depth = v.find("n1"), *planes = v.find("n1/planes_pooled");
+  REQUIRE(planes != nullptr);
+  CHECK(planes->inputs()[0]->shape == Dims{1, 15, 6, 7});  // C*D planes
+  CHECK(planes->attrDims("kernel") == Dims{2, 2});
+  CHECK(planes->attrDims("stride") == Dims{1, 2});
+  CHECK(planes->attrDims("pad") == Dims{0, 1, 1, 0});
+  CHECK(depth->inputs()[0]->shape == Dims{1, 3, 5, 24});  // H'*W' = 6 * 4
+  CHECK(depth->attrDims("kernel") == Dims{3, 1});
+  CHECK(depth->attrDims("stride") == Dims{2, 1});
+  CHECK(depth->attrDims("pad") == Dims{1, 0, 1, 0});
+  CHECK(v.outputs()[0].node->shape == Dims{1, 3, 3, 6, 4});
+  setAttr(volume, "strides", {2, 1});
+  CHECK_MENTIONS(onnxError(volume), "'strides' must have 3 values for a 3-D window");
+  onnx::ModelProto wide = oneNode("MaxPool");
+  setInputShape(wide, {1, 3, 2, 2, 2, 2});
+  setAttr(wide, "kernel_shape", {1, 1, 1, 1});
+  CHECK_MENTIONS(onnxError(wide), "1-D, 2-D and 3-D pools (an N,C,L, N,C,H,W or N,C,D,H,W input) only, the input is f32[1,3,2,2,2,2]");
+  onnx::ModelProto cube = oneNode("Conv");
+  setInputShape(cube, {1, 3, 2, 2, 2});
+  cube.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(cube, "w", {2, 3, 1, 1, 1});
+  CHECK_MENTIONS(onnxError(cube), "1-D and 2-D convolutions (an N,C,L or N,C,H,W input) only, the input is f32[1,3,2,2,2]");
 }
 
 TEST_CASE("ONNX: GlobalMaxPool is a max pool of the whole map, or a reduce for other ranks; Expand broadcasts after the batch") {

@@ -143,6 +143,32 @@ class Sequence1d(torch.nn.Module):
         return self.fc(torch.cat([y, peak.expand(-1, -1, 28)], 2).flatten(1))  # Expand along the sequence
 
 
+class Volume3d(torch.nn.Module):
+    """3-D max and average pools (padded, strided, dilated, ceil mode, padding counted or not), as video
+    and volume models have them, over each image's rows read as a volume. Deeper runs each as a 2-D
+    pool of the planes and then one along the depth."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.max = nn.MaxPool3d(3, stride=2, padding=1, dilation=(1, 2, 1), ceil_mode=True)
+        self.avg = nn.AvgPool3d((2, 3, 3), stride=(1, 2, 2), padding=1, count_include_pad=False, ceil_mode=True)
+        self.avg_padded = nn.AvgPool3d(3, stride=2, padding=1, count_include_pad=True)
+        self.fc = nn.Linear(self.features(torch.zeros(1, 3, 224, 224)).shape[1], 10)
+
+    def features(self, x):
+        v = torch.nn.functional.avg_pool2d(x, 4).reshape(-1, 3, 8, 7, 56)
+        return torch.cat([self.max(v).flatten(1), self.avg(v).flatten(1), self.avg_padded(v).flatten(1)], 1)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
+
+
+def seeded(model_class, seed):
+    torch.manual_seed(seed)
+    return model_class().eval()
+
+
 def torchvision_model(name, seed):
     def factory():
         import torchvision
@@ -197,7 +223,8 @@ NETWORKS = {  # name: (model factory, batch norms the export must keep)
     "torchvision_regnet_y_400mf": (torchvision_model("regnet_y_400mf", 8), 0),
     "torchvision_shufflenet_v2_x1_0": (torchvision_model("shufflenet_v2_x1_0", 9), 0),
     "torchvision_mnasnet1_0": (torchvision_model("mnasnet1_0", 10), 0),
-    "sequence_1d": (lambda: Sequence1d().eval(), 0),
+    "sequence_1d": (lambda: seeded(Sequence1d, 13), 0),
+    "volume_3d": (lambda: seeded(Volume3d, 14), 0),
     "torchvision_resnet50": (torchvision_model("resnet50", 11), 0),
     "torchvision_resnext50_32x4d": (torchvision_model("resnext50_32x4d", 12), 0),
 }
