@@ -550,7 +550,7 @@ output c
 )");
 }
 
-TEST_CASE("transpose: ShuffleNet's channel shuffle (rank 5), channels last and back, rank 3, batch 2") {
+TEST_CASE("index remappings: transpose (a channel shuffle of rank 5, channels last and back, rank 3) and expand (axes inner and outer, vector tails), batch 2") {
   checkKernels(R"(network t batch=2
 x  = input(shape=6x5x3)
 g  = reshape(x, shape=2x3x5x3)
@@ -560,22 +560,17 @@ l  = transpose(x, perm=0x2x3x1)
 b  = transpose(l, perm=0x3x1x2)
 v  = reshape(x, shape=6x15)
 t  = transpose(v, perm=0x2x1)
+y  = input(shape=3x1x5)
+z  = input(shape=1x4x1)
+w  = input(shape=19x1)
+e1 = expand(y, shape=3x7x5)
+e2 = expand(z, shape=6x4x21)
+e3 = expand(w, shape=19x33)
+e4 = expand(e3, shape=19x33)
 output f
 output l
 output b
 output t
-)");
-}
-
-TEST_CASE("expand: one axis or several, the innermost or not, vector tails, batch 2") {
-  checkKernels(R"(network e batch=2
-x  = input(shape=3x1x5)
-y  = input(shape=1x4x1)
-z  = input(shape=19x1)
-e1 = expand(x, shape=3x7x5)
-e2 = expand(y, shape=6x4x21)
-e3 = expand(z, shape=19x33)
-e4 = expand(e3, shape=19x33)
 output e1
 output e2
 output e3
