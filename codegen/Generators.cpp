@@ -130,6 +130,7 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     case OpKind::PRelu: kp.output = generatePRelu(k, kp.params); break;
     case OpKind::Transpose: kp.output = generateTranspose(k, kp.params); break;
     case OpKind::Expand: kp.output = generateExpand(k, kp.params); break;
+    case OpKind::ConvTranspose: kp.output = generateConvTranspose(k, kp.params); break;
     case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params); break;
     case OpKind::Add:
     case OpKind::Sub:

@@ -58,6 +58,7 @@ Halide::Func generateExpand(const Kernel &k, const std::vector<Halide::ImagePara
 Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div, binary
 Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateConvTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 

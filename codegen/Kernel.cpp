@@ -143,6 +143,7 @@ OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
     case OpKind::PRelu: return aroundAxis1(s);
     case OpKind::Reduce: return aroundReducedAxes(node, &value == &node);
     case OpKind::Conv:
+    case OpKind::ConvTranspose:
     case OpKind::MaxPool:
     case OpKind::AvgPool:
     case OpKind::Lrn: return nchw(s);

@@ -303,6 +303,15 @@ class Exporter {
       }
       case OpKind::Reduce: return exportReduce(node, in);
       case OpKind::Transpose: setInts(add("Transpose", node.name, in, node.name), "perm", node.attrDims("perm")); return;
+      case OpKind::ConvTranspose: {
+        ConvTransposeParams p = ConvTransposeParams::of(node);
+        for (const std::string &w : initializers(node)) in.push_back(w);  // weight, [bias]
+        onnx::NodeProto &conv = add("ConvTranspose", node.name, in, node.name);
+        window(conv, p.win);
+        if (p.groups != 1) setInt(conv, "group", p.groups);
+        if (p.outputPadH || p.outputPadW) setInts(conv, "output_padding", {p.outputPadH, p.outputPadW});
+        return;
+      }
       case OpKind::Expand:
         in.push_back(int64Initializer(node.name + ".shape", node.shape));
         add("Expand", node.name, in, node.name);

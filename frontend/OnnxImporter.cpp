@@ -460,6 +460,58 @@ class OnnxImporter {
     if (oneD) dropHeight(n, y);
   }
 
+  /// ConvTranspose, 2-D or 1-D (lifted as conv). Pads explicit, or from output_shape (or auto_pad
+  /// SAME_*, which asks for input * stride): the full output's excess over it split between the
+  /// ends as ONNX says (SAME_UPPER: the odd row at the end; otherwise at the start), with its
+  /// reference's floor division, so an output_shape beyond the full output grows it at the end.
+  void importConvTranspose(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    Tensor w = reader_.floats(constant(n, 1), n.name());
+    bool oneD = liftOneD(n, x, "1-D and 2-D transposed convolutions (an N,C,L or N,C,H,W input)");
+    if (w.shape.size() != (oneD ? 3u : 4u))
+      unsupported(n, fmt::format("W is f32[{}]; a {}-D transposed convolution needs a {}-D W", fmt::join(w.shape, ","), oneD ? 1 : 2, oneD ? 3 : 4));
+    if (oneD) w.shape.insert(w.shape.begin() + 2, 1);
+    const int64_t groups = a.i("group", 1);
+    if (groups < 1 || groups > kMaxAttrInt) unsupported(n, fmt::format("group must lie in 1..{}, got {}", kMaxAttrInt, groups));
+    Dims kernel = a.has("kernel_shape") ? pair(n, a, "kernel_shape", 1, oneD) : Dims{w.shape[2], w.shape[3]};
+    if (kernel != Dims{w.shape[2], w.shape[3]})
+      unsupported(n, fmt::format("kernel_shape {}x{} differs from W's {}x{}", kernel[0], kernel[1], w.shape[2], w.shape[3]));
+    Dims dilation = pair(n, a, "dilations", 1, oneD), stride = pair(n, a, "strides", 1, oneD);
+    std::vector<int64_t> extra = a.ints("output_padding", oneD ? Dims{0} : Dims{0, 0});
+    if (extra.size() != (oneD ? 1u : 2u)) unsupported(n, fmt::format("'output_padding' must have {} values", oneD ? 1 : 2));
+    for (int64_t v : extra)
+      if (v < 0 || v > kMaxAttrInt) unsupported(n, fmt::format("'output_padding' values must lie in 0..{}, got {}", kMaxAttrInt, v));
+    if (oneD) extra.insert(extra.begin(), 0);
+    const Dims spatial = {x->shape[2], x->shape[3]};
+    std::string autoPad = a.s("auto_pad", "NOTSET");
+    std::vector<int64_t> target = a.ints("output_shape", {});
+    if (target.empty() && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")) target = {spatial[0] * stride[0], spatial[1] * stride[1]};
+    else if (!target.empty() && oneD) target.insert(target.begin(), 1);
+    Dims pad;
+    if (!target.empty()) {
+      if (target.size() == 4) target.erase(target.begin(), target.begin() + 2);  // N and C given too
+      if (target.size() != 2) unsupported(n, fmt::format("output_shape has {} values; give the output's spatial sizes", a.ints("output_shape", {}).size()));
+      pad = Dims(4);
+      for (size_t d = 0; d < 2; ++d) {
+        int64_t full = stride[d] * (spatial[d] - 1) + extra[d] + (kernel[d] - 1) * dilation[d] + 1, total = full - target[d];
+        int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);  // rounded down
+        pad[d] = autoPad == "SAME_UPPER" ? half : total - half;
+        pad[d + 2] = total - pad[d];
+        if (pad[d] < 0) unsupported(n, fmt::format("output_shape {} would start before the full output ({} long)", target[d], full));
+        if (pad[d + 2] < 0) extra[d] -= pad[d + 2], pad[d + 2] = 0;  // longer at the end: output padding
+      }
+    } else {
+      pad = pads(n, a, x->shape, {1, 1}, stride, oneD);  // explicit or VALID (SAME took the branch above)
+    }
+    std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
+    bool bias = n.input_size() > 2 && !n.input(2).empty();
+    if (bias) params.push_back({"bias", reader_.floats(constant(n, 2), n.name())});
+    Node *y = add(OpKind::ConvTranspose, n, {x},
+                  {{"out", w.shape[1] * groups}, {"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"dilation", dilation},
+                   {"output_padding", Dims{extra[0], extra[1]}}, {"groups", groups}, {"bias", bias}},
+                  params);
+    if (oneD) dropHeight(n, y);
+  }
+
   void importPool(const onnx::NodeProto &n, const Attributes &a, Node *x, bool isMax) {
     if (!isMax) requireUnitDilation(n, a);
     if (x->shape.size() == 5) return importPool3d(n, a, x, isMax);
@@ -872,6 +924,7 @@ class OnnxImporter {
         {"AveragePool", {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"}},
         {"GlobalAveragePool", {}},
         {"GlobalMaxPool", {}},
+        {"ConvTranspose", {"auto_pad", "dilations", "group", "kernel_shape", "output_padding", "output_shape", "pads", "strides"}},
         {"Expand", {}},
         {"LRN", {"alpha", "beta", "bias", "size"}},
         {"Concat", {"axis"}},
@@ -1138,6 +1191,7 @@ class OnnxImporter {
     if (op == "Pad") return importPad(n, a, x);
     if (op == "Slice") return importSlice(n, a, x);
     if (op == "Conv") return importConv(n, a, x);
+    if (op == "ConvTranspose") return importConvTranspose(n, a, x);
     if (op == "Relu") return addPointwise(OpKind::Relu, n, x, {});
     if (unaryFns().count(op)) return importUnary(n, a, x);
     if (op == "MaxPool" || op == "AveragePool") return importPool(n, a, x, op == "MaxPool");

@@ -47,6 +47,12 @@ ConvParams ConvParams::of(const Node &node) {
   return p;
 }
 
+ConvTransposeParams ConvTransposeParams::of(const Node &node) {
+  DEEPER_CHECK(node.op == OpKind::ConvTranspose, "'{}' is not a conv_transpose", node.name);
+  const Dims &extra = node.attrDims("output_padding");
+  return ConvTransposeParams{node.attrInt("out"), windowOf(node), node.attrInt("groups"), extra[0], extra[1], node.attrBool("bias")};
+}
+
 Dims convOutputShape(const Node &conv) {
   ConvParams p = ConvParams::of(conv);
   if (p.outputMaxPool == 0) return conv.shape;
@@ -178,6 +184,13 @@ std::pair<Dims, int64_t> paramShape(const Node &node, Param param) {
       int64_t in = p.reduce > 0 ? p.reduce : input.at(1) / p.groups, fanIn = in * p.win.kh * p.win.kw;
       if (param == Param::ConvBias) return {{p.out}, fanIn};
       return {{p.out, in, p.win.kh, p.win.kw}, fanIn};
+    }
+    case Param::ConvTransposeWeight:
+    case Param::ConvTransposeBias: {
+      ConvTransposeParams p = ConvTransposeParams::of(node);
+      int64_t fanIn = input.at(1) / p.groups * p.win.kh * p.win.kw;  // an output pixel reads about KHxKW / stride^2 of these
+      if (param == Param::ConvTransposeBias) return {{p.out}, fanIn};
+      return {{input.at(1), p.out / p.groups, p.win.kh, p.win.kw}, fanIn};
     }
     case Param::ConvReduceWeight: return {{node.attrInt("reduce"), input.at(1), 1, 1}, input.at(1)};
     case Param::ConvReduceBias: return {{node.attrInt("reduce")}, input.at(1)};

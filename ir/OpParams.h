@@ -25,6 +25,20 @@ struct PoolParams {
   static PoolParams of(const Node &node);
 };
 
+/// conv_transpose: output pixel (oy, ox) takes input pixel (iy, ix) through tap (ky, kx) where
+/// oy = iy * sh - ph + ky * dh (and so along x); the output is (in - 1) * stride + extent - pads +
+/// output_padding long.
+struct ConvTransposeParams {
+  int64_t out;
+  Window2d win;
+  int64_t groups;
+  int64_t outputPadH, outputPadW;
+  bool bias;
+  static ConvTransposeParams of(const Node &node);
+  int64_t outputH(int64_t inH) const { return (inH - 1) * win.sh + win.extentH() - win.ph - win.phEnd + outputPadH; }
+  int64_t outputW(int64_t inW) const { return (inW - 1) * win.sw + win.extentW() - win.pw - win.pwEnd + outputPadW; }
+};
+
 /// An activation a conv's epilogue applies after its bias (conv activation=..., epilogue-fusion): the
 /// choices of the op table's word, in its order.
 enum class ConvActivation { None, Sigmoid, Silu, HardSwish, HardSigmoid };

@@ -159,6 +159,25 @@ Dims convShape(const Node &node) {
   return {out[0], out[1], windowOutputSize(out[2], w.kh, w.sh, 0, 0, true), windowOutputSize(out[3], w.kw, w.sw, 0, 0, true)};
 }
 
+Dims convTransposeShape(const Node &node) {
+  ConvTransposeParams p = ConvTransposeParams::of(node);
+  requirePositive(node, "out", p.out);
+  requirePositive(node, "groups", p.groups);
+  checkWindow(node, p.win);
+  requireRank(node, *node.inputs()[0], 4);
+  const Dims &in = node.inputs()[0]->shape;
+  if (in[1] % p.groups != 0 || p.out % p.groups != 0)
+    failAtNode(node, fmt::format("groups={} must divide the input channels ({}) and the output channels ({})", p.groups, in[1], p.out));
+  if (p.outputPadH >= std::max(p.win.sh, p.win.dh) || p.outputPadW >= std::max(p.win.sw, p.win.dw))
+    failAtNode(node, fmt::format("output_padding={}x{} must be below the stride or the dilation", p.outputPadH, p.outputPadW),
+               "output_padding only tells apart the output sizes that one input size can come from");
+  Dims out = {in[0], p.out, p.outputH(in[2]), p.outputW(in[3])};
+  if (out[2] < 1 || out[3] < 1)
+    failAtNode(node, fmt::format("the padding crops the {}x{} output of f32[{}] to nothing", p.outputH(in[2]) + p.win.ph + p.win.phEnd,
+                                 p.outputW(in[3]) + p.win.pw + p.win.pwEnd, fmt::join(in, ",")));
+  return out;
+}
+
 Dims reshapeShape(const Node &node) {
   Dims out = reshapeTarget(node);
   const Dims &in = node.inputs()[0]->shape;
@@ -303,6 +322,7 @@ Dims shapeOfOp(const Node &node, int64_t batch) {
     case OpKind::Reduce: return reduceShape(node);
     case OpKind::Transpose: return transposeShape(node);
     case OpKind::Expand: return expandShape(node);
+    case OpKind::ConvTranspose: return convTransposeShape(node);
     case OpKind::MatMul: return matmulShape(node);
   }
   DEEPER_CHECK(false, "no shape rule for op {}", node.info().name);

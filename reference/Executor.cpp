@@ -63,6 +63,8 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
       if (p.outputMaxPool) return maxPool2d(conv2d(*in[0], weight, bias, p), p.outputPool());
       return conv2d(*in[0], weight, bias, p, residual);
     }
+    case OpKind::ConvTranspose:
+      return convTranspose2d(*in[0], *param(node, Param::ConvTransposeWeight), param(node, Param::ConvTransposeBias), ConvTransposeParams::of(node));
     case OpKind::MaxPool: return maxPool2d(*in[0], PoolParams::of(node));
     case OpKind::AvgPool: return avgPool2d(*in[0], PoolParams::of(node));
     case OpKind::Lrn: return lrn(*in[0], LrnParams::of(node));

@@ -85,6 +85,35 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
   return y;
 }
 
+Tensor convTranspose2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvTransposeParams &p) {
+  Nchw in(x.shape);
+  const Window2d &w = p.win;
+  int64_t groupIn = in.c / p.groups, groupOut = p.out / p.groups;
+  DEEPER_CHECK(weight.shape == Dims({in.c, groupOut, w.kh, w.kw}), "conv_transpose weight shape {}", dimsString(weight.shape));
+  Tensor y({in.n, p.out, p.outputH(in.h), p.outputW(in.w)});
+  Nchw out(y.shape);
+  std::vector<double> acc(static_cast<size_t>(y.numel()), 0.0);
+  for (int64_t n = 0; n < in.n; ++n)
+    for (int64_t ic = 0; ic < in.c; ++ic)
+      for (int64_t go = 0; go < groupOut; ++go) {
+        int64_t oc = ic / groupIn * groupOut + go;  // input group g writes output group g
+        for (int64_t ky = 0; ky < w.kh; ++ky)
+          for (int64_t kx = 0; kx < w.kw; ++kx) {
+            double wv = weight.data[((ic * groupOut + go) * w.kh + ky) * w.kw + kx];
+            for (int64_t iy = 0; iy < in.h; ++iy) {
+              int64_t oy = iy * w.sh - w.ph + ky * w.dh;
+              if (oy < 0 || oy >= out.h) continue;
+              for (int64_t ix = 0; ix < in.w; ++ix) {
+                int64_t ox = ix * w.sw - w.pw + kx * w.dw;
+                if (ox >= 0 && ox < out.w) acc[out.at(n, oc, oy, ox)] += wv * x.data[in.at(n, ic, iy, ix)];
+              }
+            }
+          }
+      }
+  for (int64_t i = 0; i < y.numel(); ++i) y.data[i] = static_cast<float>(acc[i] + (bias ? bias->data[(i / (out.h * out.w)) % p.out] : 0.0));
+  return y;
+}
+
 Tensor maxPool2d(const Tensor &x, const PoolParams &p) {
   Nchw in(x.shape);
   return pool(x, p, [&](int64_t n, int64_t c, int64_t y0, int64_t x0) {

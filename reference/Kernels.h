@@ -14,6 +14,8 @@ namespace deeper::reference {
 /// `residual` (the output's shape, or nullptr) is added after the bias, before relu or the activation.
 Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvParams &p, const Tensor *residual = nullptr);
 /// Max over the window clipped to the input (padding is never selected).
+/// Transposed convolution: each input pixel scatters weight times its value into the output.
+Tensor convTranspose2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const ConvTransposeParams &p);
 Tensor maxPool2d(const Tensor &x, const PoolParams &p);
 /// Sum over the window clipped to the input, divided by the window clipped to the padded input (or, with
 /// excludePad, by the values inside the input).

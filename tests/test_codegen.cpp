@@ -578,6 +578,22 @@ output e4
 )");
 }
 
+TEST_CASE("conv_transpose: strides 1 to 3, cropping pads, output padding, dilation, groups, no bias, batch 2") {
+  checkKernels(R"(network ct batch=2
+x  = input(shape=4x5x7)
+a  = conv_transpose(x, out=6, kernel=3, stride=2, pad=1)
+b  = conv_transpose(x, out=4, kernel=2x3, stride=2x3, pad=0x1x1x0, output_padding=1x2, groups=2, bias=false)
+c  = conv_transpose(x, out=3, kernel=3, dilation=2)
+d  = conv_transpose(x, out=20, kernel=4, stride=2, pad=1)
+e  = conv_transpose(x, out=4, kernel=1, groups=4)
+output a
+output b
+output c
+output d
+output e
+)");
+}
+
 TEST_CASE("binary functions of two computed values, broadcast either way, batch 2") {
   checkKernels(R"(network b batch=2
 x  = input(shape=3x5x4)

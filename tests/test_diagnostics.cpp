@@ -172,6 +172,9 @@ TEST_CASE("shape errors of reshape, pad, arithmetic, matmul, reduce and conv's i
   CHECK(error("y = transpose(x, perm=0x1x1x2)").find("perm=0x1x1x2 is no permutation of the 4 axes of f32[1,3,8,8]") != std::string::npos);
   CHECK(error("y = transpose(x, perm=1x0x2x3)").find("moves the batch axis 0") != std::string::npos);
   CHECK_MENTIONS(error("y = expand(x, shape=6x8x8)"), "f32[1,3,8,8] does not expand to shape=6x8x8");
+  CHECK_MENTIONS(error("y = conv_transpose(x, out=2, kernel=3, stride=2, output_padding=2)"), "output_padding=2x2 must be below the stride or the dilation");
+  CHECK_MENTIONS(error("y = conv_transpose(x, out=2, kernel=1, pad=4)"), "the padding crops the 8x8 output of f32[1,3,8,8] to nothing");
+  CHECK_MENTIONS(error("y = conv_transpose(x, out=4, kernel=1, groups=2)"), "groups=2 must divide the input channels (3) and the output channels (4)");
   CHECK_MENTIONS(error("y = expand(x, shape=3x8)"), "shape lists every axis after the batch");
 }
 

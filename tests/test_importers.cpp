@@ -260,6 +260,8 @@ q  = transpose(g, perm=0x3x1x2)
 l  = softmax(g, axis=1, log=true)
 pr = prelu(g)
 e  = expand(v, shape=6x5x6)
+ct = conv_transpose(g, out=4, kernel=3x2, stride=2, pad=1x0x0x1, output_padding=1x0, dilation=1x2, groups=2)
+output ct
 output t
 output pr
 output e
@@ -426,6 +428,48 @@ TEST_CASE("ONNX: 1-D convs and pools run as 2-D ones over a height of 1, 3-D poo
   cube.mutable_graph()->mutable_node(0)->add_input("w");
   addInitializer(cube, "w", {2, 3, 1, 1, 1});
   CHECK_MENTIONS(onnxError(cube), "1-D and 2-D convolutions (an N,C,L or N,C,H,W input) only, the input is f32[1,3,2,2,2]");
+}
+
+TEST_CASE("ONNX: ConvTranspose's pads explicit, from output_shape or from auto_pad; 1-D too") {
+  auto transposed = [](std::vector<int64_t> input, std::vector<int64_t> weight) {
+    onnx::ModelProto m = oneNode("ConvTranspose");
+    setInputShape(m, std::move(input));
+    m.mutable_graph()->mutable_node(0)->add_input("w");
+    addInitializer(m, "w", std::move(weight));
+    return m;
+  };
+  onnx::ModelProto shaped = transposed({1, 3, 4, 4}, {3, 2, 3, 3});
+  setAttr(shaped, "strides", {3, 2});
+  setAttr(shaped, "output_shape", {10, 8});  // full 12x9: 2 rows and 1 column cropped, the odd one at the start
+  Graph g = importOne(shaped);
+  CHECK(g.find("n1")->attrDims("pad") == Dims{1, 1, 1, 0});
+  CHECK(g.find("n1")->shape == Dims{1, 2, 10, 8});
+  onnx::ModelProto same = transposed({1, 3, 4, 4}, {3, 2, 3, 3});
+  setAttr(same, "strides", {2, 2});
+  auto *autoPad = same.mutable_graph()->mutable_node(0)->add_attribute();
+  autoPad->set_name("auto_pad");
+  autoPad->set_type(onnx::AttributeProto::STRING);
+  autoPad->set_s("SAME_UPPER");  // input * stride = 8 of the full 9: the odd row at the end
+  Graph s = importOne(same);
+  CHECK(s.find("n1")->attrDims("pad") == Dims{0, 0, 1, 1});
+  CHECK(s.find("n1")->shape == Dims{1, 2, 8, 8});
+  onnx::ModelProto line = transposed({1, 3, 5}, {3, 4, 2});
+  setAttr(line, "strides", {2});
+  setAttr(line, "output_padding", {1});
+  Graph l = importOne(line);
+  CHECK(l.find("n1")->attrDims("output_padding") == Dims{0, 1});
+  CHECK(l.outputs()[0].node->shape == Dims{1, 4, 11});  // (5 - 1) * 2 + 2 + 1
+  onnx::ModelProto longer = transposed({1, 3, 4, 4}, {3, 2, 3, 3});
+  setAttr(longer, "strides", {2, 2});
+  setAttr(longer, "output_shape", {10, 9});  // full 9x9: one row more at the end
+  Graph grown = importOne(longer);
+  CHECK(grown.find("n1")->attrDims("pad") == Dims{0, 0, 0, 0});
+  CHECK(grown.find("n1")->attrDims("output_padding") == Dims{1, 0});
+  setAttr(longer, "output_shape", {12, 9});
+  CHECK_MENTIONS(onnxError(longer), "output_shape 12 would start before the full output (9 long)");
+  onnx::ModelProto mismatch = transposed({1, 3, 4, 4}, {3, 2, 3, 3});
+  setAttr(mismatch, "kernel_shape", {2, 2});
+  CHECK_MENTIONS(onnxError(mismatch), "kernel_shape 2x2 differs from W's 3x3");
 }
 
 TEST_CASE("ONNX: GlobalMaxPool is a max pool of the whole map, or a reduce for other ranks; Expand broadcasts after the batch") {

@@ -134,6 +134,20 @@ TEST_CASE("transpose: output axis d is input axis perm[d]") {
   checkValues(transpose(filled({2, 2, 1, 2}, {1, 2, 3, 4, 5, 6, 7, 8}), {0, 2, 3, 1}), {2, 1, 2, 2}, {1, 3, 2, 4, 5, 7, 6, 8});
 }
 
+TEST_CASE("conv_transpose: each input pixel adds its window; pads crop, output padding adds bias-only rows") {
+  Tensor x = filled({1, 1, 2, 2}, {1, 2, 3, 4}), ones = filled({1, 1, 2, 2}, {1, 1, 1, 1});
+  ConvTransposeParams p{1, Window2d{2, 2, 2, 2, 0, 0, 0, 0}, 1, 0, 0, false};
+  checkValues(convTranspose2d(x, ones, nullptr, p), {1, 1, 4, 4}, {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
+  p.win.sh = p.win.sw = 1;  // overlapping windows add up
+  checkValues(convTranspose2d(x, ones, nullptr, p), {1, 1, 3, 3}, {1, 3, 2, 4, 10, 6, 3, 7, 4});
+  p.win.ph = p.win.pw = 1;  // the first row and column cropped
+  p.outputPadH = 1;         // one row more at the bottom, which no input reaches: the bias alone
+  Tensor bias = filled({1}, {0.5f});
+  checkValues(convTranspose2d(x, ones, &bias, p), {1, 1, 3, 2}, {10.5f, 6.5f, 7.5f, 4.5f, 0.5f, 0.5f});
+  ConvTransposeParams grouped{2, Window2d{1, 1, 1, 1, 0, 0, 0, 0}, 2, 0, 0, false};  // input channel g writes output channel g
+  checkValues(convTranspose2d(filled({1, 2, 1, 1}, {3, 5}), filled({2, 1, 1, 1}, {2, 10}), nullptr, grouped), {1, 2, 1, 1}, {6, 50});
+}
+
 TEST_CASE("expand: axes of size 1 repeat, the others are copied") {
   checkValues(expand(filled({1, 2, 1}, {1, 2}), {1, 2, 3}), {1, 2, 3}, {1, 1, 1, 2, 2, 2});
   checkValues(expand(filled({2, 1, 2}, {1, 2, 3, 4}), {2, 3, 2}), {2, 3, 2}, {1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4});

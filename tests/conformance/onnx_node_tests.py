@@ -28,7 +28,7 @@ IMPORTED = {"conv", "relu", "maxpool", "averagepool", "globalaveragepool", "lrn"
             "mul", "div", "pow", "max", "min", "sigmoid", "tanh", "exp", "log", "sqrt", "neg", "abs", "erf", "clip",
             "leakyrelu", "hardsigmoid", "hardswish", "reducemean", "reducemax", "reducesum", "prelu", "globalmaxpool",
             "expand", "transpose", "split", "squeeze", "unsqueeze", "slice", "gather", "shape", "cast", "where", "equal",
-            "greater", "less", "not", "range", "constantofshape"}
+            "greater", "less", "not", "range", "constantofshape", "convtranspose"}
 # Tests named after something other than their op.
 RENAMED = {"basic_conv_with_padding": "conv", "basic_conv_without_padding": "conv", "constant_pad": "pad",
            "edge_pad": "pad", "reflect_pad": "pad"}

@@ -123,7 +123,7 @@ def torchvision_mobilenet_v2():
 
 
 class Sequence1d(torch.nn.Module):
-    """1-D convs and pools, as sequence and audio models have them, over each image's rows read as one
+    """1-D convs, a transposed one and pools, as sequence and audio models have them, over each image's rows read as one
     sequence of 672 channels; a global max pool and an Expand of its result. Deeper runs them as 2-D
     windows over a height of 1."""
 
@@ -133,14 +133,15 @@ class Sequence1d(torch.nn.Module):
         self.conv1 = nn.Conv1d(672, 48, 5, stride=2, padding=2)
         self.pool = nn.MaxPool1d(3, stride=2, ceil_mode=True)
         self.conv2 = nn.Conv1d(48, 48, 3, padding=2, dilation=2, groups=4)
+        self.up = nn.ConvTranspose1d(48, 48, 4, stride=2, padding=1)
         self.avg = nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False)
-        self.fc = nn.Linear(48 * 28 * 2, 10)
+        self.fc = nn.Linear(48 * 56 * 2, 10)
 
     def forward(self, x):
         y = self.pool(torch.relu(self.conv1(x.flatten(1, 2))))
-        y = self.avg(torch.relu(self.conv2(y)))                                # [N, 48, 28]
+        y = self.avg(torch.relu(self.up(torch.relu(self.conv2(y)))))           # [N, 48, 56]
         peak = torch.nn.functional.adaptive_max_pool1d(y, 1)                   # [N, 48, 1]: GlobalMaxPool
-        return self.fc(torch.cat([y, peak.expand(-1, -1, 28)], 2).flatten(1))  # Expand along the sequence
+        return self.fc(torch.cat([y, peak.expand(-1, -1, 56)], 2).flatten(1))  # Expand along the sequence
 
 
 class Volume3d(torch.nn.Module):
@@ -167,6 +168,23 @@ class Volume3d(torch.nn.Module):
 def seeded(model_class, seed):
     torch.manual_seed(seed)
     return model_class().eval()
+
+
+class Upsampling2d(torch.nn.Module):
+    """Transposed convolutions, as decoders and segmentation heads upsample: stride 2 with cropping
+    pads, then grouped with output padding."""
+
+    def __init__(self):
+        super().__init__()
+        nn = torch.nn
+        self.down = nn.Conv2d(3, 16, 3, stride=2, padding=1)
+        self.up1 = nn.ConvTranspose2d(16, 8, 4, stride=2, padding=1)
+        self.up2 = nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.fc = nn.Linear(4 * 56 * 56, 10)
+
+    def forward(self, x):
+        y = self.up2(torch.relu(self.up1(torch.relu(self.down(x)))))  # [N, 4, 448, 448]
+        return self.fc(torch.nn.functional.avg_pool2d(y, 8).flatten(1))
 
 
 def torchvision_model(name, seed):
@@ -225,6 +243,7 @@ NETWORKS = {  # name: (model factory, batch norms the export must keep)
     "torchvision_mnasnet1_0": (torchvision_model("mnasnet1_0", 10), 0),
     "sequence_1d": (lambda: seeded(Sequence1d, 13), 0),
     "volume_3d": (lambda: seeded(Volume3d, 14), 0),
+    "upsampling_2d": (lambda: seeded(Upsampling2d, 15), 0),
     "torchvision_resnet50": (torchvision_model("resnet50", 11), 0),
     "torchvision_resnext50_32x4d": (torchvision_model("resnext50_32x4d", 12), 0),
 }
