@@ -89,3 +89,14 @@ TEST_CASE("without inference-cleanup the auxiliary classifiers count too") {
   // Each auxiliary classifier: 1x1 conv 512/528 -> 128, fc 2048 -> 1024, fc 1024 -> 1000.
   CHECK(s.weights == 6990272 + (512 + 528) * 128 + 2 * (2048 * 1024 + 1024 * 1000));
 }
+
+TEST_CASE("a transposed conv's weights and multiply-adds: every input value times the taps it scatters to") {
+  Graph g = test::parse(R"(network t batch=1
+x = input(shape=4x5x7)
+y = conv_transpose(x, out=6, kernel=3x2, stride=2, groups=2)
+output y
+)");
+  Summary s = summarize(g);
+  CHECK(s.weights == 4 * 3 * 3 * 2);          // [I, O/groups, KH, KW]
+  CHECK(s.macs == 4 * 5 * 7 * (3 * 3 * 2));  // each input value reaches O/groups x KH x KW outputs
+}
