@@ -118,10 +118,15 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
 
 namespace {
 
-/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`. Only window kernels and
-/// relu read or write values stored channels-last (see passes/ChannelsLast.h).
+/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`. Only window kernels,
+/// relu and binary ops read or write values stored channels-last (see passes/ChannelsLast.h).
 OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
   if (storedChannelsLast(value)) {
+    if (node.op == OpKind::Binary) {  // elementwise along channels; a one-pixel operand reads the same either way
+      if (!storedChannelsLast(node) || isAlias(value))
+        failAtNode(node, fmt::format("a binary kernel reads '{}', stored layout=nhwc, only when stored so itself and from a computed value", value.name));
+      return nhwc(s, s[1]);
+    }
     if (node.op == OpKind::Relu) {  // elementwise: flat over either layout, when both sides have it
       const Node &in = *node.inputs()[0];
       if (storedChannelsLast(node) != storedChannelsLast(in) || isAlias(in))

@@ -10,12 +10,27 @@ bool isInPlaceConcat(const Node &node) { return node.op == OpKind::Concat && nod
 /// Pools, lrn and relu keep their input's layout: both sides vectorise along channels, or both along rows.
 bool followsInput(OpKind op) { return op == OpKind::MaxPool || op == OpKind::AvgPool || op == OpKind::Lrn || op == OpKind::Relu; }
 
+/// Whether `value` (rank 4) has one pixel: N,C,1,1 is the same memory in either layout, so any
+/// kernel reads it as N,C,H,W whatever its producer's layout says.
+bool onePixel(const Node &value) { return value.shape.size() == 4 && value.shape[2] == 1 && value.shape[3] == 1; }
+
+/// Kernels that read flat what they write and so keep a layout they are given: relu, and a binary
+/// op of operands of its shape (stored as it is) and of one pixel per channel (a squeeze-and-
+/// excitation gate, broadcast over the pixels).
+bool keepsLayout(const Node &node) {
+  if (node.op == OpKind::Relu) return true;
+  if (node.op != OpKind::Binary || node.shape.size() != 4) return false;
+  for (const Node *in : node.inputs())
+    if (in->shape != node.shape && !(onePixel(*in) && in->shape[1] == node.shape[1])) return false;
+  return true;
+}
+
 /// The values that could be stored nhwc on their own: the kind of node, its rank, and no output.
 std::set<const Node *> candidates(const Graph &graph) {
   std::set<const Node *> outputs, chosen;
   for (const GraphOutput &o : graph.outputs()) outputs.insert(storageRoot(o.node));
   for (const auto &n : graph.nodes()) {
-    bool kind = isWindowOp(n->op) || isInPlaceConcat(*n) || n->op == OpKind::Relu;
+    bool kind = isWindowOp(n->op) || isInPlaceConcat(*n) || keepsLayout(*n);
     if (kind && n->shape.size() == 4 && !outputs.count(n.get())) chosen.insert(n.get());
   }
   return chosen;
@@ -24,7 +39,7 @@ std::set<const Node *> candidates(const Graph &graph) {
 /// Whether `reader` can read (or hold) a value stored nhwc, given the values still chosen.
 bool readsChannelsLast(const Node &reader, const std::set<const Node *> &chosen) {
   if (isWindowOp(reader.op)) return true;
-  if (isInPlaceConcat(reader) || reader.op == OpKind::Relu) return chosen.count(&reader) > 0;
+  if (isInPlaceConcat(reader) || keepsLayout(reader)) return chosen.count(&reader) > 0;
   if (reader.op != OpKind::Slice) return false;
   for (const Use &u : reader.uses())
     if (!isWindowOp(u.user->op)) return false;
@@ -39,6 +54,9 @@ bool staysChosen(const Node &value, const std::set<const Node *> &chosen) {
     const Node *in = value.inputs()[0];
     if (!chosen.count(storageRoot(in)) || (value.op == OpKind::Relu && isAlias(*in))) return false;
   }
+  if (value.op == OpKind::Binary)  // its operands of its shape stored nhwc, computed (read flat); the others one pixel
+    for (const Node *in : value.inputs())
+      if (in->shape == value.shape && (!chosen.count(in) || isAlias(*in))) return false;
   if (isInPlaceConcat(value))
     for (const Node *in : value.inputs())
       if (!chosen.count(in) || !isWindowOp(in->op)) return false;

@@ -21,9 +21,12 @@ namespace deeper {
 ///    are all conv, pool or lrn values stored nhwc (they write into its slices through strides);
 ///  - a pool, lrn or relu only with its input stored nhwc: each is cheapest when both sides agree (a
 ///    conv may change the layout, as conv1 does); a relu reads its input flat, so not through a slice;
+///  - a binary op only with its operands of its shape computed and stored nhwc, its others of one
+///    pixel per channel (N,C,1,1: the same memory in either layout): a squeeze-and-excitation
+///    product keeps its depthwise conv, pool and projection channels-last;
 ///  - it is no graph output, nor aliased by one (callers' buffers are N,C,H,W);
 ///  - every node that reads it is a conv, pool or lrn (they read any strides), directly or through a
-///    slice, a relu stored nhwc, or the in-place concat it is written into.
+///    slice, a relu or binary op stored nhwc, or the in-place concat it is written into.
 /// Returns whether any value changed layout.
 bool runChannelsLast(Graph &graph);
 

@@ -594,6 +594,24 @@ output e
 )");
 }
 
+TEST_CASE("binary ops stored channels-last: a squeeze-and-excitation gate of either layout, two maps, channels past the vector, batch 2") {
+  const char *text = R"(network se batch=2
+x  = input(shape=20x5x7)
+dw = conv(x, out=20, kernel=3, pad=1, groups=20, layout=nhwc)
+p  = avgpool(dw, kernel=5x7, layout=nhwc)
+gc = conv(p, out=20, kernel=1)
+g  = unary(gc, fn=sigmoid)
+gn = conv(p, out=20, kernel=1, layout=nhwc)
+s1 = binary(dw, g, fn=mul, layout=nhwc)
+s2 = binary(gn, s1, fn=sub, layout=nhwc)
+s3 = binary(s2, dw, fn=max, layout=nhwc)
+o  = conv(s3, out=3, kernel=1)
+output o
+)";
+  checkKernels(text);
+  checkKernels(text, [](Schedule &s) { s.parallel = false; });
+}
+
 TEST_CASE("binary functions of two computed values, broadcast either way, batch 2") {
   checkKernels(R"(network b batch=2
 x  = input(shape=3x5x4)
