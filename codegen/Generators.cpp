@@ -42,7 +42,12 @@ std::vector<Halide::Var> axisVars(const OperandView &view) {
 
 Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view, const std::vector<Halide::Expr> &vars) {
   std::vector<Halide::Expr> at;
-  for (size_t d = 0; d < view.extent.size(); ++d) at.push_back(view.extent[d] == 1 ? Halide::Expr(0) : vars.at(d));
+  for (size_t d = 0; d < view.extent.size(); ++d) {
+    // A kernel whose batch is free serves every batch (its cache key leaves the batch out): a batch of
+    // one when it was compiled is not a broadcast.
+    bool freeBatch = view.batchLast && d + 1 == view.extent.size();
+    at.push_back(view.extent[d] == 1 && !freeBatch ? Halide::Expr(0) : vars.at(d));
+  }
   return p(at);
 }
 

@@ -83,7 +83,7 @@ Halide::Expr convEpilogue(const ConvParams &cp, const std::vector<Halide::ImageP
 /// One Var per dimension of `view`, innermost first, named d0, d1, ...
 std::vector<Halide::Var> axisVars(const OperandView &view);
 /// Reads `p` (a tensor of rank <= vars.size(), aligned at the last numpy axis, i.e. Halide's first)
-/// at `vars`, reading index 0 along its axes of extent 1: numpy broadcasting.
+/// at `vars`, reading index 0 along its axes of extent 1 (numpy broadcasting), but for a free batch axis.
 Halide::Expr broadcastRead(const Halide::ImageParam &p, const OperandView &view, const std::vector<Halide::Expr> &vars);
 
 /// True for an N,C,H,W view stored channels innermost (layout=nhwc, see passes/ChannelsLast.h).

@@ -380,6 +380,32 @@ TEST_CASE("compile: merged siblings, fused reduces, branches in lanes: all match
   }
 }
 
+TEST_CASE("compile: kernels compiled at batch 1 serve batch 3 from the cache (a free batch of one is no broadcast)") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  std::ofstream(dir + "/se.dnet") << "network se\n"
+                                     "x = input(shape=16x5x6)\n"
+                                     "dw = conv(x, out=16, kernel=3, pad=1, groups=16, activation=silu)\n"
+                                     "p = avgpool(dw, kernel=5x6)\n"
+                                     "g = conv(p, out=16, kernel=1, activation=sigmoid)\n"
+                                     "s = binary(g, dw, fn=mul)\n"  // channels-last: the gate broadcast over the pixels, not the batch
+                                     "y = conv(s, out=4, kernel=1)\n"
+                                     "output y\n";
+  Tensor in({3, 16, 5, 6});
+  for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 13) * 0.2f - 1.1f;
+  writeNpy(dir + "/x.npy", in);
+  for (const char *batch : {"1", "3"})
+    REQUIRE(std::system(("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/se.dnet --batch " + batch + " -o " + dir +
+                         "/b" + batch + " > " + dir + "/b" + batch + ".txt 2>&1").c_str()) == 0);
+  CHECK_MENTIONS(readFile(dir + "/b3.txt"), "0 distinct compiled now");  // every kernel from batch 1's build
+  CHECK_MENTIONS(runDeeper("ir " + dir + "/se.dnet").output, "s = binary(g, dw, fn=mul, layout=nhwc)");
+  REQUIRE(std::system((dir + "/b3/se --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
+  REQUIRE(runDeeper("run " + dir + "/se.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
+  Tensor want = readNpy(dir + "/reference.npy"), got = readNpy(dir + "/compiled.npy");
+  REQUIRE(got.shape == want.shape);
+  for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
+}
+
 TEST_CASE("run: a weights file is checked before any pass reads it, and after the passes for what they left") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;
