@@ -341,15 +341,26 @@ output c3
   }
 }
 
-TEST_CASE("grouped and depthwise conv, output channels not a multiple of the vector") {
-  checkKernels(R"(network g batch=2
+TEST_CASE("grouped and depthwise conv, output channels not a multiple of the vector; groups narrower than a vector") {
+  const char *text = R"(network g batch=2
 x  = input(shape=6x9x7)
 g3 = conv(x, out=9, kernel=3, pad=1, groups=3, relu=true)
 dw = conv(g3, out=9, kernel=3, stride=2, groups=9)
 g2 = conv(x, out=34, kernel=1, groups=2, bias=false)
+w  = input(shape=32x6x5)
+g8 = conv(w, out=48, kernel=3, pad=1, groups=4)
+g4 = conv(g8, out=32, kernel=3, stride=2, pad=1, groups=8)
 output dw
 output g2
-)");
+output g4
+)";
+  checkKernels(text);
+  Graph g = test::parse(text);
+  CHECK(defaultSchedule(*g.find("g8"), 16).vector == 4);   // 12 channels a group: 4-lane vectors, each in one group
+  CHECK(defaultSchedule(*g.find("g4"), 16).vector == 4);   // 4 a group
+  CHECK(defaultSchedule(*g.find("g2"), 16).vector == 16);  // 17 a group: no vector of 4 or more divides it
+  CHECK(defaultSchedule(*g.find("g3"), 16).vector == 16);  // 3 a group: no vector of 4 fits
+  CHECK(defaultSchedule(*g.find("g8"), 8).vector == 4);    // 8 lanes would straddle groups of 12 too
 }
 
 TEST_CASE("conv over its max-pooled input (pool-proj-fusion), direct and padded") {
