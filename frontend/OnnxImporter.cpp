@@ -409,7 +409,7 @@ class OnnxImporter {
   /// [N,C,1,L] (a reshape, no copy) and the output read back as [N,C',L']. A value that is such an
   /// output is read as the 2-D value it came from, so a chain of 1-D windows has no reshapes between
   /// them. Other ranks but 4 are refused: `supported` says what is.
-  bool liftOneD(const onnx::NodeProto &n, Node *&x, const char *supported) {
+  bool liftOneD(const onnx::NodeProto &n, Node *&x, const std::string &supported) {
     if (x->shape.size() == 4) return false;
     if (x->shape.size() != 3) unsupported(n, fmt::format("{} only, the input is f32[{}]", supported, fmt::join(x->shape, ",")));
     auto lifted = heightDropped_.find(x);
@@ -440,12 +440,20 @@ class OnnxImporter {
       if (d != 1) unsupported(n, "dilations other than 1 are not supported for this op");
   }
 
-  void importConv(const onnx::NodeProto &n, const Attributes &a, Node *x) {
-    Tensor w = reader_.floats(constant(n, 1), n.name());
-    bool oneD = liftOneD(n, x, "1-D and 2-D convolutions (an N,C,L or N,C,H,W input)");
+  /// W (input 1) of a conv or transposed conv (`what`), and x lifted by liftOneD: a 1-D W gains its
+  /// height of 1 too. Returns whether it is 1-D.
+  bool liftedFilter(const onnx::NodeProto &n, Node *&x, Tensor &w, const char *what) {
+    w = reader_.floats(constant(n, 1), n.name());
+    bool oneD = liftOneD(n, x, fmt::format("1-D and 2-D {}s (an N,C,L or N,C,H,W input)", what));
     if (w.shape.size() != (oneD ? 3u : 4u))
-      unsupported(n, fmt::format("W is f32[{}]; a {}-D convolution needs a {}-D W", fmt::join(w.shape, ","), oneD ? 1 : 2, oneD ? 3 : 4));
+      unsupported(n, fmt::format("W is f32[{}]; a {}-D {} needs a {}-D W", fmt::join(w.shape, ","), oneD ? 1 : 2, what, oneD ? 3 : 4));
     if (oneD) w.shape.insert(w.shape.begin() + 2, 1);
+    return oneD;
+  }
+
+  void importConv(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    Tensor w;
+    bool oneD = liftedFilter(n, x, w, "convolution");
     Dims dilation = pair(n, a, "dilations", 1, oneD);
     Dims kernel = pair(n, a, "kernel_shape", 0, oneD);
     if (!a.has("kernel_shape")) kernel = {w.shape[2], w.shape[3]};
@@ -465,11 +473,8 @@ class OnnxImporter {
   /// ends as ONNX says (SAME_UPPER: the odd row at the end; otherwise at the start), with its
   /// reference's floor division, so an output_shape beyond the full output grows it at the end.
   void importConvTranspose(const onnx::NodeProto &n, const Attributes &a, Node *x) {
-    Tensor w = reader_.floats(constant(n, 1), n.name());
-    bool oneD = liftOneD(n, x, "1-D and 2-D transposed convolutions (an N,C,L or N,C,H,W input)");
-    if (w.shape.size() != (oneD ? 3u : 4u))
-      unsupported(n, fmt::format("W is f32[{}]; a {}-D transposed convolution needs a {}-D W", fmt::join(w.shape, ","), oneD ? 1 : 2, oneD ? 3 : 4));
-    if (oneD) w.shape.insert(w.shape.begin() + 2, 1);
+    Tensor w;
+    bool oneD = liftedFilter(n, x, w, "transposed convolution");
     const int64_t groups = a.i("group", 1);
     if (groups < 1 || groups > kMaxAttrInt) unsupported(n, fmt::format("group must lie in 1..{}, got {}", kMaxAttrInt, groups));
     Dims kernel = a.has("kernel_shape") ? pair(n, a, "kernel_shape", 1, oneD) : Dims{w.shape[2], w.shape[3]};

@@ -40,6 +40,21 @@ Tensor pool(const Tensor &x, const PoolParams &p, WindowValue value) {
   return y;
 }
 
+/// For tap (ky, kx) of window `w`: f(y, x, ty, tx) for every pixel (y, x) of `from` whose tap pixel
+/// ty = y * sh - ph + ky * dh (and so along x) lies inside `to`. A conv reads input pixel t for output
+/// pixel (y, x); a transposed conv writes output pixel t for input pixel (y, x).
+template <typename F>
+void forEachTapPair(const Window2d &w, int64_t ky, int64_t kx, const Nchw &from, const Nchw &to, F f) {
+  for (int64_t y = 0; y < from.h; ++y) {
+    int64_t ty = y * w.sh - w.ph + ky * w.dh;
+    if (ty < 0 || ty >= to.h) continue;
+    for (int64_t x = 0; x < from.w; ++x) {
+      int64_t tx = x * w.sw - w.pw + kx * w.dw;
+      if (tx >= 0 && tx < to.w) f(y, x, ty, tx);
+    }
+  }
+}
+
 /// The conv's epilogue on a biased sum: relu (bounded by relu_max) or its activation.
 double convEpilogue(const ConvParams &p, double a) {
   if (p.relu) return std::min(std::max(a, 0.0), p.reluMax);
@@ -68,14 +83,9 @@ Tensor conv2d(const Tensor &x, const Tensor &weight, const Tensor *bias, const C
           for (int64_t kx = 0; kx < w.kw; ++kx) {
             int64_t ic = oc / groupOut * groupIn + gi;  // output group g reads input group g
             double wv = weight.data[((oc * groupIn + gi) * w.kh + ky) * w.kw + kx];
-            for (int64_t oy = 0; oy < out.h; ++oy) {
-              int64_t iy = oy * w.sh - w.ph + ky * w.dh;
-              if (iy < 0 || iy >= in.h) continue;
-              for (int64_t ox = 0; ox < out.w; ++ox) {
-                int64_t ix = ox * w.sw - w.pw + kx * w.dw;
-                if (ix >= 0 && ix < in.w) acc[oy * out.w + ox] += wv * x.data[in.at(n, ic, iy, ix)];
-              }
-            }
+            forEachTapPair(w, ky, kx, out, in, [&](int64_t oy, int64_t ox, int64_t iy, int64_t ix) {
+              acc[oy * out.w + ox] += wv * x.data[in.at(n, ic, iy, ix)];
+            });
           }
       for (int64_t i = 0; i < out.h * out.w; ++i) {
         int64_t at = out.at(n, oc, 0, 0) + i;
@@ -100,14 +110,9 @@ Tensor convTranspose2d(const Tensor &x, const Tensor &weight, const Tensor *bias
         for (int64_t ky = 0; ky < w.kh; ++ky)
           for (int64_t kx = 0; kx < w.kw; ++kx) {
             double wv = weight.data[((ic * groupOut + go) * w.kh + ky) * w.kw + kx];
-            for (int64_t iy = 0; iy < in.h; ++iy) {
-              int64_t oy = iy * w.sh - w.ph + ky * w.dh;
-              if (oy < 0 || oy >= out.h) continue;
-              for (int64_t ix = 0; ix < in.w; ++ix) {
-                int64_t ox = ix * w.sw - w.pw + kx * w.dw;
-                if (ox >= 0 && ox < out.w) acc[out.at(n, oc, oy, ox)] += wv * x.data[in.at(n, ic, iy, ix)];
-              }
-            }
+            forEachTapPair(w, ky, kx, in, out, [&](int64_t iy, int64_t ix, int64_t oy, int64_t ox) {  // conv's relation, turned around
+              acc[out.at(n, oc, oy, ox)] += wv * x.data[in.at(n, ic, iy, ix)];
+            });
           }
       }
   for (int64_t i = 0; i < y.numel(); ++i) y.data[i] = static_cast<float>(acc[i] + (bias ? bias->data[(i / (out.h * out.w)) % p.out] : 0.0));
