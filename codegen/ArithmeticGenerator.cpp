@@ -37,13 +37,7 @@ Func generateArithmetic(const Kernel &k, const std::vector<ImageParam> &p) {
   }
   Func out("arithmetic");
   out(vars) = apply(binaryFnOf(*k.node), a, b);
-  if (channelsLast(k.outputView)) {  // vectors along the contiguous channels, tasks of pixel rows
-    channelsInnermost(out, k.schedule.vector);
-    if (k.schedule.parallel) out.fuse(vars[1], vars[3], Var("rows")).parallel(Var("rows"));
-    return out;
-  }
-  out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
-  if (k.schedule.parallel && vars.size() > 1) out.parallel(vars.back());
+  scheduleElementwise(out, vars, k);
   return out;
 }
 

@@ -58,6 +58,17 @@ void channelsInnermost(Halide::Func f, int lanes) {
   f.reorder_storage(a[2], a[0], a[1], a[3]).reorder(a[2], a[0], a[1], a[3]).vectorize(a[2], lanes, Halide::TailStrategy::GuardWithIf);
 }
 
+void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k) {
+  if (channelsLast(k.outputView)) {
+    channelsInnermost(out, k.schedule.vector);
+    Halide::Var rows("rows");
+    if (k.schedule.parallel) out.fuse(vars[1], vars[3], rows).parallel(rows);
+    return;
+  }
+  out.vectorize(vars[0], k.schedule.vector, Halide::TailStrategy::GuardWithIf);
+  if (k.schedule.parallel && vars.size() > 1) out.parallel(vars.back());
+}
+
 void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes) {
   int width = 1;
   while (width * 2 <= std::min(extent, lanes)) width *= 2;

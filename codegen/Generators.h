@@ -91,6 +91,10 @@ bool channelsLast(const OperandView &view);
 /// Stores `f` (with arguments x, y, c, n) channels innermost and computes it so, vectorised along
 /// channels: a window kernel's intermediate over a channels-last input.
 void channelsInnermost(Halide::Func f, int lanes);
+/// The schedule of a kernel that computes each output element on its own (`vars` its output's, innermost
+/// first): vectors along the innermost axis and tasks of the outermost; for an N,C,H,W output stored
+/// channels-last, vectors along the channels and tasks of pixel rows.
+void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k);
 
 /// Vectorises `f` along `x` (of `extent` values, fixed) without a scalar tail: the widest power-of-two
 /// vector up to `lanes` that fits, the last vector shifted inwards to overlap the one before (pure

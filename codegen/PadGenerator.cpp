@@ -20,8 +20,7 @@ Func generatePad(const Kernel &k, const std::vector<ImageParam> &p) {
   for (size_t d = 0; d < rank; ++d) at.push_back(vars[d] - static_cast<int>(pads[rank - 1 - d]));  // Halide's axis d is numpy's rank-1-d
   Func out("pad");
   out(vars) = source(at);
-  out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
-  if (k.schedule.parallel && rank > 1) out.parallel(vars.back());
+  scheduleElementwise(out, vars, k);
   return out;
 }
 

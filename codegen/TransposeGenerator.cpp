@@ -18,8 +18,7 @@ Func generateTranspose(const Kernel &k, const std::vector<ImageParam> &p) {
   for (size_t h = 0; h < rank; ++h) at[h] = vars[rank - 1 - outputAxisOf[rank - 1 - h]];
   Func out("transpose");
   out(vars) = p[0](at);
-  out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
-  if (k.schedule.parallel && rank > 1) out.parallel(vars.back());
+  scheduleElementwise(out, vars, k);
   return out;
 }
 
@@ -27,8 +26,7 @@ Func generateExpand(const Kernel &k, const std::vector<ImageParam> &p) {
   std::vector<Var> vars = axisVars(k.outputView);
   Func out("expand");
   out(vars) = broadcastRead(p[0], k.inputViews[0], std::vector<Expr>(vars.begin(), vars.end()));
-  out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
-  if (k.schedule.parallel && vars.size() > 1) out.parallel(vars.back());
+  scheduleElementwise(out, vars, k);
   return out;
 }
 
