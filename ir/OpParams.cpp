@@ -236,8 +236,10 @@ int64_t macsOf(const Node &node) {
     const Dims &w = node.attrDims("weight");
     return checkedNumel(node.shape).value() * w[w.size() - 2];
   }
-  if (node.op == OpKind::ConvTranspose)  // every input value times every tap it scatters to (cropped ones too, as conv counts its padding)
-    return checkedNumel(node.inputs().at(0)->shape).value() * checkedNumel(paramsOf(node).front().shape).value() / node.inputs().at(0)->shape.at(1);
+  if (node.op == OpKind::ConvTranspose) {  // every input value times every tap it scatters to (cropped ones too, as conv counts its padding)
+    ConvTransposeParams p = ConvTransposeParams::of(node);
+    return checkedNumel(node.inputs().at(0)->shape).value() * (p.out / p.groups) * p.win.kh * p.win.kw;
+  }
   if (node.op != OpKind::Conv && node.op != OpKind::Fc) return 0;
   Dims weight = paramsOf(node).front().shape;
   int64_t perOutput = 1;

@@ -18,6 +18,12 @@ void requirePositive(const Node &node, const char *what, int64_t v) {
   if (v <= 0) failAtNode(node, fmt::format("{} must be positive, got {}", what, v));
 }
 
+/// groups divide both channel counts (a conv's or transposed conv's).
+void requireGroupsDivide(const Node &node, int64_t groups, int64_t in, int64_t out) {
+  if (in % groups != 0 || out % groups != 0)
+    failAtNode(node, fmt::format("groups={} must divide the input channels ({}) and the output channels ({})", groups, in, out));
+}
+
 void checkWindow(const Node &node, const Window2d &w) {
   requirePositive(node, "kernel size", std::min(w.kh, w.kw));
   requirePositive(node, "stride", std::min(w.sh, w.sw));
@@ -94,9 +100,7 @@ Dims expandShape(const Node &node) {
   const Dims &in = node.inputs()[0]->shape, &shape = node.attrDims("shape");
   Dims out = {in[0]};
   out.insert(out.end(), shape.begin(), shape.end());
-  bool fits = out.size() == in.size();
-  for (size_t d = 1; fits && d < in.size(); ++d) fits = in[d] == out[d] || in[d] == 1;
-  if (!fits)
+  if (out.size() != in.size() || broadcastShapes(in, out) != out)  // x's sizes are out's or 1
     failAtNode(node, fmt::format("f32[{}] does not expand to shape={}", fmt::join(in, ","), dimsString(shape)),
                "shape lists every axis after the batch; each input size must equal it or be 1");
   return out;
@@ -140,9 +144,7 @@ Dims convShape(const Node &node) {
   if (p.relu && p.activation != ConvActivation::None)
     failAtNode(node, fmt::format("relu=true and activation={} both given", node.attrWord("activation")), "give one of them: the epilogue applies one");
   requireRank(node, *node.inputs()[0], 4);
-  int64_t in = node.inputs()[0]->shape[1];
-  if (in % p.groups != 0 || p.out % p.groups != 0)
-    failAtNode(node, fmt::format("groups={} must divide the input channels ({}) and the output channels ({})", p.groups, in, p.out));
+  requireGroupsDivide(node, p.groups, node.inputs()[0]->shape[1], p.out);
   Dims out = windowShape(node, p.win, p.out, /*ceil=*/false);
   if (p.residual && node.inputs()[1]->shape != out)
     failAtNode(node, fmt::format("the residual operand '{}' is f32[{}], the conv's output f32[{}]: they must be equal", node.inputs()[1]->name,
@@ -166,8 +168,7 @@ Dims convTransposeShape(const Node &node) {
   checkWindow(node, p.win);
   requireRank(node, *node.inputs()[0], 4);
   const Dims &in = node.inputs()[0]->shape;
-  if (in[1] % p.groups != 0 || p.out % p.groups != 0)
-    failAtNode(node, fmt::format("groups={} must divide the input channels ({}) and the output channels ({})", p.groups, in[1], p.out));
+  requireGroupsDivide(node, p.groups, in[1], p.out);
   if (p.outputPadH >= std::max(p.win.sh, p.win.dh) || p.outputPadW >= std::max(p.win.sw, p.win.dw))
     failAtNode(node, fmt::format("output_padding={}x{} must be below the stride or the dilation", p.outputPadH, p.outputPadW),
                "output_padding only tells apart the output sizes that one input size can come from");
