@@ -19,6 +19,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 namespace deeper {
 namespace {
@@ -339,9 +340,12 @@ class OnnxImporter {
     values_[in.name()] = builder_.add(OpKind::Input, in.name(), {}, {{"shape", perSample}});
   }
 
-  std::string nodeName(const onnx::NodeProto &n) {
-    std::string name = !n.name().empty() && !graph_.find(n.name()) ? n.name() : n.output(0);
-    for (int i = 2; graph_.find(name); ++i) name = fmt::format("{}_{}", n.output(0), i);
+  std::string nodeName(const onnx::NodeProto &n) { return !n.name().empty() && !graph_.find(n.name()) ? n.name() : freshName(n.output(0)); }
+
+  /// `base`, or base_2, base_3, ...: the first name no node has.
+  std::string freshName(const std::string &base) {
+    std::string name = base;
+    for (int i = 2; graph_.find(name); ++i) name = fmt::format("{}_{}", base, i);
     return name;
   }
 
@@ -384,25 +388,36 @@ class OnnxImporter {
       if (pads.size() != (oneD ? 2u : 4u)) unsupported(n, fmt::format("'pads' must have {} values for a {}-D window", oneD ? 2 : 4, oneD ? 1 : 2));
       return oneD ? Dims{0, pads[0], 0, pads[1]} : pads;
     }
-    Dims pads(4);  // SAME: the output covers ceil(input / stride), the odd pixel of padding at the end (UPPER) or start
-    for (int d = 0; d < 2; ++d) {
-      int64_t out = (in[2 + d] + stride[d] - 1) / stride[d];
-      int64_t total = std::max<int64_t>(0, (out - 1) * stride[d] + kernel[d] - in[2 + d]);
-      pads[d] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      pads[d + 2] = total - pads[d];
-    }
+    Dims pads(4);
+    for (size_t d = 0; d < 2; ++d) std::tie(pads[d], pads[d + 2]) = samePads(autoPad, in[2 + d], kernel[d], stride[d]);
     return pads;
+  }
+
+  /// auto_pad SAME_UPPER or SAME_LOWER along one axis of `size` values, for a window spanning
+  /// `extent` at `stride`: the output covers ceil(size / stride), the odd pixel of padding at the end
+  /// (UPPER) or the start. Returns the pads before and after.
+  static std::pair<int64_t, int64_t> samePads(const std::string &autoPad, int64_t size, int64_t extent, int64_t stride) {
+    int64_t out = (size + stride - 1) / stride;
+    int64_t total = std::max<int64_t>(0, (out - 1) * stride + extent - size);
+    int64_t before = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+    return {before, total - before};
   }
 
   /// Kernel sizes, strides or dilations: two positive values, or one (`oneD`: for the width, the
   /// height's 1 put before it). Bounded like every size in the IR, so that the window arithmetic here
   /// cannot overflow.
   Dims pair(const onnx::NodeProto &n, const Attributes &a, const char *name, int64_t fallback, bool oneD) {
-    std::vector<int64_t> v = a.ints(name, oneD ? Dims{fallback} : Dims{fallback, fallback});
-    if (v.size() != (oneD ? 1u : 2u)) unsupported(n, fmt::format("'{}' must have {} values for a {}-D window", name, oneD ? 1 : 2, oneD ? 1 : 2));
+    Dims v = windowInts(n, a, name, fallback, oneD ? 1 : 2);
+    return oneD ? Dims{1, v[0]} : v;
+  }
+
+  /// `name`'s `axes` values, each in 1..kMaxAttrInt (`fallback` on each when absent).
+  Dims windowInts(const onnx::NodeProto &n, const Attributes &a, const char *name, int64_t fallback, size_t axes) {
+    std::vector<int64_t> v = a.ints(name, Dims(axes, fallback));
+    if (v.size() != axes) unsupported(n, fmt::format("'{}' must have {} values for a {}-D window", name, axes, axes));
     for (int64_t x : v)
       if (a.has(name) && (x < 1 || x > kMaxAttrInt)) unsupported(n, fmt::format("'{}' values must lie in 1..{}, got {}", name, kMaxAttrInt, x));
-    return oneD ? Dims{1, v[0]} : v;
+    return v;
   }
 
   /// 1-D windows run as 2-D ones over a height of 1, as TVM lowers conv1d: an input [N,C,L] is read as
@@ -428,11 +443,6 @@ class OnnxImporter {
     auto lifted = heightDropped_.find(x);
     Node *y = add(op, n, {lifted != heightDropped_.end() ? lifted->second : x}, std::move(attrs));
     if (lifted != heightDropped_.end()) dropHeight(n, y);
-  }
-  std::string freshName(const std::string &base) {
-    std::string name = base;
-    for (int i = 2; graph_.find(name); ++i) name = fmt::format("{}_{}", base, i);
-    return name;
   }
 
   void requireUnitDilation(const onnx::NodeProto &n, const Attributes &a) {
@@ -526,11 +536,17 @@ class OnnxImporter {
     if (isMax && n.output_size() > 1 && !n.output(1).empty()) unsupported(n, "the Indices output is not supported");
     Dims kernel = pair(n, a, "kernel_shape", 1, oneD), stride = pair(n, a, "strides", 1, oneD);
     Dims pad = pads(n, a, x->shape, {(kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1}, stride, oneD);
-    Attrs attrs = {{"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"ceil", a.i("ceil_mode", 0) != 0}};
-    if (isMax) attrs["dilation"] = dilation;
-    else attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
-    Node *y = add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, attrs);
+    Node *y = add(isMax ? OpKind::MaxPool : OpKind::AvgPool, n, {x}, poolAttrs(a, isMax, kernel, stride, pad, dilation));
     if (oneD) dropHeight(n, y);
+  }
+
+  /// A 2-D max or average pool's attributes: the window given, ceil_mode, and dilation (max) or
+  /// count_include_pad (average).
+  static Attrs poolAttrs(const Attributes &a, bool isMax, Dims kernel, Dims stride, Dims pad, Dims dilation) {
+    Attrs attrs = {{"kernel", std::move(kernel)}, {"stride", std::move(stride)}, {"pad", std::move(pad)}, {"ceil", a.i("ceil_mode", 0) != 0}};
+    if (isMax) attrs["dilation"] = std::move(dilation);
+    else attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
+    return attrs;
   }
 
   /// 3-D pools are separable: the max over a box is the max over its depth of the maxes over its
@@ -538,41 +554,24 @@ class OnnxImporter {
   /// input or to the input) is a product too. So x [N,C,D,H,W] runs as a 2-D pool of its planes,
   /// [N,C*D,H,W], then as a KDx1 pool of [N,C,D,H'*W'], between reshapes (no copies).
   void importPool3d(const onnx::NodeProto &n, const Attributes &a, Node *x, bool isMax) {
-    auto triple = [&](const char *name, int64_t fallback) {
-      std::vector<int64_t> v = a.ints(name, {fallback, fallback, fallback});
-      if (v.size() != 3) unsupported(n, fmt::format("'{}' must have 3 values for a 3-D window", name));
-      for (int64_t s : v)
-        if (s < 1 || s > kMaxAttrInt) unsupported(n, fmt::format("'{}' values must lie in 1..{}, got {}", name, kMaxAttrInt, s));
-      return v;
-    };
     const Dims &in = x->shape;  // N,C,D,H,W
-    Dims kernel = triple("kernel_shape", 1), stride = triple("strides", 1), dilation = triple("dilations", 1);
+    Dims kernel = windowInts(n, a, "kernel_shape", 1, 3), stride = windowInts(n, a, "strides", 1, 3);
+    Dims dilation = windowInts(n, a, "dilations", 1, 3);
     std::string autoPad = a.s("auto_pad", "NOTSET");
     Dims pad = autoPad == "NOTSET" ? a.ints("pads", Dims(6, 0)) : Dims(6, 0);
     if (pad.size() != 6) unsupported(n, "'pads' must have 6 values for a 3-D window");
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
-      for (size_t d = 0; d < 3; ++d) {  // as pads(): the output covers ceil(input / stride)
-        int64_t out = (in[2 + d] + stride[d] - 1) / stride[d], extent = (kernel[d] - 1) * dilation[d] + 1;
-        int64_t total = std::max<int64_t>(0, (out - 1) * stride[d] + extent - in[2 + d]);
-        pad[d] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-        pad[d + 3] = total - pad[d];
-      }
+      for (size_t d = 0; d < 3; ++d) std::tie(pad[d], pad[d + 3]) = samePads(autoPad, in[2 + d], (kernel[d] - 1) * dilation[d] + 1, stride[d]);
     else if (autoPad != "NOTSET" && autoPad != "VALID")
       unsupported(n, fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", autoPad));
     const OpKind op = isMax ? OpKind::MaxPool : OpKind::AvgPool;
-    auto window = [&](Dims k, Dims s, Dims p, Dims dil) {
-      Attrs attrs = {{"kernel", std::move(k)}, {"stride", std::move(s)}, {"pad", std::move(p)}, {"ceil", a.i("ceil_mode", 0) != 0}};
-      if (isMax) attrs["dilation"] = std::move(dil);
-      else attrs["exclude_pad"] = a.i("count_include_pad", 0) == 0;
-      return attrs;
-    };
     const std::string name = nodeName(n);
     Node *planes = builder_.add(OpKind::Reshape, freshName(name + "/planes"), {x}, {{"shape", Dims{in[1] * in[2], in[3], in[4]}}});
     Node *pooled = builder_.add(op, freshName(name + "/planes_pooled"), {planes},
-                                window({kernel[1], kernel[2]}, {stride[1], stride[2]}, {pad[1], pad[2], pad[4], pad[5]}, {dilation[1], dilation[2]}));
+                                poolAttrs(a, isMax, {kernel[1], kernel[2]}, {stride[1], stride[2]}, {pad[1], pad[2], pad[4], pad[5]}, {dilation[1], dilation[2]}));
     const int64_t height = pooled->shape[2], width = pooled->shape[3];
     Node *depth = builder_.add(OpKind::Reshape, freshName(name + "/depth"), {pooled}, {{"shape", Dims{in[1], in[2], height * width}}});
-    Node *y = add(op, n, {depth}, window({kernel[0], 1}, {stride[0], 1}, {pad[0], 0, pad[3], 0}, {dilation[0], 1}));
+    Node *y = add(op, n, {depth}, poolAttrs(a, isMax, {kernel[0], 1}, {stride[0], 1}, {pad[0], 0, pad[3], 0}, {dilation[0], 1}));
     values_[n.output(0)] = builder_.add(OpKind::Reshape, freshName(name + "/as_3d"), {y}, {{"shape", Dims{in[1], y->shape[2], height, width}}});
   }
 
