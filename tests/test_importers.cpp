@@ -419,6 +419,9 @@ TEST_CASE("ONNX: 1-D convs and pools run as 2-D ones over a height of 1, 3-D poo
   CHECK(v.outputs()[0].node->shape == Dims{1, 3, 3, 6, 4});
   setAttr(volume, "strides", {2, 1});
   CHECK_MENTIONS(onnxError(volume), "'strides' must have 3 values for a 3-D window");
+  setAttr(volume, "strides", {2, 1, 2});
+  setAttr(volume, "pads", {1, 0, 1, 1, 1});
+  CHECK_MENTIONS(onnxError(volume), "'pads' must have 6 values for a 3-D window");
   onnx::ModelProto wide = oneNode("MaxPool");
   setInputShape(wide, {1, 3, 2, 2, 2, 2});
   setAttr(wide, "kernel_shape", {1, 1, 1, 1});
@@ -470,6 +473,14 @@ TEST_CASE("ONNX: ConvTranspose's pads explicit, from output_shape or from auto_p
   onnx::ModelProto mismatch = transposed({1, 3, 4, 4}, {3, 2, 3, 3});
   setAttr(mismatch, "kernel_shape", {2, 2});
   CHECK_MENTIONS(onnxError(mismatch), "kernel_shape 2x2 differs from W's 3x3");
+  onnx::ModelProto extra = transposed({1, 3, 4, 4}, {3, 2, 3, 3});
+  setAttr(extra, "output_padding", {1});
+  CHECK_MENTIONS(onnxError(extra), "'output_padding' must have 2 values");
+  setAttr(extra, "output_padding", {-1, 0});
+  CHECK_MENTIONS(onnxError(extra), "'output_padding' values must lie in 0..");
+  onnx::ModelProto noGroups = transposed({1, 3, 4, 4}, {3, 2, 3, 3});
+  setAttr(noGroups, "group", {0}, false);
+  CHECK_MENTIONS(onnxError(noGroups), "group must lie in 1..");
 }
 
 TEST_CASE("ONNX: GlobalMaxPool is a max pool of the whole map, or a reduce for other ranks; Expand broadcasts after the batch") {
@@ -482,6 +493,9 @@ TEST_CASE("ONNX: GlobalMaxPool is a max pool of the whole map, or a reduce for o
   CHECK(reduced.find("n1")->op == OpKind::Reduce);
   CHECK(reduced.find("n1")->attrDims("axes") == Dims{2, 3, 4});
   CHECK(reduced.find("n1")->shape == Dims{1, 3, 1, 1, 1});
+  onnx::ModelProto flat = oneNode("GlobalMaxPool");
+  setInputShape(flat, {1, 3});
+  CHECK_MENTIONS(onnxError(flat), "needs an input N,C,D1,..., it is f32[1,3]");
 
   onnx::ModelProto expand = oneNode("Expand");
   setInputShape(expand, {1, 3, 1, 4});
