@@ -278,7 +278,7 @@ Schedule defaultSchedule(const Node &node, int lanes) {
     // A grouped conv whose groups a vector would straddle (RegNet's groups of 8, ResNeXt's of 4 and 8):
     // vectors of one group's output channels, so their lanes read the same input channels. Measured
     // (2026-12-01, RegNetY-400MF at batch 1, 2 threads, AVX-512): its 3x3 grouped convs with 8-lane
-    // vectors took the model from 8.25 to 6.05 ms; with 16 lanes across two groups they ran at 12-16
+    // vectors took the model from 8.25 to 5.85-6.05 ms (two profiles); with 16 lanes across two groups they ran at 12-16
     // GFLOP/s.
     s.vector = groupVector(node, lanes);
     // apps/conv_layer: 32 vector registers (AVX-512) hold a 2x5 tile of accumulators comfortably, 16
