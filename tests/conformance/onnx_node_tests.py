@@ -51,38 +51,44 @@ def run(cmd):
     return subprocess.run(cmd, capture_output=True, text=True)
 
 
-def tensor(deeper, pb, npy=None):
-    r = run([deeper, "tensor", pb] + (["-o", npy] if npy else []))
-    if r.returncode != 0:
-        raise RuntimeError(r.stderr.strip())
-    return r.stdout.split()[0]
+class Case:
+    """One test's files, each ONNX .pb converted once (`deeper tensor`) into an .npy of `work`, and
+    which of its inputs must be bound as constants (decided once, by importing the model)."""
+
+    def __init__(self, deeper, test, work):
+        self.deeper, self.model = deeper, os.path.join(test, "model.onnx")
+        data = sorted(glob.glob(os.path.join(test, "test_data_set_*")))[0]
+        self.inputs = [self.tensor(pb, os.path.join(work, f"in{i}.npy"))
+                       for i, pb in enumerate(sorted(glob.glob(os.path.join(data, "input_*.pb"))))]
+        self.outputs = [self.tensor(pb, os.path.join(work, f"expected{i}.npy"))
+                        for i, pb in enumerate(sorted(glob.glob(os.path.join(data, "output_*.pb"))))]
+        self.bind, self.refused = [], ""
+        r = run([deeper, "ir", self.model, "--passes="])
+        if r.returncode != 0 and len(self.inputs) > 1:  # e.g. weights or a 1-D operand passed as inputs: bind them
+            self.bind, self.inputs = self.inputs[1:], self.inputs[:1]
+            r = run([deeper, "ir", self.model, "--passes="] + self.bind_args())
+        if r.returncode != 0:
+            self.refused = r.stderr.strip().splitlines()[0] if r.stderr.strip() else f"exit {r.returncode}"
+
+    def tensor(self, pb, npy):
+        """(name, pb, npy) of one tensor file."""
+        r = run([self.deeper, "tensor", pb, "-o", npy])
+        if r.returncode != 0:
+            raise RuntimeError(r.stderr.strip())
+        return r.stdout.split()[0], pb, npy
+
+    def bind_args(self):
+        return [a for name, pb, _ in self.bind for a in ("--bind", f"{name}={pb}")]
 
 
-def check_case(deeper, test, work):
-    """Returns ("pass" | "unsupported" | "fail", detail)."""
-    model = os.path.join(test, "model.onnx")
-    data = sorted(glob.glob(os.path.join(test, "test_data_set_*")))[0]
-    try:
-        inputs = [f"{tensor(deeper, pb)}={pb}" for pb in sorted(glob.glob(os.path.join(data, "input_*.pb")))]
-    except RuntimeError as e:
-        return "unsupported", str(e).splitlines()[0]
-    bind = []
-    r = run([deeper, "ir", model, "--passes="])
-    if r.returncode != 0 and len(inputs) > 1:  # e.g. weights or a 1-D operand passed as inputs: bind them
-        bind, inputs = inputs[1:], inputs[:1]
-        r = run([deeper, "ir", model, "--passes="] + [a for b in bind for a in ("--bind", b)])
-    if r.returncode != 0:
-        return "unsupported", r.stderr.strip().splitlines()[0] if r.stderr.strip() else f"exit {r.returncode}"
-    try:
-        expected = []
-        for i, pb in enumerate(sorted(glob.glob(os.path.join(data, "output_*.pb")))):
-            npy = os.path.join(work, f"expected{i}.npy")
-            expected.append((tensor(deeper, pb, npy), npy, os.path.join(work, f"ours{i}.npy")))
-    except RuntimeError as e:
-        return "unsupported", str(e).splitlines()[0]
-    cmd = [deeper, "run", model, "--verify-each"] + [a for b in bind for a in ("--bind", b)]
-    for i in inputs:
-        cmd += ["--input", i]
+def check_case(case, work):
+    """`deeper run` (the reference executor): ("pass" | "unsupported" | "fail", detail)."""
+    if case.refused:
+        return "unsupported", case.refused
+    cmd = [case.deeper, "run", case.model, "--verify-each"] + case.bind_args()
+    for name, pb, _ in case.inputs:
+        cmd += ["--input", f"{name}={pb}"]
+    expected = [(name, npy, os.path.join(work, f"ours{i}.npy")) for i, (name, _, npy) in enumerate(case.outputs)]
     for name, _, ours in expected:
         cmd += ["--output", f"{name}={ours}"]
     r = run(cmd)
@@ -101,29 +107,20 @@ def compare(expected):
     return "pass", ""
 
 
-def check_compiled(deeper, test, work):
+def check_compiled(case, work):
     """The same case through `deeper compile` and the executable; run after check_case passed."""
-    model = os.path.join(test, "model.onnx")
-    data = sorted(glob.glob(os.path.join(test, "test_data_set_*")))[0]
-    pbs = sorted(glob.glob(os.path.join(data, "input_*.pb")))
-    names = [tensor(deeper, pb, os.path.join(work, f"in{i}.npy")) for i, pb in enumerate(pbs)]
-    out = os.path.join(work, "compiled-" + os.path.basename(test))
-    r = run([deeper, "ir", model, "--passes="])
-    bind = [] if r.returncode == 0 else [f"{n}={pb}" for n, pb in zip(names[1:], pbs[1:])]
-    names = names if r.returncode == 0 else names[:1]
-    r = run([deeper, "compile", model, "-o", out] + [a for b in bind for a in ("--bind", b)])
+    out = os.path.join(work, "compiled-" + os.path.basename(os.path.dirname(case.model)))
+    r = run([case.deeper, "compile", case.model, "-o", out] + case.bind_args())
     if r.returncode != 0:
         kind = "fail" if r.returncode != 1 else "unsupported"
         return kind, (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
     exe = os.path.join(out, [f for f in os.listdir(out) if f.endswith(".weights")][0][: -len(".weights")])
     cmd = [exe]
-    for i, n in enumerate(names):
-        cmd += ["--input", f"{n}={work}/in{i}.npy"]
-    expected = []
-    for i, pb in enumerate(sorted(glob.glob(os.path.join(data, "output_*.pb")))):
-        name = tensor(deeper, pb, os.path.join(work, f"expected{i}.npy"))
-        expected.append((name, os.path.join(work, f"expected{i}.npy"), os.path.join(work, f"compiled{i}.npy")))
-        cmd += ["--output", f"{name}={work}/compiled{i}.npy"]
+    for name, _, npy in case.inputs:
+        cmd += ["--input", f"{name}={npy}"]
+    expected = [(name, npy, os.path.join(work, f"compiled{i}.npy")) for i, (name, _, npy) in enumerate(case.outputs)]
+    for name, _, ours in expected:
+        cmd += ["--output", f"{name}={ours}"]
     r = run(cmd)
     if r.returncode != 0:
         return "fail", (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[0]
@@ -140,8 +137,14 @@ def main():
     failures = []
     with tempfile.TemporaryDirectory() as work:
         for test in tests:
+            try:
+                case = Case(args.deeper, test, work)
+            except RuntimeError as e:  # a tensor file Deeper cannot read (a type it does not support)
+                counts[op_of(test)][("reference", "unsupported")] += 1
+                print(f"{'reference':<9} {'unsupported':<11} {os.path.basename(test)}: {str(e).splitlines()[0]}")
+                continue
             for path, check in (("reference", check_case), ("compiled", check_compiled)):
-                kind, detail = check(args.deeper, test, work)
+                kind, detail = check(case, work)
                 counts[op_of(test)][(path, kind)] += 1
                 if kind != "pass":
                     print(f"{path:<9} {kind:<11} {os.path.basename(test)}: {detail}")
