@@ -18,6 +18,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -440,6 +441,13 @@ class OnnxImporter {
   /// A pointwise op (relu, unary) of x. Of a 1-D window's output it applies to the 2-D value and is
   /// read back the same way: a relu after a 1-D conv then meets the conv (epilogue-fusion).
   void addPointwise(OpKind op, const onnx::NodeProto &n, Node *x, Attrs attrs) {
+    if (auto planes = depthStacked_.find(x); planes != depthStacked_.end()) {  // of a 3-D conv: plane by plane, after each plane's conv
+      const std::string name = nodeName(n);
+      std::vector<Node *> outputs;
+      for (Node *plane : planes->second.planes) outputs.push_back(builder_.add(op, freshName(plane->name + "/" + opInfo(op).name), {plane}, attrs));
+      values_[n.output(0)] = stackPlanes(name, outputs);
+      return;
+    }
     auto lifted = heightDropped_.find(x);
     Node *y = add(op, n, {lifted != heightDropped_.end() ? lifted->second : x}, std::move(attrs));
     if (lifted != heightDropped_.end()) dropHeight(n, y);
@@ -450,11 +458,11 @@ class OnnxImporter {
       if (d != 1) unsupported(n, "dilations other than 1 are not supported for this op");
   }
 
-  /// W (input 1) of a conv or transposed conv (`what`), and x lifted by liftOneD: a 1-D W gains its
-  /// height of 1 too. Returns whether it is 1-D.
-  bool liftedFilter(const onnx::NodeProto &n, Node *&x, Tensor &w, const char *what) {
+  /// W (input 1) of a conv or transposed conv (`what`), and x lifted by liftOneD (`supported` says
+  /// which ranks the op takes): a 1-D W gains its height of 1 too. Returns whether it is 1-D.
+  bool liftedFilter(const onnx::NodeProto &n, Node *&x, Tensor &w, const char *what, const char *supported) {
     w = reader_.floats(constant(n, 1), n.name());
-    bool oneD = liftOneD(n, x, fmt::format("1-D and 2-D {}s (an N,C,L or N,C,H,W input)", what));
+    bool oneD = liftOneD(n, x, supported);
     if (w.shape.size() != (oneD ? 3u : 4u))
       unsupported(n, fmt::format("W is f32[{}]; a {}-D {} needs a {}-D W", fmt::join(w.shape, ","), oneD ? 1 : 2, what, oneD ? 3 : 4));
     if (oneD) w.shape.insert(w.shape.begin() + 2, 1);
@@ -462,8 +470,9 @@ class OnnxImporter {
   }
 
   void importConv(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    if (x->shape.size() == 5) return importConv3d(n, a, x);
     Tensor w;
-    bool oneD = liftedFilter(n, x, w, "convolution");
+    bool oneD = liftedFilter(n, x, w, "convolution", "1-D, 2-D and 3-D convolutions (an N,C,L, N,C,H,W or N,C,D,H,W input)");
     Dims dilation = pair(n, a, "dilations", 1, oneD);
     Dims kernel = pair(n, a, "kernel_shape", 0, oneD);
     if (!a.has("kernel_shape")) kernel = {w.shape[2], w.shape[3]};
@@ -478,13 +487,112 @@ class OnnxImporter {
     if (oneD) dropHeight(n, y);
   }
 
+  /// The most output depth planes a 3-D convolution may have: each is a 2-D conv of its own.
+  static constexpr int64_t kMaxDepthPlanes = 256;
+
+  /// 3-D convolutions run as 2-D ones, one per output depth plane: plane d of the output is a 2-D
+  /// conv of the input planes its window reads (those inside the input: depth padding adds zeros,
+  /// which add nothing), stacked as channels, with the filter's matching depth slices stacked alike:
+  ///
+  ///   x [N,C,D,H,W] -transpose-> [N,D,C,H,W] -reshape-> [N,D*C,H,W]   (planes, each C channels)
+  ///   output plane d: conv2d(channels of planes d*s-p .. d*s-p+(KD-1)*dil, W[:, :, kd] stacked)
+  ///   [N,O,H',W'] per plane -concat-> [N,D'*O,H',W'] -reshape-> [N,D',O,H',W'] -transpose-> [N,O,D',H',W']
+  ///
+  /// Multiply-adds are the 3-D conv's (padding's zeros excepted); each plane's conv has its own copy
+  /// of the filter, so the weights grow D'-fold. Grouped 3-D convs are refused.
+  void importConv3d(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    const Dims in = x->shape;  // N,C,D,H,W
+    Tensor w = reader_.floats(constant(n, 1), n.name());
+    if (w.shape.size() != 5) unsupported(n, fmt::format("W is f32[{}]; a 3-D convolution needs a 5-D W [O,C,KD,KH,KW]", fmt::join(w.shape, ",")));
+    if (a.i("group", 1) != 1) unsupported(n, "grouped 3-D convolutions (group > 1) are not supported");
+    if (w.shape[1] != in[1]) unsupported(n, fmt::format("W is f32[{}]; its axis 1 must be the input's {} channels", fmt::join(w.shape, ","), in[1]));
+    Dims kernel = a.has("kernel_shape") ? windowInts(n, a, "kernel_shape", 1, 3) : Dims{w.shape[2], w.shape[3], w.shape[4]};
+    if (kernel != Dims{w.shape[2], w.shape[3], w.shape[4]})
+      unsupported(n, fmt::format("kernel_shape {} differs from W's {}x{}x{}", fmt::join(kernel, "x"), w.shape[2], w.shape[3], w.shape[4]));
+    Dims stride = windowInts(n, a, "strides", 1, 3), dilation = windowInts(n, a, "dilations", 1, 3);
+    Dims pad = pads3d(n, a, in, kernel, stride, dilation);
+    const int64_t extent = (kernel[0] - 1) * dilation[0] + 1, depth = (in[2] + pad[0] + pad[3] - extent) / stride[0] + 1;
+    if (in[2] + pad[0] + pad[3] < extent) unsupported(n, fmt::format("the window ({} planes) is deeper than the padded input ({})", extent, in[2] + pad[0] + pad[3]));
+    if (depth > kMaxDepthPlanes)
+      unsupported(n, fmt::format("{} output depth planes; 3-D convolutions run as one 2-D conv per plane, at most {}", depth, kMaxDepthPlanes));
+    std::optional<Tensor> bias;
+    if (n.input_size() > 2 && !n.input(2).empty()) bias = reader_.floats(constant(n, 2), n.name());
+    const std::string name = nodeName(n);
+    Node *planes = depthPlanes(name, x);
+    std::vector<Node *> outputs;
+    for (int64_t d = 0; d < depth; ++d) {
+      std::vector<int64_t> taps, reads;  // the filter's depth taps inside the input, and the planes they read
+      for (int64_t kd = 0; kd < kernel[0]; ++kd) {
+        int64_t plane = d * stride[0] - pad[0] + kd * dilation[0];
+        if (plane >= 0 && plane < in[2]) taps.push_back(kd), reads.push_back(plane);
+      }
+      if (taps.empty()) unsupported(n, fmt::format("output depth plane {} reads only padding; pads this deep are not supported", d));
+      const std::string planeName = freshName(fmt::format("{}/plane{}", name, d));
+      Node *conv = builder_.add(OpKind::Conv, planeName, {gatherPlanes(planeName, planes, in[1], reads)},
+                                {{"out", w.shape[0]}, {"kernel", Dims{kernel[1], kernel[2]}}, {"stride", Dims{stride[1], stride[2]}},
+                                 {"pad", Dims{pad[1], pad[2], pad[4], pad[5]}}, {"dilation", Dims{dilation[1], dilation[2]}}, {"bias", bias.has_value()}});
+      graph_.weights[planeName + ".weight"] = depthTaps(w, taps);
+      if (bias) graph_.weights[planeName + ".bias"] = *bias;
+      outputs.push_back(conv);
+    }
+    values_[n.output(0)] = stackPlanes(name, outputs);
+  }
+
+  /// x [N,C,D,H,W] as [N,D*C,H,W]: each depth plane's C channels together (a transpose, then a view).
+  /// A 3-D conv's output was that before stackPlanes transposed it: a chain of 3-D convs (and of the
+  /// pointwise ops between them) has no transposes.
+  Node *depthPlanes(const std::string &name, Node *x) {
+    if (auto planes = depthStacked_.find(x); planes != depthStacked_.end()) return planes->second.stacked;
+    const Dims &in = x->shape;
+    Node *t = builder_.add(OpKind::Transpose, freshName(name + "/depth_first"), {x}, {{"perm", Dims{0, 2, 1, 3, 4}}});
+    return builder_.add(OpKind::Reshape, freshName(name + "/planes"), {t}, {{"shape", Dims{in[2] * in[1], in[3], in[4]}}});
+  }
+
+  /// Planes `reads` (increasing) of `planes` [N,D*C,H,W] as [N,reads*C,H,W]: a channel slice (a view)
+  /// when they are consecutive, else a concat of one slice per plane.
+  Node *gatherPlanes(const std::string &name, Node *planes, int64_t channels, const std::vector<int64_t> &reads) {
+    auto slice = [&](const std::string &sliceName, int64_t first, int64_t count) {
+      return builder_.add(OpKind::Slice, freshName(sliceName), {planes}, {{"begin", first * channels}, {"end", (first + count) * channels}});
+    };
+    if (reads.back() - reads.front() + 1 == static_cast<int64_t>(reads.size()))
+      return slice(name + "/reads", reads.front(), static_cast<int64_t>(reads.size()));
+    std::vector<Node *> parts;
+    for (int64_t plane : reads) parts.push_back(slice(fmt::format("{}/read{}", name, plane), plane, 1));
+    return builder_.add(OpKind::Concat, freshName(name + "/reads"), parts, {});
+  }
+
+  /// W [O,C,KD,KH,KW]'s depth taps `taps`, stacked along the input channels as the planes they read
+  /// are: [O, taps*C, KH, KW], input channel j*C + c being W[o][c][taps[j]].
+  static Tensor depthTaps(const Tensor &w, const std::vector<int64_t> &taps) {
+    const int64_t outs = w.shape[0], channels = w.shape[1], kd = w.shape[2], area = w.shape[3] * w.shape[4];
+    Tensor t(Dims{outs, static_cast<int64_t>(taps.size()) * channels, w.shape[3], w.shape[4]});
+    for (int64_t o = 0; o < outs; ++o)
+      for (size_t j = 0; j < taps.size(); ++j)
+        for (int64_t c = 0; c < channels; ++c)
+          std::copy_n(w.data.begin() + ((o * channels + c) * kd + taps[j]) * area, area,
+                      t.data.begin() + ((o * static_cast<int64_t>(taps.size()) + static_cast<int64_t>(j)) * channels + c) * area);
+    return t;
+  }
+
+  /// The 2-D outputs of consecutive depth planes, each [N,O,H,W], as one [N,O,D,H,W] named `name`,
+  /// remembered as its planes (depthPlanes, addPointwise read them instead).
+  Node *stackPlanes(const std::string &name, const std::vector<Node *> &outputs) {
+    const Dims &one = outputs.front()->shape;
+    const int64_t depth = static_cast<int64_t>(outputs.size());
+    Node *stacked = depth == 1 ? outputs.front() : builder_.add(OpKind::Concat, freshName(name + "/stacked"), outputs, {});
+    Node *split = builder_.add(OpKind::Reshape, freshName(name + "/depth_major"), {stacked}, {{"shape", Dims{depth, one[1], one[2], one[3]}}});
+    Node *y = builder_.add(OpKind::Transpose, name, {split}, {{"perm", Dims{0, 2, 1, 3, 4}}});
+    depthStacked_[y] = {outputs, stacked};
+    return y;
+  }
+
   /// ConvTranspose, 2-D or 1-D (lifted as conv). Pads explicit, or from output_shape (or auto_pad
   /// SAME_*, which asks for input * stride): the full output's excess over it split between the
   /// ends as ONNX says (SAME_UPPER: the odd row at the end; otherwise at the start), with its
   /// reference's floor division, so an output_shape beyond the full output grows it at the end.
   void importConvTranspose(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     Tensor w;
-    bool oneD = liftedFilter(n, x, w, "transposed convolution");
+    bool oneD = liftedFilter(n, x, w, "transposed convolution", "1-D and 2-D transposed convolutions (an N,C,L or N,C,H,W input)");
     const int64_t groups = a.i("group", 1);
     if (groups < 1 || groups > kMaxAttrInt) unsupported(n, fmt::format("group must lie in 1..{}, got {}", kMaxAttrInt, groups));
     Dims kernel = a.has("kernel_shape") ? pair(n, a, "kernel_shape", 1, oneD) : Dims{w.shape[2], w.shape[3]};
@@ -549,6 +657,20 @@ class OnnxImporter {
     return attrs;
   }
 
+  /// ONNX pads [d0, h0, w0, d1, h1, w1] of a 3-D window (explicit, or from auto_pad) over x [N,C,D,H,W].
+  Dims pads3d(const onnx::NodeProto &n, const Attributes &a, const Dims &in, const Dims &kernel, const Dims &stride, const Dims &dilation) {
+    std::string autoPad = a.s("auto_pad", "NOTSET");
+    Dims pad = autoPad == "NOTSET" ? a.ints("pads", Dims(6, 0)) : Dims(6, 0);
+    if (pad.size() != 6) unsupported(n, "'pads' must have 6 values for a 3-D window");
+    for (int64_t v : pad)
+      if (v < 0 || v > kMaxAttrInt) unsupported(n, fmt::format("'pads' values must lie in 0..{}, got {}", kMaxAttrInt, v));
+    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+      for (size_t d = 0; d < 3; ++d) std::tie(pad[d], pad[d + 3]) = samePads(autoPad, in[2 + d], (kernel[d] - 1) * dilation[d] + 1, stride[d]);
+    else if (autoPad != "NOTSET" && autoPad != "VALID")
+      unsupported(n, fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", autoPad));
+    return pad;
+  }
+
   /// 3-D pools are separable: the max over a box is the max over its depth of the maxes over its
   /// planes, and an average's divisor (the window's extent along each axis, clipped to the padded
   /// input or to the input) is a product too. So x [N,C,D,H,W] runs as a 2-D pool of its planes,
@@ -557,13 +679,7 @@ class OnnxImporter {
     const Dims &in = x->shape;  // N,C,D,H,W
     Dims kernel = windowInts(n, a, "kernel_shape", 1, 3), stride = windowInts(n, a, "strides", 1, 3);
     Dims dilation = windowInts(n, a, "dilations", 1, 3);
-    std::string autoPad = a.s("auto_pad", "NOTSET");
-    Dims pad = autoPad == "NOTSET" ? a.ints("pads", Dims(6, 0)) : Dims(6, 0);
-    if (pad.size() != 6) unsupported(n, "'pads' must have 6 values for a 3-D window");
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
-      for (size_t d = 0; d < 3; ++d) std::tie(pad[d], pad[d + 3]) = samePads(autoPad, in[2 + d], (kernel[d] - 1) * dilation[d] + 1, stride[d]);
-    else if (autoPad != "NOTSET" && autoPad != "VALID")
-      unsupported(n, fmt::format("auto_pad '{}' is not one of NOTSET, VALID, SAME_UPPER, SAME_LOWER", autoPad));
+    Dims pad = pads3d(n, a, in, kernel, stride, dilation);
     const OpKind op = isMax ? OpKind::MaxPool : OpKind::AvgPool;
     const std::string name = nodeName(n);
     Node *planes = builder_.add(OpKind::Reshape, freshName(name + "/planes"), {x}, {{"shape", Dims{in[1] * in[2], in[3], in[4]}}});
@@ -1254,6 +1370,12 @@ class OnnxImporter {
   std::map<std::string, const onnx::TensorProto *> initializers_, constants_;
   std::map<std::string, Node *> values_;
   std::map<const Node *, Node *> heightDropped_;  ///< a 1-D window's output [N,C,L] -> its 2-D value [N,C,1,L]
+  /// A 3-D conv's output [N,C,D,H,W] (or a pointwise op's of it): its planes [N,C,H,W] and their concat [N,D*C,H,W].
+  struct DepthPlanes {
+    std::vector<Node *> planes;
+    Node *stacked;
+  };
+  std::map<const Node *, DepthPlanes> depthStacked_;
   std::map<std::string, std::string> producers_;  // value name -> the node (or input) that produces it
   std::deque<onnx::TensorProto> bound_;   // --bind values, stable addresses for initializers_
   std::deque<onnx::TensorProto> folded_;  // folded values, stable addresses for constants_

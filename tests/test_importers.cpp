@@ -426,11 +426,79 @@ TEST_CASE("ONNX: 1-D convs and pools run as 2-D ones over a height of 1, 3-D poo
   setInputShape(wide, {1, 3, 2, 2, 2, 2});
   setAttr(wide, "kernel_shape", {1, 1, 1, 1});
   CHECK_MENTIONS(onnxError(wide), "1-D, 2-D and 3-D pools (an N,C,L, N,C,H,W or N,C,D,H,W input) only, the input is f32[1,3,2,2,2,2]");
-  onnx::ModelProto cube = oneNode("Conv");
-  setInputShape(cube, {1, 3, 2, 2, 2});
-  cube.mutable_graph()->mutable_node(0)->add_input("w");
-  addInitializer(cube, "w", {2, 3, 1, 1, 1});
-  CHECK_MENTIONS(onnxError(cube), "1-D and 2-D convolutions (an N,C,L or N,C,H,W input) only, the input is f32[1,3,2,2,2]");
+  onnx::ModelProto hypercube = oneNode("Conv");
+  setInputShape(hypercube, {1, 3, 2, 2, 2, 2});
+  hypercube.mutable_graph()->mutable_node(0)->add_input("w");
+  addInitializer(hypercube, "w", {2, 3, 1, 1, 1, 1});
+  CHECK_MENTIONS(onnxError(hypercube), "1-D, 2-D and 3-D convolutions (an N,C,L, N,C,H,W or N,C,D,H,W input) only, the input is f32[1,3,2,2,2,2]");
+}
+
+TEST_CASE("ONNX: a 3-D conv runs as one 2-D conv per output depth plane over the input planes it reads") {
+  auto volume = [](std::vector<int64_t> weight) {
+    onnx::ModelProto m = oneNode("Conv");
+    setInputShape(m, {1, 2, 5, 6, 6});  // C=2, D=5
+    m.mutable_graph()->mutable_node(0)->add_input("w");
+    onnx::TensorProto *w = addInitializer(m, "w", std::move(weight));
+    for (int i = 0; i < w->float_data_size(); ++i) w->set_float_data(i, static_cast<float>(i));  // each value its index
+    return m;
+  };
+  onnx::ModelProto conv = volume({4, 2, 3, 3, 1});  // O=4, KD=3, KH=3, KW=1
+  setAttr(conv, "strides", {2, 1, 1});
+  setAttr(conv, "pads", {1, 1, 0, 1, 1, 0});
+  Graph g = importOne(conv);
+  REQUIRE(g.outputs().size() == 1);
+  CHECK(g.outputs()[0].node->shape == Dims{1, 4, 3, 6, 6});  // depth (5 + 2 - 3) / 2 + 1
+  // Plane 0's window starts in the padding: it reads input planes 0 and 1 (channels 0..3) with taps 1, 2.
+  const Node *first = g.find("n1/plane0");
+  REQUIRE(first != nullptr);
+  CHECK(first->op == OpKind::Conv);
+  CHECK(first->attrDims("kernel") == Dims{3, 1});
+  CHECK(first->attrDims("pad") == Dims{1, 0, 1, 0});
+  CHECK(first->inputs()[0]->op == OpKind::Slice);
+  CHECK(first->inputs()[0]->attrInt("begin") == 0);
+  CHECK(first->inputs()[0]->attrInt("end") == 4);
+  const Tensor &w0 = g.weights.at("n1/plane0.weight");
+  CHECK(w0.shape == Dims{4, 4, 3, 1});
+  // W[o][c][kd][kh][0] (its value: its index in W [4,2,3,3,1]) is input channel j*C + c of the
+  // plane's conv, j the tap's place among those it uses.
+  auto index = [](Dims shape, Dims at) {
+    int64_t flat = 0;
+    for (size_t d = 0; d < at.size(); ++d) flat = flat * shape[d] + at[d];
+    return flat;
+  };
+  CHECK(w0.data[index(w0.shape, {3, 0 * 2 + 1, 2, 0})] == index({4, 2, 3, 3, 1}, {3, 1, 1, 2, 0}));  // tap 1 reads plane 0
+  CHECK(w0.data[index(w0.shape, {2, 1 * 2 + 0, 0, 0})] == index({4, 2, 3, 3, 1}, {2, 0, 2, 0, 0}));  // tap 2 reads plane 1
+  // Plane 1 (input planes 1..3, all three taps) and plane 2 (3 and 4: the last tap in the padding).
+  CHECK(g.find("n1/plane1")->inputs()[0]->attrInt("begin") == 2);
+  CHECK(g.find("n1/plane1")->inputs()[0]->attrInt("end") == 8);
+  CHECK(g.weights.at("n1/plane1.weight").shape == Dims{4, 6, 3, 1});
+  CHECK(g.weights.at("n1/plane2.weight").shape == Dims{4, 4, 3, 1});
+
+  // A dilated depth reads planes that are not neighbours: a concat of one slice per plane.
+  onnx::ModelProto dilated = volume({4, 2, 2, 1, 1});
+  setAttr(dilated, "dilations", {3, 1, 1});
+  Graph d = importOne(dilated);
+  CHECK(d.outputs()[0].node->shape == Dims{1, 4, 2, 6, 6});
+  const Node *reads = d.find("n1/plane1")->inputs()[0];
+  REQUIRE(reads->op == OpKind::Concat);
+  REQUIRE(reads->inputs().size() == 2);
+  CHECK(reads->inputs()[0]->attrInt("begin") == 2);  // planes 1 and 4
+  CHECK(reads->inputs()[1]->attrInt("begin") == 8);
+
+  onnx::ModelProto grouped = volume({4, 1, 1, 1, 1});
+  setAttr(grouped, "group", {2}, false);
+  CHECK_MENTIONS(onnxError(grouped), "grouped 3-D convolutions (group > 1) are not supported");
+  CHECK_MENTIONS(onnxError(volume({4, 2, 3, 3})), "W is f32[4,2,3,3]; a 3-D convolution needs a 5-D W [O,C,KD,KH,KW]");
+  onnx::ModelProto mismatched = volume({4, 2, 3, 3, 3});
+  setAttr(mismatched, "kernel_shape", {3, 3, 1});
+  CHECK_MENTIONS(onnxError(mismatched), "kernel_shape 3x3x1 differs from W's 3x3x3");
+  CHECK_MENTIONS(onnxError(volume({4, 2, 7, 1, 1})), "the window (7 planes) is deeper than the padded input (5)");
+  onnx::ModelProto padded = volume({4, 2, 1, 1, 1});
+  setAttr(padded, "pads", {2, 0, 0, 0, 0, 0});
+  CHECK_MENTIONS(onnxError(padded), "output depth plane 0 reads only padding");
+  onnx::ModelProto deep = volume({4, 2, 1, 1, 1});
+  setInputShape(deep, {1, 2, 300, 2, 2});
+  CHECK_MENTIONS(onnxError(deep), "300 output depth planes; 3-D convolutions run as one 2-D conv per plane, at most 256");
 }
 
 TEST_CASE("ONNX: ConvTranspose's pads explicit, from output_shape or from auto_pad; 1-D too") {

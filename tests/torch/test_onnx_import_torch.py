@@ -145,9 +145,10 @@ class Sequence1d(torch.nn.Module):
 
 
 class Volume3d(torch.nn.Module):
-    """3-D max and average pools (padded, strided, dilated, ceil mode, padding counted or not), as video
-    and volume models have them, over each image's rows read as a volume. Deeper runs each as a 2-D
-    pool of the planes and then one along the depth."""
+    """3-D max and average pools (padded, strided, dilated, ceil mode, padding counted or not) and 3-D
+    convs (padded, strided, a dilated depth, with and without a bias, relus between them), as video and
+    volume models have them, over each image's rows read as a volume. Deeper runs each pool as a 2-D
+    pool of the planes and then one along the depth, each conv as one 2-D conv per output plane."""
 
     def __init__(self):
         super().__init__()
@@ -155,11 +156,15 @@ class Volume3d(torch.nn.Module):
         self.max = nn.MaxPool3d(3, stride=2, padding=1, dilation=(1, 2, 1), ceil_mode=True)
         self.avg = nn.AvgPool3d((2, 3, 3), stride=(1, 2, 2), padding=1, count_include_pad=False, ceil_mode=True)
         self.avg_padded = nn.AvgPool3d(3, stride=2, padding=1, count_include_pad=True)
+        self.convs = nn.Sequential(nn.Conv3d(3, 8, 3, stride=(2, 1, 2), padding=1), nn.ReLU(),
+                                   nn.Conv3d(8, 6, (3, 3, 1), dilation=(2, 1, 1), padding=(2, 1, 0), bias=False), nn.ReLU(),
+                                   nn.Conv3d(6, 4, (2, 1, 3), stride=(1, 2, 2), padding=(1, 0, 1)))
         self.fc = nn.Linear(self.features(torch.zeros(1, 3, 224, 224)).shape[1], 10)
 
     def features(self, x):
         v = torch.nn.functional.avg_pool2d(x, 4).reshape(-1, 3, 8, 7, 56)
-        return torch.cat([self.max(v).flatten(1), self.avg(v).flatten(1), self.avg_padded(v).flatten(1)], 1)
+        pools = [self.max(v).flatten(1), self.avg(v).flatten(1), self.avg_padded(v).flatten(1)]
+        return torch.cat(pools + [self.convs(v).flatten(1)], 1)
 
     def forward(self, x):
         return self.fc(self.features(x))
