@@ -531,7 +531,7 @@ class OnnxImporter {
       Node *conv = builder_.add(OpKind::Conv, planeName, {gatherPlanes(planeName, planes, in[1], reads)},
                                 {{"out", w.shape[0]}, {"kernel", Dims{kernel[1], kernel[2]}}, {"stride", Dims{stride[1], stride[2]}},
                                  {"pad", Dims{pad[1], pad[2], pad[4], pad[5]}}, {"dilation", Dims{dilation[1], dilation[2]}}, {"bias", bias.has_value()}});
-      graph_.weights[planeName + ".weight"] = depthTaps(w, taps);
+      graph_.weights[planeName + ".weight"] = depthTaps(w, taps, 1);
       if (bias) graph_.weights[planeName + ".bias"] = *bias;
       outputs.push_back(conv);
     }
@@ -561,17 +561,66 @@ class OnnxImporter {
     return builder_.add(OpKind::Concat, freshName(name + "/reads"), parts, {});
   }
 
-  /// W [O,C,KD,KH,KW]'s depth taps `taps`, stacked along the input channels as the planes they read
-  /// are: [O, taps*C, KH, KW], input channel j*C + c being W[o][c][taps[j]].
-  static Tensor depthTaps(const Tensor &w, const std::vector<int64_t> &taps) {
-    const int64_t outs = w.shape[0], channels = w.shape[1], kd = w.shape[2], area = w.shape[3] * w.shape[4];
-    Tensor t(Dims{outs, static_cast<int64_t>(taps.size()) * channels, w.shape[3], w.shape[4]});
-    for (int64_t o = 0; o < outs; ++o)
+  /// A 3-D filter's depth taps `taps`, stacked along its input-channel axis as the planes they read
+  /// are. A conv's W [O,C,KD,KH,KW] (`channelAxis` 1) becomes [O, taps*C, KH, KW], input channel
+  /// j*C + c being W[o][c][taps[j]]; a transposed conv's W [C,O,KD,KH,KW] (`channelAxis` 0) becomes
+  /// [taps*C, O, KH, KW] alike. A tap of -1 stacks zeros.
+  static Tensor depthTaps(const Tensor &w, const std::vector<int64_t> &taps, int channelAxis) {
+    const int64_t channels = w.shape[channelAxis], others = w.shape[1 - channelAxis], kd = w.shape[2], area = w.shape[3] * w.shape[4];
+    const int64_t stacked = static_cast<int64_t>(taps.size()) * channels;
+    Tensor t(channelAxis == 1 ? Dims{others, stacked, w.shape[3], w.shape[4]} : Dims{stacked, others, w.shape[3], w.shape[4]});
+    for (int64_t o = 0; o < others; ++o)
       for (size_t j = 0; j < taps.size(); ++j)
-        for (int64_t c = 0; c < channels; ++c)
-          std::copy_n(w.data.begin() + ((o * channels + c) * kd + taps[j]) * area, area,
-                      t.data.begin() + ((o * static_cast<int64_t>(taps.size()) + static_cast<int64_t>(j)) * channels + c) * area);
+        for (int64_t c = 0; c < channels; ++c) {
+          if (taps[j] < 0) continue;
+          const int64_t row = static_cast<int64_t>(j) * channels + c;
+          const int64_t from = channelAxis == 1 ? o * channels + c : c * others + o, to = channelAxis == 1 ? o * stacked + row : row * others + o;
+          std::copy_n(w.data.begin() + (from * kd + taps[j]) * area, area, t.data.begin() + to * area);
+        }
     return t;
+  }
+
+  /// 3-D transposed convolutions run as 2-D ones, one per output depth plane, as importConv3d's: plane
+  /// d of the output gathers every input plane i and tap k with i*stride + k*dilation - pad = d
+  /// (none: a plane of zero weights over plane 0, which leaves the bias), stacked as channels.
+  void importConvTranspose3d(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    const Dims in = x->shape;  // N,C,D,H,W
+    Tensor w = reader_.floats(constant(n, 1), n.name());
+    if (w.shape.size() != 5) unsupported(n, fmt::format("W is f32[{}]; a 3-D transposed convolution needs a 5-D W [C,O,KD,KH,KW]", fmt::join(w.shape, ",")));
+    if (a.i("group", 1) != 1) unsupported(n, "grouped 3-D transposed convolutions (group > 1) are not supported");
+    if (w.shape[0] != in[1]) unsupported(n, fmt::format("W is f32[{}]; its axis 0 must be the input's {} channels", fmt::join(w.shape, ","), in[1]));
+    Dims kernel = a.has("kernel_shape") ? windowInts(n, a, "kernel_shape", 1, 3) : Dims{w.shape[2], w.shape[3], w.shape[4]};
+    if (kernel != Dims{w.shape[2], w.shape[3], w.shape[4]})
+      unsupported(n, fmt::format("kernel_shape {} differs from W's {}x{}x{}", fmt::join(kernel, "x"), w.shape[2], w.shape[3], w.shape[4]));
+    Dims stride = windowInts(n, a, "strides", 1, 3), dilation = windowInts(n, a, "dilations", 1, 3);
+    TransposedWindow window = transposedWindow(n, a, {in[2], in[3], in[4]}, kernel, stride, dilation, false);
+    const Dims &pad = window.pad;
+    const int64_t depth = stride[0] * (in[2] - 1) + (kernel[0] - 1) * dilation[0] + 1 + window.extra[0] - pad[0] - pad[3];
+    if (depth < 1) unsupported(n, fmt::format("its pads crop all {} output depth planes", depth + pad[0] + pad[3]));
+    if (depth > kMaxDepthPlanes)
+      unsupported(n, fmt::format("{} output depth planes; 3-D transposed convolutions run as one 2-D one per plane, at most {}", depth, kMaxDepthPlanes));
+    std::optional<Tensor> bias;
+    if (n.input_size() > 2 && !n.input(2).empty()) bias = reader_.floats(constant(n, 2), n.name());
+    const std::string name = nodeName(n);
+    Node *planes = depthPlanes(name, x);
+    std::vector<Node *> outputs;
+    for (int64_t d = 0; d < depth; ++d) {
+      std::vector<int64_t> taps, reads;  // increasing input planes, and the tap each adds through
+      for (int64_t i = 0; i < in[2]; ++i) {
+        int64_t offset = d + pad[0] - i * stride[0];
+        if (offset >= 0 && offset % dilation[0] == 0 && offset / dilation[0] < kernel[0]) taps.push_back(offset / dilation[0]), reads.push_back(i);
+      }
+      if (taps.empty()) taps.push_back(-1), reads.push_back(0);
+      const std::string planeName = freshName(fmt::format("{}/plane{}", name, d));
+      Node *conv = builder_.add(OpKind::ConvTranspose, planeName, {gatherPlanes(planeName, planes, in[1], reads)},
+                                {{"out", w.shape[1]}, {"kernel", Dims{kernel[1], kernel[2]}}, {"stride", Dims{stride[1], stride[2]}},
+                                 {"pad", Dims{pad[1], pad[2], pad[4], pad[5]}}, {"dilation", Dims{dilation[1], dilation[2]}},
+                                 {"output_padding", Dims{window.extra[1], window.extra[2]}}, {"bias", bias.has_value()}});
+      graph_.weights[planeName + ".weight"] = depthTaps(w, taps, 0);
+      if (bias) graph_.weights[planeName + ".bias"] = *bias;
+      outputs.push_back(conv);
+    }
+    values_[n.output(0)] = stackPlanes(name, outputs);
   }
 
   /// The 2-D outputs of consecutive depth planes, each [N,O,H,W], as one [N,O,D,H,W] named `name`,
@@ -586,53 +635,69 @@ class OnnxImporter {
     return y;
   }
 
-  /// ConvTranspose, 2-D or 1-D (lifted as conv). Pads explicit, or from output_shape (or auto_pad
-  /// SAME_*, which asks for input * stride): the full output's excess over it split between the
-  /// ends as ONNX says (SAME_UPPER: the odd row at the end; otherwise at the start), with its
-  /// reference's floor division, so an output_shape beyond the full output grows it at the end.
+  /// ConvTranspose, 2-D or 1-D (lifted as conv); 3-D by importConvTranspose3d.
   void importConvTranspose(const onnx::NodeProto &n, const Attributes &a, Node *x) {
+    if (x->shape.size() == 5) return importConvTranspose3d(n, a, x);
     Tensor w;
-    bool oneD = liftedFilter(n, x, w, "transposed convolution", "1-D and 2-D transposed convolutions (an N,C,L or N,C,H,W input)");
+    bool oneD = liftedFilter(n, x, w, "transposed convolution", "1-D, 2-D and 3-D transposed convolutions (an N,C,L, N,C,H,W or N,C,D,H,W input)");
     const int64_t groups = a.i("group", 1);
     if (groups < 1 || groups > kMaxAttrInt) unsupported(n, fmt::format("group must lie in 1..{}, got {}", kMaxAttrInt, groups));
     Dims kernel = a.has("kernel_shape") ? pair(n, a, "kernel_shape", 1, oneD) : Dims{w.shape[2], w.shape[3]};
     if (kernel != Dims{w.shape[2], w.shape[3]})
       unsupported(n, fmt::format("kernel_shape {}x{} differs from W's {}x{}", kernel[0], kernel[1], w.shape[2], w.shape[3]));
     Dims dilation = pair(n, a, "dilations", 1, oneD), stride = pair(n, a, "strides", 1, oneD);
-    std::vector<int64_t> extra = a.ints("output_padding", oneD ? Dims{0} : Dims{0, 0});
-    if (extra.size() != (oneD ? 1u : 2u)) unsupported(n, fmt::format("'output_padding' must have {} values", oneD ? 1 : 2));
-    for (int64_t v : extra)
-      if (v < 0 || v > kMaxAttrInt) unsupported(n, fmt::format("'output_padding' values must lie in 0..{}, got {}", kMaxAttrInt, v));
-    if (oneD) extra.insert(extra.begin(), 0);
-    const Dims spatial = {x->shape[2], x->shape[3]};
-    std::string autoPad = a.s("auto_pad", "NOTSET");
-    std::vector<int64_t> target = a.ints("output_shape", {});
-    if (target.empty() && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")) target = {spatial[0] * stride[0], spatial[1] * stride[1]};
-    else if (!target.empty() && oneD) target.insert(target.begin(), 1);
-    Dims pad;
-    if (!target.empty()) {
-      if (target.size() == 4) target.erase(target.begin(), target.begin() + 2);  // N and C given too
-      if (target.size() != 2) unsupported(n, fmt::format("output_shape has {} values; give the output's spatial sizes", a.ints("output_shape", {}).size()));
-      pad = Dims(4);
-      for (size_t d = 0; d < 2; ++d) {
-        int64_t full = stride[d] * (spatial[d] - 1) + extra[d] + (kernel[d] - 1) * dilation[d] + 1, total = full - target[d];
-        int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);  // rounded down
-        pad[d] = autoPad == "SAME_UPPER" ? half : total - half;
-        pad[d + 2] = total - pad[d];
-        if (pad[d] < 0) unsupported(n, fmt::format("output_shape {} would start before the full output ({} long)", target[d], full));
-        if (pad[d + 2] < 0) extra[d] -= pad[d + 2], pad[d + 2] = 0;  // longer at the end: output padding
-      }
-    } else {
-      pad = pads(n, a, x->shape, {1, 1}, stride, oneD);  // explicit or VALID (SAME took the branch above)
-    }
+    TransposedWindow window = transposedWindow(n, a, {x->shape[2], x->shape[3]}, kernel, stride, dilation, oneD);
     std::vector<std::pair<std::string, Tensor>> params = {{"weight", w}};
     bool bias = n.input_size() > 2 && !n.input(2).empty();
     if (bias) params.push_back({"bias", reader_.floats(constant(n, 2), n.name())});
     Node *y = add(OpKind::ConvTranspose, n, {x},
-                  {{"out", w.shape[1] * groups}, {"kernel", kernel}, {"stride", stride}, {"pad", pad}, {"dilation", dilation},
-                   {"output_padding", Dims{extra[0], extra[1]}}, {"groups", groups}, {"bias", bias}},
+                  {{"out", w.shape[1] * groups}, {"kernel", kernel}, {"stride", stride}, {"pad", window.pad}, {"dilation", dilation},
+                   {"output_padding", window.extra}, {"groups", groups}, {"bias", bias}},
                   params);
     if (oneD) dropHeight(n, y);
+  }
+
+  /// A transposed conv's crop of its full output, per spatial axis (pad: the axes' starts, then their
+  /// ends, as conv's) and the rows it adds at each axis's end (extra: ONNX output_padding).
+  struct TransposedWindow {
+    Dims pad, extra;
+  };
+
+  /// The window of a transposed conv over `spatial` (1-D lifted to 2-D by `oneD`: ONNX's attributes
+  /// then name the width only). Pads explicit, or from output_shape (or auto_pad SAME_*, which asks
+  /// for input * stride): the full output's excess over it split between the ends as ONNX says
+  /// (SAME_UPPER: the odd row at the end; otherwise at the start), with its reference's floor
+  /// division, so an output_shape beyond the full output grows it at the end.
+  TransposedWindow transposedWindow(const onnx::NodeProto &n, const Attributes &a, const Dims &spatial, const Dims &kernel, const Dims &stride,
+                                    const Dims &dilation, bool oneD) {
+    const size_t axes = spatial.size(), given = oneD ? 1 : axes;  // values ONNX's attributes hold
+    Dims extra = a.ints("output_padding", Dims(given, 0));
+    if (extra.size() != given) unsupported(n, fmt::format("'output_padding' must have {} values", given));
+    for (int64_t v : extra)
+      if (v < 0 || v > kMaxAttrInt) unsupported(n, fmt::format("'output_padding' values must lie in 0..{}, got {}", kMaxAttrInt, v));
+    if (oneD) extra.insert(extra.begin(), 0);
+    std::string autoPad = a.s("auto_pad", "NOTSET");
+    std::vector<int64_t> target = a.ints("output_shape", {});
+    if (target.empty() && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER"))
+      for (size_t d = 0; d < axes; ++d) target.push_back(spatial[d] * stride[d]);
+    else if (!target.empty() && oneD)
+      target.insert(target.begin(), 1);
+    if (target.empty()) {  // explicit pads, or VALID (SAME took the branch above)
+      if (axes == 3) return {pads3d(n, a, Dims{0, 0, spatial[0], spatial[1], spatial[2]}, kernel, stride, dilation), extra};
+      return {pads(n, a, {0, 0, spatial[0], spatial[1]}, {1, 1}, stride, oneD), extra};
+    }
+    if (target.size() == axes + 2) target.erase(target.begin(), target.begin() + 2);  // N and C given too
+    if (target.size() != axes) unsupported(n, fmt::format("output_shape has {} values; give the output's spatial sizes", a.ints("output_shape", {}).size()));
+    Dims pad(2 * axes);
+    for (size_t d = 0; d < axes; ++d) {
+      int64_t full = stride[d] * (spatial[d] - 1) + extra[d] + (kernel[d] - 1) * dilation[d] + 1, total = full - target[d];
+      int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);  // rounded down
+      pad[d] = autoPad == "SAME_UPPER" ? half : total - half;
+      pad[d + axes] = total - pad[d];
+      if (pad[d] < 0) unsupported(n, fmt::format("output_shape {} would start before the full output ({} long)", target[d], full));
+      if (pad[d + axes] < 0) extra[d] -= pad[d + axes], pad[d + axes] = 0;  // longer at the end: output padding
+    }
+    return {pad, extra};
   }
 
   void importPool(const onnx::NodeProto &n, const Attributes &a, Node *x, bool isMax) {

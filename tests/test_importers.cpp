@@ -501,6 +501,57 @@ TEST_CASE("ONNX: a 3-D conv runs as one 2-D conv per output depth plane over the
   CHECK_MENTIONS(onnxError(deep), "300 output depth planes; 3-D convolutions run as one 2-D conv per plane, at most 256");
 }
 
+TEST_CASE("ONNX: a 3-D ConvTranspose runs as one 2-D one per output depth plane over the input planes that reach it") {
+  auto volume = [](std::vector<int64_t> weight) {
+    onnx::ModelProto m = oneNode("ConvTranspose");
+    setInputShape(m, {1, 2, 3, 4, 4});  // C=2, D=3
+    m.mutable_graph()->mutable_node(0)->add_input("w");
+    onnx::TensorProto *w = addInitializer(m, "w", std::move(weight));
+    for (int i = 0; i < w->float_data_size(); ++i) w->set_float_data(i, static_cast<float>(i));  // each value its index
+    return m;
+  };
+  onnx::ModelProto up = volume({2, 5, 2, 3, 3});  // O=5, KD=2
+  setAttr(up, "strides", {3, 2, 2});
+  setAttr(up, "pads", {0, 1, 1, 0, 1, 1});
+  setAttr(up, "output_padding", {1, 1, 1});
+  Graph g = importOne(up);
+  REQUIRE(g.outputs().size() == 1);
+  // Depth: 3 * (3 - 1) + 2 + 1 = 9 planes; plane 3 is input plane 1 through tap 0, plane 2 no plane's
+  // (between the windows of planes 0 and 1): zero weights over plane 0, which leaves the bias.
+  CHECK(g.outputs()[0].node->shape == Dims{1, 5, 9, 8, 8});
+  const Node *three = g.find("n1/plane3");
+  REQUIRE(three != nullptr);
+  CHECK(three->op == OpKind::ConvTranspose);
+  CHECK(three->attrDims("stride") == Dims{2, 2});
+  CHECK(three->attrDims("pad") == Dims{1, 1, 1, 1});
+  CHECK(three->attrDims("output_padding") == Dims{1, 1});
+  CHECK(three->inputs()[0]->attrInt("begin") == 2);
+  CHECK(three->inputs()[0]->attrInt("end") == 4);
+  const Tensor &w3 = g.weights.at("n1/plane3.weight"), &w2 = g.weights.at("n1/plane2.weight");
+  CHECK(w3.shape == Dims{2, 5, 3, 3});
+  CHECK(w3.data[((1 * 5 + 4) * 3 + 2) * 3 + 1] == (((1 * 5 + 4) * 2 + 0) * 3 + 2) * 3 + 1);  // W[1][4][0][2][1]
+  CHECK(std::all_of(w2.data.begin(), w2.data.end(), [](float v) { return v == 0; }));
+
+  // Overlapping windows: plane 2 of a stride-1 depth-3 filter gathers planes 0..2 through taps 2, 1, 0.
+  Graph o = importOne(volume({2, 5, 3, 1, 1}));
+  CHECK(o.outputs()[0].node->shape == Dims{1, 5, 5, 4, 4});
+  const Tensor &overlap = o.weights.at("n1/plane2.weight");
+  CHECK(overlap.shape == Dims{6, 5, 1, 1});
+  CHECK(overlap.data[(0 * 2 + 1) * 5 + 3] == (1 * 5 + 3) * 3 + 2);  // plane 0 (rows 0, 1) through tap 2: W[1][3][2]
+  CHECK(overlap.data[(2 * 2 + 0) * 5 + 0] == (0 * 5 + 0) * 3 + 0);  // plane 2 (rows 4, 5) through tap 0: W[0][0][0]
+
+  onnx::ModelProto grouped = volume({2, 5, 1, 1, 1});
+  setAttr(grouped, "group", {2}, false);
+  CHECK_MENTIONS(onnxError(grouped), "grouped 3-D transposed convolutions (group > 1) are not supported");
+  CHECK_MENTIONS(onnxError(volume({3, 5, 1, 1, 1})), "W is f32[3,5,1,1,1]; its axis 0 must be the input's 2 channels");
+  onnx::ModelProto cropped = volume({2, 5, 1, 1, 1});
+  setAttr(cropped, "pads", {2, 0, 0, 1, 0, 0});
+  CHECK_MENTIONS(onnxError(cropped), "its pads crop all 3 output depth planes");
+  onnx::ModelProto sized = volume({2, 5, 2, 1, 1});
+  setAttr(sized, "output_shape", {5, 4, 4});
+  CHECK(importOne(sized).outputs()[0].node->shape == Dims{1, 5, 5, 4, 4});  // one plane beyond the full 4: output padding
+}
+
 TEST_CASE("ONNX: ConvTranspose's pads explicit, from output_shape or from auto_pad; 1-D too") {
   auto transposed = [](std::vector<int64_t> input, std::vector<int64_t> weight) {
     onnx::ModelProto m = oneNode("ConvTranspose");

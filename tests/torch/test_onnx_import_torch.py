@@ -145,10 +145,11 @@ class Sequence1d(torch.nn.Module):
 
 
 class Volume3d(torch.nn.Module):
-    """3-D max and average pools (padded, strided, dilated, ceil mode, padding counted or not) and 3-D
-    convs (padded, strided, a dilated depth, with and without a bias, relus between them), as video and
-    volume models have them, over each image's rows read as a volume. Deeper runs each pool as a 2-D
-    pool of the planes and then one along the depth, each conv as one 2-D conv per output plane."""
+    """3-D max and average pools (padded, strided, dilated, ceil mode, padding counted or not), 3-D
+    convs (padded, strided, a dilated depth, with and without a bias, relus between them) and a 3-D
+    transposed conv (strided, cropped, output padding), as video and volume models have them, over
+    each image's rows read as a volume. Deeper runs each pool as a 2-D pool of the planes and then one
+    along the depth, each conv and transposed conv as one 2-D one per output plane."""
 
     def __init__(self):
         super().__init__()
@@ -158,7 +159,8 @@ class Volume3d(torch.nn.Module):
         self.avg_padded = nn.AvgPool3d(3, stride=2, padding=1, count_include_pad=True)
         self.convs = nn.Sequential(nn.Conv3d(3, 8, 3, stride=(2, 1, 2), padding=1), nn.ReLU(),
                                    nn.Conv3d(8, 6, (3, 3, 1), dilation=(2, 1, 1), padding=(2, 1, 0), bias=False), nn.ReLU(),
-                                   nn.Conv3d(6, 4, (2, 1, 3), stride=(1, 2, 2), padding=(1, 0, 1)))
+                                   nn.Conv3d(6, 4, (2, 1, 3), stride=(1, 2, 2), padding=(1, 0, 1)), nn.ReLU(),
+                                   nn.ConvTranspose3d(4, 3, (3, 2, 2), stride=(2, 2, 1), padding=(1, 0, 1), output_padding=(1, 1, 0)))
         self.fc = nn.Linear(self.features(torch.zeros(1, 3, 224, 224)).shape[1], 10)
 
     def features(self, x):
