@@ -15,9 +15,9 @@ Expr apply(BinaryFn fn, Expr a, Expr b) {
     case BinaryFn::Sub: return a - b;
     case BinaryFn::Mul: return a * b;
     case BinaryFn::Div: return a / b;
-    case BinaryFn::Pow: return pow(a, b);
-    case BinaryFn::Max: return max(a, b);
-    case BinaryFn::Min: return min(a, b);
+    case BinaryFn::Pow: return ieeePow(a, b);
+    case BinaryFn::Max: return nanMax(a, b);
+    case BinaryFn::Min: return nanMin(a, b);
   }
   return Expr();
 }

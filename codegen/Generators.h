@@ -51,6 +51,18 @@ Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam>
 Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 /// unary's function of one value (the conv epilogue's activations use it too).
 Halide::Expr applyUnary(const UnaryParams &u, Halide::Expr x);
+/// Halide's exp, log, erf and pow are polynomials built for finite arguments: exp(+inf) and exp(NaN)
+/// come out 0, log(NaN) 89, erf(+-inf) NaN, pow(1, NaN) 0, pow(NaN, 1) -inf (found by the
+/// differential test: a sigmoid of -inf was 1). These give <cmath>'s (IEEE's) answers at those points,
+/// as the reference executor does, at the cost of a compare and a select or two.
+Halide::Expr ieeeExp(Halide::Expr x);
+Halide::Expr ieeeLog(Halide::Expr x);
+Halide::Expr ieeeErf(Halide::Expr x);
+Halide::Expr ieeePow(Halide::Expr a, Halide::Expr b);
+/// max and min that return NaN where either operand is NaN (numpy's maximum and minimum, ONNX's Max
+/// and Min), where Halide's return one operand or the other depending on their order.
+Halide::Expr nanMax(Halide::Expr a, Halide::Expr b);
+Halide::Expr nanMin(Halide::Expr a, Halide::Expr b);
 Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // (BatchNormGenerator.cpp)
 Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);

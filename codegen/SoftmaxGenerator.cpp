@@ -13,9 +13,9 @@ Func generateSoftmax(const Kernel &k, const std::vector<ImageParam> &p) {
   RDom r(0, k.inputViews[0].extent[1], "r");
   Func peak("peak"), e("e"), total("total"), out("softmax");
   peak(i, m, n) = maximum(input(i, r, m, n));
-  e(i, c, m, n) = exp(input(i, c, m, n) - peak(i, m, n));
+  e(i, c, m, n) = ieeeExp(input(i, c, m, n) - peak(i, m, n));
   total(i, m, n) = sum(e(i, r, m, n));
-  if (k.node->attrBool("log")) out(i, c, m, n) = input(i, c, m, n) - peak(i, m, n) - log(total(i, m, n));
+  if (k.node->attrBool("log")) out(i, c, m, n) = input(i, c, m, n) - peak(i, m, n) - ieeeLog(total(i, m, n));
   else out(i, c, m, n) = e(i, c, m, n) / total(i, m, n);
   peak.compute_at(out, m);
   total.compute_at(out, m);

@@ -3,22 +3,59 @@
 #include "codegen/Generators.h"
 
 #include <functional>
+#include <limits>
 
 namespace deeper::codegen {
 
 using namespace Halide;
 
+namespace {
+
+const Expr kInfinity = Expr(std::numeric_limits<float>::infinity());
+const Expr kNaN = Expr(std::numeric_limits<float>::quiet_NaN());
+
+}  // namespace
+
+Expr ieeeExp(Expr x) {
+  // float's exp overflows above log(FLT_MAX) = 88.7228; Halide's gives inf there, but 0 for inf itself.
+  return select(is_nan(x), x, x > 88.8f, kInfinity, exp(x));
+}
+
+Expr ieeeLog(Expr x) { return select(is_nan(x) || x == kInfinity, x, log(x)); }
+
+Expr ieeeErf(Expr x) {
+  // erf is 1 to float precision from 4 on: the clamp keeps the polynomial's argument finite.
+  return select(is_nan(x), x, erf(clamp(x, -8.0f, 8.0f)));
+}
+
+Expr ieeePow(Expr a, Expr b) {
+  // |a|^b as exp(b log|a|), which gives 0 and inf at the extremes (0^-1, 2^inf, 0.5^-inf) where
+  // Halide's pow gives 0; a negative base keeps its sign for odd integer exponents and has no real
+  // power for fractional ones. Infinite exponents count as even.
+  Expr magnitude = ieeeExp(b * ieeeLog(abs(a)));
+  Expr integral = b == floor(b), odd = integral && floor(b * 0.5f) * 2.0f != b;
+  return select(a == 1.0f || b == 0.0f, 1.0f,  // even for a NaN exponent or base
+                is_nan(a) || is_nan(b), kNaN,   //
+                a == -1.0f && is_inf(b), 1.0f,  // (-1)^(+-inf)
+                a >= 0.0f, magnitude,           //
+                !integral, kNaN,                //
+                odd, -magnitude, magnitude);
+}
+
+Expr nanMax(Expr a, Expr b) { return select(is_nan(a) || is_nan(b), kNaN, max(a, b)); }
+Expr nanMin(Expr a, Expr b) { return select(is_nan(a) || is_nan(b), kNaN, min(a, b)); }
+
 Expr applyUnary(const UnaryParams &u, Expr x) {
   auto f = [](double v) { return Expr(static_cast<float>(v)); };
   switch (u.fn) {
-    case UnaryFn::Sigmoid: return 1.0f / (1.0f + exp(-x));
+    case UnaryFn::Sigmoid: return 1.0f / (1.0f + ieeeExp(-x));
     case UnaryFn::Tanh: return tanh(x);
-    case UnaryFn::Exp: return exp(x);
-    case UnaryFn::Log: return log(x);
+    case UnaryFn::Exp: return ieeeExp(x);
+    case UnaryFn::Log: return ieeeLog(x);
     case UnaryFn::Sqrt: return sqrt(x);
     case UnaryFn::Neg: return -x;
     case UnaryFn::Abs: return abs(x);
-    case UnaryFn::Erf: return erf(x);
+    case UnaryFn::Erf: return ieeeErf(x);
     case UnaryFn::Clip: return clamp(x, f(u.lo), f(u.hi));
     case UnaryFn::LeakyRelu: return select(x < 0.0f, f(u.alpha) * x, x);
     case UnaryFn::HardSigmoid: return clamp(f(u.alpha) * x + f(u.beta), 0.0f, 1.0f);

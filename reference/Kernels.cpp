@@ -341,8 +341,8 @@ Tensor binary(const Tensor &a, const Tensor &b, BinaryFn fn) {
       case BinaryFn::Mul: r = x * z; break;
       case BinaryFn::Div: r = x / z; break;
       case BinaryFn::Pow: r = std::pow(x, z); break;
-      case BinaryFn::Max: r = std::max(x, z); break;
-      case BinaryFn::Min: r = std::min(x, z); break;
+      case BinaryFn::Max: r = std::isnan(x) || std::isnan(z) ? x + z : std::max(x, z); break;  // NaN if either is (numpy, ONNX)
+      case BinaryFn::Min: r = std::isnan(x) || std::isnan(z) ? x + z : std::min(x, z); break;
     }
     y.data[e++] = static_cast<float>(r);
   });

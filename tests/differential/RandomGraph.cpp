@@ -2,7 +2,9 @@
 
 #include "frontend/Builder.h"
 
+#include <algorithm>
 #include <functional>
+#include <numeric>
 #include <random>
 
 namespace deeper::test {
@@ -64,13 +66,15 @@ class Generator {
   Node *randomOp(const std::string &name) {
     Node *x = value();
     int64_t channels = x->shape.size() >= 2 ? x->shape[1] : 1;
-    switch (pick(0, 19)) {
+    switch (pick(0, 28)) {
       case 0:
       case 1: {
         int64_t groups = chance(0.2) && channels % 2 == 0 ? 2 : 1;
-        return add(OpKind::Conv, name, {x}, {{"out", groups * pick(1, 6)}, {"kernel", pair(1, 3)}, {"stride", pair(1, 2)}, {"pad", pad(2)},
-                                             {"dilation", chance(0.2) ? pair(1, 2) : Dims{1, 1}}, {"groups", groups},
-                                             {"relu", chance(0.5)}, {"bias", chance(0.8)}});
+        Attrs attrs = {{"out", groups * pick(1, 6)}, {"kernel", pair(1, 3)}, {"stride", pair(1, 2)}, {"pad", pad(2)},
+                       {"dilation", chance(0.2) ? pair(1, 2) : Dims{1, 1}}, {"groups", groups}, {"bias", chance(0.8)}};
+        if (chance(0.3)) attrs["activation"] = pickOf({"sigmoid", "silu", "hardswish", "hardsigmoid"});
+        else attrs["relu"] = chance(0.5);
+        return add(OpKind::Conv, name, {x}, attrs);
       }
       case 2: {  // a 3x3 stride-1 pad-1 conv: the Winograd kernel
         return add(OpKind::Conv, name, {x}, {{"out", pick(1, 20)}, {"kernel", Dims{3, 3}}, {"pad", Dims{1, 1, 1, 1}}, {"relu", chance(0.5)}});
@@ -113,8 +117,68 @@ class Generator {
         if (chance(0.3) && x->shape.size() >= 3) w.insert(w.begin(), chance(0.5) ? 1 : x->shape[x->shape.size() - 3]);
         return add(OpKind::MatMul, name, {x}, {{"weight", w}, {"trans_a", transA}});
       }
+      case 19:
+      case 20: return unary(name, x);
+      case 21:
+      case 22: return binary(name, x);
+      case 23: {  // a run of adjacent axes after the batch
+        int64_t rank = static_cast<int64_t>(x->shape.size()), first = pick(1, std::max<int64_t>(1, rank - 1));
+        Dims axes;
+        for (int64_t d = first, last = pick(first, rank - 1); d <= last; ++d) axes.push_back(d);
+        return add(OpKind::Reduce, name, {x}, {{"fn", pickOf({"mean", "max", "sum"})}, {"axes", axes}, {"keepdims", chance(0.6)}});
+      }
+      case 24: {  // the batch first, the other axes shuffled
+        Dims perm(x->shape.size());
+        std::iota(perm.begin(), perm.end(), 0);
+        std::shuffle(perm.begin() + 1, perm.end(), random_);
+        return add(OpKind::Transpose, name, {x}, {{"perm", perm}});
+      }
+      case 25: {  // axes of size 1 repeated
+        Dims shape(x->shape.begin() + 1, x->shape.end());
+        for (int64_t &d : shape) d = d == 1 ? pick(1, 4) : d;
+        return add(OpKind::Expand, name, {x}, {{"shape", shape}});
+      }
+      case 26: {
+        int64_t groups = chance(0.2) && channels % 2 == 0 ? 2 : 1;
+        Dims stride = pair(1, 2), kernel = pair(1, 3);
+        return add(OpKind::ConvTranspose, name, {x},
+                   {{"out", groups * pick(1, 4)}, {"kernel", kernel}, {"stride", stride}, {"pad", pad(1)},
+                    {"dilation", chance(0.2) ? pair(1, 2) : Dims{1, 1}}, {"output_padding", Dims{pick(0, stride[0] - 1), pick(0, stride[1] - 1)}},
+                    {"groups", groups}, {"bias", chance(0.8)}});
+      }
+      case 27: return add(OpKind::PRelu, name, {x}, {});
       default: return add(OpKind::Copy, name, {x}, {});
     }
+  }
+
+  std::string pickOf(std::initializer_list<const char *> words) { return *(words.begin() + pick(0, static_cast<int64_t>(words.size()) - 1)); }
+
+  /// An elementwise function, with random bounds, slopes and offsets where it has them. log and sqrt
+  /// read an abs of x: NaNs say nothing of the kernels (where one goes through a max, a relu or a
+  /// pool is not promised: vmaxps returns its second operand), and -inf keeps its meaning.
+  Node *unary(const std::string &name, Node *x) {
+    std::string fn = pickOf({"sigmoid", "tanh", "exp", "log", "sqrt", "neg", "abs", "erf", "clip", "leakyrelu", "hardsigmoid", "hardswish"});
+    if (fn == "log" || fn == "sqrt") x = add(OpKind::Unary, name + "_abs", {x}, {{"fn", std::string("abs")}});
+    Attrs attrs = {{"fn", fn}};
+    if (fn == "clip") attrs["lo"] = real(-1, 0), attrs["hi"] = real(0, 1);
+    if (fn == "leakyrelu" || fn == "hardsigmoid") attrs["alpha"] = real(0, 0.5);
+    if (fn == "hardsigmoid") attrs["beta"] = real(0, 1);
+    return add(OpKind::Unary, name, {x}, attrs);
+  }
+
+  /// fn(x, y) or fn(y, x) for a value y of x's rank whose shape broadcasts against x's (a residual's
+  /// twin, or a gate of one pixel per channel), x itself when none does. No div or pow: values near
+  /// zero and negative bases make results that say nothing of the kernels.
+  Node *binary(const std::string &name, Node *x) {
+    std::vector<Node *> partners{x};
+    for (Node *v : values_) {
+      bool fits = v != x && v->shape.size() == x->shape.size() && v->shape[0] == x->shape[0];
+      for (size_t d = 1; fits && d < v->shape.size(); ++d) fits = v->shape[d] == x->shape[d] || v->shape[d] == 1 || x->shape[d] == 1;
+      if (fits) partners.push_back(v);
+    }
+    Node *y = partners[static_cast<size_t>(pick(0, static_cast<int64_t>(partners.size()) - 1))];
+    std::vector<Node *> operands = chance(0.5) ? std::vector<Node *>{x, y} : std::vector<Node *>{y, x};
+    return add(OpKind::Binary, name, operands, {{"fn", pickOf({"add", "sub", "mul", "max", "min"})}});
   }
 
   /// Values with x's shape but along `axis` (2 or 3 of them, x itself possibly again).
