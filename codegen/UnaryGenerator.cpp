@@ -11,21 +11,34 @@ using namespace Halide;
 
 namespace {
 
-const Expr kInfinity = Expr(std::numeric_limits<float>::infinity());
-const Expr kNaN = Expr(std::numeric_limits<float>::quiet_NaN());
+// Halide compiles float code assuming no NaNs and no infinities: LLVM folds x != x, x == inf and
+// selects of NaN constants away, in the vector tails' scalar code at least (is_nan did not survive
+// there). So these test and make the special values through their bits, which no float flag touches.
+Expr bits(Expr x) { return reinterpret(UInt(32), x); }
+Expr u32(uint32_t v) { return Internal::make_const(UInt(32), v); }
+Expr isNaN(Expr x) { return (bits(x) & u32(0x7fffffff)) > u32(0x7f800000); }
+Expr isPlusInfinity(Expr x) { return bits(x) == u32(0x7f800000); }
+Expr isInfinity(Expr x) { return (bits(x) & u32(0x7fffffff)) == u32(0x7f800000); }
+const Expr kInfinity = reinterpret(Float(32), u32(0x7f800000));
+const Expr kNaN = reinterpret(Float(32), u32(0x7fc00000));
+
+/// `value` where `x` is NaN or +inf (x itself there), else `otherwise`; as a blend of bits.
+Expr passSpecial(Expr x, Expr special, Expr otherwise) {
+  return reinterpret(Float(32), select(special, bits(x), bits(otherwise)));
+}
 
 }  // namespace
 
 Expr ieeeExp(Expr x) {
   // float's exp overflows above log(FLT_MAX) = 88.7228; Halide's gives inf there, but 0 for inf itself.
-  return select(is_nan(x), x, x > 88.8f, kInfinity, exp(x));
+  return passSpecial(x, isNaN(x), select(x > 88.8f, kInfinity, exp(x)));
 }
 
-Expr ieeeLog(Expr x) { return select(is_nan(x) || x == kInfinity, x, log(x)); }
+Expr ieeeLog(Expr x) { return passSpecial(x, isNaN(x) || isPlusInfinity(x), log(x)); }
 
 Expr ieeeErf(Expr x) {
   // erf is 1 to float precision from 4 on: the clamp keeps the polynomial's argument finite.
-  return select(is_nan(x), x, erf(clamp(x, -8.0f, 8.0f)));
+  return passSpecial(x, isNaN(x), erf(clamp(x, -8.0f, 8.0f)));
 }
 
 Expr ieeePow(Expr a, Expr b) {
@@ -35,15 +48,15 @@ Expr ieeePow(Expr a, Expr b) {
   Expr magnitude = ieeeExp(b * ieeeLog(abs(a)));
   Expr integral = b == floor(b), odd = integral && floor(b * 0.5f) * 2.0f != b;
   return select(a == 1.0f || b == 0.0f, 1.0f,  // even for a NaN exponent or base
-                is_nan(a) || is_nan(b), kNaN,   //
-                a == -1.0f && is_inf(b), 1.0f,  // (-1)^(+-inf)
+                isNaN(a) || isNaN(b), kNaN,     //
+                a == -1.0f && isInfinity(b), 1.0f,  // (-1)^(+-inf)
                 a >= 0.0f, magnitude,           //
                 !integral, kNaN,                //
                 odd, -magnitude, magnitude);
 }
 
-Expr nanMax(Expr a, Expr b) { return select(is_nan(a) || is_nan(b), kNaN, max(a, b)); }
-Expr nanMin(Expr a, Expr b) { return select(is_nan(a) || is_nan(b), kNaN, min(a, b)); }
+Expr nanMax(Expr a, Expr b) { return select(isNaN(a) || isNaN(b), kNaN, max(a, b)); }
+Expr nanMin(Expr a, Expr b) { return select(isNaN(a) || isNaN(b), kNaN, min(a, b)); }
 
 Expr applyUnary(const UnaryParams &u, Expr x) {
   auto f = [](double v) { return Expr(static_cast<float>(v)); };
