@@ -15,6 +15,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -502,38 +503,61 @@ class OnnxImporter {
   /// of the filter, so the weights grow D'-fold. Grouped 3-D convs are refused.
   void importConv3d(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     const Dims in = x->shape;  // N,C,D,H,W
-    Tensor w = reader_.floats(constant(n, 1), n.name());
-    if (w.shape.size() != 5) unsupported(n, fmt::format("W is f32[{}]; a 3-D convolution needs a 5-D W [O,C,KD,KH,KW]", fmt::join(w.shape, ",")));
-    if (a.i("group", 1) != 1) unsupported(n, "grouped 3-D convolutions (group > 1) are not supported");
-    if (w.shape[1] != in[1]) unsupported(n, fmt::format("W is f32[{}]; its axis 1 must be the input's {} channels", fmt::join(w.shape, ","), in[1]));
-    Dims kernel = a.has("kernel_shape") ? windowInts(n, a, "kernel_shape", 1, 3) : Dims{w.shape[2], w.shape[3], w.shape[4]};
-    if (kernel != Dims{w.shape[2], w.shape[3], w.shape[4]})
-      unsupported(n, fmt::format("kernel_shape {} differs from W's {}x{}x{}", fmt::join(kernel, "x"), w.shape[2], w.shape[3], w.shape[4]));
-    Dims stride = windowInts(n, a, "strides", 1, 3), dilation = windowInts(n, a, "dilations", 1, 3);
-    Dims pad = pads3d(n, a, in, kernel, stride, dilation);
-    const int64_t extent = (kernel[0] - 1) * dilation[0] + 1, depth = (in[2] + pad[0] + pad[3] - extent) / stride[0] + 1;
+    Filter3d f = filter3d(n, a, in, 1, "a 3-D convolution needs a 5-D W [O,C,KD,KH,KW]");
+    Dims pad = pads3d(n, a, in, f.kernel, f.stride, f.dilation);
+    const int64_t extent = (f.kernel[0] - 1) * f.dilation[0] + 1, depth = (in[2] + pad[0] + pad[3] - extent) / f.stride[0] + 1;
     if (in[2] + pad[0] + pad[3] < extent) unsupported(n, fmt::format("the window ({} planes) is deeper than the padded input ({})", extent, in[2] + pad[0] + pad[3]));
-    if (depth > kMaxDepthPlanes)
-      unsupported(n, fmt::format("{} output depth planes; 3-D convolutions run as one 2-D conv per plane, at most {}", depth, kMaxDepthPlanes));
+    Attrs attrs = {{"out", f.w.shape[0]}, {"pad", Dims{pad[1], pad[2], pad[4], pad[5]}}};
+    planeByPlane(n, x, f, depth, OpKind::Conv, attrs, [&](int64_t d, std::vector<int64_t> &taps, std::vector<int64_t> &reads) {
+      for (int64_t kd = 0; kd < f.kernel[0]; ++kd) {  // the filter's depth taps inside the input
+        int64_t plane = d * f.stride[0] - pad[0] + kd * f.dilation[0];
+        if (plane >= 0 && plane < in[2]) taps.push_back(kd), reads.push_back(plane);
+      }
+      if (taps.empty()) unsupported(n, fmt::format("output depth plane {} reads only padding; pads this deep are not supported", d));
+    });
+  }
+
+  /// A 3-D conv's or transposed conv's filter W [O,C,...] or [C,O,...] (the input's channels on
+  /// `channelAxis`), window and bias; groups are refused.
+  struct Filter3d {
+    Tensor w;
+    Dims kernel, stride, dilation;
     std::optional<Tensor> bias;
-    if (n.input_size() > 2 && !n.input(2).empty()) bias = reader_.floats(constant(n, 2), n.name());
+    int channelAxis;
+  };
+  Filter3d filter3d(const onnx::NodeProto &n, const Attributes &a, const Dims &in, int channelAxis, const char *needs) {
+    Filter3d f{reader_.floats(constant(n, 1), n.name()), {}, {}, {}, std::nullopt, channelAxis};
+    const Dims &w = f.w.shape;
+    if (w.size() != 5) unsupported(n, fmt::format("W is f32[{}]; {}", fmt::join(w, ","), needs));
+    if (a.i("group", 1) != 1) unsupported(n, fmt::format("grouped 3-D {} (group > 1) are not supported", n.op_type() == "Conv" ? "convolutions" : "transposed convolutions"));
+    if (w[channelAxis] != in[1])
+      unsupported(n, fmt::format("W is f32[{}]; its axis {} must be the input's {} channels", fmt::join(w, ","), channelAxis, in[1]));
+    f.kernel = a.has("kernel_shape") ? windowInts(n, a, "kernel_shape", 1, 3) : Dims{w[2], w[3], w[4]};
+    if (f.kernel != Dims{w[2], w[3], w[4]}) unsupported(n, fmt::format("kernel_shape {} differs from W's {}x{}x{}", fmt::join(f.kernel, "x"), w[2], w[3], w[4]));
+    f.stride = windowInts(n, a, "strides", 1, 3), f.dilation = windowInts(n, a, "dilations", 1, 3);
+    if (n.input_size() > 2 && !n.input(2).empty()) f.bias = reader_.floats(constant(n, 2), n.name());
+    return f;
+  }
+
+  /// The `depth` output planes of `n`, each a 2-D `op` (attrs: `attrs` plus the filter's height and
+  /// width window) over the input planes `tapsOf(d, taps, reads)` lists with the filter's depth taps
+  /// they pass through, stacked as `n`'s output.
+  void planeByPlane(const onnx::NodeProto &n, Node *x, const Filter3d &f, int64_t depth, OpKind op, Attrs attrs,
+                    const std::function<void(int64_t, std::vector<int64_t> &, std::vector<int64_t> &)> &tapsOf) {
+    if (depth > kMaxDepthPlanes)
+      unsupported(n, fmt::format("{} output depth planes; a 3-D {} runs as one 2-D {} per plane, at most {}", depth, n.op_type(), n.op_type(), kMaxDepthPlanes));
+    attrs["kernel"] = Dims{f.kernel[1], f.kernel[2]}, attrs["stride"] = Dims{f.stride[1], f.stride[2]};
+    attrs["dilation"] = Dims{f.dilation[1], f.dilation[2]}, attrs["bias"] = f.bias.has_value();
     const std::string name = nodeName(n);
     Node *planes = depthPlanes(name, x);
     std::vector<Node *> outputs;
     for (int64_t d = 0; d < depth; ++d) {
-      std::vector<int64_t> taps, reads;  // the filter's depth taps inside the input, and the planes they read
-      for (int64_t kd = 0; kd < kernel[0]; ++kd) {
-        int64_t plane = d * stride[0] - pad[0] + kd * dilation[0];
-        if (plane >= 0 && plane < in[2]) taps.push_back(kd), reads.push_back(plane);
-      }
-      if (taps.empty()) unsupported(n, fmt::format("output depth plane {} reads only padding; pads this deep are not supported", d));
+      std::vector<int64_t> taps, reads;
+      tapsOf(d, taps, reads);
       const std::string planeName = freshName(fmt::format("{}/plane{}", name, d));
-      Node *conv = builder_.add(OpKind::Conv, planeName, {gatherPlanes(planeName, planes, in[1], reads)},
-                                {{"out", w.shape[0]}, {"kernel", Dims{kernel[1], kernel[2]}}, {"stride", Dims{stride[1], stride[2]}},
-                                 {"pad", Dims{pad[1], pad[2], pad[4], pad[5]}}, {"dilation", Dims{dilation[1], dilation[2]}}, {"bias", bias.has_value()}});
-      graph_.weights[planeName + ".weight"] = depthTaps(w, taps, 1);
-      if (bias) graph_.weights[planeName + ".bias"] = *bias;
-      outputs.push_back(conv);
+      outputs.push_back(builder_.add(op, planeName, {gatherPlanes(planeName, planes, x->shape[1], reads)}, attrs));
+      graph_.weights[planeName + ".weight"] = depthTaps(f.w, taps, f.channelAxis);
+      if (f.bias) graph_.weights[planeName + ".bias"] = *f.bias;
     }
     values_[n.output(0)] = stackPlanes(name, outputs);
   }
@@ -585,42 +609,19 @@ class OnnxImporter {
   /// (none: a plane of zero weights over plane 0, which leaves the bias), stacked as channels.
   void importConvTranspose3d(const onnx::NodeProto &n, const Attributes &a, Node *x) {
     const Dims in = x->shape;  // N,C,D,H,W
-    Tensor w = reader_.floats(constant(n, 1), n.name());
-    if (w.shape.size() != 5) unsupported(n, fmt::format("W is f32[{}]; a 3-D transposed convolution needs a 5-D W [C,O,KD,KH,KW]", fmt::join(w.shape, ",")));
-    if (a.i("group", 1) != 1) unsupported(n, "grouped 3-D transposed convolutions (group > 1) are not supported");
-    if (w.shape[0] != in[1]) unsupported(n, fmt::format("W is f32[{}]; its axis 0 must be the input's {} channels", fmt::join(w.shape, ","), in[1]));
-    Dims kernel = a.has("kernel_shape") ? windowInts(n, a, "kernel_shape", 1, 3) : Dims{w.shape[2], w.shape[3], w.shape[4]};
-    if (kernel != Dims{w.shape[2], w.shape[3], w.shape[4]})
-      unsupported(n, fmt::format("kernel_shape {} differs from W's {}x{}x{}", fmt::join(kernel, "x"), w.shape[2], w.shape[3], w.shape[4]));
-    Dims stride = windowInts(n, a, "strides", 1, 3), dilation = windowInts(n, a, "dilations", 1, 3);
-    TransposedWindow window = transposedWindow(n, a, {in[2], in[3], in[4]}, kernel, stride, dilation, false);
+    Filter3d f = filter3d(n, a, in, 0, "a 3-D transposed convolution needs a 5-D W [C,O,KD,KH,KW]");
+    TransposedWindow window = transposedWindow(n, a, {in[2], in[3], in[4]}, f.kernel, f.stride, f.dilation, false);
     const Dims &pad = window.pad;
-    const int64_t depth = stride[0] * (in[2] - 1) + (kernel[0] - 1) * dilation[0] + 1 + window.extra[0] - pad[0] - pad[3];
+    const int64_t depth = f.stride[0] * (in[2] - 1) + (f.kernel[0] - 1) * f.dilation[0] + 1 + window.extra[0] - pad[0] - pad[3];
     if (depth < 1) unsupported(n, fmt::format("its pads crop all {} output depth planes", depth + pad[0] + pad[3]));
-    if (depth > kMaxDepthPlanes)
-      unsupported(n, fmt::format("{} output depth planes; 3-D transposed convolutions run as one 2-D one per plane, at most {}", depth, kMaxDepthPlanes));
-    std::optional<Tensor> bias;
-    if (n.input_size() > 2 && !n.input(2).empty()) bias = reader_.floats(constant(n, 2), n.name());
-    const std::string name = nodeName(n);
-    Node *planes = depthPlanes(name, x);
-    std::vector<Node *> outputs;
-    for (int64_t d = 0; d < depth; ++d) {
-      std::vector<int64_t> taps, reads;  // increasing input planes, and the tap each adds through
-      for (int64_t i = 0; i < in[2]; ++i) {
-        int64_t offset = d + pad[0] - i * stride[0];
-        if (offset >= 0 && offset % dilation[0] == 0 && offset / dilation[0] < kernel[0]) taps.push_back(offset / dilation[0]), reads.push_back(i);
+    Attrs attrs = {{"out", f.w.shape[1]}, {"pad", Dims{pad[1], pad[2], pad[4], pad[5]}}, {"output_padding", Dims{window.extra[1], window.extra[2]}}};
+    planeByPlane(n, x, f, depth, OpKind::ConvTranspose, attrs, [&](int64_t d, std::vector<int64_t> &taps, std::vector<int64_t> &reads) {
+      for (int64_t i = 0; i < in[2]; ++i) {  // increasing input planes, and the tap each adds through
+        int64_t offset = d + pad[0] - i * f.stride[0];
+        if (offset >= 0 && offset % f.dilation[0] == 0 && offset / f.dilation[0] < f.kernel[0]) taps.push_back(offset / f.dilation[0]), reads.push_back(i);
       }
       if (taps.empty()) taps.push_back(-1), reads.push_back(0);
-      const std::string planeName = freshName(fmt::format("{}/plane{}", name, d));
-      Node *conv = builder_.add(OpKind::ConvTranspose, planeName, {gatherPlanes(planeName, planes, in[1], reads)},
-                                {{"out", w.shape[1]}, {"kernel", Dims{kernel[1], kernel[2]}}, {"stride", Dims{stride[1], stride[2]}},
-                                 {"pad", Dims{pad[1], pad[2], pad[4], pad[5]}}, {"dilation", Dims{dilation[1], dilation[2]}},
-                                 {"output_padding", Dims{window.extra[1], window.extra[2]}}, {"bias", bias.has_value()}});
-      graph_.weights[planeName + ".weight"] = depthTaps(w, taps, 0);
-      if (bias) graph_.weights[planeName + ".bias"] = *bias;
-      outputs.push_back(conv);
-    }
-    values_[n.output(0)] = stackPlanes(name, outputs);
+    });
   }
 
   /// The 2-D outputs of consecutive depth planes, each [N,O,H,W], as one [N,O,D,H,W] named `name`,

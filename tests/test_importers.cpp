@@ -498,7 +498,7 @@ TEST_CASE("ONNX: a 3-D conv runs as one 2-D conv per output depth plane over the
   CHECK_MENTIONS(onnxError(padded), "output depth plane 0 reads only padding");
   onnx::ModelProto deep = volume({4, 2, 1, 1, 1});
   setInputShape(deep, {1, 2, 300, 2, 2});
-  CHECK_MENTIONS(onnxError(deep), "300 output depth planes; 3-D convolutions run as one 2-D conv per plane, at most 256");
+  CHECK_MENTIONS(onnxError(deep), "300 output depth planes; a 3-D Conv runs as one 2-D Conv per plane, at most 256");
 }
 
 TEST_CASE("ONNX: a 3-D ConvTranspose runs as one 2-D one per output depth plane over the input planes that reach it") {
