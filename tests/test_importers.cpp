@@ -433,15 +433,23 @@ TEST_CASE("ONNX: 1-D convs and pools run as 2-D ones over a height of 1, 3-D poo
   CHECK_MENTIONS(onnxError(hypercube), "1-D, 2-D and 3-D convolutions (an N,C,L, N,C,H,W or N,C,D,H,W input) only, the input is f32[1,3,2,2,2,2]");
 }
 
+namespace {
+
+/// A Conv or ConvTranspose (`op`) of an input of shape `input` with the constant W of shape `weight`,
+/// each of W's values its index in W.
+onnx::ModelProto windowOverVolume(const std::string &op, std::vector<int64_t> input, std::vector<int64_t> weight) {
+  onnx::ModelProto m = oneNode(op);
+  setInputShape(m, std::move(input));
+  m.mutable_graph()->mutable_node(0)->add_input("w");
+  onnx::TensorProto *w = addInitializer(m, "w", std::move(weight));
+  for (int i = 0; i < w->float_data_size(); ++i) w->set_float_data(i, static_cast<float>(i));
+  return m;
+}
+
+}  // namespace
+
 TEST_CASE("ONNX: a 3-D conv runs as one 2-D conv per output depth plane over the input planes it reads") {
-  auto volume = [](std::vector<int64_t> weight) {
-    onnx::ModelProto m = oneNode("Conv");
-    setInputShape(m, {1, 2, 5, 6, 6});  // C=2, D=5
-    m.mutable_graph()->mutable_node(0)->add_input("w");
-    onnx::TensorProto *w = addInitializer(m, "w", std::move(weight));
-    for (int i = 0; i < w->float_data_size(); ++i) w->set_float_data(i, static_cast<float>(i));  // each value its index
-    return m;
-  };
+  auto volume = [](std::vector<int64_t> weight) { return windowOverVolume("Conv", {1, 2, 5, 6, 6}, std::move(weight)); };  // C=2, D=5
   onnx::ModelProto conv = volume({4, 2, 3, 3, 1});  // O=4, KD=3, KH=3, KW=1
   setAttr(conv, "strides", {2, 1, 1});
   setAttr(conv, "pads", {1, 1, 0, 1, 1, 0});
@@ -502,14 +510,7 @@ TEST_CASE("ONNX: a 3-D conv runs as one 2-D conv per output depth plane over the
 }
 
 TEST_CASE("ONNX: a 3-D ConvTranspose runs as one 2-D one per output depth plane over the input planes that reach it") {
-  auto volume = [](std::vector<int64_t> weight) {
-    onnx::ModelProto m = oneNode("ConvTranspose");
-    setInputShape(m, {1, 2, 3, 4, 4});  // C=2, D=3
-    m.mutable_graph()->mutable_node(0)->add_input("w");
-    onnx::TensorProto *w = addInitializer(m, "w", std::move(weight));
-    for (int i = 0; i < w->float_data_size(); ++i) w->set_float_data(i, static_cast<float>(i));  // each value its index
-    return m;
-  };
+  auto volume = [](std::vector<int64_t> weight) { return windowOverVolume("ConvTranspose", {1, 2, 3, 4, 4}, std::move(weight)); };  // C=2, D=3
   onnx::ModelProto up = volume({2, 5, 2, 3, 3});  // O=5, KD=2
   setAttr(up, "strides", {3, 2, 2});
   setAttr(up, "pads", {0, 1, 1, 0, 1, 1});
