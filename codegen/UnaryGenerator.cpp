@@ -22,41 +22,39 @@ Expr isInfinity(Expr x) { return (bits(x) & u32(0x7fffffff)) == u32(0x7f800000);
 const Expr kInfinity = reinterpret(Float(32), u32(0x7f800000));
 const Expr kNaN = reinterpret(Float(32), u32(0x7fc00000));
 
-/// `value` where `x` is NaN or +inf (x itself there), else `otherwise`; as a blend of bits.
-Expr passSpecial(Expr x, Expr special, Expr otherwise) {
-  return reinterpret(Float(32), select(special, bits(x), bits(otherwise)));
-}
+/// `special` where `is`, else `otherwise`: a select of their bits, which no float flag folds.
+Expr pick(Expr is, Expr special, Expr otherwise) { return reinterpret(Float(32), select(is, bits(special), bits(otherwise))); }
 
 }  // namespace
 
 Expr ieeeExp(Expr x) {
   // float's exp overflows above log(FLT_MAX) = 88.7228; Halide's gives inf there, but 0 for inf itself.
-  return passSpecial(x, isNaN(x), select(x > 88.8f, kInfinity, exp(x)));
+  return pick(isNaN(x), x, pick(isPlusInfinity(x) || x > 88.8f, kInfinity, exp(x)));
 }
 
-Expr ieeeLog(Expr x) { return passSpecial(x, isNaN(x) || isPlusInfinity(x), log(x)); }
+Expr ieeeLog(Expr x) { return pick(isNaN(x) || isPlusInfinity(x), x, log(x)); }
 
 Expr ieeeErf(Expr x) {
   // erf is 1 to float precision from 4 on: the clamp keeps the polynomial's argument finite.
-  return passSpecial(x, isNaN(x), erf(clamp(x, -8.0f, 8.0f)));
+  return pick(isNaN(x), x, erf(clamp(x, -8.0f, 8.0f)));
 }
 
 Expr ieeePow(Expr a, Expr b) {
   // |a|^b as exp(b log|a|), which gives 0 and inf at the extremes (0^-1, 2^inf, 0.5^-inf) where
-  // Halide's pow gives 0; a negative base keeps its sign for odd integer exponents and has no real
-  // power for fractional ones. Infinite exponents count as even.
+  // Halide's pow gives 0. A base with its sign bit set (-0 and -inf too) keeps the sign for odd
+  // integer exponents; a finite negative base has no real power for a fractional exponent.
+  // Infinite exponents count as even.
   Expr magnitude = ieeeExp(b * ieeeLog(abs(a)));
-  Expr integral = b == floor(b), odd = integral && floor(b * 0.5f) * 2.0f != b;
-  return select(a == 1.0f || b == 0.0f, 1.0f,  // even for a NaN exponent or base
-                isNaN(a) || isNaN(b), kNaN,     //
-                a == -1.0f && isInfinity(b), 1.0f,  // (-1)^(+-inf)
-                a >= 0.0f, magnitude,           //
-                !integral, kNaN,                //
-                odd, -magnitude, magnitude);
+  Expr integral = !isInfinity(b) && b == floor(b), odd = integral && floor(b * 0.5f) * 2.0f != b;
+  Expr negative = (bits(a) >> 31) == u32(1), finiteNonzero = !isInfinity(a) && a != 0.0f;
+  Expr signedPower = pick(negative && odd, -magnitude, magnitude);
+  return pick(isNaN(a) || isNaN(b), pick(a == 1.0f || b == 0.0f, 1.0f, kNaN),  // 1^NaN and NaN^0 are 1
+              pick(a == 1.0f || b == 0.0f || (a == -1.0f && isInfinity(b)), 1.0f,  // (-1)^(+-inf) too
+                   pick(negative && finiteNonzero && !integral && !isInfinity(b), kNaN, signedPower)));
 }
 
-Expr nanMax(Expr a, Expr b) { return select(isNaN(a) || isNaN(b), kNaN, max(a, b)); }
-Expr nanMin(Expr a, Expr b) { return select(isNaN(a) || isNaN(b), kNaN, min(a, b)); }
+Expr nanMax(Expr a, Expr b) { return pick(isNaN(a) || isNaN(b), kNaN, max(a, b)); }
+Expr nanMin(Expr a, Expr b) { return pick(isNaN(a) || isNaN(b), kNaN, min(a, b)); }
 
 Expr applyUnary(const UnaryParams &u, Expr x) {
   auto f = [](double v) { return Expr(static_cast<float>(v)); };

@@ -529,13 +529,18 @@ class OnnxImporter {
     Filter3d f{reader_.floats(constant(n, 1), n.name()), {}, {}, {}, std::nullopt, channelAxis};
     const Dims &w = f.w.shape;
     if (w.size() != 5) unsupported(n, fmt::format("W is f32[{}]; {}", fmt::join(w, ","), needs));
-    if (a.i("group", 1) != 1) unsupported(n, fmt::format("grouped 3-D {} (group > 1) are not supported", n.op_type() == "Conv" ? "convolutions" : "transposed convolutions"));
+    if (int64_t groups = a.i("group", 1); groups != 1)
+      unsupported(n, fmt::format("group is {}; 3-D {} take group 1 only", groups, n.op_type() == "Conv" ? "convolutions" : "transposed convolutions"));
     if (w[channelAxis] != in[1])
       unsupported(n, fmt::format("W is f32[{}]; its axis {} must be the input's {} channels", fmt::join(w, ","), channelAxis, in[1]));
     f.kernel = a.has("kernel_shape") ? windowInts(n, a, "kernel_shape", 1, 3) : Dims{w[2], w[3], w[4]};
     if (f.kernel != Dims{w[2], w[3], w[4]}) unsupported(n, fmt::format("kernel_shape {} differs from W's {}x{}x{}", fmt::join(f.kernel, "x"), w[2], w[3], w[4]));
     f.stride = windowInts(n, a, "strides", 1, 3), f.dilation = windowInts(n, a, "dilations", 1, 3);
-    if (n.input_size() > 2 && !n.input(2).empty()) f.bias = reader_.floats(constant(n, 2), n.name());
+    if (n.input_size() > 2 && !n.input(2).empty()) {
+      f.bias = reader_.floats(constant(n, 2), n.name());
+      if (f.bias->shape != Dims{w[1 - channelAxis]})
+        unsupported(n, fmt::format("B is f32[{}]; it needs one value per output channel, f32[{}]", fmt::join(f.bias->shape, ","), w[1 - channelAxis]));
+    }
     return f;
   }
 
@@ -612,13 +617,16 @@ class OnnxImporter {
     Filter3d f = filter3d(n, a, in, 0, "a 3-D transposed convolution needs a 5-D W [C,O,KD,KH,KW]");
     TransposedWindow window = transposedWindow(n, a, {in[2], in[3], in[4]}, f.kernel, f.stride, f.dilation, false);
     const Dims &pad = window.pad;
+    if (window.extra[0] >= std::max(f.stride[0], f.dilation[0]))
+      unsupported(n, fmt::format("output padding {} along the depth must be below the stride or the dilation ({}, {})", window.extra[0], f.stride[0],
+                                 f.dilation[0]));
     const int64_t depth = f.stride[0] * (in[2] - 1) + (f.kernel[0] - 1) * f.dilation[0] + 1 + window.extra[0] - pad[0] - pad[3];
     if (depth < 1) unsupported(n, fmt::format("its pads crop all {} output depth planes", depth + pad[0] + pad[3]));
     Attrs attrs = {{"out", f.w.shape[1]}, {"pad", Dims{pad[1], pad[2], pad[4], pad[5]}}, {"output_padding", Dims{window.extra[1], window.extra[2]}}};
     planeByPlane(n, x, f, depth, OpKind::ConvTranspose, attrs, [&](int64_t d, std::vector<int64_t> &taps, std::vector<int64_t> &reads) {
-      for (int64_t i = 0; i < in[2]; ++i) {  // increasing input planes, and the tap each adds through
-        int64_t offset = d + pad[0] - i * f.stride[0];
-        if (offset >= 0 && offset % f.dilation[0] == 0 && offset / f.dilation[0] < f.kernel[0]) taps.push_back(offset / f.dilation[0]), reads.push_back(i);
+      for (int64_t k = f.kernel[0] - 1; k >= 0; --k) {  // taps downwards: the input planes they come from increase
+        int64_t from = d + pad[0] - k * f.dilation[0];
+        if (from >= 0 && from % f.stride[0] == 0 && from / f.stride[0] < in[2]) taps.push_back(k), reads.push_back(from / f.stride[0]);
       }
       if (taps.empty()) taps.push_back(-1), reads.push_back(0);
     });
@@ -672,6 +680,11 @@ class OnnxImporter {
   TransposedWindow transposedWindow(const onnx::NodeProto &n, const Attributes &a, const Dims &spatial, const Dims &kernel, const Dims &stride,
                                     const Dims &dilation, bool oneD) {
     const size_t axes = spatial.size(), given = oneD ? 1 : axes;  // values ONNX's attributes hold
+    for (size_t d = 0; d < axes; ++d) {  // bounds the full output's size below, and all arithmetic on it
+      if (kernel[d] < 1 || kernel[d] > kMaxAttrInt) unsupported(n, fmt::format("the kernel's size {} along axis {} must lie in 1..{}", kernel[d], d + 2, kMaxAttrInt));
+      if (stride[d] * (spatial[d] - 1) > kMaxAttrInt || (kernel[d] - 1) * dilation[d] > kMaxAttrInt)
+        unsupported(n, fmt::format("the full output would span more than {} values along axis {}", kMaxAttrInt, d + 2));
+    }
     Dims extra = a.ints("output_padding", Dims(given, 0));
     if (extra.size() != given) unsupported(n, fmt::format("'output_padding' must have {} values", given));
     for (int64_t v : extra)
@@ -689,6 +702,8 @@ class OnnxImporter {
     }
     if (target.size() == axes + 2) target.erase(target.begin(), target.begin() + 2);  // N and C given too
     if (target.size() != axes) unsupported(n, fmt::format("output_shape has {} values; give the output's spatial sizes", a.ints("output_shape", {}).size()));
+    for (int64_t v : target)
+      if (v < 1 || v > kMaxAttrInt) unsupported(n, fmt::format("output_shape values must lie in 1..{}, got {}", kMaxAttrInt, v));
     Dims pad(2 * axes);
     for (size_t d = 0; d < axes; ++d) {
       int64_t full = stride[d] * (spatial[d] - 1) + extra[d] + (kernel[d] - 1) * dilation[d] + 1, total = full - target[d];

@@ -495,7 +495,11 @@ TEST_CASE("ONNX: a 3-D conv runs as one 2-D conv per output depth plane over the
 
   onnx::ModelProto grouped = volume({4, 1, 1, 1, 1});
   setAttr(grouped, "group", {2}, false);
-  CHECK_MENTIONS(onnxError(grouped), "grouped 3-D convolutions (group > 1) are not supported");
+  CHECK_MENTIONS(onnxError(grouped), "group is 2; 3-D convolutions take group 1 only");
+  onnx::ModelProto biased = volume({4, 2, 1, 1, 1});
+  biased.mutable_graph()->mutable_node(0)->add_input("b");
+  addInitializer(biased, "b", {3});
+  CHECK_MENTIONS(onnxError(biased), "B is f32[3]; it needs one value per output channel, f32[4]");
   CHECK_MENTIONS(onnxError(volume({4, 2, 3, 3})), "W is f32[4,2,3,3]; a 3-D convolution needs a 5-D W [O,C,KD,KH,KW]");
   onnx::ModelProto mismatched = volume({4, 2, 3, 3, 3});
   setAttr(mismatched, "kernel_shape", {3, 3, 1});
@@ -543,14 +547,24 @@ TEST_CASE("ONNX: a 3-D ConvTranspose runs as one 2-D one per output depth plane 
 
   onnx::ModelProto grouped = volume({2, 5, 1, 1, 1});
   setAttr(grouped, "group", {2}, false);
-  CHECK_MENTIONS(onnxError(grouped), "grouped 3-D transposed convolutions (group > 1) are not supported");
+  CHECK_MENTIONS(onnxError(grouped), "group is 2; 3-D transposed convolutions take group 1 only");
+  onnx::ModelProto padded = volume({2, 5, 2, 1, 1});
+  setAttr(padded, "output_padding", {1, 0, 0});
+  CHECK_MENTIONS(onnxError(padded), "output padding 1 along the depth must be below the stride or the dilation (1, 1)");
+  onnx::ModelProto huge = volume({2, 5, 2, 1, 1});
+  setAttr(huge, "output_shape", {-9223372036854775807LL, 4, 4});
+  CHECK_MENTIONS(onnxError(huge), "output_shape values must lie in 1..2147483647");
+  onnx::ModelProto far = volume({2, 5, 2, 1, 1});
+  setAttr(far, "strides", {2147483647, 1, 1});
+  CHECK_MENTIONS(onnxError(far), "the full output would span more than 2147483647 values along axis 2");
   CHECK_MENTIONS(onnxError(volume({3, 5, 1, 1, 1})), "W is f32[3,5,1,1,1]; its axis 0 must be the input's 2 channels");
   onnx::ModelProto cropped = volume({2, 5, 1, 1, 1});
   setAttr(cropped, "pads", {2, 0, 0, 1, 0, 0});
   CHECK_MENTIONS(onnxError(cropped), "its pads crop all 3 output depth planes");
   onnx::ModelProto sized = volume({2, 5, 2, 1, 1});
-  setAttr(sized, "output_shape", {5, 4, 4});
-  CHECK(importOne(sized).outputs()[0].node->shape == Dims{1, 5, 5, 4, 4});  // one plane beyond the full 4: output padding
+  setAttr(sized, "strides", {2, 1, 1});
+  setAttr(sized, "output_shape", {7, 4, 4});
+  CHECK(importOne(sized).outputs()[0].node->shape == Dims{1, 5, 7, 4, 4});  // one plane beyond the full 6: output padding
 }
 
 TEST_CASE("ONNX: ConvTranspose's pads explicit, from output_shape or from auto_pad; 1-D too") {

@@ -122,7 +122,9 @@ class Generator {
       case 21:
       case 22: return binary(name, x);
       case 23: {  // a run of adjacent axes after the batch
-        int64_t rank = static_cast<int64_t>(x->shape.size()), first = pick(1, std::max<int64_t>(1, rank - 1));
+        int64_t rank = static_cast<int64_t>(x->shape.size());
+        if (rank < 2) return nullptr;  // the batch alone
+        int64_t first = pick(1, rank - 1);
         Dims axes;
         for (int64_t d = first, last = pick(first, rank - 1); d <= last; ++d) axes.push_back(d);
         return add(OpKind::Reduce, name, {x}, {{"fn", pickOf({"mean", "max", "sum"})}, {"axes", axes}, {"keepdims", chance(0.6)}});
