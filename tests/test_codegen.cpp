@@ -659,7 +659,7 @@ output e4
 )");
 }
 
-TEST_CASE("conv_transpose: strides 1 to 3, cropping pads, output padding, dilation, groups, no bias, batch 2") {
+TEST_CASE("conv_transpose: strides 1 to 3, cropping pads, output padding, dilation, groups, no bias, rows one past a vector, batch 2") {
   checkKernels(R"(network ct batch=2
 x  = input(shape=4x5x7)
 a  = conv_transpose(x, out=6, kernel=3, stride=2, pad=1)
@@ -667,6 +667,9 @@ b  = conv_transpose(x, out=4, kernel=2x3, stride=2x3, pad=0x1x1x0, output_paddin
 c  = conv_transpose(x, out=3, kernel=3, dilation=2)
 d  = conv_transpose(x, out=20, kernel=4, stride=2, pad=1)
 e  = conv_transpose(x, out=4, kernel=1, groups=4)
+w  = input(shape=6x3x8)
+f  = conv_transpose(w, out=4, kernel=3, stride=2)  # rows of 17: all 0 when the accumulator's tail was guarded
+output f
 output a
 output b
 output c
