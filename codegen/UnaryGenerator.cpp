@@ -48,9 +48,8 @@ Expr ieeePow(Expr a, Expr b) {
   Expr integral = !isInfinity(b) && b == floor(b), odd = integral && floor(b * 0.5f) * 2.0f != b;
   Expr negative = (bits(a) >> 31) == u32(1), finiteNonzero = !isInfinity(a) && a != 0.0f;
   Expr signedPower = pick(negative && odd, -magnitude, magnitude);
-  return pick(isNaN(a) || isNaN(b), pick(a == 1.0f || b == 0.0f, 1.0f, kNaN),  // 1^NaN and NaN^0 are 1
-              pick(a == 1.0f || b == 0.0f || (a == -1.0f && isInfinity(b)), 1.0f,  // (-1)^(+-inf) too
-                   pick(negative && finiteNonzero && !integral && !isInfinity(b), kNaN, signedPower)));
+  return pick(a == 1.0f || b == 0.0f || (a == -1.0f && isInfinity(b)), 1.0f,  // even 1^NaN, NaN^0 and (-1)^(+-inf)
+              pick(isNaN(a) || isNaN(b) || (negative && finiteNonzero && !integral && !isInfinity(b)), kNaN, signedPower));
 }
 
 Expr nanMax(Expr a, Expr b) { return pick(isNaN(a) || isNaN(b), kNaN, max(a, b)); }
