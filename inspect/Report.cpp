@@ -113,6 +113,9 @@ std::string lanesSection(const ComparedBuild &b) {
 std::string ablationSection(const ReportInput &in) {
   std::string s = "<h2>Fusion ablation</h2>\n<p class=\"note\">The whole model with each optimising pass of the default pipeline left out, "
                   "timed in the same run as the full pipeline, alternating. Above 1: what the pass was worth.</p>\n";
+  if (!in.unchangedPasses.empty())
+    s += fmt::format("<p class=\"unchanged\">Not built: {} (without it the optimised graph is the same: nothing to time).</p>\n",
+                     escape(fmt::format("{}", fmt::join(in.unchangedPasses, ", "))));
   if (in.ablation.empty()) return s + fmt::format("<p>Not run: {}</p>\n", escape(in.ablationNote));
   std::vector<svg::Bar> bars;
   s += "<table id=\"ablation\"><tr><th>pass left out</th><th>whole model ms</th><th>full pipeline ms</th><th>ratio</th></tr>\n";

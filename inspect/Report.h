@@ -27,6 +27,7 @@ struct ReportInput {
   std::string graphProblem;              ///< why there is none
   std::vector<AblationResult> ablation;  ///< empty: not run (ablationNote says why)
   std::string ablationNote;
+  std::vector<std::string> unchangedPasses;  ///< optimising passes that leave this model as it is: nothing to time
   std::vector<svg::Series> convergence;  ///< empty: no database (convergenceNote says why)
   std::string convergenceNote;
   const OrtProfile *ort = nullptr;       ///< ONNX Runtime on the same network (--ort), or none
