@@ -60,14 +60,20 @@ int64_t firstFit(const Interval &v, const std::vector<std::pair<Interval, int64_
   return candidate;
 }
 
-/// A kernel that reads input 0 at exactly the index it writes (the Pointwise trait, and no broadcast
-/// growing the output), so it may overwrite it.
-bool pointwise(const Node &n) { return n.info().has(optrait::Pointwise) && n.inputs()[0]->shape == n.shape; }
+/// A kernel that reads input 0 at exactly the index it writes, so it may overwrite it: a Pointwise op
+/// whose input 0 has its shape (no broadcast growing the output). With nodes inlined, every node of
+/// the chain is Pointwise and of the output's shape, so any reader of an input of that shape reads it
+/// at the index written.
+bool pointwise(const Kernel &k) {
+  const Node &n = *k.node;
+  const Node *first = k.inlined.empty() ? n.inputs()[0] : chainLeaves(n).at(0);
+  return n.info().has(optrait::Pointwise) && first->shape == n.shape;
+}
 
 /// The offset of the value `v` overwrites in place, or -1: a pointwise kernel whose input is an arena
 /// value of the same size read for the last time by this very step, where nothing else lives.
 int64_t inPlaceOffset(const Interval &v, const Kernel &k, const std::vector<std::pair<Interval, int64_t>> &placed) {
-  if (k.outputStorage != k.node || !pointwise(*k.node) || k.inputs.empty()) return -1;
+  if (k.outputStorage != k.node || k.inputs.empty() || !pointwise(k)) return -1;
   for (const auto &[source, offset] : placed) {
     if (source.value != k.inputs[0] || source.last != v.first || source.bytes != v.bytes) continue;
     for (const auto &[other, at] : placed) {

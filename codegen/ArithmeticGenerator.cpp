@@ -1,6 +1,7 @@
 // add, sub, mul and div with a constant operand, and binary's functions of two computed values,
 // broadcast as numpy: the output has every axis of either operand; an operand axis of extent 1 (or one
-// it lacks) repeats its value.
+// it lacks) repeats its value. And every elementwise op's value at one element (pointwiseValue), which
+// these kernels, relu's, unary's, prelu's and the fused chains' (ChainGenerator.cpp) share.
 #include "codegen/Generators.h"
 
 namespace deeper::codegen {
@@ -24,6 +25,23 @@ Expr apply(BinaryFn fn, Expr a, Expr b) {
 
 }  // namespace
 
+Expr pointwiseValue(const Node &node, Expr a, Expr b) {
+  switch (node.op) {
+    case OpKind::Relu: return max(a, 0.0f);
+    case OpKind::Unary: return applyUnary(UnaryParams::of(node), a);
+    case OpKind::PRelu: return select(a > 0.0f, a, b * a);
+    case OpKind::Binary: return apply(binaryFnOf(node), a, b);
+    case OpKind::Add:
+    case OpKind::Sub:
+    case OpKind::Mul:
+    case OpKind::Div:
+      if (node.attrs.count("operand_first") && node.attrBool("operand_first")) std::swap(a, b);
+      return apply(binaryFnOf(node), a, b);
+    default: DEEPER_CHECK(false, "{} is no elementwise op", node.info().name);
+  }
+  return Expr();
+}
+
 Func generateArithmetic(const Kernel &k, const std::vector<ImageParam> &p) {
   std::vector<Var> vars = axisVars(k.outputView);
   std::vector<Expr> at(vars.begin(), vars.end());
@@ -33,10 +51,9 @@ Func generateArithmetic(const Kernel &k, const std::vector<ImageParam> &p) {
   } else {
     const Param operand = k.node->info().params.at(0).param;  // the op's one learned tensor: add's AddOperand, ...
     b = broadcastRead(learned(k, p, operand), learnedView(k, operand), at);
-    if (k.node->attrs.count("operand_first") && k.node->attrBool("operand_first")) std::swap(a, b);
   }
   Func out("arithmetic");
-  out(vars) = apply(binaryFnOf(*k.node), a, b);
+  out(vars) = pointwiseValue(*k.node, a, b);
   scheduleElementwise(out, vars, k);
   return out;
 }

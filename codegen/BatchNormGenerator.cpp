@@ -25,8 +25,7 @@ Func generatePRelu(const Kernel &k, const std::vector<ImageParam> &p) {
   ImageParam input = p[0], slope = learned(k, p, Param::PReluSlope);
   Var i("i"), c("c"), n("n");
   Func out("prelu");
-  Expr x = input(i, c, n);
-  out(i, c, n) = select(x > 0.0f, x, slope(c) * x);
+  out(i, c, n) = pointwiseValue(*k.node, input(i, c, n), slope(c));
   out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
   parallelOuter(out, k.schedule, c, n, k.outputView.extent[1]);
   return out;

@@ -40,7 +40,7 @@ std::vector<std::pair<std::string, Tensor>> packedWeights(const std::vector<Kern
   std::vector<std::pair<std::string, Tensor>> out;
   for (const Kernel &k : kernels)
     for (const PackedParam &p : k.params) {
-      std::string name = p.spec.tensorName(*k.node);
+      std::string name = p.tensorName();
       auto it = weights.find(name);
       if (it == weights.end() || it->second.shape != p.spec.shape)
         fail(fmt::format("the weights have no tensor '{}' of shape f32[{}]", name, fmt::join(p.spec.shape, ",")));

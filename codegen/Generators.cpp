@@ -92,19 +92,20 @@ Halide::Var parallelOuter(Halide::Func f, const Schedule &s, Halide::Var inner, 
 
 namespace {
 
-size_t learnedIndex(const Kernel &k, Param which) {
+size_t learnedIndex(const Kernel &k, Param which, const Node *owner) {
+  if (!owner) owner = k.node;
   for (size_t j = 0; j < k.params.size(); ++j)
-    if (k.params[j].spec.param == which) return j;
-  internalFailure(__FILE__, __LINE__, "the kernel has the parameter", fmt::format("'{}' has no {}", k.node->name, paramInfo(which).role));
+    if (k.params[j].spec.param == which && k.params[j].owner == owner) return j;
+  internalFailure(__FILE__, __LINE__, "the kernel has the parameter", fmt::format("'{}' has no {}", owner->name, paramInfo(which).role));
 }
 
 }  // namespace
 
-Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam> &p, Param which) {
-  return p.at(k.inputs.size() + learnedIndex(k, which));
+Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam> &p, Param which, const Node *owner) {
+  return p.at(k.inputs.size() + learnedIndex(k, which, owner));
 }
 
-const OperandView &learnedView(const Kernel &k, Param which) { return k.params[learnedIndex(k, which)].view; }
+const OperandView &learnedView(const Kernel &k, Param which, const Node *owner) { return k.params[learnedIndex(k, which, owner)].view; }
 
 Halide::Expr clampedWindowMax(Halide::Func source, const Window2d &w, int width, int height, Halide::Expr x, Halide::Expr y, Halide::Expr c,
                               Halide::Expr n) {
@@ -131,8 +132,12 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   KernelPipeline kp;
   for (size_t i = 0; i < k.inputViews.size(); ++i)
     kp.params.push_back(declare("input" + std::to_string(i), k.inputViews[i], k.inputViews[i].batchLast));
-  for (const PackedParam &p : k.params) kp.params.push_back(declare(p.spec.role(), p.view, false));
-  switch (k.node->op) {
+  for (size_t j = 0; j < k.params.size(); ++j)  // an inlined node's may share a role with the kernel's own: numbered
+    kp.params.push_back(declare(k.params[j].owner == k.node ? k.params[j].spec.role() : fmt::format("{}{}", k.params[j].spec.role(), j),
+                                k.params[j].view, false));
+  if (!k.inlined.empty()) {
+    kp.output = generateChain(k, kp.params);
+  } else switch (k.node->op) {
     case OpKind::Conv: kp.output = generateConv(k, kp.params); break;
     case OpKind::Fc: kp.output = generateFc(k, kp.params); break;
     case OpKind::MaxPool:
@@ -140,7 +145,7 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     case OpKind::Lrn: kp.output = generateLrn(k, kp.params); break;
     case OpKind::Concat: kp.output = generateConcat(k, kp.params); break;
     case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params); break;
-    case OpKind::Relu: kp.output = generateRelu(k, kp.params); break;
+    case OpKind::Relu:
     case OpKind::Unary: kp.output = generateUnary(k, kp.params); break;
     case OpKind::Reduce: kp.output = generateReduce(k, kp.params); break;
     case OpKind::PRelu: kp.output = generatePRelu(k, kp.params); break;

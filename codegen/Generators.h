@@ -47,8 +47,7 @@ Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam>
 Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);   // (UnaryGenerator.cpp)
-Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // relu and unary
 /// unary's function of one value (the conv epilogue's activations use it too).
 Halide::Expr applyUnary(const UnaryParams &u, Halide::Expr x);
 /// Halide's exp, log, erf and pow are polynomials built for finite arguments: exp(+inf) and exp(NaN)
@@ -73,12 +72,20 @@ Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> 
 Halide::Func generateConvTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+/// A kernel with nodes inlined into it (passes/ElementwiseFusion.h): their expressions composed, over
+/// every axis of the output (codegen/ChainGenerator.cpp).
+Halide::Func generateChain(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+/// The value of the elementwise `node` (relu, prelu, unary, binary, add, sub, mul, div) at one element,
+/// from its operands' values there: `a`, input 0's; `b`, input 1's for binary, the constant's for
+/// add..div, the slope of the element's channel for prelu, undefined for relu and unary.
+Halide::Expr pointwiseValue(const Node &node, Halide::Expr a, Halide::Expr b);
 
 /// The pipeline parameter that receives `which`, one of `k`'s learned tensors (they follow its
 /// activations in `p`, in the op table's order): named, so no generator counts positions.
-Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam> &p, Param which);
-/// How `k`'s kernel sees the learned tensor `which`.
-const OperandView &learnedView(const Kernel &k, Param which);
+/// `owner`: the node inlined into `k` whose tensor it is (default: `k`'s node).
+Halide::ImageParam learned(const Kernel &k, const std::vector<Halide::ImageParam> &p, Param which, const Node *owner = nullptr);
+/// How `k`'s kernel sees the learned tensor `which` (of `owner`, as for learned()).
+const OperandView &learnedView(const Kernel &k, Param which, const Node *owner = nullptr);
 
 /// The maximum of the (undilated) window `w` of output pixel (x, y) over `source`, a width x height map,
 /// each tap read at clamped coordinates: exact where every window overlaps the map, since a clamped tap

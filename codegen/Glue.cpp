@@ -87,7 +87,7 @@ std::string stepOperands(const GlueInput &in, size_t s, int &weightIndex) {
                        skip ? fmt::format("{} from byte {}", k.inputs[i]->name, skip) : k.inputs[i]->name, skip);
   }
   for (const PackedParam &p : k.params)
-    rows += operandRow({}, weightIndex++, p.view, p.spec.tensorName(*k.node));
+    rows += operandRow({}, weightIndex++, p.view, p.tensorName());
   const Placement &out = in.plan->placement.at(k.node);
   rows += operandRow(out, -1, k.outputView,
                      out.storage == Storage::Arena ? fmt::format("{} (arena bytes {}..{})", k.node->name, out.offset, out.offset + out.bytes)
@@ -107,7 +107,7 @@ std::string cIdentifier(const std::string &name) {
 std::vector<std::string> weightTableNames(const std::vector<Kernel> &kernels) {
   std::vector<std::string> names;
   for (const Kernel &k : kernels)
-    for (const PackedParam &p : k.params) names.push_back(p.spec.tensorName(*k.node));
+    for (const PackedParam &p : k.params) names.push_back(p.tensorName());
   return names;
 }
 

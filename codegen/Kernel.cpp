@@ -111,22 +111,57 @@ std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {
       case Packing::FcMatrix: view = dense({block, i32(spec.shape[1]), padded / block}); break;
       case Packing::ReduceFilter: view = dense({padded, i32(spec.shape[1])}); break;
     }
-    out.push_back(PackedParam{spec, view});
+    out.push_back(PackedParam{spec, view, &node});
   }
+  return out;
+}
+
+std::vector<PackedParam> packedParams(const Kernel &k) {
+  std::vector<PackedParam> out = packedParams(*k.node, k.schedule);
+  for (const Node *n : k.inlined)
+    for (PackedParam &p : packedParams(*n, k.schedule)) out.push_back(std::move(p));
   return out;
 }
 
 namespace {
 
-/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`. Only window kernels,
-/// relu and binary ops read or write values stored channels-last (see passes/ChannelsLast.h).
-OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
-  if (storedChannelsLast(value)) {
-    if (node.op == OpKind::Binary) {  // elementwise along channels; a one-pixel operand reads the same either way
-      if (!storedChannelsLast(node) || isAlias(value))
-        failAtNode(node, fmt::format("a binary kernel reads '{}', stored layout=nhwc, only when stored so itself and from a computed value", value.name));
-      return nhwc(s, s[1]);
+void walkChain(const Node &node, std::vector<const Node *> &leaves, std::vector<const Node *> *inlined) {
+  for (const Node *in : node.inputs()) {
+    if (isInlined(*in)) {
+      walkChain(*in, leaves, inlined);
+      if (inlined) inlined->push_back(in);  // after its operands: the order it is computed in
+    } else if (std::find(leaves.begin(), leaves.end(), in) == leaves.end()) {
+      leaves.push_back(in);
     }
+  }
+}
+
+}  // namespace
+
+std::vector<const Node *> chainLeaves(const Node &node) {
+  std::vector<const Node *> leaves;
+  walkChain(node, leaves, nullptr);
+  return leaves;
+}
+
+namespace {
+
+/// How a kernel that broadcasts elementwise (binary, or a chain of inlined nodes) sees `value`: every
+/// axis, a value stored channels-last through its strides (a one-pixel operand reads the same either way).
+OperandView everyAxis(const Node &node, const Node &value, const Dims &s) {
+  if (!storedChannelsLast(value)) return allAxes(s);
+  if (!storedChannelsLast(node) || isAlias(value))
+    failAtNode(node, fmt::format("a {} kernel reads '{}', stored layout=nhwc, only when stored so itself and from a computed value",
+                                 node.info().name, value.name));
+  return nhwc(s, s[1]);
+}
+
+/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`; `chain`: a kernel that
+/// computes nodes inlined into it too. Only window kernels, relu and binary ops read or write values
+/// stored channels-last (see passes/ChannelsLast.h).
+OperandView viewOf(const Node &node, const Node &value, const Dims &s, bool chain) {
+  if (chain || node.op == OpKind::Binary) return everyAxis(node, value, s);
+  if (storedChannelsLast(value)) {
     if (node.op == OpKind::Relu) {  // elementwise: flat over either layout, when both sides have it
       const Node &in = *node.inputs()[0];
       if (storedChannelsLast(node) != storedChannelsLast(in) || isAlias(in))
@@ -162,8 +197,8 @@ OperandView viewOf(const Node &node, const Node &value, const Dims &s) {
 /// strided view only where the axes a dimension covers lie evenly in the whole tensor (not the batch
 /// and a part of the channels together, as a flat view of the whole slice would need: refused). Axes
 /// of size 1 go with whichever dimension reaches them: their stride never matters.
-std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in) {
-  OperandView view = viewOf(node, in, in.shape);
+std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in, bool chain) {
+  OperandView view = viewOf(node, in, in.shape, chain);
   if (in.op != OpKind::Slice) {
     if (const Node *slice = sliceOnAliasChain(&in))
       failAtNode(node, fmt::format("reads the slice '{}' through the {} '{}'; compiled code reads a slice only directly", slice->name,
@@ -401,18 +436,29 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
     if (node->shape.size() > kMaxRank)
       failAtNode(*node, fmt::format("f32[{}] has rank {}; compiled code handles rank {} at most", fmt::join(node->shape, ","),
                                     node->shape.size(), kMaxRank));
+    if (isInlined(*node)) {
+      std::string why = whyNotInlinable(graph, *node);
+      if (!why.empty()) failAtNode(*node, fmt::format("inline=true, but {}; set inline=false (its own kernel)", why));
+    }
     if (!runsKernel(*node)) continue;
     Schedule schedule = defaultSchedule(*node, lanes);
     DEEPER_CHECK(scheduleProblem(*node, schedule).empty(), "default schedule of '{}': {}", node->name, scheduleProblem(*node, schedule));
     if (choices) schedule = chosenSchedule(*choices, *node, schedule);
-    Kernel k{node.get(), schedule, {}, {}, {}, {}, viewOf(*node, *node, node->shape)};
-    for (const Node *in : node->inputs()) {
-      auto [view, offset] = inputViewOf(*node, *in);
+    Kernel k;
+    k.node = node.get();
+    k.schedule = schedule;
+    std::vector<const Node *> leaves;
+    walkChain(*node, leaves, &k.inlined);
+    const bool chain = !k.inlined.empty();
+    if (!chain) leaves.assign(node->inputs().begin(), node->inputs().end());  // positional: binary(x, x) reads x twice
+    for (const Node *in : leaves) {
+      auto [view, offset] = inputViewOf(*node, *in, chain);
       k.inputs.push_back(storageRoot(in));
       k.inputViews.push_back(view);
       k.inputOffsets.push_back(offset);
     }
-    k.params = packedParams(*node, k.schedule);
+    k.outputView = viewOf(*node, *node, node->shape, chain);
+    k.params = packedParams(k);
     k.outputStorage = node.get();
     kernels.push_back(std::move(k));
   }
@@ -422,13 +468,43 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
   return kernels;
 }
 
+namespace {
+
+/// "op attr=value ...", and apart its learned tensors' roles and logical shapes: how they are packed
+/// follows from the op and the schedule, so that the text before " | " is the same for every schedule
+/// of one problem (what deeper tune keys).
+std::string opText(const Node &node) {
+  std::string text = node.info().name;
+  for (const std::string &attr : printAttrs(node)) text += " " + attr;
+  return text;
+}
+
+std::string paramsText(const Node &node) {
+  std::string text;
+  for (const ParamSpec &spec : paramsOf(node)) text += fmt::format(" {}={}", spec.role(), dimsString(spec.shape));
+  return text;
+}
+
+}  // namespace
+
 std::string Kernel::canonical() const {
-  std::string text = node->info().name;
-  for (const std::string &attr : printAttrs(*node)) text += " " + attr;
+  std::string text = opText(*node);
   for (const OperandView &v : inputViews) text += " in=" + viewText(v, true);
-  // Learned tensors by their logical shapes: how they are packed follows from the op and the schedule,
-  // so that the text before " | " is the same for every schedule of one problem (what deeper tune keys).
-  for (const PackedParam &p : params) text += fmt::format(" {}={}", p.spec.role(), dimsString(p.spec.shape));
+  text += paramsText(*node);
+  if (!inlined.empty()) {  // the chain's expression: each inlined node (t0, t1, ...) on the inputs (in0, ...) and those before it
+    std::vector<const Node *> leaves = chainLeaves(*node);
+    auto operands = [&](const Node &n) {
+      std::vector<std::string> refs;
+      for (const Node *in : n.inputs()) {
+        auto t = std::find(inlined.begin(), inlined.end(), in);
+        refs.push_back(t != inlined.end() ? fmt::format("t{}", t - inlined.begin())
+                                          : fmt::format("in{}", std::find(leaves.begin(), leaves.end(), in) - leaves.begin()));
+      }
+      return fmt::format("({})", fmt::join(refs, ","));
+    };
+    for (size_t j = 0; j < inlined.size(); ++j) text += fmt::format(" t{}=[{}{}{}]", j, opText(*inlined[j]), paramsText(*inlined[j]), operands(*inlined[j]));
+    text += " of" + operands(*node);
+  }
   return text + " out=" + viewText(outputView, true) + " | " + schedule.print();
 }
 

@@ -35,12 +35,21 @@ struct OperandView {
 struct PackedParam {
   ParamSpec spec;
   OperandView view;
+  const Node *owner;  ///< whose learned tensor: the kernel's node, or one inlined into it
+
+  /// Its name in the weights: "<owner>.<role>".
+  std::string tensorName() const { return spec.tensorName(*owner); }
 };
 
 struct Kernel {
-  const Node *node;
+  const Node *node = nullptr;
   Schedule schedule;
-  std::vector<const Node *> inputs;  ///< storage roots of the inputs (aliases resolved)
+  /// Elementwise nodes computed inside this kernel (inline=true, passes/ElementwiseFusion.h), each
+  /// after its operands: the kernel reads the chain's leaves, not their values.
+  std::vector<const Node *> inlined;
+  /// Storage roots of the inputs (aliases resolved): the node's operands, or with `inlined` those of
+  /// the whole chain that are not inlined, each once.
+  std::vector<const Node *> inputs;
   std::vector<OperandView> inputViews;
   /// Where each input starts in its storage root, in floats: non-zero for a channel slice (sibling-merge).
   std::vector<int64_t> inputOffsets;
@@ -62,6 +71,11 @@ struct Kernel {
   /// " | " and the schedule. What comes before " | " does not depend on the schedule.
   std::string canonical() const;
 };
+
+/// What a kernel computing `node` and the nodes inlined into it (passes/ElementwiseFusion.h) reads:
+/// every operand of theirs that is not inlined, each value once, in the order a depth-first walk of
+/// the operands from `node` meets them. Its inputs are these values' storage roots.
+std::vector<const Node *> chainLeaves(const Node &node);
 
 /// The default schedule of `node` for a target whose vectors hold `lanes` floats.
 Schedule defaultSchedule(const Node &node, int lanes);
@@ -101,9 +115,11 @@ inline int64_t blockedOffset(int64_t o, int64_t within, int64_t perChannel, int6
   return (o / block * perChannel + within) * block + o % block;
 }
 
-/// The learned tensors of `node` as a kernel with schedule `s` reads them (their views); a kernel whose
-/// schedule changes must have them again.
+/// The learned tensors of `node` as a kernel with schedule `s` reads them (their views).
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s);
+/// Those of `k`'s node, then of each node inlined into it: a kernel whose schedule changes must have
+/// them again.
+std::vector<PackedParam> packedParams(const Kernel &k);
 
 /// Winograd F(MxM,RxR)'s transforms (codegen/WinogradConv.cpp), T = M + R - 1: B^T (TxT), G (TxR),
 /// A^T (MxT); Y = A^T [(G g G^T) * (B^T d B)] A.

@@ -43,6 +43,11 @@ std::string whyNoKernel(const Node &node) {
   if (node.op == OpKind::Input) return "a graph input";
   if (isAlias(node)) return fmt::format("a view of its input's storage ({})", opInfo(node.op).name);
   if (node.op == OpKind::Concat) return "an in-place concat: its inputs write into it (concat-elision)";
+  if (isInlined(node)) {
+    const Node *reader = &node;
+    while (isInlined(*reader)) reader = reader->uses().at(0).user;
+    return fmt::format("computed inside the kernel of '{}' (elementwise-fusion)", reader->name);
+  }
   return "computes nothing of its own";
 }
 
@@ -52,6 +57,10 @@ KernelRecord kernelRecord(const Kernel &k, const std::string &function) {
   r.op = k.node->opLabel();
   r.nodeText = printNode(*k.node);
   r.absorbed = k.node->absorbed;
+  for (const Node *n : k.inlined) {
+    r.absorbed.push_back(n->name);
+    r.absorbed.insert(r.absorbed.end(), n->absorbed.begin(), n->absorbed.end());
+  }
   for (size_t i = 0; i < k.inputViews.size(); ++i) {
     r.inputs.push_back(shapeText(k.inputViews[i]) + " " + k.inputs[i]->name);
     r.inputBytes += 4 * elements(k.inputViews[i]);

@@ -88,13 +88,8 @@ Func elementwise(const Kernel &k, const ImageParam &input, const std::function<E
 
 }  // namespace
 
-Func generateRelu(const Kernel &k, const std::vector<ImageParam> &p) {
-  return elementwise(k, p[0], [](Expr x) { return max(x, 0.0f); }, "relu");
-}
-
 Func generateUnary(const Kernel &k, const std::vector<ImageParam> &p) {
-  UnaryParams u = UnaryParams::of(*k.node);
-  return elementwise(k, p[0], [&](Expr x) { return applyUnary(u, x); }, "unary");
+  return elementwise(k, p[0], [&](Expr x) { return pointwiseValue(*k.node, x, Expr()); }, k.node->info().name);
 }
 
 }  // namespace deeper::codegen

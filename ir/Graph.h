@@ -30,6 +30,7 @@ namespace deeper {
 using Attrs = std::map<std::string, AttrValue>;
 
 struct Node;
+class Graph;
 
 /// One read of a value: operand `operand` of `user`.
 struct Use {
@@ -99,8 +100,15 @@ bool isWindowOp(OpKind op);
 /// True when `node`'s value is stored channels innermost (N,H,W,C in memory: layout=nhwc, see
 /// passes/ChannelsLast.h); for an alias, its storage root's.
 bool storedChannelsLast(const Node &node);
+/// True for an elementwise node computed inside the kernel of its one reader (inline=true: see
+/// passes/ElementwiseFusion.h): it has no kernel and no storage of its own.
+bool isInlined(const Node &node);
+/// Why `node` cannot be computed inside the kernel of its reader (inline=true), or "" when it can: it
+/// is an op the fused kernels compute (its op table entry has `inline`), no graph output, read by one
+/// such node of its shape only, and neither is stored channels-last.
+std::string whyNotInlinable(const Graph &graph, const Node &node);
 /// True for nodes compiled code runs a kernel for: not a graph input, not an alias, not an in-place
-/// concat (its inputs write into it, see passes/ConcatElision.h).
+/// concat (its inputs write into it, see passes/ConcatElision.h), not inlined into its reader.
 bool runsKernel(const Node &node);
 
 /// A UserError about `node`, at its source location when it has one, else naming it.

@@ -7,6 +7,7 @@
 #include "passes/ChannelsLast.h"
 #include "passes/ConcatElision.h"
 #include "passes/ConvPoolFusion.h"
+#include "passes/ElementwiseFusion.h"
 #include "passes/EpilogueFusion.h"
 #include "passes/InferenceCleanup.h"
 #include "passes/OutputCopies.h"

@@ -103,7 +103,7 @@ TEST_CASE("ir: pipeline control and instrumentation") {
   CHECK(all.status == 0);
   CHECK(all.output.find("# *** IR after shape-inference (unchanged) ***") != std::string::npos);
   CHECK(all.output.find("# *** IR after epilogue-fusion (changed) ***") != std::string::npos);
-  CHECK(all.output.find("# pass timing (10 passes") != std::string::npos);
+  CHECK(all.output.find("# pass timing (11 passes") != std::string::npos);
   CHECK(all.output.find("c = conv(x, out=4, kernel=3x3, pad=1x1, relu=true) : f32[1,4,6,6]") != std::string::npos);
   auto one = runDeeper("ir " + dir + "/small.dnet --print-after=inference-cleanup --verify-each -o " + dir + "/out.ir");
   CHECK(one.output.find("IR after inference-cleanup") != std::string::npos);

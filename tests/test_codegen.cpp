@@ -6,6 +6,7 @@
 #include "codegen/Compile.h"
 #include "codegen/Generators.h"
 #include "codegen/ScheduleFile.h"
+#include "ir/Printer.h"
 #include "passes/PassManager.h"
 #include "reference/Executor.h"
 #include "reference/Weights.h"
@@ -98,7 +99,7 @@ void checkKernelsOn(const std::string &text, const TensorMap &given, const std::
   for (Kernel &k : kernelsOf(g, lanes)) {
     if (vary) {
       vary(*k.node, k.schedule);
-      k.params = packedParams(*k.node, k.schedule);
+      k.params = packedParams(k);
     }
     INFO("kernel " << k.node->name << ": " << k.canonical());
     codegen::KernelPipeline kp = codegen::generateKernel(k, host);
@@ -109,7 +110,7 @@ void checkKernelsOn(const std::string &text, const TensorMap &given, const std::
     }
     for (size_t j = 0; j < k.params.size(); ++j) {
       const PackedParam &p = k.params[j];
-      Tensor packed = packParam(k, p, weights.at(p.spec.tensorName(*k.node)));
+      Tensor packed = packParam(k, p, weights.at(p.tensorName()));
       kp.params[k.inputs.size() + j].set(toBuffer(p.view, 0, packed.data));
     }
     const Tensor &want = values.at(k.node->name);
@@ -718,6 +719,79 @@ output a5
 output a6
 output a7
 )");
+}
+
+/// `text` after elementwise-fusion, printed: its chains are kernels with nodes inlined.
+std::string withChainsFused(const std::string &text, size_t inlined) {
+  Graph g = test::parse(text);
+  PassOptions o;
+  o.pipeline = {"elementwise-fusion"};
+  o.verifyEach = true;
+  runPasses(g, o);
+  size_t marked = 0;
+  for (const auto &n : g.nodes()) marked += isInlined(*n);
+  CHECK(marked == inlined);
+  return printGraph(g);
+}
+
+TEST_CASE("elementwise chains in one kernel: every composable op, broadcast leaves and constants, slices, vector tails, ranks 2 to 5, batch 2") {
+  checkKernels(withChainsFused(R"(network chains batch=2
+x  = input(shape=3x5x19)
+g  = input(shape=3x1x1)
+w  = input(shape=6x5x19)
+s  = unary(x, fn=sigmoid)
+m  = binary(x, s, fn=mul)
+a  = add(m, operand=5x1)
+d  = div(a, operand=19, operand_first=true)
+p  = prelu(d)
+r  = relu(p)
+gt = binary(r, g, fn=mul)
+e  = unary(gt, fn=hardswish)
+cp = unary(e, fn=clip, lo=-0.5, hi=0.75)
+sl = slice(w, begin=2, end=5)
+pw = binary(sl, cp, fn=pow)
+mx = binary(pw, cp, fn=max)
+out1 = sub(mx, operand=3x5x19)
+v  = input(shape=7)
+v1 = unary(v, fn=neg)
+v2 = prelu(v1)
+v3 = mul(v2, operand=7)
+f  = input(shape=2x3x4x17)
+f1 = unary(f, fn=tanh)
+f2 = unary(f, fn=erf)
+f3 = binary(f1, f2, fn=min)
+f4 = unary(f3, fn=leakyrelu, alpha=0.3)
+output out1
+output v3
+output f4
+)", 15));
+}
+
+TEST_CASE("inline=true where no kernel computes the node is a user error") {
+  for (const char *reader : {"conv(r, out=2, kernel=1)", "binary(r, r, fn=add)\nz = relu(r)", "binary(r, y, fn=add)"}) {
+    Graph g = test::parse(std::string("x = input(shape=2x1x3)\ny = input(shape=2x3x3)\nr = relu(x, inline=true)\nq = ") + reader + "\noutput q\n");
+    std::string error = test::userErrorOf([&] { kernelsOf(g, 16); });
+    INFO(error);
+    CHECK_MENTIONS(error, "inline=true, but ");
+    CHECK_MENTIONS(error, "set inline=false");
+  }
+  Graph out = test::parse("x = input(shape=4)\nr = relu(x, inline=true)\noutput r\n");
+  CHECK_MENTIONS(test::userErrorOf([&] { kernelsOf(out, 16); }), "it is a graph output or has several readers");
+}
+
+TEST_CASE("a chain's kernel text says which node reads which: the same ops in another order are another kernel") {
+  auto canonicalOf = [](const char *first, const char *second) {
+    Graph g = test::parse(std::string("x = input(shape=4x4)\ny = input(shape=4x4)\na = unary(x, fn=neg, inline=true)\nb = binary(") + first + ", " + second +
+                          ", fn=sub)\noutput b\n");
+    std::vector<Kernel> kernels = kernelsOf(g, 16);
+    REQUIRE(kernels.size() == 1);
+    CHECK(kernels[0].inlined.size() == 1);
+    return kernels[0].canonical();
+  };
+  std::string ay = canonicalOf("a", "y"), ya = canonicalOf("y", "a");
+  CHECK(ay != ya);
+  CHECK_MENTIONS(ay, "t0=[unary fn=neg inline=true(in0)] of(t0,in1)");
+  CHECK_MENTIONS(ya, "t0=[unary fn=neg inline=true(in1)] of(in0,t0)");
 }
 
 TEST_CASE("concat, softmax and log-softmax along every axis") {

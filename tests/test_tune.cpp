@@ -98,7 +98,7 @@ TEST_CASE("tune space: every neighbour of every GoogLeNet kernel, two moves out,
             CHECK(Schedule::parse(n.print()) == n);
             if (k.lane > 1) CHECK_FALSE(n.parallel);  // lanes after the first run serially
             Kernel moved = k;  // its measurements are filed under the same problem as the default's
-            moved.schedule = n, moved.params = packedParams(*k.node, n);
+            moved.schedule = n, moved.params = packedParams(moved);
             CHECK(kernelProblem(moved) == kernelProblem(k));
             algorithms.insert(n.winograd);
             ++moves;
