@@ -2,10 +2,11 @@
 // are expressions, composed at each output element, and only the last node's reaches memory.
 //
 // The algorithm: every node of the chain has the output's shape, so all are evaluated at the same
-// element `at` (every axis, innermost first). The chain's leaves are read there through numpy's
-// broadcasting (a leaf of fewer or size-1 axes repeats), a constant operand likewise, a prelu's slope
-// at the element's channel (axis 1). The schedule is a broadcasting elementwise kernel's: vectors
-// along the innermost axis, tasks of the outermost.
+// element `at`: by every axis, innermost first, or where no op of the chain tells axes apart (no
+// broadcast, no prelu) at each sample's elements as one row (codegen/Kernel.cpp chooses). The leaves
+// are read there through numpy's broadcasting (a leaf of fewer or size-1 axes repeats), a constant
+// operand likewise, a prelu's slope at the element's channel (axis 1). The schedule: vectors along
+// the innermost dimension, tasks of the outermost.
 #include "codegen/Generators.h"
 
 #include <map>

@@ -156,11 +156,33 @@ OperandView everyAxis(const Node &node, const Node &value, const Dims &s) {
   return nhwc(s, s[1]);
 }
 
-/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`; `chain`: a kernel that
-/// computes nodes inlined into it too. Only window kernels, relu and binary ops read or write values
-/// stored channels-last (see passes/ChannelsLast.h).
-OperandView viewOf(const Node &node, const Node &value, const Dims &s, bool chain) {
-  if (chain || node.op == OpKind::Binary) return everyAxis(node, value, s);
+/// How a kernel with nodes inlined into it reads its operands: each sample as one row, or by every axis.
+enum class ChainView { None, Rows, EveryAxis };
+
+/// Rows where no op of the chain tells one axis from another: every leaf has the output's shape (no
+/// broadcast), no prelu (a slope per channel), constants of one value. As a lone relu's, its batch
+/// stays free (one compiled kernel serves every batch) and vectors run along the whole sample, not
+/// along the last axis (7 floats on a 7x7 map).
+ChainView chainView(const Node &node, const std::vector<const Node *> &leaves, const std::vector<const Node *> &inlined) {
+  if (inlined.empty()) return ChainView::None;
+  for (const Node *leaf : leaves)
+    if (leaf->shape != node.shape) return ChainView::EveryAxis;
+  std::vector<const Node *> computed = inlined;
+  computed.push_back(&node);
+  for (const Node *n : computed) {
+    if (n->op == OpKind::PRelu) return ChainView::EveryAxis;
+    for (const ParamSpec &spec : paramsOf(*n))
+      if (checkedNumel(spec.shape).value() != 1) return ChainView::EveryAxis;
+  }
+  return ChainView::Rows;
+}
+
+/// How `node`'s kernel sees `value` (one of its inputs, or itself) of shape `s`; `chain`: how a kernel
+/// that computes nodes inlined into it too does. Only window kernels, relu and binary ops read or
+/// write values stored channels-last (see passes/ChannelsLast.h).
+OperandView viewOf(const Node &node, const Node &value, const Dims &s, ChainView chain) {
+  if (chain == ChainView::Rows) return rows(s);
+  if (chain == ChainView::EveryAxis || node.op == OpKind::Binary) return everyAxis(node, value, s);
   if (storedChannelsLast(value)) {
     if (node.op == OpKind::Relu) {  // elementwise: flat over either layout, when both sides have it
       const Node &in = *node.inputs()[0];
@@ -197,7 +219,7 @@ OperandView viewOf(const Node &node, const Node &value, const Dims &s, bool chai
 /// strided view only where the axes a dimension covers lie evenly in the whole tensor (not the batch
 /// and a part of the channels together, as a flat view of the whole slice would need: refused). Axes
 /// of size 1 go with whichever dimension reaches them: their stride never matters.
-std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in, bool chain) {
+std::pair<OperandView, int64_t> inputViewOf(const Node &node, const Node &in, ChainView chain) {
   OperandView view = viewOf(node, in, in.shape, chain);
   if (in.op != OpKind::Slice) {
     if (const Node *slice = sliceOnAliasChain(&in))
@@ -449,8 +471,8 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
     k.schedule = schedule;
     std::vector<const Node *> leaves;
     walkChain(*node, leaves, &k.inlined);
-    const bool chain = !k.inlined.empty();
-    if (!chain) leaves.assign(node->inputs().begin(), node->inputs().end());  // positional: binary(x, x) reads x twice
+    const ChainView chain = chainView(*node, leaves, k.inlined);
+    if (chain == ChainView::None) leaves.assign(node->inputs().begin(), node->inputs().end());  // positional: binary(x, x) reads x twice
     for (const Node *in : leaves) {
       auto [view, offset] = inputViewOf(*node, *in, chain);
       k.inputs.push_back(storageRoot(in));

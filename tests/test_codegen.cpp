@@ -761,10 +761,33 @@ f1 = unary(f, fn=tanh)
 f2 = unary(f, fn=erf)
 f3 = binary(f1, f2, fn=min)
 f4 = unary(f3, fn=leakyrelu, alpha=0.3)
+h  = input(shape=8x3x5)
+hs = slice(h, begin=2, end=6)
+h1 = unary(hs, fn=exp)
+h2 = mul(h1, operand=1)
+h3 = binary(h2, hs, fn=sub)
 output out1
 output v3
 output f4
-)", 15));
+output h3
+)", 17));
+}
+
+TEST_CASE("a chain that broadcasts nothing reads each sample as one row: one kernel serves every batch") {
+  auto chainAt = [](int batch, const char *other) {  // the kernel's output view and text
+    Graph g = test::parse(fmt::format("network n batch={}\nx = input(shape=3x7x7)\ny = input(shape={})\na = unary(x, fn=sigmoid, inline=true)\n"
+                                      "b = binary(a, y, fn=mul)\noutput b\n", batch, other));
+    std::vector<Kernel> kernels = kernelsOf(g, 16);
+    REQUIRE(kernels.size() == 1);
+    return std::make_pair(kernels[0].outputView, kernels[0].canonical());
+  };
+  auto rows = chainAt(1, "3x7x7");
+  CHECK(rows.first.extent == std::vector<int32_t>{147, 1});
+  CHECK(rows.first.batchLast);
+  CHECK(rows.second == chainAt(3, "3x7x7").second);
+  auto axes = chainAt(1, "3x1x1");  // a gate per channel: every axis, the batch fixed with them
+  CHECK(axes.first.extent == std::vector<int32_t>{7, 7, 3, 1});
+  CHECK(axes.second != chainAt(3, "3x1x1").second);
 }
 
 TEST_CASE("inline=true where no kernel computes the node is a user error") {
