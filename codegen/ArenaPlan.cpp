@@ -61,12 +61,16 @@ int64_t firstFit(const Interval &v, const std::vector<std::pair<Interval, int64_
 }
 
 /// A kernel that reads input 0 at exactly the index it writes, so it may overwrite it: a Pointwise op
-/// whose input 0 has its shape (no broadcast growing the output). With nodes inlined, every node of
-/// the chain is Pointwise and of the output's shape, so any reader of an input of that shape reads it
-/// at the index written.
+/// whose input 0 has its shape (no broadcast growing the output), and no other input reading other
+/// bytes of its storage (a slice of it). With nodes inlined, every node of the chain is Pointwise and
+/// of the output's shape, so each reader of an input of that shape reads it at the index written.
 bool pointwise(const Kernel &k) {
   const Node &n = *k.node;
   const Node *first = k.inlined.empty() ? n.inputs()[0] : chainLeaves(n).at(0);
+  for (size_t i = 1; i < k.inputs.size(); ++i)
+    if (k.inputs[i] == k.inputs[0] && (k.inputOffsets[i] != k.inputOffsets[0] || k.inputViews[i].extent != k.inputViews[0].extent ||
+                                       k.inputViews[i].stride != k.inputViews[0].stride))
+      return false;
   return n.info().has(optrait::Pointwise) && first->shape == n.shape;
 }
 

@@ -72,8 +72,8 @@ Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> 
 Halide::Func generateConvTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-/// A kernel with nodes inlined into it (passes/ElementwiseFusion.h): their expressions composed, over
-/// every axis of the output (codegen/ChainGenerator.cpp).
+/// A kernel with nodes inlined into it (passes/ElementwiseFusion.h): their expressions composed at
+/// each element of the output, however its view arranges them (codegen/ChainGenerator.cpp).
 Halide::Func generateChain(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 /// The value of the elementwise `node` (relu, prelu, unary, binary, add, sub, mul, div) at one element,
 /// from its operands' values there: `a`, input 0's; `b`, input 1's for binary, the constant's for

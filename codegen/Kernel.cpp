@@ -125,12 +125,15 @@ std::vector<PackedParam> packedParams(const Kernel &k) {
 
 namespace {
 
-void walkChain(const Node &node, std::vector<const Node *> &leaves, std::vector<const Node *> *inlined) {
+/// Each value once: one read twice (binary(a, a)) is one leaf, or one inlined node computed once.
+void walkChain(const Node &node, std::vector<const Node *> &leaves, std::vector<const Node *> &inlined) {
   for (const Node *in : node.inputs()) {
+    std::vector<const Node *> &seen = isInlined(*in) ? inlined : leaves;
+    if (std::find(seen.begin(), seen.end(), in) != seen.end()) continue;
     if (isInlined(*in)) {
       walkChain(*in, leaves, inlined);
-      if (inlined) inlined->push_back(in);  // after its operands: the order it is computed in
-    } else if (std::find(leaves.begin(), leaves.end(), in) == leaves.end()) {
+      inlined.push_back(in);  // after its operands: the order it is computed in
+    } else {
       leaves.push_back(in);
     }
   }
@@ -139,8 +142,8 @@ void walkChain(const Node &node, std::vector<const Node *> &leaves, std::vector<
 }  // namespace
 
 std::vector<const Node *> chainLeaves(const Node &node) {
-  std::vector<const Node *> leaves;
-  walkChain(node, leaves, nullptr);
+  std::vector<const Node *> leaves, inlined;
+  walkChain(node, leaves, inlined);
   return leaves;
 }
 
@@ -165,8 +168,8 @@ enum class ChainView { None, Rows, EveryAxis };
 /// along the last axis (7 floats on a 7x7 map).
 ChainView chainView(const Node &node, const std::vector<const Node *> &leaves, const std::vector<const Node *> &inlined) {
   if (inlined.empty()) return ChainView::None;
-  for (const Node *leaf : leaves)
-    if (leaf->shape != node.shape) return ChainView::EveryAxis;
+  for (const Node *leaf : leaves)  // (a leaf stored channels-last: everyAxis says why no chain reads it)
+    if (leaf->shape != node.shape || storedChannelsLast(*leaf)) return ChainView::EveryAxis;
   std::vector<const Node *> computed = inlined;
   computed.push_back(&node);
   for (const Node *n : computed) {
@@ -470,7 +473,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
     k.node = node.get();
     k.schedule = schedule;
     std::vector<const Node *> leaves;
-    walkChain(*node, leaves, &k.inlined);
+    walkChain(*node, leaves, k.inlined);
     const ChainView chain = chainView(*node, leaves, k.inlined);
     if (chain == ChainView::None) leaves.assign(node->inputs().begin(), node->inputs().end());  // positional: binary(x, x) reads x twice
     for (const Node *in : leaves) {

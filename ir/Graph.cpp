@@ -50,7 +50,7 @@ bool isInlined(const Node &node) { return node.attrs.count("inline") && node.att
 std::string whyNotInlinable(const Graph &graph, const Node &node) {
   auto fusable = [](const Node &n) { return n.info().findAttr("inline") != nullptr; };
   if (!fusable(node)) return fmt::format("a {} is not computed inside other kernels (relu, prelu, unary, binary, add, sub, mul, div are)", node.info().name);
-  if (!graph.hasSingleUse(&node)) return "it is a graph output or has several readers";
+  if (!graph.hasSingleUse(&node)) return "it is a graph output, unread, or read by several nodes";
   const Node &reader = *node.uses()[0].user;
   if (!fusable(reader)) return fmt::format("its reader '{}' is a {}, which computes no other node", reader.name, reader.info().name);
   if (reader.shape != node.shape) return fmt::format("its reader '{}' broadcasts it to f32[{}]", reader.name, fmt::join(reader.shape, ","));

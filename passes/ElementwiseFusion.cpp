@@ -9,7 +9,10 @@ bool runElementwiseFusion(Graph &graph) {
   bool changed = false;
   for (const auto &node : graph.nodes()) {  // producers before readers: a reader's count includes its chain
     Node &producer = *node;
-    if (!whyNotInlinable(graph, producer).empty()) continue;
+    if (!whyNotInlinable(graph, producer).empty()) {
+      if (isInlined(producer)) producer.attrs["inline"] = false, changed = true;  // a pass since made it a kernel's own again
+      continue;
+    }
     const Node &reader = *producer.uses()[0].user;
     const bool already = isInlined(producer);  // a graph through the passes again
     int size = computed.emplace(&producer, 1).first->second, &into = computed.emplace(&reader, 1).first->second;

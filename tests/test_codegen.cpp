@@ -799,7 +799,7 @@ TEST_CASE("inline=true where no kernel computes the node is a user error") {
     CHECK_MENTIONS(error, "set inline=false");
   }
   Graph out = test::parse("x = input(shape=4)\nr = relu(x, inline=true)\noutput r\n");
-  CHECK_MENTIONS(test::userErrorOf([&] { kernelsOf(out, 16); }), "it is a graph output or has several readers");
+  CHECK_MENTIONS(test::userErrorOf([&] { kernelsOf(out, 16); }), "it is a graph output, unread, or read by several nodes");
 }
 
 TEST_CASE("a chain's kernel text says which node reads which: the same ops in another order are another kernel") {
@@ -869,6 +869,29 @@ TEST_CASE("default schedules follow the target's vector width and the layer's wi
   Graph w = test::parse("x = input(shape=32x14x14)\ny = conv(x, out=64, kernel=3, pad=1)\noutput y\n");
   CHECK(defaultSchedule(*w.find("y"), 8).print() == "vector=8 tile_c=2 tile_x=4 chunk_i=32 block_tasks=true parallel=true winograd=4");
   CHECK(defaultSchedule(*w.find("y"), 16).print() == "vector=16 tile_c=2 tile_x=7 chunk_i=32 block_tasks=true parallel=true winograd=4");
+}
+
+TEST_CASE("the arena plan: a pointwise kernel overwrites its input only where no other operand reads other bytes of it") {
+  auto overwrites = [](const char *second) {  // b = binary(r, second): does b take r's bytes?
+    Graph g = test::parse(std::string("x = input(shape=4x3x3)\nr = relu(x)\ns = slice(r, begin=1, end=2)\nb = binary(r, ") + second +
+                          ", fn=add)\ny = fc(b, out=2)\noutput y\n");
+    std::vector<Kernel> kernels = kernelsOf(g, 16);
+    ArenaPlan plan = planArena(g, kernels);
+    return plan.placement.at(g.find("b")).offset == plan.placement.at(g.find("r")).offset;
+  };
+  CHECK(overwrites("r"));       // r + r: each element read where it is written
+  CHECK_FALSE(overwrites("s"));  // r + r's channel 1 broadcast: channel 1 is read after channel 0 was written
+}
+
+TEST_CASE("a value read twice by its reader is inlined once: computed once, its constant packed once") {
+  Graph g = test::parse("x = input(shape=3x5)\na = add(x, operand=5, inline=true)\nb = binary(a, a, fn=mul)\noutput b\n");
+  std::vector<Kernel> kernels = kernelsOf(g, 16);
+  REQUIRE(kernels.size() == 1);
+  CHECK(kernels[0].inlined.size() == 1);
+  CHECK(kernels[0].inputs.size() == 1);
+  CHECK(kernels[0].params.size() == 1);
+  CHECK_MENTIONS(kernels[0].canonical(), " of(t0,t0) ");
+  checkKernels(printGraph(g));
 }
 
 TEST_CASE("the arena plan: values live at the same time never share bytes, and reuse saves memory") {

@@ -524,7 +524,9 @@ int commandReport(const Options &o) {
       Options without = o;
       without.passes = pipeline;
       without.passes->erase(std::find(without.passes->begin(), without.passes->end(), pass));
-      if (printGraph(prepare(without)) == optimised) {  // the same kernels: a build would time noise
+      Options quiet = without;  // compared, not shown: no pass output twice
+      quiet.printAfter.clear(), quiet.printAfterAll = false, quiet.timePasses = false;
+      if (printGraph(prepare(quiet)) == optimised) {  // the same kernels: a build would time noise
         in.unchangedPasses.push_back(pass);
         continue;
       }
