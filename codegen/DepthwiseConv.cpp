@@ -66,10 +66,8 @@ Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
   }
   // Along a row of pixels for one channel vector at a time: its K*K weight vectors stay in registers
   // (25 of AVX-512's 32 for a 5x5) instead of being loaded again for every pixel.
-  int lanes = 1;
-  while (lanes * 2 <= std::min(channels, k.schedule.vector)) lanes *= 2;
   Var co("co"), ci("ci");
-  out.split(c, co, ci, lanes, TailStrategy::ShiftInwards).reorder(ci, x, co, y, n).vectorize(ci);
+  out.split(c, co, ci, rowVectorWidth(channels, k.schedule.vector), TailStrategy::ShiftInwards).reorder(ci, x, co, y, n).vectorize(ci);
   parallelOuter(out, k.schedule, y, n, k.outputView.extent[1]);
   return out;
 }

@@ -69,9 +69,14 @@ void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars,
   if (k.schedule.parallel && vars.size() > 1) out.parallel(vars.back());
 }
 
-void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes) {
+int rowVectorWidth(int extent, int lanes) {
   int width = 1;
   while (width * 2 <= std::min(extent, lanes)) width *= 2;
+  return width;
+}
+
+void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes) {
+  int width = rowVectorWidth(extent, lanes);
   if (width > 1) f.vectorize(x, width, Halide::TailStrategy::ShiftInwards);
 }
 

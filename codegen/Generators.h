@@ -119,6 +119,8 @@ void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars,
 /// vector up to `lanes` that fits, the last vector shifted inwards to overlap the one before (pure
 /// definitions only). A row of 14 floats under GuardWithIf at 16 lanes would run entirely scalar.
 void vectorizeRow(Halide::Func f, Halide::Var x, int extent, int lanes);
+/// The vector vectorizeRow uses: the widest power of two up to `lanes` that fits in `extent` (1: none).
+int rowVectorWidth(int extent, int lanes);
 
 /// Parallelises `f` over its two outermost dimensions, `inner` (of `innerExtent` iterations) and `outer`
 /// (the batch), when the schedule asks for it. `inner` is cut into at most `tasks` chunks per batch
