@@ -48,7 +48,7 @@ const Node *sliceOnAliasChain(const Node *node) {
 bool isInlined(const Node &node) { return node.attrs.count("inline") && node.attrBool("inline"); }
 
 std::string whyNotInlinable(const Graph &graph, const Node &node) {
-  auto fusable = [](const Node &n) { return n.info().findAttr("inline") != nullptr; };
+  auto fusable = [](const Node &n) { return n.info().has(optrait::Inlinable); };
   if (!fusable(node)) return fmt::format("a {} is not computed inside other kernels (relu, prelu, unary, binary, add, sub, mul, div are)", node.info().name);
   if (!graph.hasSingleUse(&node)) return "it is a graph output, unread, or read by several nodes";
   const Node &reader = *node.uses()[0].user;

@@ -104,7 +104,7 @@ bool storedChannelsLast(const Node &node);
 /// passes/ElementwiseFusion.h): it has no kernel and no storage of its own.
 bool isInlined(const Node &node);
 /// Why `node` cannot be computed inside the kernel of its reader (inline=true), or "" when it can: it
-/// is an op the fused kernels compute (its op table entry has `inline`), no graph output, read by one
+/// is an op the fused kernels compute (the Inlinable trait), no graph output, read by one
 /// such node of its shape only, and neither is stored channels-last.
 std::string whyNotInlinable(const Graph &graph, const Node &node);
 /// True for nodes compiled code runs a kernel for: not a graph input, not an alias, not an in-place

@@ -22,6 +22,11 @@ std::vector<OpInfo> buildTable() {
   DEEPER_CHECK(table.back().kind == OpKind::Op, "parameter {} listed outside its op", role); \
   table.back().params.push_back(ParamInfo{Param::Op##Name, role, Packing::packing, ParamKind::paramKind, when, doc});
 #include "ir/Ops.def"
+  for (OpInfo &op : table)  // one attribute for every op of the trait, documented once
+    if (op.has(Inlinable))
+      op.attrs.push_back(AttrSpec{"inline", AttrType::Bool, "false",
+                                  "computed inside the kernel of its elementwise chain's last node, its one reader of its shape being the "
+                                  "chain's next (elementwise-fusion)"});
   for (const OpInfo &op : table) {
     for (const AttrSpec &attr : op.attrs) {
       if (attr.defaultText)
@@ -57,7 +62,7 @@ const char *patternKindName(PatternKind kind) {
 std::string traitNames(unsigned traits) {
   std::vector<std::string> names;
   for (auto [flag, name] : {std::pair<unsigned, const char *>{optrait::Window, "window"}, {optrait::Alias, "alias"},
-                            {optrait::Pointwise, "pointwise"}, {optrait::NoKernel, "no-kernel"}})
+                            {optrait::Pointwise, "pointwise"}, {optrait::NoKernel, "no-kernel"}, {optrait::Inlinable, "inlinable"}})
     if (traits & flag) names.push_back(name);
   return fmt::format("{}", fmt::join(names, ", "));
 }

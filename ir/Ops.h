@@ -29,7 +29,7 @@ enum class Param {
 
 /// What an op is, beyond its pattern kind (see ir/Ops.def): flags, joined with |.
 namespace optrait {
-enum : unsigned { None = 0, Window = 1u << 0, Alias = 1u << 1, Pointwise = 1u << 2, NoKernel = 1u << 3 };
+enum : unsigned { None = 0, Window = 1u << 0, Alias = 1u << 1, Pointwise = 1u << 2, NoKernel = 1u << 3, Inlinable = 1u << 4 };
 }
 
 /// How code generation lays a learned tensor out for its kernel (codegen/Kernel.cpp, packParam).

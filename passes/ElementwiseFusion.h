@@ -5,7 +5,7 @@
 namespace deeper {
 
 /// Chains of elementwise ops become one kernel (TVM's injective fusion, for the ops whose op table
-/// entry has `inline`: relu, prelu, unary, binary, and add/sub/mul/div with a constant). An
+/// entry has the Inlinable trait: relu, prelu, unary, binary, and add/sub/mul/div with a constant). An
 /// elementwise node whose one reader is such an op of its shape is marked inline=true: it runs no
 /// kernel and has no storage, and the kernel of the first reader down the chain that is not inlined
 /// computes it from the chain's leaves, element by element:
