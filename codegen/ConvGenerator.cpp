@@ -20,6 +20,7 @@ struct Source {
   Func func, rows, acc;
   bool pooled = false, reduced = false;
   RDom inputs;  ///< the reduce's input channels
+  int reduceChannels = 0;  ///< the reduce's output channels (R)
   bool fused() const { return pooled || reduced; }
 };
 
@@ -40,7 +41,7 @@ Source reducedSource(const ConvParams &cp, const ImageParam &input, const Operan
                      const ImageParam &bias) {
   Var x("rx"), y("ry"), c("rc"), n("rn");
   RDom ri(0, in.extent[2], "ri");
-  Source s{Func("reduced"), Func(), Func("reduce_acc"), false, true, ri};
+  Source s{Func("reduced"), Func(), Func("reduce_acc"), false, true, ri, static_cast<int>(cp.reduce)};
   s.acc(c, x, y, n) = bias(c);
   s.acc(c, x, y, n) += weight(c, ri) * input(clamp(x, 0, in.extent[0] - 1), clamp(y, 0, in.extent[1] - 1), ri, n);
   Expr value = cp.reduceRelu ? max(s.acc(c, x, y, n), 0.0f) : s.acc(c, x, y, n);
@@ -57,6 +58,17 @@ Source convSource(const Kernel &k, const ConvParams &cp, const std::vector<Image
   return Source{Func(p[0]), Func(), Func(), false, false, RDom()};
 }
 
+/// The reduce's register tile of channel vectors: at most the conv's, and the one that computes the
+/// fewest padding channels of its R (ties to the wider). MNASNet's 16-channel projection fused into a
+/// 48-channel expansion computed 32 channels, twice its work, in the conv's 2-vector block.
+int reduceBlock(const Schedule &s, int reduceChannels) {
+  auto computed = [&](int block) { return (reduceChannels + block - 1) / block * block; };
+  int best = s.vector;
+  for (int vectors = 2; vectors <= s.tileChannels; ++vectors)
+    if (computed(vectors * s.vector) <= computed(best)) best = vectors * s.vector;
+  return best;
+}
+
 /// One row of the reduce per step of `row`, kept from `task` on (sliding): the 1x1 conv as a register
 /// tile of channel vectors by pixels over the input channels, like the conv itself.
 void scheduleReduced(Source source, const Schedule &s, Func out, Var row, Var task) {
@@ -65,7 +77,7 @@ void scheduleReduced(Source source, const Schedule &s, Func out, Var row, Var ta
   source.acc.update(1).vectorize(a[0], s.vector, TailStrategy::RoundUp);
   Var co("rco"), ci("rci"), xo("rxo"), xi("rxi");
   source.acc.update()
-      .split(a[0], co, ci, s.channelBlock(), TailStrategy::RoundUp)
+      .split(a[0], co, ci, reduceBlock(s, source.reduceChannels), TailStrategy::RoundUp)
       .split(a[1], xo, xi, s.tileWidth, TailStrategy::RoundUp)
       .reorder(ci, xi, source.inputs.x, xo, co, a[2], a[3])
       .vectorize(ci, s.vector)
@@ -134,6 +146,15 @@ Var schedulePooledOutput(Func pooled, Func conv, const Kernel &k, Var &task) {
   while (rows < static_cast<int>(k.node->attrInt("output_maxpool"))) rows *= 2;
   conv.fold_storage(conv.args()[1], rows);
   return row;
+}
+
+/// Whether a tile's accumulators stay in registers from the bias to the epilogue, rather than a row of
+/// them in a buffer the input-channel chunks return to: where the sum is one chunk (the default for
+/// channels-last convs, registerTileChunk in Kernel.cpp) the buffer only costs, every accumulator
+/// stored after each chunk and loaded again by the epilogue (over 16 input channels, as many memory
+/// operations as multiply-adds). Stored channels-last, a tile is whole vectors of the output.
+bool registerTile(const Kernel &k, int groupIn) {
+  return channelsLast(k.outputView) && groupIn <= k.schedule.chunkInputs && ConvParams::of(*k.node).outputMaxPool == 0;
 }
 
 }  // namespace
@@ -209,6 +230,15 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   scheduleSource(source, padded, copy, s, channelsLast(in), out, row, task);
   // The accumulator tile always has its full extent: packed weights are padded to whole channel
   // blocks and the padded input reads 0 past the right edge, so the tile can be fully unrolled.
+  if (registerTile(k, groupIn)) {
+    // One chunk of input channels: each tile's accumulators stay in registers over the whole sum and
+    // the epilogue writes them out from there.
+    out.split(x, xo, xi, s.tileWidth, TailStrategy::ShiftInwards).unroll(ci).unroll(xi);
+    acc.compute_at(out, xo).bound_extent(c, s.channelBlock());
+    acc.vectorize(c, s.vector).unroll(c).unroll(x);
+    acc.update().reorder(c, x, y, r.x, r.y, r.z, n).vectorize(c, s.vector).unroll(c).unroll(x).unroll(y);
+    return result;
+  }
   // One output row of one channel block accumulates in a small buffer, input channels in chunks: the
   // weights of a chunk (chunk x taps x block) stay in L1 while every tile of the row uses them.
   acc.compute_at(out, tile).bound_extent(c, s.channelBlock()).bound(x, 0, rowWidth);

@@ -48,7 +48,7 @@ std::string Schedule::assign(const std::string &key, const std::string &value) {
   if (key == "vector") return positive(vector);
   if (key == "tile_c") return positive(tileChannels);
   if (key == "tile_x") return positive(tileWidth);
-  if (key == "chunk_i") return positive(chunkInputs, 1024);  // GoogLeNet's widest input has 832 channels
+  if (key == "chunk_i") return positive(chunkInputs, kMostChunkInputs);
   if (key == "block_tasks") return flag(blockTasks);
   if (key == "parallel") return flag(parallel);
   if (key == "winograd") {

@@ -29,11 +29,14 @@ struct Target;
 
 namespace deeper {
 
+/// The widest input chunk a schedule may name: ResNet-50's widest conv input has 2048 channels.
+constexpr int kMostChunkInputs = 4096;
+
 struct Schedule {
   int vector = 16;       ///< lanes per vector (16 on AVX-512, 8 on AVX2)
   int tileChannels = 2;  ///< output-channel vectors per register tile (conv, fc)
   int tileWidth = 4;     ///< output pixels per register tile (conv)
-  int chunkInputs = 32;  ///< input channels per weight chunk (the direct conv)
+  int chunkInputs = 32;  ///< input channels per weight chunk (the direct conv); all of them in one: register tiles
   bool blockTasks = false;  ///< tasks are channel blocks rather than rows (conv)
   bool parallel = true;  ///< split the work over the thread pool
   int winograd = 0;  ///< conv 3x3 or 5x5, stride 1: output tile M of Winograd F(MxM,RxR) (2 or 4), 0: direct

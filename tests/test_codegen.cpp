@@ -229,6 +229,45 @@ output c3
       });
 }
 
+TEST_CASE("channels-last convs: register tiles (one input chunk) against row buffers (uneven chunks)") {
+  const char *net = R"(network t batch=2
+x  = input(shape=12x11x10)
+c1 = conv(x, out=37, kernel=3, pad=1, relu=true, layout=nhwc)
+c2 = conv(x, out=20, kernel=1, stride=2, layout=nhwc)
+c3 = conv(x, out=9, kernel=3, pad=1, input_maxpool=3, layout=nhwc)
+c4 = conv(x, out=20, kernel=3, stride=2, pad=1, groups=4, layout=nhwc)
+c5 = conv(x, out=24, kernel=3, pad=1, reduce=20, reduce_relu=true, layout=nhwc)
+c6 = conv(x, out=5, kernel=1, reduce=36)
+p1 = maxpool(c1, kernel=2)
+p2 = maxpool(c2, kernel=2)
+p3 = maxpool(c3, kernel=2)
+p4 = maxpool(c4, kernel=2)
+p5 = maxpool(c5, kernel=2)
+output p1
+output p2
+output p3
+output p4
+output p5
+output c6
+)";
+  Graph g = test::parse(net);
+  for (const char *name : {"c1", "c2", "c3", "c4"}) CHECK(defaultSchedule(*g.find(name), 16).chunkInputs == 32);  // one chunk
+  CHECK(defaultSchedule(*g.find("c5"), 16).chunkInputs == 32);   // the reduce's 20 channels are its input
+  CHECK(defaultSchedule(*g.find("c6"), 16).chunkInputs == 32);   // N,C,H,W: chunks of 32, its row buffer
+  Graph wide = test::parse("x = input(shape=600x2x2)\nc = conv(x, out=8, kernel=1, layout=nhwc)\noutput c\n");
+  CHECK(defaultSchedule(*wide.find("c"), 16).chunkInputs == 1024);
+  // Tiles that do not divide the rows (shifted inwards), channel tiles of 1-3 vectors with padding, a
+  // fused reduce whose tile is narrower than the conv's (c5: 20 channels, a 48-channel block).
+  for (int chunk : {5, kMostChunkInputs})
+    for (auto [tileChannels, tileWidth] : {std::pair{1, 4}, std::pair{3, 5}})
+      checkKernels(net, [&](Schedule &s) {
+        s.chunkInputs = chunk;
+        s.tileChannels = tileChannels;
+        s.tileWidth = tileWidth;
+        s.winograd = 0;
+      });
+}
+
 TEST_CASE("winograd F(2x2,3x3) and F(4x4,3x3): odd and even maps, uneven channel blocks, row or block tasks, both layouts") {
   const char *net = R"(network w batch=2
 x  = input(shape=19x9x7)

@@ -9,7 +9,6 @@ namespace {
 
 constexpr int kWidestTile = 16;      // output pixels (direct) or MxM tiles (Winograd) per register tile
 constexpr int kMostChannelTiles = 8;
-constexpr int kWidestChunk = 512;
 
 /// Accumulator registers of a direct conv's tile, in registers of `lanes` floats.
 int accumulators(const Schedule &s, int lanes) { return s.tileChannels * s.tileWidth * std::max(1, s.vector / lanes); }
@@ -21,7 +20,7 @@ bool inSearchSpace(const Kernel &kernel, const Schedule &s, int lanes) {
   if (!(Schedule::parse(s.print()) == s)) return false;  // a schedule file must be able to say it
   if (kernel.lane > 1 && s.parallel) return false;
   if (s.vector < std::max(4, lanes / 2) || s.vector > 2 * lanes) return false;
-  if (s.tileChannels > kMostChannelTiles || s.tileWidth > kWidestTile || s.chunkInputs > kWidestChunk) return false;
+  if (s.tileChannels > kMostChannelTiles || s.tileWidth > kWidestTile || s.chunkInputs > kMostChunkInputs) return false;
   bool direct = kernel.node->op == OpKind::Conv && !s.winograd;
   return !direct || accumulators(s, lanes) <= (lanes >= 16 ? 28 : 12);
 }
