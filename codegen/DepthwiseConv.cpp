@@ -29,11 +29,11 @@ Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
   const bool planes = !channelsLast(in);  // N,C,H,W: each channel a plane of its own
   Var x("x"), y("y"), c("c"), n("n"), t("tap");
 
-  // The weights one channel vector reads, plain: packing stores them a channel block at a time.
+  // The weights are one block (weightBlock): a channel vector's weights for a tap are one load, read
+  // where it is needed (unpacked once per call, they were copied on one thread before any work).
   ImageParam packed = learned(k, p, Param::ConvWeight);
-  const int block = weightBlock(*k.node, k.schedule);
   Func weight("depthwise_weight");
-  weight(c, t) = packed(c % block, 0, t, c / block);
+  weight(c, t) = packed(c, 0, t, 0);
 
   // The input with zeros around it. In planes, whose rows are the vectors, it is a copy that makes
   // every tap a plain (possibly strided) row load, where clamped coordinates would make it a gather.
@@ -52,9 +52,7 @@ Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
 
   // The schedule. Channels-last: channel vectors innermost (contiguous loads of input, weights and
   // output), pixels, then tasks of rows. Planes: vectors along each row, tasks of channel planes, the
-  // padded plane computed inside its task. The weights are unpacked once per call (K*K per channel).
-  weight.compute_root();
-  weight.vectorize(c, k.schedule.vector, TailStrategy::GuardWithIf);
+  // padded plane computed inside its task.
   if (planes) {
     out.reorder(x, y, c, n);
     vectorizeRow(out, x, k.outputView.extent[0], k.schedule.vector);
@@ -67,8 +65,19 @@ Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
   // Along a row of pixels for one channel vector at a time: its K*K weight vectors stay in registers
   // (25 of AVX-512's 32 for a 5x5) instead of being loaded again for every pixel.
   Var co("co"), ci("ci");
-  out.split(c, co, ci, rowVectorWidth(channels, k.schedule.vector), TailStrategy::ShiftInwards).reorder(ci, x, co, y, n).vectorize(ci);
-  parallelOuter(out, k.schedule, y, n, k.outputView.extent[1]);
+  const int lanes = rowVectorWidth(channels, k.schedule.vector), outHeight = k.outputView.extent[1];
+  out.split(c, co, ci, lanes, TailStrategy::ShiftInwards).vectorize(ci);
+  if (outHeight >= kParallelTasks || !k.schedule.parallel) {
+    out.reorder(ci, x, co, y, n);
+    parallelOuter(out, k.schedule, y, n, outHeight);
+    return out;
+  }
+  // Maps of few rows (7 on 2 threads left one idle a seventh of the time): tasks are ranges of channel
+  // vectors over every row, whose loop then still splits into border and interior rows.
+  const int vectors = (channels + lanes - 1) / lanes, ranges = std::min(vectors, kParallelTasks);
+  Var range("range");
+  out.split(co, range, co, (vectors + ranges - 1) / ranges, TailStrategy::GuardWithIf).reorder(ci, x, co, y, range, n);
+  parallelOuter(out, k.schedule, range, n, ranges);
   return out;
 }
 

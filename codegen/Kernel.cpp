@@ -90,7 +90,10 @@ int64_t roundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 }  // namespace
 
 int32_t weightBlock(const Node &node, const Schedule &s) {
-  return s.autoscheduler.empty() ? s.channelBlock() : i32(roundUp(node.shape[1], s.channelBlock()));
+  // One block: an autoscheduler's own splits of the channels would make c % B gathers; a depthwise
+  // conv's vectors need not align with blocks (each reads one weight per channel and tap).
+  bool depthwise = node.op == OpKind::Conv && ConvParams::of(node).groups == node.shape[1];
+  return s.autoscheduler.empty() && !depthwise ? s.channelBlock() : i32(roundUp(node.shape[1], s.channelBlock()));
 }
 
 std::vector<PackedParam> packedParams(const Node &node, const Schedule &s) {

@@ -104,8 +104,9 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
 Tensor packParam(const Kernel &kernel, const PackedParam &param, const Tensor &t);
 
 /// Output channels per block of a conv's or fc's stored weights: the register tile's (channelBlock());
-/// under an autoscheduler all of them in one block, since its own splits of the channels would turn
-/// the blocked index (c % B, c / B) into gathers.
+/// all of them in one block under an autoscheduler, whose own splits of the channels would turn the
+/// blocked index (c % B, c / B) into gathers, and for a conv of one output channel per group
+/// (depthwise), whose channel vectors need not align with blocks.
 int32_t weightBlock(const Node &node, const Schedule &s);
 
 /// Where element `within` (of `perChannel` per output channel) of output channel `o` lies in weights

@@ -483,22 +483,29 @@ output m3
 }
 
 TEST_CASE("depthwise convs stored channels-last or N,C,H,W: strides, uneven and dilated padding, channels not a multiple of the vector") {
+  // Maps of 9 rows (tasks are ranges of channel vectors) and of 17 (tasks are rows).
   const std::string model = R"(network d batch=2
 x  = input(shape=20x9x7)
 e  = conv(x, out=37, kernel=1, layout=nhwc)
 d1 = conv(e, out=37, kernel=3, pad=1, groups=37, relu=true, relu_max=0.5, layout=nhwc)
 d2 = conv(d1, out=37, kernel=3, stride=2, pad=0x1x2x0, groups=37, layout=nhwc)
 d3 = conv(d1, out=37, kernel=5, dilation=2x1, pad=4x2, groups=37, bias=false, layout=nhwc)
+t  = input(shape=5x17x3)
+te = conv(t, out=5, kernel=1, layout=nhwc)
+d4 = conv(te, out=5, kernel=3, pad=1, groups=5, layout=nhwc)
 o2 = conv(d2, out=4, kernel=1)
 o3 = conv(d3, out=4, kernel=1)
+o4 = conv(d4, out=4, kernel=1)
 output o2
 output o3
+output o4
 )";
   Graph g = test::parse(model);
   for (const Kernel &k : kernelsOf(g, 16))
     CHECK(codegen::isDepthwise(k) == (k.node->name[0] == 'd'));  // the depthwise path is taken
   checkKernels(model);
   checkKernels(model, [](Schedule &s) { s.parallel = false, s.vector = 8; });
+  checkKernels(model, [](Schedule &s) { s.vector = 2; });  // 19 vectors of 37 channels: 16 ranges, the last short
 
   // Stored N,C,H,W (as a squeeze-and-excitation gate keeps them): vectors along the padded plane's rows.
   std::string planes = model;
