@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace deeper {
 namespace {
@@ -330,6 +331,21 @@ int groupVector(const Node &conv, int lanes) {
   return groupOut % width == 0 ? width : lanes;
 }
 
+/// Whether a direct conv on a map of 14 rows or fewer, run on every thread, should run tasks of
+/// channel blocks rather than of rows: where the weights are large and the blocks many enough to
+/// share out. Measured (2026-12-02, MNASNet at batch
+/// 1, 2 threads, AVX-512, alternating builds): rows ran its 14x14 convs with 154-368 KiB of weights
+/// 0.6-0.9x the time of blocks (3 blocks on 2 threads leave one idle a third of the time), and a 7x7
+/// one of 6 blocks 0.92-0.96x; blocks ran its 7x7 convs with 1.5-1.6 MiB of weights and 10 or 40
+/// blocks 0.72-0.94x the time of rows.
+bool blockTasksPay(const Node &conv, const Schedule &s) {
+  const ConvParams p = ConvParams::of(conv);
+  const int64_t inputs = (p.reduce > 0 ? p.reduce : conv.inputs()[0]->shape[1]) / p.groups;
+  const int64_t weightBytes = p.out * inputs * p.win.kh * p.win.kw * 4;
+  const int64_t blocks = (p.out + s.channelBlock() - 1) / s.channelBlock();
+  return weightBytes >= 512 * 1024 && blocks >= 8;
+}
+
 /// A direct conv stored channels-last sums all its group's input channels in one chunk, so each tile's
 /// accumulators stay in registers from the bias to the epilogue (ConvGenerator's register tile): the
 /// power of two that holds them. Measured (2026-12-02, batch 1, 2 threads, AVX-512, alternating
@@ -346,7 +362,7 @@ int registerTileChunk(const Node &conv) {
 
 }  // namespace
 
-Schedule defaultSchedule(const Node &node, int lanes) {
+Schedule defaultSchedule(const Node &node, int lanes, bool inBranchLane) {
   Schedule s;
   s.vector = lanes;
   s.tileChannels = 1;
@@ -363,9 +379,12 @@ Schedule defaultSchedule(const Node &node, int lanes) {
     s.tileChannels = node.shape[1] > s.vector ? 2 : 1;
     const Dims map = convOutputShape(node);  // its own rows, before a fused output pool
     s.tileWidth = tileWidthFor(map[3], lanes >= 16 ? 7 : 3);
-    // Maps of 14 rows or fewer: a task per row would read a block's weights 14 times per image.
-    s.blockTasks = map[2] <= 14;
     s.winograd = ConvParams::of(node).winogradApplies() ? winogradTileFor(node) : 0;
+    // Maps of 14 rows or fewer: tasks of channel blocks read each block's weights once per image, where
+    // a task per row reads them all 14 times; but few blocks share the threads out unevenly. A kernel
+    // in a branch lane runs on about one thread, in block order (GoogLeNet's lanes ran 3% slower in
+    // row order, 2026-12-02).
+    s.blockTasks = map[2] <= 14 && (s.winograd || inBranchLane || blockTasksPay(node, s));
     // AVX2's 16 registers and a Winograd product's accumulators: tiles of 4 MxM tiles by 2 vectors.
     // Measured (2026-11-30, a 14x14 F(4x4,3x3) conv 160->320 channels in block tasks, AVX2 code on 1
     // thread of this CPU): 4 tiles 0.65 ms, 2 tiles 7.7 ms, 8 tiles 7.4 ms (spills, found by deeper
@@ -470,8 +489,22 @@ void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
   }
 }
 
+namespace {
+
+/// The nodes in the branch lanes of concurrent modules (lane 1 and up in scheduleBranches).
+std::set<const Node *> branchLaneNodes(const Graph &graph) {
+  std::set<const Node *> out;
+  for (const Node *concat : graph.nodesOfOp(OpKind::Concat))
+    if (concat->attrWord("branches") == "concurrent")
+      for (const std::vector<const Node *> &lane : branchLanes(graph, *concat).lanes) out.insert(lane.begin(), lane.end());
+  return out;
+}
+
+}  // namespace
+
 std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoices *choices) {
   std::vector<Kernel> kernels;
+  const std::set<const Node *> laned = branchLaneNodes(graph);
   for (const GraphOutput &o : graph.outputs())
     if (storedChannelsLast(*o.node))
       failAtNode(*o.node, "is a graph output, stored layout=nhwc; outputs are stored nchw (callers' buffers)");
@@ -484,7 +517,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
       if (!why.empty()) failAtNode(*node, fmt::format("inline=true, but {}; set inline=false (its own kernel)", why));
     }
     if (!runsKernel(*node)) continue;
-    Schedule schedule = defaultSchedule(*node, lanes);
+    Schedule schedule = defaultSchedule(*node, lanes, laned.count(node.get()) > 0);
     DEEPER_CHECK(scheduleProblem(*node, schedule).empty(), "default schedule of '{}': {}", node->name, scheduleProblem(*node, schedule));
     if (choices) schedule = chosenSchedule(*choices, *node, schedule);
     Kernel k;

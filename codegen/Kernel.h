@@ -77,8 +77,9 @@ struct Kernel {
 /// the operands from `node` meets them. Its inputs are these values' storage roots.
 std::vector<const Node *> chainLeaves(const Node &node);
 
-/// The default schedule of `node` for a target whose vectors hold `lanes` floats.
-Schedule defaultSchedule(const Node &node, int lanes);
+/// The default schedule of `node` for a target whose vectors hold `lanes` floats; `inBranchLane`: its
+/// kernel runs in a lane of a concurrent module (passes/BranchSchedule.h), beside the other lanes.
+Schedule defaultSchedule(const Node &node, int lanes, bool inBranchLane = false);
 
 /// What makes `s` no schedule for `node`'s kernel, or "": vectors are powers of two, Winograd only
 /// where it computes the conv, fields the op ignores at their defaults, tiles no wider than the layer.

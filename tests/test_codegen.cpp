@@ -908,13 +908,42 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
 TEST_CASE("default schedules follow the target's vector width and the layer's width") {
   Graph g = test::parse("x = input(shape=8x8x8)\nwide = conv(x, out=64, kernel=3)\nnarrow = conv(x, out=8, kernel=1)\noutput wide\noutput narrow\n");
   Schedule avx512 = defaultSchedule(*g.find("wide"), 16), avx2 = defaultSchedule(*g.find("wide"), 8);
-  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=6 chunk_i=32 block_tasks=true parallel=true winograd=0");  // 6-pixel rows
-  CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 chunk_i=32 block_tasks=true parallel=true winograd=0");
+  CHECK(avx512.print() == "vector=16 tile_c=2 tile_x=6 chunk_i=32 block_tasks=false parallel=true winograd=0");  // 6-pixel rows
+  CHECK(avx2.print() == "vector=8 tile_c=2 tile_x=3 chunk_i=32 block_tasks=false parallel=true winograd=0");
   CHECK(defaultSchedule(*g.find("narrow"), 16).tileChannels == 1);
   // Winograd on AVX2: 4 tiles of MxM outputs (2 or 8 spill), on AVX-512 the direct conv's width.
   Graph w = test::parse("x = input(shape=32x14x14)\ny = conv(x, out=64, kernel=3, pad=1)\noutput y\n");
   CHECK(defaultSchedule(*w.find("y"), 8).print() == "vector=8 tile_c=2 tile_x=4 chunk_i=32 block_tasks=true parallel=true winograd=4");
   CHECK(defaultSchedule(*w.find("y"), 16).print() == "vector=16 tile_c=2 tile_x=7 chunk_i=32 block_tasks=true parallel=true winograd=4");
+}
+
+TEST_CASE("default tasks of a direct conv on a small map: channel blocks where the weights are large and the blocks many, or in a branch lane") {
+  Graph g = test::parse(R"(x = input(shape=320x7x7)
+large = conv(x, out=512, kernel=1, layout=nhwc)
+few   = conv(x, out=192, kernel=3, pad=1, stride=2, layout=nhwc)
+small = conv(x, out=512, kernel=1, groups=4, layout=nhwc)
+tall  = conv(large, out=512, kernel=1, layout=nhwc)
+output tall
+output few
+output small
+)");
+  CHECK(defaultSchedule(*g.find("large"), 16).blockTasks);   // 640 KiB of weights, 16 blocks
+  CHECK_FALSE(defaultSchedule(*g.find("few"), 16).blockTasks);    // 2.1 MiB, but 6 blocks for 2+ threads
+  CHECK_FALSE(defaultSchedule(*g.find("small"), 16).blockTasks);  // 160 KiB: every row reads them from cache
+  CHECK(defaultSchedule(*g.find("small"), 16, true).blockTasks);  // on about one thread: block order
+  CHECK(defaultSchedule(*g.find("few"), 16, true).blockTasks);
+  // A module's branch lanes get it from kernelsOf.
+  Graph m = test::parse(R"(x = input(shape=32x7x7)
+a = conv(x, out=16, kernel=1)
+b = conv(x, out=16, kernel=1)
+k = concat(a, b, branches=concurrent)
+output k
+)");
+  for (const Kernel &k : kernelsOf(m, 16))
+    if (k.node->op == OpKind::Conv) CHECK((k.lane > 0 && k.schedule.blockTasks));
+  Graph serial = test::parse("x = input(shape=32x7x7)\na = conv(x, out=16, kernel=1)\nb = conv(x, out=16, kernel=1)\nk = concat(a, b)\noutput k\n");
+  for (const Kernel &k : kernelsOf(serial, 16))
+    if (k.node->op == OpKind::Conv) CHECK_FALSE(k.schedule.blockTasks);
 }
 
 TEST_CASE("the arena plan: a pointwise kernel overwrites its input only where no other operand reads other bytes of it") {
