@@ -249,7 +249,7 @@ TEST_CASE("deeper compare: a build against itself differs nowhere; against no pa
   REQUIRE(r.status == 0);
   CHECK_MENTIONS(r.output, "=== lowered statement of r3: A against B\n--- A/r3\n+++ B/r3\n@@ ");
   CHECK_MENTIONS(r.output, "\n-  allocate acc[float32 * 16 * 3 * 1 * 1]\n");
-  CHECK_MENTIONS(r.output, "\n+ allocate acc[float32 * 16 * 9 * 1 * 1]\n");
+  CHECK_MENTIONS(r.output, "\n+allocate acc[float32 * 16 * 9 * 1 * 1]\n");
   test::CliResult bad = test::runDeeper("compare " + dir.path + "/a " + dir.path + "/a --stmt");
   CHECK(bad.status == 1);
   CHECK_MENTIONS(bad.output, "compiled folders do not keep");
