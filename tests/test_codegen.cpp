@@ -259,11 +259,11 @@ output c6
   // Tiles that do not divide the rows (shifted inwards), channel tiles of 1-3 vectors with padding, a
   // fused reduce whose tile is narrower than the conv's (c5: 20 channels, a 48-channel block).
   for (int chunk : {5, kMostChunkInputs})
-    for (auto [tileChannels, tileWidth] : {std::pair{1, 4}, std::pair{3, 5}})
+    for (std::pair<int, int> tile : {std::pair{1, 4}, std::pair{3, 5}})  // tile_c, tile_x
       checkKernels(net, [&](Schedule &s) {
         s.chunkInputs = chunk;
-        s.tileChannels = tileChannels;
-        s.tileWidth = tileWidth;
+        s.tileChannels = tile.first;
+        s.tileWidth = tile.second;
         s.winograd = 0;
       });
 }
