@@ -51,7 +51,7 @@ Func generateDepthwiseConv(const Kernel &k, const std::vector<ImageParam> &p) {
   out(x, y, c, n) = convEpilogue(cp, p, sum, x, y, c, n);
 
   // The schedule. Channels-last: channel vectors innermost (contiguous loads of input, weights and
-  // output), pixels, then tasks of rows. Planes: vectors along each row, tasks of channel planes, the
+  // output), pixels, then tasks of rows (or, on maps of few rows, of channel ranges). Planes: vectors along each row, tasks of channel planes, the
   // padded plane computed inside its task.
   if (planes) {
     out.reorder(x, y, c, n);

@@ -331,6 +331,12 @@ int groupVector(const Node &conv, int lanes) {
   return groupOut % width == 0 ? width : lanes;
 }
 
+/// The input channels each output channel of `conv` sums over: its group's, or a fused reduce's.
+int64_t groupInputs(const Node &conv) {
+  const ConvParams p = ConvParams::of(conv);
+  return (p.reduce > 0 ? p.reduce : conv.inputs()[0]->shape[1]) / p.groups;
+}
+
 /// Whether a direct conv on a map of 14 rows or fewer, run on every thread, should run tasks of
 /// channel blocks rather than of rows: where the weights are large and the blocks many enough to
 /// share out. Measured (2026-12-02, MNASNet at batch
@@ -340,9 +346,8 @@ int groupVector(const Node &conv, int lanes) {
 /// blocks 0.72-0.94x the time of rows.
 bool blockTasksPay(const Node &conv, const Schedule &s) {
   const ConvParams p = ConvParams::of(conv);
-  const int64_t inputs = (p.reduce > 0 ? p.reduce : conv.inputs()[0]->shape[1]) / p.groups;
-  const int64_t weightBytes = p.out * inputs * p.win.kh * p.win.kw * 4;
-  const int64_t blocks = (p.out + s.channelBlock() - 1) / s.channelBlock();
+  const int64_t weightBytes = p.out * groupInputs(conv) * p.win.kh * p.win.kw * 4;
+  const int64_t blocks = roundUp(p.out, s.channelBlock()) / s.channelBlock();
   return weightBytes >= 512 * 1024 && blocks >= 8;
 }
 
@@ -353,10 +358,8 @@ bool blockTasksPay(const Node &conv, const Schedule &s) {
 /// its 1x1 convs on 28x28 maps 0.6-0.8x; MNASNet's 1x1 convs of 16-120 input channels on 56x56 and
 /// 28x28 maps 0.5-0.7x. A chunk of 32 stays the tuner's to try.
 int registerTileChunk(const Node &conv) {
-  const ConvParams p = ConvParams::of(conv);
-  int64_t groupIn = (p.reduce > 0 ? p.reduce : conv.inputs()[0]->shape[1]) / p.groups;
   int chunk = Schedule().chunkInputs;
-  while (chunk < groupIn && chunk < kMostChunkInputs) chunk *= 2;
+  while (chunk < groupInputs(conv) && chunk < kMostChunkInputs) chunk *= 2;
   return chunk;
 }
 
