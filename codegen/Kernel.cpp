@@ -299,6 +299,26 @@ int tileWidthFor(int64_t width, int widest) {
 
 namespace {
 
+/// Assumed of the machines the defaults are measured on (AVX-512, 2 threads, a 32 MiB L3 shared with
+/// other programs): weights up to this size stay cached from one run to the next...
+constexpr int64_t kCachedWeightBytes = int64_t{16} << 20;
+/// ...larger ones stream from DRAM, one byte in the time the direct conv runs this many multiply-adds
+/// (~140 G multiply-adds/s at 70% of two cores' FMA peak against ~40 GB/s).
+constexpr int64_t kMacsPerDramByte = 4;
+
+/// Whether F(MxM,RxR)'s transformed weights, T*T per channel pair (4x the direct conv's for
+/// F(4x4,3x3)), stream from DRAM for longer than the direct conv computes. Each transformed weight
+/// serves one product per tile, and a small map has few tiles: ResNet's 512->512 3x3 convs on 7x7
+/// maps have 37.7 MB of them for 4 tiles. Measured (2026-12-02, ResNet-18 at batch 1, 2 threads,
+/// AVX-512, alternating schedules in one run): those three convs direct 0.77-0.83x the time of
+/// F(4x4,3x3); its 256->256 convs on 14x14 maps (9.4 MB, 16 tiles) direct 1.14-1.29x.
+bool winogradWeightsBound(const Node &conv, int m) {
+  const ConvParams p = ConvParams::of(conv);
+  const int64_t side = m + p.win.kh - 1;
+  const int64_t bytes = side * side * conv.inputs()[0]->shape[1] * p.out * 4;
+  return bytes > kCachedWeightBytes && macsOf(conv) / conv.shape[0] < kMacsPerDramByte * bytes;
+}
+
 /// F(4x4,3x3) executes 36 multiply-adds per 16 outputs against F(2x2,3x3)'s 64, but rounds small maps
 /// up further (7x7 to 8x8) and its transforms cost more adds: the tile executing fewer products wins,
 /// F(2x2,3x3) on a tie. That is F(4x4,3x3) on every GoogLeNet map (7x7: 144 products per channel pair
@@ -312,12 +332,17 @@ namespace {
 /// adds than F(4x4,3x3)'s per product, and GoogLeNet's 5x5 layers have 16-48 input channels, so its
 /// products run short. Measured in the whole model at batch 1 (2026-12-01, 2 threads, AVX-512): 28x28
 /// and 14x14 maps (36%) 1.6-2.1x faster than direct, 7x7 (4x4 tiles: 47%) 0.9-1.0x.
+///
+/// Either tile only where its weights do not outlast the direct conv (winogradWeightsBound).
 int winogradTileFor(const Node &conv) {
+  int m = 0;
   if (ConvParams::of(conv).win.kh == 5) {
     int64_t direct = conv.shape[2] * conv.shape[3] * 25;  // products per channel pair
-    return 10 * winogradProducts(conv, 2) < 4 * direct ? 2 : 0;
+    m = 10 * winogradProducts(conv, 2) < 4 * direct ? 2 : 0;
+  } else {
+    m = winogradProducts(conv, 4) < winogradProducts(conv, 2) ? 4 : 2;
   }
-  return winogradProducts(conv, 4) < winogradProducts(conv, 2) ? 4 : 2;
+  return m && !winogradWeightsBound(conv, m) ? m : 0;
 }
 
 /// The vector width for a conv's output channels: `lanes`, or where vectors of `lanes` would straddle

@@ -285,6 +285,21 @@ output c5
   CHECK(defaultSchedule(*g.find("c5"), 16).winograd == 0);  // uneven padding
   Graph tie = test::parse("x = input(shape=3x6x6)\nc = conv(x, out=4, kernel=3, pad=1)\noutput c\n");
   CHECK(defaultSchedule(*tie.find("c"), 16).winograd == 2);  // 144 products either way: the cheaper transforms
+  // Transformed weights beyond the cache: F(4x4,3x3)'s 37.7 MB for 4 tiles of a 7x7 map stream longer
+  // than the direct conv computes; 16 tiles of a 14x14 map keep it; 9.4 MB stay cached.
+  Graph wide = test::parse(R"(x = input(shape=512x7x7)
+small_map = conv(x, out=512, kernel=3, pad=1)
+y = input(shape=512x14x14)
+larger_map = conv(y, out=512, kernel=3, pad=1)
+z = input(shape=256x7x7)
+fewer_channels = conv(z, out=256, kernel=3, pad=1)
+output small_map
+output larger_map
+output fewer_channels
+)");
+  CHECK(defaultSchedule(*wide.find("small_map"), 16).winograd == 0);
+  CHECK(defaultSchedule(*wide.find("larger_map"), 16).winograd == 4);
+  CHECK(defaultSchedule(*wide.find("fewer_channels"), 16).winograd == 4);
   std::vector<Kernel> kernels = kernelsOf(g, 16);
   REQUIRE(kernels[0].node->name == "c1");
   CHECK(executedMacs(kernels[0]) == 2 * 36 * (3 * 2) * 19 * 37);  // 9x7 outputs in 3x2 tiles of 4x4
