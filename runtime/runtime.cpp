@@ -1,6 +1,7 @@
 // The Deeper runtime: weights mapping and checks, the arena, and the step loop. See deeper_runtime.h.
 #include "deeper_runtime.h"
 
+#include "scratch_memory.h"
 #include "thread_pool.h"
 #include "weights_format.h"
 
@@ -167,10 +168,15 @@ void prepareSteps(deeper_context &ctx) {
   }
 }
 
-/// Kernels' parallel loops run on deeper::runtime's pool (see thread_pool.h), once per process.
-void installThreadPool() {
+/// Kernels' parallel loops run on deeper::runtime's pool (thread_pool.h) and their scratch buffers
+/// come from its per-thread caches (scratch_memory.h), once per process.
+void installHalideHooks() {
   static std::once_flag once;
-  std::call_once(once, [] { halide_set_custom_do_par_for(deeper::runtime::parallelFor); });
+  std::call_once(once, [] {
+    halide_set_custom_do_par_for(deeper::runtime::parallelFor);
+    halide_set_custom_malloc(deeper::runtime::scratchMalloc);
+    halide_set_custom_free(deeper::runtime::scratchFree);
+  });
 }
 
 /// Steps [begin, end) of one run: a step alone, or a group of lanes.
@@ -242,7 +248,7 @@ deeper_status deeper_create(const deeper_model *model, const char *weights_path,
   deeper_context *ctx = new (std::nothrow) deeper_context;
   if (!ctx) return failWith(DEEPER_ERROR_MEMORY, "out of memory");
   ctx->model = model;
-  installThreadPool();
+  installHalideHooks();
   deeper_status s = loadWeights(*ctx, weights_path);
   if (s == DEEPER_OK && model->arena_bytes > 0) {
     ctx->arena = static_cast<unsigned char *>(std::aligned_alloc(wf::kAlignment, wf::alignUp(model->arena_bytes, wf::kAlignment)));
@@ -298,7 +304,7 @@ const char *deeper_status_name(deeper_status status) {
 deeper_status deeper_set_num_threads(int threads) {
   if (threads < 0 || threads > deeper::runtime::kMaxThreads)
     return failWith(DEEPER_ERROR_ARGUMENT, "deeper_set_num_threads: %d threads; 0 (one per core) to %d", threads, deeper::runtime::kMaxThreads);
-  installThreadPool();
+  installHalideHooks();
   deeper::runtime::setThreadCount(threads);
   return DEEPER_OK;
 }
