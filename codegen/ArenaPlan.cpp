@@ -60,26 +60,35 @@ int64_t firstFit(const Interval &v, const std::vector<std::pair<Interval, int64_
   return candidate;
 }
 
-/// A kernel that reads input 0 at exactly the index it writes, so it may overwrite it: a Pointwise op
-/// whose input 0 has its shape (no broadcast growing the output), and no other input reading other
-/// bytes of its storage (a slice of it). With nodes inlined, every node of the chain is Pointwise and
-/// of the output's shape, so each reader of an input of that shape reads it at the index written.
-bool pointwise(const Kernel &k) {
+/// The input a kernel reads at exactly the index it writes, so that it may overwrite it, or -1: of a
+/// Pointwise op, an input of the output's shape and layout (a broadcast operand, such as a
+/// squeeze-and-excitation's per-channel scale, is read at other indices), no other input reading
+/// other bytes of its storage (a slice of it). With nodes inlined, every node of the chain is
+/// Pointwise and of the output's shape, so each reader of an input of that shape reads it at the
+/// index written: its first leaf.
+int overwritableInput(const Kernel &k) {
   const Node &n = *k.node;
-  const Node *first = k.inlined.empty() ? n.inputs()[0] : chainLeaves(n).at(0);
-  for (size_t i = 1; i < k.inputs.size(); ++i)
-    if (k.inputs[i] == k.inputs[0] && (k.inputOffsets[i] != k.inputOffsets[0] || k.inputViews[i].extent != k.inputViews[0].extent ||
-                                       k.inputViews[i].stride != k.inputViews[0].stride))
-      return false;
-  return n.info().has(optrait::Pointwise) && first->shape == n.shape;
+  if (!n.info().has(optrait::Pointwise)) return -1;
+  auto readsElsewhere = [&](size_t i) {
+    for (size_t j = 0; j < k.inputs.size(); ++j)
+      if (j != i && k.inputs[j] == k.inputs[i] &&
+          (k.inputOffsets[j] != k.inputOffsets[i] || k.inputViews[j].extent != k.inputViews[i].extent || k.inputViews[j].stride != k.inputViews[i].stride))
+        return true;
+    return false;
+  };
+  if (!k.inlined.empty()) return chainLeaves(n).at(0)->shape == n.shape && !readsElsewhere(0) ? 0 : -1;
+  for (size_t i = 0; i < k.inputs.size(); ++i)
+    if (n.inputs()[i]->shape == n.shape && k.inputViews[i].stride == k.outputView.stride && !readsElsewhere(i)) return static_cast<int>(i);
+  return -1;
 }
 
-/// The offset of the value `v` overwrites in place, or -1: a pointwise kernel whose input is an arena
-/// value of the same size read for the last time by this very step, where nothing else lives.
+/// The offset of the value `v` overwrites in place, or -1: a pointwise kernel whose overwritable input
+/// is an arena value of the same size read for the last time by this very step, where nothing else lives.
 int64_t inPlaceOffset(const Interval &v, const Kernel &k, const std::vector<std::pair<Interval, int64_t>> &placed) {
-  if (k.outputStorage != k.node || k.inputs.empty() || !pointwise(k)) return -1;
+  const int input = k.outputStorage == k.node && !k.inputs.empty() ? overwritableInput(k) : -1;
+  if (input < 0) return -1;
   for (const auto &[source, offset] : placed) {
-    if (source.value != k.inputs[0] || source.last != v.first || source.bytes != v.bytes) continue;
+    if (source.value != k.inputs[input] || source.last != v.first || source.bytes != v.bytes) continue;
     for (const auto &[other, at] : placed) {
       bool together = other.first <= v.last && v.first <= other.last;
       if (other.value != source.value && together && at < offset + v.bytes && offset < at + other.bytes) return -1;

@@ -6,8 +6,9 @@
 //  3. A value is live from the step that writes it to the last step that reads it (through aliases).
 //  4. An in-place concat (concat-elision) is one value, live from the first step writing a slice of it;
 //     the kernels writing its slices are placed inside it.
-//  5. A pointwise kernel (relu, batchnorm, add/sub/mul/div of equal shapes) whose input, an arena value
-//     of the same size, is read for the last time by that kernel writes over it (in place).
+//  5. A pointwise kernel (relu, batchnorm, add/sub/mul/div, binary) whose input of the output's shape
+//     and layout, an arena value of the same size, is read for the last time by that kernel writes
+//     over it (in place); its other operand may be broadcast (a squeeze-and-excitation's scale).
 //  6. Steps that run side by side (branch-schedule's lanes) count as one: a value one of them writes or
 //     reads is live for the whole group, and none of them overwrites its input in place.
 //  7. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no

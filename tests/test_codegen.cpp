@@ -971,6 +971,16 @@ TEST_CASE("the arena plan: a pointwise kernel overwrites its input only where no
   };
   CHECK(overwrites("r"));       // r + r: each element read where it is written
   CHECK_FALSE(overwrites("s"));  // r + r's channel 1 broadcast: channel 1 is read after channel 0 was written
+  // A squeeze-and-excitation's scale: the broadcast operand comes first, r of the output's shape second.
+  auto scaled = [](const char *after) {  // b = g * r: does b take r's bytes?
+    Graph g = test::parse(std::string("x = input(shape=4x3x3)\nr = relu(x)\ng = avgpool(r, kernel=3)\nb = binary(g, r, fn=mul)\n") + after +
+                          "y = fc(z, out=2)\noutput y\n");
+    std::vector<Kernel> kernels = kernelsOf(g, 16);
+    ArenaPlan plan = planArena(g, kernels);
+    return plan.placement.at(g.find("b")).offset == plan.placement.at(g.find("r")).offset;
+  };
+  CHECK(scaled("z = relu(b)\n"));
+  CHECK_FALSE(scaled("z = binary(b, r, fn=add)\n"));  // r is read again after b
 }
 
 TEST_CASE("a value read twice by its reader is inlined once: computed once, its constant packed once") {
