@@ -78,7 +78,8 @@ int overwritableInput(const Kernel &k) {
   };
   if (!k.inlined.empty()) return chainLeaves(n).at(0)->shape == n.shape && !readsElsewhere(0) ? 0 : -1;
   for (size_t i = 0; i < k.inputs.size(); ++i)
-    if (n.inputs()[i]->shape == n.shape && k.inputViews[i].stride == k.outputView.stride && !readsElsewhere(i)) return static_cast<int>(i);
+    if (k.inputViews[i].extent == k.outputView.extent && k.inputViews[i].stride == k.outputView.stride && !readsElsewhere(i))
+      return static_cast<int>(i);
   return -1;
 }
 
