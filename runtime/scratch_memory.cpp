@@ -1,5 +1,6 @@
 #include "scratch_memory.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <vector>
@@ -48,7 +49,7 @@ void *scratchMalloc(void *, size_t bytes) {
     return block;
   }
   size_t capacity = (bytes + kAlign - 1) / kAlign * kAlign;
-  if (capacity < bytes) return nullptr;  // wrapped around
+  if (capacity < bytes || capacity > SIZE_MAX - 2 * kAlign) return nullptr;  // the block's size would wrap around
   void *base = std::aligned_alloc(kAlign, kAlign + capacity + kAlign);
   if (!base) return nullptr;
   void *block = static_cast<char *>(base) + kAlign;

@@ -37,6 +37,8 @@ TEST_CASE("scratch memory: aligned blocks, usable from 64 bytes before to 64 pas
     scratchFree(nullptr, block);
   }
   scratchFree(nullptr, nullptr);
+  // Sizes whose block (header and slack included) would wrap around: no block, never a short one.
+  for (size_t bytes : {SIZE_MAX, SIZE_MAX - 63, SIZE_MAX - 100, SIZE_MAX - 127}) CHECK(scratchMalloc(nullptr, bytes) == nullptr);
   releaseCachedScratch();
   CHECK(cachedScratchBytes() == 0);
 }
