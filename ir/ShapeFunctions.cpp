@@ -51,7 +51,8 @@ Dims poolShape(const Node &node) {
   if (std::max(p.win.ph, p.win.phEnd) >= p.win.kh || std::max(p.win.pw, p.win.pwEnd) >= p.win.kw)
     failAtNode(node, fmt::format("pad {} must be smaller than the window {}x{}", formatAttr(AttrType::Pad, node.attrs.at("pad")),
                                  p.win.kh, p.win.kw));
-  return windowShape(node, p.win, node.inputs()[0]->shape.at(1), p.ceil);
+  requireRank(node, *node.inputs()[0], 4);  // before reading its channels
+  return windowShape(node, p.win, node.inputs()[0]->shape[1], p.ceil);
 }
 
 int64_t checkedAxis(const Node &node, int64_t axis, size_t rank) {

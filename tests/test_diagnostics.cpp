@@ -110,6 +110,11 @@ TEST_CASE("shape error: concat of unequal spatial sizes") {
   CHECK(msg.find("concat inputs differ outside axis 1: 'x' is f32[1,3,8,8], 'p' is f32[1,3,4,4]") != std::string::npos);
 }
 
+TEST_CASE("shape error: a pool of a rank-1 value (a whole reduction) says its rank") {
+  std::string msg = diagnose(kInput + "r = reduce(x, fn=sum, axes=1x2x3, keepdims=false)\np = maxpool(r, kernel=1)\noutput p\n", "3:1");
+  CHECK_MENTIONS(msg, "maxpool expects a rank-4 N,C,H,W input, 'r' is f32[1]");
+}
+
 TEST_CASE("shape error: kernel larger than the padded input") {
   std::string msg = diagnose(kInput + "c = conv(x, out=2, kernel=11, pad=1)\noutput c\n", "2:1");
   CHECK(msg.find("kernel 11x11 is larger than the padded input 10x10") != std::string::npos);
