@@ -459,13 +459,14 @@ std::string scheduleProblem(const Node &node, const Schedule &s) {
 }
 
 /// The producers of an in-place concat write into its slices (see passes/ConcatElision.h); the concat
-/// itself runs no kernel.
+/// itself runs no kernel. Interleaved (k inputs), input i's channel j is the concat's channel j*k+i:
+/// its window kernel's N,C,H,W view starts at plane i and steps k planes per channel.
 void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
   std::map<const Node *, Kernel *> byNode;
   for (Kernel &k : kernels) byNode[k.node] = &k;
   for (const Node *concat : graph.nodesOfOp(OpKind::Concat)) {
     if (!concat->attrBool("in_place")) continue;
-    bool channelsLast = storedChannelsLast(*concat);
+    bool channelsLast = storedChannelsLast(*concat), interleave = concat->attrBool("interleave");
     int64_t perChannel = channelsLast ? 1 : product(concat->shape, 2, concat->shape.size()), channel = 0;
     for (const Node *in : concat->inputs()) {
       if (storedChannelsLast(*in) != channelsLast)
@@ -476,7 +477,12 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
       k.outputOffset = channel * perChannel;
       if (channelsLast) k.outputView = nhwc(in->shape, concat->shape[1]);
       else k.outputView.stride.back() = product(concat->shape, 1, concat->shape.size());  // the batch stride
-      channel += in->shape[1];
+      if (interleave) {
+        DEEPER_CHECK(!channelsLast && isWindowOp(in->op) && k.outputView.extent.size() == 4,
+                     "'{}' writes into the interleaving concat '{}' without a channel axis of its own", in->name, concat->name);
+        k.outputView.stride[2] = perChannel * static_cast<int64_t>(concat->inputs().size());
+      }
+      channel += interleave ? 1 : in->shape[1];
     }
   }
 }

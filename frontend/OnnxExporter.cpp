@@ -210,6 +210,26 @@ class Exporter {
     mode->set_s(node.attrWord("mode"));
   }
 
+  /// Interleaved (channel-shuffle-fusion), the concat and the shuffle as exporters write it: the axis
+  /// split into k x C/k, those two swapped, merged back.
+  void exportConcat(const Node &node, const std::vector<std::string> &in) {
+    const int64_t axis = node.attrInt("axis");
+    if (!node.attrBool("interleave")) {
+      setInt(add("Concat", node.name, in, node.name), "axis", axis);
+      return;
+    }
+    const int64_t k = static_cast<int64_t>(in.size());
+    Dims split = node.shape, perm(node.shape.size() + 1);
+    split[static_cast<size_t>(axis)] /= k;
+    split.insert(split.begin() + axis, k);
+    for (size_t a = 0; a < perm.size(); ++a) perm[a] = static_cast<int64_t>(a);
+    std::swap(perm[static_cast<size_t>(axis)], perm[static_cast<size_t>(axis) + 1]);
+    setInt(add("Concat", node.name + ":concat", in, node.name + ":concat"), "axis", axis);
+    add("Reshape", node.name + ":split", {node.name + ":concat", int64Initializer(node.name + ".split_shape", split)}, node.name + ":split");
+    setInts(add("Transpose", node.name + ":shuffle", {node.name + ":split"}, node.name + ":shuffled"), "perm", perm);
+    add("Reshape", node.name, {node.name + ":shuffled", int64Initializer(node.name + ".shape", node.shape)}, node.name);
+  }
+
   void window(onnx::NodeProto &n, const Window2d &w) {
     if (w.dh != 1 || w.dw != 1) setInts(n, "dilations", {w.dh, w.dw});
     setInts(n, "kernel_shape", {w.kh, w.kw});
@@ -323,7 +343,7 @@ class Exporter {
       }
       case OpKind::Dropout:
       case OpKind::Copy: add("Identity", node.name, in, node.name); return;
-      case OpKind::Concat: setInt(add("Concat", node.name, in, node.name), "axis", node.attrInt("axis")); return;
+      case OpKind::Concat: return exportConcat(node, in);
       case OpKind::Softmax: setInt(add(node.attrBool("log") ? "LogSoftmax" : "Softmax", node.name, in, node.name), "axis", node.attrInt("axis")); return;
       case OpKind::Flatten: setInt(add("Flatten", node.name, in, node.name), "axis", node.attrInt("axis")); return;
       case OpKind::Reshape: {

@@ -78,6 +78,10 @@ Dims concatShape(const Node &node) {
       failAtNode(node, fmt::format("concat inputs differ outside axis {}: '{}' is f32[{}], '{}' is f32[{}]", axis,
                                    first.name, fmt::join(first.shape, ","), in->name, fmt::join(in->shape, ",")),
                  "every input needs the same size in all other dimensions (e.g. equal spatial size)");
+    if (node.attrBool("interleave") && in->shape[axis] != first.shape[axis])
+      failAtNode(node, fmt::format("an interleaving concat needs inputs of one extent along axis {}: '{}' has {}, '{}' {}", axis,
+                                   first.name, first.shape[axis], in->name, in->shape[axis]),
+                 "give every input the same size along the axis, or drop interleave=true");
     out[axis] += in->shape[axis];
   }
   return out;

@@ -5,7 +5,11 @@
 namespace deeper {
 namespace {
 
-bool isInPlaceConcat(const Node &node) { return node.op == OpKind::Concat && node.attrBool("in_place"); }
+/// An in-place concat that its inputs may write channels-last: contiguous channel slices. Interleaved,
+/// their channels lie k apart, which channels innermost would turn every vector store into a scatter.
+bool isInPlaceConcat(const Node &node) {
+  return node.op == OpKind::Concat && node.attrBool("in_place") && !node.attrBool("interleave");
+}
 
 /// Pools, lrn and relu keep their input's layout: both sides vectorise along channels, or both along rows.
 bool followsInput(OpKind op) { return op == OpKind::MaxPool || op == OpKind::AvgPool || op == OpKind::Lrn || op == OpKind::Relu; }

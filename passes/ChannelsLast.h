@@ -17,8 +17,9 @@ namespace deeper {
 ///                    \________________ nhwc __________________/
 ///
 /// A value is stored nhwc when
-///  - it is computed by a conv, max/avg pool, lrn or relu kernel, or is an in-place concat whose inputs
-///    are all conv, pool or lrn values stored nhwc (they write into its slices through strides);
+///  - it is computed by a conv, max/avg pool, lrn or relu kernel, or is an in-place concat (not an
+///    interleaving one) whose inputs are all conv, pool or lrn values stored nhwc (they write into its
+///    slices through strides);
 ///  - a pool, lrn or relu only with its input stored nhwc: each is cheapest when both sides agree (a
 ///    conv may change the layout, as conv1 does); a relu reads its input flat, so not through a slice;
 ///  - a binary op only with its operands of its shape computed and stored nhwc, its others of one

@@ -21,9 +21,12 @@ bool writesSlices(OpKind op) {
 
 bool canElide(const Graph &graph, const Node &concat) {
   if (concat.attrBool("in_place") || concat.attrInt("axis") != 1 || graph.isOutput(&concat)) return false;
+  // Interleaved, an input's channels lie k apart: only a window kernel's output view has a channel
+  // axis of its own to space out (the others write rows of whole samples).
+  bool interleave = concat.attrBool("interleave");
   std::set<const Node *> seen;
   for (const Node *in : concat.inputs()) {
-    if (!writesSlices(in->op) || !seen.insert(in).second) return false;
+    if (!writesSlices(in->op) || (interleave && !isWindowOp(in->op)) || !seen.insert(in).second) return false;
     if (!graph.hasSingleUse(in)) return false;
   }
   return true;

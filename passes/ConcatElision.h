@@ -16,7 +16,9 @@ namespace deeper {
 ///  - the concat is along channels (axis 1) and is not a graph output (outputs live in caller buffers);
 ///  - each input is computed by a conv, pool, lrn, relu, batchnorm or fc kernel, whose output layout
 ///    puts the batch outermost, so a slice only changes the batch stride and the start;
-///  - each input appears once, and nothing but this concat reads it (no one else may see it dense).
+///  - each input appears once, and nothing but this concat reads it (no one else may see it dense);
+///  - interleaved (channel-shuffle-fusion), each input is a conv, pool or lrn value: its kernel writes
+///    its channels k planes apart (stored N,C,H,W; channels-last leaves such a concat N,C,H,W).
 /// Returns whether any concat became in place.
 bool runConcatElision(Graph &graph);
 

@@ -4,6 +4,7 @@
 #include "ir/Verifier.h"
 #include "passes/BatchNormFolding.h"
 #include "passes/BranchSchedule.h"
+#include "passes/ChannelShuffleFusion.h"
 #include "passes/ChannelsLast.h"
 #include "passes/ConcatElision.h"
 #include "passes/ConvPoolFusion.h"

@@ -78,7 +78,7 @@ Tensor ReferenceExecutor::evaluate(const Node &node, const std::vector<const Ten
       return batchNorm(*in[0], *param(node, Param::BatchNormScale), *param(node, Param::BatchNormBias), *param(node, Param::BatchNormMean),
                        *param(node, Param::BatchNormVar),
                        node.attrFloat("epsilon"));
-    case OpKind::Concat: return concat(in, node.attrInt("axis"));
+    case OpKind::Concat: return concat(in, node.attrInt("axis"), node.attrBool("interleave"));
     case OpKind::Slice: return sliceChannels(*in[0], node.attrInt("begin"), node.attrInt("end"));
     case OpKind::Dropout:
     case OpKind::Copy: return *in[0];

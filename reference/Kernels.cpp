@@ -208,19 +208,26 @@ Tensor batchNorm(const Tensor &x, const Tensor &scale, const Tensor &bias, const
   return y;
 }
 
-Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis) {
+Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis, bool interleave) {
   Dims shape = xs.at(0)->shape;
   shape[axis] = 0;
   for (const Tensor *x : xs) shape[axis] += x->shape[axis];
   Tensor y(shape);
   AxisSplit out(shape, axis);
-  int64_t offset = 0;  // where this input starts along the axis
+  const int64_t k = static_cast<int64_t>(xs.size());
+  int64_t offset = 0;  // where this input starts along the axis (interleaved: its first index)
   for (const Tensor *x : xs) {
     AxisSplit in(x->shape, axis);
-    for (int64_t o = 0; o < in.outer; ++o)
-      std::copy_n(x->data.begin() + o * in.extent * in.inner, in.extent * in.inner,
-                  y.data.begin() + (o * out.extent + offset) * out.inner);
-    offset += in.extent;
+    for (int64_t o = 0; o < in.outer; ++o) {
+      auto from = x->data.begin() + o * in.extent * in.inner;
+      if (!interleave) {
+        std::copy_n(from, in.extent * in.inner, y.data.begin() + (o * out.extent + offset) * out.inner);
+        continue;
+      }
+      for (int64_t j = 0; j < in.extent; ++j)  // index j goes to j*k + offset
+        std::copy_n(from + j * in.inner, in.inner, y.data.begin() + (o * out.extent + j * k + offset) * out.inner);
+    }
+    offset += interleave ? 1 : in.extent;
   }
   return y;
 }

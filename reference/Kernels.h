@@ -29,7 +29,8 @@ Tensor unary(const Tensor &x, const UnaryParams &u);
 double unaryValue(const UnaryParams &u, double a);
 /// (x - mean) / sqrt(var + epsilon) * scale + bias, per channel (axis 1).
 Tensor batchNorm(const Tensor &x, const Tensor &scale, const Tensor &bias, const Tensor &mean, const Tensor &var, double epsilon);
-Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis);
+/// Along `axis`, one input after another; interleaved (inputs of one extent), index j*k+i is input i's j.
+Tensor concat(const std::vector<const Tensor *> &xs, int64_t axis, bool interleave = false);
 /// Channels [begin, end) of x (axis 1).
 Tensor sliceChannels(const Tensor &x, int64_t begin, int64_t end);
 /// y[n,o] = bias[o] + sum_i weight[o,i] * x[n,i], x flattened per sample.

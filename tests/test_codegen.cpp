@@ -897,13 +897,15 @@ TEST_CASE("a chain's kernel text says which node reads which: the same ops in an
   CHECK_MENTIONS(ya, "t0=[unary fn=neg inline=true(in1)] of(in0,t0)");
 }
 
-TEST_CASE("concat, softmax and log-softmax along every axis") {
+TEST_CASE("concat (plain and interleaved), softmax and log-softmax along every axis") {
   checkKernels(R"(network k batch=2
 x  = input(shape=3x5x4)
 y  = input(shape=3x5x2)
 c0 = concat(x, x, axis=0)
 c2 = concat(x, x, axis=2)
 c3 = concat(x, y, axis=3)
+i1 = concat(x, x, x, interleave=true)
+i3 = concat(x, x, axis=3, interleave=true)
 s0 = softmax(x, axis=0)
 s2 = softmax(x, axis=2)
 s3 = softmax(c3, axis=3)
@@ -911,6 +913,8 @@ l1 = softmax(x, axis=1, log=true)
 l3 = softmax(c3, axis=3, log=true)
 output c0
 output c2
+output i1
+output i3
 output s0
 output s2
 output s3

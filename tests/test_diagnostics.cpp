@@ -115,6 +115,12 @@ TEST_CASE("shape error: a pool of a rank-1 value (a whole reduction) says its ra
   CHECK_MENTIONS(msg, "maxpool expects a rank-4 N,C,H,W input, 'r' is f32[1]");
 }
 
+TEST_CASE("shape error: an interleaving concat of unequal extents along its axis") {
+  std::string msg = diagnose(kInput + "c = conv(x, out=2, kernel=1)\nk = concat(x, c, interleave=true)\noutput k\n", "3:1");
+  CHECK_MENTIONS(msg, "an interleaving concat needs inputs of one extent along axis 1: 'x' has 3, 'c' 2");
+  CHECK_MENTIONS(msg, "drop interleave=true");
+}
+
 TEST_CASE("shape error: kernel larger than the padded input") {
   std::string msg = diagnose(kInput + "c = conv(x, out=2, kernel=11, pad=1)\noutput c\n", "2:1");
   CHECK(msg.find("kernel 11x11 is larger than the padded input 10x10") != std::string::npos);

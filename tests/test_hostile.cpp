@@ -200,7 +200,7 @@ namespace {
 
 /// Every pass, opt-in ones too, in the default order with the opt-in ones where they belong.
 std::vector<std::string> everyPass() {
-  return {"shape-inference", "inference-cleanup",  "batchnorm-folding", "epilogue-fusion", "reduce-conv-fusion-everywhere",
+  return {"shape-inference", "inference-cleanup",  "batchnorm-folding", "epilogue-fusion", "channel-shuffle-fusion", "reduce-conv-fusion-everywhere",
           "sibling-merge",   "pool-proj-fusion",   "concat-elision",    "branch-schedule-everywhere",
           "output-copies",   "channels-last"};
 }

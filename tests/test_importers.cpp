@@ -294,9 +294,11 @@ h  = conv(e, out=8, kernel=1, activation=hardswish)
 k  = conv(h, out=8, kernel=1, activation=hardsigmoid, activation_alpha=0.16666667, activation_beta=0.5)
 q  = conv(k, e, out=8, kernel=1, relu=true, relu_max=6)
 sg = conv(q, out=2, kernel=1, activation=sigmoid)
+v  = concat(a, a, interleave=true)
 output c
 output p
 output sg
+output v
 )";
   Graph g = test::parse(text);
   TensorMap weights = initWeights(g, 5);
@@ -305,6 +307,7 @@ output sg
   CHECK(back.nodesOfOp(OpKind::Conv).size() == 10);  // the fused reduce is a conv of its own again
   CHECK(back.nodesOfOp(OpKind::Binary).size() == 4);  // two residual adds, the products of SiLU and hard-swish
   CHECK(back.nodesOfOp(OpKind::MaxPool).size() == 1);  // and the fused output pool a pool
+  CHECK(back.nodesOfOp(OpKind::Transpose).size() == 1);  // the interleaving concat a concat and a channel shuffle
   TensorMap inputs = {{"x", syntheticInput({2, 6, 7, 7}, "x", 1)}};
   // Outputs keep their names; the nodes computing them are named after the ONNX nodes ("p:output_pool").
   auto nodeOf = [&](const std::string &output) {
@@ -312,7 +315,7 @@ output sg
       if (o.name == output || (o.name.empty() && o.node->name == output)) return o.node->name;
     return output;
   };
-  for (const char *output : {"c", "p", "sg"}) {
+  for (const char *output : {"c", "p", "sg", "v"}) {
     Tensor want = ReferenceExecutor(g, weights).run(inputs).at(output);
     Tensor got = ReferenceExecutor(back, back.weights).run(inputs).at(nodeOf(output));
     REQUIRE(got.shape == want.shape);

@@ -345,7 +345,7 @@ TEST_CASE("deeper report: one HTML file a headless browser renders with every pl
   CHECK(occurrences(dom.output, "class=\"span\"") >= 3);     // the module's lanes
   CHECK(occurrences(dom.output, "class=\"ablation\"") == 4);
   // Without these the optimised graph is the same, so their builds would time noise.
-  CHECK_MENTIONS(dom.output, "Not built: batchnorm-folding, reduce-conv-fusion, conv-pool-fusion, elementwise-fusion (");
+  CHECK_MENTIONS(dom.output, "Not built: batchnorm-folding, channel-shuffle-fusion, reduce-conv-fusion, conv-pool-fusion, elementwise-fusion (");
   CHECK(occurrences(dom.output, "class=\"kernel\"") == 6);
   CHECK(occurrences(dom.output, "class=\"roof compute\"") == 1);
   for (const char *heading : {"Graph", "Kernel times", "Roofline", "Branch lanes", "Fusion ablation", "Tuning convergence", "Kernels"})

@@ -108,6 +108,10 @@ TEST_CASE("relu, concat, fc, softmax") {
   checkValues(relu(filled({1, 3}, {-1, 0, 2})), {1, 3}, {0, 0, 2});
   Tensor a = iota({2, 1, 1, 1}, 1), b = iota({2, 2, 1, 1}, 10);
   checkValues(concat({&a, &b}, 1), {2, 3, 1, 1}, {1, 10, 11, 2, 12, 13});
+  // Interleaved: index j*k+i is input i's j (a concat and the channel shuffle after it).
+  Tensor c = iota({1, 2, 1, 2}, 1), d = iota({1, 2, 1, 2}, 10), e = iota({1, 2, 1, 2}, 20);
+  checkValues(concat({&c, &d, &e}, 1, true), {1, 6, 1, 2}, {1, 2, 10, 11, 20, 21, 3, 4, 12, 13, 22, 23});
+  checkValues(concat({&c, &d}, 3, true), {1, 2, 1, 4}, {1, 10, 2, 11, 3, 12, 4, 13});
   Tensor x = iota({2, 2, 1, 1});
   Tensor w = filled({3, 2}, {1, 0, 0, 1, 1, 1}), bias = filled({3}, {0, 0, 1});
   checkValues(fullyConnected(x, w, &bias, false), {2, 3}, {1, 2, 4, 3, 4, 8});

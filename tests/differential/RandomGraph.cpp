@@ -66,7 +66,7 @@ class Generator {
   Node *randomOp(const std::string &name) {
     Node *x = value();
     int64_t channels = x->shape.size() >= 2 ? x->shape[1] : 1;
-    switch (pick(0, 28)) {
+    switch (pick(0, 29)) {
       case 0:
       case 1: {
         int64_t groups = chance(0.2) && channels % 2 == 0 ? 2 : 1;
@@ -149,6 +149,7 @@ class Generator {
                     {"groups", groups}, {"bias", chance(0.8)}});
       }
       case 27: return add(OpKind::PRelu, name, {x}, {});
+      case 28: return channelShuffle(name, x);
       default: return add(OpKind::Copy, name, {x}, {});
     }
   }
@@ -195,6 +196,21 @@ class Generator {
     }
     if (inputs.size() == 1 || chance(0.15)) inputs.push_back(x);  // a value twice
     return add(OpKind::Concat, name, inputs, {{"axis", axis}});
+  }
+
+  /// ShuffleNet's unit end: a concat of 2 or 3 values of x's shape (rank 4) along channels, then the
+  /// channel shuffle as exporters write it (reshape to k x C, swap those axes, reshape back).
+  Node *channelShuffle(const std::string &name, Node *x) {
+    if (x->shape.size() != 4) return nullptr;
+    std::vector<Node *> inputs{x};
+    for (Node *v : values_)
+      if (v != x && v->shape == x->shape && inputs.size() < 3 && chance(0.7)) inputs.push_back(v);
+    if (inputs.size() == 1) inputs.push_back(x);
+    const int64_t k = static_cast<int64_t>(inputs.size()), c = x->shape[1], h = x->shape[2], w = x->shape[3];
+    Node *cat = add(OpKind::Concat, name + "_cat", inputs, {});
+    Node *split = add(OpKind::Reshape, name + "_split", {cat}, {{"shape", Dims{k, c, h, w}}});
+    Node *swapped = add(OpKind::Transpose, name + "_swap", {split}, {{"perm", Dims{0, 2, 1, 3, 4}}});
+    return add(OpKind::Reshape, name, {swapped}, {{"shape", Dims{k * c, h, w}}});
   }
 
   /// Keeps the batch and refactors the rest, or (whole) reshapes everything.

@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-EVERY_PASS = ("shape-inference,inference-cleanup,batchnorm-folding,epilogue-fusion,reduce-conv-fusion-everywhere,"
+EVERY_PASS = ("shape-inference,inference-cleanup,batchnorm-folding,epilogue-fusion,channel-shuffle-fusion,reduce-conv-fusion-everywhere,"
               "sibling-merge,pool-proj-fusion,concat-elision,branch-schedule-everywhere,output-copies,channels-last,elementwise-fusion")
 REFERENCE_PASSES = "shape-inference,inference-cleanup"
 
