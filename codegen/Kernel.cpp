@@ -460,7 +460,7 @@ std::string scheduleProblem(const Node &node, const Schedule &s) {
 
 /// The producers of an in-place concat write into its slices (see passes/ConcatElision.h); the concat
 /// itself runs no kernel. Interleaved (k inputs), input i's channel j is the concat's channel j*k+i:
-/// its window kernel's N,C,H,W view starts at plane i and steps k planes per channel.
+/// its window or copy kernel's N,C,H,W view starts at plane i and steps k planes per channel.
 void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
   std::map<const Node *, Kernel *> byNode;
   for (Kernel &k : kernels) byNode[k.node] = &k;
@@ -478,7 +478,7 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
       if (channelsLast) k.outputView = nhwc(in->shape, concat->shape[1]);
       else k.outputView.stride.back() = product(concat->shape, 1, concat->shape.size());  // the batch stride
       if (interleave) {
-        DEEPER_CHECK(!channelsLast && isWindowOp(in->op) && k.outputView.extent.size() == 4,
+        DEEPER_CHECK(!channelsLast && (isWindowOp(in->op) || in->op == OpKind::Copy) && k.outputView.extent.size() == 4,
                      "'{}' writes into the interleaving concat '{}' without a channel axis of its own", in->name, concat->name);
         k.outputView.stride[2] = perChannel * static_cast<int64_t>(concat->inputs().size());
       }

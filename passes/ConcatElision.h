@@ -18,7 +18,15 @@ namespace deeper {
 ///    puts the batch outermost, so a slice only changes the batch stride and the start;
 ///  - each input appears once, and nothing but this concat reads it (no one else may see it dense);
 ///  - interleaved (channel-shuffle-fusion), each input is a conv, pool or lrn value: its kernel writes
-///    its channels k planes apart (stored N,C,H,W; channels-last leaves such a concat N,C,H,W).
+///    its channels k planes apart (stored N,C,H,W; channels-last leaves such a concat N,C,H,W). An
+///    interleaving concat of rank 4 some of whose inputs cannot (ShuffleNet's: a slice of the unit's
+///    input beside its branch's conv) gets a copy kernel for each of those, `<concat>/copy<i>`, which
+///    writes its planes into place, where the concat kernel would have copied every input:
+///
+///        u = slice(s, ...)                          u = slice(s, ...)
+///        w = conv(...)                      ==>     c/copy0 = copy(u)
+///        c = concat(u, w, interleave=true)          c = concat(c/copy0, w, interleave=true, in_place=true)
+///
 /// Returns whether any concat became in place.
 bool runConcatElision(Graph &graph);
 

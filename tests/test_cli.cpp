@@ -380,28 +380,30 @@ TEST_CASE("compile: merged siblings, fused reduces, branches in lanes: all match
   }
 }
 
-TEST_CASE("compile: channel shuffles fold into their concats, written in place or copied; batch 2 matches the reference") {
+TEST_CASE("compile: channel shuffles fold into their concats, written in place by their inputs; batch 2 matches the reference") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;
   // Two ShuffleNet units: the first's branches (a conv and a pool) write into their concat's planes two
-  // apart; the second concatenates a slice, so its concat copies. The last shuffle is the graph output.
+  // apart; the second's concatenates a slice of the first, which a copy kernel writes into it, beside
+  // its branch's conv.
   std::ofstream(dir + "/shuffle.dnet") << "network shuffle\n"
-                                        "x = input(shape=4x6x6)\n"
-                                        "a = conv(x, out=3, kernel=3, pad=1, relu=true)\n"
-                                        "d = conv(x, out=3, kernel=1)\n"
-                                        "b = maxpool(d, kernel=3, pad=1)\n"
-                                        "c1 = concat(a, b)\n"
-                                        "r1 = reshape(c1, shape=2x3x6x6)\n"
-                                        "t1 = transpose(r1, perm=0x2x1x3x4)\n"
-                                        "s1 = reshape(t1, shape=6x6x6)\n"
-                                        "u = slice(s1, begin=0, end=3)\n"
-                                        "v = slice(s1, begin=3, end=6)\n"
-                                        "w = conv(v, out=3, kernel=3, pad=1, relu=true)\n"
-                                        "c2 = concat(u, w)\n"
-                                        "r2 = reshape(c2, shape=2x3x6x6)\n"
-                                        "t2 = transpose(r2, perm=0x2x1x3x4)\n"
-                                        "s2 = reshape(t2, shape=6x6x6)\n"
-                                        "output s2\n";
+                                          "x = input(shape=4x6x6)\n"
+                                          "a = conv(x, out=3, kernel=3, pad=1, relu=true)\n"
+                                          "d = conv(x, out=3, kernel=1)\n"
+                                          "b = maxpool(d, kernel=3, pad=1)\n"
+                                          "c1 = concat(a, b)\n"
+                                          "r1 = reshape(c1, shape=2x3x6x6)\n"
+                                          "t1 = transpose(r1, perm=0x2x1x3x4)\n"
+                                          "s1 = reshape(t1, shape=6x6x6)\n"
+                                          "u = slice(s1, begin=0, end=3)\n"
+                                          "v = slice(s1, begin=3, end=6)\n"
+                                          "w = conv(v, out=3, kernel=3, pad=1, relu=true)\n"
+                                          "c2 = concat(u, w)\n"
+                                          "r2 = reshape(c2, shape=2x3x6x6)\n"
+                                          "t2 = transpose(r2, perm=0x2x1x3x4)\n"
+                                          "s2 = reshape(t2, shape=6x6x6)\n"
+                                          "y = conv(s2, out=2, kernel=3, pad=1)\n"
+                                          "output y\n";
   Tensor in({2, 4, 6, 6});
   for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 13) * 0.25f - 1.5f;
   writeNpy(dir + "/x.npy", in);
@@ -409,9 +411,10 @@ TEST_CASE("compile: channel shuffles fold into their concats, written in place o
                        "/out > /dev/null 2>&1").c_str()) == 0);
   std::string glue = readFile(dir + "/out/shuffle_glue.cpp");
   CHECK(glue.find("transpose") == std::string::npos);
-  CHECK(glue.find("// step 3: w\n") != std::string::npos);  // a, d, b write into c1
-  CHECK(glue.find("// step 4: c2\n") != std::string::npos);  // c2 copies
-  CHECK(glue.find("// step 5") == std::string::npos);
+  CHECK_MENTIONS(glue, "// step 3: w (group 2, lane 1)\n");  // a, d, b wrote into c1
+  CHECK_MENTIONS(glue, "// step 4: c2/copy0 (group 2, lane 2)\n");  // u's planes into c2, beside w
+  CHECK_MENTIONS(glue, "// step 5: y\n");
+  CHECK(glue.find("// step 6") == std::string::npos);
   REQUIRE(std::system((dir + "/out/shuffle --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
   REQUIRE(runDeeper("run " + dir + "/shuffle.dnet --passes=shape-inference --input " + dir + "/x.npy --output " + dir +
                     "/reference.npy").status == 0);
