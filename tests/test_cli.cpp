@@ -51,6 +51,14 @@ void smallModel(const std::string &dir) {
   writeNpy(dir + "/wrong.npy", Tensor({1, 3, 6, 6}));
 }
 
+/// The arrays in two .npy files have one shape and equal values (relative 1e-5).
+void checkSameNpy(const std::string &gotPath, const std::string &wantPath) {
+  INFO(gotPath << " against " << wantPath);
+  Tensor got = readNpy(gotPath), want = readNpy(wantPath);
+  REQUIRE(got.shape == want.shape);
+  for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
+}
+
 }  // namespace
 
 TEST_CASE("help, unknown commands and options") {
@@ -269,9 +277,7 @@ TEST_CASE("compile: pointwise kernels overwrite their input in place and still m
     CHECK(glue.find(v) != std::string::npos);  // one buffer, overwritten step by step
   REQUIRE(std::system((dir + "/out/chain --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
   REQUIRE(runDeeper("run " + dir + "/chain.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
-  Tensor a = readNpy(dir + "/compiled.npy"), b = readNpy(dir + "/reference.npy");
-  REQUIRE(a.shape == b.shape);
-  for (size_t i = 0; i < a.data.size(); ++i) CHECK(a.data[i] == doctest::Approx(b.data[i]).epsilon(1e-5));
+  checkSameNpy(dir + "/compiled.npy", dir + "/reference.npy");
 
   // --profile: one line per step and the total.
   REQUIRE(std::system((dir + "/out/chain --profile 3 --peak 100 > " + dir + "/profile.txt").c_str()) == 0);
@@ -371,13 +377,7 @@ TEST_CASE("compile: merged siblings, fused reduces, branches in lanes: all match
                          threads + ".npy > /dev/null").c_str()) == 0);
   REQUIRE(runDeeper("run " + dir + "/module.dnet --passes=shape-inference --input " + dir + "/x.npy --output " + dir +
                     "/reference.npy").status == 0);
-  Tensor want = readNpy(dir + "/reference.npy");
-  for (const char *variant : {"/compiled.npy", "/fused.npy", "/lanes1.npy", "/lanes2.npy"}) {
-    INFO(variant);
-    Tensor got = readNpy(dir + variant);
-    REQUIRE(got.shape == want.shape);
-    for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
-  }
+  for (const char *variant : {"/compiled.npy", "/fused.npy", "/lanes1.npy", "/lanes2.npy"}) checkSameNpy(dir + variant, dir + "/reference.npy");
 }
 
 TEST_CASE("compile: channel shuffles fold into their concats, written in place by their inputs; batch 2 matches the reference") {
@@ -418,9 +418,7 @@ TEST_CASE("compile: channel shuffles fold into their concats, written in place b
   REQUIRE(std::system((dir + "/out/shuffle --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
   REQUIRE(runDeeper("run " + dir + "/shuffle.dnet --passes=shape-inference --input " + dir + "/x.npy --output " + dir +
                     "/reference.npy").status == 0);
-  Tensor got = readNpy(dir + "/compiled.npy"), want = readNpy(dir + "/reference.npy");
-  REQUIRE(got.shape == want.shape);
-  for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
+  checkSameNpy(dir + "/compiled.npy", dir + "/reference.npy");
 }
 
 TEST_CASE("compile: kernels compiled at batch 1 serve batch 3 from the cache (a free batch of one is no broadcast)") {
@@ -444,9 +442,7 @@ TEST_CASE("compile: kernels compiled at batch 1 serve batch 3 from the cache (a 
   CHECK_MENTIONS(runDeeper("ir " + dir + "/se.dnet").output, "s = binary(g, dw, fn=mul, layout=nhwc)");
   REQUIRE(std::system((dir + "/b3/se --input " + dir + "/x.npy --output " + dir + "/compiled.npy > /dev/null").c_str()) == 0);
   REQUIRE(runDeeper("run " + dir + "/se.dnet --input " + dir + "/x.npy --output " + dir + "/reference.npy").status == 0);
-  Tensor want = readNpy(dir + "/reference.npy"), got = readNpy(dir + "/compiled.npy");
-  REQUIRE(got.shape == want.shape);
-  for (size_t i = 0; i < got.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
+  checkSameNpy(dir + "/compiled.npy", dir + "/reference.npy");
 }
 
 TEST_CASE("run: a weights file is checked before any pass reads it, and after the passes for what they left") {
