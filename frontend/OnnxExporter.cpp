@@ -1,6 +1,7 @@
 #include "frontend/OnnxExporter.h"
 
 #include "ir/OpParams.h"
+#include "ir/ShapeFunctions.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -218,12 +219,8 @@ class Exporter {
       setInt(add("Concat", node.name, in, node.name), "axis", axis);
       return;
     }
-    const int64_t k = static_cast<int64_t>(in.size());
-    Dims split = node.shape, perm(node.shape.size() + 1);
-    split[static_cast<size_t>(axis)] /= k;
-    split.insert(split.begin() + axis, k);
-    for (size_t a = 0; a < perm.size(); ++a) perm[a] = static_cast<int64_t>(a);
-    std::swap(perm[static_cast<size_t>(axis)], perm[static_cast<size_t>(axis) + 1]);
+    Dims split = splitAxis(node.shape, static_cast<size_t>(axis), static_cast<int64_t>(in.size()));
+    Dims perm = swapWithNextAxis(split.size(), static_cast<size_t>(axis));
     setInt(add("Concat", node.name + ":concat", in, node.name + ":concat"), "axis", axis);
     add("Reshape", node.name + ":split", {node.name + ":concat", int64Initializer(node.name + ".split_shape", split)}, node.name + ":split");
     setInts(add("Transpose", node.name + ":shuffle", {node.name + ":split"}, node.name + ":shuffled"), "perm", perm);

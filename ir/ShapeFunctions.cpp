@@ -382,4 +382,28 @@ bool reinferShapes(Graph &graph) {
   return changed;
 }
 
+Node *insertCopy(Graph &graph, Node *value, const std::string &base, const Node &site, const Node *before) {
+  std::string name = base;
+  for (int i = 2; graph.find(name); ++i) name = fmt::format("{}{}", base, i);
+  auto node = std::make_unique<Node>(OpKind::Copy, name, std::vector<Node *>{value});
+  node->block = site.block;
+  node->blockType = site.blockType;
+  node->shape = inferShape(*node, graph.batch);
+  return before ? graph.insertBefore(before, std::move(node)) : graph.append(std::move(node));
+}
+
+Dims splitAxis(const Dims &shape, size_t axis, int64_t k) {
+  Dims split = shape;
+  split[axis] /= k;
+  split.insert(split.begin() + static_cast<std::ptrdiff_t>(axis), k);
+  return split;
+}
+
+Dims swapWithNextAxis(size_t rank, size_t axis) {
+  Dims perm(rank);
+  for (size_t a = 0; a < rank; ++a) perm[a] = static_cast<int64_t>(a);
+  std::swap(perm[axis], perm[axis + 1]);
+  return perm;
+}
+
 }  // namespace deeper

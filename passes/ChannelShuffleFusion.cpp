@@ -1,5 +1,7 @@
 #include "passes/ChannelShuffleFusion.h"
 
+#include "ir/ShapeFunctions.h"
+
 namespace deeper {
 namespace {
 
@@ -8,22 +10,6 @@ Node *soleReader(const Graph &graph, const Node &node, OpKind op) {
   if (!graph.hasSingleUse(&node)) return nullptr;
   Node *reader = node.uses()[0].user;
   return reader->op == op ? reader : nullptr;
-}
-
-/// `shape` with axis 1 split into k x shape[1]/k.
-Dims splitAxis1(const Dims &shape, int64_t k) {
-  Dims split = shape;
-  split[1] = shape[1] / k;
-  split.insert(split.begin() + 1, k);
-  return split;
-}
-
-/// The perm that swaps axes 1 and 2 of a rank-`rank` value and keeps the others.
-Dims swap12(size_t rank) {
-  Dims perm(rank);
-  for (size_t a = 0; a < rank; ++a) perm[a] = static_cast<int64_t>(a);
-  std::swap(perm[1], perm[2]);
-  return perm;
 }
 
 /// The last reshape of the shuffle after `concat`, or nullptr where the pattern does not hold.
@@ -35,9 +21,9 @@ Node *shuffleAfter(const Graph &graph, const Node &concat) {
   for (const Node *in : concat.inputs())
     if (in->shape[1] * k != shape[1]) return nullptr;
   Node *split = soleReader(graph, concat, OpKind::Reshape);
-  if (!split || split->shape != splitAxis1(shape, k)) return nullptr;
+  if (!split || split->shape != splitAxis(shape, 1, k)) return nullptr;
   Node *transpose = soleReader(graph, *split, OpKind::Transpose);
-  if (!transpose || transpose->attrDims("perm") != swap12(split->shape.size())) return nullptr;
+  if (!transpose || transpose->attrDims("perm") != swapWithNextAxis(split->shape.size(), 1)) return nullptr;
   Node *merge = soleReader(graph, *transpose, OpKind::Reshape);
   if (!merge || merge->shape != shape) return nullptr;
   return merge;

@@ -54,15 +54,8 @@ bool copyTheOthersIn(Graph &graph, Node &concat) {
   for (size_t i = 0; i < concat.inputs().size(); ++i)
     if (!writesInto(graph, concat, *concat.inputs()[i], seen)) copied.push_back(i);
   if (copied.size() == concat.inputs().size()) return false;  // nothing would write itself: the concat kernel is as cheap
-  for (size_t i : copied) {
-    std::string name = fmt::format("{}/copy{}", concat.name, i);
-    for (int n = 2; graph.find(name); ++n) name = fmt::format("{}/copy{}_{}", concat.name, i, n);
-    auto node = std::make_unique<Node>(OpKind::Copy, name, std::vector<Node *>{concat.inputs()[i]});
-    node->block = concat.block;
-    node->blockType = concat.blockType;
-    node->shape = inferShape(*node, graph.batch);
-    graph.setInput(&concat, i, graph.insertBefore(&concat, std::move(node)));
-  }
+  for (size_t i : copied)
+    graph.setInput(&concat, i, insertCopy(graph, concat.inputs()[i], fmt::format("{}/copy{}", concat.name, i), concat, &concat));
   return true;
 }
 
