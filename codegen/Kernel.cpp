@@ -477,9 +477,11 @@ void writeIntoConcats(const Graph &graph, std::vector<Kernel> &kernels) {
       k.outputOffset = channel * perChannel;
       if (channelsLast) k.outputView = nhwc(in->shape, concat->shape[1]);
       else k.outputView.stride.back() = product(concat->shape, 1, concat->shape.size());  // the batch stride
-      if (interleave) {
-        DEEPER_CHECK(!channelsLast && (isWindowOp(in->op) || in->op == OpKind::Copy) && k.outputView.extent.size() == 4,
-                     "'{}' writes into the interleaving concat '{}' without a channel axis of its own", in->name, concat->name);
+      if (interleave) {  // IR text may say in_place=true where concat-elision would not have
+        if (channelsLast || !(isWindowOp(in->op) || in->op == OpKind::Copy) || k.outputView.extent.size() != 4)
+          failAtNode(*in, fmt::format("writes into the interleaving in-place concat '{}', which only N,C,H,W conv, pool, lrn and copy "
+                                      "values can (their channels k planes apart); drop in_place=true there",
+                                      concat->name));
         k.outputView.stride[2] = perChannel * static_cast<int64_t>(concat->inputs().size());
       }
       channel += interleave ? 1 : in->shape[1];

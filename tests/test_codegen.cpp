@@ -882,6 +882,17 @@ TEST_CASE("inline=true where no kernel computes the node is a user error") {
   CHECK_MENTIONS(test::userErrorOf([&] { kernelsOf(out, 16); }), "it is a graph output, unread, or read by several nodes");
 }
 
+TEST_CASE("in_place=true on an interleaving concat whose inputs cannot space their channels out is a user error") {
+  const std::string net = "x = input(shape=4x5x5)\na = relu(x)\nb = conv(x, out=4, kernel=1)\nc = concat(a, b, interleave=true, in_place=true)\n"
+                          "y = conv(c, out=2, kernel=1)\noutput y\n";
+  Graph relus = test::parse(net);
+  std::string error = test::userErrorOf([&] { kernelsOf(relus, 16); });
+  CHECK_MENTIONS(error, "writes into the interleaving in-place concat 'c', which only N,C,H,W conv, pool, lrn and copy values can");
+  CHECK_MENTIONS(error, "drop in_place=true there");
+  Graph convs = test::parse(std::string(net).replace(net.find("a = relu(x)"), 11, "a = conv(x, out=4, kernel=3, pad=1)"));
+  CHECK(kernelsOf(convs, 16).size() == 3);  // a and b write into c; y reads it
+}
+
 TEST_CASE("a chain's kernel text says which node reads which: the same ops in another order are another kernel") {
   auto canonicalOf = [](const char *first, const char *second) {
     Graph g = test::parse(std::string("x = input(shape=4x4)\ny = input(shape=4x4)\na = unary(x, fn=neg, inline=true)\nb = binary(") + first + ", " + second +
