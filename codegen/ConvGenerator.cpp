@@ -157,11 +157,45 @@ bool registerTile(const Kernel &k, int groupIn) {
   return channelsLast(k.outputView) && groupIn <= k.schedule.chunkInputs && ConvParams::of(*k.node).outputMaxPool == 0;
 }
 
+/// GPU: one thread per output channel of kGpuChannelThreads (consecutive threads read consecutive
+/// packed weights) and per kGpuThreadPixels pixels of a row, whose sums stay in its registers; a thread
+/// block is those channels by kGpuRowThreads such runs of pixels (256 threads), the grid spans row segments, rows and
+/// channel blocks, and the batch is a loop of launches. Ragged edges are guarded, not padded: the
+/// output has its own extents on the device. Returns the thread loop (to compute per-thread producers at).
+constexpr int kGpuChannelThreads = 32, kGpuThreadPixels = 4, kGpuRowThreads = 8;
+Var gpuTiles(Func f) {
+  Var x = f.args()[0], y = f.args()[1], c = f.args()[2], n = f.args()[3];
+  Var co("co"), ci("ci"), xo("xo"), xt("xt"), xp("xp");
+  f.split(c, co, ci, kGpuChannelThreads, TailStrategy::GuardWithIf)
+      .split(x, xo, xt, kGpuThreadPixels * kGpuRowThreads, TailStrategy::GuardWithIf)
+      .split(xt, xt, xp, kGpuThreadPixels, TailStrategy::GuardWithIf)
+      .reorder(xp, ci, xt, xo, y, co, n)
+      .gpu_blocks(xo, y, co)
+      .gpu_threads(ci, xt)
+      .unroll(xp);
+  return ci;  // the innermost thread loop: what is computed there is one thread's own
+}
+
+/// The conv on a GPU: each thread accumulates its pixels over the input channels and the window
+/// (producers the schedule does not name, such as the zero-padded input and a fused source, are
+/// computed where each tap reads them). A fused output pool reads the conv's output from a buffer of
+/// its own, computed first.
+void scheduleConvGpu(Func result, Func out, Func acc, RDom r) {
+  if (result.name() != out.name()) {
+    out.compute_root();
+    gpuTiles(result);
+  }
+  Var thread = gpuTiles(out);
+  acc.compute_at(out, thread).unroll(acc.args()[1]);
+  acc.update().reorder(acc.args()[1], r.x, r.y, r.z).unroll(acc.args()[1]);
+}
+
 }  // namespace
 
-Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
+Func generateConv(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+  DEEPER_CHECK(!(gpu && k.schedule.winograd), "kernel '{}': no GPU Winograd conv yet (schedule winograd=0 for GPU targets)", k.node->name);
   if (k.schedule.winograd) return generateWinogradConv(k, p);
-  if (isDepthwise(k)) return generateDepthwiseConv(k, p);
+  if (isDepthwise(k) && !gpu) return generateDepthwiseConv(k, p);
   ConvParams cp = ConvParams::of(*k.node);
   const OperandView &in = k.inputViews[0];
   const Window2d &w = cp.win;
@@ -179,8 +213,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   int rowWidth = (outWidth + s.tileWidth - 1) / s.tileWidth * s.tileWidth;  // whole tiles
   bool direct = unpadded && rowWidth == outWidth;
   Source source = convSource(k, cp, p);
-  bool copy = !direct && !source.reduced;
-  Func padded = copy ? BoundaryConditions::constant_exterior(source.func, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}}) : source.func;
+  bool pad = !direct && !source.reduced, copy = pad && !gpu;  // a GPU thread reads the padded view where it needs it
+  Func padded = pad ? BoundaryConditions::constant_exterior(source.func, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}}) : source.func;
   int channelsIn = cp.reduce > 0 ? static_cast<int>(cp.reduce) : in.extent[2];
   int groupIn = channelsIn / static_cast<int>(cp.groups), groupOut = static_cast<int>(cp.out / cp.groups);
   RDom r(0, groupIn, 0, static_cast<int>(w.kw), 0, static_cast<int>(w.kh), "r");  // ci within the group, kx, ky
@@ -203,6 +237,10 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   const bool pooling = cp.outputMaxPool > 0;
   Func result = pooling ? pooledOutput(cp, out, outWidth, outHeight) : out;
   if (!s.autoscheduler.empty()) return result;  // the algorithm only: an autoscheduler schedules it (codegen/Autoschedule.cpp)
+  if (gpu) {
+    scheduleConvGpu(result, out, acc, r);
+    return result;
+  }
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi");
   // Small maps: tasks are channel blocks with every row inside, so each block's weights are read once

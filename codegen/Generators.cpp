@@ -140,10 +140,13 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   for (size_t j = 0; j < k.params.size(); ++j)  // an inlined node's may share a role with the kernel's own: numbered
     kp.params.push_back(declare(k.params[j].owner == k.node ? k.params[j].spec.role() : fmt::format("{}{}", k.params[j].spec.role(), j),
                                 k.params[j].view, false));
+  const bool gpu = target.has_gpu_feature();
+  DEEPER_CHECK(!gpu || (k.node->op == OpKind::Conv && k.inlined.empty() && k.schedule.autoscheduler.empty()),
+               "no GPU schedule for kernel '{}' ({}) yet: GPU targets generate plain convs only", k.node->name, k.node->info().name);
   if (!k.inlined.empty()) {
     kp.output = generateChain(k, kp.params);
   } else switch (k.node->op) {
-    case OpKind::Conv: kp.output = generateConv(k, kp.params); break;
+    case OpKind::Conv: kp.output = generateConv(k, kp.params, gpu); break;
     case OpKind::Fc: kp.output = generateFc(k, kp.params); break;
     case OpKind::MaxPool:
     case OpKind::AvgPool: kp.output = generatePool(k, kp.params); break;

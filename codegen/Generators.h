@@ -18,7 +18,8 @@ struct KernelPipeline {
 };
 
 /// Builds the pipeline for any kernel (dispatches on the op family), for `target` (which an
-/// autoscheduler named in the schedule schedules it for).
+/// autoscheduler named in the schedule schedules it for). GPU targets: convs only so far (issue 16);
+/// the CLI refuses GPU targets (parseTarget) until every op family has a GPU schedule.
 KernelPipeline generateKernel(const Kernel &kernel, const Halide::Target &target);
 
 /// Schedules `kp`, the algorithm of `k` (whose schedule names the autoscheduler), with that Halide
@@ -36,7 +37,8 @@ struct HalideWarningsSilenced {
 
 // The families, one per file (codegen/<Family>Generator.cpp). Each receives its params already
 // declared with the operand views' bounds and strides.
-Halide::Func generateConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+/// `gpu`: scheduled for a GPU target (Halide's gpu_blocks / gpu_threads); direct convs only (winograd=0).
+Halide::Func generateConv(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 /// A conv whose schedule says winograd (codegen/WinogradConv.cpp; generateConv hands it over).
 Halide::Func generateWinogradConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 /// A depthwise conv whose input and output share a layout (codegen/DepthwiseConv.cpp; generateConv hands it over).

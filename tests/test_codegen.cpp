@@ -15,6 +15,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <dlfcn.h>
+#include <optional>
 #include <limits>
 #include <functional>
 #include <cstring>
@@ -84,7 +86,10 @@ Comparison within(float tolerance) {
 
 /// Compiles each kernel of the graph `text` (default schedules, changed by `vary`), runs it on the
 /// reference's values of its inputs (`given` graph inputs, else synthetic ones) and `compare`s.
-void checkKernelsOn(const std::string &text, const TensorMap &given, const std::function<void(const Node &, Schedule &)> &vary, const Comparison &compare) {
+/// On a GPU `target` the inputs are marked as written on the host (else the device reads memory never
+/// copied to it) and the output is copied back.
+void checkKernelsOn(const std::string &text, const TensorMap &given, const std::function<void(const Node &, Schedule &)> &vary, const Comparison &compare,
+                    const Halide::Target &target = hostTarget()) {
   Graph g = test::parse(text);
   TensorMap weights = initWeights(g, 11);
   TensorMap inputs = given;
@@ -94,8 +99,7 @@ void checkKernelsOn(const std::string &text, const TensorMap &given, const std::
   for (const auto &n : g.nodes()) all.push_back(n->name);
   TensorMap values = ReferenceExecutor(g, weights).run(inputs, all);
 
-  Halide::Target host = hostTarget();
-  int lanes = host.natural_vector_size<float>();
+  int lanes = target.natural_vector_size<float>();
   int32_t batch = static_cast<int32_t>(g.batch);
   for (Kernel &k : kernelsOf(g, lanes)) {
     if (vary) {
@@ -103,22 +107,28 @@ void checkKernelsOn(const std::string &text, const TensorMap &given, const std::
       k.params = packedParams(k);
     }
     INFO("kernel " << k.node->name << ": " << k.canonical());
-    codegen::KernelPipeline kp = codegen::generateKernel(k, host);
+    codegen::KernelPipeline kp = codegen::generateKernel(k, target);
     std::vector<std::vector<float>> inputs;
+    inputs.reserve(k.inputs.size());  // the input buffers point into these vectors
+    auto bind = [&](Halide::ImageParam &param, Halide::Buffer<float> b) {
+      b.set_host_dirty();
+      param.set(b);
+    };
     for (size_t i = 0; i < k.inputs.size(); ++i) {
       inputs.push_back(stored(*k.inputs[i], values.at(k.inputs[i]->name)));
-      kp.params[i].set(viewBuffer(k.inputViews[i], batch, inputs.back(), k.inputOffsets[i]));
+      bind(kp.params[i], viewBuffer(k.inputViews[i], batch, inputs.back(), k.inputOffsets[i]));
     }
     for (size_t j = 0; j < k.params.size(); ++j) {
       const PackedParam &p = k.params[j];
       Tensor packed = packParam(k, p, weights.at(p.tensorName()));
-      kp.params[k.inputs.size() + j].set(toBuffer(p.view, 0, packed.data));
+      bind(kp.params[k.inputs.size() + j], toBuffer(p.view, 0, packed.data));
     }
     const Tensor &want = values.at(k.node->name);
     REQUIRE(k.outputStorage == k.node);
     std::vector<float> storage(want.data.size());
     Halide::Buffer<float> out = viewBuffer(k.outputView, batch, storage, 0);
-    kp.output.realize(Halide::Realization(out), host);
+    kp.output.realize(Halide::Realization(out), target);
+    out.copy_to_host();
     if (storedChannelsLast(*k.node)) storage = reorderChannels(want.shape, storage, false);
     compare(storage, want.data);
   }
@@ -150,6 +160,49 @@ c7 = conv(c4, out=6, kernel=3, dilation=2x1, pad=2x1)
 output c6
 output c7
 )");
+}
+
+/// Halide's JIT target for this machine's OpenCL device (in CI Debian's PoCL, which runs OpenCL on the
+/// CPU), or nothing, with the reason in the test's output. PoCL links LLVM 15 and Halide 14 links
+/// LLVM 14: loaded first with RTLD_DEEPBIND, PoCL keeps to its own (else the JIT crashes in it); the
+/// sanitizers refuse RTLD_DEEPBIND, so their build skips.
+std::optional<Halide::Target> openclTarget() {
+#ifdef DEEPER_SANITIZED
+  MESSAGE("skipped: no OpenCL under the sanitizers (they refuse RTLD_DEEPBIND, which PoCL needs here)");
+  return std::nullopt;
+#endif
+  static void *pocl = dlopen("libpocl.so.2", RTLD_NOW | RTLD_GLOBAL | RTLD_DEEPBIND);
+  static void *icd = dlopen("libOpenCL.so.1", RTLD_NOW | RTLD_GLOBAL);
+  if (!pocl || !icd) {
+    MESSAGE("skipped: no device: " << (pocl ? "no OpenCL ICD loader (ocl-icd-libopencl1)" : "no PoCL (pocl-opencl-icd)"));
+    return std::nullopt;
+  }
+  return hostTarget().with_feature(Halide::Target::OpenCL);
+}
+
+TEST_CASE("GPU convs (OpenCL): padding, strides, dilation, groups, depthwise, residuals, fused pools and reduce, edges of thread blocks, batch 2") {
+  std::optional<Halide::Target> gpu = openclTarget();
+  if (!gpu) return;
+  // Widths and channel counts on both sides of a thread block's 32 channels and 32 pixels.
+  checkKernelsOn(R"(network g batch=2
+x  = input(shape=5x13x37)
+c1 = conv(x, out=33, kernel=3, pad=1, relu=true)
+c2 = conv(c1, out=8, kernel=5, stride=2, pad=2, layout=nhwc)
+c3 = conv(c2, out=64, kernel=1, bias=false, activation=silu)
+c4 = conv(x, out=10, kernel=3, dilation=2x1, pad=2x1, groups=5)
+c5 = conv(c1, out=33, kernel=3, pad=1, groups=33, relu=true, relu_max=6, layout=nhwc)
+c6 = conv(x, c4, out=10, kernel=3, pad=1, relu=true)
+c7 = conv(x, out=7, kernel=3, stride=2, pad=1, output_maxpool=3, output_maxpool_stride=2)
+c8 = conv(x, out=6, kernel=1, input_maxpool=3)
+c9 = conv(x, out=12, kernel=3, pad=1, reduce=4, relu=true)
+o5 = conv(c5, out=3, kernel=1)
+output c3
+output o5
+output c6
+output c7
+output c8
+output c9
+)", {}, [](const Node &, Schedule &s) { s.winograd = 0; }, within(1e-5f), *gpu);  // direct convs only on GPUs so far
 }
 
 TEST_CASE("pooling: ceil-mode tails, padding, global average") {
