@@ -205,6 +205,24 @@ output c9
 )", {}, [](const Node &, Schedule &s) { s.winograd = 0; }, within(1e-5f), *gpu);  // direct convs only on GPUs so far
 }
 
+TEST_CASE("GPU convs compile for CUDA (sm_86 PTX, Halide 14's newest) without a device") {
+  Graph g = test::parse(R"(network g batch=2
+x  = input(shape=5x13x37)
+c1 = conv(x, out=33, kernel=3, pad=1, relu=true, layout=nhwc)
+c2 = conv(c1, out=8, kernel=5, stride=2, pad=2, groups=1, output_maxpool=3, output_maxpool_stride=2)
+output c2
+)");
+  Halide::Target cuda("x86-64-linux-cuda-cuda_capability_86");
+  test::TempDir dir;
+  for (Kernel &k : kernelsOf(g, cuda.natural_vector_size<float>())) {
+    k.schedule.winograd = 0;
+    codegen::KernelPipeline kp = codegen::generateKernel(k, cuda);
+    std::string object = dir.path + "/" + k.node->name + ".o";
+    kp.output.compile_to_object(object, kp.arguments(), "k_" + k.node->name, cuda);
+    CHECK(readFile(object).find(".target sm_86") != std::string::npos);  // the PTX is embedded as text
+  }
+}
+
 TEST_CASE("pooling: ceil-mode tails, padding, global average") {
   const char *model = R"(network p batch=3
 x  = input(shape=5x9x8)
