@@ -7,7 +7,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateFc(const Kernel &k, const std::vector<ImageParam> &p) {
+Func generateFc(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   FcParams fp = FcParams::of(*k.node);
   ImageParam input = p[0], weight = learned(k, p, Param::FcWeight);
   Var o("o"), n("n");
@@ -19,6 +19,10 @@ Func generateFc(const Kernel &k, const std::vector<ImageParam> &p) {
   Func out("fc");
   out(o, n) = fp.relu ? max(acc(o, n), 0.0f) : acc(o, n);
 
+  if (gpu) {  // a thread per output, its sum in a register
+    acc.compute_at(out, gpuPerElement(out));
+    return out;
+  }
   const Schedule &s = k.schedule;
   Var oo("oo"), oi("oi");
   out.split(o, oo, oi, s.channelBlock(), TailStrategy::GuardWithIf).reorder(oi, oo, n);

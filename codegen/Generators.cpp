@@ -1,5 +1,7 @@
 #include "codegen/Generators.h"
 
+#include <set>
+
 #include <algorithm>
 
 namespace deeper::codegen {
@@ -69,6 +71,16 @@ void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars,
   if (k.schedule.parallel && vars.size() > 1) out.parallel(vars.back());
 }
 
+Halide::Var gpuPerElement(Halide::Func out) {
+  std::vector<Halide::Var> a = out.args();
+  Halide::Var block("block"), thread("thread");
+  out.split(a[0], block, thread, kGpuElementThreads, Halide::TailStrategy::GuardWithIf).gpu_threads(thread);
+  if (a.size() == 1) out.gpu_blocks(block);
+  else if (a.size() == 2) out.gpu_blocks(block, a[1]);
+  else out.gpu_blocks(block, a[1], a[2]);
+  return thread;
+}
+
 int rowVectorWidth(int extent, int lanes) {
   int width = 1;
   while (width * 2 <= std::min(extent, lanes)) width *= 2;
@@ -133,6 +145,11 @@ Halide::Expr convEpilogue(const ConvParams &cp, const std::vector<Halide::ImageP
   return cp.activation == ConvActivation::Silu ? value * activated : activated;
 }
 
+bool hasGpuSchedule(const Kernel &k) {
+  static const std::set<OpKind> families = {OpKind::Conv, OpKind::MaxPool, OpKind::AvgPool, OpKind::Lrn, OpKind::Fc, OpKind::Softmax};
+  return families.count(k.node->op) && k.inlined.empty() && k.schedule.autoscheduler.empty() && !k.schedule.winograd;
+}
+
 KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   KernelPipeline kp;
   for (size_t i = 0; i < k.inputViews.size(); ++i)
@@ -141,18 +158,17 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     kp.params.push_back(declare(k.params[j].owner == k.node ? k.params[j].spec.role() : fmt::format("{}{}", k.params[j].spec.role(), j),
                                 k.params[j].view, false));
   const bool gpu = target.has_gpu_feature();
-  DEEPER_CHECK(!gpu || (k.node->op == OpKind::Conv && k.inlined.empty() && k.schedule.autoscheduler.empty()),
-               "no GPU schedule for kernel '{}' ({}) yet: GPU targets generate plain convs only", k.node->name, k.node->info().name);
+  DEEPER_CHECK(!gpu || hasGpuSchedule(k), "no GPU schedule for kernel '{}' ({})", k.node->name, k.node->info().name);
   if (!k.inlined.empty()) {
     kp.output = generateChain(k, kp.params);
   } else switch (k.node->op) {
     case OpKind::Conv: kp.output = generateConv(k, kp.params, gpu); break;
-    case OpKind::Fc: kp.output = generateFc(k, kp.params); break;
+    case OpKind::Fc: kp.output = generateFc(k, kp.params, gpu); break;
     case OpKind::MaxPool:
-    case OpKind::AvgPool: kp.output = generatePool(k, kp.params); break;
-    case OpKind::Lrn: kp.output = generateLrn(k, kp.params); break;
+    case OpKind::AvgPool: kp.output = generatePool(k, kp.params, gpu); break;
+    case OpKind::Lrn: kp.output = generateLrn(k, kp.params, gpu); break;
     case OpKind::Concat: kp.output = generateConcat(k, kp.params); break;
-    case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params); break;
+    case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params, gpu); break;
     case OpKind::Relu:
     case OpKind::Unary: kp.output = generateUnary(k, kp.params); break;
     case OpKind::Reduce: kp.output = generateReduce(k, kp.params); break;

@@ -18,9 +18,12 @@ struct KernelPipeline {
 };
 
 /// Builds the pipeline for any kernel (dispatches on the op family), for `target` (which an
-/// autoscheduler named in the schedule schedules it for). GPU targets: convs only so far (issue 16);
-/// the CLI refuses GPU targets (parseTarget) until every op family has a GPU schedule.
+/// autoscheduler named in the schedule schedules it for). GPU targets: the families with a GPU schedule
+/// (hasGpuSchedule) and direct convs only.
 KernelPipeline generateKernel(const Kernel &kernel, const Halide::Target &target);
+/// Whether `k` can be generated for a GPU target: conv, pooling, lrn, fc and softmax so far, each
+/// kernel its node alone (no inlined chain), scheduled by Deeper (no autoscheduler), direct (winograd=0).
+bool hasGpuSchedule(const Kernel &k);
 
 /// Schedules `kp`, the algorithm of `k` (whose schedule names the autoscheduler), with that Halide
 /// autoscheduler for `target` (codegen/Autoschedule.cpp).
@@ -44,11 +47,11 @@ Halide::Func generateWinogradConv(const Kernel &k, const std::vector<Halide::Ima
 /// A depthwise conv whose input and output share a layout (codegen/DepthwiseConv.cpp; generateConv hands it over).
 bool isDepthwise(const Kernel &k);
 Halide::Func generateDepthwiseConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateFc(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateFc(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // relu and unary
 /// unary's function of one value (the conv epilogue's activations use it too).
 Halide::Expr applyUnary(const UnaryParams &u, Halide::Expr x);
@@ -116,6 +119,13 @@ void channelsInnermost(Halide::Func f, int lanes);
 /// first): vectors along the innermost axis and tasks of the outermost; for an N,C,H,W output stored
 /// channels-last, vectors along the channels and tasks of pixel rows.
 void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k);
+
+/// The GPU schedule of a kernel that computes each output element on its own: a thread per element,
+/// blocks of kGpuElementThreads along the innermost axis, the grid over it and the next two, the axes
+/// after them loops of launches. Producers left unscheduled are computed where each thread reads them.
+/// Returns the thread loop (to compute a thread's own producers at).
+constexpr int kGpuElementThreads = 64;
+Halide::Var gpuPerElement(Halide::Func out);
 
 /// Vectorises `f` along `x` (of `extent` values, fixed) without a scalar tail: the widest power-of-two
 /// vector up to `lanes` that fits, the last vector shifted inwards to overlap the one before (pure

@@ -17,7 +17,7 @@ Expr refinedInverseSqrt(Expr v) {
 
 }  // namespace
 
-Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p) {
+Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   LrnParams lp = LrnParams::of(*k.node);
   int channels = k.inputViews[0].extent[2];
   int half = static_cast<int>(lp.size / 2);
@@ -46,6 +46,10 @@ Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p) {
     out(x, y, c, n) = input(x, y, c, n) * (r * r * refinedInverseSqrt(r));
   } else {
     out(x, y, c, n) = input(x, y, c, n) / pow(scale, static_cast<float>(lp.beta));
+  }
+  if (gpu) {  // each thread sums its own window of squares
+    gpuPerElement(out);
+    return out;
   }
   if (alongChannels) {
     out.reorder(c, x, y, n);

@@ -81,13 +81,13 @@ bool isGlobalAverage(const Kernel &k, const PoolParams &pp, int width, int heigh
 
 }  // namespace
 
-Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
+Func generatePool(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   PoolParams pp = PoolParams::of(*k.node);
   const Window2d &w = pp.win;
   const OperandView &in = k.inputViews[0];
-  if (channelsLast(in) && clampedMaxIsExact(k, w)) return directMaxPool(k, p[0], w);
+  if (!gpu && channelsLast(in) && clampedMaxIsExact(k, w)) return directMaxPool(k, p[0], w);
   int width = in.extent[0], height = in.extent[1];
-  if (isGlobalAverage(k, pp, width, height)) return globalAveragePool(k, p[0], width, height);
+  if (!gpu && isGlobalAverage(k, pp, width, height)) return globalAveragePool(k, p[0], width, height);
   bool isMax = k.node->op == OpKind::MaxPool;
   Var x("x"), y("y"), c("c"), n("n");
   Func padded = BoundaryConditions::constant_exterior(p[0], isMax ? -std::numeric_limits<float>::infinity() : 0.0f,
@@ -108,6 +108,10 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
     Expr count = (x1 - x0) * (y1 - y0);
     if (pp.excludePad) count = (min(x1, width) - max(x0, 0)) * (min(y1, height) - max(y0, 0));
     out(x, y, c, n) = sum(column) / cast<float>(count);
+  }
+  if (gpu) {  // a thread per output, reducing its own window (rows and padding inline)
+    gpuPerElement(out);
+    return out;
   }
   if (channelsLast(in)) {
     // Vectors of channels, tasks of output rows; within a task the window rows slide down, each

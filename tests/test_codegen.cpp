@@ -205,6 +205,35 @@ output c9
 )", {}, [](const Node &, Schedule &s) { s.winograd = 0; }, within(1e-5f), *gpu);  // direct convs only on GPUs so far
 }
 
+TEST_CASE("GPU pooling, lrn, fc and softmax (OpenCL): ceil-mode tails, padding, dilation, global average, both layouts, batch 3") {
+  std::optional<Halide::Target> gpu = openclTarget();
+  if (!gpu) return;
+  checkKernelsOn(R"(network p batch=3
+x  = input(shape=5x9x70)
+v  = conv(x, out=20, kernel=1, layout=nhwc)
+m1 = maxpool(x, kernel=3, stride=2)
+m2 = maxpool(v, kernel=3, stride=1, pad=1, layout=nhwc)
+m3 = maxpool(x, kernel=2, dilation=3, stride=1)
+a1 = avgpool(x, kernel=3, stride=2, pad=1)
+a2 = avgpool(x, kernel=3, stride=2, pad=1, exclude_pad=true)
+g1 = avgpool(x, kernel=9x70)
+l1 = lrn(x, size=5, alpha=0.01, beta=0.75)
+l2 = lrn(v, size=5, alpha=1, beta=0.5, k=2, layout=nhwc)
+o2 = conv(m2, out=3, kernel=1)
+o3 = conv(l2, out=3, kernel=1)
+f  = fc(a1, out=70, relu=true)
+s  = softmax(f)
+output m1
+output o2
+output m3
+output a2
+output g1
+output l1
+output o3
+output s
+)", {}, [](const Node &, Schedule &s) { s.winograd = 0; }, within(1e-5f), *gpu);
+}
+
 TEST_CASE("GPU convs compile for CUDA (sm_86 PTX, Halide 14's newest) without a device") {
   Graph g = test::parse(R"(network g batch=2
 x  = input(shape=5x13x37)
