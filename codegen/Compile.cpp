@@ -1,6 +1,7 @@
 #include "codegen/Compile.h"
 
 #include "codegen/ArenaPlan.h"
+#include "codegen/Generators.h"
 #include "codegen/Glue.h"
 #include "codegen/KernelCache.h"
 #include "codegen/KernelManifest.h"
@@ -93,20 +94,39 @@ void buildNative(StagedFolder &out, const std::string &id, const std::vector<Com
       "linking the executable");
 }
 
-}  // namespace
-
-Halide::Target hostTarget() {
-  Halide::Target host = Halide::get_host_target();
+/// `target` with the host's CPU features (Halide's "host" detection) corrected: Halide 14 says
+/// avx512_sapphirerapids for any CPU with AVX512-BF16 (AMD Zen 4 and 5 too), and code for it may use
+/// AMX or AVX512-FP16, which those lack: an autoscheduled conv died of SIGILL on Zen 5.
+Halide::Target withHostCorrected(Halide::Target target) {
 #if defined(__x86_64__) || defined(__i386__)
-  // Halide 14 says avx512_sapphirerapids for any CPU with AVX512-BF16 (AMD Zen 4 and 5 too), and code
-  // for it may use AMX or AVX512-FP16, which those lack: an autoscheduled conv died of SIGILL on Zen 5.
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   bool amx = __get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) && (edx & (1u << 24)), fp16 = edx & (1u << 23);
-  if (host.has_feature(Halide::Target::AVX512_SapphireRapids) && !(amx && fp16))
-    host = host.without_feature(Halide::Target::AVX512_SapphireRapids);
+  if (target.has_feature(Halide::Target::AVX512_SapphireRapids) && !(amx && fp16))
+    target = target.without_feature(Halide::Target::AVX512_SapphireRapids);
 #endif
-  return host;
+  return target;
 }
+
+/// GPU targets: the kernels must all have a GPU schedule; Winograd convs, the CPU default on many 3x3
+/// and 5x5 layers, run direct there (their weights repacked for it).
+void scheduleForGpu(std::vector<Kernel> &kernels) {
+  std::vector<std::string> missing;
+  for (Kernel &k : kernels) {
+    if (k.schedule.winograd) {
+      k.schedule.winograd = 0;
+      k.params = packedParams(k);
+    }
+    if (!codegen::hasGpuSchedule(k))
+      missing.push_back(fmt::format("{} ({}{})", k.node->name, k.node->info().name, k.inlined.empty() ? "" : " with an inlined chain"));
+  }
+  if (!missing.empty())
+    fail(fmt::format("no GPU schedule yet for {} of the {} kernels: {}; GPU targets take convs, pools, lrn, fc and softmax",
+                     missing.size(), kernels.size(), fmt::join(missing, ", ")));
+}
+
+}  // namespace
+
+Halide::Target hostTarget() { return withHostCorrected(Halide::get_host_target()); }
 
 Halide::Target parseTarget(const std::string &text) {
   if (text == "host") return hostTarget();
@@ -114,8 +134,14 @@ Halide::Target parseTarget(const std::string &text) {
     fail(fmt::format("unknown target '{}'; use host or a Halide target such as x86-64-linux-avx2, "
                      "x86-64-linux-avx512_skylake, x86-64-linux-avx512_sapphirerapids", text));
   Halide::Target target(text);
-  if (target.has_gpu_feature())
-    fail(fmt::format("target '{}': GPU code generation is not there yet; Deeper's schedules are for CPUs", text));
+  if (text.rfind("host-", 0) == 0) target = withHostCorrected(target);  // host-opencl, host-cuda-cuda_capability_86
+  bool capability = target.get_cuda_capability_lower_bound() > 20;
+  if (target.has_feature(Halide::Target::CUDA) && !capability)
+    fail(fmt::format("target '{}': name the GPU's compute capability, e.g. {}-cuda_capability_86 (Halide 14's newest; newer GPUs "
+                     "run its PTX): without one Halide emits sm_20 code", text, text));
+  bool gpu = target.has_gpu_feature();
+  if (gpu && !target.has_feature(Halide::Target::CUDA) && !target.has_feature(Halide::Target::OpenCL))
+    fail(fmt::format("target '{}': GPU kernels are for CUDA or OpenCL only", text));
   return target;
 }
 
@@ -125,6 +151,7 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   CompileReport report;
   report.identifier = cIdentifier(graph.name);
   std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>(), options.schedules);
+  if (target.has_gpu_feature()) scheduleForGpu(kernels);
   ArenaPlan plan = planArena(graph, kernels);
   auto packed = packedWeights(kernels, weights);  // before any slow work: missing weights fail fast
   StagedFolder out(options.outDir);  // every output appears at the end, or none does

@@ -179,6 +179,25 @@ void installHalideHooks() {
   });
 }
 
+/// Runs step `s`'s kernel. A GPU target's kernel copies each operand to the device itself where the
+/// operand is marked written on the host, and leaves its output there: the output is copied back and
+/// every device copy freed before the next step, so the arena in host memory is the only state between
+/// steps (correct, not fast: every operand, weights too, crosses the bus each run; issue 16's device
+/// arena is the next step). A CPU kernel ignores the mark and makes no device copies.
+int runStep(deeper_context &ctx, int s) {
+  StepBuffers &sb = ctx.steps[s];
+  const size_t output = sb.buffers.size() - 1;
+  for (size_t o = 0; o < output; ++o) sb.buffers[o].flags |= halide_buffer_flag_host_dirty;
+  int err = ctx.model->steps[s].kernel(sb.args.data());
+  if (!err && sb.buffers[output].device) err = halide_copy_to_host(nullptr, &sb.buffers[output]);
+  for (halide_buffer_t &b : sb.buffers)
+    if (b.device) {
+      int freed = halide_device_free(nullptr, &b);
+      err = err ? err : freed;
+    }
+  return err;
+}
+
 /// Steps [begin, end) of one run: a step alone, or a group of lanes.
 struct Steps {
   deeper_context *ctx;
@@ -194,7 +213,7 @@ int runLane(void *, int lane, uint8_t *closure) {
     const deeper_step &step = g.ctx->model->steps[s];
     if (lane >= 0 && step.lane != lane + 1) continue;
     auto start = std::chrono::steady_clock::now();
-    if (int err = step.kernel(g.ctx->steps[s].args.data())) {
+    if (int err = runStep(*g.ctx, s)) {
       int none = -1;
       g.failed.compare_exchange_strong(none, s);
       return err;

@@ -445,6 +445,49 @@ TEST_CASE("compile: kernels compiled at batch 1 serve batch 3 from the cache (a 
   checkSameNpy(dir + "/compiled.npy", dir + "/reference.npy");
 }
 
+TEST_CASE("compile --target host-opencl: GoogLeNet on an OpenCL device matches the reference at batch 1 and 3") {
+  // Debian's PoCL gives an OpenCL device on the CPU; the executable reaches it through the ICD loader.
+  if (!exists("/etc/OpenCL/vendors/pocl.icd")) {
+    MESSAGE("skipped: no device: no OpenCL ICD (Debian pocl-opencl-icd) in /etc/OpenCL/vendors");
+    return;
+  }
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  for (int64_t batch : {1, 3}) {
+    Tensor in({batch, 3, 224, 224});
+    for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>((i * 7919) % 255) - 120.0f;
+    const std::string b = std::to_string(batch), input = dir + "/x" + b + ".npy";
+    writeNpy(input, in);
+    REQUIRE(runDeeper("compile " + test::googlenetPath() + " --target host-opencl --batch " + b + " -o " + dir + "/g" + b).status == 0);
+    CHECK_MENTIONS(readFile(dir + "/g" + b + "/googlenet.h"), "-opencl-");  // the target, in full
+    REQUIRE(std::system((dir + "/g" + b + "/googlenet --input " + input + " --output " + dir + "/gpu" + b + ".npy > /dev/null").c_str()) == 0);
+    REQUIRE(runDeeper("run " + test::googlenetPath() + " --input " + input + " --output " + dir + "/ref" + b + ".npy").status == 0);
+    checkSameNpy(dir + "/gpu" + b + ".npy", dir + "/ref" + b + ".npy");
+  }
+}
+
+TEST_CASE("compile for CUDA builds and links here, without a device; GPU targets say what they cannot take") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
+  test::CliResult cuda = runDeeper("compile " + dir + "/small.dnet --target host-cuda-cuda_capability_86 -o " + dir + "/cuda");
+  REQUIRE(cuda.status == 0);
+  CHECK(exists(dir + "/cuda/small"));
+  CHECK(readFile(dir + "/cuda/libsmall.a").find(".target sm_86") != std::string::npos);  // the kernels' PTX
+  test::CliResult noCapability = runDeeper("compile " + dir + "/small.dnet --target host-cuda -o " + dir + "/bad");
+  CHECK(noCapability.status != 0);
+  CHECK_MENTIONS(noCapability.output, "host-cuda-cuda_capability_86");
+  test::CliResult metal = runDeeper("compile " + dir + "/small.dnet --target x86-64-linux-metal -o " + dir + "/bad");
+  CHECK(metal.status != 0);
+  CHECK_MENTIONS(metal.output, "CUDA or OpenCL only");
+  std::ofstream(dir + "/add.dnet") << "network add\nx = input(shape=2x6x6)\nc = conv(x, out=2, kernel=1)\n"
+                                      "s = binary(c, x, fn=add)\ny = conv(s, out=3, kernel=1)\noutput y\n";
+  test::CliResult add = runDeeper("compile " + dir + "/add.dnet --passes= --target host-opencl -o " + dir + "/bad");
+  CHECK(add.status != 0);
+  CHECK_MENTIONS(add.output, "no GPU schedule yet for 1 of the 3 kernels: s (binary)");
+  CHECK(!exists(dir + "/bad"));
+}
+
 TEST_CASE("run: a weights file is checked before any pass reads it, and after the passes for what they left") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;
