@@ -30,7 +30,7 @@ Expr secondOperand(const Kernel &k, const std::vector<ImageParam> &p, const Node
 
 }  // namespace
 
-Func generateChain(const Kernel &k, const std::vector<ImageParam> &p) {
+Func generateChain(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   std::vector<Var> vars = axisVars(k.outputView);
   std::vector<Expr> at(vars.begin(), vars.end());
   std::map<const Node *, Expr> value;
@@ -43,7 +43,7 @@ Func generateChain(const Kernel &k, const std::vector<ImageParam> &p) {
   for (const Node *node : k.inlined) value[node] = compute(*node);
   Func out("chain");
   out(vars) = compute(*k.node);
-  scheduleElementwise(out, vars, k);
+  scheduleElementwise(out, vars, k, gpu);
   return out;
 }
 

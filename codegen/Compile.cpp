@@ -120,7 +120,7 @@ void scheduleForGpu(std::vector<Kernel> &kernels) {
       missing.push_back(fmt::format("{} ({}{})", k.node->name, k.node->info().name, k.inlined.empty() ? "" : " with an inlined chain"));
   }
   if (!missing.empty())
-    fail(fmt::format("no GPU schedule yet for {} of the {} kernels: {}; GPU targets take convs, pools, lrn, fc and softmax",
+    fail(fmt::format("no GPU schedule yet for {} of the {} kernels: {}; GPU targets take convs, pools, lrn, fc, softmax, reduce, copy and elementwise ops (prelu not yet)",
                      missing.size(), kernels.size(), fmt::join(missing, ", ")));
 }
 

@@ -5,11 +5,11 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateCopy(const Kernel &k, const std::vector<ImageParam> &p) {
+Func generateCopy(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   std::vector<Var> vars = axisVars(k.outputView);
   Func out("copy");
   out(vars) = p[0](vars);
-  scheduleElementwise(out, vars, k);
+  scheduleElementwise(out, vars, k, gpu);
   return out;
 }
 

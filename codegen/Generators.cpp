@@ -60,7 +60,11 @@ void channelsInnermost(Halide::Func f, int lanes) {
   f.reorder_storage(a[2], a[0], a[1], a[3]).reorder(a[2], a[0], a[1], a[3]).vectorize(a[2], lanes, Halide::TailStrategy::GuardWithIf);
 }
 
-void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k) {
+void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k, bool gpu) {
+  if (gpu) {
+    gpuPerElement(out);
+    return;
+  }
   if (channelsLast(k.outputView)) {
     channelsInnermost(out, k.schedule.vector);
     Halide::Var rows("rows");
@@ -146,8 +150,11 @@ Halide::Expr convEpilogue(const ConvParams &cp, const std::vector<Halide::ImageP
 }
 
 bool hasGpuSchedule(const Kernel &k) {
-  static const std::set<OpKind> families = {OpKind::Conv, OpKind::MaxPool, OpKind::AvgPool, OpKind::Lrn, OpKind::Fc, OpKind::Softmax};
-  return families.count(k.node->op) && k.inlined.empty() && k.schedule.autoscheduler.empty() && !k.schedule.winograd;
+  static const std::set<OpKind> families = {OpKind::Conv, OpKind::MaxPool, OpKind::AvgPool, OpKind::Lrn,  OpKind::Fc,
+                                            OpKind::Softmax, OpKind::Reduce, OpKind::Copy, OpKind::Relu, OpKind::Unary,
+                                            OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Binary};
+  const bool chain = !k.inlined.empty();  // computed by the chain generator, whatever its last node
+  return (chain || families.count(k.node->op)) && k.schedule.autoscheduler.empty() && !k.schedule.winograd;
 }
 
 KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
@@ -160,7 +167,7 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   const bool gpu = target.has_gpu_feature();
   DEEPER_CHECK(!gpu || hasGpuSchedule(k), "no GPU schedule for kernel '{}' ({})", k.node->name, k.node->info().name);
   if (!k.inlined.empty()) {
-    kp.output = generateChain(k, kp.params);
+    kp.output = generateChain(k, kp.params, gpu);
   } else switch (k.node->op) {
     case OpKind::Conv: kp.output = generateConv(k, kp.params, gpu); break;
     case OpKind::Fc: kp.output = generateFc(k, kp.params, gpu); break;
@@ -170,8 +177,8 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     case OpKind::Concat: kp.output = generateConcat(k, kp.params); break;
     case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params, gpu); break;
     case OpKind::Relu:
-    case OpKind::Unary: kp.output = generateUnary(k, kp.params); break;
-    case OpKind::Reduce: kp.output = generateReduce(k, kp.params); break;
+    case OpKind::Unary: kp.output = generateUnary(k, kp.params, gpu); break;
+    case OpKind::Reduce: kp.output = generateReduce(k, kp.params, gpu); break;
     case OpKind::PRelu: kp.output = generatePRelu(k, kp.params); break;
     case OpKind::Transpose: kp.output = generateTranspose(k, kp.params); break;
     case OpKind::Expand: kp.output = generateExpand(k, kp.params); break;
@@ -181,10 +188,10 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
-    case OpKind::Binary: kp.output = generateArithmetic(k, kp.params); break;
+    case OpKind::Binary: kp.output = generateArithmetic(k, kp.params, gpu); break;
     case OpKind::Pad: kp.output = generatePad(k, kp.params); break;
     case OpKind::MatMul: kp.output = generateMatMul(k, kp.params); break;
-    case OpKind::Copy: kp.output = generateCopy(k, kp.params); break;
+    case OpKind::Copy: kp.output = generateCopy(k, kp.params, gpu); break;
     default: DEEPER_CHECK(false, "no generator for op {}", k.node->info().name);
   }
   constrainOutput(kp.output, k.outputView);

@@ -21,8 +21,9 @@ struct KernelPipeline {
 /// autoscheduler named in the schedule schedules it for). GPU targets: the families with a GPU schedule
 /// (hasGpuSchedule) and direct convs only.
 KernelPipeline generateKernel(const Kernel &kernel, const Halide::Target &target);
-/// Whether `k` can be generated for a GPU target: conv, pooling, lrn, fc and softmax so far, each
-/// kernel its node alone (no inlined chain), scheduled by Deeper (no autoscheduler), direct (winograd=0).
+/// Whether `k` can be generated for a GPU target: conv, pooling, lrn, fc, softmax, reduce, copy, relu,
+/// unary, the arithmetic ops and chains of them so far, scheduled by Deeper (no autoscheduler), convs
+/// direct (winograd=0).
 bool hasGpuSchedule(const Kernel &k);
 
 /// Schedules `kp`, the algorithm of `k` (whose schedule names the autoscheduler), with that Halide
@@ -52,7 +53,7 @@ Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam>
 Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // relu and unary
+Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);  // relu and unary
 /// unary's function of one value (the conv epilogue's activations use it too).
 Halide::Expr applyUnary(const UnaryParams &u, Halide::Expr x);
 /// Halide's exp, log, erf and pow are polynomials built for finite arguments: exp(+inf) and exp(NaN)
@@ -67,19 +68,19 @@ Halide::Expr ieeePow(Halide::Expr a, Halide::Expr b);
 /// and Min), where Halide's return one operand or the other depending on their order.
 Halide::Expr nanMax(Halide::Expr a, Halide::Expr b);
 Halide::Expr nanMin(Halide::Expr a, Halide::Expr b);
-Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // (BatchNormGenerator.cpp)
 Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateExpand(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div, binary
+Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);  // add, sub, mul, div, binary
 Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateConvTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 /// A kernel with nodes inlined into it (passes/ElementwiseFusion.h): their expressions composed at
 /// each element of the output, however its view arranges them (codegen/ChainGenerator.cpp).
-Halide::Func generateChain(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateChain(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 /// The value of the elementwise `node` (relu, prelu, unary, binary, add, sub, mul, div) at one element,
 /// from its operands' values there: `a`, input 0's; `b`, input 1's for binary, the constant's for
 /// add..div, the slope of the element's channel for prelu, undefined for relu and unary.
@@ -117,8 +118,8 @@ bool channelsLast(const OperandView &view);
 void channelsInnermost(Halide::Func f, int lanes);
 /// The schedule of a kernel that computes each output element on its own (`vars` its output's, innermost
 /// first): vectors along the innermost axis and tasks of the outermost; for an N,C,H,W output stored
-/// channels-last, vectors along the channels and tasks of pixel rows.
-void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k);
+/// channels-last, vectors along the channels and tasks of pixel rows. `gpu`: gpuPerElement.
+void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k, bool gpu = false);
 
 /// The GPU schedule of a kernel that computes each output element on its own: a thread per element,
 /// blocks of kGpuElementThreads along the innermost axis, the grid over it and the next two, the axes

@@ -480,11 +480,11 @@ TEST_CASE("compile for CUDA builds and links here, without a device; GPU targets
   test::CliResult metal = runDeeper("compile " + dir + "/small.dnet --target x86-64-linux-metal -o " + dir + "/bad");
   CHECK(metal.status != 0);
   CHECK_MENTIONS(metal.output, "CUDA or OpenCL only");
-  std::ofstream(dir + "/add.dnet") << "network add\nx = input(shape=2x6x6)\nc = conv(x, out=2, kernel=1)\n"
-                                      "s = binary(c, x, fn=add)\ny = conv(s, out=3, kernel=1)\noutput y\n";
-  test::CliResult add = runDeeper("compile " + dir + "/add.dnet --passes= --target host-opencl -o " + dir + "/bad");
-  CHECK(add.status != 0);
-  CHECK_MENTIONS(add.output, "no GPU schedule yet for 1 of the 3 kernels: s (binary)");
+  std::ofstream(dir + "/pad.dnet") << "network pad\nx = input(shape=2x6x6)\nc = conv(x, out=2, kernel=1)\n"
+                                      "s = pad(c, pads=0x0x1x1x0x0x1x1)\ny = conv(s, out=3, kernel=1)\noutput y\n";
+  test::CliResult pad = runDeeper("compile " + dir + "/pad.dnet --target host-opencl -o " + dir + "/bad");
+  CHECK(pad.status != 0);
+  CHECK_MENTIONS(pad.output, "no GPU schedule yet for 1 of the 3 kernels: s (pad)");
   CHECK(!exists(dir + "/bad"));
 }
 

@@ -953,6 +953,41 @@ output h3
 )", 17));
 }
 
+TEST_CASE("GPU elementwise ops, chains of them, reductions and copies (OpenCL): broadcasts, ranks 1 to 4, batch 2") {
+  std::optional<Halide::Target> gpu = openclTarget();
+  if (!gpu) return;
+  checkKernelsOn(withChainsFused(R"(network chains batch=2
+x  = input(shape=3x5x70)
+g  = input(shape=3x1x1)
+s  = unary(x, fn=sigmoid)
+m  = binary(x, s, fn=mul)
+a  = add(m, operand=5x1)
+r  = relu(a)
+gt = binary(r, g, fn=mul)
+e  = unary(gt, fn=hardswish)
+out1 = sub(e, operand=3x5x70)
+v  = input(shape=7)
+v1 = unary(v, fn=neg)
+v3 = mul(v1, operand=7)
+output out1
+output v3
+)", 7), {}, {}, within(1e-5f), *gpu);
+  checkKernelsOn(R"(network single batch=2
+x  = input(shape=3x5x70)
+y  = input(shape=1x5x1)
+b  = binary(x, y, fn=div)
+u  = unary(b, fn=tanh)
+r  = relu(u)
+m  = reduce(r, fn=mean, axes=2x3)
+k  = reduce(x, fn=max, axes=1, keepdims=false)
+c  = copy(x)
+output r
+output m
+output k
+output c
+)", {}, {}, within(1e-5f), *gpu);
+}
+
 TEST_CASE("a chain that broadcasts nothing reads each sample as one row: one kernel serves every batch") {
   auto chainAt = [](int batch, const char *other) {  // the kernel's output view and text
     Graph g = test::parse(fmt::format("network n batch={}\nx = input(shape=3x7x7)\ny = input(shape={})\na = unary(x, fn=sigmoid, inline=true)\n"
