@@ -110,6 +110,7 @@ Halide::Target withHostCorrected(Halide::Target target) {
 /// GPU targets: the kernels must all have a GPU schedule; Winograd convs, the CPU default on many 3x3
 /// and 5x5 layers, run direct there (their weights repacked for it).
 void scheduleForGpu(std::vector<Kernel> &kernels) {
+  if (kernels.empty()) return;
   std::vector<std::string> missing;
   for (Kernel &k : kernels) {
     if (k.schedule.winograd) {
@@ -145,13 +146,18 @@ Halide::Target parseTarget(const std::string &text) {
   return target;
 }
 
+std::vector<Kernel> kernelsForTarget(const Graph &graph, const Halide::Target &target, const ScheduleChoices *choices) {
+  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>(), choices);
+  if (target.has_gpu_feature()) scheduleForGpu(kernels);
+  return kernels;
+}
+
 CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
   Halide::Target target = parseTarget(options.target);
   CompileReport report;
   report.identifier = cIdentifier(graph.name);
-  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>(), options.schedules);
-  if (target.has_gpu_feature()) scheduleForGpu(kernels);
+  std::vector<Kernel> kernels = kernelsForTarget(graph, target, options.schedules);
   ArenaPlan plan = planArena(graph, kernels);
   auto packed = packedWeights(kernels, weights);  // before any slow work: missing weights fail fast
   StagedFolder out(options.outDir);  // every output appears at the end, or none does

@@ -8,8 +8,12 @@
 //   DIR/<model>_glue.cpp   the step table, readable
 //   DIR/<model>.kernels.json  each kernel's node, schedule, work and symbol (codegen/KernelManifest.h)
 //   DIR/deeper_runtime.h   the runtime's C API, included by <model>.h
+//
+// Targets: CPUs (host, x86-64-linux-avx2, ...) and GPUs through OpenCL or CUDA (host-opencl,
+// host-cuda-cuda_capability_86): on a GPU every step's operands cross to the device and back for now.
 #pragma once
 
+#include "codegen/Kernel.h"
 #include "ir/Graph.h"
 #include "support/Safetensors.h"
 
@@ -43,6 +47,10 @@ Halide::Target parseTarget(const std::string &text);
 /// This CPU's target: Halide's host detection, less avx512_sapphirerapids where the CPU has no AMX or
 /// AVX512-FP16 (Halide 14 reports it for AMD Zen 4 and 5). What "host" means everywhere.
 Halide::Target hostTarget();
+
+/// The kernels of `graph` for `target` (kernelsOf at its vector width): on a GPU target Winograd convs
+/// run direct, and a kernel of a family with no GPU schedule yet is a UserError naming it.
+std::vector<Kernel> kernelsForTarget(const Graph &graph, const Halide::Target &target, const ScheduleChoices *choices = nullptr);
 
 /// Compiles `graph` (after the pass pipeline) with `weights` (by tensor name, logical layout).
 CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options);

@@ -178,6 +178,11 @@ std::string printExplanation(const KernelExplanation &e) {
                    byteText(e.kernel.weightBytes), byteText(e.kernel.outputBytes), byteText(e.kernel.bytes()));
   if (e.kernel.executedMacs) s += fmt::format("  intensity   {:.1f} flops per byte (executed flops / those bytes)\n", e.kernel.intensity());
   s += fmt::format("  code        {} in {}: {} functions\n", e.kernel.function, e.object, e.code.size());
+  if (Halide::Target(e.target).has_gpu_feature()) {  // the x86 code only launches the kernel: its mix says nothing
+    s += "  device code PTX or OpenCL C inside the object, compiled by the GPU's driver: `--stmt` shows its loops\n";
+    if (e.measured) s += measuredText(e);
+    return printableText(s);
+  }
   s += fmt::format("  mix         {}\n", mixText(e.mix));
   if (e.hotLoop.found()) {
     const Instruction &first = e.hotLoop.function->instructions[e.hotLoop.begin];

@@ -486,6 +486,10 @@ TEST_CASE("compile for CUDA builds and links here, without a device; GPU targets
   CHECK(pad.status != 0);
   CHECK_MENTIONS(pad.output, "no GPU schedule yet for 1 of the 3 kernels: s (pad)");
   CHECK(!exists(dir + "/bad"));
+  CHECK_MENTIONS(runDeeper("explain " + dir + "/small.dnet --kernel c --target host-cuda-cuda_capability_86").output, "device code PTX or OpenCL C");
+  test::CliResult tune = runDeeper("tune " + dir + "/small.dnet --target host-opencl --db " + dir + "/t.sqlite");
+  CHECK(tune.status != 0);
+  CHECK_MENTIONS(tune.output, "is a GPU; tuning measures CPU schedules only so far");
 }
 
 TEST_CASE("run: a weights file is checked before any pass reads it, and after the passes for what they left") {

@@ -282,7 +282,7 @@ KernelBuild buildKernels(const Options &o, const Halide::Target &target) {
   } else {
     b.graph = prepare(o, defaultPipeline());
     std::optional<ScheduleChoices> choices = scheduleChoices(o);
-    b.kernels = kernelsOf(b.graph, target.natural_vector_size<float>(), choices ? &*choices : nullptr);
+    b.kernels = kernelsForTarget(b.graph, target, choices ? &*choices : nullptr);
   }
   return b;
 }
@@ -335,7 +335,7 @@ CompileReport compileAsOptions(const Options &o, const std::string &outDir, Kern
   CompileReport r = compileModel(graph, graph.weights, co);
   if (built) {
     built->graph = std::move(graph);
-    built->kernels = kernelsOf(built->graph, target.natural_vector_size<float>(), co.schedules);
+    built->kernels = kernelsForTarget(built->graph, target, co.schedules);
   }
   return r;
 }
@@ -586,6 +586,7 @@ int commandTune(const Options &o) {
     return 0;
   }
   Halide::Target target = parseTarget(o.target);
+  if (target.has_gpu_feature()) fail(fmt::format("'deeper tune': target '{}' is a GPU; tuning measures CPU schedules only so far", o.target));
   TunableModel model = tunableModel(o, target);
   TuneOptions to;
   to.target = o.target, to.threads = o.threads, to.budgetSeconds = o.budgetSeconds, to.maxTrials = o.trials, to.jobs = o.jobs;

@@ -44,7 +44,7 @@ pipeline options (every command that takes a MODEL):
   -o FILE                 write ir/graph/summary output to FILE instead of stdout
 
 compile:  -o DIR                     output folder (required)
-          --target T                 host (default) or a Halide target, e.g. x86-64-linux-avx2
+          --target T                 host (default) or a Halide target, e.g. x86-64-linux-avx2; GPUs: host-opencl, host-cuda-cuda_capability_86
           --jobs N                   parallel kernel compiles (default: one per core)
           --outputs=a,b              compute these values instead of the declared outputs
           --schedules FILE           schedules for some kernels, as `deeper schedules` prints them
