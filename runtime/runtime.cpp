@@ -30,6 +30,30 @@ namespace wf = deeper::weights_format;
 
 thread_local std::string lastError;
 
+/// What Halide's runtime reported first since the last run began (a kernel's failed check, a GPU
+/// API's error: "Could not find cuda system libraries"; later reports are its consequences). Halide's
+/// own handler prints it and aborts the process; keepHalideError keeps it for the failed run's message,
+/// and the kernel returns its error code. Kernels on several threads may report.
+std::mutex halideErrorMutex;
+std::string halideError;
+
+void keepHalideError(void *, const char *message) {
+  std::lock_guard<std::mutex> lock(halideErrorMutex);
+  if (!halideError.empty()) return;
+  halideError = message;
+  while (!halideError.empty() && (halideError.back() == '\n' || halideError.back() == ' ')) halideError.pop_back();
+}
+
+std::string firstHalideError() {
+  std::lock_guard<std::mutex> lock(halideErrorMutex);
+  return halideError.empty() ? "no message" : halideError;
+}
+
+void forgetHalideError() {
+  std::lock_guard<std::mutex> lock(halideErrorMutex);
+  halideError.clear();
+}
+
 deeper_status failWith(deeper_status status, const char *format, ...) {
   char message[512];
   va_list args;
@@ -174,6 +198,7 @@ void installHalideHooks() {
   static std::once_flag once;
   std::call_once(once, [] {
     halide_set_custom_do_par_for(deeper::runtime::parallelFor);
+    halide_set_error_handler(keepHalideError);
     halide_set_custom_malloc(deeper::runtime::scratchMalloc);
     halide_set_custom_free(deeper::runtime::scratchFree);
   });
@@ -238,6 +263,7 @@ deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *c
       if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
     }
   }
+  forgetHalideError();
   for (int s = 0; s < model.num_steps;) {
     Steps group{ctx, step_ms, s, s + 1, -1};
     int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on the thread pool
@@ -250,7 +276,8 @@ deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *c
     if (group_ms && id > 0) group_ms[id - 1] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (err) {  // no failed step: the thread pool itself failed
       int failed = group.failed;
-      return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d", failed >= 0 ? model.steps[failed].name : "a lane group", err);
+      return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d: %s", failed >= 0 ? model.steps[failed].name : "a lane group",
+                      err, firstHalideError().c_str());
     }
     s = group.end;
   }
