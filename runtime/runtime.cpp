@@ -30,28 +30,22 @@ namespace wf = deeper::weights_format;
 
 thread_local std::string lastError;
 
-/// What Halide's runtime reported first since the last run began (a kernel's failed check, a GPU
-/// API's error: "Could not find cuda system libraries"; later reports are its consequences). Halide's
-/// own handler prints it and aborts the process; keepHalideError keeps it for the failed run's message,
-/// and the kernel returns its error code. Kernels on several threads may report.
-std::mutex halideErrorMutex;
+/// The first line Halide's runtime reported since takeHalideError last ran (a failed check, a GPU API's
+/// error; later ones are its consequences). Halide's own handler prints it and aborts the process; this
+/// one keeps it for the failed call's message, and the kernel returns its error code.
+std::mutex halideErrorMutex;  // kernels on several threads may report
 std::string halideError;
 
 void keepHalideError(void *, const char *message) {
   std::lock_guard<std::mutex> lock(halideErrorMutex);
-  if (!halideError.empty()) return;
-  halideError = message;
-  while (!halideError.empty() && (halideError.back() == '\n' || halideError.back() == ' ')) halideError.pop_back();
+  if (halideError.empty()) halideError.assign(message, std::strcspn(message, "\n"));
 }
 
-std::string firstHalideError() {
+std::string takeHalideError() {
   std::lock_guard<std::mutex> lock(halideErrorMutex);
-  return halideError.empty() ? "no message" : halideError;
-}
-
-void forgetHalideError() {
-  std::lock_guard<std::mutex> lock(halideErrorMutex);
+  std::string first = halideError.empty() ? "no message" : halideError;
   halideError.clear();
+  return first;
 }
 
 deeper_status failWith(deeper_status status, const char *format, ...) {
@@ -148,8 +142,14 @@ struct deeper_context {
   std::vector<const float *> tensors;
   unsigned char *arena = nullptr;
   std::vector<StepBuffers> steps;
+  std::vector<halide_buffer_t> deviceWeights;  ///< GPU models: each weight tensor's copy on the device
+  std::vector<halide_dimension_t> deviceWeightDims;
 
-  ~deeper_context() { std::free(arena); }
+  ~deeper_context() {
+    for (halide_buffer_t &w : deviceWeights)
+      if (w.device) halide_device_free(nullptr, &w);
+    std::free(arena);
+  }
 };
 
 namespace {
@@ -192,6 +192,42 @@ void prepareSteps(deeper_context &ctx) {
   }
 }
 
+/// A GPU target's Halide runtime defines its device interface, a CPU target's none (weak: null here).
+extern "C" const halide_device_interface_t *halide_cuda_device_interface() __attribute__((weak));
+extern "C" const halide_device_interface_t *halide_opencl_device_interface() __attribute__((weak));
+
+const halide_device_interface_t *gpuInterface() {
+  if (halide_cuda_device_interface) return halide_cuda_device_interface();
+  return halide_opencl_device_interface ? halide_opencl_device_interface() : nullptr;
+}
+
+/// GPU models: each weight tensor is copied to the device once, and the steps' weight operands use
+/// that copy, so a run moves only activations (runStep).
+deeper_status uploadWeights(deeper_context &ctx) {
+  const halide_device_interface_t *gpu = gpuInterface();
+  const deeper_model &m = *ctx.model;
+  if (!gpu) return DEEPER_OK;
+  takeHalideError();  // what earlier calls left
+  ctx.deviceWeights.assign(m.num_weights, halide_buffer_t{});
+  ctx.deviceWeightDims.assign(m.num_weights, halide_dimension_t{});
+  for (int i = 0; i < m.num_weights; ++i) {
+    halide_buffer_t &w = ctx.deviceWeights[i];
+    ctx.deviceWeightDims[i] = halide_dimension_t{0, static_cast<int32_t>(m.weight_bytes[i] / 4), 1, 0};
+    w.host = reinterpret_cast<uint8_t *>(const_cast<float *>(ctx.tensors[i]));
+    w.type.code = halide_type_float, w.type.bits = 32, w.type.lanes = 1;
+    w.dimensions = 1, w.dim = &ctx.deviceWeightDims[i], w.flags = halide_buffer_flag_host_dirty;
+    if (int err = halide_copy_to_device(nullptr, &w, gpu))
+      return failWith(DEEPER_ERROR_KERNEL, "copying weight '%s' to the device failed with Halide error %d: %s", m.weight_names[i], err, takeHalideError().c_str());
+  }
+  for (int s = 0; s < m.num_steps; ++s)
+    for (int o = 0; o < m.steps[s].num_operands; ++o)
+      if (m.steps[s].operands[o].kind == DEEPER_WEIGHT) {
+        ctx.steps[s].buffers[o].device = ctx.deviceWeights[m.steps[s].operands[o].index].device;
+        ctx.steps[s].buffers[o].device_interface = gpu;
+      }
+  return DEEPER_OK;
+}
+
 /// Kernels' parallel loops run on deeper::runtime's pool (thread_pool.h) and their scratch buffers
 /// come from its per-thread caches (scratch_memory.h), once per process.
 void installHalideHooks() {
@@ -199,24 +235,26 @@ void installHalideHooks() {
   std::call_once(once, [] {
     halide_set_custom_do_par_for(deeper::runtime::parallelFor);
     halide_set_error_handler(keepHalideError);
+    halide_reuse_device_allocations(nullptr, true);  // GPU steps: device buffers freed after each are reused
     halide_set_custom_malloc(deeper::runtime::scratchMalloc);
     halide_set_custom_free(deeper::runtime::scratchFree);
   });
 }
 
-/// Runs step `s`'s kernel. A GPU target's kernel copies each operand to the device itself where the
-/// operand is marked written on the host, and leaves its output there: the output is copied back and
-/// every device copy freed before the next step, so the arena in host memory is the only state between
-/// steps (correct, not fast: every operand, weights too, crosses the bus each run; issue 16's device
-/// arena is the next step). A CPU kernel ignores the mark and makes no device copies.
+/// Runs step `s`'s kernel. A GPU kernel copies each activation marked written on the host to the device
+/// and leaves its output there: it is copied back and the device copies freed (to Halide's cache) before
+/// the next step, so the host arena is the only state between steps (every activation crosses the bus
+/// each run: a device arena is next). Weights stay on the device (uploadWeights). CPU kernels ignore it.
 int runStep(deeper_context &ctx, int s) {
   StepBuffers &sb = ctx.steps[s];
+  const deeper_operand *operands = ctx.model->steps[s].operands;
   const size_t output = sb.buffers.size() - 1;
-  for (size_t o = 0; o < output; ++o) sb.buffers[o].flags |= halide_buffer_flag_host_dirty;
+  for (size_t o = 0; o < output; ++o)
+    if (operands[o].kind != DEEPER_WEIGHT) sb.buffers[o].flags |= halide_buffer_flag_host_dirty;
   int err = ctx.model->steps[s].kernel(sb.args.data());
   if (!err && sb.buffers[output].device) err = halide_copy_to_host(nullptr, &sb.buffers[output]);
-  for (halide_buffer_t &b : sb.buffers)
-    if (b.device) {
+  for (size_t o = 0; o < sb.buffers.size(); ++o)
+    if (halide_buffer_t &b = sb.buffers[o]; b.device && operands[o].kind != DEEPER_WEIGHT) {
       int freed = halide_device_free(nullptr, &b);
       err = err ? err : freed;
     }
@@ -263,7 +301,7 @@ deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *c
       if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
     }
   }
-  forgetHalideError();
+  takeHalideError();  // what earlier calls left
   for (int s = 0; s < model.num_steps;) {
     Steps group{ctx, step_ms, s, s + 1, -1};
     int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on the thread pool
@@ -277,7 +315,7 @@ deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *c
     if (err) {  // no failed step: the thread pool itself failed
       int failed = group.failed;
       return failWith(DEEPER_ERROR_KERNEL, "kernel of '%s' failed with Halide error %d: %s", failed >= 0 ? model.steps[failed].name : "a lane group",
-                      err, firstHalideError().c_str());
+                      err, takeHalideError().c_str());
     }
     s = group.end;
   }
@@ -305,6 +343,10 @@ deeper_status deeper_create(const deeper_model *model, const char *weights_path,
     return s;
   }
   prepareSteps(*ctx);
+  if (deeper_status u = uploadWeights(*ctx)) {
+    delete ctx;
+    return u;
+  }
   *out = ctx;
   return DEEPER_OK;
 }

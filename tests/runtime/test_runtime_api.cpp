@@ -7,6 +7,7 @@
 #include "support/Files.h"
 
 #include <doctest/doctest.h>
+#include <HalideRuntime.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -67,6 +68,32 @@ TEST_CASE("runtime: the tiny model runs, and gives x * scale + shift") {
   std::vector<float> y;
   REQUIRE(loadAndRun(file, weights, y) == DEEPER_OK);
   CHECK(sameBits(y, tinyExpected(tinyInput(), weights)));
+}
+
+TEST_CASE("runtime: a kernel's Halide error is the failed run's message, not an abort, and the next run starts clean") {
+  static bool fail = true;
+  auto failing = [](void **args) -> int {
+    if (!fail) return kTinyModel.steps[1].kernel(args);
+    halide_error(nullptr, "Error: tiny: a check failed\nits second line\n");  // Halide's own handler would abort here
+    halide_error(nullptr, "Error: a consequence\n");
+    return -27;
+  };
+  deeper_step steps[] = {kTinyModel.steps[0], kTinyModel.steps[1]};
+  steps[1].kernel = failing;
+  deeper_model model = kTinyModel;
+  model.steps = steps;
+  WeightsOnDisk file;
+  file.write(tinyWeightsFile());
+  deeper_context *ctx = nullptr;
+  REQUIRE(deeper_create(&model, file.path.c_str(), &ctx) == DEEPER_OK);
+  std::vector<float> x = tinyInput(), y(kTinyWidth);
+  const float *in[] = {x.data()};
+  float *out[] = {y.data()};
+  CHECK(deeper_run(ctx, in, out) == DEEPER_ERROR_KERNEL);
+  CHECK(std::string(deeper_last_error()) == "kernel of 'shift' failed with Halide error -27: Error: tiny: a check failed");
+  fail = false;
+  CHECK(deeper_run(ctx, in, out) == DEEPER_OK);
+  deeper_destroy(ctx);
 }
 
 TEST_CASE("runtime: a weights file cut at any length of its header and table is refused") {
