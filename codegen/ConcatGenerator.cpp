@@ -11,13 +11,17 @@ namespace {
 
 /// Interleaved (k inputs of one extent): index c is input c % k's index c / k. The axis loop is split
 /// by k and unrolled, so each unrolled step's input is a constant and reads that input alone.
-Func interleavedConcat(const Kernel &k, const std::vector<ImageParam> &p) {
+Func interleavedConcat(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   Var i("i"), c("c"), m("m"), n("n"), co("co"), ci("ci");
   const int inputs = static_cast<int>(p.size());
   Expr value = 0.0f;
   for (int j = inputs; j-- > 0;) value = select(c % inputs == j, p[j](i, c / inputs, m, n), value);
   Func out("concat");
   out(i, c, m, n) = value;
+  if (gpu) {
+    gpuPerElement(out);
+    return out;
+  }
   out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
   out.split(c, co, ci, inputs, TailStrategy::RoundUp).unroll(ci);
   parallelOuter(out, k.schedule, co, n, k.inputViews[0].extent[1]);
@@ -26,8 +30,8 @@ Func interleavedConcat(const Kernel &k, const std::vector<ImageParam> &p) {
 
 }  // namespace
 
-Func generateConcat(const Kernel &k, const std::vector<ImageParam> &p) {
-  if (k.node->attrBool("interleave")) return interleavedConcat(k, p);
+Func generateConcat(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+  if (k.node->attrBool("interleave")) return interleavedConcat(k, p, gpu);
   Var i("i"), c("c"), m("m"), n("n");
   Expr value = 0.0f;
   int end = 0;
@@ -40,6 +44,10 @@ Func generateConcat(const Kernel &k, const std::vector<ImageParam> &p) {
   for (auto it = cases.rbegin(); it != cases.rend(); ++it) value = select(it->first, it->second, value);
   Func out("concat");
   out(i, c, m, n) = value;
+  if (gpu) {  // a thread per element, which reads the one input holding it
+    gpuPerElement(out);
+    return out;
+  }
   out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
   parallelOuter(out, k.schedule, c, n, k.outputView.extent[1]);
   return out;

@@ -14,7 +14,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateConvTranspose(const Kernel &k, const std::vector<ImageParam> &p) {
+Func generateConvTranspose(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   ConvTransposeParams ct = ConvTransposeParams::of(*k.node);
   const Window2d &w = ct.win;
   const Dims &in = k.node->inputs()[0]->shape;
@@ -35,6 +35,10 @@ Func generateConvTranspose(const Kernel &k, const std::vector<ImageParam> &p) {
   acc(x, y, c, n) += select(hit, product, 0.0f);
   Func out("conv_transpose");
   out(x, y, c, n) = acc(x, y, c, n);
+  if (gpu) {  // a thread per output, its sum in a register
+    acc.compute_at(out, gpuPerElement(out));
+    return out;
+  }
 
   // The schedule: a vector of outputs accumulates in registers across the whole reduction. The
   // accumulator rounds its last vector up (its extra lanes read clamped pixels and are never

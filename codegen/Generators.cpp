@@ -1,7 +1,5 @@
 #include "codegen/Generators.h"
 
-#include <set>
-
 #include <algorithm>
 
 namespace deeper::codegen {
@@ -149,13 +147,7 @@ Halide::Expr convEpilogue(const ConvParams &cp, const std::vector<Halide::ImageP
   return cp.activation == ConvActivation::Silu ? value * activated : activated;
 }
 
-bool hasGpuSchedule(const Kernel &k) {
-  static const std::set<OpKind> families = {OpKind::Conv, OpKind::MaxPool, OpKind::AvgPool, OpKind::Lrn,  OpKind::Fc,
-                                            OpKind::Softmax, OpKind::Reduce, OpKind::Copy, OpKind::Relu, OpKind::Unary,
-                                            OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div, OpKind::Binary};
-  const bool chain = !k.inlined.empty();  // computed by the chain generator, whatever its last node
-  return (chain || families.count(k.node->op)) && k.schedule.autoscheduler.empty() && !k.schedule.winograd;
-}
+bool hasGpuSchedule(const Kernel &k) { return k.schedule.autoscheduler.empty() && !k.schedule.winograd; }
 
 KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   KernelPipeline kp;
@@ -174,23 +166,23 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
     case OpKind::MaxPool:
     case OpKind::AvgPool: kp.output = generatePool(k, kp.params, gpu); break;
     case OpKind::Lrn: kp.output = generateLrn(k, kp.params, gpu); break;
-    case OpKind::Concat: kp.output = generateConcat(k, kp.params); break;
+    case OpKind::Concat: kp.output = generateConcat(k, kp.params, gpu); break;
     case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params, gpu); break;
     case OpKind::Relu:
     case OpKind::Unary: kp.output = generateUnary(k, kp.params, gpu); break;
     case OpKind::Reduce: kp.output = generateReduce(k, kp.params, gpu); break;
-    case OpKind::PRelu: kp.output = generatePRelu(k, kp.params); break;
-    case OpKind::Transpose: kp.output = generateTranspose(k, kp.params); break;
-    case OpKind::Expand: kp.output = generateExpand(k, kp.params); break;
-    case OpKind::ConvTranspose: kp.output = generateConvTranspose(k, kp.params); break;
-    case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params); break;
+    case OpKind::PRelu: kp.output = generatePRelu(k, kp.params, gpu); break;
+    case OpKind::Transpose: kp.output = generateTranspose(k, kp.params, gpu); break;
+    case OpKind::Expand: kp.output = generateExpand(k, kp.params, gpu); break;
+    case OpKind::ConvTranspose: kp.output = generateConvTranspose(k, kp.params, gpu); break;
+    case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params, gpu); break;
     case OpKind::Add:
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
     case OpKind::Binary: kp.output = generateArithmetic(k, kp.params, gpu); break;
-    case OpKind::Pad: kp.output = generatePad(k, kp.params); break;
-    case OpKind::MatMul: kp.output = generateMatMul(k, kp.params); break;
+    case OpKind::Pad: kp.output = generatePad(k, kp.params, gpu); break;
+    case OpKind::MatMul: kp.output = generateMatMul(k, kp.params, gpu); break;
     case OpKind::Copy: kp.output = generateCopy(k, kp.params, gpu); break;
     default: DEEPER_CHECK(false, "no generator for op {}", k.node->info().name);
   }

@@ -21,9 +21,8 @@ struct KernelPipeline {
 /// autoscheduler named in the schedule schedules it for). GPU targets: the families with a GPU schedule
 /// (hasGpuSchedule) and direct convs only.
 KernelPipeline generateKernel(const Kernel &kernel, const Halide::Target &target);
-/// Whether `k` can be generated for a GPU target: conv, pooling, lrn, fc, softmax, reduce, copy, relu,
-/// unary, the arithmetic ops and chains of them so far, scheduled by Deeper (no autoscheduler), convs
-/// direct (winograd=0).
+/// Whether `k` can be generated for a GPU target: every op family can, scheduled by Deeper (Halide's
+/// autoschedulers here are CPU baselines), convs direct (winograd=0).
 bool hasGpuSchedule(const Kernel &k);
 
 /// Schedules `kp`, the algorithm of `k` (whose schedule names the autoscheduler), with that Halide
@@ -51,7 +50,7 @@ Halide::Func generateDepthwiseConv(const Kernel &k, const std::vector<Halide::Im
 Halide::Func generateFc(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);  // relu and unary
 /// unary's function of one value (the conv epilogue's activations use it too).
@@ -69,14 +68,14 @@ Halide::Expr ieeePow(Halide::Expr a, Halide::Expr b);
 Halide::Expr nanMax(Halide::Expr a, Halide::Expr b);
 Halide::Expr nanMin(Halide::Expr a, Halide::Expr b);
 Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // (BatchNormGenerator.cpp)
-Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateExpand(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);  // (BatchNormGenerator.cpp)
+Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+Halide::Func generateExpand(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);  // add, sub, mul, div, binary
-Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateConvTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+Halide::Func generateConvTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 /// A kernel with nodes inlined into it (passes/ElementwiseFusion.h): their expressions composed at
 /// each element of the output, however its view arranges them (codegen/ChainGenerator.cpp).

@@ -7,7 +7,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateMatMul(const Kernel &k, const std::vector<ImageParam> &p) {
+Func generateMatMul(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   MatMulParams mp = MatMulParams::of(*k.node);
   const OperandView &xv = k.inputViews[0], &wv = learnedView(k, Param::MatMulWeight);
   std::vector<Var> vars = axisVars(k.outputView);  // j, i, stack...
@@ -25,6 +25,10 @@ Func generateMatMul(const Kernel &k, const std::vector<ImageParam> &p) {
   acc(vars) = 0.0f;
   acc(vars) += p[0](xAt) * learned(k, p, Param::MatMulWeight)(wAt);
   out(vars) = acc(vars);
+  if (gpu) {  // a thread per output, its sum in a register
+    acc.compute_at(out, gpuPerElement(out));
+    return out;
+  }
   out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);
   if (k.schedule.parallel) out.parallel(vars.back());
   acc.compute_at(out, vars[1]).vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);

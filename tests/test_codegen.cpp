@@ -180,6 +180,12 @@ std::optional<Halide::Target> openclTarget() {
   return hostTarget().with_feature(Halide::Target::OpenCL);
 }
 
+/// checkKernels's model on the OpenCL device too, where there is one: convs direct (no GPU Winograd yet).
+void checkKernelsOnGpu(const std::string &text) {
+  if (std::optional<Halide::Target> gpu = openclTarget())
+    checkKernelsOn(text, {}, [](const Node &, Schedule &s) { s.winograd = 0; }, within(1e-5f), *gpu);
+}
+
 TEST_CASE("GPU convs (OpenCL): padding, strides, dilation, groups, depthwise, residuals, fused pools and reduce, edges of thread blocks, batch 2") {
   std::optional<Halide::Target> gpu = openclTarget();
   if (!gpu) return;
@@ -289,8 +295,10 @@ TEST_CASE("lrn: windows clipped at the first and last channels") {
 }
 
 TEST_CASE("batchnorm that follows no conv") {
-  checkKernels("network b batch=2\nx = input(shape=5x3x7)\np = maxpool(x, kernel=2)\nb = batchnorm(p, epsilon=0.01)\n"
-               "f = fc(b, out=6)\ng = batchnorm(f)\noutput g\n");
+  const std::string model = "network b batch=2\nx = input(shape=5x3x7)\np = maxpool(x, kernel=2)\nb = batchnorm(p, epsilon=0.01)\n"
+                            "f = fc(b, out=6)\ng = batchnorm(f)\noutput g\n";
+  checkKernels(model);
+  checkKernelsOnGpu(model);
 }
 
 TEST_CASE("concat, fc, softmax, relu") {
@@ -573,7 +581,7 @@ output s4
 }
 
 TEST_CASE("arithmetic with broadcast constants, pad modes, matmul stacks") {
-  checkKernels(R"(network a batch=2
+  const std::string model = R"(network a batch=2
 x  = input(shape=3x5x4)
 s1 = add(x, operand=3x1x1)
 s2 = sub(s1, operand=4, operand_first=true)
@@ -595,7 +603,9 @@ output p3
 output m1
 output m2
 output m3
-)");
+)";
+  checkKernels(model);
+  checkKernelsOnGpu(model);
 }
 
 TEST_CASE("depthwise convs stored channels-last or N,C,H,W: strides, uneven and dilated padding, channels not a multiple of the vector") {
@@ -799,7 +809,7 @@ output r7
 }
 
 TEST_CASE("prelu: a slope per channel, ranks 2 to 4, batch 2") {
-  checkKernels(R"(network pr batch=2
+  const std::string model = R"(network pr batch=2
 x  = input(shape=19x5x3)
 v  = input(shape=7x3)
 f  = input(shape=21)
@@ -809,11 +819,13 @@ c  = prelu(f)
 output a
 output b
 output c
-)");
+)";
+  checkKernels(model);
+  checkKernelsOnGpu(model);
 }
 
 TEST_CASE("index remappings: transpose (a channel shuffle of rank 5, channels last and back, rank 3) and expand (axes inner and outer, vector tails), batch 2") {
-  checkKernels(R"(network t batch=2
+  const std::string model = R"(network t batch=2
 x  = input(shape=6x5x3)
 g  = reshape(x, shape=2x3x5x3)
 s  = transpose(g, perm=0x2x1x3x4)
@@ -837,11 +849,13 @@ output e1
 output e2
 output e3
 output e4
-)");
+)";
+  checkKernels(model);
+  checkKernelsOnGpu(model);
 }
 
 TEST_CASE("conv_transpose: strides 1 to 3, cropping pads, output padding, dilation, groups, no bias, rows one past a vector, batch 2") {
-  checkKernels(R"(network ct batch=2
+  const std::string model = R"(network ct batch=2
 x  = input(shape=4x5x7)
 a  = conv_transpose(x, out=6, kernel=3, stride=2, pad=1)
 b  = conv_transpose(x, out=4, kernel=2x3, stride=2x3, pad=0x1x1x0, output_padding=1x2, groups=2, bias=false)
@@ -856,7 +870,9 @@ output b
 output c
 output d
 output e
-)");
+)";
+  checkKernels(model);
+  checkKernelsOnGpu(model);
 }
 
 TEST_CASE("binary ops stored channels-last: a squeeze-and-excitation gate of either layout, two maps, channels past the vector, batch 2") {
@@ -1044,7 +1060,7 @@ TEST_CASE("a chain's kernel text says which node reads which: the same ops in an
 }
 
 TEST_CASE("concat (plain and interleaved), softmax and log-softmax along every axis") {
-  checkKernels(R"(network k batch=2
+  const std::string model = R"(network k batch=2
 x  = input(shape=3x5x4)
 y  = input(shape=3x5x2)
 c0 = concat(x, x, axis=0)
@@ -1066,7 +1082,9 @@ output s2
 output s3
 output l1
 output l3
-)");
+)";
+  checkKernels(model);
+  checkKernelsOnGpu(model);
 }
 
 TEST_CASE("schedules print and parse back; bad ones are errors") {
