@@ -110,7 +110,6 @@ Halide::Target withHostCorrected(Halide::Target target) {
 /// GPU targets: Winograd convs, the CPU default on many 3x3 and 5x5 layers, run direct there (their
 /// weights repacked for it); a kernel handed to a Halide autoscheduler (a CPU baseline here) is refused.
 void scheduleForGpu(std::vector<Kernel> &kernels) {
-  if (kernels.empty()) return;
   std::vector<std::string> missing;
   for (Kernel &k : kernels) {
     if (k.schedule.winograd) {

@@ -159,9 +159,10 @@ bool registerTile(const Kernel &k, int groupIn) {
 
 /// GPU: one thread per output channel of kGpuChannelThreads (consecutive threads read consecutive
 /// packed weights) and per kGpuThreadPixels pixels of a row, whose sums stay in its registers; a thread
-/// block is those channels by kGpuRowThreads such runs of pixels (256 threads), the grid spans row segments, rows and
-/// channel blocks, and the batch is a loop of launches. Ragged edges are guarded, not padded: the
-/// output has its own extents on the device. Returns the thread loop (to compute per-thread producers at).
+/// block is those channels by kGpuRowThreads such runs of pixels (256 threads), the grid spans row
+/// segments, rows and channel blocks, and the batch is a loop of launches. Ragged edges are guarded,
+/// not padded: the output has its own extents on the device. Returns the innermost thread loop (to
+/// compute per-thread producers at).
 constexpr int kGpuChannelThreads = 32, kGpuThreadPixels = 4, kGpuRowThreads = 8;
 Var gpuTiles(Func f) {
   Var x = f.args()[0], y = f.args()[1], c = f.args()[2], n = f.args()[3];
