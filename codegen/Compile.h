@@ -10,7 +10,8 @@
 //   DIR/deeper_runtime.h   the runtime's C API, included by <model>.h
 //
 // Targets: CPUs (host, x86-64-linux-avx2, ...) and GPUs through OpenCL or CUDA (host-opencl,
-// host-cuda-cuda_capability_86): on a GPU every step's operands cross to the device and back for now.
+// host-cuda-cuda_capability_86): on a GPU the weights go to the device once, each step's activations to
+// it and back for now (runtime/runtime.cpp runStep).
 #pragma once
 
 #include "codegen/Kernel.h"
@@ -49,7 +50,7 @@ Halide::Target parseTarget(const std::string &text);
 Halide::Target hostTarget();
 
 /// The kernels of `graph` for `target` (kernelsOf at its vector width): on a GPU target Winograd convs
-/// run direct, and a kernel of a family with no GPU schedule yet is a UserError naming it.
+/// run direct, and a kernel handed to a Halide autoscheduler is a UserError naming it.
 std::vector<Kernel> kernelsForTarget(const Graph &graph, const Halide::Target &target, const ScheduleChoices *choices = nullptr);
 
 /// Compiles `graph` (after the pass pipeline) with `weights` (by tensor name, logical layout).

@@ -194,7 +194,6 @@ void scheduleConvGpu(Func result, Func out, Func acc, RDom r) {
 }  // namespace
 
 Func generateConv(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
-  DEEPER_CHECK(!(gpu && k.schedule.winograd), "kernel '{}': no GPU Winograd conv yet (schedule winograd=0 for GPU targets)", k.node->name);
   if (k.schedule.winograd) return generateWinogradConv(k, p);
   if (isDepthwise(k) && !gpu) return generateDepthwiseConv(k, p);
   ConvParams cp = ConvParams::of(*k.node);

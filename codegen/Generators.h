@@ -18,8 +18,7 @@ struct KernelPipeline {
 };
 
 /// Builds the pipeline for any kernel (dispatches on the op family), for `target` (which an
-/// autoscheduler named in the schedule schedules it for). GPU targets: the families with a GPU schedule
-/// (hasGpuSchedule) and direct convs only.
+/// autoscheduler named in the schedule schedules it for). GPU targets: the kernels hasGpuSchedule accepts.
 KernelPipeline generateKernel(const Kernel &kernel, const Halide::Target &target);
 /// Whether `k` can be generated for a GPU target: every op family can, scheduled by Deeper (Halide's
 /// autoschedulers here are CPU baselines), convs direct (winograd=0).
@@ -40,7 +39,8 @@ struct HalideWarningsSilenced {
 
 // The families, one per file (codegen/<Family>Generator.cpp). Each receives its params already
 // declared with the operand views' bounds and strides.
-/// `gpu`: scheduled for a GPU target (Halide's gpu_blocks / gpu_threads); direct convs only (winograd=0).
+/// `gpu`: scheduled for a GPU target (Halide's gpu_blocks / gpu_threads); generateKernel hands over direct
+/// convs only (hasGpuSchedule).
 Halide::Func generateConv(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
 /// A conv whose schedule says winograd (codegen/WinogradConv.cpp; generateConv hands it over).
 Halide::Func generateWinogradConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);

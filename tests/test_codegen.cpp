@@ -187,10 +187,8 @@ void checkKernelsOnGpu(const std::string &text) {
 }
 
 TEST_CASE("GPU convs (OpenCL): padding, strides, dilation, groups, depthwise, residuals, fused pools and reduce, edges of thread blocks, batch 2") {
-  std::optional<Halide::Target> gpu = openclTarget();
-  if (!gpu) return;
   // Widths and channel counts on both sides of a thread block's 32 channels and 32 pixels.
-  checkKernelsOn(R"(network g batch=2
+  checkKernelsOnGpu(R"(network g batch=2
 x  = input(shape=5x13x37)
 c1 = conv(x, out=33, kernel=3, pad=1, relu=true)
 c2 = conv(c1, out=8, kernel=5, stride=2, pad=2, layout=nhwc)
@@ -208,13 +206,11 @@ output c6
 output c7
 output c8
 output c9
-)", {}, [](const Node &, Schedule &s) { s.winograd = 0; }, within(1e-5f), *gpu);  // direct convs only on GPUs so far
+)");
 }
 
 TEST_CASE("GPU pooling, lrn, fc and softmax (OpenCL): ceil-mode tails, padding, dilation, global average, both layouts, batch 3") {
-  std::optional<Halide::Target> gpu = openclTarget();
-  if (!gpu) return;
-  checkKernelsOn(R"(network p batch=3
+  checkKernelsOnGpu(R"(network p batch=3
 x  = input(shape=5x9x70)
 v  = conv(x, out=20, kernel=1, layout=nhwc)
 m1 = maxpool(x, kernel=3, stride=2)
@@ -237,7 +233,7 @@ output g1
 output l1
 output o3
 output s
-)", {}, [](const Node &, Schedule &s) { s.winograd = 0; }, within(1e-5f), *gpu);
+)");
 }
 
 TEST_CASE("GPU convs compile for CUDA (sm_86 PTX, Halide 14's newest) without a device") {
@@ -970,9 +966,7 @@ output h3
 }
 
 TEST_CASE("GPU elementwise ops, chains of them, reductions and copies (OpenCL): broadcasts, ranks 1 to 4, batch 2") {
-  std::optional<Halide::Target> gpu = openclTarget();
-  if (!gpu) return;
-  checkKernelsOn(withChainsFused(R"(network chains batch=2
+  checkKernelsOnGpu(withChainsFused(R"(network chains batch=2
 x  = input(shape=3x5x70)
 g  = input(shape=3x1x1)
 s  = unary(x, fn=sigmoid)
@@ -987,8 +981,8 @@ v1 = unary(v, fn=neg)
 v3 = mul(v1, operand=7)
 output out1
 output v3
-)", 7), {}, {}, within(1e-5f), *gpu);
-  checkKernelsOn(R"(network single batch=2
+)", 7));
+  checkKernelsOnGpu(R"(network single batch=2
 x  = input(shape=3x5x70)
 y  = input(shape=1x5x1)
 b  = binary(x, y, fn=div)
@@ -1001,7 +995,7 @@ output r
 output m
 output k
 output c
-)", {}, {}, within(1e-5f), *gpu);
+)");
 }
 
 TEST_CASE("a chain that broadcasts nothing reads each sample as one row: one kernel serves every batch") {
