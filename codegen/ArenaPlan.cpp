@@ -5,15 +5,14 @@
 namespace deeper {
 namespace {
 
-constexpr int64_t kAlign = 64;
-
 struct Interval {
   const Node *value;
   size_t first, last;  // steps
   int64_t bytes;
 };
 
-int64_t bytesOf(const Node &n) { return (checkedNumel(n.shape).value() * 4 + kAlign - 1) / kAlign * kAlign; }
+/// A value's bytes rounded up to the alignment: values placed at multiples of it stay aligned.
+int64_t bytesOf(const Node &n, int64_t alignment) { return (checkedNumel(n.shape).value() * 4 + alignment - 1) / alignment * alignment; }
 
 /// The steps each step may run alongside: itself, or (branch-schedule) its whole group of lanes.
 std::vector<std::pair<size_t, size_t>> stepSpans(const std::vector<Kernel> &kernels) {
@@ -29,14 +28,14 @@ std::vector<std::pair<size_t, size_t>> stepSpans(const std::vector<Kernel> &kern
 }
 
 /// Lifetimes of arena values, in order of first write.
-std::vector<Interval> lifetimes(const std::vector<Kernel> &kernels, const std::map<const Node *, Placement> &fixed) {
+std::vector<Interval> lifetimes(const std::vector<Kernel> &kernels, const std::map<const Node *, Placement> &fixed, int64_t alignment) {
   std::map<const Node *, Interval> live;
   std::vector<const Node *> order;
   std::vector<std::pair<size_t, size_t>> spans = stepSpans(kernels);
   for (size_t step = 0; step < kernels.size(); ++step) {
     const Node *out = kernels[step].outputStorage;  // an in-place concat for the kernels writing its slices
     if (!fixed.count(out) && !live.count(out)) {
-      live[out] = Interval{out, spans[step].first, spans[step].second, bytesOf(*out)};
+      live[out] = Interval{out, spans[step].first, spans[step].second, bytesOf(*out, alignment)};
       order.push_back(out);
     }
     for (const Node *in : kernels[step].inputs)
@@ -101,18 +100,18 @@ int64_t inPlaceOffset(const Interval &v, const Kernel &k, const std::vector<std:
 
 }  // namespace
 
-ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
+ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels, int64_t alignment) {
   ArenaPlan plan;
   std::vector<Node *> inputs = graph.nodesOfOp(OpKind::Input);
-  for (size_t i = 0; i < inputs.size(); ++i) plan.placement[inputs[i]] = Placement{Storage::Input, static_cast<int64_t>(i), bytesOf(*inputs[i])};
+  for (size_t i = 0; i < inputs.size(); ++i) plan.placement[inputs[i]] = Placement{Storage::Input, static_cast<int64_t>(i), bytesOf(*inputs[i], alignment)};
   for (size_t i = 0; i < graph.outputs().size(); ++i) {
     const Node *root = storageRoot(graph.outputs()[i].node);
     if (root->op == OpKind::Input || plan.placement.count(root))
       failAtNode(*graph.outputs()[i].node, "this output is a model input or another output; nothing to compute");
-    plan.placement[root] = Placement{Storage::Output, static_cast<int64_t>(i), bytesOf(*root)};
+    plan.placement[root] = Placement{Storage::Output, static_cast<int64_t>(i), bytesOf(*root, alignment)};
   }
   std::vector<std::pair<Interval, int64_t>> placed;
-  for (const Interval &v : lifetimes(kernels, plan.placement)) {
+  for (const Interval &v : lifetimes(kernels, plan.placement, alignment)) {
     int64_t offset = kernels[v.first].group == 0 ? inPlaceOffset(v, kernels[v.first], placed) : -1;
     if (offset < 0) offset = firstFit(v, placed);
     placed.push_back({v, offset});
@@ -123,7 +122,7 @@ ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels) {
   for (const Kernel &k : kernels)  // slices of in-place concats: their concat's bytes, further in
     if (k.outputStorage != k.node) {
       Placement whole = plan.placement.at(k.outputStorage);
-      plan.placement[k.node] = Placement{whole.storage, whole.offset + 4 * k.outputOffset, bytesOf(*k.node)};
+      plan.placement[k.node] = Placement{whole.storage, whole.offset + 4 * k.outputOffset, bytesOf(*k.node, alignment)};
     }
   return plan;
 }

@@ -11,11 +11,14 @@
 //     over it (in place); its other operand may be broadcast (a squeeze-and-excitation's scale).
 //  6. Steps that run side by side (branch-schedule's lanes) count as one: a value one of them writes or
 //     reads is live for the whole group, and none of them overwrites its input in place.
-//  7. Values are placed in order of first write, each at the lowest 64-byte aligned offset that no
-//     value live at the same time overlaps (first fit). So a run of GoogLeNet reuses a few buffers.
+//  7. Values are placed in order of first write, each at the lowest aligned offset (64 bytes: a cache
+//     line; GPU targets
+//     runtime::kGpuArenaAlignment, which OpenCL sub-buffers need) that no value live at the same time overlaps
+//     (first fit). So a run of GoogLeNet reuses a few buffers.
 #pragma once
 
 #include "codegen/Kernel.h"
+#include "runtime/device_memory.h"
 
 #include <map>
 
@@ -36,6 +39,6 @@ struct ArenaPlan {
 };
 
 /// UserError when a graph output is a graph input (nothing to compute).
-ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels);
+ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels, int64_t alignment = 64);
 
 }  // namespace deeper

@@ -57,7 +57,7 @@ std::string compilerCommand(const std::string &dir) {
 /// Compiles runtime/<source> once per content and compiler flags, into the kernel cache.
 std::string cachedRuntimeObject(const std::string &source) {
   std::string path = std::string(DEEPER_RUNTIME_DIR) + "/" + source, text = readFile(path);
-  for (const char *header : {"deeper_runtime.h", "thread_pool.h", "scratch_memory.h", "weights_format.h", "npy_format.h", "top5.h", "printable.h", "machine_rates.h"})
+  for (const char *header : {"deeper_runtime.h", "device_memory.h", "thread_pool.h", "scratch_memory.h", "weights_format.h", "npy_format.h", "top5.h", "printable.h", "machine_rates.h"})
     text += readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + header);
   std::string object = fmt::format("{}/{}-{:016x}.o", cacheDirectory(), source, fnv1a64(text + compilerCommand("")));
   return cachedObject(object, [&](const std::string &tmp) {
@@ -81,7 +81,7 @@ void buildNative(StagedFolder &out, const std::string &id, const std::vector<Com
   run(fmt::format("{} -c {} -o {}", cxx, quote(scratch + "/" + id + "_glue.cpp"), quote(scratch + "/glue.o")), "compiling the step table");
   std::string objects = quote(scratch + "/glue.o") + " " + quote(cachedRuntimeObject("runtime.cpp")) + " " +
                         quote(cachedRuntimeObject("thread_pool.cpp")) + " " + quote(cachedRuntimeObject("scratch_memory.cpp")) + " " +
-                        quote(runtimeObject);
+                        quote(cachedRuntimeObject("device_memory.cpp")) + " " + quote(runtimeObject);
   std::set<std::string> unique;
   for (const CompiledKernel &ck : compiled)
     if (unique.insert(ck.object).second) objects += " " + quote(ck.object);
@@ -156,7 +156,7 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   CompileReport report;
   report.identifier = cIdentifier(graph.name);
   std::vector<Kernel> kernels = kernelsForTarget(graph, target, options.schedules);
-  ArenaPlan plan = planArena(graph, kernels);
+  ArenaPlan plan = planArena(graph, kernels, target.has_gpu_feature() ? runtime::kGpuArenaAlignment : 64);
   auto packed = packedWeights(kernels, weights);  // before any slow work: missing weights fail fast
   StagedFolder out(options.outDir);  // every output appears at the end, or none does
 

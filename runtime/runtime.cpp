@@ -1,6 +1,7 @@
 // The Deeper runtime: weights mapping and checks, the arena, and the step loop. See deeper_runtime.h.
 #include "deeper_runtime.h"
 
+#include "device_memory.h"
 #include "scratch_memory.h"
 #include "thread_pool.h"
 #include "weights_format.h"
@@ -142,14 +143,9 @@ struct deeper_context {
   std::vector<const float *> tensors;
   unsigned char *arena = nullptr;
   std::vector<StepBuffers> steps;
-  std::vector<halide_buffer_t> deviceWeights;  ///< GPU models: each weight tensor's copy on the device
-  std::vector<halide_dimension_t> deviceWeightDims;
+  deeper::runtime::DeviceMemory device;  ///< GPU models: all of the above on the device; freed first
 
-  ~deeper_context() {
-    for (halide_buffer_t &w : deviceWeights)
-      if (w.device) halide_device_free(nullptr, &w);
-    std::free(arena);
-  }
+  ~deeper_context() { std::free(arena); }
 };
 
 namespace {
@@ -166,8 +162,9 @@ deeper_status loadWeights(deeper_context &ctx, const char *path) {
   return DEEPER_OK;
 }
 
-/// Fills the descriptors of every step; arena and weight operands get their final host pointers now.
-void prepareSteps(deeper_context &ctx) {
+/// Fills the descriptors of every step; arena and weight operands get their final host pointers now
+/// (GPU models: their device memory, and no host arena).
+int prepareSteps(deeper_context &ctx) {
   const deeper_model &model = *ctx.model;
   ctx.steps.resize(model.num_steps);
   for (int s = 0; s < model.num_steps; ++s) {
@@ -185,47 +182,13 @@ void prepareSteps(deeper_context &ctx) {
       b.dimensions = op.rank;
       b.dim = &sb.dims[o * DEEPER_MAX_RANK];
       for (int d = 0; d < op.rank; ++d) b.dim[d] = halide_dimension_t{0, op.extent[d], static_cast<int32_t>(op.stride[d]), 0};
-      if (op.kind == DEEPER_ARENA) b.host = ctx.arena + op.offset;
+      if (op.kind == DEEPER_ARENA && ctx.arena) b.host = ctx.arena + op.offset;
       if (op.kind == DEEPER_WEIGHT) b.host = reinterpret_cast<uint8_t *>(const_cast<float *>(ctx.tensors[op.index]));
+      if (int err = ctx.device.bind(s, op, o == step.num_operands - 1, b)) return err;
       sb.args[o] = &b;
     }
   }
-}
-
-/// A GPU target's Halide runtime defines its device interface, a CPU target's none (weak: null here).
-extern "C" const halide_device_interface_t *halide_cuda_device_interface() __attribute__((weak));
-extern "C" const halide_device_interface_t *halide_opencl_device_interface() __attribute__((weak));
-
-const halide_device_interface_t *gpuInterface() {
-  if (halide_cuda_device_interface) return halide_cuda_device_interface();
-  return halide_opencl_device_interface ? halide_opencl_device_interface() : nullptr;
-}
-
-/// GPU models: each weight tensor is copied to the device once, and the steps' weight operands use
-/// that copy, so a run moves only activations (runStep).
-deeper_status uploadWeights(deeper_context &ctx) {
-  const halide_device_interface_t *gpu = gpuInterface();
-  const deeper_model &m = *ctx.model;
-  if (!gpu) return DEEPER_OK;
-  takeHalideError();  // what earlier calls left
-  ctx.deviceWeights.assign(m.num_weights, halide_buffer_t{});
-  ctx.deviceWeightDims.assign(m.num_weights, halide_dimension_t{});
-  for (int i = 0; i < m.num_weights; ++i) {
-    halide_buffer_t &w = ctx.deviceWeights[i];
-    ctx.deviceWeightDims[i] = halide_dimension_t{0, static_cast<int32_t>(m.weight_bytes[i] / 4), 1, 0};
-    w.host = reinterpret_cast<uint8_t *>(const_cast<float *>(ctx.tensors[i]));
-    w.type.code = halide_type_float, w.type.bits = 32, w.type.lanes = 1;
-    w.dimensions = 1, w.dim = &ctx.deviceWeightDims[i], w.flags = halide_buffer_flag_host_dirty;
-    if (int err = halide_copy_to_device(nullptr, &w, gpu))
-      return failWith(DEEPER_ERROR_KERNEL, "copying weight '%s' to the device failed with Halide error %d: %s", m.weight_names[i], err, takeHalideError().c_str());
-  }
-  for (int s = 0; s < m.num_steps; ++s)
-    for (int o = 0; o < m.steps[s].num_operands; ++o)
-      if (m.steps[s].operands[o].kind == DEEPER_WEIGHT) {
-        ctx.steps[s].buffers[o].device = ctx.deviceWeights[m.steps[s].operands[o].index].device;
-        ctx.steps[s].buffers[o].device_interface = gpu;
-      }
-  return DEEPER_OK;
+  return 0;
 }
 
 /// Kernels' parallel loops run on deeper::runtime's pool (thread_pool.h) and their scratch buffers
@@ -235,29 +198,18 @@ void installHalideHooks() {
   std::call_once(once, [] {
     halide_set_custom_do_par_for(deeper::runtime::parallelFor);
     halide_set_error_handler(keepHalideError);
-    halide_reuse_device_allocations(nullptr, true);  // GPU steps: device buffers freed after each are reused
     halide_set_custom_malloc(deeper::runtime::scratchMalloc);
     halide_set_custom_free(deeper::runtime::scratchFree);
   });
 }
 
-/// Runs step `s`'s kernel. A GPU kernel copies each activation marked written on the host to the device
-/// and leaves its output there: it is copied back and the device copies freed (to Halide's cache) before
-/// the next step, so the host arena is the only state between steps (every activation crosses the bus
-/// each run: a device arena is next). Weights stay on the device (uploadWeights). CPU kernels ignore it.
-int runStep(deeper_context &ctx, int s) {
+/// Runs step `s`'s kernel; with `wait`, a GPU kernel's too (launches return before it finishes).
+int runStep(deeper_context &ctx, int s, bool wait) {
   StepBuffers &sb = ctx.steps[s];
-  const deeper_operand *operands = ctx.model->steps[s].operands;
-  const size_t output = sb.buffers.size() - 1;
-  for (size_t o = 0; o < output; ++o)
-    if (operands[o].kind != DEEPER_WEIGHT) sb.buffers[o].flags |= halide_buffer_flag_host_dirty;
-  int err = ctx.model->steps[s].kernel(sb.args.data());
-  if (!err && sb.buffers[output].device) err = halide_copy_to_host(nullptr, &sb.buffers[output]);
-  for (size_t o = 0; o < sb.buffers.size(); ++o)
-    if (halide_buffer_t &b = sb.buffers[o]; b.device && operands[o].kind != DEEPER_WEIGHT) {
-      int freed = halide_device_free(nullptr, &b);
-      err = err ? err : freed;
-    }
+  int err = ctx.device.beforeStep(s);
+  err = err ? err : ctx.model->steps[s].kernel(sb.args.data());
+  err = err ? err : ctx.device.afterStep(s);
+  if (!err && wait && sb.buffers.back().device) err = halide_device_sync(nullptr, &sb.buffers.back());
   return err;
 }
 
@@ -276,7 +228,7 @@ int runLane(void *, int lane, uint8_t *closure) {
     const deeper_step &step = g.ctx->model->steps[s];
     if (lane >= 0 && step.lane != lane + 1) continue;
     auto start = std::chrono::steady_clock::now();
-    if (int err = runStep(*g.ctx, s)) {
+    if (int err = runStep(*g.ctx, s, g.step_ms != nullptr)) {
       int none = -1;
       g.failed.compare_exchange_strong(none, s);
       return err;
@@ -296,12 +248,14 @@ deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *c
       const deeper_operand &op = step.operands[o];
       if (op.kind == DEEPER_INPUT || op.kind == DEEPER_OUTPUT) {  // the caller's buffer, `offset` bytes in
         const float *base = op.kind == DEEPER_INPUT ? inputs[op.index] : outputs[op.index];
-        sb.buffers[o].host = base ? reinterpret_cast<uint8_t *>(const_cast<float *>(base)) + op.offset : nullptr;
+        if (!base) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
+        sb.buffers[o].host = reinterpret_cast<uint8_t *>(const_cast<float *>(base)) + op.offset;
       }
-      if (!sb.buffers[o].host) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_run: null buffer for step '%s'", step.name);
     }
   }
   takeHalideError();  // what earlier calls left
+  if (int err = ctx->device.uploadInputs(inputs))
+    return failWith(DEEPER_ERROR_KERNEL, "copying the inputs to the device failed with Halide error %d: %s", err, takeHalideError().c_str());
   for (int s = 0; s < model.num_steps;) {
     Steps group{ctx, step_ms, s, s + 1, -1};
     int id = model.steps[s].group, lanes = model.steps[s].lane;  // a group: one task per lane on the thread pool
@@ -319,6 +273,8 @@ deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *c
     }
     s = group.end;
   }
+  if (int err = ctx->device.downloadOutputs(outputs))
+    return failWith(DEEPER_ERROR_KERNEL, "copying the outputs from the device failed with Halide error %d: %s", err, takeHalideError().c_str());
   return DEEPER_OK;
 }
 
@@ -334,7 +290,7 @@ deeper_status deeper_create(const deeper_model *model, const char *weights_path,
   ctx->model = model;
   installHalideHooks();
   deeper_status s = loadWeights(*ctx, weights_path);
-  if (s == DEEPER_OK && model->arena_bytes > 0) {
+  if (s == DEEPER_OK && model->arena_bytes > 0 && !deeper::runtime::gpuInterface()) {
     ctx->arena = static_cast<unsigned char *>(std::aligned_alloc(wf::kAlignment, wf::alignUp(model->arena_bytes, wf::kAlignment)));
     if (!ctx->arena) s = failWith(DEEPER_ERROR_MEMORY, "cannot allocate the %lld-byte arena", static_cast<long long>(model->arena_bytes));
   }
@@ -342,10 +298,14 @@ deeper_status deeper_create(const deeper_model *model, const char *weights_path,
     delete ctx;
     return s;
   }
-  prepareSteps(*ctx);
-  if (deeper_status u = uploadWeights(*ctx)) {
+  takeHalideError();  // what earlier calls left
+  std::string failed = "giving the steps their device memory";
+  int err = ctx->device.allocate(*model, ctx->tensors, failed);
+  if (!err) err = prepareSteps(*ctx);
+  if (err) {
+    s = failWith(DEEPER_ERROR_KERNEL, "%s on the device failed with Halide error %d: %s", failed.c_str(), err, takeHalideError().c_str());
     delete ctx;
-    return u;
+    return s;
   }
   *out = ctx;
   return DEEPER_OK;

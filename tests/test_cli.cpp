@@ -474,17 +474,17 @@ TEST_CASE("compile for CUDA builds and links here, without a device; GPU targets
   REQUIRE(cuda.status == 0);
   CHECK(exists(dir + "/cuda/small"));
   CHECK(readFile(dir + "/cuda/libsmall.a").find(".target sm_86") != std::string::npos);  // the kernels' PTX
-  // Without a GPU the weights' upload at create fails, and the executable says why and exits 1
+  // Without a GPU the weights' copy to the device at create fails, and the executable says why and exits 1
   // (Halide's own handler aborts the process). OpenCL finds no device where the ICD loader finds no
   // vendor; CUDA is absent here, but a machine with a GPU may run the build.
   REQUIRE(runDeeper("compile " + dir + "/small.dnet --target host-opencl -o " + dir + "/cl").status == 0);
   test::CliResult ranCl = test::runShell("OCL_ICD_VENDORS=" + dir + "/no-vendors " + dir + "/cl/small --input " + dir + "/x.npy 2>&1");
   CHECK(ranCl.status == 1);
-  CHECK_MENTIONS(ranCl.output, "error: copying weight 'c.weight' to the device failed with Halide error -16: CL: clGetPlatformIDs failed");
+  CHECK_MENTIONS(ranCl.output, "error: copying weight 'c.weight' on the device failed with Halide error -16: CL: clGetPlatformIDs failed");
   test::CliResult ranCuda = test::runShell(dir + "/cuda/small --input " + dir + "/x.npy 2>&1");
   if (ranCuda.status != 0) {
     CHECK(ranCuda.status == 1);
-    CHECK_MENTIONS(ranCuda.output, "error: copying weight 'c.weight' to the device failed with Halide error");
+    CHECK_MENTIONS(ranCuda.output, "error: copying weight 'c.weight' on the device failed with Halide error");
   }
   test::CliResult noCapability = runDeeper("compile " + dir + "/small.dnet --target host-cuda -o " + dir + "/bad");
   CHECK(noCapability.status != 0);

@@ -1175,13 +1175,12 @@ TEST_CASE("a value read twice by its reader is inlined once: computed once, its 
   checkKernels(printGraph(g));
 }
 
-TEST_CASE("the arena plan: values live at the same time never share bytes, and reuse saves memory") {
+TEST_CASE("the arena plan: values live at the same time never share bytes, aligned as the target asks, and reuse saves memory") {
   Graph g = loadModel(test::googlenetPath());
   PassOptions o;
   o.verifyEach = true;
   runPasses(g, o);
   std::vector<Kernel> kernels = kernelsOf(g, 16);
-  ArenaPlan plan = planArena(g, kernels);
   // Steps in a group of lanes (branch-schedule) run at the same time: each stands for the whole group.
   std::vector<std::pair<size_t, size_t>> when(kernels.size());
   size_t lanes = 0;
@@ -1199,33 +1198,37 @@ TEST_CASE("the arena plan: values live at the same time never share bytes, and r
     for (const Node *in : kernels[s].inputs)
       if (life.count(in)) life[in].second = std::max(life[in].second, when[s].second);
   }
-  size_t arenaValues = 0, slices = 0;
-  for (const Kernel &k : kernels) {
-    if (k.outputStorage == k.node) continue;
-    ++slices;  // inside its in-place concat
-    const Placement &slice = plan.placement.at(k.node), &whole = plan.placement.at(k.outputStorage);
-    CHECK(slice.offset >= whole.offset);
-    CHECK(slice.offset + slice.bytes <= whole.offset + whole.bytes);
-  }
-  CHECK(slices == 9 * 4);  // every inception module's branches
-  for (const auto &[a, pa] : plan.placement) {
-    if (pa.storage != Storage::Arena || !life.count(a)) continue;
-    ++arenaValues;
-    CHECK(pa.offset % 64 == 0);
-    CHECK(pa.offset + pa.bytes <= plan.arenaBytes);
-    for (const auto &[b, pb] : plan.placement) {
-      if (a == b || pb.storage != Storage::Arena || !life.count(b)) continue;
-      bool together = life[a].first <= life[b].second && life[b].first <= life[a].second;
-      bool overlap = pa.offset < pb.offset + pb.bytes && pb.offset < pa.offset + pa.bytes;
-      std::string pair = a->name + " and " + b->name;  // clang: a lambda (INFO) cannot capture structured bindings
-      INFO(pair);
-      CHECK_FALSE((together && overlap));
+  for (int64_t alignment : {int64_t{64}, runtime::kGpuArenaAlignment}) {  // CPU targets, GPU targets
+    CAPTURE(alignment);
+    ArenaPlan plan = planArena(g, kernels, alignment);
+    size_t arenaValues = 0, slices = 0;
+    for (const Kernel &k : kernels) {
+      if (k.outputStorage == k.node) continue;
+      ++slices;  // inside its in-place concat
+      const Placement &slice = plan.placement.at(k.node), &whole = plan.placement.at(k.outputStorage);
+      CHECK(slice.offset >= whole.offset);
+      CHECK(slice.offset + slice.bytes <= whole.offset + whole.bytes);
     }
+    CHECK(slices == 9 * 4);  // every inception module's branches
+    for (const auto &[a, pa] : plan.placement) {
+      if (pa.storage != Storage::Arena || !life.count(a)) continue;
+      ++arenaValues;
+      CHECK(pa.offset % alignment == 0);
+      CHECK(pa.offset + pa.bytes <= plan.arenaBytes);
+      for (const auto &[b, pb] : plan.placement) {
+        if (a == b || pb.storage != Storage::Arena || !life.count(b)) continue;
+        bool together = life[a].first <= life[b].second && life[b].first <= life[a].second;
+        bool overlap = pa.offset < pb.offset + pb.bytes && pb.offset < pa.offset + pa.bytes;
+        std::string pair = a->name + " and " + b->name;  // clang: a lambda (INFO) cannot capture structured bindings
+        INFO(pair);
+        CHECK_FALSE((together && overlap));
+      }
+    }
+    CHECK(arenaValues == life.size() - 1);  // every value but the output
+    CHECK(plan.placement.at(g.find("data")).storage == Storage::Input);
+    CHECK(plan.placement.at(g.find("prob")).storage == Storage::Output);
+    CHECK(plan.arenaBytes * 2 < plan.totalBytes);  // fused and elided values have left already
   }
-  CHECK(arenaValues == life.size() - 1);  // every value but the output
-  CHECK(plan.placement.at(g.find("data")).storage == Storage::Input);
-  CHECK(plan.placement.at(g.find("prob")).storage == Storage::Output);
-  CHECK(plan.arenaBytes * 2 < plan.totalBytes);  // fused and elided values have left already
 }
 
 TEST_CASE("flatten and dropout are views of their input's storage") {
