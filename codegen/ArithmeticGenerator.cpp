@@ -42,7 +42,7 @@ Expr pointwiseValue(const Node &node, Expr a, Expr b) {
   return Expr();
 }
 
-Func generateArithmetic(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateArithmetic(const Kernel &k, const std::vector<ImageParam> &p) {
   std::vector<Var> vars = axisVars(k.outputView);
   std::vector<Expr> at(vars.begin(), vars.end());
   Expr a = broadcastRead(p[0], k.inputViews[0], at), b;
@@ -54,7 +54,7 @@ Func generateArithmetic(const Kernel &k, const std::vector<ImageParam> &p, bool 
   }
   Func out("arithmetic");
   out(vars) = pointwiseValue(*k.node, a, b);
-  scheduleElementwise(out, vars, k, gpu);
+  scheduleElementwise(out, vars, k);
   return out;
 }
 

@@ -30,7 +30,7 @@ Expr secondOperand(const Kernel &k, const std::vector<ImageParam> &p, const Node
 
 }  // namespace
 
-Func generateChain(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateChain(const Kernel &k, const std::vector<ImageParam> &p) {
   std::vector<Var> vars = axisVars(k.outputView);
   std::vector<Expr> at(vars.begin(), vars.end());
   std::map<const Node *, Expr> value;
@@ -43,7 +43,7 @@ Func generateChain(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) 
   for (const Node *node : k.inlined) value[node] = compute(*node);
   Func out("chain");
   out(vars) = compute(*k.node);
-  scheduleElementwise(out, vars, k, gpu);
+  scheduleElementwise(out, vars, k);
   return out;
 }
 

@@ -107,22 +107,6 @@ Halide::Target withHostCorrected(Halide::Target target) {
   return target;
 }
 
-/// GPU targets: Winograd convs, the CPU default on many 3x3 and 5x5 layers, run direct there (their
-/// weights repacked for it); a kernel handed to a Halide autoscheduler (a CPU baseline here) is refused.
-void scheduleForGpu(std::vector<Kernel> &kernels) {
-  std::vector<std::string> missing;
-  for (Kernel &k : kernels) {
-    if (k.schedule.winograd) {
-      k.schedule.winograd = 0;
-      k.params = packedParams(k);
-    }
-    if (!codegen::hasGpuSchedule(k)) missing.push_back(fmt::format("{} (autoscheduler={})", k.node->name, k.schedule.autoscheduler));
-  }
-  if (!missing.empty())
-    fail(fmt::format("{} of the {} kernels have no GPU schedule: {}; Halide's autoschedulers schedule CPU kernels only here "
-                     "(drop autoscheduler= from the schedules for a GPU target)", missing.size(), kernels.size(), fmt::join(missing, ", ")));
-}
-
 }  // namespace
 
 Halide::Target hostTarget() { return withHostCorrected(Halide::get_host_target()); }
@@ -144,10 +128,12 @@ Halide::Target parseTarget(const std::string &text) {
   return target;
 }
 
+KernelTarget kernelTargetOf(const Halide::Target &target) {
+  return KernelTarget(target.natural_vector_size<float>(), target.has_gpu_feature());
+}
+
 std::vector<Kernel> kernelsForTarget(const Graph &graph, const Halide::Target &target, const ScheduleChoices *choices) {
-  std::vector<Kernel> kernels = kernelsOf(graph, target.natural_vector_size<float>(), choices);
-  if (target.has_gpu_feature()) scheduleForGpu(kernels);
-  return kernels;
+  return kernelsOf(graph, kernelTargetOf(target), choices);
 }
 
 CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options) {

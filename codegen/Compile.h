@@ -49,8 +49,10 @@ Halide::Target parseTarget(const std::string &text);
 /// AVX512-FP16 (Halide 14 reports it for AMD Zen 4 and 5). What "host" means everywhere.
 Halide::Target hostTarget();
 
-/// The kernels of `graph` for `target` (kernelsOf at its vector width): on a GPU target Winograd convs
-/// run direct, and a kernel handed to a Halide autoscheduler is a UserError naming it.
+/// What kernels take from `target`: its float vector width, and whether it is a GPU.
+KernelTarget kernelTargetOf(const Halide::Target &target);
+/// The kernels of `graph` for `target` (kernelsOf): the one place a target turns a graph into kernels,
+/// so that compile, schedules, explain and compare agree.
 std::vector<Kernel> kernelsForTarget(const Graph &graph, const Halide::Target &target, const ScheduleChoices *choices = nullptr);
 
 /// Compiles `graph` (after the pass pipeline) with `weights` (by tensor name, logical layout).

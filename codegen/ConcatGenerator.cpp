@@ -11,15 +11,15 @@ namespace {
 
 /// Interleaved (k inputs of one extent): index c is input c % k's index c / k. The axis loop is split
 /// by k and unrolled, so each unrolled step's input is a constant and reads that input alone.
-Func interleavedConcat(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func interleavedConcat(const Kernel &k, const std::vector<ImageParam> &p) {
   Var i("i"), c("c"), m("m"), n("n"), co("co"), ci("ci");
   const int inputs = static_cast<int>(p.size());
   Expr value = 0.0f;
   for (int j = inputs; j-- > 0;) value = select(c % inputs == j, p[j](i, c / inputs, m, n), value);
   Func out("concat");
   out(i, c, m, n) = value;
-  if (gpu) {
-    gpuPerElement(out);
+  if (k.schedule.gpu) {
+    gpuPerElement(out, k.schedule);
     return out;
   }
   out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);
@@ -30,8 +30,8 @@ Func interleavedConcat(const Kernel &k, const std::vector<ImageParam> &p, bool g
 
 }  // namespace
 
-Func generateConcat(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
-  if (k.node->attrBool("interleave")) return interleavedConcat(k, p, gpu);
+Func generateConcat(const Kernel &k, const std::vector<ImageParam> &p) {
+  if (k.node->attrBool("interleave")) return interleavedConcat(k, p);
   Var i("i"), c("c"), m("m"), n("n");
   Expr value = 0.0f;
   int end = 0;
@@ -44,8 +44,8 @@ Func generateConcat(const Kernel &k, const std::vector<ImageParam> &p, bool gpu)
   for (auto it = cases.rbegin(); it != cases.rend(); ++it) value = select(it->first, it->second, value);
   Func out("concat");
   out(i, c, m, n) = value;
-  if (gpu) {  // a thread per element, which reads the one input holding it
-    gpuPerElement(out);
+  if (k.schedule.gpu) {  // a thread per element, which reads the one input holding it
+    gpuPerElement(out, k.schedule);
     return out;
   }
   out.vectorize(i, k.schedule.vector, TailStrategy::GuardWithIf);

@@ -157,45 +157,83 @@ bool registerTile(const Kernel &k, int groupIn) {
   return channelsLast(k.outputView) && groupIn <= k.schedule.chunkInputs && ConvParams::of(*k.node).outputMaxPool == 0;
 }
 
-/// GPU: one thread per output channel of kGpuChannelThreads (consecutive threads read consecutive
-/// packed weights) and per kGpuThreadPixels pixels of a row, whose sums stay in its registers; a thread
-/// block is those channels by kGpuRowThreads such runs of pixels (256 threads), the grid spans row
-/// segments, rows and channel blocks, and the batch is a loop of launches. Ragged edges are guarded,
-/// not padded: the output has its own extents on the device. Returns the innermost thread loop (to
-/// compute per-thread producers at).
-constexpr int kGpuChannelThreads = 32, kGpuThreadPixels = 4, kGpuRowThreads = 8;
-Var gpuTiles(Func f) {
+/// GPU: a thread per output channel of s.gpuChannels (consecutive threads read consecutive packed
+/// weights) and per s.gpuPixels pixels of a row, whose sums stay in its registers; a thread block is
+/// those channels by s.gpuRowThreads such runs of pixels, the grid spans row segments, rows and channel
+/// blocks, and the batch is a loop of launches. Ragged edges are guarded, not padded: the output has
+/// its own extents on the device. Returns the innermost block loop and the innermost thread loop (to
+/// compute a block's and a thread's own producers at).
+struct GpuLoops {
+  Var block, thread;
+};
+GpuLoops gpuTiles(Func f, const Schedule &s) {
   Var x = f.args()[0], y = f.args()[1], c = f.args()[2], n = f.args()[3];
   Var co("co"), ci("ci"), xo("xo"), xt("xt"), xp("xp");
-  f.split(c, co, ci, kGpuChannelThreads, TailStrategy::GuardWithIf)
-      .split(x, xo, xt, kGpuThreadPixels * kGpuRowThreads, TailStrategy::GuardWithIf)
-      .split(xt, xt, xp, kGpuThreadPixels, TailStrategy::GuardWithIf)
+  f.split(c, co, ci, s.gpuChannels, TailStrategy::GuardWithIf)
+      .split(x, xo, xt, s.gpuPixels * s.gpuRowThreads, TailStrategy::GuardWithIf)
+      .split(xt, xt, xp, s.gpuPixels, TailStrategy::GuardWithIf)
       .reorder(xp, ci, xt, xo, y, co, n)
       .gpu_blocks(xo, y, co)
       .gpu_threads(ci, xt)
       .unroll(xp);
-  return ci;  // the innermost thread loop: what is computed there is one thread's own
+  return {xo, ci};
 }
 
 /// The conv on a GPU: each thread accumulates its pixels over the input channels and the window
 /// (producers the schedule does not name, such as the zero-padded input and a fused source, are
 /// computed where each tap reads them). A fused output pool reads the conv's output from a buffer of
 /// its own, computed first.
-void scheduleConvGpu(Func result, Func out, Func acc, RDom r) {
+///
+/// gpu_shared=true (after apps/conv_layer's CUDA schedule): the block walks the input channels chunk_i
+/// at a time; each chunk's input tile (every pixel the block's taps read; a fused source's values
+/// computed once per block, not at every tap of every thread) is loaded into shared memory by all the
+/// block's threads together, columns by channels, then read by its gpu_c channel threads. The block's
+/// sums live in shared memory too: Halide 14 gives a block-level Func stored in registers to every
+/// thread whole (120 floats a thread for an 8x15 block, seen in the lowered code), where
+/// apps/conv_layer's one-warp blocks (gpu_lanes) get a thread's share; that form is left to try.
+void scheduleConvGpu(Func result, Func out, Func acc, Func input, RDom r, int groupIn, const Schedule &s) {
   if (result.name() != out.name()) {
     out.compute_root();
-    gpuTiles(result);
+    gpuTiles(result, s);
   }
-  Var thread = gpuTiles(out);
-  acc.compute_at(out, thread).unroll(acc.args()[1]);
-  acc.update().reorder(acc.args()[1], r.x, r.y, r.z).unroll(acc.args()[1]);
+  GpuLoops loops = gpuTiles(out, s);
+  Var c = acc.args()[0], x = acc.args()[1], y = acc.args()[2], n = acc.args()[3];
+  if (!s.gpuSharedInput) {
+    acc.compute_at(out, loops.thread).unroll(x);
+    acc.update().reorder(x, r.x, r.y, r.z).unroll(x);
+    return;
+  }
+  Var cb("cb"), ct("ct"), xt("xt"), xp("xp");
+  RVar rxo("rxo"), rxi("rxi");
+  acc.compute_at(out, loops.block);
+  acc.split(c, cb, ct, s.gpuChannels, TailStrategy::GuardWithIf)
+      .split(x, xt, xp, s.gpuPixels, TailStrategy::GuardWithIf)
+      .reorder(xp, ct, xt, cb, y, n)
+      .gpu_threads(ct, xt)
+      .unroll(xp);
+  acc.update()
+      .split(r.x, rxo, rxi, std::min(s.chunkInputs, groupIn))  // whole chunks (scheduleProblem): a tile never reads past them
+      .split(c, cb, ct, s.gpuChannels, TailStrategy::GuardWithIf)
+      .split(x, xt, xp, s.gpuPixels, TailStrategy::GuardWithIf)
+      .reorder(xp, r.y, r.z, rxi, ct, xt, rxo, cb, y, n)
+      .gpu_threads(ct, xt)
+      .unroll(xp);
+  Func tile = input.in(acc);
+  std::vector<Var> a = tile.args();  // x, y, c, n: columns and channels dealt out to the block's threads
+  Var xo("tile_xo"), co("tile_co"), t0("t0"), t1("t1");
+  tile.compute_at(acc, rxo)
+      .reorder(a[0], a[2], a[1], a[3])
+      .split(a[0], xo, t0, s.gpuChannels, TailStrategy::GuardWithIf)
+      .split(a[2], co, t1, s.gpuRowThreads, TailStrategy::GuardWithIf)
+      .reorder(t0, t1, xo, co, a[1], a[3])
+      .gpu_threads(t0, t1);
 }
 
 }  // namespace
 
-Func generateConv(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateConv(const Kernel &k, const std::vector<ImageParam> &p) {
   if (k.schedule.winograd) return generateWinogradConv(k, p);
-  if (isDepthwise(k) && !gpu) return generateDepthwiseConv(k, p);
+  if (isDepthwise(k) && !k.schedule.gpu) return generateDepthwiseConv(k, p);
   ConvParams cp = ConvParams::of(*k.node);
   const OperandView &in = k.inputViews[0];
   const Window2d &w = cp.win;
@@ -213,7 +251,7 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   int rowWidth = (outWidth + s.tileWidth - 1) / s.tileWidth * s.tileWidth;  // whole tiles
   bool direct = unpadded && rowWidth == outWidth;
   Source source = convSource(k, cp, p);
-  bool pad = !direct && !source.reduced, copy = pad && !gpu;  // a GPU thread reads the padded view where it needs it
+  bool pad = !direct && !source.reduced, copy = pad && !k.schedule.gpu;  // a GPU thread reads the padded view where it needs it
   Func padded = pad ? BoundaryConditions::constant_exterior(source.func, 0.0f, {{0, in.extent[0]}, {0, in.extent[1]}}) : source.func;
   int channelsIn = cp.reduce > 0 ? static_cast<int>(cp.reduce) : in.extent[2];
   int groupIn = channelsIn / static_cast<int>(cp.groups), groupOut = static_cast<int>(cp.out / cp.groups);
@@ -237,8 +275,8 @@ Func generateConv(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   const bool pooling = cp.outputMaxPool > 0;
   Func result = pooling ? pooledOutput(cp, out, outWidth, outHeight) : out;
   if (!s.autoscheduler.empty()) return result;  // the algorithm only: an autoscheduler schedules it (codegen/Autoschedule.cpp)
-  if (gpu) {
-    scheduleConvGpu(result, out, acc, r);
+  if (k.schedule.gpu) {
+    scheduleConvGpu(result, out, acc, padded, r, groupIn, s);
     return result;
   }
 

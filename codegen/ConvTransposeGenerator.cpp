@@ -14,7 +14,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateConvTranspose(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateConvTranspose(const Kernel &k, const std::vector<ImageParam> &p) {
   ConvTransposeParams ct = ConvTransposeParams::of(*k.node);
   const Window2d &w = ct.win;
   const Dims &in = k.node->inputs()[0]->shape;
@@ -35,8 +35,8 @@ Func generateConvTranspose(const Kernel &k, const std::vector<ImageParam> &p, bo
   acc(x, y, c, n) += select(hit, product, 0.0f);
   Func out("conv_transpose");
   out(x, y, c, n) = acc(x, y, c, n);
-  if (gpu) {  // a thread per output, its sum in a register
-    acc.compute_at(out, gpuPerElement(out));
+  if (k.schedule.gpu) {  // a thread per output, its sum in a register
+    acc.compute_at(out, gpuPerElement(out, k.schedule));
     return out;
   }
 

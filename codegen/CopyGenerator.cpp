@@ -5,11 +5,11 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateCopy(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateCopy(const Kernel &k, const std::vector<ImageParam> &p) {
   std::vector<Var> vars = axisVars(k.outputView);
   Func out("copy");
   out(vars) = p[0](vars);
-  scheduleElementwise(out, vars, k, gpu);
+  scheduleElementwise(out, vars, k);
   return out;
 }
 

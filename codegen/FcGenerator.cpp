@@ -7,7 +7,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateFc(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateFc(const Kernel &k, const std::vector<ImageParam> &p) {
   FcParams fp = FcParams::of(*k.node);
   ImageParam input = p[0], weight = learned(k, p, Param::FcWeight);
   Var o("o"), n("n");
@@ -19,8 +19,8 @@ Func generateFc(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   Func out("fc");
   out(o, n) = fp.relu ? max(acc(o, n), 0.0f) : acc(o, n);
 
-  if (gpu) {  // a thread per output, its sum in a register
-    acc.compute_at(out, gpuPerElement(out));
+  if (k.schedule.gpu) {  // a thread per output, its sum in a register
+    acc.compute_at(out, gpuPerElement(out, k.schedule));
     return out;
   }
   const Schedule &s = k.schedule;

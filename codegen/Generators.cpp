@@ -58,9 +58,9 @@ void channelsInnermost(Halide::Func f, int lanes) {
   f.reorder_storage(a[2], a[0], a[1], a[3]).reorder(a[2], a[0], a[1], a[3]).vectorize(a[2], lanes, Halide::TailStrategy::GuardWithIf);
 }
 
-void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k, bool gpu) {
-  if (gpu) {
-    gpuPerElement(out);
+void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k) {
+  if (k.schedule.gpu) {
+    gpuPerElement(out, k.schedule);
     return;
   }
   if (channelsLast(k.outputView)) {
@@ -73,10 +73,10 @@ void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars,
   if (k.schedule.parallel && vars.size() > 1) out.parallel(vars.back());
 }
 
-Halide::Var gpuPerElement(Halide::Func out) {
+Halide::Var gpuPerElement(Halide::Func out, const Schedule &s) {
   std::vector<Halide::Var> a = out.args();
   Halide::Var block("block"), thread("thread");
-  out.split(a[0], block, thread, kGpuElementThreads, Halide::TailStrategy::GuardWithIf).gpu_threads(thread);
+  out.split(a[0], block, thread, s.gpuRowThreads, Halide::TailStrategy::GuardWithIf).gpu_threads(thread);
   if (a.size() == 1) out.gpu_blocks(block);
   else if (a.size() == 2) out.gpu_blocks(block, a[1]);
   else out.gpu_blocks(block, a[1], a[2]);
@@ -147,8 +147,6 @@ Halide::Expr convEpilogue(const ConvParams &cp, const std::vector<Halide::ImageP
   return cp.activation == ConvActivation::Silu ? value * activated : activated;
 }
 
-bool hasGpuSchedule(const Kernel &k) { return k.schedule.autoscheduler.empty() && !k.schedule.winograd; }
-
 KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   KernelPipeline kp;
   for (size_t i = 0; i < k.inputViews.size(); ++i)
@@ -156,34 +154,34 @@ KernelPipeline generateKernel(const Kernel &k, const Halide::Target &target) {
   for (size_t j = 0; j < k.params.size(); ++j)  // an inlined node's may share a role with the kernel's own: numbered
     kp.params.push_back(declare(k.params[j].owner == k.node ? k.params[j].spec.role() : fmt::format("{}{}", k.params[j].spec.role(), j),
                                 k.params[j].view, false));
-  const bool gpu = target.has_gpu_feature();
-  DEEPER_CHECK(!gpu || hasGpuSchedule(k), "no GPU schedule for kernel '{}' ({})", k.node->name, k.node->info().name);
+  DEEPER_CHECK(k.schedule.gpu == target.has_gpu_feature(), "kernel '{}' is scheduled for a {}, compiled for {}", k.node->name,
+               k.schedule.gpu ? "GPU" : "CPU", target.to_string());
   if (!k.inlined.empty()) {
-    kp.output = generateChain(k, kp.params, gpu);
+    kp.output = generateChain(k, kp.params);
   } else switch (k.node->op) {
-    case OpKind::Conv: kp.output = generateConv(k, kp.params, gpu); break;
-    case OpKind::Fc: kp.output = generateFc(k, kp.params, gpu); break;
+    case OpKind::Conv: kp.output = generateConv(k, kp.params); break;
+    case OpKind::Fc: kp.output = generateFc(k, kp.params); break;
     case OpKind::MaxPool:
-    case OpKind::AvgPool: kp.output = generatePool(k, kp.params, gpu); break;
-    case OpKind::Lrn: kp.output = generateLrn(k, kp.params, gpu); break;
-    case OpKind::Concat: kp.output = generateConcat(k, kp.params, gpu); break;
-    case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params, gpu); break;
+    case OpKind::AvgPool: kp.output = generatePool(k, kp.params); break;
+    case OpKind::Lrn: kp.output = generateLrn(k, kp.params); break;
+    case OpKind::Concat: kp.output = generateConcat(k, kp.params); break;
+    case OpKind::Softmax: kp.output = generateSoftmax(k, kp.params); break;
     case OpKind::Relu:
-    case OpKind::Unary: kp.output = generateUnary(k, kp.params, gpu); break;
-    case OpKind::Reduce: kp.output = generateReduce(k, kp.params, gpu); break;
-    case OpKind::PRelu: kp.output = generatePRelu(k, kp.params, gpu); break;
-    case OpKind::Transpose: kp.output = generateTranspose(k, kp.params, gpu); break;
-    case OpKind::Expand: kp.output = generateExpand(k, kp.params, gpu); break;
-    case OpKind::ConvTranspose: kp.output = generateConvTranspose(k, kp.params, gpu); break;
-    case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params, gpu); break;
+    case OpKind::Unary: kp.output = generateUnary(k, kp.params); break;
+    case OpKind::Reduce: kp.output = generateReduce(k, kp.params); break;
+    case OpKind::PRelu: kp.output = generatePRelu(k, kp.params); break;
+    case OpKind::Transpose: kp.output = generateTranspose(k, kp.params); break;
+    case OpKind::Expand: kp.output = generateExpand(k, kp.params); break;
+    case OpKind::ConvTranspose: kp.output = generateConvTranspose(k, kp.params); break;
+    case OpKind::BatchNorm: kp.output = generateBatchNorm(k, kp.params); break;
     case OpKind::Add:
     case OpKind::Sub:
     case OpKind::Mul:
     case OpKind::Div:
-    case OpKind::Binary: kp.output = generateArithmetic(k, kp.params, gpu); break;
-    case OpKind::Pad: kp.output = generatePad(k, kp.params, gpu); break;
-    case OpKind::MatMul: kp.output = generateMatMul(k, kp.params, gpu); break;
-    case OpKind::Copy: kp.output = generateCopy(k, kp.params, gpu); break;
+    case OpKind::Binary: kp.output = generateArithmetic(k, kp.params); break;
+    case OpKind::Pad: kp.output = generatePad(k, kp.params); break;
+    case OpKind::MatMul: kp.output = generateMatMul(k, kp.params); break;
+    case OpKind::Copy: kp.output = generateCopy(k, kp.params); break;
     default: DEEPER_CHECK(false, "no generator for op {}", k.node->info().name);
   }
   constrainOutput(kp.output, k.outputView);

@@ -18,11 +18,9 @@ struct KernelPipeline {
 };
 
 /// Builds the pipeline for any kernel (dispatches on the op family), for `target` (which an
-/// autoscheduler named in the schedule schedules it for). GPU targets: the kernels hasGpuSchedule accepts.
+/// autoscheduler named in the schedule schedules it for). A kernel is scheduled for a GPU or a CPU
+/// (Schedule::gpu, from kernelsOf's KernelTarget): `target` must be of the same kind.
 KernelPipeline generateKernel(const Kernel &kernel, const Halide::Target &target);
-/// Whether `k` can be generated for a GPU target: every op family can, scheduled by Deeper (Halide's
-/// autoschedulers here are CPU baselines), convs direct (winograd=0).
-bool hasGpuSchedule(const Kernel &k);
 
 /// Schedules `kp`, the algorithm of `k` (whose schedule names the autoscheduler), with that Halide
 /// autoscheduler for `target` (codegen/Autoschedule.cpp).
@@ -38,21 +36,20 @@ struct HalideWarningsSilenced {
 };
 
 // The families, one per file (codegen/<Family>Generator.cpp). Each receives its params already
-// declared with the operand views' bounds and strides.
-/// `gpu`: scheduled for a GPU target (Halide's gpu_blocks / gpu_threads); generateKernel hands over direct
-/// convs only (hasGpuSchedule).
-Halide::Func generateConv(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+// declared with the operand views' bounds and strides. Each schedules for a GPU (Halide's gpu_blocks
+// and gpu_threads, the schedule's gpu_ fields) where k.schedule.gpu says so.
+Halide::Func generateConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 /// A conv whose schedule says winograd (codegen/WinogradConv.cpp; generateConv hands it over).
 Halide::Func generateWinogradConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 /// A depthwise conv whose input and output share a layout (codegen/DepthwiseConv.cpp; generateConv hands it over).
 bool isDepthwise(const Kernel &k);
 Halide::Func generateDepthwiseConv(const Kernel &k, const std::vector<Halide::ImageParam> &p);
-Halide::Func generateFc(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);  // relu and unary
+Halide::Func generateFc(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generatePool(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateLrn(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateConcat(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateSoftmax(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateUnary(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // relu and unary
 /// unary's function of one value (the conv epilogue's activations use it too).
 Halide::Expr applyUnary(const UnaryParams &u, Halide::Expr x);
 /// Halide's exp, log, erf and pow are polynomials built for finite arguments: exp(+inf) and exp(NaN)
@@ -67,19 +64,19 @@ Halide::Expr ieeePow(Halide::Expr a, Halide::Expr b);
 /// and Min), where Halide's return one operand or the other depending on their order.
 Halide::Expr nanMax(Halide::Expr a, Halide::Expr b);
 Halide::Expr nanMin(Halide::Expr a, Halide::Expr b);
-Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);  // (BatchNormGenerator.cpp)
-Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateExpand(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);  // add, sub, mul, div, binary
-Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateConvTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
-Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+Halide::Func generateReduce(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generatePRelu(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // (BatchNormGenerator.cpp)
+Halide::Func generateTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateExpand(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateBatchNorm(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateArithmetic(const Kernel &k, const std::vector<Halide::ImageParam> &p);  // add, sub, mul, div, binary
+Halide::Func generatePad(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateConvTranspose(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateMatMul(const Kernel &k, const std::vector<Halide::ImageParam> &p);
+Halide::Func generateCopy(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 /// A kernel with nodes inlined into it (passes/ElementwiseFusion.h): their expressions composed at
 /// each element of the output, however its view arranges them (codegen/ChainGenerator.cpp).
-Halide::Func generateChain(const Kernel &k, const std::vector<Halide::ImageParam> &p, bool gpu = false);
+Halide::Func generateChain(const Kernel &k, const std::vector<Halide::ImageParam> &p);
 /// The value of the elementwise `node` (relu, prelu, unary, binary, add, sub, mul, div) at one element,
 /// from its operands' values there: `a`, input 0's; `b`, input 1's for binary, the constant's for
 /// add..div, the slope of the element's channel for prelu, undefined for relu and unary.
@@ -117,15 +114,14 @@ bool channelsLast(const OperandView &view);
 void channelsInnermost(Halide::Func f, int lanes);
 /// The schedule of a kernel that computes each output element on its own (`vars` its output's, innermost
 /// first): vectors along the innermost axis and tasks of the outermost; for an N,C,H,W output stored
-/// channels-last, vectors along the channels and tasks of pixel rows. `gpu`: gpuPerElement.
-void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k, bool gpu = false);
+/// channels-last, vectors along the channels and tasks of pixel rows. On a GPU: gpuPerElement.
+void scheduleElementwise(Halide::Func out, const std::vector<Halide::Var> &vars, const Kernel &k);
 
 /// The GPU schedule of a kernel that computes each output element on its own: a thread per element,
-/// blocks of kGpuElementThreads along the innermost axis, the grid over it and the next two, the axes
+/// blocks of `s.gpuRowThreads` along the innermost axis, the grid over it and the next two, the axes
 /// after them loops of launches. Producers left unscheduled are computed where each thread reads them.
 /// Returns the thread loop (to compute a thread's own producers at).
-constexpr int kGpuElementThreads = 64;
-Halide::Var gpuPerElement(Halide::Func out);
+Halide::Var gpuPerElement(Halide::Func out, const Schedule &s);
 
 /// Vectorises `f` along `x` (of `extent` values, fixed) without a scalar tail: the widest power-of-two
 /// vector up to `lanes` that fits, the last vector shifted inwards to overlap the one before (pure

@@ -388,9 +388,7 @@ int registerTileChunk(const Node &conv) {
   return chunk;
 }
 
-}  // namespace
-
-Schedule defaultSchedule(const Node &node, int lanes, bool inBranchLane) {
+Schedule cpuDefault(const Node &node, int lanes, bool inBranchLane) {
   Schedule s;
   s.vector = lanes;
   s.tileChannels = 1;
@@ -423,8 +421,69 @@ Schedule defaultSchedule(const Node &node, int lanes, bool inBranchLane) {
   return s;
 }
 
+/// A GPU target's default: the CPU default's weight blocks (how the weights are packed), and thread
+/// blocks no wider than the layer: a conv's row of 7 pixels takes 2 threads of 4 pixels where 8 would
+/// leave 6 idle, its 16 output channels 16 threads. Not yet measured on a GPU (none lent so far).
+Schedule gpuDefault(const Node &node, Schedule s) {
+  Schedule plain;
+  s.gpu = true;
+  s.tileWidth = 1, s.blockTasks = false, s.parallel = true, s.winograd = 0, s.chunkInputs = plain.chunkInputs;
+  if (node.op != OpKind::Conv) {
+    s.gpuChannels = 1, s.gpuPixels = 1, s.gpuRowThreads = kGpuElementThreads;
+    return s;
+  }
+  int64_t width = convOutputShape(node)[3];
+  while (s.gpuChannels / 2 >= node.shape[1]) s.gpuChannels /= 2;
+  s.gpuPixels = static_cast<int>(std::min<int64_t>(s.gpuPixels, width));
+  s.gpuRowThreads = static_cast<int>(std::min<int64_t>(s.gpuRowThreads, (width + s.gpuPixels - 1) / s.gpuPixels));
+  return s;
+}
+
+/// What makes `s` no schedule for a GPU kernel (s.gpu), or for a CPU one that names GPU fields.
+std::string gpuScheduleProblem(const Node &node, const Schedule &s) {
+  Schedule plain;
+  if (!s.gpu) {
+    bool gpuFields = s.gpuChannels != plain.gpuChannels || s.gpuRowThreads != plain.gpuRowThreads || s.gpuPixels != plain.gpuPixels ||
+                     s.gpuSharedInput != plain.gpuSharedInput;
+    return gpuFields ? "gpu_c, gpu_tx, gpu_x and gpu_shared are for GPU targets; this build is for a CPU" : "";
+  }
+  if (!s.autoscheduler.empty())
+    return fmt::format("autoscheduler={}: Halide's autoschedulers schedule CPU kernels only here; drop it for a GPU target", s.autoscheduler);
+  if (s.winograd) return "GPU convs run direct: winograd=0";
+  if (s.tileWidth != 1 || s.blockTasks || !s.parallel)
+    return "a GPU kernel has no CPU register tile along x or tasks: tile_x=1 block_tasks=false parallel=true";
+  if (node.op != OpKind::Conv && (s.gpuChannels != 1 || s.gpuPixels != 1 || s.gpuSharedInput))
+    return fmt::format("{} runs a GPU thread per output element: gpu_c=1 gpu_x=1 gpu_shared=false", node.info().name);
+  if (s.gpuChannels * s.gpuRowThreads > kMostGpuThreads)
+    return fmt::format("gpu_c={} by gpu_tx={} is {} threads a block; CUDA launches {} at most", s.gpuChannels, s.gpuRowThreads,
+                       s.gpuChannels * s.gpuRowThreads, kMostGpuThreads);
+  if (!s.gpuSharedInput && s.chunkInputs != plain.chunkInputs)
+    return fmt::format("chunk_i is the input channels gpu_shared=true stages at a time: chunk_i={} without it", plain.chunkInputs);
+  if (s.gpuSharedInput && s.chunkInputs < groupInputs(node) && groupInputs(node) % s.chunkInputs != 0)
+    return fmt::format("gpu_shared=true stages whole chunks of input channels: chunk_i={} must divide the {} input channels (of a group) "
+                       "or hold them all", s.chunkInputs, groupInputs(node));
+  if (s.gpuSharedInput && gpuStagedInputBytes(node, s) > kGpuSharedBytes)
+    return fmt::format("gpu_shared=true stages {} bytes of input a block, over the {} of shared memory CUDA gives a block statically: "
+                       "a smaller chunk_i, gpu_tx or gpu_x", gpuStagedInputBytes(node, s), kGpuSharedBytes);
+  return "";
+}
+
+}  // namespace
+
+int64_t gpuStagedInputBytes(const Node &conv, const Schedule &s) {
+  const Window2d &w = ConvParams::of(conv).win;
+  int64_t columns = (int64_t{s.gpuRowThreads} * s.gpuPixels - 1) * w.sw + (w.kw - 1) * w.dw + 1, rows = (w.kh - 1) * w.dh + 1;
+  return std::min<int64_t>(s.chunkInputs, groupInputs(conv)) * rows * columns * 4;
+}
+
+Schedule defaultSchedule(const Node &node, KernelTarget target, bool inBranchLane) {
+  Schedule s = cpuDefault(node, target.lanes, inBranchLane);
+  return target.gpu ? gpuDefault(node, s) : s;
+}
+
 std::string scheduleProblem(const Node &node, const Schedule &s) {
   bool conv = node.op == OpKind::Conv, fc = node.op == OpKind::Fc;
+  if (std::string problem = gpuScheduleProblem(node, s); !problem.empty()) return problem;
   if (s.vector & (s.vector - 1)) return fmt::format("vector={} is not a power of two; vectors hold 1, 2, 4, ... 64 floats", s.vector);
   if (s.winograd != 0 && s.winograd != 2 && s.winograd != 4)
     return fmt::format("winograd={} is no tile size: 0 (the direct conv), 2 or 4 (Winograd F(2x2,RxR) or F(4x4,RxR))", s.winograd);
@@ -514,7 +573,7 @@ void scheduleBranches(const Graph &graph, std::vector<Kernel> &kernels) {
       }
       k.lane = it->second;
       k.group = k.lane > 0 ? groups + 1 : 0;
-      if (k.lane > 1) k.schedule.parallel = false;
+      if (k.lane > 1 && !k.schedule.gpu) k.schedule.parallel = false;  // a GPU kernel has no CPU threads to give up
       group.push_back(std::move(k));
       at = rest.size();
     }
@@ -538,7 +597,7 @@ std::set<const Node *> branchLaneNodes(const Graph &graph) {
 
 }  // namespace
 
-std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoices *choices) {
+std::vector<Kernel> kernelsOf(const Graph &graph, KernelTarget target, const ScheduleChoices *choices) {
   std::vector<Kernel> kernels;
   const std::set<const Node *> laned = branchLaneNodes(graph);
   for (const GraphOutput &o : graph.outputs())
@@ -553,7 +612,7 @@ std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoic
       if (!why.empty()) failAtNode(*node, fmt::format("inline=true, but {}; set inline=false (its own kernel)", why));
     }
     if (!runsKernel(*node)) continue;
-    Schedule schedule = defaultSchedule(*node, lanes, laned.count(node.get()) > 0);
+    Schedule schedule = defaultSchedule(*node, target, laned.count(node.get()) > 0);
     DEEPER_CHECK(scheduleProblem(*node, schedule).empty(), "default schedule of '{}': {}", node->name, scheduleProblem(*node, schedule));
     if (choices) schedule = chosenSchedule(*choices, *node, schedule);
     Kernel k;

@@ -77,14 +77,29 @@ struct Kernel {
 /// the operands from `node` meets them. Its inputs are these values' storage roots.
 std::vector<const Node *> chainLeaves(const Node &node);
 
-/// The default schedule of `node` for a target whose vectors hold `lanes` floats; `inBranchLane`: its
-/// kernel runs in a lane of a concurrent module (passes/BranchSchedule.h), beside the other lanes.
-Schedule defaultSchedule(const Node &node, int lanes, bool inBranchLane = false);
+/// What kernels and their default schedules take from the target (codegen/Compile.h kernelTargetOf):
+/// how many floats a CPU vector holds, and whether the kernels run on a GPU (Schedule::gpu).
+struct KernelTarget {
+  int lanes = 16;
+  bool gpu = false;
+  KernelTarget(int lanes, bool gpu = false) : lanes(lanes), gpu(gpu) {}  // implicit: a CPU target of `lanes`
+};
+
+/// The default schedule of `node` for `target`; `inBranchLane`: its kernel runs in a lane of a
+/// concurrent module (passes/BranchSchedule.h), beside the other lanes.
+Schedule defaultSchedule(const Node &node, KernelTarget target, bool inBranchLane = false);
 
 /// What makes `s` no schedule for `node`'s kernel, or "": vectors are powers of two, Winograd only
-/// where it computes the conv, fields the op ignores at their defaults, tiles no wider than the layer.
+/// where it computes the conv, fields the op ignores at their defaults, tiles no wider than the layer;
+/// on a GPU (s.gpu) direct convs only, thread blocks CUDA can launch and weights that fit shared memory.
 /// Every schedule compiled (defaults, hand-written files, the tuner's candidates) passes this.
 std::string scheduleProblem(const Node &node, const Schedule &s);
+
+/// Shared memory a block may hold statically on CUDA (the same on every GPU since sm_20).
+constexpr int64_t kGpuSharedBytes = 48 * 1024;
+/// The bytes of input a GPU conv block stages with gpu_shared=true: chunk_i input channels of the rows
+/// and columns its window reads for gpu_tx x gpu_x pixels of one output row.
+int64_t gpuStagedInputBytes(const Node &conv, const Schedule &s);
 
 /// The multiply-adds `k` executes at the node's batch: the node's (macsOf), but for a Winograd conv
 /// those of its 16 matrix products (16 x 2x2 tiles x input x output channels), 2.25x fewer on even maps.
@@ -95,9 +110,9 @@ int tileWidthFor(int64_t width, int widest);
 
 struct ScheduleChoices;
 
-/// Kernels in execution order for every computing node; `lanes` picks default schedules, which
+/// Kernels in execution order for every computing node; `target` picks default schedules, which
 /// `choices` (codegen/ScheduleFile.h), when given, override kernel by kernel.
-std::vector<Kernel> kernelsOf(const Graph &graph, int lanes, const ScheduleChoices *choices = nullptr);
+std::vector<Kernel> kernelsOf(const Graph &graph, KernelTarget target, const ScheduleChoices *choices = nullptr);
 
 /// Packs `t` (in ParamSpec's logical layout) into the kernel's layout: conv weights by blocks of B =
 /// weightBlock() output channels to [O/B][KH][KW][I][B] (Winograd's U to [O/B][T*T][I][B]), fc weights

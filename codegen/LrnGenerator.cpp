@@ -17,7 +17,7 @@ Expr refinedInverseSqrt(Expr v) {
 
 }  // namespace
 
-Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p) {
   LrnParams lp = LrnParams::of(*k.node);
   int channels = k.inputViews[0].extent[2];
   int half = static_cast<int>(lp.size / 2);
@@ -47,8 +47,8 @@ Func generateLrn(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   } else {
     out(x, y, c, n) = input(x, y, c, n) / pow(scale, static_cast<float>(lp.beta));
   }
-  if (gpu) {  // each thread sums its own window of squares
-    gpuPerElement(out);
+  if (k.schedule.gpu) {  // each thread sums its own window of squares
+    gpuPerElement(out, k.schedule);
     return out;
   }
   if (alongChannels) {

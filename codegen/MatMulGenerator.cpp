@@ -7,7 +7,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateMatMul(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateMatMul(const Kernel &k, const std::vector<ImageParam> &p) {
   MatMulParams mp = MatMulParams::of(*k.node);
   const OperandView &xv = k.inputViews[0], &wv = learnedView(k, Param::MatMulWeight);
   std::vector<Var> vars = axisVars(k.outputView);  // j, i, stack...
@@ -25,8 +25,8 @@ Func generateMatMul(const Kernel &k, const std::vector<ImageParam> &p, bool gpu)
   acc(vars) = 0.0f;
   acc(vars) += p[0](xAt) * learned(k, p, Param::MatMulWeight)(wAt);
   out(vars) = acc(vars);
-  if (gpu) {  // a thread per output, its sum in a register
-    acc.compute_at(out, gpuPerElement(out));
+  if (k.schedule.gpu) {  // a thread per output, its sum in a register
+    acc.compute_at(out, gpuPerElement(out, k.schedule));
     return out;
   }
   out.vectorize(vars[0], k.schedule.vector, TailStrategy::GuardWithIf);

@@ -6,7 +6,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generatePad(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generatePad(const Kernel &k, const std::vector<ImageParam> &p) {
   const Dims &pads = k.node->attrDims("pads");
   const std::string &mode = k.node->attrWord("mode");
   size_t rank = k.outputView.extent.size();
@@ -20,7 +20,7 @@ Func generatePad(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
   for (size_t d = 0; d < rank; ++d) at.push_back(vars[d] - static_cast<int>(pads[rank - 1 - d]));  // Halide's axis d is numpy's rank-1-d
   Func out("pad");
   out(vars) = source(at);
-  scheduleElementwise(out, vars, k, gpu);
+  scheduleElementwise(out, vars, k);
   return out;
 }
 

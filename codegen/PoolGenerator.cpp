@@ -81,13 +81,13 @@ bool isGlobalAverage(const Kernel &k, const PoolParams &pp, int width, int heigh
 
 }  // namespace
 
-Func generatePool(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generatePool(const Kernel &k, const std::vector<ImageParam> &p) {
   PoolParams pp = PoolParams::of(*k.node);
   const Window2d &w = pp.win;
   const OperandView &in = k.inputViews[0];
-  if (!gpu && channelsLast(in) && clampedMaxIsExact(k, w)) return directMaxPool(k, p[0], w);
+  if (!k.schedule.gpu && channelsLast(in) && clampedMaxIsExact(k, w)) return directMaxPool(k, p[0], w);
   int width = in.extent[0], height = in.extent[1];
-  if (!gpu && isGlobalAverage(k, pp, width, height)) return globalAveragePool(k, p[0], width, height);
+  if (!k.schedule.gpu && isGlobalAverage(k, pp, width, height)) return globalAveragePool(k, p[0], width, height);
   bool isMax = k.node->op == OpKind::MaxPool;
   Var x("x"), y("y"), c("c"), n("n");
   Func padded = BoundaryConditions::constant_exterior(p[0], isMax ? -std::numeric_limits<float>::infinity() : 0.0f,
@@ -109,8 +109,8 @@ Func generatePool(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
     if (pp.excludePad) count = (min(x1, width) - max(x0, 0)) * (min(y1, height) - max(y0, 0));
     out(x, y, c, n) = sum(column) / cast<float>(count);
   }
-  if (gpu) {  // a thread per output, reducing its own window (rows and padding inline)
-    gpuPerElement(out);
+  if (k.schedule.gpu) {  // a thread per output, reducing its own window (rows and padding inline)
+    gpuPerElement(out, k.schedule);
     return out;
   }
   if (channelsLast(in)) {

@@ -48,10 +48,10 @@ Func reduceRuns(const Kernel &k, const ImageParam &input, ReduceFn fn, int exten
 
 }  // namespace
 
-Func generateReduce(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateReduce(const Kernel &k, const std::vector<ImageParam> &p) {
   ReduceParams r = ReduceParams::of(*k.node);
   const OperandView &in = k.inputViews[0];
-  if (!gpu && in.extent[0] == 1 && in.extent[1] >= k.schedule.vector) return reduceRuns(k, p[0], r.fn, in.extent[1]);
+  if (!k.schedule.gpu && in.extent[0] == 1 && in.extent[1] >= k.schedule.vector) return reduceRuns(k, p[0], r.fn, in.extent[1]);
   Var i("i"), m("m"), n("n");
   RDom e(0, in.extent[1], "e");
   Expr x = p[0](i, e, m, n);
@@ -61,8 +61,8 @@ Func generateReduce(const Kernel &k, const std::vector<ImageParam> &p, bool gpu)
     case ReduceFn::Max: out(i, m, n) = maximum(x); break;
     case ReduceFn::Sum: out(i, m, n) = sum(x); break;
   }
-  if (gpu) {  // each thread reduces its own run
-    gpuPerElement(out);
+  if (k.schedule.gpu) {  // each thread reduces its own run
+    gpuPerElement(out, k.schedule);
     return out;
   }
   out.vectorize(in.extent[0] > 1 ? i : m, k.schedule.vector, TailStrategy::GuardWithIf);

@@ -11,7 +11,8 @@
 namespace deeper {
 namespace {
 
-const char *const kFields = "vector=N tile_c=N tile_x=N chunk_i=N block_tasks=true|false parallel=true|false winograd=0|2|4 autoscheduler=none|Mullapudi2016|Adams2019|Li2018";
+const char *const kFields = "vector=N tile_c=N tile_x=N chunk_i=N block_tasks=true|false parallel=true|false winograd=0|2|4 autoscheduler=none|Mullapudi2016|Adams2019|Li2018 "
+                           "gpu_c=N gpu_tx=N gpu_x=N gpu_shared=true|false (GPU targets)";
 
 }  // namespace
 
@@ -30,7 +31,9 @@ Schedule Schedule::handedTo(const std::string &name) const {
 std::string Schedule::print() const {
   std::string text = fmt::format("vector={} tile_c={} tile_x={} chunk_i={} block_tasks={} parallel={} winograd={}", vector, tileChannels,
                                  tileWidth, chunkInputs, blockTasks, parallel, winograd);
-  return autoscheduler.empty() ? text : text + " autoscheduler=" + autoscheduler;
+  if (!autoscheduler.empty()) text += " autoscheduler=" + autoscheduler;
+  if (gpu) text += fmt::format(" gpu_c={} gpu_tx={} gpu_x={} gpu_shared={}", gpuChannels, gpuRowThreads, gpuPixels, gpuSharedInput);
+  return text;
 }
 
 std::string Schedule::assign(const std::string &key, const std::string &value) {
@@ -57,6 +60,10 @@ std::string Schedule::assign(const std::string &key, const std::string &value) {
     winograd = value[0] - '0';
     return std::string();
   }
+  if (key == "gpu_c") return positive(gpuChannels, kMostGpuThreads);
+  if (key == "gpu_tx") return positive(gpuRowThreads, kMostGpuThreads);
+  if (key == "gpu_x") return positive(gpuPixels, 16);
+  if (key == "gpu_shared") return flag(gpuSharedInput);
   if (key == "autoscheduler") {
     const std::vector<std::string> &names = autoschedulers();
     if (value != "none" && std::find(names.begin(), names.end(), value) == names.end())
@@ -76,6 +83,7 @@ Schedule Schedule::parse(const std::string &text) {
     if (eq == std::string::npos) fail(fmt::format("schedule '{}': '{}' is not FIELD=VALUE; fields: {}", text, item, kFields));
     std::string problem = s.assign(item.substr(0, eq), item.substr(eq + 1));
     if (!problem.empty()) fail(fmt::format("schedule '{}': {}", text, problem));
+    s.gpu = s.gpu || item.rfind("gpu_", 0) == 0;
   }
   return s;
 }

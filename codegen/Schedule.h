@@ -18,6 +18,20 @@
 // baselines the tuner's records are compared with. vector and tile_c still pad the packed weights (in
 // one block: see weightBlock), parallel says whether it may use threads. For fc: tile_c vectors of outputs. For
 // pooling, lrn, concat, relu, softmax: vector lanes along the innermost axis.
+//
+// GPU targets (gpu: set from the target, not a field of the text) print four more fields, and their
+// kernels ignore tile_x, block_tasks and parallel (kept at 1, false, true) and run convs direct:
+//
+//   vector=16 tile_c=2 tile_x=1 chunk_i=32 block_tasks=false parallel=true winograd=0 gpu_c=32 gpu_tx=8 gpu_x=4 gpu_shared=false
+//
+// A conv's thread block is gpu_c output channels (a thread each: consecutive threads read consecutive
+// packed weights) by gpu_tx runs of gpu_x pixels of a row (a thread each, its gpu_x sums in registers);
+// gpu_shared=true stages the block's input tile in shared memory, chunk_i input channels at a time,
+// loaded by all its threads together and read by its gpu_c channel threads (the block's sums in shared
+// memory too), where by default each thread reads its own taps through the cache (a fused source
+// recomputed at each) and keeps its sums in registers. Any other
+// kernel is a thread per output element, in blocks of gpu_tx threads along the innermost axis
+// (gpu_c=1 gpu_x=1).
 #pragma once
 
 #include <string>
@@ -31,6 +45,10 @@ namespace deeper {
 
 /// The widest input chunk a schedule may name: ResNet-50's widest conv input has 2048 channels.
 constexpr int kMostChunkInputs = 4096;
+/// Threads in a GPU block: CUDA's limit (OpenCL devices name theirs; PoCL's is 4096).
+constexpr int kMostGpuThreads = 1024;
+/// Threads per block of a GPU kernel computing each output element on its own (gpu_tx's default).
+constexpr int kGpuElementThreads = 64;
 
 struct Schedule {
   int vector = 16;       ///< lanes per vector (16 on AVX-512, 8 on AVX2)
@@ -41,6 +59,11 @@ struct Schedule {
   bool parallel = true;  ///< split the work over the thread pool
   int winograd = 0;  ///< conv 3x3 or 5x5, stride 1: output tile M of Winograd F(MxM,RxR) (2 or 4), 0: direct
   std::string autoscheduler;  ///< conv: a Halide autoscheduler's name schedules it instead; "" (none): ours
+  bool gpu = false;          ///< for a GPU target: the gpu_ fields apply (not in the text: the target says)
+  int gpuChannels = 32;      ///< GPU conv: output-channel threads per block
+  int gpuRowThreads = 8;     ///< GPU: threads per block along a row (conv: runs of gpuPixels; others: elements)
+  int gpuPixels = 4;         ///< GPU conv: output pixels per thread, its sums in registers
+  bool gpuSharedInput = false;  ///< GPU conv: the block's input tile staged in shared memory, chunk_i channels at a time
 
   /// The Halide 14 autoschedulers `autoscheduler` may name.
   static const std::vector<std::string> &autoschedulers();
@@ -51,7 +74,8 @@ struct Schedule {
   /// block of this many channels at a time (conv, fc; codegen/Kernel.h weightBlock).
   int channelBlock() const { return vector * tileChannels; }
   std::string print() const;
-  /// UserError when `text` is not a schedule; fields it leaves out keep the defaults above.
+  /// UserError when `text` is not a schedule; fields it leaves out keep the defaults above. A text
+  /// naming any gpu_ field is a GPU kernel's (gpu: as print() writes them).
   static Schedule parse(const std::string &text);
   /// Sets field `key` (as printed: "tile_c") from `value`; what is wrong with them, or "".
   std::string assign(const std::string &key, const std::string &value);

@@ -7,7 +7,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateSoftmax(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateSoftmax(const Kernel &k, const std::vector<ImageParam> &p) {
   ImageParam input = p[0];
   Var i("i"), c("c"), m("m"), n("n");
   RDom r(0, k.inputViews[0].extent[1], "r");
@@ -17,8 +17,8 @@ Func generateSoftmax(const Kernel &k, const std::vector<ImageParam> &p, bool gpu
   total(i, m, n) = sum(e(i, r, m, n));
   if (k.node->attrBool("log")) out(i, c, m, n) = input(i, c, m, n) - peak(i, m, n) - ieeeLog(total(i, m, n));
   else out(i, c, m, n) = e(i, c, m, n) / total(i, m, n);
-  if (gpu) {  // each thread finds its own maximum and sum along the axis: no sharing between threads yet
-    gpuPerElement(out);
+  if (k.schedule.gpu) {  // each thread finds its own maximum and sum along the axis: no sharing between threads yet
+    gpuPerElement(out, k.schedule);
     return out;
   }
   peak.compute_at(out, m);

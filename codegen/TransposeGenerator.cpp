@@ -8,7 +8,7 @@ namespace deeper::codegen {
 
 using namespace Halide;
 
-Func generateTranspose(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateTranspose(const Kernel &k, const std::vector<ImageParam> &p) {
   const Dims &perm = k.node->attrDims("perm");
   const size_t rank = perm.size();
   std::vector<Var> vars = axisVars(k.outputView);  // vars[h]: output C axis rank-1-h
@@ -18,15 +18,15 @@ Func generateTranspose(const Kernel &k, const std::vector<ImageParam> &p, bool g
   for (size_t h = 0; h < rank; ++h) at[h] = vars[rank - 1 - outputAxisOf[rank - 1 - h]];
   Func out("transpose");
   out(vars) = p[0](at);
-  scheduleElementwise(out, vars, k, gpu);
+  scheduleElementwise(out, vars, k);
   return out;
 }
 
-Func generateExpand(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
+Func generateExpand(const Kernel &k, const std::vector<ImageParam> &p) {
   std::vector<Var> vars = axisVars(k.outputView);
   Func out("expand");
   out(vars) = broadcastRead(p[0], k.inputViews[0], std::vector<Expr>(vars.begin(), vars.end()));
-  scheduleElementwise(out, vars, k, gpu);
+  scheduleElementwise(out, vars, k);
   return out;
 }
 

@@ -77,12 +77,12 @@ Expr applyUnary(const UnaryParams &u, Expr x) {
 namespace {
 
 /// `fn` of input 0 over rows of values (per sample), vectorised along them (on a GPU a thread each).
-Func elementwise(const Kernel &k, const ImageParam &input, const std::function<Expr(Expr)> &fn, const char *name, bool gpu) {
+Func elementwise(const Kernel &k, const ImageParam &input, const std::function<Expr(Expr)> &fn, const char *name) {
   Var f("f"), n("n");
   Func out(name);
   out(f, n) = fn(input(f, n));
-  if (gpu) {
-    gpuPerElement(out);
+  if (k.schedule.gpu) {
+    gpuPerElement(out, k.schedule);
     return out;
   }
   out.vectorize(f, k.schedule.vector, TailStrategy::GuardWithIf);
@@ -92,8 +92,8 @@ Func elementwise(const Kernel &k, const ImageParam &input, const std::function<E
 
 }  // namespace
 
-Func generateUnary(const Kernel &k, const std::vector<ImageParam> &p, bool gpu) {
-  return elementwise(k, p[0], [&](Expr x) { return pointwiseValue(*k.node, x, Expr()); }, k.node->info().name, gpu);
+Func generateUnary(const Kernel &k, const std::vector<ImageParam> &p) {
+  return elementwise(k, p[0], [&](Expr x) { return pointwiseValue(*k.node, x, Expr()); }, k.node->info().name);
 }
 
 }  // namespace deeper::codegen

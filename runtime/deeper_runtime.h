@@ -90,7 +90,8 @@ typedef struct deeper_model {
 
 typedef struct deeper_context deeper_context;
 
-/* Maps the weights file, checks it against the model, allocates the arena. */
+/* Maps the weights file, checks it against the model, allocates the arena (GPU models: on the device,
+   with the weights copied there and room for the inputs and outputs; runtime/device_memory.h). */
 deeper_status deeper_create(const deeper_model *model, const char *weights_path, deeper_context **out);
 /* inputs[i] and outputs[i]: float buffers of the shapes in model->inputs / model->outputs. */
 deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float *const *outputs);

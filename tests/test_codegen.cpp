@@ -99,9 +99,8 @@ void checkKernelsOn(const std::string &text, const TensorMap &given, const std::
   for (const auto &n : g.nodes()) all.push_back(n->name);
   TensorMap values = ReferenceExecutor(g, weights).run(inputs, all);
 
-  int lanes = target.natural_vector_size<float>();
   int32_t batch = static_cast<int32_t>(g.batch);
-  for (Kernel &k : kernelsOf(g, lanes)) {
+  for (Kernel &k : kernelsOf(g, kernelTargetOf(target))) {
     if (vary) {
       vary(*k.node, k.schedule);
       k.params = packedParams(k);
@@ -180,10 +179,10 @@ std::optional<Halide::Target> openclTarget() {
   return hostTarget().with_feature(Halide::Target::OpenCL);
 }
 
-/// checkKernels's model on the OpenCL device too, where there is one: convs direct (no GPU Winograd yet).
-void checkKernelsOnGpu(const std::string &text) {
-  if (std::optional<Halide::Target> gpu = openclTarget())
-    checkKernelsOn(text, {}, [](const Node &, Schedule &s) { s.winograd = 0; }, within(1e-5f), *gpu);
+/// checkKernels's model on the OpenCL device too, where there is one, with GPU schedules (the defaults,
+/// changed by `vary`).
+void checkKernelsOnGpu(const std::string &text, const std::function<void(const Node &, Schedule &)> &vary = {}) {
+  if (std::optional<Halide::Target> gpu = openclTarget()) checkKernelsOn(text, {}, vary, within(1e-5f), *gpu);
 }
 
 TEST_CASE("GPU convs (OpenCL): padding, strides, dilation, groups, depthwise, residuals, fused pools and reduce, edges of thread blocks, batch 2") {
@@ -207,6 +206,35 @@ output c7
 output c8
 output c9
 )");
+}
+
+TEST_CASE("GPU conv tiles are schedule data (OpenCL): odd thread blocks, pixels per thread, the input staged in shared memory") {
+  // The same convs under other gpu_ fields: blocks that straddle channels and rows unevenly, and
+  // gpu_shared's chunks of input channels (13 of 26, or all of a group's or a fused reduce's) staged
+  // by the block's threads.
+  const char *model = R"(network t batch=2
+x  = input(shape=26x9x23)
+c1 = conv(x, out=19, kernel=3, pad=1, relu=true)
+c2 = conv(x, out=8, kernel=5, stride=2, pad=2, layout=nhwc)
+o2 = conv(c2, out=3, kernel=1)
+c3 = conv(x, out=39, kernel=3, dilation=2x1, pad=2x1, groups=13)
+c4 = conv(x, out=12, kernel=3, pad=1, reduce=4, relu=true)
+c5 = conv(x, c1, out=19, kernel=1, relu=true)
+c6 = conv(x, out=7, kernel=3, stride=2, pad=1, output_maxpool=3, output_maxpool_stride=2)
+output o2
+output c3
+output c4
+output c5
+output c6
+)";
+  for (bool shared : {false, true}) {
+    CAPTURE(shared);
+    checkKernelsOnGpu(model, [&](const Node &n, Schedule &s) {
+      if (n.op != OpKind::Conv) return;
+      s.gpuChannels = 8, s.gpuRowThreads = 3, s.gpuPixels = 5, s.gpuSharedInput = shared, s.chunkInputs = shared ? 13 : 32;
+      REQUIRE(scheduleProblem(n, s) == "");
+    });
+  }
 }
 
 TEST_CASE("GPU pooling, lrn, fc and softmax (OpenCL): ceil-mode tails, padding, dilation, global average, both layouts, batch 3") {
@@ -245,8 +273,7 @@ output c2
 )");
   Halide::Target cuda("x86-64-linux-cuda-cuda_capability_86");
   test::TempDir dir;
-  for (Kernel &k : kernelsOf(g, cuda.natural_vector_size<float>())) {
-    k.schedule.winograd = 0;
+  for (Kernel &k : kernelsOf(g, kernelTargetOf(cuda))) {
     codegen::KernelPipeline kp = codegen::generateKernel(k, cuda);
     std::string object = dir.path + "/" + k.node->name + ".o";
     kp.output.compile_to_object(object, kp.arguments(), "k_" + k.node->name, cuda);
@@ -1099,6 +1126,56 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
   CHECK(s.print() == "vector=8 tile_c=3 tile_x=4 chunk_i=32 block_tasks=false parallel=false winograd=0 autoscheduler=Mullapudi2016");
   CHECK(Schedule::parse(s.print()) == s);
   CHECK(Schedule::parse("autoscheduler=none").autoscheduler.empty());
+  // A GPU kernel's schedule prints its gpu_ fields, and a text naming one reads back as a GPU schedule.
+  Schedule gpu;
+  gpu.gpu = true, gpu.tileWidth = 1, gpu.gpuChannels = 16, gpu.gpuRowThreads = 4, gpu.gpuPixels = 2, gpu.gpuSharedInput = true;
+  CHECK(gpu.print() == "vector=16 tile_c=2 tile_x=1 chunk_i=32 block_tasks=false parallel=true winograd=0 gpu_c=16 gpu_tx=4 gpu_x=2 gpu_shared=true");
+  CHECK(Schedule::parse(gpu.print()) == gpu);
+  CHECK(Schedule::parse(gpu.print()).gpu);
+  CHECK_FALSE(Schedule::parse("vector=8").gpu);
+  CHECK(test::userErrorOf([] { Schedule::parse("gpu_c=2000"); }).find("gpu_c must be an integer in 1..1024") != std::string::npos);
+  CHECK(test::userErrorOf([] { Schedule::parse("gpu_x=17"); }).find("gpu_x must be an integer in 1..16") != std::string::npos);
+}
+
+TEST_CASE("GPU schedules: defaults fit the layer's thread blocks; what scheduleProblem refuses, beside what it accepts") {
+  Graph g = test::parse(R"(x = input(shape=40x9x9)
+wide = conv(x, out=64, kernel=3)
+narrow = conv(x, out=8, kernel=1)
+p = maxpool(wide, kernel=2)
+output p
+output narrow
+)");
+  const Node &wide = *g.find("wide"), &narrow = *g.find("narrow"), &pool = *g.find("p");
+  KernelTarget gpu(16, true);
+  // 7-pixel rows: 2 threads of 4 pixels; 8 output channels: 8 channel threads. Others: 64 threads along x.
+  CHECK(defaultSchedule(wide, gpu).print() == "vector=16 tile_c=2 tile_x=1 chunk_i=32 block_tasks=false parallel=true winograd=0 gpu_c=32 gpu_tx=2 gpu_x=4 gpu_shared=false");
+  CHECK(defaultSchedule(narrow, gpu).gpuChannels == 8);
+  CHECK(defaultSchedule(pool, gpu).print().find("gpu_c=1 gpu_tx=64 gpu_x=1 gpu_shared=false") != std::string::npos);
+  Schedule ok = defaultSchedule(wide, gpu), s = ok;
+  CHECK(scheduleProblem(wide, ok) == "");
+  auto refused = [&](const std::function<void(Schedule &)> &change, const char *why) {
+    Schedule bad = ok;
+    change(bad);
+    CHECK_MENTIONS(scheduleProblem(wide, bad), why);
+  };
+  refused([](Schedule &b) { b.winograd = 2; }, "GPU convs run direct: winograd=0");
+  refused([](Schedule &b) { b.autoscheduler = "Li2018", b.tileWidth = 1; }, "Halide's autoschedulers schedule CPU kernels only here");
+  refused([](Schedule &b) { b.tileWidth = 3; }, "no CPU register tile along x or tasks");
+  refused([](Schedule &b) { b.gpuChannels = 64, b.gpuRowThreads = 32; }, "2048 threads a block; CUDA launches 1024 at most");
+  refused([](Schedule &b) { b.chunkInputs = 8; }, "chunk_i=32 without it");
+  refused([](Schedule &b) { b.gpuSharedInput = true, b.chunkInputs = 16; }, "chunk_i=16 must divide the 40 input channels");
+  refused([](Schedule &b) { b.gpuSharedInput = true, b.chunkInputs = 40, b.gpuChannels = 8, b.gpuRowThreads = 64; }, "over the 49152 of shared memory");
+  s.gpuSharedInput = true, s.chunkInputs = 8;  // 8 of 40 channels, 3 rows of 10 columns: 960 bytes
+  CHECK(scheduleProblem(wide, s) == "");
+  CHECK(gpuStagedInputBytes(wide, s) == 8 * 3 * 10 * 4);
+  Schedule poolGpu = defaultSchedule(pool, gpu);
+  CHECK(scheduleProblem(pool, poolGpu) == "");
+  poolGpu.gpuChannels = 2;
+  CHECK_MENTIONS(scheduleProblem(pool, poolGpu), "maxpool runs a GPU thread per output element: gpu_c=1 gpu_x=1 gpu_shared=false");
+  Schedule cpu = defaultSchedule(wide, 16);  // a CPU kernel takes no gpu_ field
+  CHECK(scheduleProblem(wide, cpu) == "");
+  cpu.gpuPixels = 2;
+  CHECK_MENTIONS(scheduleProblem(wide, cpu), "are for GPU targets; this build is for a CPU");
 }
 
 TEST_CASE("default schedules follow the target's vector width and the layer's width") {

@@ -21,15 +21,16 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <unistd.h>
 
 using namespace deeper;
 
 namespace {
 
-std::vector<Kernel> googlenetKernels(Graph &g, int lanes) {
+std::vector<Kernel> googlenetKernels(Graph &g, KernelTarget target) {
   g = loadModel(test::googlenetPath());
   runPasses(g, PassOptions{});
-  return kernelsOf(g, lanes);
+  return kernelsOf(g, target);
 }
 
 Trial sampleTrial(const std::string &config, double ms, const std::string &origin = "tuner") {
@@ -121,6 +122,30 @@ TEST_CASE("tune space: every neighbour of every GoogLeNet kernel, two moves out,
   CHECK_FALSE(inSearchSpace(conv, s, 16));  // 32 accumulators
   s.tileWidth = 7;
   CHECK(inSearchSpace(conv, s, 16));        // 28
+}
+
+TEST_CASE("tune space on a GPU: thread blocks, pixels per thread and the staged input move; every neighbour is valid") {
+  Graph g;
+  std::vector<Kernel> kernels = googlenetKernels(g, KernelTarget(16, true));
+  std::set<bool> staged;
+  for (const Kernel &k : kernels) {
+    INFO(k.node->name);
+    REQUIRE(inSearchSpace(k, k.schedule, 16));
+    std::vector<Schedule> frontier = {k.schedule}, next;
+    for (int depth = 0; depth < 2; ++depth, frontier.swap(next), next.clear())
+      for (const Schedule &from : frontier)
+        for (const Schedule &n : neighbourSchedules(k, from, 16)) {
+          CHECK(n.gpu);
+          CHECK(scheduleProblem(*k.node, n).empty());
+          CHECK(Schedule::parse(n.print()) == n);
+          CHECK(n.winograd == 0);
+          staged.insert(n.gpuSharedInput);
+          next.push_back(n);
+        }
+    size_t moves = neighbourSchedules(k, k.schedule, 16).size();
+    CHECK(moves >= (k.node->op == OpKind::Conv ? 4u : 1u));
+  }
+  CHECK(staged == std::set<bool>{false, true});
 }
 
 TEST_CASE("tune cost model: learns from measurements which field values are faster") {
@@ -267,6 +292,34 @@ TEST_CASE("deeper tune: records every trial, converges, a warm rerun measures no
   CHECK(imported.output.substr(imported.output.find('\n') + 1) == best.output);
 }
 
+TEST_CASE("deeper tune --target host-opencl: GPU schedules measured on the device; compile --db builds the winners, which compute the reference") {
+  if (access("/etc/OpenCL/vendors/pocl.icd", F_OK) != 0) {
+    MESSAGE("skipped: no device: no OpenCL ICD (Debian pocl-opencl-icd) in /etc/OpenCL/vendors");
+    return;
+  }
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  std::ofstream(dir + "/small.dnet") << "network small\nx = input(shape=8x10x10)\nc = conv(x, out=12, kernel=3, pad=1, relu=true)\n"
+                                        "p = maxpool(c, kernel=3, stride=2, pad=1)\noutput p\n";
+  std::string env = "DEEPER_CACHE_DIR=" + dir + "/cache ", db = " --db " + dir + "/t.sqlite --target host-opencl";
+  auto tuned = test::runShell(env + DEEPER_BINARY + " tune " + dir + "/small.dnet" + db + " --trials 3 2>&1");
+  INFO(tuned.output);
+  REQUIRE(tuned.status == 0);
+  CHECK_MENTIONS(tuned.output, "kernel  c ");
+  CHECK(countRows(dir + "/t.sqlite", "tuner") >= 1);
+  // The records are GPU schedules (their gpu_ fields), and a build from them matches the reference.
+  CHECK_MENTIONS(test::runDeeper("tune --db " + dir + "/t.sqlite --best").output, "gpu_c=");
+  REQUIRE(test::runShell(env + DEEPER_BINARY + " compile " + dir + "/small.dnet" + db + " -o " + dir + "/out 2>&1").status == 0);
+  Tensor in({1, 8, 10, 10});
+  for (size_t i = 0; i < in.data.size(); ++i) in.data[i] = static_cast<float>(i % 11) - 5.0f;
+  writeNpy(dir + "/x.npy", in);
+  REQUIRE(std::system((dir + "/out/small --input " + dir + "/x.npy --output " + dir + "/gpu.npy > /dev/null").c_str()) == 0);
+  REQUIRE(test::runDeeper("run " + dir + "/small.dnet --input " + dir + "/x.npy --output " + dir + "/ref.npy").status == 0);
+  Tensor got = readNpy(dir + "/gpu.npy"), want = readNpy(dir + "/ref.npy");
+  REQUIRE(got.data.size() == want.data.size());
+  for (size_t i = 0; i < want.data.size(); ++i) CHECK(got.data[i] == doctest::Approx(want.data[i]).epsilon(1e-5));
+}
+
 TEST_CASE("deeper tune: Halide's autoschedulers are measured on the convs as baselines, reported beside the tuner's") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;
@@ -380,6 +433,24 @@ TEST_CASE("deeper tune after kill -9: the committed trials stay, the rerun goes 
   std::set<std::string> seen;
   for (const Trial &t : db.all())
     if (t.origin == "tuner" && t.unit == "kernel") CHECK(seen.insert(t.problem + "\n" + t.config).second);
+}
+
+TEST_CASE("tuning for a GPU: undecided reduces stay kernels of their own, where the CPU's cost model fuses them") {
+  test::TempDir tmp;
+  std::ofstream(tmp.path + "/f.dnet") << "network f\nx = input(shape=64x56x56)\nr = conv(x, out=32, kernel=1, relu=true)\n"
+                                         "c = conv(r, out=64, kernel=3, stride=2, pad=1)\noutput c\n";
+  auto kernelNames = [&](KernelTarget target) {
+    TunableModel model(cleanLoader(tmp.path + "/f.dnet"), target);
+    std::set<std::string> names;
+    for (const Kernel &k : model.kernels({})) names.insert(k.node->name);
+    return names;
+  };
+  CHECK(kernelNames(16) == std::set<std::string>{"c"});
+  CHECK(kernelNames(KernelTarget(16, true)) == std::set<std::string>{"r", "c"});
+  TunableModel gpu(cleanLoader(tmp.path + "/f.dnet"), KernelTarget(16, true));
+  std::set<std::string> fused;  // a decision still fuses it
+  for (const Kernel &k : gpu.kernels({{"reduce-conv-fusion c", true}})) fused.insert(k.node->name);
+  CHECK(fused == std::set<std::string>{"c"});
 }
 
 TEST_CASE("module decisions overrule the passes' cost models; compile --db builds a module's record and computes the reference") {

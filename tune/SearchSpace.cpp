@@ -18,6 +18,7 @@ int accumulators(const Schedule &s, int lanes) { return s.tileChannels * s.tileW
 bool inSearchSpace(const Kernel &kernel, const Schedule &s, int lanes) {
   if (!scheduleProblem(*kernel.node, s).empty()) return false;
   if (!(Schedule::parse(s.print()) == s)) return false;  // a schedule file must be able to say it
+  if (s.gpu) return true;  // its thread blocks: scheduleProblem's limits
   if (kernel.lane > 1 && s.parallel) return false;
   if (s.vector < std::max(4, lanes / 2) || s.vector > 2 * lanes) return false;
   if (s.tileChannels > kMostChannelTiles || s.tileWidth > kWidestTile || s.chunkInputs > kMostChunkInputs) return false;
@@ -41,6 +42,19 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
     n.*field += delta;
     if (n.*field >= 1) consider(n);
   };
+  if (s.gpu) {  // a GPU conv's thread block and weight staging; the other kernels' threads per block
+    for (bool up : {false, true}) {
+      scaled(&Schedule::gpuChannels, 2, up);
+      scaled(&Schedule::gpuRowThreads, 2, up);
+      scaled(&Schedule::chunkInputs, 2, up);
+    }
+    for (int delta : {-1, 1}) stepped(&Schedule::gpuPixels, delta);
+    Schedule n = s;
+    n.gpuSharedInput = !s.gpuSharedInput;
+    n.chunkInputs = Schedule().chunkInputs;
+    consider(n);
+    return out;
+  }
   for (bool up : {false, true}) {
     scaled(&Schedule::vector, 2, up);
     scaled(&Schedule::chunkInputs, 2, up);

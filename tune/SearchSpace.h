@@ -3,7 +3,9 @@
 // by one, flags flip). Every schedule returned passes scheduleProblem (codegen/Kernel.h), so no
 // invalid candidate is ever compiled, and fits the register file: a direct conv's accumulator tile
 // (tile_c x tile_x vectors, twice as many for double-width vectors) stays within 28 of AVX-512's 32
-// vector registers (12 of AVX2's 16), leaving room for the weights and the broadcast input.
+// vector registers (12 of AVX2's 16), leaving room for the weights and the broadcast input. A GPU
+// schedule (Schedule::gpu) moves its gpu_ fields and chunk_i (threads double or halve, pixels per
+// thread step by one, the weights' staging flips) within scheduleProblem's limits.
 #pragma once
 
 #include "codegen/Kernel.h"

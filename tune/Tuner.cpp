@@ -191,7 +191,7 @@ void Tuner::scheduleMoves(const Kernel &k, const Schedule &from, const std::func
                           const ProblemState &state, std::vector<std::pair<double, std::string>> &out) const {
   auto weight = stepMs_.find(k.node->name);
   double ms = weight == stepMs_.end() ? 1.0 : weight->second;
-  for (const Schedule &n : neighbourSchedules(k, from, model_.lanes())) {
+  for (const Schedule &n : neighbourSchedules(k, from, model_.target().lanes)) {
     std::string config = configWith(n);
     if (!state.tried.count(config))
       out.push_back({ms * (std::exp(costModel_.predict(k, n)) - std::exp(costModel_.predict(k, from))), config});
@@ -279,7 +279,7 @@ std::string Tuner::autoscheduledConfig(const ProblemState &s, const std::string 
   const TuningUnit &u = unitOf(s);
   auto baseline = [&](const Kernel &k, const Schedule &ours) -> std::optional<Schedule> {
     Schedule a = ours.handedTo(name);
-    if (k.node->op != OpKind::Conv || !inSearchSpace(k, a, model_.lanes())) return std::nullopt;
+    if (k.node->op != OpKind::Conv || !inSearchSpace(k, a, model_.target().lanes)) return std::nullopt;
     return a;
   };
   if (const Kernel *k = model_.defaultKernel(u)) {

@@ -91,7 +91,7 @@ std::string relativeName(const std::string &node, const std::string &block) {
                                                                                                                   : node;
 }
 
-TunableModel::TunableModel(Loader loadClean, int lanes) : loadClean_(std::move(loadClean)), lanes_(lanes) {
+TunableModel::TunableModel(Loader loadClean, KernelTarget target) : loadClean_(std::move(loadClean)), target_(target) {
   Graph clean = loadClean_();
   name_ = clean.name, batch_ = clean.batch;
   std::vector<DecisionSite> sites = decisionSites(clean);
@@ -125,6 +125,9 @@ Graph TunableModel::optimised(const std::map<std::string, bool> &decisions) cons
   Graph g = loadClean_();
   std::vector<DecisionSite> sites = decisionSites(g);
   g.decisions = decisions;
+  if (target_.gpu)  // undecided reduces stay kernels of their own on a GPU (tools/deeper: passOptions says why)
+    for (const DecisionSite &s : sites)
+      if (s.pass == decided::kReduceConvFusion) g.decisions.emplace(decisionKey(s.pass, s.node), false);
   PassOptions options;
   options.pipeline = pipelineFor(sites, g.decisions);
   std::vector<std::string> done = cleanupPipeline();  // what loadClean ran
@@ -141,7 +144,7 @@ const std::vector<Kernel> &TunableModel::kernels(const std::map<std::string, boo
   if (it == variants_.end()) {
     auto graph = std::make_unique<Graph>(optimised(decisions));
     graph->weights.clear();  // kernels need shapes only; a variant is kept for the tuner's life
-    std::vector<Kernel> ks = kernelsOf(*graph, lanes_);
+    std::vector<Kernel> ks = kernelsOf(*graph, target_);
     it = variants_.emplace(key, std::make_pair(std::move(graph), std::move(ks))).first;
   }
   return it->second.second;
@@ -185,7 +188,7 @@ TunableModel::Build TunableModel::build(const std::vector<std::string> &configs)
     for (const auto &d : absoluteDecisions(unit, *modules[u])) decisions.insert(d);
   }
   b.graph = optimised(decisions);
-  std::vector<Kernel> chosen = kernelsOf(b.graph, lanes_);
+  std::vector<Kernel> chosen = kernelsOf(b.graph, target_);
   for (Kernel &k : chosen) {
     const std::string &block = k.node->block;
     auto it = unitOf.find(block.empty() ? k.node->name : block);
@@ -209,7 +212,7 @@ TunableModel::Build TunableModel::build(const std::vector<std::string> &configs)
   // The kernels as compile makes them from that file (packed parameters, lanes' serial kernels).
   b.scheduleFile = printScheduleFile(chosen);
   ScheduleChoices choices = parseScheduleFile(b.scheduleFile, "tuned schedules");
-  b.kernels = kernelsOf(b.graph, lanes_, &choices);
+  b.kernels = kernelsOf(b.graph, target_, &choices);
   return b;
 }
 

@@ -61,7 +61,7 @@ std::string relativeName(const std::string &node, const std::string &block);
 class TunableModel {
  public:
   using Loader = std::function<Graph()>;
-  TunableModel(Loader loadClean, int lanes);
+  TunableModel(Loader loadClean, KernelTarget target);
 
   /// The model optimised by the default pipeline with `decisions` (absolute "<pass> <node>" keys).
   Graph optimised(const std::map<std::string, bool> &decisions) const;
@@ -87,13 +87,13 @@ class TunableModel {
     size_t misfits = 0;
   };
   Build build(const std::vector<std::string> &configs);
-  int lanes() const { return lanes_; }
+  const KernelTarget &target() const { return target_; }
   const std::string &name() const { return name_; }
   int64_t batch() const { return batch_; }
 
  private:
   Loader loadClean_;
-  int lanes_;
+  KernelTarget target_;
   std::string name_;
   int64_t batch_ = 1;
   std::vector<TuningUnit> units_;

@@ -47,7 +47,11 @@ Tensor readTensorFile(const std::string &path, std::string *name = nullptr) {
 PassOptions passOptions(const Options &o, std::vector<std::string> pipeline) {
   PassOptions p;
   p.pipeline = o.passes.value_or(std::move(pipeline));
-  if (o.noFuseReduce)
+  // On a GPU a fused reduce is recomputed by every channel thread at every tap (Cin times the conv's
+  // multiply-adds again; staged, gpu_shared, still once per block row and channel block), where its
+  // own kernel computes it once: GPU builds keep reduces apart unless --passes names the pass.
+  bool gpu = parseTarget(o.target).has_gpu_feature();
+  if (o.noFuseReduce || (gpu && !o.passes))
     p.pipeline.erase(std::remove_if(p.pipeline.begin(), p.pipeline.end(), [](const std::string &n) { return n.rfind("reduce-conv-fusion", 0) == 0; }),
                      p.pipeline.end());
   p.printAfter.insert(o.printAfter.begin(), o.printAfter.end());
@@ -254,7 +258,7 @@ TunableModel tunableModel(const Options &o, const Halide::Target &target) {
   if (o.passes || o.noFuseReduce) fail(fmt::format("'deeper {}' with a tuning database runs the default passes with the database's decisions: "
                                                    "--passes and --no-fuse-reduce do not apply", o.command));
   if (!o.schedules.empty()) fail("--schedules and --db exclude each other: give one");
-  return TunableModel([&o] { return prepare(o, cleanupPipeline(), true); }, target.natural_vector_size<float>());
+  return TunableModel([&o] { return prepare(o, cleanupPipeline(), true); }, kernelTargetOf(target));
 }
 
 /// The model optimised with the best --db records: each module's decisions and every kernel's schedule.
@@ -586,7 +590,6 @@ int commandTune(const Options &o) {
     return 0;
   }
   Halide::Target target = parseTarget(o.target);
-  if (target.has_gpu_feature()) fail(fmt::format("'deeper tune': target '{}' is a GPU; tuning measures CPU schedules only so far", o.target));
   TunableModel model = tunableModel(o, target);
   TuneOptions to;
   to.target = o.target, to.threads = o.threads, to.budgetSeconds = o.budgetSeconds, to.maxTrials = o.trials, to.jobs = o.jobs;
