@@ -423,7 +423,8 @@ Schedule cpuDefault(const Node &node, int lanes, bool inBranchLane) {
 
 /// A GPU target's default: the CPU default's weight blocks (how the weights are packed), and thread
 /// blocks no wider than the layer: a conv's row of 7 pixels takes 2 threads of 4 pixels where 8 would
-/// leave 6 idle, its 16 output channels 16 threads. Not yet measured on a GPU (none lent so far).
+/// leave 6 idle, its 16 output channels 16 threads; direct convs (Winograd is the tuner's to try).
+/// Not yet measured on a GPU (none lent so far).
 Schedule gpuDefault(const Node &node, Schedule s) {
   Schedule plain;
   s.gpu = true;
@@ -449,7 +450,8 @@ std::string gpuScheduleProblem(const Node &node, const Schedule &s) {
   }
   if (!s.autoscheduler.empty())
     return fmt::format("autoscheduler={}: Halide's autoschedulers schedule CPU kernels only here; drop it for a GPU target", s.autoscheduler);
-  if (s.winograd) return "GPU convs run direct: winograd=0";
+  if (s.winograd && (s.gpuPixels != 1 || s.gpuSharedInput))
+    return fmt::format("winograd={} on a GPU runs a thread per {}x{} output tile: gpu_x=1 gpu_shared=false", s.winograd, s.winograd, s.winograd);
   if (s.tileWidth != 1 || s.blockTasks || !s.parallel)
     return "a GPU kernel has no CPU register tile along x or tasks: tile_x=1 block_tasks=false parallel=true";
   if (node.op != OpKind::Conv && (s.gpuChannels != 1 || s.gpuPixels != 1 || s.gpuSharedInput))

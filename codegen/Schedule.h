@@ -20,7 +20,7 @@
 // pooling, lrn, concat, relu, softmax: vector lanes along the innermost axis.
 //
 // GPU targets (gpu: set from the target, not a field of the text) print four more fields, and their
-// kernels ignore tile_x, block_tasks and parallel (kept at 1, false, true) and run convs direct:
+// kernels ignore tile_x, block_tasks and parallel (kept at 1, false, true):
 //
 //   vector=16 tile_c=2 tile_x=1 chunk_i=32 block_tasks=false parallel=true winograd=0 gpu_c=32 gpu_tx=8 gpu_x=4 gpu_shared=false
 //
@@ -31,7 +31,8 @@
 // memory too), where by default each thread reads its own taps through the cache (a fused source
 // recomputed at each) and keeps its sums in registers. Any other
 // kernel is a thread per output element, in blocks of gpu_tx threads along the innermost axis
-// (gpu_c=1 gpu_x=1).
+// (gpu_c=1 gpu_x=1). A Winograd conv on a GPU (winograd=2|4; direct by default) is three launches,
+// a thread per channel and tile each (gpu_x=1; codegen/WinogradConv.cpp).
 #pragma once
 
 #include <string>

@@ -127,6 +127,50 @@ Expr transform(const Matrix &matrix, const Expr &row, const std::vector<Expr> &v
   return mux(row, rows);
 }
 
+/// On a GPU, three launches: the input transform V (a thread per channel and tile, its TxT values
+/// unrolled, the rows of B^T d in its registers), the products M (a thread per output channel and tile
+/// at each of the TxT positions, summing over the input channels; blocks of gpu_c channels by gpu_tx
+/// tiles of a row, as the direct conv's), and the output transform (a thread per channel and MxM
+/// output tile, its column transforms in registers).
+void scheduleWinogradGpu(Func out, Func V, Func rows, Func M, RDom ri, Func cols, int m, const Schedule &s) {
+  const std::vector<Var> v = V.args();  // c, a, b, tx, ty, n
+  Var cb("cb"), ct("ct"), xb("xb"), xt("xt"), ab("ab");
+  V.compute_root()
+      .reorder(v[1], v[2], v[0], v[3], v[4], v[5])
+      .unroll(v[1])
+      .unroll(v[2])
+      .split(v[0], cb, ct, s.gpuChannels, TailStrategy::GuardWithIf)
+      .split(v[3], xb, xt, s.gpuRowThreads, TailStrategy::GuardWithIf)
+      .reorder(v[1], v[2], ct, xt, cb, xb, v[4], v[5])
+      .gpu_threads(ct, xt)
+      .gpu_blocks(cb, xb, v[4]);
+  rows.compute_at(V, ct).unroll(rows.args()[1]).unroll(rows.args()[2]);
+  Var blocks("blocks");  // the positions by the channel blocks: the grid has three dimensions
+  M.compute_root();
+  for (Stage stage : {Stage(M), M.update()}) {
+    stage.fuse(v[1], v[2], ab)
+        .split(v[0], cb, ct, s.gpuChannels, TailStrategy::GuardWithIf)
+        .split(v[3], xb, xt, s.gpuRowThreads, TailStrategy::GuardWithIf)
+        .reorder(ct, xt, xb, v[4], ab, cb, v[5])
+        .fuse(ab, cb, blocks)
+        .gpu_threads(ct, xt)
+        .gpu_blocks(xb, v[4], blocks);
+  }
+  M.update().reorder(ri, ct);  // each thread's sum over the input channels
+  const std::vector<Var> o = out.args();  // x, y, c, n
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
+  out.split(o[0], xo, xi, m, TailStrategy::GuardWithIf)
+      .split(o[1], yo, yi, m, TailStrategy::GuardWithIf)
+      .split(o[2], cb, ct, s.gpuChannels, TailStrategy::GuardWithIf)
+      .split(xo, xb, xt, s.gpuRowThreads, TailStrategy::GuardWithIf)
+      .reorder(xi, yi, ct, xt, xb, yo, cb, o[3])
+      .unroll(xi)
+      .unroll(yi)
+      .gpu_threads(ct, xt)
+      .gpu_blocks(xb, yo, cb);
+  cols.compute_at(out, ct).unroll(cols.args()[1]).unroll(cols.args()[2]);
+}
+
 }  // namespace
 
 Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
@@ -165,6 +209,11 @@ Func generateWinogradConv(const Kernel &k, const std::vector<ImageParam> &p) {
   Expr value = transform(f.AT, y % m, values([&](int bb) { return cols(c, x % m, bb, x / m, y / m, n); })) + (cp.bias ? learned(k, p, Param::ConvBias)(c) : 0.0f);
   Func out("conv");
   out(x, y, c, n) = convEpilogue(cp, p, value, x, y, c, n);
+
+  if (s.gpu) {
+    scheduleWinogradGpu(out, V, rows, M, ri, cols, m, s);
+    return out;
+  }
 
   // Output pixels in MxM tiles (unrolled, so x % M and y % M are constants), channels in blocks.
   Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), co("co"), ci("ci");

@@ -208,10 +208,11 @@ output c9
 )");
 }
 
-TEST_CASE("GPU conv tiles are schedule data (OpenCL): odd thread blocks, pixels per thread, the input staged in shared memory") {
-  // The same convs under other gpu_ fields: blocks that straddle channels and rows unevenly, and
+TEST_CASE("GPU conv tiles are schedule data (OpenCL): odd thread blocks, pixels per thread, the staged input, Winograd") {
+  // The same convs under other gpu_ fields: blocks that straddle channels and rows unevenly,
   // gpu_shared's chunks of input channels (13 of 26, or all of a group's or a fused reduce's) staged
-  // by the block's threads.
+  // by the block's threads, and the convs Winograd computes as its three launches (F(2x2) and F(4x4)
+  // on 3x3, F(2x2) on 5x5).
   const char *model = R"(network t batch=2
 x  = input(shape=26x9x23)
 c1 = conv(x, out=19, kernel=3, pad=1, relu=true)
@@ -221,19 +222,29 @@ c3 = conv(x, out=39, kernel=3, dilation=2x1, pad=2x1, groups=13)
 c4 = conv(x, out=12, kernel=3, pad=1, reduce=4, relu=true)
 c5 = conv(x, c1, out=19, kernel=1, relu=true)
 c6 = conv(x, out=7, kernel=3, stride=2, pad=1, output_maxpool=3, output_maxpool_stride=2)
+c7 = conv(x, out=9, kernel=5, pad=2)
+c8 = conv(x, out=26, kernel=3, pad=1, layout=nhwc)
+o8 = conv(c8, out=3, kernel=1)
 output o2
 output c3
 output c4
 output c5
 output c6
+output c7
+output o8
 )";
-  for (bool shared : {false, true}) {
-    CAPTURE(shared);
+  for (const char *variant : {"tiles", "shared", "winograd"}) {
+    CAPTURE(variant);
+    int winograds = 0;
     checkKernelsOnGpu(model, [&](const Node &n, Schedule &s) {
       if (n.op != OpKind::Conv) return;
-      s.gpuChannels = 8, s.gpuRowThreads = 3, s.gpuPixels = 5, s.gpuSharedInput = shared, s.chunkInputs = shared ? 13 : 32;
+      s.gpuChannels = 8, s.gpuRowThreads = 3, s.gpuPixels = 5;
+      if (variant == std::string("shared")) s.gpuSharedInput = true, s.chunkInputs = 13;
+      if (variant == std::string("winograd") && ConvParams::of(n).winogradApplies())
+        s.winograd = n.name == "c8" ? 4 : 2, s.gpuPixels = 1, ++winograds;
       REQUIRE(scheduleProblem(n, s) == "");
     });
+    if (variant == std::string("winograd") && openclTarget()) CHECK(winograds == 3);  // c1, c7, c8
   }
 }
 
@@ -273,10 +284,15 @@ output c2
 )");
   Halide::Target cuda("x86-64-linux-cuda-cuda_capability_86");
   test::TempDir dir;
-  for (Kernel &k : kernelsOf(g, kernelTargetOf(cuda))) {
-    codegen::KernelPipeline kp = codegen::generateKernel(k, cuda);
-    std::string object = dir.path + "/" + k.node->name + ".o";
-    kp.output.compile_to_object(object, kp.arguments(), "k_" + k.node->name, cuda);
+  std::vector<Kernel> kernels = kernelsOf(g, kernelTargetOf(cuda));
+  Kernel winograd = kernels[0];  // c1 as Winograd's three launches too
+  winograd.schedule.winograd = 2, winograd.schedule.gpuPixels = 1, winograd.params = packedParams(winograd);
+  REQUIRE(scheduleProblem(*winograd.node, winograd.schedule) == "");
+  kernels.push_back(winograd);
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    codegen::KernelPipeline kp = codegen::generateKernel(kernels[i], cuda);
+    std::string object = dir.path + "/k" + std::to_string(i) + ".o";
+    kp.output.compile_to_object(object, kp.arguments(), "k" + std::to_string(i), cuda);
     CHECK(readFile(object).find(".target sm_86") != std::string::npos);  // the PTX is embedded as text
   }
 }
@@ -1139,7 +1155,7 @@ TEST_CASE("schedules print and parse back; bad ones are errors") {
 
 TEST_CASE("GPU schedules: defaults fit the layer's thread blocks; what scheduleProblem refuses, beside what it accepts") {
   Graph g = test::parse(R"(x = input(shape=40x9x9)
-wide = conv(x, out=64, kernel=3)
+wide = conv(x, out=64, kernel=3, pad=1)
 narrow = conv(x, out=8, kernel=1)
 p = maxpool(wide, kernel=2)
 output p
@@ -1147,8 +1163,10 @@ output narrow
 )");
   const Node &wide = *g.find("wide"), &narrow = *g.find("narrow"), &pool = *g.find("p");
   KernelTarget gpu(16, true);
-  // 7-pixel rows: 2 threads of 4 pixels; 8 output channels: 8 channel threads. Others: 64 threads along x.
-  CHECK(defaultSchedule(wide, gpu).print() == "vector=16 tile_c=2 tile_x=1 chunk_i=32 block_tasks=false parallel=true winograd=0 gpu_c=32 gpu_tx=2 gpu_x=4 gpu_shared=false");
+  // 9-pixel rows: 3 threads of 4 pixels; 8 output channels: 8 channel threads. Others: 64 threads along x.
+  // Direct, where a CPU's default is Winograd.
+  CHECK(defaultSchedule(wide, 16).winograd != 0);
+  CHECK(defaultSchedule(wide, gpu).print() == "vector=16 tile_c=2 tile_x=1 chunk_i=32 block_tasks=false parallel=true winograd=0 gpu_c=32 gpu_tx=3 gpu_x=4 gpu_shared=false");
   CHECK(defaultSchedule(narrow, gpu).gpuChannels == 8);
   CHECK(defaultSchedule(pool, gpu).print().find("gpu_c=1 gpu_tx=64 gpu_x=1 gpu_shared=false") != std::string::npos);
   Schedule ok = defaultSchedule(wide, gpu), s = ok;
@@ -1158,16 +1176,19 @@ output narrow
     change(bad);
     CHECK_MENTIONS(scheduleProblem(wide, bad), why);
   };
-  refused([](Schedule &b) { b.winograd = 2; }, "GPU convs run direct: winograd=0");
+  refused([](Schedule &b) { b.winograd = 2; }, "winograd=2 on a GPU runs a thread per 2x2 output tile: gpu_x=1 gpu_shared=false");
   refused([](Schedule &b) { b.autoscheduler = "Li2018", b.tileWidth = 1; }, "Halide's autoschedulers schedule CPU kernels only here");
   refused([](Schedule &b) { b.tileWidth = 3; }, "no CPU register tile along x or tasks");
   refused([](Schedule &b) { b.gpuChannels = 64, b.gpuRowThreads = 32; }, "2048 threads a block; CUDA launches 1024 at most");
   refused([](Schedule &b) { b.chunkInputs = 8; }, "chunk_i=32 without it");
   refused([](Schedule &b) { b.gpuSharedInput = true, b.chunkInputs = 16; }, "chunk_i=16 must divide the 40 input channels");
   refused([](Schedule &b) { b.gpuSharedInput = true, b.chunkInputs = 40, b.gpuChannels = 8, b.gpuRowThreads = 64; }, "over the 49152 of shared memory");
-  s.gpuSharedInput = true, s.chunkInputs = 8;  // 8 of 40 channels, 3 rows of 10 columns: 960 bytes
+  s.winograd = 2, s.gpuPixels = 1;
   CHECK(scheduleProblem(wide, s) == "");
-  CHECK(gpuStagedInputBytes(wide, s) == 8 * 3 * 10 * 4);
+  s = ok;
+  s.gpuSharedInput = true, s.chunkInputs = 8;  // 8 of 40 channels, 3 rows of 14 columns: 1344 bytes
+  CHECK(scheduleProblem(wide, s) == "");
+  CHECK(gpuStagedInputBytes(wide, s) == 8 * 3 * 14 * 4);
   Schedule poolGpu = defaultSchedule(pool, gpu);
   CHECK(scheduleProblem(pool, poolGpu) == "");
   poolGpu.gpuChannels = 2;

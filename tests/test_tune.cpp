@@ -124,12 +124,14 @@ TEST_CASE("tune space: every neighbour of every GoogLeNet kernel, two moves out,
   CHECK(inSearchSpace(conv, s, 16));        // 28
 }
 
-TEST_CASE("tune space on a GPU: thread blocks, pixels per thread and the staged input move; every neighbour is valid") {
+TEST_CASE("tune space on a GPU: thread blocks, pixels per thread, the staged input and Winograd move; every neighbour is valid") {
   Graph g;
   std::vector<Kernel> kernels = googlenetKernels(g, KernelTarget(16, true));
   std::set<bool> staged;
+  std::set<int> algorithms;  // winograd tile sizes reached (0: direct, the GPU default)
   for (const Kernel &k : kernels) {
     INFO(k.node->name);
+    CHECK(k.schedule.winograd == 0);
     REQUIRE(inSearchSpace(k, k.schedule, 16));
     std::vector<Schedule> frontier = {k.schedule}, next;
     for (int depth = 0; depth < 2; ++depth, frontier.swap(next), next.clear())
@@ -138,7 +140,8 @@ TEST_CASE("tune space on a GPU: thread blocks, pixels per thread and the staged 
           CHECK(n.gpu);
           CHECK(scheduleProblem(*k.node, n).empty());
           CHECK(Schedule::parse(n.print()) == n);
-          CHECK(n.winograd == 0);
+          if (n.winograd) CHECK(n.gpuPixels == 1);  // a thread per tile
+          algorithms.insert(n.winograd);
           staged.insert(n.gpuSharedInput);
           next.push_back(n);
         }
@@ -146,6 +149,7 @@ TEST_CASE("tune space on a GPU: thread blocks, pixels per thread and the staged 
     CHECK(moves >= (k.node->op == OpKind::Conv ? 4u : 1u));
   }
   CHECK(staged == std::set<bool>{false, true});
+  CHECK(algorithms == std::set<int>{0, 2, 4});
 }
 
 TEST_CASE("tune cost model: learns from measurements which field values are faster") {

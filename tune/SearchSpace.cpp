@@ -53,6 +53,13 @@ std::vector<Schedule> neighbourSchedules(const Kernel &kernel, const Schedule &s
     n.gpuSharedInput = !s.gpuSharedInput;
     n.chunkInputs = Schedule().chunkInputs;
     consider(n);
+    for (int tile : {0, 2, 4}) {  // the conv's algorithm; Winograd takes a tile per thread
+      if (kernel.node->op != OpKind::Conv) break;
+      n = s;
+      n.winograd = tile, n.gpuSharedInput = false, n.chunkInputs = Schedule().chunkInputs;
+      n.gpuPixels = tile ? 1 : std::min<int>(Schedule().gpuPixels, static_cast<int>(convOutputShape(*kernel.node)[3]));
+      consider(n);
+    }
     return out;
   }
   for (bool up : {false, true}) {
