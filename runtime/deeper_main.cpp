@@ -20,6 +20,7 @@
 #include <numeric>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 extern "C" const deeper_model *const deeper_main_model;
@@ -28,6 +29,7 @@ namespace {
 
 struct Options {
   std::string weights;
+  bool weightsGiven = false;  // --weights; else the executable's own path + ".weights"
   std::vector<std::pair<std::string, std::string>> inputs, outputs;  // (name or "", path)
   int threads = 0;
   int bench = 0;
@@ -55,9 +57,17 @@ int positive(const char *flag, const char *text) {
   return static_cast<int>(v);
 }
 
+/// The executable's own path (/proc/self/exe: a symlink to it, or a run through $PATH, still finds
+/// what lies beside it), else argv[0].
+std::string executablePath(const char *argv0) {
+  char path[4096];
+  ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  return n > 0 ? std::string(path, static_cast<size_t>(n)) : std::string(argv0);
+}
+
 Options parse(int argc, char **argv) {
   Options o;
-  o.weights = std::string(argv[0]) + ".weights";
+  o.weights = executablePath(argv[0]) + ".weights";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     bool hasValue = i + 1 < argc;
@@ -74,7 +84,7 @@ Options parse(int argc, char **argv) {
     } else if (!hasValue) die("unknown option or missing value: " + a);
     else if (a == "--input") o.inputs.push_back(named(argv[++i]));
     else if (a == "--output") o.outputs.push_back(named(argv[++i]));
-    else if (a == "--weights") o.weights = argv[++i];
+    else if (a == "--weights") o.weights = argv[++i], o.weightsGiven = true;
     else if (a == "--threads") o.threads = positive("--threads", argv[++i]);  // deeper_set_num_threads checks the range
     else if (a == "--bench") o.bench = positive("--bench", argv[++i]);
     else if (a == "--profile") o.profile = positive("--profile", argv[++i]);
@@ -328,7 +338,8 @@ int main(int argc, char **argv) {
   for (auto &v : outputs) outs.push_back(v.data());
 
   deeper_context *ctx = nullptr;
-  if (deeper_create(&m, o.weights.c_str(), &ctx) != DEEPER_OK) die(deeper_last_error());
+  if (deeper_status s = deeper_create(&m, o.weights.c_str(), &ctx); s != DEEPER_OK)
+    die(std::string(deeper_last_error()) + (s == DEEPER_ERROR_IO && !o.weightsGiven ? " (beside the executable by default; --weights FILE names another)" : ""));
   if (deeper_run(ctx, ins.data(), outs.data()) != DEEPER_OK) die(deeper_last_error());
   for (auto &[name, path] : o.outputs) {
     int i = find(m.outputs, m.num_outputs, name, "output");

@@ -466,6 +466,49 @@ TEST_CASE("compile --target host-opencl: GoogLeNet on an OpenCL device matches t
   }
 }
 
+/// The line of the README that starts with `start`, without its "$ " prompt.
+std::string readmeCommand(const std::string &start) {
+  std::istringstream readme(readFile(test::sourcePath("README.md")));
+  for (std::string line; std::getline(readme, line);)
+    if (line.rfind("$ " + start, 0) == 0) return line.substr(2);
+  FAIL("the README has no line starting '$ " << start << "'");
+  return "";
+}
+
+TEST_CASE("the README's C program builds with its link line and runs, as written") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;  // laid out as the repository's root: build/googlenet, examples/
+  REQUIRE(runDeeper("compile " + test::googlenetPath() + " -o " + dir + "/build/googlenet").status == 0);
+  REQUIRE(std::system(("mkdir -p " + dir + "/examples && cp " + test::sourcePath("examples/classify.c") + " " + dir + "/examples/").c_str()) == 0);
+  CHECK_MENTIONS(readFile(dir + "/build/googlenet/googlenet.h"), "Link with libgooglenet.a and -lstdc++ -lpthread -ldl -lm");
+  test::CliResult built = test::runShell("cd " + dir + " && " + readmeCommand("cc -I build/googlenet examples/classify.c") + " -Wall -Wextra -Werror 2>&1");
+  INFO(built.output);
+  REQUIRE(built.status == 0);
+  test::CliResult ran = test::runShell("cd " + dir + " && " + readmeCommand("build/classify ") + " 2>&1");
+  CHECK(ran.status == 0);
+  CHECK_MENTIONS(ran.output, "(of 1000; the probabilities sum to 1.0000)");
+  test::CliResult missing = test::runShell("cd " + dir + " && build/classify nowhere.weights 2>&1");
+  CHECK(missing.status == 1);
+  CHECK_MENTIONS(missing.output, "error: cannot open weights 'nowhere.weights'");
+}
+
+TEST_CASE("the executable finds its weights beside itself through a symlink; a copy elsewhere says to pass --weights") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
+  REQUIRE(runDeeper("compile " + dir + "/small.dnet -o " + dir + "/out").status == 0);
+  REQUIRE(std::system(("mkdir " + dir + "/bin " + dir + "/copy && ln -s " + dir + "/out/small " + dir + "/bin/run && cp " + dir + "/out/small " +
+                       dir + "/copy/small").c_str()) == 0);
+  test::CliResult linked = test::runShell("cd / && PATH=" + dir + "/bin:$PATH run --input " + dir + "/x.npy --top5 2>&1");
+  CHECK(linked.status == 0);
+  CHECK_MENTIONS(linked.output, "prob[0] top-5:");
+  test::CliResult copied = test::runShell(dir + "/copy/small --input " + dir + "/x.npy 2>&1");
+  CHECK(copied.status == 1);
+  CHECK_MENTIONS(copied.output, "cannot open weights '" + dir + "/copy/small.weights'");
+  CHECK_MENTIONS(copied.output, "(beside the executable by default; --weights FILE names another)");
+  CHECK(test::runShell(dir + "/copy/small --input " + dir + "/x.npy --weights " + dir + "/out/small.weights 2>&1").status == 0);
+}
+
 TEST_CASE("GPU targets keep a 1x1 reduce a kernel of its own, which a CPU build fuses into its conv; --passes still can") {
   test::TempDir tmp;
   std::ofstream(tmp.path + "/f.dnet") << "network f\nx = input(shape=64x56x56)\nr = conv(x, out=32, kernel=1, relu=true)\n"
