@@ -164,10 +164,12 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   out.commit();
 
   report.kernels = kernels.size();
-  std::set<std::string> fresh;
-  for (const CompiledKernel &ck : compiled)
+  std::set<std::string> fresh, distinct;
+  for (const CompiledKernel &ck : compiled) {
+    distinct.insert(ck.object);
     if (!ck.cached) fresh.insert(ck.object);
-  report.distinctCompiled = fresh.size();
+  }
+  report.distinct = distinct.size(), report.distinctCompiled = fresh.size();
   report.arenaBytes = plan.arenaBytes;
   report.totalBytes = plan.totalBytes;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -38,7 +38,7 @@ struct CompileOptions {
 
 struct CompileReport {
   std::string identifier;
-  size_t kernels = 0, distinctCompiled = 0;
+  size_t kernels = 0, distinct = 0, distinctCompiled = 0;  ///< kernels; distinct ones (identical kernels share one); compiled now
   int64_t arenaBytes = 0, totalBytes = 0;
   double seconds = 0;
 };

@@ -11,7 +11,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <atomic>
 #include <optional>
+#include <set>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -42,9 +45,25 @@ struct Job {
   std::string function, object;
 };
 
+/// What the worker processes share: how many jobs are done, counted as each finishes, so that the
+/// progress lines count completions ([3/69] after [2/69]) whichever worker finishes first.
+struct Progress {
+  std::atomic<int> done{0};
+  std::chrono::steady_clock::time_point start;
+};
+
+/// "[done/total] compiled NAME (1.2 s), about 20 s left": the time left from the mean so far.
+void reportDone(Progress &progress, size_t total, const Kernel &k, double seconds) {
+  int done = ++progress.done;
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - progress.start).count();
+  double left = elapsed / done * static_cast<double>(static_cast<int>(total) - done);
+  fmt::print(stderr, "[{}/{}] compiled {} ({:.1f} s){}\n", done, total, printableText(k.node->name), seconds,
+             done < static_cast<int>(total) ? fmt::format(", about {:.0f} s left", left) : "");
+}
+
 /// Child process `worker` of `workers`: compiles every workers-th job; exits 0, or 1 after printing why.
 [[noreturn]] void runWorker(const std::vector<Kernel> &kernels, const std::vector<Job> &jobs, size_t worker,
-                            size_t workers, const Halide::Target &target, bool progress) {
+                            size_t workers, const Halide::Target &target, Progress *progress) {
   int status = 0;
   for (size_t j = worker; j < jobs.size(); j += workers) {
     const Kernel &k = kernels[jobs[j].kernel];
@@ -56,9 +75,7 @@ struct Job {
       status = 1;
       break;
     }
-    if (progress)
-      fmt::print(stderr, "[{}/{}] compiled {} ({:.1f} s)\n", j + 1, jobs.size(), printableText(k.node->name),
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (progress) reportDone(*progress, jobs.size(), k, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::fflush(stderr);
   _exit(status);
@@ -72,11 +89,15 @@ void runJobs(const std::vector<Kernel> &kernels, const std::vector<Job> &jobs, c
   workers = std::min(workers, jobs.size());
   std::fflush(stdout);
   std::fflush(stderr);
+  void *shared = mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) fail("cannot share the compile's progress between its processes (mmap failed)");
+  Progress *progress = new (shared) Progress;
+  progress->start = std::chrono::steady_clock::now();
   std::vector<pid_t> children;
   for (size_t w = 0; w < workers; ++w) {
     pid_t pid = fork();
     if (pid < 0) fail("cannot start a compiler process (fork failed)");
-    if (pid == 0) runWorker(kernels, jobs, w, workers, target, options.progress);
+    if (pid == 0) runWorker(kernels, jobs, w, workers, target, options.progress ? progress : nullptr);
     children.push_back(pid);
   }
   bool ok = true;
@@ -85,6 +106,7 @@ void runJobs(const std::vector<Kernel> &kernels, const std::vector<Job> &jobs, c
     waitpid(pid, &status, 0);
     ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   }
+  munmap(shared, sizeof(Progress));
   if (!ok) fail("kernel compilation failed (see above)");
 }
 
@@ -111,18 +133,16 @@ std::vector<CompiledKernel> compileKernels(const std::vector<Kernel> &kernels, c
   std::string dir = cacheDirectory();
   std::vector<CompiledKernel> out;
   std::vector<Job> jobs;
-  std::map<std::string, size_t> scheduled;  // object -> job, so identical kernels compile once
+  std::set<std::string> distinct;  // objects: identical kernels compile once
   for (size_t i = 0; i < kernels.size(); ++i) {
     std::string key = keyOf(kernels[i], target);
     CompiledKernel ck{"deeper_k_" + key, dir + "/" + key + ".o", fs::exists(dir + "/" + key + ".o")};
-    if (!ck.cached && !scheduled.count(ck.object)) {
-      scheduled[ck.object] = jobs.size();
-      jobs.push_back(Job{i, ck.function, ck.object});
-    }
+    if (distinct.insert(ck.object).second && !ck.cached) jobs.push_back(Job{i, ck.function, ck.object});
     out.push_back(ck);
   }
   if (options.progress)
-    fmt::print(stderr, "kernels: {} in the graph, {} distinct to compile, the rest cached ({})\n", kernels.size(), jobs.size(), dir);
+    fmt::print(stderr, "kernels: {} in the graph, {} distinct: {} to compile, {} cached ({})\n", kernels.size(), distinct.size(), jobs.size(),
+               distinct.size() - jobs.size(), dir);
   if (!jobs.empty()) runJobs(kernels, jobs, target, options);
   return out;
 }

@@ -349,9 +349,10 @@ int commandCompile(const Options &o) {
   KernelBuild built;
   CompileReport r = compileAsOptions(o, o.outFile, &built);
   const Graph &graph = built.graph;
-  printForTerminal("compiled {} for {} (batch {}): {} kernels, {} distinct compiled now, the rest cached; arena {} bytes ({} without reuse); "
+  printForTerminal("compiled {} for {} (batch {}): {} kernels, {} distinct, {} compiled now, {} cached; arena {} bytes ({} without reuse); "
              "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
-             graph.name, o.target, graph.batch, r.kernels, r.distinctCompiled, r.arenaBytes, r.totalBytes, r.seconds, o.outFile,
+             graph.name, o.target, graph.batch, r.kernels, r.distinct, r.distinctCompiled, r.distinct - r.distinctCompiled, r.arenaBytes,
+             r.totalBytes, r.seconds, o.outFile,
              r.identifier, r.identifier, r.identifier, r.identifier);
   return 0;
 }
