@@ -9,6 +9,7 @@
 #include "ir/Printer.h"
 #include "support/Files.h"
 #include "support/Hash.h"
+#include "support/Process.h"
 
 #include <chrono>
 #include <set>
@@ -25,12 +26,6 @@ uint64_t modelHash(const Graph &graph, const std::vector<Kernel> &kernels) {
   std::string text = printGraph(graph);
   for (const Kernel &k : kernels) text += k.canonical() + "\n";
   return fnv1a64(text);
-}
-
-std::string quote(const std::string &s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 void run(const std::string &command, const std::string &what) {
@@ -51,7 +46,7 @@ std::vector<std::pair<std::string, Tensor>> packedWeights(const std::vector<Kern
 }
 
 std::string compilerCommand(const std::string &dir) {
-  return fmt::format("c++ -std=c++17 -O2 -fPIC -I{} -I{} -I{}", quote(dir), quote(DEEPER_RUNTIME_DIR), quote(DEEPER_HALIDE_INCLUDE));
+  return fmt::format("c++ -std=c++17 -O2 -fPIC -I{} -I{} -I{}", shellQuoted(dir), shellQuoted(DEEPER_RUNTIME_DIR), shellQuoted(DEEPER_HALIDE_INCLUDE));
 }
 
 /// Compiles runtime/<source> once per content and compiler flags, into the kernel cache.
@@ -61,7 +56,7 @@ std::string cachedRuntimeObject(const std::string &source) {
     text += readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + header);
   std::string object = fmt::format("{}/{}-{:016x}.o", cacheDirectory(), source, fnv1a64(text + compilerCommand("")));
   return cachedObject(object, [&](const std::string &tmp) {
-    run(fmt::format("{} -c {} -o {}", compilerCommand("."), quote(path), quote(tmp)), "compiling the runtime");
+    run(fmt::format("{} -c {} -o {}", compilerCommand("."), shellQuoted(path), shellQuoted(tmp)), "compiling the runtime");
   });
 }
 
@@ -78,19 +73,19 @@ void buildNative(StagedFolder &out, const std::string &id, const std::vector<Com
                  const std::string &runtimeObject) {
   const std::string scratch = out.stagingPath();
   std::string cxx = compilerCommand(scratch);
-  run(fmt::format("{} -c {} -o {}", cxx, quote(scratch + "/" + id + "_glue.cpp"), quote(scratch + "/glue.o")), "compiling the step table");
-  std::string objects = quote(scratch + "/glue.o") + " " + quote(cachedRuntimeObject("runtime.cpp")) + " " +
-                        quote(cachedRuntimeObject("thread_pool.cpp")) + " " + quote(cachedRuntimeObject("scratch_memory.cpp")) + " " +
-                        quote(cachedRuntimeObject("device_memory.cpp")) + " " + quote(runtimeObject);
+  run(fmt::format("{} -c {} -o {}", cxx, shellQuoted(scratch + "/" + id + "_glue.cpp"), shellQuoted(scratch + "/glue.o")), "compiling the step table");
+  std::string objects = shellQuoted(scratch + "/glue.o") + " " + shellQuoted(cachedRuntimeObject("runtime.cpp")) + " " +
+                        shellQuoted(cachedRuntimeObject("thread_pool.cpp")) + " " + shellQuoted(cachedRuntimeObject("scratch_memory.cpp")) + " " +
+                        shellQuoted(cachedRuntimeObject("device_memory.cpp")) + " " + shellQuoted(runtimeObject);
   std::set<std::string> unique;
   for (const CompiledKernel &ck : compiled)
-    if (unique.insert(ck.object).second) objects += " " + quote(ck.object);
+    if (unique.insert(ck.object).second) objects += " " + shellQuoted(ck.object);
   std::string library = out.staged("lib" + id + ".a");
-  run(fmt::format("ar rcs {} {}", quote(library), objects), "archiving the library");
+  run(fmt::format("ar rcs {} {}", shellQuoted(library), objects), "archiving the library");
   // The executable: the generic main, plus one line telling it which model it runs.
   writeFileAtomic(scratch + "/entry.cpp", fmt::format("#include \"{}.h\"\nextern \"C\" const deeper_model *const deeper_main_model = &{}_model;\n", id, id));
-  run(fmt::format("{}{} {} {} {} -lpthread -ldl -o {}", cxx, linkerFlag(), quote(scratch + "/entry.cpp"), quote(cachedRuntimeObject("deeper_main.cpp")),
-                  quote(library), quote(out.staged(id))),
+  run(fmt::format("{}{} {} {} {} -lpthread -ldl -o {}", cxx, linkerFlag(), shellQuoted(scratch + "/entry.cpp"), shellQuoted(cachedRuntimeObject("deeper_main.cpp")),
+                  shellQuoted(library), shellQuoted(out.staged(id))),
       "linking the executable");
 }
 
@@ -149,7 +144,8 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   std::vector<CompiledKernel> compiled = compileKernels(kernels, target, CompileJobsOptions{options.jobs, options.progress});
   std::string runtimeObject = compileRuntime(target);
   uint64_t hash = modelHash(graph, kernels);
-  GlueInput glue{report.identifier, options.source, target.to_string(), hash, &graph, &kernels, &compiled, &plan};
+  std::string command = options.command.empty() ? "deeper compile " + shellQuoted(options.source) : options.command;
+  GlueInput glue{report.identifier, options.source, target.to_string(), command, hash, &graph, &kernels, &compiled, &plan};
   const std::string &id = report.identifier;
   writeFileAtomic(out.staged("deeper_runtime.h"), readFile(std::string(DEEPER_RUNTIME_DIR) + "/deeper_runtime.h"));
   writeFileAtomic(out.staged(id + ".h"), emitHeader(glue));

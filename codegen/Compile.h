@@ -30,6 +30,7 @@ struct CompileOptions {
   std::string outDir;
   std::string target = "host";
   std::string source;  ///< the model file, for comments
+  std::string command;  ///< the command as typed, for the header's first line ("": `deeper compile <source>`)
   int jobs = 0;        ///< parallel kernel compiles; 0: one per core
   bool progress = true;
   /// Schedules given by hand for some kernels (codegen/ScheduleFile.h); null: every kernel's default.

@@ -15,6 +15,7 @@ struct GlueInput {
   std::string identifier;  ///< C identifier of the model, e.g. "googlenet"
   std::string source;      ///< the model file, for the comment
   std::string target;
+  std::string command;     ///< the command that made the build (the header's first line), e.g. "deeper compile m.dnet --batch 4 -o out"
   uint64_t hash;
   const Graph *graph;
   const std::vector<Kernel> *kernels;

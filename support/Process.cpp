@@ -38,6 +38,14 @@ void keepTail(std::string &output, const char *data, size_t size) {
 
 }  // namespace
 
+std::string shellQuoted(const std::string &word) {
+  if (!word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./=:,+-@%") == std::string::npos)
+    return word;
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string ProcessResult::describe() const {
   switch (ending) {
     case Ending::Exited: return fmt::format("exit status {}", code);

@@ -18,6 +18,10 @@ struct ProcessResult {
   std::string describe() const;
 };
 
+/// `word` as a POSIX shell reads it back as one word: as it is when it holds only characters no shell
+/// treats specially, else in single quotes.
+std::string shellQuoted(const std::string &word);
+
 /// Runs `argv` (argv[0] a path, or a program on PATH; no shell) and waits at most `timeoutSeconds`, after which the child and
 /// everything it started are killed.
 ProcessResult runProcess(const std::vector<std::string> &argv, double timeoutSeconds);

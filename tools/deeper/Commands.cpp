@@ -334,6 +334,7 @@ CompileReport compileAsOptions(const Options &o, const std::string &outDir, Kern
   co.outDir = outDir;
   co.target = o.target;
   co.source = o.model;
+  co.command = o.commandLine;
   co.jobs = o.jobs;
   co.progress = progress;
   CompileReport r = compileModel(graph, graph.weights, co);

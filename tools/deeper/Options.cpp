@@ -2,6 +2,7 @@
 
 #include "codegen/Schedule.h"
 #include "support/Diagnostics.h"
+#include "support/Process.h"
 
 #include <fmt/ranges.h>
 
@@ -242,6 +243,8 @@ std::string usage() { return kUsage; }
 
 Options parseOptions(int argc, char **argv) {
   Options o;
+  o.commandLine = "deeper";
+  for (int i = 1; i < argc; ++i) o.commandLine += " " + shellQuoted(argv[i]);
   std::vector<std::string> positional;
   for (int i = 1; i < argc;) {
     std::string arg = argv[i];

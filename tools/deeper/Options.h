@@ -17,6 +17,7 @@ struct NamedFile {
 struct Options {
   std::string command;
   std::string model;
+  std::string commandLine;  ///< as typed: "deeper" and the arguments, each as a shell reads it back
   std::optional<int64_t> batch;
   std::optional<std::vector<std::string>> passes;
   std::vector<std::string> printAfter;
