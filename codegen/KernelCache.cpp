@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <map>
 #include <atomic>
+#include <cerrno>
+#include <csignal>
 #include <optional>
 #include <set>
 #include <sys/mman.h>
@@ -38,6 +40,23 @@ void compileOne(const Kernel &k, const std::string &function, const std::string 
     codegen::KernelPipeline kp = codegen::generateKernel(k, kernelTarget);
     kp.output.compile_to_object(tmp, kp.arguments(), function, kernelTarget);
   });
+}
+
+/// Removes <object>.tmp.<pid> files whose process is gone (a compile killed while writing them): they
+/// were never renamed into objects, so no build reads them.
+void removeOrphanedTemporaries(const std::string &dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    size_t at = name.rfind(".tmp.");
+    if (at == std::string::npos) continue;
+    char *rest = nullptr;
+    long pid = std::strtol(name.c_str() + at + 5, &rest, 10);
+    if (pid > 0 && *rest == 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
 }
 
 struct Job {
@@ -131,6 +150,7 @@ std::string cacheDirectory() {
 std::vector<CompiledKernel> compileKernels(const std::vector<Kernel> &kernels, const Halide::Target &target,
                                            const CompileJobsOptions &options) {
   std::string dir = cacheDirectory();
+  removeOrphanedTemporaries(dir);
   std::vector<CompiledKernel> out;
   std::vector<Job> jobs;
   std::set<std::string> distinct;  // objects: identical kernels compile once
@@ -156,7 +176,13 @@ std::string compileRuntime(const Halide::Target &target) {
 std::string cachedObject(const std::string &object, const std::function<void(const std::string &tmp)> &make) {
   if (fs::exists(object)) return object;
   std::string tmp = fmt::format("{}.tmp.{}", object, getpid());
-  make(tmp);
+  try {
+    make(tmp);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw;
+  }
   fs::rename(tmp, object);
   return object;
 }

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
 
@@ -72,12 +73,12 @@ void writeFileAtomic(const std::string &path, const std::string &bytes) {
 
 namespace {
 
-/// Removes /tmp/<prefix>-<pid>-* folders of ours that nobody holds: the process is gone and no process
-/// holds the folder's lock (which also covers a process in another pid namespace sharing /tmp). A
-/// reused pid keeps a folder until that process ends too: rare, and it costs only disk.
-void removeOrphanedScratch(const std::string &prefix) {
+/// Removes <parent>/<prefix>-<pid>-* folders of ours that nobody holds: the process is gone and no
+/// process holds the folder's lock (which also covers a process in another pid namespace sharing the
+/// folder). A reused pid keeps a folder until that process ends too: rare, and it costs only disk.
+void removeOrphaned(const std::string &parent, const std::string &prefix) {
   std::error_code ec;
-  std::filesystem::directory_iterator it("/tmp", ec), end;
+  std::filesystem::directory_iterator it(parent, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string(), path = it->path().string();
     if (name.compare(0, prefix.size() + 1, prefix + "-") != 0) continue;
@@ -93,17 +94,44 @@ void removeOrphanedScratch(const std::string &prefix) {
   }
 }
 
+/// A new folder <parent>/<prefix>-<pid>-XXXXXX, locked by this process until `lock` is closed (not
+/// inherited by the processes it starts): in use. The orphans of killed processes go first. `what`
+/// names the parent for an error.
+std::string createLockedFolder(const std::string &parent, const std::string &prefix, int &lock, const std::string &what) {
+  removeOrphaned(parent, prefix);
+  std::string pattern = fmt::format("{}/{}-{}-XXXXXX", parent, prefix, getpid());
+  if (!mkdtemp(pattern.data())) fail(fmt::format("cannot write in {}: {}", what, std::strerror(errno)));
+  lock = open(pattern.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (lock >= 0) flock(lock, LOCK_EX);
+  return pattern;
+}
+
+/// The staging folder of a compile in progress, for the signal handler (one compile per process).
+char stagingForSignals[4096];
+
 }  // namespace
 
-ScratchFolder::ScratchFolder(const std::string &prefix) {
-  removeOrphanedScratch(prefix);
-  std::string pattern = fmt::format("/tmp/{}-{}-XXXXXX", prefix, getpid());
-  if (!mkdtemp(pattern.data())) fail(fmt::format("cannot create a scratch folder in /tmp: {}", std::strerror(errno)));
-  path_ = pattern;
-  // Held until destroyed (not inherited by the processes we start): the folder is in use.
-  lock_ = open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (lock_ >= 0) flock(lock_, LOCK_EX);
+void removeStagingOnSignal() {
+  if (!stagingForSignals[0]) return;
+  // Only async-signal-safe calls: the staging folder holds files, no folders, so unlinking each entry
+  // and then the folder removes it.
+  int dir = open(stagingForSignals, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir >= 0) {
+    char entries[4096];
+    for (long n; (n = syscall(SYS_getdents64, dir, entries, sizeof entries)) > 0;)
+      for (long at = 0; at < n;) {
+        const char *name = entries + at + 19;  // linux_dirent64: ino 8, off 8, reclen 2, type 1, then the name
+        unsigned short length;
+        std::memcpy(&length, entries + at + 16, sizeof length);
+        if (std::strcmp(name, ".") != 0 && std::strcmp(name, "..") != 0) unlinkat(dir, name, 0);
+        at += length;
+      }
+    close(dir);
+  }
+  rmdir(stagingForSignals);
 }
+
+ScratchFolder::ScratchFolder(const std::string &prefix) { path_ = createLockedFolder("/tmp", prefix, lock_, "/tmp"); }
 
 ScratchFolder::~ScratchFolder() {
   std::error_code ignored;  // a destructor must not throw; a leftover is removed by the next process
@@ -115,14 +143,15 @@ StagedFolder::StagedFolder(const std::string &folder) : folder_(folder.empty() ?
   std::error_code ec;
   std::filesystem::create_directories(folder_, ec);
   if (ec) fail(fmt::format("cannot create '{}': {}", folder_, ec.message()));
-  std::string pattern = folder_ + "/.deeper-staging-XXXXXX";
-  if (!mkdtemp(pattern.data())) fail(fmt::format("cannot write in '{}': {}", folder_, std::strerror(errno)));
-  staging_ = pattern;
+  staging_ = createLockedFolder(folder_, ".deeper-staging", lock_, "'" + folder_ + "'");
+  if (staging_.size() < sizeof stagingForSignals) std::memcpy(stagingForSignals, staging_.c_str(), staging_.size() + 1);
 }
 
 StagedFolder::~StagedFolder() {
-  std::error_code ignored;  // a destructor must not throw; what cannot be removed stays as a hidden folder
+  stagingForSignals[0] = 0;
+  std::error_code ignored;  // a destructor must not throw; a leftover is removed by the next compile into the folder
   std::filesystem::remove_all(staging_, ignored);
+  if (lock_ >= 0) close(lock_);
 }
 
 std::string StagedFolder::staged(const std::string &name) {

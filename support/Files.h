@@ -20,7 +20,9 @@ void writeFileAtomic(const std::string &path, const std::string &bytes);
 /// Outputs that land in a folder together or not at all: each is written under `staged(name)`, in a
 /// private folder inside the destination, and `commit()` renames them all into place. Destroyed
 /// without a commit (a failed compile), it removes what was staged, so the destination keeps exactly
-/// what it had before: never a new weights file beside an old executable.
+/// what it had before: never a new weights file beside an old executable. Interrupted (SIGINT,
+/// SIGTERM), removeStagingOnSignal does the same; killed outright, its private folder
+/// (.deeper-staging-<pid>-XXXXXX, locked while in use) is removed by the next compile into the folder.
 class StagedFolder {
  public:
   /// Creates `folder` when missing. UserError when it cannot be created or written.
@@ -39,7 +41,12 @@ class StagedFolder {
  private:
   std::string folder_, staging_;
   std::vector<std::string> names_;
+  int lock_ = -1;
 };
+
+/// From a signal handler: removes the staging folder of the StagedFolder alive in this process, if
+/// any (async-signal-safe).
+void removeStagingOnSignal();
 
 /// A fresh private folder in /tmp for scratch files, removed with everything in it when destroyed.
 /// Its name carries the creating process's id (/tmp/<prefix>-<pid>-XXXXXX) and the process holds a

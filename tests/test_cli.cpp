@@ -499,6 +499,34 @@ TEST_CASE("the README's C program builds with its link line and runs, as written
   CHECK_MENTIONS(missing.output, "error: cannot open weights 'nowhere.weights'");
 }
 
+TEST_CASE("an interrupted compile leaves no outputs and no staging folder; a killed one's leftovers go with the next compile") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
+  // Ctrl-C (SIGINT) or SIGTERM while the kernels compile (a cold cache): the folder stays empty, and the
+  // shell sees the signal. The compile runs in the foreground (exec), as from a terminal: a shell's
+  // background jobs start with SIGINT ignored.
+  for (auto [signal, status] : {std::pair<const char *, const char *>{"INT", "status=130"}, {"TERM", "status=143"}}) {
+    CAPTURE(signal);
+    std::filesystem::remove_all(dir + "/cache");
+    test::CliResult interrupted = test::runShell(
+        "sh -c '( for i in $(seq 250); do ls -A " + dir + "/out 2>/dev/null | grep -q deeper-staging && break; sleep 0.02; done; kill -" + signal +
+        " $$ ) & DEEPER_CACHE_DIR=" + dir + "/cache exec " + DEEPER_BINARY + " compile " + dir + "/small.dnet -o " + dir + "/out' > /dev/null 2>&1; echo status=$?");
+    CHECK_MENTIONS(interrupted.output, status);
+    CHECK(folderContents(dir + "/out").empty());
+  }
+  // A compile killed outright (-9) leaves its staging folder and a half-written cache object; the next
+  // compile removes both (their process is gone) and completes.
+  std::filesystem::create_directories(dir + "/out/.deeper-staging-999999999-abcdef");
+  std::ofstream(dir + "/out/.deeper-staging-999999999-abcdef/small.h") << "half";
+  std::filesystem::create_directories(dir + "/cache");
+  std::ofstream(dir + "/cache/0123456789abcdef.o.tmp.999999999") << "half";
+  REQUIRE(test::runShell("DEEPER_CACHE_DIR=" + dir + "/cache " + DEEPER_BINARY + " compile " + dir + "/small.dnet -o " + dir + "/out 2>&1").status == 0);
+  CHECK_FALSE(exists(dir + "/out/.deeper-staging-999999999-abcdef"));
+  CHECK_FALSE(exists(dir + "/cache/0123456789abcdef.o.tmp.999999999"));
+  CHECK(exists(dir + "/out/small"));
+}
+
 TEST_CASE("the executable finds its weights beside itself through a symlink; a copy elsewhere says to pass --weights") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;

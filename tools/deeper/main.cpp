@@ -3,11 +3,26 @@
 
 #include "runtime/printable.h"
 #include "support/Diagnostics.h"
+#include "support/Files.h"
 
+#include <csignal>
 #include <cstring>
 #include <exception>
 
+namespace {
+
+/// Ctrl-C (or a kill) in the middle of a compile: the outputs staged so far go, as when it fails.
+void onInterrupt(int signal) {
+  deeper::removeStagingOnSignal();
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+}  // namespace
+
 int main(int argc, char **argv) {
+  for (int signal : {SIGINT, SIGTERM, SIGHUP})  // a signal ignored from the start (nohup, a background job) stays ignored
+    if (std::signal(signal, onInterrupt) == SIG_IGN) std::signal(signal, SIG_IGN);
   for (int i = 1; i < argc; ++i)
     if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
       fmt::print("{}", deeper::cli::usage());
