@@ -134,6 +134,11 @@ std::vector<Kernel> kernelsForTarget(const Graph &graph, const Halide::Target &t
 CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
   Halide::Target target = parseTarget(options.target);
+  // The library and executable are built with this machine's c++: kernels for another architecture
+  // or OS would compile for a minute, then fail to link. Explain and schedules take any target.
+  if (target.arch != Halide::Target::X86 || target.bits != 64 || target.os != Halide::Target::Linux)
+    fail(fmt::format("target '{}': deeper compile builds for x86-64 Linux, this machine's kind, only so far (no cross-compiler); "
+                     "`deeper explain --target {}` shows such kernels", options.target, options.target));
   CompileReport report;
   report.identifier = cIdentifier(graph.name);
   std::vector<Kernel> kernels = kernelsForTarget(graph, target, options.schedules);

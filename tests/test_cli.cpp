@@ -584,6 +584,13 @@ TEST_CASE("compile for CUDA builds and links here, without a device; GPU targets
   test::CliResult noCapability = runDeeper("compile " + dir + "/small.dnet --target host-cuda -o " + dir + "/bad");
   CHECK(noCapability.status != 0);
   CHECK_MENTIONS(noCapability.output, "host-cuda-cuda_capability_86");
+  for (const char *other : {"arm-64-linux", "x86-64-windows", "x86-32-linux"}) {  // refused before any kernel compiles
+    test::CliResult cross = runDeeper("compile " + dir + "/small.dnet --target " + other + " -o " + dir + "/bad");
+    CHECK(cross.status == 1);
+    CHECK_MENTIONS(cross.output, fmt::format("target '{}': deeper compile builds for x86-64 Linux", other));
+    CHECK(cross.output.find("compiled ") == std::string::npos);
+  }
+  CHECK_MENTIONS(runDeeper("explain " + dir + "/small.dnet --kernel c --target arm-64-linux").output, "kernel c (target arm-64-linux)");
   test::CliResult metal = runDeeper("compile " + dir + "/small.dnet --target x86-64-linux-metal -o " + dir + "/bad");
   CHECK(metal.status != 0);
   CHECK_MENTIONS(metal.output, "CUDA or OpenCL only");
