@@ -506,7 +506,8 @@ TEST_CASE("an interrupted compile leaves no outputs and no staging folder; a kil
   // Ctrl-C (SIGINT) or SIGTERM while the kernels compile (a cold cache): the folder stays empty, and the
   // shell sees the signal. The compile runs in the foreground (exec), as from a terminal: a shell's
   // background jobs start with SIGINT ignored.
-  for (auto [signal, status] : {std::pair<const char *, const char *>{"INT", "status=130"}, {"TERM", "status=143"}}) {
+  for (const auto &signalAndStatus : {std::pair<const char *, const char *>{"INT", "status=130"}, {"TERM", "status=143"}}) {
+    const char *signal = signalAndStatus.first, *status = signalAndStatus.second;  // clang: CAPTURE cannot take a structured binding
     CAPTURE(signal);
     std::filesystem::remove_all(dir + "/cache");
     test::CliResult interrupted = test::runShell(
