@@ -39,6 +39,7 @@ struct ArenaPlan {
 };
 
 /// UserError when a graph output is a graph input (nothing to compute).
-ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels, int64_t alignment = 64);
+constexpr int64_t kCpuArenaAlignment = 64;  ///< a cache line, an AVX-512 vector
+ArenaPlan planArena(const Graph &graph, const std::vector<Kernel> &kernels, int64_t alignment = kCpuArenaAlignment);
 
 }  // namespace deeper

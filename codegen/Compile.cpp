@@ -142,7 +142,7 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   CompileReport report;
   report.identifier = cIdentifier(graph.name);
   std::vector<Kernel> kernels = kernelsForTarget(graph, target, options.schedules);
-  ArenaPlan plan = planArena(graph, kernels, target.has_gpu_feature() ? runtime::kGpuArenaAlignment : 64);
+  ArenaPlan plan = planArena(graph, kernels, target.has_gpu_feature() ? runtime::kGpuArenaAlignment : kCpuArenaAlignment);
   auto packed = packedWeights(kernels, weights);  // before any slow work: missing weights fail fast
   StagedFolder out(options.outDir);  // every output appears at the end, or none does
 

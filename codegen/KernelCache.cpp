@@ -6,14 +6,12 @@
 #include "runtime/printable.h"
 #include "support/Hash.h"
 #include "support/Diagnostics.h"
+#include "support/Process.h"
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
-#include <atomic>
-#include <cerrno>
-#include <csignal>
 #include <optional>
 #include <set>
 #include <sys/mman.h>
@@ -52,7 +50,7 @@ void removeOrphanedTemporaries(const std::string &dir) {
     if (at == std::string::npos) continue;
     char *rest = nullptr;
     long pid = std::strtol(name.c_str() + at + 5, &rest, 10);
-    if (pid > 0 && *rest == 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+    if (*rest == 0 && processIsGone(pid)) {
       std::error_code ignored;
       fs::remove(it->path(), ignored);
     }

@@ -1,6 +1,7 @@
 #include "support/Files.h"
 
 #include "support/Diagnostics.h"
+#include "support/Process.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -85,9 +86,7 @@ void removeOrphaned(const std::string &parent, const std::string &prefix) {
     char *rest = nullptr;
     long pid = std::strtol(name.c_str() + prefix.size() + 1, &rest, 10);
     struct stat st;
-    if (pid <= 0 || pid > INT32_MAX || *rest != '-' || lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-      continue;
-    if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    if (*rest != '-' || lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || !processIsGone(pid)) continue;
     Fd folder{open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
     std::error_code ignored;
     if (folder.fd >= 0 && flock(folder.fd, LOCK_EX | LOCK_NB) == 0) std::filesystem::remove_all(path, ignored);

@@ -22,6 +22,10 @@ struct ProcessResult {
 /// treats specially, else in single quotes.
 std::string shellQuoted(const std::string &word);
 
+/// Whether process `pid` has ended (no such process): what a leftover file named by its pid needs to
+/// be removed. A pid we may not signal is alive.
+bool processIsGone(long pid);
+
 /// Runs `argv` (argv[0] a path, or a program on PATH; no shell) and waits at most `timeoutSeconds`, after which the child and
 /// everything it started are killed.
 ProcessResult runProcess(const std::vector<std::string> &argv, double timeoutSeconds);
