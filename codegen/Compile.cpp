@@ -1,6 +1,7 @@
 #include "codegen/Compile.h"
 
 #include "codegen/ArenaPlan.h"
+#include "codegen/CacheFolder.h"
 #include "codegen/Generators.h"
 #include "codegen/Glue.h"
 #include "codegen/KernelCache.h"
@@ -54,8 +55,9 @@ std::string cachedRuntimeObject(const std::string &source) {
   std::string path = std::string(DEEPER_RUNTIME_DIR) + "/" + source, text = readFile(path);
   for (const char *header : {"deeper_runtime.h", "device_memory.h", "thread_pool.h", "scratch_memory.h", "weights_format.h", "npy_format.h", "top5.h", "printable.h", "machine_rates.h"})
     text += readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + header);
-  std::string object = fmt::format("{}/{}-{:016x}.o", cacheDirectory(), source, fnv1a64(text + compilerCommand("")));
-  return cachedObject(object, [&](const std::string &tmp) {
+  text += "\n" + compilerCommand("");
+  std::string object = fmt::format("{}/{}-{}.o", cacheDirectory(), source, cacheKey(text));
+  return cachedObject(object, text, [&](const std::string &tmp) {
     run(fmt::format("{} -c {} -o {}", compilerCommand("."), shellQuoted(path), shellQuoted(tmp)), "compiling the runtime");
   });
 }

@@ -2,16 +2,15 @@
 
 #include "CodegenHash.h"
 
+#include "codegen/CacheFolder.h"
 #include "codegen/Generators.h"
 #include "runtime/printable.h"
-#include "support/Hash.h"
 #include "support/Diagnostics.h"
 #include "support/Process.h"
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <optional>
 #include <set>
 #include <sys/mman.h>
@@ -22,39 +21,20 @@
 namespace deeper {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string keyOf(const Kernel &k, const Halide::Target &target) {
-  return fmt::format("{:016x}", fnv1a64(k.canonical() + " | " + target.to_string() + " | halide " DEEPER_HALIDE_VERSION +
-                                        " | codegen " DEEPER_CODEGEN_SOURCE_HASH));
+/// Everything that decides a kernel's object (codegen/CacheFolder.h hashes it into the entry's name).
+std::string keyTextOf(const Kernel &k, const Halide::Target &target) {
+  return k.canonical() + "\ntarget " + target.to_string() + "\nhalide " DEEPER_HALIDE_VERSION "\ncodegen " DEEPER_CODEGEN_SOURCE_HASH "\n";
 }
 
 /// Compiles one kernel into the cache entry `object`.
 void compileOne(const Kernel &k, const std::string &function, const std::string &object, const Halide::Target &target) {
-  cachedObject(object, [&](const std::string &tmp) {
+  cachedObject(object, keyTextOf(k, target), [&](const std::string &tmp) {
     Halide::Target kernelTarget = target.with_feature(Halide::Target::NoRuntime);
     std::optional<codegen::HalideWarningsSilenced> quiet;
     if (!k.schedule.autoscheduler.empty()) quiet.emplace();
     codegen::KernelPipeline kp = codegen::generateKernel(k, kernelTarget);
     kp.output.compile_to_object(tmp, kp.arguments(), function, kernelTarget);
   });
-}
-
-/// Removes <object>.tmp.<pid> files whose process is gone (a compile killed while writing them): they
-/// were never renamed into objects, so no build reads them.
-void removeOrphanedTemporaries(const std::string &dir) {
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string name = it->path().filename().string();
-    size_t at = name.rfind(".tmp.");
-    if (at == std::string::npos) continue;
-    char *rest = nullptr;
-    long pid = std::strtol(name.c_str() + at + 5, &rest, 10);
-    if (*rest == 0 && processIsGone(pid)) {
-      std::error_code ignored;
-      fs::remove(it->path(), ignored);
-    }
-  }
 }
 
 struct Job {
@@ -133,18 +113,6 @@ std::string halideVersion() { return DEEPER_HALIDE_VERSION; }
 
 std::string codeGeneratorHash() { return DEEPER_CODEGEN_SOURCE_HASH; }
 
-std::string cacheDirectory() {
-  std::string dir;
-  if (const char *d = std::getenv("DEEPER_CACHE_DIR"); d && *d) dir = d;
-  else if (const char *x = std::getenv("XDG_CACHE_HOME"); x && *x) dir = std::string(x) + "/deeper";
-  else if (const char *h = std::getenv("HOME"); h && *h) dir = std::string(h) + "/.cache/deeper";
-  else dir = "/tmp/deeper-cache";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) fail(fmt::format("cannot create the kernel cache '{}': {}", dir, ec.message()));
-  return dir;
-}
-
 std::vector<CompiledKernel> compileKernels(const std::vector<Kernel> &kernels, const Halide::Target &target,
                                            const CompileJobsOptions &options) {
   std::string dir = cacheDirectory();
@@ -153,8 +121,9 @@ std::vector<CompiledKernel> compileKernels(const std::vector<Kernel> &kernels, c
   std::vector<Job> jobs;
   std::set<std::string> distinct;  // objects: identical kernels compile once
   for (size_t i = 0; i < kernels.size(); ++i) {
-    std::string key = keyOf(kernels[i], target);
-    CompiledKernel ck{"deeper_k_" + key, dir + "/" + key + ".o", fs::exists(dir + "/" + key + ".o")};
+    std::string keyText = keyTextOf(kernels[i], target), key = cacheKey(keyText);
+    CompiledKernel ck{"deeper_k_" + key, dir + "/" + key + ".o", false};
+    ck.cached = cacheHit(ck.object, keyText);
     if (distinct.insert(ck.object).second && !ck.cached) jobs.push_back(Job{i, ck.function, ck.object});
     out.push_back(ck);
   }
@@ -162,27 +131,15 @@ std::vector<CompiledKernel> compileKernels(const std::vector<Kernel> &kernels, c
     fmt::print(stderr, "kernels: {} in the graph, {} distinct: {} to compile, {} cached ({})\n", kernels.size(), distinct.size(), jobs.size(),
                distinct.size() - jobs.size(), dir);
   if (!jobs.empty()) runJobs(kernels, jobs, target, options);
+  // This build's entries are the newest now; the oldest go while the folder is over its limit.
+  pruneCache(dir, cacheSizeLimit(), kRecentlyUsedSeconds);
   return out;
 }
 
 std::string compileRuntime(const Halide::Target &target) {
-  std::string object = fmt::format("{}/halide_runtime_{:016x}.o", cacheDirectory(),
-                                   fnv1a64(target.to_string() + " | halide " DEEPER_HALIDE_VERSION));
-  return cachedObject(object, [&](const std::string &tmp) { Halide::compile_standalone_runtime(tmp, target); });
-}
-
-std::string cachedObject(const std::string &object, const std::function<void(const std::string &tmp)> &make) {
-  if (fs::exists(object)) return object;
-  std::string tmp = fmt::format("{}.tmp.{}", object, getpid());
-  try {
-    make(tmp);
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw;
-  }
-  fs::rename(tmp, object);
-  return object;
+  std::string keyText = "Halide runtime\ntarget " + target.to_string() + "\nhalide " DEEPER_HALIDE_VERSION "\n";
+  std::string object = fmt::format("{}/halide_runtime_{}.o", cacheDirectory(), cacheKey(keyText));
+  return cachedObject(object, keyText, [&](const std::string &tmp) { Halide::compile_standalone_runtime(tmp, target); });
 }
 
 }  // namespace deeper

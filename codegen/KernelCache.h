@@ -1,11 +1,10 @@
 // Compiles kernels to object files ahead of time, in parallel, through a cache.
 //
 // A kernel's object is stored under a key hashed from everything that determines its code: its
-// canonical description (op, attributes, extents but the batch, schedule), the target and the Halide
-// version. Identical kernels (the same layer shape in two modules, or two batch sizes) share one object
+// canonical description (op, attributes, extents but the batch, schedule), the target, the Halide
+// version and the code generator's sources; the text itself is kept beside it and checked on every
+// hit (codegen/CacheFolder.h). Identical kernels (the same layer shape in two modules, or two batch sizes) share one object
 // and one function, `deeper_k_<key>`. An unchanged rebuild compiles nothing.
-//
-// Cache folder: $DEEPER_CACHE_DIR, else $XDG_CACHE_HOME/deeper, else ~/.cache/deeper.
 #pragma once
 
 #include "codegen/Kernel.h"
@@ -29,15 +28,9 @@ struct CompileJobsOptions {
   bool progress = true;  ///< "[i/n] name" lines on stderr
 };
 
-std::string cacheDirectory();
-
 /// What else decides a kernel's code: the Halide version and a hash of the code generator's sources.
 std::string halideVersion();
 std::string codeGeneratorHash();
-
-/// Makes the cache entry `object` unless it exists: `make` writes a temporary file, which is renamed into
-/// place only when complete, so a killed or failed compile never leaves half an object. Returns `object`.
-std::string cachedObject(const std::string &object, const std::function<void(const std::string &tmp)> &make);
 
 /// Returns one CompiledKernel per kernel (same order). UserError when a kernel fails to compile.
 std::vector<CompiledKernel> compileKernels(const std::vector<Kernel> &kernels, const Halide::Target &target,

@@ -9,12 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static long elements(const deeper_tensor_info *t) {
-  long n = 1;
-  for (int d = 0; d < t->rank; ++d) n *= (long)t->shape[d];
-  return n;
-}
-
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s googlenet.weights\n", argv[0]);
@@ -25,10 +19,15 @@ int main(int argc, char **argv) {
     fprintf(stderr, "error: %s\n", deeper_last_error());
     return 1;
   }
-  long in = elements(googlenet_input(0)), out = elements(googlenet_output(0));
+  /* One array entry per input and output, at the index the header's macros name; any model alike. */
+  long in = GOOGLENET_INPUT_DATA_ELEMENTS, out = GOOGLENET_OUTPUT_PROB_ELEMENTS;
   float *image = malloc(sizeof(float) * (size_t)in), *prob = malloc(sizeof(float) * (size_t)out);
-  for (long i = 0; i < in; ++i) image[i] = (float)(i % 255) / 255.0f - 0.5f;  /* a synthetic image */
-  deeper_status status = image && prob ? googlenet_run(ctx, image, prob) : DEEPER_ERROR_MEMORY;
+  const float *inputs[GOOGLENET_NUM_INPUTS];
+  float *outputs[GOOGLENET_NUM_OUTPUTS];
+  inputs[GOOGLENET_INPUT_DATA] = image;
+  outputs[GOOGLENET_OUTPUT_PROB] = prob;
+  for (long i = 0; i < in && image; ++i) image[i] = (float)(i % 255) / 255.0f - 0.5f;  /* a synthetic image */
+  deeper_status status = image && prob ? googlenet_run(ctx, inputs, outputs) : DEEPER_ERROR_MEMORY;
   if (status != DEEPER_OK) {
     fprintf(stderr, "error: %s\n", status == DEEPER_ERROR_MEMORY ? "out of memory" : deeper_last_error());
     googlenet_destroy(ctx);

@@ -180,6 +180,12 @@ Node *Graph::find(const std::string &name) const {
   return it == byName_.end() ? nullptr : it->second;
 }
 
+std::vector<std::string> Graph::nodeNames() const {
+  std::vector<std::string> names;
+  for (const auto &node : nodes_) names.push_back(node->name);
+  return names;
+}
+
 std::vector<Node *> Graph::users(const Node *node) const {
   std::vector<Node *> out;
   for (const Use &u : node->uses_) out.push_back(u.user);

@@ -164,6 +164,8 @@ class Graph {
   /// Gives `node` one more operand, reading `value`, which must come before `node` (epilogue-fusion's residual).
   void addInput(Node *node, Node *value);
   Node *find(const std::string &name) const;
+  /// Every node's name, in graph order: what a misspelt name is matched against (support/Suggest.h).
+  std::vector<std::string> nodeNames() const;
   /// The distinct nodes that read `node`, in graph order.
   std::vector<Node *> users(const Node *node) const;
   bool isOutput(const Node *node) const { return node->outputCount_ > 0; }

@@ -16,6 +16,7 @@
 #include "passes/ReduceConvFusion.h"
 #include "passes/ShapeInference.h"
 #include "passes/SiblingMerge.h"
+#include "support/Suggest.h"
 
 #include <algorithm>
 #include <chrono>
@@ -27,7 +28,7 @@ void checkPassName(const std::string &name, const char *option) {
   if (findPass(name)) return;
   std::vector<std::string> known;
   for (const PassInfo &p : allPasses()) known.push_back(p.name);
-  fail(fmt::format("unknown pass '{}' in {}; known passes: {}", name, option, fmt::join(known, ", ")));
+  fail(fmt::format("unknown pass '{}' in {}{}; known passes: {}", name, option, didYouMean(name, known), fmt::join(known, ", ")));
 }
 
 struct Timing {

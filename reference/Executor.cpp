@@ -2,6 +2,7 @@
 
 #include "reference/Kernels.h"
 #include "reference/Weights.h"
+#include "support/Suggest.h"
 
 #include <map>
 #include <set>
@@ -14,7 +15,8 @@ void checkInputs(const Graph &graph, const TensorMap &inputs) {
   for (const Node *in : graph.nodesOfOp(OpKind::Input)) names.insert(in->name);
   for (const auto &entry : inputs)
     if (!names.count(entry.first))
-      fail(fmt::format("the model has no input '{}'; its inputs: {}", entry.first, fmt::join(names, ", ")));
+      fail(fmt::format("the model has no input '{}'{}; its inputs: {}", entry.first,
+                       didYouMean(entry.first, std::vector<std::string>(names.begin(), names.end())), fmt::join(names, ", ")));
   for (const Node *in : graph.nodesOfOp(OpKind::Input)) {
     auto it = inputs.find(in->name);
     if (it == inputs.end()) fail(fmt::format("no value given for input '{}' (f32[{}])", in->name, fmt::join(in->shape, ",")));
@@ -28,7 +30,7 @@ std::vector<std::string> resolveWanted(const Graph &graph, const std::vector<std
   if (!wanted.empty()) {
     for (const std::string &name : wanted)
       if (!graph.find(name))
-        fail(fmt::format("the model has no value '{}' (after the passes); `deeper ir MODEL` lists the names", name));
+        fail(fmt::format("the model has no value '{}' (after the passes){}; `deeper ir MODEL` lists the names", name, didYouMean(name, graph.nodeNames())));
     return wanted;
   }
   std::vector<std::string> outputs;

@@ -15,11 +15,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <numeric>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -111,17 +113,27 @@ int64_t numel(const deeper_tensor_info &t) {
   return n;
 }
 
+/// "f32[1,3,224,224]", as `deeper` prints shapes.
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string text;
+  for (int64_t d : shape) text += (text.empty() ? "" : ",") + std::to_string(d);
+  return "f32[" + text + "]";
+}
+
 std::vector<float> readInput(const std::string &path, const deeper_tensor_info &info) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) die("'" + path + "' is a directory; --input takes a .npy file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) die("cannot read '" + path + "'");
+  if (!in) die("cannot read '" + path + "': " + std::strerror(errno));
   std::stringstream ss;
   ss << in.rdbuf();
   std::string bytes = ss.str();
   deeper::npy_format::Layout layout;
   if (std::string error = deeper::npy_format::parse(bytes, layout); !error.empty())
     die("'" + path + "' is not a usable .npy file: " + error);
-  if (layout.shape != std::vector<int64_t>(info.shape, info.shape + info.rank))
-    die("'" + path + "' does not have the shape of input '" + info.name + "' (this model was compiled for a fixed batch)");
+  std::vector<int64_t> want(info.shape, info.shape + info.rank);
+  if (layout.shape != want)
+    die("'" + path + "' holds " + shapeText(layout.shape) + "; input '" + info.name + "' is " + shapeText(want) + " (the model is compiled for a fixed batch)");
   std::vector<float> data(layout.dataBytes / 4);
   std::memcpy(data.data(), bytes.data() + layout.dataOffset, layout.dataBytes);
   return data;
@@ -134,8 +146,9 @@ void writeFile(const std::string &path, const std::string &bytes) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   out.close();
   if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    int error = errno;
     std::remove(tmp.c_str());
-    die("cannot write '" + path + "'");
+    die("cannot write '" + path + "': " + std::strerror(error));
   }
 }
 

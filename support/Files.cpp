@@ -43,7 +43,9 @@ bool readFully(int fd, uint64_t offset, char *out, uint64_t length) {
 uint64_t regularFileSize(int fd, const std::string &what) {
   struct stat st;
   if (fstat(fd, &st) != 0) fail(fmt::format("{}: {}", what, std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) fail(fmt::format("{} is not a regular file (a FIFO, device or folder); Deeper reads only regular files", what));
+  if (!S_ISREG(st.st_mode))
+    fail(fmt::format("{} is {}, not a regular file; Deeper reads only regular files", what,
+                     S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" : "a device or socket"));
   return static_cast<uint64_t>(st.st_size);
 }
 

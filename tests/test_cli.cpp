@@ -71,7 +71,7 @@ TEST_CASE("help, unknown commands and options") {
   CHECK(bad.output.find("unknown command 'frobnicate'") != std::string::npos);
   auto opt = runDeeper("summary " + test::googlenetPath() + " --frob");
   CHECK(opt.status == 1);
-  CHECK(opt.output == "error: unknown option '--frob'; see `deeper --help`\n");
+  CHECK(opt.output == "error: unknown option '--frob'; `deeper help summary` lists its options\n");
   CHECK(runDeeper("summary " + test::googlenetPath() + " --batch 0").output.find("--batch expects a positive integer") != std::string::npos);
   CHECK(runDeeper("passes").output.find("epilogue-fusion") != std::string::npos);
   std::string ops = runDeeper("ops").output;
@@ -79,6 +79,46 @@ TEST_CASE("help, unknown commands and options") {
   CHECK(ops.find("    <node>.reduce_bias    learned, per-channel, when reduce:") != std::string::npos);
   CHECK(ops.find("(one of: constant, reflect, edge)") != std::string::npos);
   CHECK(ops.find("lrn      [opaque; window]") != std::string::npos);
+}
+
+TEST_CASE("help for each command, --version, did-you-mean, and options a command does not take are errors") {
+  test::TempDir tmp;
+  const std::string &dir = tmp.path;
+  smallModel(dir);
+  auto help = runDeeper("help compile");
+  CHECK(help.status == 0);
+  CHECK(help.output.find("usage: deeper compile MODEL -o DIR\n") == 0);
+  CHECK_MENTIONS(help.output, "  --target T ");
+  CHECK_MENTIONS(help.output, "pipeline options:\n  --batch N ");
+  CHECK(help.output.find("--top5") == std::string::npos);
+  CHECK(runDeeper("compile --help").output == help.output);
+  CHECK(runDeeper("help passes").output.find("pipeline options") == std::string::npos);
+  CHECK_MENTIONS(runDeeper("--help").output, "`deeper help COMMAND` (or `deeper COMMAND --help`)");
+  auto version = runDeeper("--version");
+  CHECK(version.status == 0);
+  CHECK(version.output.find("deeper 0.1.0 (code generation ") == 0);
+  CHECK_MENTIONS(version.output, "; Halide 14.");
+
+  auto misspelt = [&](const std::string &args) { return runDeeper(args).output; };
+  CHECK(misspelt("compil " + dir + "/small.dnet") == "error: unknown command 'compil'; did you mean 'compile'?; see `deeper --help`\n");
+  CHECK(misspelt("help sumary") == "error: no command 'sumary'; did you mean 'summary'?; `deeper help` lists them\n");
+  CHECK(misspelt("summary " + dir + "/small.dnet --jsno") == "error: unknown option '--jsno'; did you mean '--json'?; `deeper help summary` lists its options\n");
+  CHECK(misspelt("summary " + dir + "/small.dnet --top5") == "error: 'deeper summary' does not take --top5 (run takes it); `deeper help summary` lists its options\n");
+  CHECK(misspelt("ir " + dir + "/small.dnet --target host") ==
+        "error: 'deeper ir' does not take --target (compile, schedules, explain, compare, report, tune take it); `deeper help ir` lists its options\n");
+  // Suggestions come from the command's own options: run takes no --threads to suggest.
+  CHECK(misspelt("run " + dir + "/small.dnet --synthetic-input --thread 2") == "error: unknown option '--thread'; `deeper help run` lists its options\n");
+  CHECK_MENTIONS(misspelt("run " + dir + "/small.dnet --synthetic-input --input x.npy"), "exclude each other");
+  CHECK_MENTIONS(misspelt("compare " + dir + "/small.dnet --a \"--top5\""), "a build's options (\"--top5\", as for compile) does not take --top5");
+  CHECK_MENTIONS(misspelt("passes extra"), "'deeper passes' takes no operand");
+  // Names of things inside the model or the tool: passes, values, kernels, autoschedulers.
+  CHECK_MENTIONS(misspelt("ir " + dir + "/small.dnet --passes=shape-inference,epilog-fusion"), "unknown pass 'epilog-fusion' in --passes; did you mean 'epilogue-fusion'?");
+  CHECK_MENTIONS(misspelt("ir " + dir + "/small.dnet --outputs=prb"), "--outputs: the model has no value 'prb'; did you mean 'prob'?");
+  CHECK_MENTIONS(misspelt("run " + dir + "/small.dnet --synthetic-input --output prop=" + dir + "/y.npy"), "no value 'prop' (after the passes); did you mean 'prob'?");
+  CHECK_MENTIONS(misspelt("explain " + dir + "/small.dnet --kernel prb"), "no node 'prb'; did you mean 'prob'?");
+  CHECK_MENTIONS(misspelt("tune --db x.sqlite --autoschedulers=Adams2018"), "no autoscheduler 'Adams2018'; did you mean 'Adams2019'?");
+  // A directory where a file belongs says so.
+  CHECK_MENTIONS(misspelt("run " + dir + "/small.dnet --input " + dir), "'" + dir + "' is a directory, not a regular file");
 }
 
 TEST_CASE("a diagnostic exits non-zero with file:line:col") {
@@ -214,6 +254,12 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   auto exe = std::system((dir + "/out/small --input " + dir + "/x.npy --output " + dir + "/y.npy > /dev/null").c_str());
   CHECK(exe == 0);
   CHECK(readNpy(dir + "/y.npy").shape == Dims{1, 5});
+  // The executable's errors say what it expected and what it got.
+  test::CliResult shape = test::runShell(dir + "/out/small --input " + dir + "/wrong.npy 2>&1");
+  CHECK(shape.status == 1);
+  CHECK(shape.output == "error: '" + dir + "/wrong.npy' holds f32[1,3,6,6]; input 'x' is f32[1,2,6,6] (the model is compiled for a fixed batch)\n");
+  CHECK(test::runShell(dir + "/out/small --input " + dir + " 2>&1").output == "error: '" + dir + "' is a directory; --input takes a .npy file\n");
+  CHECK(test::runShell(dir + "/out/small --output " + dir + "/out 2>&1").output == "error: cannot write '" + dir + "/out': Is a directory\n");
 
   // A compile that fails late (here the C++ compiler, after the kernels and the weights are done)
   // leaves the folder as it was: no new weights file beside the old executable, no scratch files.
@@ -234,6 +280,37 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   CHECK(blocked.status == 1);
   CHECK(blocked.output.find("a folder of that name is in the way") != std::string::npos);
   CHECK(folderContents(dir + "/out") == before);
+
+  // The cache: every entry keeps the text its name hashes, and a hit must match it, so an entry whose
+  // key says otherwise (damaged, or a hash collision) is compiled again.
+  std::filesystem::remove(dir + "/out/small.h");
+  std::string cache = dir + "/cache", env = "DEEPER_CACHE_DIR=" + cache + " ";
+  std::vector<std::string> kernelObjects;
+  for (const auto &e : std::filesystem::directory_iterator(cache))
+    if (e.path().extension() == ".o" && e.path().filename().string().size() == 34) kernelObjects.push_back(e.path().string());
+  REQUIRE(kernelObjects.size() == 3);
+  std::string key = readFile(kernelObjects[0] + ".key");
+  CHECK_MENTIONS(key, "\ntarget x86-64-linux");
+  CHECK_MENTIONS(key, "\ncodegen ");
+  writeFileAtomic(kernelObjects[0] + ".key", "another kernel's text\n");
+  test::CliResult again = test::runShell(env + DEEPER_BINARY + " compile " + dir + "/small.dnet -o " + dir + "/out 2>&1");
+  CHECK_MENTIONS(again.output, "3 kernels, 3 distinct, 1 compiled now, 2 cached");
+  CHECK(readFile(kernelObjects[0] + ".key") == key);
+  // Least recently used first: a compile over the size limit removes an entry unused for hours, and
+  // keeps those it just used however old they were.
+  std::ofstream(cache + "/stale.o") << std::string(4096, 'x');
+  REQUIRE(std::system(("touch -d '3 hours ago' " + cache + "/*").c_str()) == 0);
+  test::CliResult pruned = test::runShell("DEEPER_CACHE_SIZE=1K " + env + DEEPER_BINARY + " compile " + dir + "/small.dnet -o " + dir + "/out 2>&1");
+  CHECK(pruned.status == 0);
+  CHECK_FALSE(exists(cache + "/stale.o"));
+  for (const std::string &object : kernelObjects) CHECK(exists(object));
+  CHECK(test::runShell(dir + "/out/small --input " + dir + "/x.npy > /dev/null").status == 0);
+  test::CliResult usage = test::runShell(env + DEEPER_BINARY + " cache");
+  CHECK(usage.output.find("kernel cache " + cache + ": 9 entries, ") == 0);  // 3 kernels, 5 runtime objects, Halide's runtime
+  CHECK_MENTIONS(test::runShell(env + DEEPER_BINARY + " cache --max-size 1G 2>&1").output, "--max-size is the limit --prune prunes to: give --prune too");
+  CHECK_MENTIONS(test::runShell(env + DEEPER_BINARY + " cache --prune --max-size 1Q 2>&1").output, "--max-size expects a size such as 500M, 2G");
+  CHECK(test::runShell(env + DEEPER_BINARY + " cache --prune --max-size 0").output.find("removed 9 entries, ") == 0);
+  CHECK(test::runShell(env + DEEPER_BINARY + " cache").output.find(": 0 entries, 0.0 MiB") != std::string::npos);
 }
 
 TEST_CASE("schedules: printed, edited by hand, compiled; the executable still computes the reference") {

@@ -27,11 +27,18 @@ int main(int argc, char **argv) {
   int64_t in_n = numel(googlenet_input(0)), out_n = numel(googlenet_output(0));
   float *in = malloc(sizeof(float) * in_n), *out = malloc(sizeof(float) * out_n);
   for (int64_t i = 0; i < in_n; ++i) in[i] = (float)sin(0.001 * (double)i);
-  if (googlenet_run(ctx, NULL, out) != DEEPER_ERROR_ARGUMENT || googlenet_run(ctx, in, NULL) != DEEPER_ERROR_ARGUMENT) {
+  if (googlenet_run_single(ctx, NULL, out) != DEEPER_ERROR_ARGUMENT || googlenet_run_single(ctx, in, NULL) != DEEPER_ERROR_ARGUMENT ||
+      googlenet_run(ctx, NULL, &out) != DEEPER_ERROR_ARGUMENT) {
     fprintf(stderr, "a null input or output buffer must be DEEPER_ERROR_ARGUMENT\n");
     return 1;
   }
-  if (googlenet_run(ctx, in, out) != DEEPER_OK) {
+  /* The header's macros agree with the model's tensor table. */
+  if (in_n != GOOGLENET_INPUT_DATA_ELEMENTS || out_n != GOOGLENET_OUTPUT_PROB_ELEMENTS || GOOGLENET_NUM_INPUTS != 1 ||
+      GOOGLENET_NUM_OUTPUTS != 1 || GOOGLENET_INPUT_DATA != 0 || GOOGLENET_OUTPUT_PROB != 0) {
+    fprintf(stderr, "the header's element-count macros disagree with the model's shapes\n");
+    return 1;
+  }
+  if (googlenet_run_single(ctx, in, out) != DEEPER_OK) {
     fprintf(stderr, "%s\n", deeper_last_error());
     return 1;
   }

@@ -23,7 +23,7 @@ std::vector<float> run(deeper_context *ctx, const std::vector<float> &in) {
   size_t n = 1;
   for (int d = 0; d < t->rank; ++d) n *= static_cast<size_t>(t->shape[d]);
   std::vector<float> out(n);
-  if (googlenet_run(ctx, in.data(), out.data()) != DEEPER_OK) std::fprintf(stderr, "%s\n", deeper_last_error());
+  if (googlenet_run_single(ctx, in.data(), out.data()) != DEEPER_OK) std::fprintf(stderr, "%s\n", deeper_last_error());
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "tools/deeper/Commands.h"
 
+#include "codegen/CacheFolder.h"
 #include "codegen/Compile.h"
 #include "codegen/Glue.h"
 #include "codegen/Kernel.h"
@@ -24,6 +25,8 @@
 #include "support/Npy.h"
 #include "support/Process.h"
 #include "support/Safetensors.h"
+#include "support/Suggest.h"
+#include "tools/deeper/CommandTable.h"
 #include "tune/Tuner.h"
 #include "tune/Units.h"
 
@@ -67,7 +70,7 @@ void overrideOutputs(Graph &graph, const std::vector<std::string> &names) {
   graph.removeOutputs([](const GraphOutput &) { return true; });
   for (const std::string &name : names) {
     Node *node = graph.find(name);
-    if (!node) fail(fmt::format("--outputs: the model has no value '{}'", name));
+    if (!node) fail(fmt::format("--outputs: the model has no value '{}'{}", name, didYouMean(name, graph.nodeNames())));
     graph.addOutput(GraphOutput{node, false, ""});
   }
 }
@@ -311,9 +314,9 @@ const Kernel &kernelNamed(const KernelBuild &b, const std::string &name) {
                      name, n->info().name));
   std::vector<std::string> some;
   for (size_t i = 0; i < b.kernels.size() && some.size() < 6; i += std::max<size_t>(1, b.kernels.size() / 6)) some.push_back(b.kernels[i].node->name);
-  fail(fmt::format("the optimised model has no node '{}' (the passes remove training-only layers and merge others: `deeper ir MODEL` "
+  fail(fmt::format("the optimised model has no node '{}'{} (the passes remove training-only layers and merge others: `deeper ir MODEL` "
                    "prints what remains); its kernels include {} (`deeper schedules MODEL` lists them all)",
-                   name, fmt::join(some, ", ")));
+                   name, didYouMean(name, b.graph.nodeNames()), fmt::join(some, ", ")));
 }
 
 /// Compiles the model as the options say (--db, --schedules, --target, --jobs) into `outDir`; `built`,
@@ -602,6 +605,41 @@ int commandTune(const Options &o) {
   return 0;
 }
 
+/// "12.3 MiB", "5.0 GiB".
+std::string byteSize(uint64_t bytes) {
+  double mib = static_cast<double>(bytes) / (1 << 20);
+  return mib < 1024 ? fmt::format("{:.1f} MiB", mib) : fmt::format("{:.1f} GiB", mib / 1024);
+}
+
+/// `deeper cache [--prune [--max-size SIZE] | --clear]`.
+int commandCache(const Options &o) {
+  if (o.prune && o.clear) fail("--prune and --clear exclude each other: give one");
+  if (o.maxCacheBytes && !o.prune) fail("--max-size is the limit --prune prunes to: give --prune too");
+  std::string dir = cacheDirectory();
+  if (o.prune || o.clear) {
+    CacheUsage removed = pruneCache(dir, o.clear ? 0 : o.maxCacheBytes.value_or(cacheSizeLimit()), 0);
+    printForTerminal("removed {} entries, {}\n", removed.entries, byteSize(removed.bytes));
+  }
+  CacheUsage usage = cacheUsage(dir);
+  printForTerminal("kernel cache {}: {} entries, {} (pruned to {} after each compile)\n", dir, usage.entries, byteSize(usage.bytes),
+                   byteSize(cacheSizeLimit()));
+  return 0;
+}
+
+/// `deeper help [CMD]`.
+int commandHelp(const Options &o) {
+  if (o.model.empty()) {
+    fmt::print("{}", generalUsage());
+    return 0;
+  }
+  const CommandSpec *command = findCommand(o.model);
+  if (!command) {
+    fail(fmt::format("no command '{}'{}; `deeper help` lists them", o.model, didYouMean(o.model, commandNames())));
+  }
+  fmt::print("{}", commandUsage(*command));
+  return 0;
+}
+
 int commandExportOnnx(const Options &o) {
   if (o.outFile.empty()) fail("'deeper export-onnx' needs -o FILE.onnx");
   // The graph before fusion: ONNX has no fused epilogues (a fused relu is written as Relu anyway).
@@ -620,11 +658,13 @@ int runCommand(const Options &o) {
       {"run", commandRun},         {"passes", commandPasses}, {"ops", commandOps},
       {"compile", commandCompile}, {"export-onnx", commandExportOnnx}, {"tensor", commandTensor},
       {"schedules", commandSchedules}, {"tune", commandTune},           {"explain", commandExplain},
-      {"compare", commandCompare},   {"report", commandReport},
+      {"compare", commandCompare},   {"report", commandReport},          {"help", commandHelp},
+      {"cache", commandCache},
   };
   for (const auto &[name, fn] : commands)
     if (o.command == name) return fn(o);
-  fail(fmt::format("unknown command '{}'; see `deeper --help`", o.command));
+  DEEPER_CHECK(false, "command '{}' is in the command table but has no function", o.command);
+  return 1;
 }
 
 }  // namespace deeper::cli

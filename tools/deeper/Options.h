@@ -63,6 +63,9 @@ struct Options {
   // report
   bool noAblation = false;
   bool ort = false;             ///< compare: ONNX Runtime as the second build
+  // cache
+  bool prune = false, clear = false;
+  std::optional<uint64_t> maxCacheBytes;
 };
 
 /// Parses argv; UserError (with the usage hint) on anything unknown or malformed.
@@ -71,7 +74,5 @@ Options parseOptions(int argc, char **argv);
 /// `base` with the options of `text` (whitespace-separated, as on a command line) applied: a variant
 /// of a model for `deeper compare --a/--b`.
 Options withOptionText(Options base, const std::string &text);
-
-std::string usage();
 
 }  // namespace deeper::cli
