@@ -6,6 +6,8 @@
 #include "codegen/Glue.h"
 #include "codegen/KernelCache.h"
 #include "codegen/KernelManifest.h"
+#include "codegen/Package.h"
+#include "codegen/Toolchain.h"
 #include "codegen/WeightsFile.h"
 #include "ir/Printer.h"
 #include "support/Files.h"
@@ -13,6 +15,7 @@
 #include "support/Process.h"
 
 #include <chrono>
+#include <filesystem>
 #include <set>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -46,49 +49,61 @@ std::vector<std::pair<std::string, Tensor>> packedWeights(const std::vector<Kern
   return out;
 }
 
-std::string compilerCommand(const std::string &dir) {
-  return fmt::format("c++ -std=c++17 -O2 -fPIC -I{} -I{} -I{}", shellQuoted(dir), shellQuoted(DEEPER_RUNTIME_DIR), shellQuoted(DEEPER_HALIDE_INCLUDE));
-}
-
-/// Compiles runtime/<source> once per content and compiler flags, into the kernel cache.
-std::string cachedRuntimeObject(const std::string &source) {
+/// Compiles runtime/<source> once per content and compiler command, into the kernel cache.
+std::string cachedRuntimeObject(const Toolchain &tools, const std::string &source) {
   std::string path = std::string(DEEPER_RUNTIME_DIR) + "/" + source, text = readFile(path);
   for (const char *header : {"deeper_runtime.h", "device_memory.h", "thread_pool.h", "scratch_memory.h", "weights_format.h", "npy_format.h", "top5.h", "printable.h", "machine_rates.h"})
     text += readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + header);
-  text += "\n" + compilerCommand("");
+  text += "\n" + tools.compileCommand("");
   std::string object = fmt::format("{}/{}-{}.o", cacheDirectory(), source, cacheKey(text));
   return cachedObject(object, text, [&](const std::string &tmp) {
-    run(fmt::format("{} -c {} -o {}", compilerCommand("."), shellQuoted(path), shellQuoted(tmp)), "compiling the runtime");
+    run(fmt::format("{} -c {} -o {}", tools.compileCommand("."), shellQuoted(path), shellQuoted(tmp)), "compiling the runtime");
   });
 }
 
-/// gold where binutils has it: it links a model's executable (Halide's runtime object and the kernels)
-/// in 0.06 s where the default BFD linker takes 0.21 s, and every `deeper compile` links one.
-const std::string &linkerFlag() {
-  static const std::string flag = std::system("command -v ld.gold > /dev/null 2>&1") == 0 ? " -fuse-ld=gold" : "";
-  return flag;
-}
+/// What buildNative links: the staged folder, the model's identifier and its compiled parts.
+struct NativeParts {
+  Toolchain tools;
+  StagedFolder *out;
+  std::string id;
+  const std::vector<CompiledKernel> *compiled;
+  std::string halideRuntime;    ///< object
+  std::string embeddedWeights;  ///< the weights file to assemble into the library, or ""
+  bool shared;
+};
 
-/// Compiles the glue, archives it with the runtime and the kernels, links the executable: the library
-/// and the executable are staged in `out`, the objects are scratch files beside them.
-void buildNative(StagedFolder &out, const std::string &id, const std::vector<CompiledKernel> &compiled,
-                 const std::string &runtimeObject) {
-  const std::string scratch = out.stagingPath();
-  std::string cxx = compilerCommand(scratch);
+/// Compiles the glue, archives it with the runtime and the kernels (and the weights, when embedded),
+/// links the executable (and the shared library): all staged in `out`, with scratch objects beside them.
+void buildNative(const NativeParts &parts) {
+  StagedFolder &out = *parts.out;
+  const std::string &id = parts.id, scratch = out.stagingPath();
+  const Toolchain &tools = parts.tools;
+  std::string cxx = tools.compileCommand(scratch);
   run(fmt::format("{} -c {} -o {}", cxx, shellQuoted(scratch + "/" + id + "_glue.cpp"), shellQuoted(scratch + "/glue.o")), "compiling the step table");
-  std::string objects = shellQuoted(scratch + "/glue.o") + " " + shellQuoted(cachedRuntimeObject("runtime.cpp")) + " " +
-                        shellQuoted(cachedRuntimeObject("thread_pool.cpp")) + " " + shellQuoted(cachedRuntimeObject("scratch_memory.cpp")) + " " +
-                        shellQuoted(cachedRuntimeObject("device_memory.cpp")) + " " + shellQuoted(runtimeObject);
+  std::string objects = shellQuoted(scratch + "/glue.o") + " " + shellQuoted(cachedRuntimeObject(tools, "runtime.cpp")) + " " +
+                        shellQuoted(cachedRuntimeObject(tools, "thread_pool.cpp")) + " " + shellQuoted(cachedRuntimeObject(tools, "scratch_memory.cpp")) + " " +
+                        shellQuoted(cachedRuntimeObject(tools, "device_memory.cpp")) + " " + shellQuoted(parts.halideRuntime);
+  if (!parts.embeddedWeights.empty()) {  // assembled where the file is, so .incbin names it without a path
+    writeFileAtomic(scratch + "/weights.S", weightsAssembly(id, parts.embeddedWeights));
+    run(fmt::format("cd {} && {} -c weights.S -o weights.o", shellQuoted(scratch), tools.cxx), "assembling the weights");
+    objects += " " + shellQuoted(scratch + "/weights.o");
+  }
   std::set<std::string> unique;
-  for (const CompiledKernel &ck : compiled)
+  for (const CompiledKernel &ck : *parts.compiled)
     if (unique.insert(ck.object).second) objects += " " + shellQuoted(ck.object);
   std::string library = out.staged("lib" + id + ".a");
-  run(fmt::format("ar rcs {} {}", shellQuoted(library), objects), "archiving the library");
+  run(fmt::format("{} rcs {} {}", tools.ar, shellQuoted(library), objects), "archiving the library");
   // The executable: the generic main, plus one line telling it which model it runs.
   writeFileAtomic(scratch + "/entry.cpp", fmt::format("#include \"{}.h\"\nextern \"C\" const deeper_model *const deeper_main_model = &{}_model;\n", id, id));
-  run(fmt::format("{}{} {} {} {} -lpthread -ldl -o {}", cxx, linkerFlag(), shellQuoted(scratch + "/entry.cpp"), shellQuoted(cachedRuntimeObject("deeper_main.cpp")),
+  run(fmt::format("{}{} {} {} {} -lpthread -ldl -o {}", cxx, tools.linker, shellQuoted(scratch + "/entry.cpp"), shellQuoted(cachedRuntimeObject(tools, "deeper_main.cpp")),
                   shellQuoted(library), shellQuoted(out.staged(id))),
       "linking the executable");
+  if (parts.shared) {
+    writeFileAtomic(scratch + "/exports.map", sharedLibraryExports(id));
+    run(fmt::format("{}{} -shared -Wl,-soname,lib{}.so -Wl,--whole-archive {} -Wl,--no-whole-archive -Wl,--version-script={} -lpthread -ldl -lm -o {}",
+                    cxx, tools.linker, id, shellQuoted(library), shellQuoted(scratch + "/exports.map"), shellQuoted(out.staged("lib" + id + ".so"))),
+        "linking the shared library");
+  }
 }
 
 /// `target` with the host's CPU features (Halide's "host" detection) corrected: Halide 14 says
@@ -136,11 +151,7 @@ std::vector<Kernel> kernelsForTarget(const Graph &graph, const Halide::Target &t
 CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
   Halide::Target target = parseTarget(options.target);
-  // The library and executable are built with this machine's c++: kernels for another architecture
-  // or OS would compile for a minute, then fail to link. Explain and schedules take any target.
-  if (target.arch != Halide::Target::X86 || target.bits != 64 || target.os != Halide::Target::Linux)
-    fail(fmt::format("target '{}': deeper compile builds for x86-64 Linux, this machine's kind, only so far (no cross-compiler); "
-                     "`deeper explain --target {}` shows such kernels", options.target, options.target));
+  Toolchain tools = toolchainFor(target);  // before the kernels: a target without tools fails at once
   CompileReport report;
   report.identifier = cIdentifier(graph.name);
   std::vector<Kernel> kernels = kernelsForTarget(graph, target, options.schedules);
@@ -152,18 +163,24 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   std::string runtimeObject = compileRuntime(target);
   uint64_t hash = modelHash(graph, kernels);
   std::string command = options.command.empty() ? "deeper compile " + shellQuoted(options.source) : options.command;
-  GlueInput glue{report.identifier, options.source, target.to_string(), command, hash, &graph, &kernels, &compiled, &plan};
   const std::string &id = report.identifier;
+  // Embedded weights are a scratch file the library takes in, not an output of their own.
+  std::string weightsFile = options.embedWeights ? out.stagingPath() + "/" + id + ".weights" : out.staged(id + ".weights");
+  writeWeightsFile(weightsFile, hash, packed);
+  GlueInput glue{report.identifier, options.source, target.to_string(), command, hash, &graph, &kernels, &compiled, &plan};
+  if (options.embedWeights) glue.embeddedWeightsBytes = std::filesystem::file_size(weightsFile);
   writeFileAtomic(out.staged("deeper_runtime.h"), readFile(std::string(DEEPER_RUNTIME_DIR) + "/deeper_runtime.h"));
   writeFileAtomic(out.staged(id + ".h"), emitHeader(glue));
   writeFileAtomic(out.staged(id + "_glue.cpp"), emitGlueSource(glue));
-  writeWeightsFile(out.staged(id + ".weights"), hash, packed);
+  PackageInfo package{id, graph.name, target.to_string(), graph.batch, options.shared};
+  writeFileAtomic(out.staged(id + "Config.cmake"), cmakePackageConfig(package));
+  writeFileAtomic(out.staged(id + ".pc"), pkgConfigFile(package));
   BuildManifest manifest{graph.name, options.source, target.to_string(), id, graph.batch, {}, {}};
   for (size_t i = 0; i < kernels.size(); ++i) manifest.kernels.push_back(kernelRecord(kernels[i], compiled[i].function));
   for (const auto &node : graph.nodes())
     if (!runsKernel(*node)) manifest.notKernels[node->name] = whyNoKernel(*node);
   writeFileAtomic(out.staged(id + ".kernels.json"), manifestJson(manifest));
-  buildNative(out, id, compiled, runtimeObject);
+  buildNative(NativeParts{tools, &out, id, &compiled, runtimeObject, options.embedWeights ? id + ".weights" : "", options.shared});
   out.commit();
 
   report.kernels = kernels.size();

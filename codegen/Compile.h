@@ -8,6 +8,11 @@
 //   DIR/<model>_glue.cpp   the step table, readable
 //   DIR/<model>.kernels.json  each kernel's node, schedule, work and symbol (codegen/KernelManifest.h)
 //   DIR/deeper_runtime.h   the runtime's C API, included by <model>.h
+//   DIR/<model>Config.cmake, DIR/<model>.pc   for consumers' builds (codegen/Package.h)
+//   DIR/lib<model>.so      with `shared`: the library as a shared object exporting the C API only
+//
+// With `embedWeights` the weights file is linked into the library and the executable instead of
+// written beside them: the executable alone is the whole model.
 //
 // Targets: CPUs (host, x86-64-linux-avx2, ...) and GPUs through OpenCL or CUDA (host-opencl,
 // host-cuda-cuda_capability_86): on a GPU the weights go to the device once, each step's activations to
@@ -33,6 +38,8 @@ struct CompileOptions {
   std::string command;  ///< the command as typed, for the header's first line ("": `deeper compile <source>`)
   int jobs = 0;        ///< parallel kernel compiles; 0: one per core
   bool progress = true;
+  bool embedWeights = false;  ///< link the packed weights in (<model>_create(NULL, ...)) instead of a .weights file
+  bool shared = false;        ///< build lib<model>.so too
   /// Schedules given by hand for some kernels (codegen/ScheduleFile.h); null: every kernel's default.
   const ScheduleChoices *schedules = nullptr;
 };

@@ -21,6 +21,7 @@ struct GlueInput {
   const std::vector<Kernel> *kernels;
   const std::vector<CompiledKernel> *compiled;
   const ArenaPlan *plan;
+  uint64_t embeddedWeightsBytes = 0;  ///< --embed-weights: the weights file's size, linked in as <identifier>_weights; 0: not
 };
 
 /// "googlenet" from a graph name: letters, digits and '_' only, not starting with a digit.

@@ -3,6 +3,8 @@
  *   build/deeper compile models/googlenet.dnet -o build/googlenet
  *   cc -I build/googlenet examples/classify.c build/googlenet/libgooglenet.a -lstdc++ -lpthread -ldl -lm -o build/classify
  *   build/classify build/googlenet/googlenet.weights
+ *
+ * Without an argument it uses the weights linked into the library (deeper compile --embed-weights).
  */
 #include "googlenet.h"
 
@@ -10,12 +12,12 @@
 #include <stdlib.h>
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s googlenet.weights\n", argv[0]);
+  if (argc > 2) {
+    fprintf(stderr, "usage: %s [googlenet.weights]\n", argv[0]);
     return 2;
   }
   deeper_context *ctx;
-  if (googlenet_create(argv[1], &ctx) != DEEPER_OK) {
+  if (googlenet_create(argc == 2 ? argv[1] : NULL, &ctx) != DEEPER_OK) {
     fprintf(stderr, "error: %s\n", deeper_last_error());
     return 1;
   }

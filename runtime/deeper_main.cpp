@@ -351,7 +351,8 @@ int main(int argc, char **argv) {
   for (auto &v : outputs) outs.push_back(v.data());
 
   deeper_context *ctx = nullptr;
-  if (deeper_status s = deeper_create(&m, o.weights.c_str(), &ctx); s != DEEPER_OK)
+  const char *weights = m.embedded_weights && !o.weightsGiven ? nullptr : o.weights.c_str();  // NULL: the weights linked in
+  if (deeper_status s = deeper_create(&m, weights, &ctx); s != DEEPER_OK)
     die(std::string(deeper_last_error()) + (s == DEEPER_ERROR_IO && !o.weightsGiven ? " (beside the executable by default; --weights FILE names another)" : ""));
   if (deeper_run(ctx, ins.data(), outs.data()) != DEEPER_OK) die(deeper_last_error());
   for (auto &[name, path] : o.outputs) {

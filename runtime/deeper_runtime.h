@@ -9,7 +9,7 @@
  *     fprintf(stderr, "%s\n", deeper_last_error());
  *     return 1;
  *   }
- *   googlenet_run(ctx, image, probabilities);   // image: [N,3,224,224] floats, C order
+ *   googlenet_run_single(ctx, image, probabilities);   // image: [N,3,224,224] floats, C order
  *   googlenet_destroy(ctx);
  *
  * Contexts are independent: two threads may run two contexts of one model at once. One context runs
@@ -86,13 +86,18 @@ typedef struct deeper_model {
   const deeper_tensor_info *inputs;
   int32_t num_outputs;
   const deeper_tensor_info *outputs;
+  const unsigned char *embedded_weights;  /* the weights file linked in (deeper compile --embed-weights), or NULL */
+  uint64_t embedded_weights_bytes;
 } deeper_model;
 
 typedef struct deeper_context deeper_context;
 
 /* Maps the weights file, checks it against the model, allocates the arena (GPU models: on the device,
-   with the weights copied there and room for the inputs and outputs; runtime/device_memory.h). */
+   with the weights copied there and room for the inputs and outputs; runtime/device_memory.h).
+   weights_path NULL: the model's embedded weights. */
 deeper_status deeper_create(const deeper_model *model, const char *weights_path, deeper_context **out);
+/* deeper_create on a weights file's bytes the caller holds (64-byte aligned, kept until deeper_destroy). */
+deeper_status deeper_create_from_memory(const deeper_model *model, const void *weights, uint64_t bytes, deeper_context **out);
 /* inputs[i] and outputs[i]: float buffers of the shapes in model->inputs / model->outputs. */
 deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float *const *outputs);
 /* deeper_run that also stores each step's wall time in step_ms[0..num_steps) (a profile). */

@@ -59,12 +59,13 @@ deeper_status failWith(deeper_status status, const char *format, ...) {
   return status;
 }
 
-/// A read-only mapping of the weights file.
+/// A read-only mapping of the weights file, or the caller's bytes of one (not ours to unmap).
 struct Mapping {
   const unsigned char *data = nullptr;
   size_t size = 0;
+  bool mapped = false;
   ~Mapping() {
-    if (data) munmap(const_cast<unsigned char *>(data), size);
+    if (mapped) munmap(const_cast<unsigned char *>(data), size);
   }
 };
 
@@ -81,26 +82,27 @@ deeper_status mapFile(const char *path, Mapping &m) {
   if (p == MAP_FAILED) return failWith(DEEPER_ERROR_IO, "cannot map weights '%s': %s", path, std::strerror(errno));
   m.data = static_cast<const unsigned char *>(p);
   m.size = static_cast<size_t>(st.st_size);
+  m.mapped = true;
   return DEEPER_OK;
 }
 
 deeper_status checkHeader(const deeper_model &model, const Mapping &m, const char *path, wf::Header &h) {
   std::memcpy(&h, m.data, sizeof h);
   if (std::memcmp(h.magic, wf::kMagic, sizeof h.magic) != 0)
-    return failWith(DEEPER_ERROR_FORMAT, "'%s' is not a Deeper weights file (bad magic)", path);
+    return failWith(DEEPER_ERROR_FORMAT, "%s is not a Deeper weights file (bad magic)", path);
   if (h.version != wf::kVersion || h.reserved != 0)
-    return failWith(DEEPER_ERROR_FORMAT, "'%s' has format version %u (reserved bytes %s); this runtime reads version %u", path, h.version,
+    return failWith(DEEPER_ERROR_FORMAT, "%s has format version %u (reserved bytes %s); this runtime reads version %u", path, h.version,
                     h.reserved ? "set" : "zero", wf::kVersion);
   if (h.fileSize != m.size)
-    return failWith(DEEPER_ERROR_FORMAT, "'%s' is %zu bytes, its header says %llu: truncated or padded", path, m.size,
+    return failWith(DEEPER_ERROR_FORMAT, "%s is %zu bytes, its header says %llu: truncated or padded", path, m.size,
                     static_cast<unsigned long long>(h.fileSize));
   if (h.modelHash != model.hash || h.tensorCount != static_cast<uint32_t>(model.num_weights))
-    return failWith(DEEPER_ERROR_MISMATCH, "'%s' holds the weights of another model (or batch, or build) than %s", path, model.name);
+    return failWith(DEEPER_ERROR_MISMATCH, "%s holds the weights of another model (or batch, or build) than %s", path, model.name);
   // The checksum covers what follows the header; the header's own fields must each be exact.
   if (h.tableOffset != wf::kHeaderBytes || h.tableOffset > h.dataOffset || h.dataOffset > m.size)
-    return failWith(DEEPER_ERROR_FORMAT, "'%s' has table or data offsets outside the file", path);
+    return failWith(DEEPER_ERROR_FORMAT, "%s has table or data offsets outside the file", path);
   if (wf::checksum(m.data + wf::kHeaderBytes, m.size - wf::kHeaderBytes) != h.checksum)
-    return failWith(DEEPER_ERROR_FORMAT, "'%s' is corrupt: checksum mismatch", path);
+    return failWith(DEEPER_ERROR_FORMAT, "%s is corrupt: checksum mismatch", path);
   return DEEPER_OK;
 }
 
@@ -109,7 +111,7 @@ deeper_status readEntry(const deeper_model &model, const Mapping &m, const wf::H
                         const float *&tensor, const char *path) {
   uint64_t offset, bytes;
   uint32_t nameLength;
-  if (at + 20 > h.dataOffset) return failWith(DEEPER_ERROR_FORMAT, "'%s': tensor table is truncated", path);
+  if (at + 20 > h.dataOffset) return failWith(DEEPER_ERROR_FORMAT, "%s: tensor table is truncated", path);
   std::memcpy(&offset, m.data + at, 8);
   std::memcpy(&bytes, m.data + at + 8, 8);
   std::memcpy(&nameLength, m.data + at + 16, 4);
@@ -117,12 +119,12 @@ deeper_status readEntry(const deeper_model &model, const Mapping &m, const wf::H
   const char *want = model.weight_names[i];
   if (nameLength != std::strlen(want) || at + nameLength > h.dataOffset ||
       std::memcmp(m.data + at, want, nameLength) != 0)
-    return failWith(DEEPER_ERROR_MISMATCH, "'%s': tensor %d is not '%s'", path, i, want);
+    return failWith(DEEPER_ERROR_MISMATCH, "%s: tensor %d is not '%s'", path, i, want);
   at = wf::alignUp(at + nameLength, 8);
   uint64_t dataBytes = m.size - h.dataOffset;
   if (bytes != static_cast<uint64_t>(model.weight_bytes[i]) || offset > dataBytes || bytes > dataBytes - offset ||
       (h.dataOffset + offset) % wf::kAlignment != 0)
-    return failWith(DEEPER_ERROR_FORMAT, "'%s': tensor '%s' has a bad size or offset", path, want);
+    return failWith(DEEPER_ERROR_FORMAT, "%s: tensor '%s' has a bad size or offset", path, want);
   tensor = reinterpret_cast<const float *>(m.data + h.dataOffset + offset);
   return DEEPER_OK;
 }
@@ -150,15 +152,25 @@ struct deeper_context {
 
 namespace {
 
-deeper_status loadWeights(deeper_context &ctx, const char *path) {
-  if (deeper_status s = mapFile(path, ctx.weights)) return s;
+/// The weights from `path`, else from the caller's `memory` (`path` then names them in messages).
+deeper_status loadWeights(deeper_context &ctx, const char *path, const void *memory, uint64_t bytes) {
+  std::string quoted = memory ? path : "'" + std::string(path) + "'";
+  const char *name = quoted.c_str();
+  if (!memory) {
+    if (deeper_status s = mapFile(path, ctx.weights)) return s;
+  } else if (bytes < wf::kHeaderBytes || reinterpret_cast<uintptr_t>(memory) % wf::kAlignment) {
+    return failWith(DEEPER_ERROR_FORMAT, "%s: %llu bytes at %p: shorter than a header, or not %zu-byte aligned", path,
+                    static_cast<unsigned long long>(bytes), memory, wf::kAlignment);
+  } else {
+    ctx.weights.data = static_cast<const unsigned char *>(memory), ctx.weights.size = bytes;
+  }
   wf::Header h;
-  if (deeper_status s = checkHeader(*ctx.model, ctx.weights, path, h)) return s;
+  if (deeper_status s = checkHeader(*ctx.model, ctx.weights, name, h)) return s;
   ctx.tensors.resize(ctx.model->num_weights);
   size_t at = h.tableOffset;
   for (int i = 0; i < ctx.model->num_weights; ++i)
-    if (deeper_status s = readEntry(*ctx.model, ctx.weights, h, i, at, ctx.tensors[i], path)) return s;
-  if (wf::alignUp(at, wf::kAlignment) != h.dataOffset) return failWith(DEEPER_ERROR_FORMAT, "'%s': the data does not start after the table", path);
+    if (deeper_status s = readEntry(*ctx.model, ctx.weights, h, i, at, ctx.tensors[i], name)) return s;
+  if (wf::alignUp(at, wf::kAlignment) != h.dataOffset) return failWith(DEEPER_ERROR_FORMAT, "%s: the data does not start after the table", name);
   return DEEPER_OK;
 }
 
@@ -278,18 +290,15 @@ deeper_status runSteps(deeper_context *ctx, const float *const *inputs, float *c
   return DEEPER_OK;
 }
 
-}  // namespace
-
-extern "C" {
-
-deeper_status deeper_create(const deeper_model *model, const char *weights_path, deeper_context **out) {
-  if (!model || !weights_path || !out) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_create: null argument");
+/// deeper_create and deeper_create_from_memory: a context with the weights at `path` or in `memory`.
+deeper_status create(const deeper_model *model, const char *path, const void *memory, uint64_t bytes, deeper_context **out) {
+  if (!model || !out) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_create: null argument");
   *out = nullptr;
   deeper_context *ctx = new (std::nothrow) deeper_context;
   if (!ctx) return failWith(DEEPER_ERROR_MEMORY, "out of memory");
   ctx->model = model;
   installHalideHooks();
-  deeper_status s = loadWeights(*ctx, weights_path);
+  deeper_status s = loadWeights(*ctx, path, memory, bytes);
   if (s == DEEPER_OK && model->arena_bytes > 0 && !deeper::runtime::gpuInterface()) {
     ctx->arena = static_cast<unsigned char *>(std::aligned_alloc(wf::kAlignment, wf::alignUp(model->arena_bytes, wf::kAlignment)));
     if (!ctx->arena) s = failWith(DEEPER_ERROR_MEMORY, "cannot allocate the %lld-byte arena", static_cast<long long>(model->arena_bytes));
@@ -309,6 +318,21 @@ deeper_status deeper_create(const deeper_model *model, const char *weights_path,
   }
   *out = ctx;
   return DEEPER_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+deeper_status deeper_create(const deeper_model *model, const char *weights_path, deeper_context **out) {
+  if (weights_path || !model) return create(model, weights_path, nullptr, 0, out);
+  if (!model->embedded_weights) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_create: no weights path, and %s has no embedded weights", model->name);
+  return create(model, "the embedded weights file", model->embedded_weights, model->embedded_weights_bytes, out);
+}
+
+deeper_status deeper_create_from_memory(const deeper_model *model, const void *weights, uint64_t bytes, deeper_context **out) {
+  if (!weights) return failWith(DEEPER_ERROR_ARGUMENT, "deeper_create_from_memory: null weights");
+  return create(model, "the weights file in memory", weights, bytes, out);
 }
 
 deeper_status deeper_run(deeper_context *ctx, const float *const *inputs, float *const *outputs) {

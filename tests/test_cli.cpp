@@ -104,8 +104,8 @@ TEST_CASE("help for each command, --version, did-you-mean, and options a command
   CHECK(misspelt("help sumary") == "error: no command 'sumary'; did you mean 'summary'?; `deeper help` lists them\n");
   CHECK(misspelt("summary " + dir + "/small.dnet --jsno") == "error: unknown option '--jsno'; did you mean '--json'?; `deeper help summary` lists its options\n");
   CHECK(misspelt("summary " + dir + "/small.dnet --top5") == "error: 'deeper summary' does not take --top5 (run takes it); `deeper help summary` lists its options\n");
-  CHECK(misspelt("ir " + dir + "/small.dnet --target host") ==
-        "error: 'deeper ir' does not take --target (compile, schedules, explain, compare, report, tune take it); `deeper help ir` lists its options\n");
+  CHECK(misspelt("summary " + dir + "/small.dnet --target host") ==
+        "error: 'deeper summary' does not take --target (ir, graph, compile, schedules, explain, compare, report, tune take it); `deeper help summary` lists its options\n");
   // Suggestions come from the command's own options: run takes no --threads to suggest.
   CHECK(misspelt("run " + dir + "/small.dnet --synthetic-input --thread 2") == "error: unknown option '--thread'; `deeper help run` lists its options\n");
   CHECK_MENTIONS(misspelt("run " + dir + "/small.dnet --synthetic-input --input x.npy"), "exclude each other");
@@ -574,6 +574,59 @@ TEST_CASE("the README's C program builds with its link line and runs, as written
   test::CliResult missing = test::runShell("cd " + dir + " && build/classify nowhere.weights 2>&1");
   CHECK(missing.status == 1);
   CHECK_MENTIONS(missing.output, "error: cannot open weights 'nowhere.weights'");
+
+  // The README's other builds of it, each line as written: pkg-config, a CMake project outside the
+  // tree, a one-file executable with the weights linked in, and the shared library.
+  REQUIRE(std::system(("mkdir -p " + dir + "/models " + dir + "/examples/consumer && cp " + test::sourcePath("examples/consumer/CMakeLists.txt") + " " +
+                       dir + "/examples/consumer/ && ln -s " + DEEPER_BINARY + " " + dir + "/build/deeper && ln -s " + test::googlenetPath() + " " +
+                       dir + "/models/googlenet.dnet").c_str()) == 0);
+  std::map<std::string, std::string> outputs;
+  for (const char *start : {"cc examples/classify.c $(pkg-config", "cmake -S examples/consumer", "build/consumer/classify ",
+                            "build/deeper compile models/googlenet.dnet -o build/googlenet-one", "build/googlenet-one/googlenet --top5",
+                            "cc -I build/googlenet-one", "build/classify-so"}) {
+    CAPTURE(start);
+    test::CliResult r = test::runShell("cd " + dir + " && " + readmeCommand(start) + " 2>&1");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    outputs[start] = r.output;
+  }
+  CHECK(test::runShell("cd " + dir + " && build/classify-pc build/googlenet/googlenet.weights").output == ran.output);
+  CHECK(outputs["build/consumer/classify "] == ran.output);
+  CHECK(outputs["build/classify-so"] == ran.output);  // the embedded weights are the file's
+  CHECK(outputs["build/googlenet-one/googlenet --top5"] == test::runShell(dir + "/build/googlenet/googlenet --top5").output);
+  // One file is the whole model: no weights file beside it, and a copy anywhere runs.
+  CHECK_FALSE(exists(dir + "/build/googlenet-one/googlenet.weights"));
+  CHECK_MENTIONS(readFile(dir + "/build/googlenet-one/googlenet.h"), "#define GOOGLENET_EMBEDDED_WEIGHTS 1");
+  REQUIRE(std::system(("mkdir " + dir + "/elsewhere && cp " + dir + "/build/googlenet-one/googlenet " + dir + "/elsewhere/").c_str()) == 0);
+  CHECK(test::runShell(dir + "/elsewhere/googlenet --top5").output == outputs["build/googlenet-one/googlenet --top5"]);
+  // The linked-in weights are checked at load like a file: a flipped byte in them is refused.
+  std::string binary = readFile(dir + "/elsewhere/googlenet");
+  std::string weights = readFile(dir + "/build/googlenet/googlenet.weights");  // the same model and seed: the same bytes
+  size_t start = binary.find(weights.substr(0, 64));
+  REQUIRE(start != std::string::npos);
+  CHECK(binary.compare(start, weights.size(), weights) == 0);
+  binary[start + weights.size() / 2] ^= 0x40;
+  writeFileAtomic(dir + "/elsewhere/googlenet", binary);
+  test::CliResult flipped = test::runShell("chmod +x " + dir + "/elsewhere/googlenet && " + dir + "/elsewhere/googlenet 2>&1");
+  CHECK(flipped.status == 1);
+  CHECK(flipped.output == "error: the embedded weights file is corrupt: checksum mismatch\n");
+  // Cross-compiled for 64-bit ARM and run under qemu-aarch64: the probabilities of the x86-64 build.
+  for (const char *start : {"build/deeper compile models/googlenet.dnet -o build/googlenet-arm", "qemu-aarch64 -L /usr/aarch64-linux-gnu"}) {
+    CAPTURE(start);
+    test::CliResult r = test::runShell("cd " + dir + " && " + readmeCommand(start) + " 2>&1");
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    outputs[start] = r.output;
+  }
+  CHECK_MENTIONS(outputs["qemu-aarch64 -L /usr/aarch64-linux-gnu"], "prob[0] top-5:  722:");
+  CHECK(readFile(dir + "/build/googlenet-arm/googlenet").substr(18, 2) == std::string("\xb7\x00", 2));  // ELF e_machine: EM_AARCH64
+  REQUIRE(test::runShell("cd " + dir + " && qemu-aarch64 -L /usr/aarch64-linux-gnu build/googlenet-arm/googlenet --output arm.npy && "
+                         "build/googlenet/googlenet --output x86.npy").status == 0);
+  checkSameNpy(dir + "/arm.npy", dir + "/x86.npy");
+
+  // The shared library exports the C API and nothing else (not the Halide runtime inside it).
+  test::CliResult exported = test::runShell("nm -D --defined-only " + dir + "/build/googlenet-one/libgooglenet.so | awk '{print $3}' | grep -v '^deeper_\\|^googlenet_'");
+  CHECK(exported.output == "");
 }
 
 TEST_CASE("an interrupted compile leaves no outputs and no staging folder; a killed one's leftovers go with the next compile") {
@@ -662,10 +715,10 @@ TEST_CASE("compile for CUDA builds and links here, without a device; GPU targets
   test::CliResult noCapability = runDeeper("compile " + dir + "/small.dnet --target host-cuda -o " + dir + "/bad");
   CHECK(noCapability.status != 0);
   CHECK_MENTIONS(noCapability.output, "host-cuda-cuda_capability_86");
-  for (const char *other : {"arm-64-linux", "x86-64-windows", "x86-32-linux"}) {  // refused before any kernel compiles
+  for (const char *other : {"arm-32-linux", "x86-64-windows", "x86-32-linux"}) {  // refused before any kernel compiles
     test::CliResult cross = runDeeper("compile " + dir + "/small.dnet --target " + other + " -o " + dir + "/bad");
     CHECK(cross.status == 1);
-    CHECK_MENTIONS(cross.output, fmt::format("target '{}': deeper compile builds for x86-64 Linux", other));
+    CHECK_MENTIONS(cross.output, fmt::format("target '{}': deeper compile builds for x86-64 Linux and arm-64-linux (aarch64) only", other));
     CHECK(cross.output.find("compiled ") == std::string::npos);
   }
   CHECK_MENTIONS(runDeeper("explain " + dir + "/small.dnet --kernel c --target arm-64-linux").output, "kernel c (target arm-64-linux)");

@@ -56,7 +56,7 @@ TEST_CASE("ONNX external data: links, FIFOs and devices are refused, never follo
   REQUIRE(mkfifo((tmp.path + "/fifo.bin").c_str(), 0600) == 0);
   for (const char *location : {"link.bin", "dir/secret.bin", "inside.bin", "zero.bin"})
     CHECK_MENTIONS(onnxError(externalConv({{"location", location}}), tmp.path), "never through a link");
-  CHECK_MENTIONS(onnxError(externalConv({{"location", "fifo.bin"}}), tmp.path), "is not a regular file");  // and does not block
+  CHECK_MENTIONS(onnxError(externalConv({{"location", "fifo.bin"}}), tmp.path), "is a FIFO, not a regular file");  // and does not block
   CHECK_MENTIONS(onnxError(externalConv({{"location", "."}}), tmp.path), "names no file");
   std::string bytes;
   externalConv({{"location", "w.bin"}}).SerializeToString(&bytes);
@@ -178,7 +178,7 @@ TEST_CASE("the CLI turns every failure into one error line and status 1, never a
   REQUIRE(mkfifo((tmp.path + "/pipe.dnet").c_str(), 0600) == 0);  // a FIFO as the model: refused, not waited on
   test::CliResult fifo = test::runDeeper("ir " + tmp.path + "/pipe.dnet");
   CHECK(fifo.status == 1);
-  CHECK_MENTIONS(fifo.output, "is not a regular file");
+  CHECK_MENTIONS(fifo.output, "is a FIFO, not a regular file");
 }
 
 TEST_CASE("deep nesting is a depth error, not a stack overflow") {

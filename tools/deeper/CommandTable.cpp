@@ -11,6 +11,7 @@ namespace {
 
 // Options several commands share, each with the text it has everywhere.
 const OptionHelp kTarget{"--target T", "host (default) or a Halide target, e.g. x86-64-linux-avx2; GPUs: host-opencl, host-cuda-cuda_capability_86"};
+const OptionHelp kPassTarget{"--target T", "the target the passes prepare the graph for (GPU targets keep 1x1 reduces apart)"};
 const OptionHelp kJobs{"--jobs N", "parallel kernel compiles (default: one per core)"};
 const OptionHelp kSchedules{"--schedules FILE", "schedules for some kernels, as `deeper schedules` prints them"};
 const OptionHelp kDb{"--db FILE.sqlite", "the best schedules `deeper tune` recorded for this target and batch"};
@@ -26,8 +27,8 @@ std::vector<CommandSpec> makeCommandSpecs() {
   return {
       {"summary", "MODEL", "per-layer table like Table 1 of the GoogLeNet paper", true,
        {{"--json", "machine-readable"}, {"--all", "include training-only parts (no inference-cleanup)"}, {"-o FILE", "write the table to FILE"}}, ""},
-      {"ir", "MODEL", "print the IR after the pass pipeline (a valid .ir file)", true, {{"-o FILE", "write the IR to FILE"}}, ""},
-      {"graph", "MODEL", "print Graphviz dot; block instances are clusters", true, {{"-o FILE", "write the dot text to FILE"}}, ""},
+      {"ir", "MODEL", "print the IR after the pass pipeline (a valid .ir file)", true, {{"-o FILE", "write the IR to FILE"}, kPassTarget}, ""},
+      {"graph", "MODEL", "print Graphviz dot; block instances are clusters", true, {{"-o FILE", "write the dot text to FILE"}, kPassTarget}, ""},
       {"run", "MODEL", "run the reference executor", true,
        {{"--input [NAME=]FILE.npy", "input tensor (repeatable; NAME defaults to the only input; .pb: ONNX TensorProto)"},
         {"--synthetic-input", "a seeded pseudo-random input instead of --input"},
@@ -36,7 +37,9 @@ std::vector<CommandSpec> makeCommandSpecs() {
         {"--top5", "print the five largest entries of each output row"}},
        ""},
       {"compile", "MODEL -o DIR", "compile to a native library, header, weights file and executable", true,
-       {{"-o DIR", "output folder (required)"}, kTarget, kJobs, kSchedules, kDb, kSeed, kWeights},
+       {{"-o DIR", "output folder (required)"}, kTarget, kJobs, kSchedules, kDb, kSeed, kWeights,
+        {"--embed-weights", "link the weights into the library and executable: the executable alone is the whole model"},
+        {"--shared", "build lib<model>.so too (exporting the C API only)"}},
        "Kernels are cached in $DEEPER_CACHE_DIR (default ~/.cache/deeper); see `deeper help cache`."},
       {"schedules", "MODEL", "print every kernel's schedule as a file that compile --schedules takes back", true,
        {kTarget, kSchedules, kDb, {"-o FILE", "write the schedule file to FILE"}, kSeed, kWeights}, ""},

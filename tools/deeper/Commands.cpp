@@ -340,6 +340,8 @@ CompileReport compileAsOptions(const Options &o, const std::string &outDir, Kern
   co.command = o.commandLine;
   co.jobs = o.jobs;
   co.progress = progress;
+  co.embedWeights = o.embedWeights;
+  co.shared = o.shared;
   CompileReport r = compileModel(graph, graph.weights, co);
   if (built) {
     built->graph = std::move(graph);
@@ -354,10 +356,10 @@ int commandCompile(const Options &o) {
   CompileReport r = compileAsOptions(o, o.outFile, &built);
   const Graph &graph = built.graph;
   printForTerminal("compiled {} for {} (batch {}): {} kernels, {} distinct, {} compiled now, {} cached; arena {} bytes ({} without reuse); "
-             "{:.1f} s\n  {}/{} (executable), lib{}.a, {}.h, {}.weights\n",
+             "{:.1f} s\n  {}/{} (executable), lib{}.a{}, {}.h, {}\n",
              graph.name, o.target, graph.batch, r.kernels, r.distinct, r.distinctCompiled, r.distinct - r.distinctCompiled, r.arenaBytes,
-             r.totalBytes, r.seconds, o.outFile,
-             r.identifier, r.identifier, r.identifier, r.identifier);
+             r.totalBytes, r.seconds, o.outFile, r.identifier, r.identifier, o.shared ? fmt::format(", lib{}.so", r.identifier) : "",
+             r.identifier, o.embedWeights ? "weights linked in" : r.identifier + ".weights");
   return 0;
 }
 

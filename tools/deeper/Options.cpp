@@ -111,6 +111,7 @@ const std::map<std::string, bool Options::*> &flagOptions() {
       {"--asm", &Options::assembly},                   {"--measure", &Options::measure},
       {"--no-ablation", &Options::noAblation},         {"--ort", &Options::ort},
       {"--prune", &Options::prune},                    {"--clear", &Options::clear},
+      {"--embed-weights", &Options::embedWeights},     {"--shared", &Options::shared},
   };
   return table;
 }

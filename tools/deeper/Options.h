@@ -35,7 +35,8 @@ struct Options {
   std::string weights;
   bool syntheticInput = false;
   bool top5 = false;
-  bool noFuseReduce = false;  ///< --no-fuse-reduce: the pipeline without reduce-conv-fusion
+  bool noFuseReduce = false;
+  bool embedWeights = false, shared = false;  ///< compile: weights linked in; a shared library too  ///< --no-fuse-reduce: the pipeline without reduce-conv-fusion
   // output file for ir / graph / summary (stdout when empty); output folder for compile
   std::string outFile;
   // compile
