@@ -106,6 +106,14 @@ void buildNative(const NativeParts &parts) {
   }
 }
 
+/// `target`'s features as Halide's runtime tests them (halide_can_use_target_features).
+std::vector<uint64_t> featureWords(const Halide::Target &target) {
+  std::vector<uint64_t> words((Halide::Target::FeatureEnd + 63) / 64, 0);
+  for (int f = 0; f < Halide::Target::FeatureEnd; ++f)
+    if (target.has_feature(static_cast<Halide::Target::Feature>(f))) words[f / 64] |= uint64_t{1} << (f % 64);
+  return words;
+}
+
 /// `target` with the host's CPU features (Halide's "host" detection) corrected: Halide 14 says
 /// avx512_sapphirerapids for any CPU with AVX512-BF16 (AMD Zen 4 and 5 too), and code for it may use
 /// AMX or AVX512-FP16, which those lack: an autoscheduled conv died of SIGILL on Zen 5.
@@ -125,6 +133,8 @@ Halide::Target hostTarget() { return withHostCorrected(Halide::get_host_target()
 
 Halide::Target parseTarget(const std::string &text) {
   if (text == "host") return hostTarget();
+  if (text.find(',') != std::string::npos)
+    fail(fmt::format("'{}' lists several targets: only deeper compile builds one library for several; give one", text));
   if (!Halide::Target::validate_target_string(text))
     fail(fmt::format("unknown target '{}'; use host or a Halide target such as x86-64-linux-avx2, "
                      "x86-64-linux-avx512_skylake, x86-64-linux-avx512_sapphirerapids", text));
@@ -140,6 +150,22 @@ Halide::Target parseTarget(const std::string &text) {
   return target;
 }
 
+std::vector<Halide::Target> parseTargets(const std::string &text) {
+  std::vector<Halide::Target> targets;
+  for (size_t begin = 0; begin <= text.size();) {
+    size_t comma = std::min(text.find(',', begin), text.size());
+    targets.push_back(parseTarget(text.substr(begin, comma - begin)));
+    begin = comma + 1;
+  }
+  for (const Halide::Target &t : targets) {
+    const Halide::Target &first = targets.front();
+    if (targets.size() > 1 && (t.arch != first.arch || t.bits != first.bits || t.os != first.os || t.has_gpu_feature()))
+      fail(fmt::format("targets '{}': the targets of one library are CPUs of one architecture and OS", text));
+    if (std::count(targets.begin(), targets.end(), t) > 1) fail(fmt::format("targets '{}': {} is listed twice", text, t.to_string()));
+  }
+  return targets;
+}
+
 KernelTarget kernelTargetOf(const Halide::Target &target) {
   return KernelTarget(target.natural_vector_size<float>(), target.has_gpu_feature());
 }
@@ -150,7 +176,8 @@ std::vector<Kernel> kernelsForTarget(const Graph &graph, const Halide::Target &t
 
 CompileReport compileModel(const Graph &graph, const TensorMap &weights, const CompileOptions &options) {
   auto start = std::chrono::steady_clock::now();
-  Halide::Target target = parseTarget(options.target);
+  std::vector<Halide::Target> targets = parseTargets(options.target);
+  const Halide::Target &target = targets.front();  // its schedules and weight layout serve every target
   Toolchain tools = toolchainFor(target);  // before the kernels: a target without tools fails at once
   CompileReport report;
   report.identifier = cIdentifier(graph.name);
@@ -159,15 +186,17 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   auto packed = packedWeights(kernels, weights);  // before any slow work: missing weights fail fast
   StagedFolder out(options.outDir);  // every output appears at the end, or none does
 
-  std::vector<CompiledKernel> compiled = compileKernels(kernels, target, CompileJobsOptions{options.jobs, options.progress});
-  std::string runtimeObject = compileRuntime(target);
+  std::vector<std::vector<CompiledKernel>> compiled;
+  for (const Halide::Target &t : targets) compiled.push_back(compileKernels(kernels, t, CompileJobsOptions{options.jobs, options.progress}));
+  std::string runtimeObject = compileRuntime(targets.back());  // the baseline's: every CPU the library runs on has its features
   uint64_t hash = modelHash(graph, kernels);
   std::string command = options.command.empty() ? "deeper compile " + shellQuoted(options.source) : options.command;
   const std::string &id = report.identifier;
   // Embedded weights are a scratch file the library takes in, not an output of their own.
   std::string weightsFile = options.embedWeights ? out.stagingPath() + "/" + id + ".weights" : out.staged(id + ".weights");
   writeWeightsFile(weightsFile, hash, packed);
-  GlueInput glue{report.identifier, options.source, target.to_string(), command, hash, &graph, &kernels, &compiled, &plan};
+  GlueInput glue{report.identifier, options.source, options.target == "host" ? target.to_string() : options.target, command, hash, &graph, &kernels, {}, &plan};
+  for (size_t t = 0; t < targets.size(); ++t) glue.variants.push_back(GlueVariant{targets[t].to_string(), featureWords(targets[t]), &compiled[t]});
   if (options.embedWeights) glue.embeddedWeightsBytes = std::filesystem::file_size(weightsFile);
   writeFileAtomic(out.staged("deeper_runtime.h"), readFile(std::string(DEEPER_RUNTIME_DIR) + "/deeper_runtime.h"));
   writeFileAtomic(out.staged(id + ".h"), emitHeader(glue));
@@ -176,16 +205,18 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   writeFileAtomic(out.staged(id + "Config.cmake"), cmakePackageConfig(package));
   writeFileAtomic(out.staged(id + ".pc"), pkgConfigFile(package));
   BuildManifest manifest{graph.name, options.source, target.to_string(), id, graph.batch, {}, {}};
-  for (size_t i = 0; i < kernels.size(); ++i) manifest.kernels.push_back(kernelRecord(kernels[i], compiled[i].function));
+  for (size_t i = 0; i < kernels.size(); ++i) manifest.kernels.push_back(kernelRecord(kernels[i], compiled[0][i].function));
   for (const auto &node : graph.nodes())
     if (!runsKernel(*node)) manifest.notKernels[node->name] = whyNoKernel(*node);
   writeFileAtomic(out.staged(id + ".kernels.json"), manifestJson(manifest));
-  buildNative(NativeParts{tools, &out, id, &compiled, runtimeObject, options.embedWeights ? id + ".weights" : "", options.shared});
+  std::vector<CompiledKernel> allKernels;
+  for (const auto &list : compiled) allKernels.insert(allKernels.end(), list.begin(), list.end());
+  buildNative(NativeParts{tools, &out, id, &allKernels, runtimeObject, options.embedWeights ? id + ".weights" : "", options.shared});
   out.commit();
 
   report.kernels = kernels.size();
   std::set<std::string> fresh, distinct;
-  for (const CompiledKernel &ck : compiled) {
+  for (const CompiledKernel &ck : allKernels) {
     distinct.insert(ck.object);
     if (!ck.cached) fresh.insert(ck.object);
   }

@@ -14,7 +14,8 @@
 // With `embedWeights` the weights file is linked into the library and the executable instead of
 // written beside them: the executable alone is the whole model.
 //
-// Targets: CPUs (host, x86-64-linux-avx2, ...) and GPUs through OpenCL or CUDA (host-opencl,
+// Targets: CPUs (host, x86-64-linux-avx2, ..., arm-64-linux; several for one library that picks per
+// CPU) and GPUs through OpenCL or CUDA (host-opencl,
 // host-cuda-cuda_capability_86): on a GPU the weights go to the device once, each step's activations to
 // it and back for now (runtime/runtime.cpp runStep).
 #pragma once
@@ -53,6 +54,11 @@ struct CompileReport {
 
 /// "host" or a Halide target string (x86-64-linux-avx2, ...); UserError naming valid examples.
 Halide::Target parseTarget(const std::string &text);
+/// `deeper compile`'s targets: one, or a comma-separated list for a multi-target library, best first
+/// and the baseline last (x86-64-linux-avx512_skylake,x86-64-linux-avx2). The first target's schedules
+/// and weight layout serve them all (one weights file); each compiles its own kernels, and the
+/// library runs the first one the CPU supports. CPUs of one architecture and OS only.
+std::vector<Halide::Target> parseTargets(const std::string &text);
 /// This CPU's target: Halide's host detection, less avx512_sapphirerapids where the CPU has no AMX or
 /// AVX512-FP16 (Halide 14 reports it for AMD Zen 4 and 5). What "host" means everywhere.
 Halide::Target hostTarget();

@@ -11,6 +11,14 @@
 
 namespace deeper {
 
+/// One target a library is built for: a multi-target library carries the kernels of each, and picks
+/// the first the CPU it runs on supports (codegen/Compile.h).
+struct GlueVariant {
+  std::string target;                           ///< Halide's name for it
+  std::vector<uint64_t> features;               ///< its feature bits, as halide_can_use_target_features takes them
+  const std::vector<CompiledKernel> *compiled;  ///< one per kernel
+};
+
 struct GlueInput {
   std::string identifier;  ///< C identifier of the model, e.g. "googlenet"
   std::string source;      ///< the model file, for the comment
@@ -19,7 +27,7 @@ struct GlueInput {
   uint64_t hash;
   const Graph *graph;
   const std::vector<Kernel> *kernels;
-  const std::vector<CompiledKernel> *compiled;
+  std::vector<GlueVariant> variants;  ///< best first; one for a single-target build
   const ArenaPlan *plan;
   uint64_t embeddedWeightsBytes = 0;  ///< --embed-weights: the weights file's size, linked in as <identifier>_weights; 0: not
 };

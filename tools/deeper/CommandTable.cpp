@@ -37,7 +37,10 @@ std::vector<CommandSpec> makeCommandSpecs() {
         {"--top5", "print the five largest entries of each output row"}},
        ""},
       {"compile", "MODEL -o DIR", "compile to a native library, header, weights file and executable", true,
-       {{"-o DIR", "output folder (required)"}, kTarget, kJobs, kSchedules, kDb, kSeed, kWeights,
+       {{"-o DIR", "output folder (required)"},
+        {"--target T[,T2...]", "host (default) or Halide targets; several (best first, the baseline last, e.g. "
+                               "x86-64-linux-avx512_skylake,x86-64-linux-avx2) build one library that runs the best this CPU supports"},
+        kJobs, kSchedules, kDb, kSeed, kWeights,
         {"--embed-weights", "link the weights into the library and executable: the executable alone is the whole model"},
         {"--shared", "build lib<model>.so too (exporting the C API only)"}},
        "Kernels are cached in $DEEPER_CACHE_DIR (default ~/.cache/deeper); see `deeper help cache`."},

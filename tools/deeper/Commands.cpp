@@ -53,7 +53,7 @@ PassOptions passOptions(const Options &o, std::vector<std::string> pipeline) {
   // On a GPU a fused reduce is recomputed by every channel thread at every tap (Cin times the conv's
   // multiply-adds again; staged, gpu_shared, still once per block row and channel block), where its
   // own kernel computes it once: GPU builds keep reduces apart unless --passes names the pass.
-  bool gpu = parseTarget(o.target).has_gpu_feature();
+  bool gpu = parseTargets(o.target).front().has_gpu_feature();
   if (o.noFuseReduce || (gpu && !o.passes))
     p.pipeline.erase(std::remove_if(p.pipeline.begin(), p.pipeline.end(), [](const std::string &n) { return n.rfind("reduce-conv-fusion", 0) == 0; }),
                      p.pipeline.end());
@@ -322,7 +322,7 @@ const Kernel &kernelNamed(const KernelBuild &b, const std::string &name) {
 /// Compiles the model as the options say (--db, --schedules, --target, --jobs) into `outDir`; `built`,
 /// when given, receives the compiled graph and its kernels (what buildKernels would make of the options).
 CompileReport compileAsOptions(const Options &o, const std::string &outDir, KernelBuild *built = nullptr, bool progress = true) {
-  Halide::Target target = parseTarget(o.target);  // a bad target fails before the weights are made
+  Halide::Target target = parseTargets(o.target).front();  // a bad target fails before the weights are made
   std::optional<ScheduleChoices> choices = scheduleChoices(o);  // and a bad schedule file
   Graph graph;
   if (!o.db.empty()) {
