@@ -195,8 +195,10 @@ CompileReport compileModel(const Graph &graph, const TensorMap &weights, const C
   // Embedded weights are a scratch file the library takes in, not an output of their own.
   std::string weightsFile = options.embedWeights ? out.stagingPath() + "/" + id + ".weights" : out.staged(id + ".weights");
   writeWeightsFile(weightsFile, hash, packed);
-  GlueInput glue{report.identifier, options.source, options.target == "host" ? target.to_string() : options.target, command, hash, &graph, &kernels, {}, &plan};
-  for (size_t t = 0; t < targets.size(); ++t) glue.variants.push_back(GlueVariant{targets[t].to_string(), featureWords(targets[t]), &compiled[t]});
+  std::vector<std::string> targetNames;  // in full: "host" and "host-opencl" name what they were here
+  for (const Halide::Target &t : targets) targetNames.push_back(t.to_string());
+  GlueInput glue{report.identifier, options.source, fmt::format("{}", fmt::join(targetNames, ",")), command, hash, &graph, &kernels, {}, &plan};
+  for (size_t t = 0; t < targets.size(); ++t) glue.variants.push_back(GlueVariant{targetNames[t], featureWords(targets[t]), &compiled[t]});
   if (options.embedWeights) glue.embeddedWeightsBytes = std::filesystem::file_size(weightsFile);
   writeFileAtomic(out.staged("deeper_runtime.h"), readFile(std::string(DEEPER_RUNTIME_DIR) + "/deeper_runtime.h"));
   writeFileAtomic(out.staged(id + ".h"), emitHeader(glue));

@@ -88,7 +88,7 @@ TEST_CASE("help for each command, --version, did-you-mean, and options a command
   auto help = runDeeper("help compile");
   CHECK(help.status == 0);
   CHECK(help.output.find("usage: deeper compile MODEL -o DIR\n") == 0);
-  CHECK_MENTIONS(help.output, "  --target T ");
+  CHECK_MENTIONS(help.output, "  --target T[,T2...] ");
   CHECK_MENTIONS(help.output, "pipeline options:\n  --batch N ");
   CHECK(help.output.find("--top5") == std::string::npos);
   CHECK(runDeeper("compile --help").output == help.output);
@@ -558,7 +558,7 @@ std::string readmeCommand(const std::string &start) {
   return "";
 }
 
-TEST_CASE("the README's C program builds with its link line and runs, as written") {
+TEST_CASE("the README's C program and its other builds (pkg-config, CMake, one file, shared, aarch64, multi-target) run as written") {
   test::TempDir tmp;
   const std::string &dir = tmp.path;  // laid out as the repository's root: build/googlenet, examples/
   REQUIRE(runDeeper("compile " + test::googlenetPath() + " -o " + dir + "/build/googlenet").status == 0);
@@ -579,16 +579,19 @@ TEST_CASE("the README's C program builds with its link line and runs, as written
   REQUIRE(std::system(("mkdir -p " + dir + "/models " + dir + "/examples/consumer && cp " + test::sourcePath("examples/consumer/CMakeLists.txt") + " " +
                        dir + "/examples/consumer/ && ln -s " + DEEPER_BINARY + " " + dir + "/build/deeper && ln -s " + test::googlenetPath() + " " +
                        dir + "/models/googlenet.dnet").c_str()) == 0);
-  std::map<std::string, std::string> outputs;
-  for (const char *start : {"cc examples/classify.c $(pkg-config", "cmake -S examples/consumer", "build/consumer/classify ",
-                            "build/deeper compile models/googlenet.dnet -o build/googlenet-one", "build/googlenet-one/googlenet --top5",
-                            "cc -I build/googlenet-one", "build/classify-so"}) {
-    CAPTURE(start);
-    test::CliResult r = test::runShell("cd " + dir + " && " + readmeCommand(start) + " 2>&1");
-    INFO(r.output);
-    REQUIRE(r.status == 0);
-    outputs[start] = r.output;
-  }
+  std::map<std::string, std::string> outputs;  // by the start of the README's line
+  auto runLines = [&](std::initializer_list<const char *> starts) {
+    for (const char *start : starts) {
+      CAPTURE(start);
+      test::CliResult r = test::runShell("cd " + dir + " && " + readmeCommand(start) + " 2>&1");
+      INFO(r.output);
+      REQUIRE(r.status == 0);
+      outputs[start] = r.output;
+    }
+  };
+  runLines({"cc examples/classify.c $(pkg-config", "cmake -S examples/consumer", "build/consumer/classify ",
+            "build/deeper compile models/googlenet.dnet -o build/googlenet-one", "build/googlenet-one/googlenet --top5", "cc -I build/googlenet-one",
+            "build/classify-so"});
   CHECK(test::runShell("cd " + dir + " && build/classify-pc build/googlenet/googlenet.weights").output == ran.output);
   CHECK(outputs["build/consumer/classify "] == ran.output);
   CHECK(outputs["build/classify-so"] == ran.output);  // the embedded weights are the file's
@@ -609,15 +612,10 @@ TEST_CASE("the README's C program builds with its link line and runs, as written
   test::CliResult flipped = test::runShell("chmod +x " + dir + "/elsewhere/googlenet && " + dir + "/elsewhere/googlenet 2>&1");
   CHECK(flipped.status == 1);
   CHECK(flipped.output == "error: the embedded weights file is corrupt: checksum mismatch\n");
-  // Cross-compiled for 64-bit ARM and run under qemu-aarch64: the probabilities of the x86-64 build.
-  for (const char *start : {"build/deeper compile models/googlenet.dnet -o build/googlenet-arm", "qemu-aarch64 -L /usr/aarch64-linux-gnu",
-                            "build/deeper compile models/googlenet.dnet -o build/googlenet-multi", "DEEPER_TARGET=x86-64-linux-avx2 build/googlenet-multi"}) {
-    CAPTURE(start);
-    test::CliResult r = test::runShell("cd " + dir + " && " + readmeCommand(start) + " 2>&1");
-    INFO(r.output);
-    REQUIRE(r.status == 0);
-    outputs[start] = r.output;
-  }
+  // Cross-compiled for 64-bit ARM and run under qemu-aarch64 (the probabilities of the x86-64 build),
+  // and one library for two x86 targets, its AVX2 path forced.
+  runLines({"build/deeper compile models/googlenet.dnet -o build/googlenet-arm", "qemu-aarch64 -L /usr/aarch64-linux-gnu",
+            "build/deeper compile models/googlenet.dnet -o build/googlenet-multi", "DEEPER_TARGET=x86-64-linux-avx2 build/googlenet-multi"});
   CHECK_MENTIONS(outputs["qemu-aarch64 -L /usr/aarch64-linux-gnu"], "prob[0] top-5:  722:");
   CHECK_MENTIONS(outputs["DEEPER_TARGET=x86-64-linux-avx2 build/googlenet-multi"], "prob[0] top-5:  722:");
   CHECK(readFile(dir + "/build/googlenet-arm/googlenet").substr(18, 2) == std::string("\xb7\x00", 2));  // ELF e_machine: EM_AARCH64

@@ -184,7 +184,7 @@ TEST_CASE("pass manager: unknown names, --print-after, --time-passes") {
   Graph g = test::parse(kFusionCases);
   PassOptions o;
   o.pipeline = {"epilogue-fusoin"};
-  CHECK(test::userErrorOf([&] { runPasses(g, o); }).find("unknown pass 'epilogue-fusoin' in --passes; known passes: shape-inference, inference-cleanup, batchnorm-folding, epilogue-fusion") != std::string::npos);
+  CHECK(test::userErrorOf([&] { runPasses(g, o); }).find("unknown pass 'epilogue-fusoin' in --passes; did you mean 'epilogue-fusion'?; known passes: shape-inference, inference-cleanup, batchnorm-folding, epilogue-fusion") != std::string::npos);
   o.pipeline = defaultPipeline();
   o.printAfter = {"nope"};
   CHECK(test::userErrorOf([&] { runPasses(g, o); }).find("in --print-after") != std::string::npos);
