@@ -14,6 +14,7 @@
 #include "support/Hash.h"
 #include "support/Process.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <set>
@@ -49,12 +50,26 @@ std::vector<std::pair<std::string, Tensor>> packedWeights(const std::vector<Kern
   return out;
 }
 
+/// The runtime's sources archived into every model's library; the executable's main is linked beside it.
+const char *const kLibrarySources[] = {"runtime.cpp", "thread_pool.cpp", "scratch_memory.cpp", "device_memory.cpp"};
+const char *const kExecutableMain = "deeper_main.cpp";
+
+/// Every runtime header, in name order: a change to any of them recompiles every runtime object
+/// (a header added to the folder is counted without a list to update).
+std::string runtimeHeaders() {
+  std::vector<std::string> names;
+  for (const auto &entry : std::filesystem::directory_iterator(DEEPER_RUNTIME_DIR))
+    if (entry.path().extension() == ".h") names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  std::string text;
+  for (const std::string &name : names) text += name + "\n" + readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + name);
+  return text;
+}
+
 /// Compiles runtime/<source> once per content and compiler command, into the kernel cache.
 std::string cachedRuntimeObject(const Toolchain &tools, const std::string &source) {
-  std::string path = std::string(DEEPER_RUNTIME_DIR) + "/" + source, text = readFile(path);
-  for (const char *header : {"deeper_runtime.h", "device_memory.h", "thread_pool.h", "scratch_memory.h", "weights_format.h", "npy_format.h", "top5.h", "printable.h", "machine_rates.h"})
-    text += readFile(std::string(DEEPER_RUNTIME_DIR) + "/" + header);
-  text += "\n" + tools.compileCommand("");
+  std::string path = std::string(DEEPER_RUNTIME_DIR) + "/" + source;
+  std::string text = readFile(path) + runtimeHeaders() + "\n" + tools.compileCommand("");
   std::string object = fmt::format("{}/{}-{}.o", cacheDirectory(), source, cacheKey(text));
   return cachedObject(object, text, [&](const std::string &tmp) {
     run(fmt::format("{} -c {} -o {}", tools.compileCommand("."), shellQuoted(path), shellQuoted(tmp)), "compiling the runtime");
@@ -80,9 +95,8 @@ void buildNative(const NativeParts &parts) {
   const Toolchain &tools = parts.tools;
   std::string cxx = tools.compileCommand(scratch);
   run(fmt::format("{} -c {} -o {}", cxx, shellQuoted(scratch + "/" + id + "_glue.cpp"), shellQuoted(scratch + "/glue.o")), "compiling the step table");
-  std::string objects = shellQuoted(scratch + "/glue.o") + " " + shellQuoted(cachedRuntimeObject(tools, "runtime.cpp")) + " " +
-                        shellQuoted(cachedRuntimeObject(tools, "thread_pool.cpp")) + " " + shellQuoted(cachedRuntimeObject(tools, "scratch_memory.cpp")) + " " +
-                        shellQuoted(cachedRuntimeObject(tools, "device_memory.cpp")) + " " + shellQuoted(parts.halideRuntime);
+  std::string objects = shellQuoted(scratch + "/glue.o") + " " + shellQuoted(parts.halideRuntime);
+  for (const char *source : kLibrarySources) objects += " " + shellQuoted(cachedRuntimeObject(tools, source));
   if (!parts.embeddedWeights.empty()) {  // assembled where the file is, so .incbin names it without a path
     writeFileAtomic(scratch + "/weights.S", weightsAssembly(id, parts.embeddedWeights));
     run(fmt::format("cd {} && {} -c weights.S -o weights.o", shellQuoted(scratch), tools.cxx), "assembling the weights");
@@ -95,7 +109,7 @@ void buildNative(const NativeParts &parts) {
   run(fmt::format("{} rcs {} {}", tools.ar, shellQuoted(library), objects), "archiving the library");
   // The executable: the generic main, plus one line telling it which model it runs.
   writeFileAtomic(scratch + "/entry.cpp", fmt::format("#include \"{}.h\"\nextern \"C\" const deeper_model *const deeper_main_model = &{}_model;\n", id, id));
-  run(fmt::format("{}{} {} {} {} -lpthread -ldl -o {}", cxx, tools.linker, shellQuoted(scratch + "/entry.cpp"), shellQuoted(cachedRuntimeObject(tools, "deeper_main.cpp")),
+  run(fmt::format("{}{} {} {} {} -lpthread -ldl -o {}", cxx, tools.linker, shellQuoted(scratch + "/entry.cpp"), shellQuoted(cachedRuntimeObject(tools, kExecutableMain)),
                   shellQuoted(library), shellQuoted(out.staged(id))),
       "linking the executable");
   if (parts.shared) {
