@@ -66,10 +66,11 @@ std::string runtimeHeaders() {
   return text;
 }
 
-/// Compiles runtime/<source> once per content and compiler command, into the kernel cache.
-std::string cachedRuntimeObject(const Toolchain &tools, const std::string &source) {
+/// Compiles runtime/<source> once per content (its own, and `headers`: runtimeHeaders()) and compiler
+/// command, into the kernel cache.
+std::string cachedRuntimeObject(const Toolchain &tools, const std::string &headers, const std::string &source) {
   std::string path = std::string(DEEPER_RUNTIME_DIR) + "/" + source;
-  std::string text = readFile(path) + runtimeHeaders() + "\n" + tools.compileCommand("");
+  std::string text = readFile(path) + headers + "\n" + tools.compileCommand("");
   std::string object = fmt::format("{}/{}-{}.o", cacheDirectory(), source, cacheKey(text));
   return cachedObject(object, text, [&](const std::string &tmp) {
     run(fmt::format("{} -c {} -o {}", tools.compileCommand("."), shellQuoted(path), shellQuoted(tmp)), "compiling the runtime");
@@ -94,9 +95,10 @@ void buildNative(const NativeParts &parts) {
   const std::string &id = parts.id, scratch = out.stagingPath();
   const Toolchain &tools = parts.tools;
   std::string cxx = tools.compileCommand(scratch);
+  const std::string headers = runtimeHeaders();  // read once for the five runtime objects' keys
   run(fmt::format("{} -c {} -o {}", cxx, shellQuoted(scratch + "/" + id + "_glue.cpp"), shellQuoted(scratch + "/glue.o")), "compiling the step table");
   std::string objects = shellQuoted(scratch + "/glue.o") + " " + shellQuoted(parts.halideRuntime);
-  for (const char *source : kLibrarySources) objects += " " + shellQuoted(cachedRuntimeObject(tools, source));
+  for (const char *source : kLibrarySources) objects += " " + shellQuoted(cachedRuntimeObject(tools, headers, source));
   if (!parts.embeddedWeights.empty()) {  // assembled where the file is, so .incbin names it without a path
     writeFileAtomic(scratch + "/weights.S", weightsAssembly(id, parts.embeddedWeights));
     run(fmt::format("cd {} && {} -c weights.S -o weights.o", shellQuoted(scratch), tools.cxx), "assembling the weights");
@@ -109,7 +111,7 @@ void buildNative(const NativeParts &parts) {
   run(fmt::format("{} rcs {} {}", tools.ar, shellQuoted(library), objects), "archiving the library");
   // The executable: the generic main, plus one line telling it which model it runs.
   writeFileAtomic(scratch + "/entry.cpp", fmt::format("#include \"{}.h\"\nextern \"C\" const deeper_model *const deeper_main_model = &{}_model;\n", id, id));
-  run(fmt::format("{}{} {} {} {} -lpthread -ldl -o {}", cxx, tools.linker, shellQuoted(scratch + "/entry.cpp"), shellQuoted(cachedRuntimeObject(tools, kExecutableMain)),
+  run(fmt::format("{}{} {} {} {} -lpthread -ldl -o {}", cxx, tools.linker, shellQuoted(scratch + "/entry.cpp"), shellQuoted(cachedRuntimeObject(tools, headers, kExecutableMain)),
                   shellQuoted(library), shellQuoted(out.staged(id))),
       "linking the executable");
   if (parts.shared) {
