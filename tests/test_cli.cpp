@@ -308,6 +308,7 @@ TEST_CASE("compile: errors leave no output, a warm rebuild compiles nothing") {
   test::CliResult usage = test::runShell(env + DEEPER_BINARY + " cache");
   CHECK(usage.output.find("kernel cache " + cache + ": 9 entries, ") == 0);  // 3 kernels, 5 runtime objects, Halide's runtime
   CHECK_MENTIONS(test::runShell(env + DEEPER_BINARY + " cache --max-size 1G 2>&1").output, "--max-size is the limit --prune prunes to: give --prune too");
+  CHECK_MENTIONS(test::runShell(env + DEEPER_BINARY + " cache --prune --clear 2>&1").output, "--prune and --clear exclude each other");
   CHECK_MENTIONS(test::runShell(env + DEEPER_BINARY + " cache --prune --max-size 1Q 2>&1").output, "--max-size expects a size such as 500M, 2G");
   CHECK(test::runShell(env + DEEPER_BINARY + " cache --prune --max-size 0").output.find("removed 9 entries, ") == 0);
   CHECK(test::runShell(env + DEEPER_BINARY + " cache").output.find(": 0 entries, 0.0 MiB") != std::string::npos);

@@ -70,6 +70,44 @@ TEST_CASE("runtime: the tiny model runs, and gives x * scale + shift") {
   CHECK(sameBits(y, tinyExpected(tinyInput(), weights)));
 }
 
+TEST_CASE("runtime: weights in memory or linked in run as a file does; null, short and misaligned bytes are refused") {
+  std::string weights = tinyWeightsFile();
+  size_t room = (weights.size() + 64 + 63) / 64 * 64;
+  unsigned char *buffer = static_cast<unsigned char *>(std::aligned_alloc(64, room));
+  REQUIRE(buffer != nullptr);
+  std::memcpy(buffer, weights.data(), weights.size());
+  std::vector<float> x = tinyInput(), y(kTinyWidth, 0.0f);
+  const float *in[] = {x.data()};
+  float *out[] = {y.data()};
+  deeper_context *ctx = nullptr;
+  REQUIRE(deeper_create_from_memory(&kTinyModel, buffer, weights.size(), &ctx) == DEEPER_OK);
+  CHECK(deeper_run(ctx, in, out) == DEEPER_OK);
+  deeper_destroy(ctx);
+  CHECK(sameBits(y, tinyExpected(x, weights)));
+  // Linked in: the model table points at the bytes, and no path names them.
+  deeper_model embedded = kTinyModel;
+  embedded.embedded_weights = buffer, embedded.embedded_weights_bytes = weights.size();
+  y.assign(kTinyWidth, 0.0f);
+  REQUIRE(deeper_create(&embedded, nullptr, &ctx) == DEEPER_OK);
+  CHECK(deeper_run(ctx, in, out) == DEEPER_OK);
+  deeper_destroy(ctx);
+  CHECK(sameBits(y, tinyExpected(x, weights)));
+  // Refused, each with its reason.
+  CHECK(deeper_create(&kTinyModel, nullptr, &ctx) == DEEPER_ERROR_ARGUMENT);
+  CHECK(std::string(deeper_last_error()).find("no weights path, and tiny has no embedded weights") != std::string::npos);
+  CHECK(deeper_create_from_memory(&kTinyModel, nullptr, weights.size(), &ctx) == DEEPER_ERROR_ARGUMENT);
+  CHECK(deeper_create_from_memory(&kTinyModel, buffer, 10, &ctx) == DEEPER_ERROR_FORMAT);
+  std::memmove(buffer + 1, buffer, weights.size());
+  CHECK(deeper_create_from_memory(&kTinyModel, buffer + 1, weights.size(), &ctx) == DEEPER_ERROR_FORMAT);
+  CHECK(std::string(deeper_last_error()).find("not 64-byte aligned") != std::string::npos);
+  std::memmove(buffer, buffer + 1, weights.size());
+  buffer[weights.size() - 1] ^= 1;  // a flipped bit: the checksum holds for bytes in memory too
+  CHECK(deeper_create_from_memory(&kTinyModel, buffer, weights.size(), &ctx) == DEEPER_ERROR_FORMAT);
+  CHECK(std::string(deeper_last_error()) == "the weights file in memory is corrupt: checksum mismatch");
+  CHECK(ctx == nullptr);
+  std::free(buffer);
+}
+
 TEST_CASE("runtime: a kernel's Halide error is the failed run's message, not an abort, and the next run starts clean") {
   static bool fail = true;
   auto failing = [](void **args) -> int {
